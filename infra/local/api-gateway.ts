@@ -1,0 +1,154 @@
+/**
+ * The local API Gateway (REST API, Lambda proxy integration): turns HTTP requests into proxy
+ * events for the declared routes, enforces the same request limits, and writes the handler's
+ * response back — buffered (base64 bodies decoded) or streamed (prelude + body, as API
+ * Gateway's `responseTransferMode: STREAM` does). Local-only admin routes under `/_local/`
+ * are dispatched to `localRoutes` first.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { corsHeaders, preflightHeaders } from '../../lambdas/core/cors-policy.ts';
+import type { ApiDeclaration, RouteDeclaration } from '../system-types.ts';
+import { PRELUDE_DELIMITER } from './lambda-globals.ts';
+import type { LambdaHost } from './lambda-host.ts';
+import { proxyEvent } from './proxy-event.ts';
+import { RouteTable } from './route-table.ts';
+
+export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+
+const INTEGRATION_TIMEOUT_MS = 29_000;
+const STAGE = 'local';
+
+export class LocalApiGateway {
+  private readonly routes: RouteTable;
+
+  constructor(
+    private readonly api: ApiDeclaration,
+    routes: readonly RouteDeclaration[],
+    private readonly lambdas: LambdaHost,
+    private readonly localRoutes: LocalRoute,
+    private readonly log: (message: string) => void,
+  ) {
+    this.routes = new RouteTable(routes);
+  }
+
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    this.handle(req, res).catch((error: unknown) => {
+      this.log(`gateway error: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!res.headersSent) gatewayResponse(res, 502, 'Internal server error');
+      else res.destroy();
+    });
+  };
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/_local/') && (await this.localRoutes(req, res, url))) return;
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS' && this.routes.hasPath(url.pathname)) {
+      // CORS preflight: a mock integration in AWS, never a Lambda invocation.
+      res.writeHead(204, preflightHeaders('*')).end();
+      return;
+    }
+    const match = this.routes.match(method, url.pathname);
+    if (!match) {
+      req.resume();
+      return gatewayResponse(res, 404, `No route for ${method} ${url.pathname}`);
+    }
+    const body = await readLimited(req, this.api.maxRequestBytes);
+    if (!body) return gatewayResponse(res, 413, this.api.requestTooLargeMessage);
+
+    const event = proxyEvent(req, url, match, body, STAGE);
+    if (Buffer.byteLength(JSON.stringify(event)) > this.api.maxLambdaPayloadBytes) {
+      return gatewayResponse(res, 413, this.api.requestTooLargeMessage);
+    }
+    if (this.lambdas.isStreaming(match.route.function)) return this.stream(match.route.function, event, res);
+    return this.buffered(match.route.function, event, res);
+  }
+
+  private async buffered(name: string, event: unknown, res: ServerResponse): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS)));
+    let result: unknown;
+    try {
+      result = await Promise.race([this.lambdas.invoke(name, event), timeout]);
+    } catch (error) {
+      this.log(`${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      return gatewayResponse(res, 502, 'Internal server error');
+    } finally {
+      clearTimeout(timer);
+    }
+    if (result === 'timeout') return gatewayResponse(res, 504, 'Endpoint request timed out');
+    const response = result as APIGatewayProxyResult | undefined;
+    if (!response || typeof response.statusCode !== 'number') {
+      this.log(`${name} returned a malformed proxy response`);
+      return gatewayResponse(res, 502, 'Internal server error');
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [key, value] of Object.entries(response.headers ?? {})) headers[key] = String(value);
+    for (const [key, values] of Object.entries(response.multiValueHeaders ?? {})) headers[key] = values.map(String);
+    const payload = response.body === undefined || response.body === null ? Buffer.alloc(0) : Buffer.from(response.body, response.isBase64Encoded ? 'base64' : 'utf8');
+    headers['Content-Length'] = String(payload.length);
+    res.writeHead(response.statusCode, headers);
+    res.end(payload);
+  }
+
+  /** Reads the prelude written by `HttpResponseStream.from`, then pipes the body through. */
+  private async stream(name: string, event: unknown, res: ServerResponse): Promise<void> {
+    const invocation = await this.lambdas.invokeStreaming(name, event);
+    let pending = Buffer.alloc(0);
+    let prelude: { statusCode?: number; headers?: Record<string, string>; cookies?: string[] } | undefined;
+    const start = (status: number, headers: Record<string, string>) => {
+      res.writeHead(status, headers);
+    };
+    try {
+      for await (const chunk of invocation.stream) {
+        if (res.headersSent) {
+          if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+          continue;
+        }
+        pending = Buffer.concat([pending, chunk as Buffer]);
+        const end = pending.indexOf(PRELUDE_DELIMITER);
+        if (end < 0) continue;
+        prelude = JSON.parse(pending.subarray(0, end).toString('utf8'));
+        const headers = { ...(prelude?.headers ?? {}) };
+        start(prelude?.statusCode ?? 200, headers);
+        const rest = pending.subarray(end + PRELUDE_DELIMITER.length);
+        if (rest.length) res.write(rest);
+      }
+      if (!res.headersSent) {
+        // A handler that streamed without a prelude: API Gateway sends 200 and the bytes.
+        start(200, { 'Content-Type': 'application/octet-stream' });
+        res.write(pending);
+      }
+      res.end();
+    } catch (error) {
+      this.log(`${name} failed while streaming: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!res.headersSent) gatewayResponse(res, 502, 'Internal server error');
+      else res.destroy();
+    }
+  }
+}
+
+/** API Gateway's own responses (no Lambda involved), with the CORS headers our CDK stack adds to them. */
+export function gatewayResponse(res: ServerResponse, status: number, message: string): void {
+  const payload = JSON.stringify({ message });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...corsHeaders('*') });
+  res.end(payload);
+}
+
+/** The whole body, or `undefined` once it passes `limit` bytes (the rest is drained). */
+async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    req.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Keep reading past the limit (discarding) so the client sees the 413, not a reset.
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  return size > limit ? undefined : Buffer.concat(chunks);
+}

@@ -1,0 +1,73 @@
+/**
+ * Matches request paths to the declared routes the way API Gateway REST resources do:
+ * literal segments win over `{param}` segments, `{param+}` takes the rest of the path.
+ */
+import type { RouteDeclaration } from '../system-types.ts';
+
+export interface RouteMatch {
+  route: RouteDeclaration;
+  pathParameters: Record<string, string>;
+}
+
+interface CompiledRoute {
+  route: RouteDeclaration;
+  segments: string[];
+  specificity: number[];
+}
+
+export class RouteTable {
+  private readonly compiled: CompiledRoute[];
+
+  constructor(routes: readonly RouteDeclaration[]) {
+    this.compiled = routes.map((route) => {
+      const segments = route.path.split('/').filter(Boolean);
+      return { route, segments, specificity: segments.map((s) => (s.startsWith('{') ? (s.endsWith('+}') ? 0 : 1) : 2)) };
+    });
+  }
+
+  /** The best route for a method and path; `undefined` when none (API Gateway answers 403/404). */
+  match(method: string, path: string): RouteMatch | undefined {
+    const parts = path.split('/').filter(Boolean);
+    let best: { match: RouteMatch; specificity: number[] } | undefined;
+    for (const candidate of this.compiled) {
+      if (candidate.route.method !== method) continue;
+      const pathParameters = matchSegments(candidate.segments, parts);
+      if (!pathParameters) continue;
+      if (!best || compare(candidate.specificity, best.specificity) > 0) {
+        best = { match: { route: candidate.route, pathParameters }, specificity: candidate.specificity };
+      }
+    }
+    return best?.match;
+  }
+
+  /** Whether any route serves this path (for CORS preflight). */
+  hasPath(path: string): boolean {
+    const parts = path.split('/').filter(Boolean);
+    return this.compiled.some((candidate) => matchSegments(candidate.segments, parts) !== undefined);
+  }
+}
+
+function matchSegments(segments: string[], parts: string[]): Record<string, string> | undefined {
+  const parameters: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (segment.startsWith('{') && segment.endsWith('+}')) {
+      if (i >= parts.length) return undefined;
+      parameters[segment.slice(1, -2)] = parts.slice(i).join('/');
+      return parameters;
+    }
+    const part = parts[i];
+    if (part === undefined) return undefined;
+    if (segment.startsWith('{')) parameters[segment.slice(1, -1)] = part;
+    else if (segment !== part) return undefined;
+  }
+  return segments.length === parts.length ? parameters : undefined;
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const difference = (a[i] ?? -1) - (b[i] ?? -1);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}

@@ -1,0 +1,177 @@
+/**
+ * The local runtime: Strata in one Node process with no AWS account. It starts the
+ * emulators (dynalite, s3rver behind the fidelity proxy, aws-local-stepfunctions), wires the
+ * EventBridge rules and the adjustable clock, points the AWS SDK at them through the
+ * environment, and serves the declared routes with the unchanged Lambda handlers.
+ *
+ * The environment is process-wide, so one process runs one local runtime at a time.
+ */
+import { once } from 'node:events';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installClock } from '#adapters/clock.ts';
+import { functionEnvironment } from '../system-env.ts';
+import { system } from '../system.ts';
+import { LocalApiGateway } from './api-gateway.ts';
+import { LocalClock } from './clock.ts';
+import { localCredentials, localTableName, startDynamo, type LocalDynamo } from './dynamodb.ts';
+import { LocalEventBus } from './event-bus.ts';
+import { LambdaHost } from './lambda-host.ts';
+import { localAdminRoutes } from './local-admin-routes.ts';
+import { localBucketName, startS3, type LocalS3 } from './s3/local-s3.ts';
+import { LOCAL_ACCOUNT } from './s3/s3-events.ts';
+import { LocalStepFunctions } from './step-functions.ts';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const REGION = 'us-east-1';
+
+export interface LocalRuntimeOptions {
+  host?: string;
+  /** HTTP port of the API; 0 picks a free one. */
+  port?: number;
+  dataDir?: string;
+  /** Fixed ports for the emulators (a restart in the same process must reuse them). */
+  servicePorts?: Partial<ServicePorts>;
+  /** Delay between Task retries in workflows instead of the ASL's intervals (tests use 0). */
+  retryIntervalMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface ServicePorts {
+  dynamodb: number;
+  s3: number;
+  stepFunctions: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  dataDir: string;
+  servicePorts: ServicePorts;
+  clock: LocalClock;
+  events: LocalEventBus;
+  s3: LocalS3;
+  stepFunctions: LocalStepFunctions;
+  lambdas: LambdaHost;
+  /** Physical names of declared resources. */
+  names: { table: (logical: string) => string; bucket: (logical: string) => string };
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir ?? '.strata');
+  const log = options.log ?? ((message: string) => console.error(message));
+  mkdirSync(dataDir, { recursive: true });
+
+  const clock = new LocalClock(dataDir);
+  installClock(clock);
+
+  const lambdas = new LambdaHost(PROJECT_ROOT, system.functions, { region: REGION, account: LOCAL_ACCOUNT });
+  const events = new LocalEventBus(system.eventRules, localBucketName, lambdas, log);
+
+  let dynamo: LocalDynamo | undefined;
+  let s3: LocalS3 | undefined;
+  let stepFunctions: LocalStepFunctions | undefined;
+  let server: Server | undefined;
+  const stop = async () => {
+    await events.idle();
+    await stepFunctions?.stop();
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server!.close(() => done()));
+    }
+    await s3?.stop();
+    await dynamo?.stop();
+    installClock();
+  };
+
+  try {
+    dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host, port: options.servicePorts?.dynamodb ?? 0, region: REGION });
+    s3 = await startS3(system.buckets, {
+      dataDir,
+      host,
+      port: options.servicePorts?.s3 ?? 0,
+      region: REGION,
+      clock,
+      publish: (event) => events.publish(event),
+    });
+    const sfn = new LocalStepFunctions(system.stateMachines, lambdas, {
+      root: PROJECT_ROOT,
+      dataDir,
+      host,
+      port: options.servicePorts?.stepFunctions ?? 0,
+      region: REGION,
+      account: LOCAL_ACCOUNT,
+      clock,
+      log,
+      ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
+    });
+    stepFunctions = sfn;
+    await sfn.listen();
+
+    configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint }, (logical) => sfn.arnOf(logical));
+
+    const gateway = new LocalApiGateway(system.api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), log);
+    server = createServer(gateway.listener);
+    server.keepAliveTimeout = 60_000;
+    server.listen(options.port ?? 8080, host);
+    await once(server, 'listening');
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    dataDir,
+    servicePorts: { dynamodb: dynamo.port, s3: s3.port, stepFunctions: portOf(stepFunctions.endpoint) },
+    clock,
+    events,
+    s3,
+    stepFunctions,
+    lambdas,
+    names: { table: localTableName, bucket: localBucketName },
+    stop,
+  };
+}
+
+/** What each handler would get from CDK, pointed at the emulators. */
+function configureEnvironment(endpoints: { dynamo: string; s3: string; sfn: string }, stateMachineArn: (logical: string) => string): void {
+  const resolved = { table: localTableName, bucket: localBucketName, stateMachineArn };
+  for (const fn of Object.values(system.functions)) Object.assign(process.env, functionEnvironment(fn, resolved));
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    STRATA_S3_FORCE_PATH_STYLE: 'true',
+    STRATA_RUNTIME: `local (${componentVersions()})`,
+    STRATA_VERSION: packageVersion(resolve(PROJECT_ROOT, 'package.json')),
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+}
+
+const portOf = (endpoint: string) => Number(new URL(endpoint).port);
+
+function packageVersion(file: string): string {
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** `dynalite 4.0.0, s3rver 3.7.1, …`: what /health reports locally. */
+export function componentVersions(): string {
+  const version = (name: string) => {
+    try {
+      return `${name} ${packageVersion(resolve(PROJECT_ROOT, 'node_modules', name, 'package.json'))}`;
+    } catch {
+      return `${name} (unknown)`;
+    }
+  };
+  return ['dynalite', 's3rver', 'aws-local-stepfunctions'].map(version).join(', ');
+}

@@ -1,0 +1,479 @@
+/**
+ * The S3 fidelity layer: an HTTP proxy in front of s3rver that adds what S3 does and s3rver
+ * does not (infra/local/README.md lists each behaviour):
+ * - decodes `aws-chunked` uploads and verifies their checksums (s3rver would store the framing);
+ * - keeps a SHA-256 per object and returns it with `x-amz-checksum-mode: ENABLED`;
+ * - gates GET of GLACIER / DEEP_ARCHIVE objects behind RestoreObject (403 InvalidObjectState);
+ * - simulates restores with tier delays on the local clock, and the `x-amz-restore` header;
+ * - Object Lock legal holds and retention, refusing delete and overwrite while locked;
+ * - changes a storage class in place (CopyObject onto itself), which s3rver refuses;
+ * - emits the EventBridge events S3 would send for the bucket.
+ * Everything else is passed to s3rver unchanged.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { Clock } from '#adapters/clock.ts';
+import { ChunkedEncodingError, checksumMismatches, decodeAwsChunked } from './aws-chunked.ts';
+import { lockHeaders, lockReason, retentionChangeRefusal } from './object-lock.ts';
+import type { LockMode, ObjectState, ObjectStateStore, RestoreTier } from './object-state.ts';
+import { ARCHIVE_CLASSES, isReadable, planRestore, restoreDelayMs, restoreHeader, restorePhase } from './restore-policy.ts';
+import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
+import { readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
+
+export interface FidelityProxyOptions {
+  upstream: URL;
+  state: ObjectStateStore;
+  clock: Clock;
+  region: string;
+  /** Physical names of buckets created with Object Lock enabled. */
+  objectLockBuckets: ReadonlySet<string>;
+  /** Physical names of buckets with EventBridge notifications on. */
+  eventBuckets: ReadonlySet<string>;
+  publish: (event: ReturnType<typeof s3Event>) => void;
+}
+
+interface Target {
+  bucket: string;
+  key: string;
+  query: URLSearchParams;
+}
+
+export class S3FidelityProxy {
+  private readonly keyLocks = new KeyedLock();
+
+  constructor(private readonly options: FidelityProxyOptions) {}
+
+  /** Node `request` listener. Errors become S3-style XML errors, never a dropped socket. */
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    this.handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) return res.destroy(error as Error);
+      if (error instanceof ChunkedEncodingError) return sendXmlError(res, 400, 'IncompleteBody', error.message);
+      sendXmlError(res, 500, 'InternalError', error instanceof Error ? error.message : String(error));
+    });
+  };
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = parseTarget(req.url ?? '/');
+    const method = req.method ?? 'GET';
+    const q = target.query;
+    if (!target.key) {
+      if (method === 'POST' && q.has('delete')) return this.deleteObjects(req, res, target);
+      return this.forward(req, res);
+    }
+    if (q.has('legal-hold')) return method === 'PUT' ? this.putLegalHold(req, res, target) : this.getLegalHold(res, target);
+    if (q.has('retention')) return method === 'PUT' ? this.putRetention(req, res, target) : this.getRetention(res, target);
+    if (method === 'POST' && q.has('restore')) return this.restoreObject(req, res, target);
+    if (q.has('tagging') || q.has('acl') || q.has('uploads')) return this.forward(req, res);
+    if (method === 'PUT' && q.has('uploadId')) return this.putPart(req, res);
+    if (method === 'POST' && q.has('uploadId')) return this.completeMultipart(req, res, target);
+    if (method === 'PUT') return req.headers['x-amz-copy-source'] ? this.copyObject(req, res, target) : this.putObject(req, res, target);
+    if (method === 'GET' || method === 'HEAD') return this.readObject(req, res, target);
+    if (method === 'DELETE' && !q.has('uploadId')) return this.deleteObject(req, res, target);
+    return this.forward(req, res);
+  }
+
+  // ---- writes -------------------------------------------------------------------------
+
+  private async putObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const body = await this.readVerifiedBody(req, res);
+    if (!body) return;
+    // Conditional writes (If-None-Match: *) must be atomic per key, as in S3.
+    return this.keyLocks.run(`${target.bucket}/${target.key}`, () => this.storeObject(req, res, target, body));
+  }
+
+  private async storeObject(req: IncomingMessage, res: ServerResponse, target: Target, body: { bytes: Buffer; headers: IncomingMessage['headers'] }) {
+    if (req.headers['if-none-match'] === '*' && (await this.head(target))) {
+      return sendXmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+    }
+    const now = this.options.clock.now();
+    const refusal = lockReason(this.options.state.get(target.bucket, target.key), now, bypass(req));
+    if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
+
+    const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers: body.headers, body: body.bytes });
+    if (upstream.statusCode !== 200) return relay(upstream, res);
+
+    const sha256 = createHash('sha256').update(body.bytes).digest('base64');
+    const state = this.options.state.update(target.bucket, target.key, (s) => {
+      s.sha256 = sha256;
+      delete s.restore;
+      applyLockHeaders(s, req);
+    });
+    this.options.state.setRestorePending(target.bucket, target.key, false);
+    await relay(upstream, res, { 'x-amz-checksum-sha256': req.headers['x-amz-checksum-sha256'] ? sha256 : undefined, ...lockHeaders(state) });
+    this.emit('Object Created', target, { size: body.bytes.length, etag: etagOf(upstream) }, { reason: 'PutObject' });
+  }
+
+  private async putPart(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await this.readVerifiedBody(req, res);
+    if (!body) return;
+    const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers: body.headers, body: body.bytes });
+    await relay(upstream, res);
+  }
+
+  private async completeMultipart(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const refusal = lockReason(this.options.state.get(target.bucket, target.key), this.options.clock.now(), bypass(req));
+    if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
+    const upstream = await sendUpstream(this.options.upstream, { method: 'POST', path: req.url!, headers: req.headers, body: req });
+    const payload = await readAll(upstream);
+    res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+    res.end(payload);
+    if (upstream.statusCode === 200 && !payload.includes('<Error>')) {
+      this.options.state.update(target.bucket, target.key, (s) => {
+        delete s.sha256; // multipart checksums are composite in S3; not simulated
+        delete s.restore;
+      });
+      const head = await this.head(target);
+      this.emit('Object Created', target, { size: Number(head?.headers['content-length'] ?? 0), etag: etagOf(head) }, { reason: 'CompleteMultipartUpload' });
+    }
+  }
+
+  private async copyObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const source = parseTarget(decodeURIComponent(String(req.headers['x-amz-copy-source']).split('?')[0]!).replace(/^\/?/, '/'));
+    const now = this.options.clock.now();
+    const inPlace = source.bucket === target.bucket && source.key === target.key;
+    if (!inPlace) {
+      const refusal = lockReason(this.options.state.get(target.bucket, target.key), now, bypass(req));
+      if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
+    }
+    const sourceHead = await this.head(source);
+    if (!sourceHead) return sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: source.key });
+    const sourceClass = storageClassOf(sourceHead);
+    if (!isReadable(sourceClass, this.options.state.get(source.bucket, source.key), now)) {
+      return sendXmlError(res, 403, 'InvalidObjectState', 'The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.', { StorageClass: sourceClass ?? '' });
+    }
+    const headers = { ...req.headers };
+    if (inPlace && headers['x-amz-metadata-directive'] !== 'REPLACE') {
+      // S3 allows an in-place copy that only changes the storage class; s3rver only accepts
+      // REPLACE, so carry the object's own metadata across as a REPLACE.
+      headers['x-amz-metadata-directive'] = 'REPLACE';
+      for (const [name, value] of Object.entries(sourceHead.headers)) {
+        if (name.startsWith('x-amz-meta-') || name === 'content-type') headers[name] = value;
+      }
+    }
+    const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers });
+    const payload = await readAll(upstream);
+    res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+    res.end(payload);
+    if (upstream.statusCode !== 200 || payload.includes('<Error>')) return;
+    const sourceSha = this.options.state.get(source.bucket, source.key).sha256;
+    this.options.state.update(target.bucket, target.key, (s) => {
+      if (sourceSha) s.sha256 = sourceSha;
+      else delete s.sha256;
+      delete s.restore;
+      if (!inPlace) applyLockHeaders(s, req);
+    });
+    this.options.state.setRestorePending(target.bucket, target.key, false);
+    this.emit('Object Created', target, { size: Number(sourceHead.headers['content-length'] ?? 0) }, { reason: 'CopyObject' });
+  }
+
+  /**
+   * A lifecycle transition, as S3's lifecycle engine performs it: the class changes in place
+   * and "Object Storage Class Changed" is emitted. Called by the local lifecycle simulation
+   * and the /_local/s3/transition admin route, never by handlers (they cannot do this in AWS).
+   */
+  async transition(bucket: string, key: string, storageClass: string): Promise<void> {
+    const target: Target = { bucket, key, query: new URLSearchParams() };
+    const head = await this.head(target);
+    if (!head) throw new Error(`no object ${bucket}/${key}`);
+    const headers: Record<string, string> = {
+      'x-amz-copy-source': `/${bucket}/${encodeURIComponent(key)}`,
+      'x-amz-metadata-directive': 'REPLACE',
+      'x-amz-storage-class': storageClass,
+      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      authorization: 'AWS4-HMAC-SHA256 Credential=S3RVER/20000101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
+    };
+    for (const [name, value] of Object.entries(head.headers)) {
+      if ((name.startsWith('x-amz-meta-') || name === 'content-type') && typeof value === 'string') headers[name] = value;
+    }
+    const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: `/${bucket}/${encodePath(key)}`, headers });
+    const payload = await readAll(upstream);
+    if (upstream.statusCode !== 200 || payload.includes('<Error>')) throw new Error(`transition failed: ${payload.toString()}`);
+    this.options.state.update(bucket, key, (s) => delete s.restore);
+    this.options.state.setRestorePending(bucket, key, false);
+    this.emit('Object Storage Class Changed', target, { size: Number(head.headers['content-length'] ?? 0), etag: etagOf(head) }, {
+      'destination-storage-class': storageClass,
+    });
+  }
+
+  private async deleteObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const refusal = lockReason(this.options.state.get(target.bucket, target.key), this.options.clock.now(), bypass(req));
+    if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
+    const existed = await this.head(target);
+    const upstream = await sendUpstream(this.options.upstream, { method: 'DELETE', path: req.url!, headers: req.headers });
+    await relay(upstream, res);
+    if (existed && (upstream.statusCode ?? 500) < 300) {
+      this.options.state.delete(target.bucket, target.key);
+      this.emit('Object Deleted', target, { etag: etagOf(existed) }, { reason: 'DeleteObject', 'deletion-type': 'Permanently Deleted' });
+    }
+  }
+
+  private async deleteObjects(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const xml = (await readAll(req)).toString('utf8');
+    const quiet = xmlValue(xml, 'Quiet') === 'true';
+    const keys = [...xml.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>/g)].map((m) => decodeXmlText(m[1]!));
+    const results: string[] = [];
+    for (const key of keys) {
+      const one: Target = { bucket: target.bucket, key, query: new URLSearchParams() };
+      const refusal = lockReason(this.options.state.get(target.bucket, key), this.options.clock.now(), bypass(req));
+      if (refusal) {
+        results.push(`<Error><Key>${escapeText(key)}</Key><Code>AccessDenied</Code><Message>Access Denied because ${refusal}</Message></Error>`);
+        continue;
+      }
+      const existed = await this.head(one);
+      const upstream = await sendUpstream(this.options.upstream, { method: 'DELETE', path: `/${target.bucket}/${encodePath(key)}`, headers: signedHeaders(req) });
+      upstream.resume();
+      if (existed) {
+        this.options.state.delete(target.bucket, key);
+        this.emit('Object Deleted', one, { etag: etagOf(existed) }, { reason: 'DeleteObject', 'deletion-type': 'Permanently Deleted' });
+      }
+      if (!quiet) results.push(`<Deleted><Key>${escapeText(key)}</Key></Deleted>`);
+    }
+    sendXml(res, 200, `<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${results.join('')}</DeleteResult>`);
+  }
+
+  // ---- reads and restores -------------------------------------------------------------
+
+  private async readObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const now = this.options.clock.now();
+    const state = this.options.state.get(target.bucket, target.key);
+    if (req.method === 'GET') {
+      const head = await this.head(target);
+      const storageClass = head ? storageClassOf(head) : undefined;
+      if (head && !isReadable(storageClass, state, now)) {
+        return sendXmlError(res, 403, 'InvalidObjectState', "The operation is not valid for the object's storage class", {
+          StorageClass: storageClass ?? '',
+        });
+      }
+    }
+    const upstream = await sendUpstream(this.options.upstream, { method: req.method!, path: req.url!, headers: req.headers });
+    const wantsChecksum = String(req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED';
+    const wholeObject = !req.headers.range && !target.query.has('partNumber');
+    const found = (upstream.statusCode ?? 500) < 300;
+    await relay(upstream, res, {
+      'x-amz-restore': found ? restoreHeader(state, now) : undefined,
+      ...(found ? lockHeaders(state) : {}),
+      // S3 returns full-object checksums only for whole-object reads.
+      'x-amz-checksum-sha256': found && wantsChecksum && wholeObject ? state.sha256 : undefined,
+      'x-amz-checksum-type': found && wantsChecksum && wholeObject && state.sha256 ? 'FULL_OBJECT' : undefined,
+    });
+  }
+
+  private async restoreObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const xml = (await readAll(req)).toString('utf8');
+    const head = await this.head(target);
+    if (!head) return sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: target.key });
+    const storageClass = storageClassOf(head) ?? 'STANDARD';
+    if (!ARCHIVE_CLASSES.has(storageClass)) {
+      return sendXmlError(res, 403, 'InvalidObjectState', "Restore is not allowed for the object's current storage class");
+    }
+    const tier = (xmlValue(xml, 'Tier') ?? 'Standard') as RestoreTier;
+    const days = Number(xmlValue(xml, 'Days') ?? '1');
+    if (!Number.isInteger(days) || days < 1) return sendXmlError(res, 400, 'InvalidArgument', 'Days must be a positive integer');
+    if (restoreDelayMs(storageClass, tier) === undefined) {
+      return sendXmlError(res, 400, 'InvalidArgument', `${tier} retrieval is not available for ${storageClass}`);
+    }
+    const now = this.options.clock.now();
+    const state = this.options.state.get(target.bucket, target.key);
+    const phase = restorePhase(state.restore, now);
+    if (phase === 'ongoing') return sendXmlError(res, 409, 'RestoreAlreadyInProgress', 'Object restore is already in progress');
+    if (phase === 'restored') {
+      // Extending an available copy: S3 answers 200 and moves the expiry.
+      this.options.state.update(target.bucket, target.key, (s) => {
+        s.restore!.days = days;
+        s.restore!.expiresAt = new Date(now.getTime() + days * 86_400_000).toISOString();
+        s.restore!.expiryAnnounced = false;
+      });
+      res.writeHead(200).end();
+      return;
+    }
+    this.options.state.update(target.bucket, target.key, (s) => (s.restore = planRestore(storageClass, tier, days, now)));
+    this.options.state.setRestorePending(target.bucket, target.key, true);
+    res.writeHead(202).end();
+    this.emit('Object Restore Initiated', target, { size: Number(head.headers['content-length'] ?? 0) }, { 'source-storage-class': storageClass });
+  }
+
+  /** Announces restores that completed or expired on the local clock; called by a ticker. */
+  announceRestores(): void {
+    const now = this.options.clock.now();
+    for (const state of this.options.state.pendingRestores()) {
+      const restore = state.restore;
+      const target: Target = { bucket: state.bucket, key: state.key, query: new URLSearchParams() };
+      if (!restore) {
+        this.options.state.setRestorePending(state.bucket, state.key, false);
+        continue;
+      }
+      const phase = restorePhase(restore, now);
+      if ((phase === 'restored' || phase === 'expired') && !restore.completionAnnounced) {
+        restore.completionAnnounced = true;
+        this.emit('Object Restore Completed', target, {}, {
+          'source-storage-class': restore.sourceStorageClass,
+          'restore-expiry-time': restore.expiresAt,
+        });
+      }
+      if (phase === 'expired') {
+        restore.expiryAnnounced = true;
+        this.emit('Object Restore Expired', target, {}, {});
+        this.options.state.setRestorePending(state.bucket, state.key, false);
+      }
+      this.options.state.put(state);
+    }
+  }
+
+  // ---- object lock --------------------------------------------------------------------
+
+  private async putLegalHold(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const status = xmlValue((await readAll(req)).toString('utf8'), 'Status');
+    if (status !== 'ON' && status !== 'OFF') return sendXmlError(res, 400, 'MalformedXML', 'LegalHold Status must be ON or OFF');
+    if (!(await this.lockable(res, target))) return;
+    this.options.state.update(target.bucket, target.key, (s) => (s.legalHold = status));
+    res.writeHead(200).end();
+  }
+
+  private getLegalHold(res: ServerResponse, target: Target): void {
+    const hold = this.options.state.get(target.bucket, target.key).legalHold;
+    if (!hold) return sendXmlError(res, 404, 'NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
+    sendXml(res, 200, `<LegalHold><Status>${hold}</Status></LegalHold>`);
+  }
+
+  private async putRetention(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const xml = (await readAll(req)).toString('utf8');
+    const mode = xmlValue(xml, 'Mode') as LockMode | undefined;
+    const until = xmlValue(xml, 'RetainUntilDate');
+    const next = mode && until ? { mode, retainUntil: new Date(until).toISOString() } : undefined;
+    if (mode && mode !== 'GOVERNANCE' && mode !== 'COMPLIANCE') return sendXmlError(res, 400, 'MalformedXML', 'Mode must be GOVERNANCE or COMPLIANCE');
+    if (next && Number.isNaN(Date.parse(next.retainUntil))) return sendXmlError(res, 400, 'InvalidArgument', 'RetainUntilDate is not a date');
+    if (!(await this.lockable(res, target))) return;
+    const now = this.options.clock.now();
+    const current = this.options.state.get(target.bucket, target.key).retention;
+    const refusal = retentionChangeRefusal(current, next, now, bypass(req));
+    if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied: ${refusal}`);
+    this.options.state.update(target.bucket, target.key, (s) => {
+      if (next) s.retention = next;
+      else delete s.retention;
+    });
+    res.writeHead(200).end();
+  }
+
+  private getRetention(res: ServerResponse, target: Target): void {
+    const retention = this.options.state.get(target.bucket, target.key).retention;
+    if (!retention) return sendXmlError(res, 404, 'NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
+    sendXml(res, 200, `<Retention><Mode>${retention.mode}</Mode><RetainUntilDate>${retention.retainUntil}</RetainUntilDate></Retention>`);
+  }
+
+  private async lockable(res: ServerResponse, target: Target): Promise<boolean> {
+    if (!this.options.objectLockBuckets.has(target.bucket)) {
+      sendXmlError(res, 400, 'InvalidRequest', 'Bucket is missing Object Lock Configuration');
+      return false;
+    }
+    if (!(await this.head(target))) {
+      sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: target.key });
+      return false;
+    }
+    return true;
+  }
+
+  // ---- helpers ------------------------------------------------------------------------
+
+  private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const upstream = await sendUpstream(this.options.upstream, { method: req.method!, path: req.url!, headers: req.headers, body: req });
+    await relay(upstream, res);
+  }
+
+  private async head(target: Target): Promise<import('node:http').IncomingMessage | undefined> {
+    const upstream = await sendUpstream(this.options.upstream, {
+      method: 'HEAD',
+      path: `/${target.bucket}/${encodePath(target.key)}`,
+      headers: {
+        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+        authorization: 'AWS4-HMAC-SHA256 Credential=S3RVER/20000101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
+      },
+    });
+    upstream.resume();
+    return upstream.statusCode === 200 ? upstream : undefined;
+  }
+
+  /**
+   * Reads a PUT body, decoding aws-chunked and verifying every checksum sent in headers or
+   * trailers, as S3 does. Answers 400 itself and returns undefined when the body is bad.
+   */
+  private async readVerifiedBody(req: IncomingMessage, res: ServerResponse) {
+    const raw = await readAll(req);
+    const headers = { ...req.headers };
+    let bytes = raw;
+    const checksums: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (name.startsWith('x-amz-checksum-')) checksums[name] = String(value);
+    const encodings = String(headers['content-encoding'] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+    if (encodings.includes('aws-chunked') || String(headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-')) {
+      const decoded = decodeAwsChunked(raw);
+      bytes = decoded.body;
+      Object.assign(checksums, decoded.trailers);
+      const declared = headers['x-amz-decoded-content-length'];
+      if (declared !== undefined && Number(declared) !== bytes.length) {
+        sendXmlError(res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header');
+        return undefined;
+      }
+      const rest = encodings.filter((e) => e !== 'aws-chunked');
+      if (rest.length) headers['content-encoding'] = rest.join(',');
+      else delete headers['content-encoding'];
+      delete headers['x-amz-decoded-content-length'];
+      delete headers['x-amz-trailer'];
+      headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+    }
+    const bad = checksumMismatches(checksums, bytes);
+    if (bad.length) {
+      sendXmlError(res, 400, 'BadDigest', `The ${bad.join(', ')} you specified did not match the calculated checksum.`);
+      return undefined;
+    }
+    return { bytes, headers };
+  }
+
+  private emit(type: S3DetailType, target: Target, object: { size?: number; etag?: string | undefined }, extra: Partial<S3EventDetail>): void {
+    if (!this.options.eventBuckets.has(target.bucket)) return;
+    this.options.publish(s3Event(type, target.bucket, { key: target.key, ...object }, this.options.clock.now(), this.options.region, extra));
+  }
+}
+
+function parseTarget(url: string): Target {
+  const parsed = new URL(url, 'http://local');
+  const [bucket = '', ...rest] = parsed.pathname.slice(1).split('/');
+  return { bucket, key: rest.map((segment) => decodeURIComponent(segment)).join('/'), query: parsed.searchParams };
+}
+
+const encodePath = (key: string) => key.split('/').map(encodeURIComponent).join('/');
+const bypass = (req: IncomingMessage) => String(req.headers['x-amz-bypass-governance-retention']).toLowerCase() === 'true';
+const storageClassOf = (head: IncomingMessage) => (head.headers['x-amz-storage-class'] as string | undefined) ?? 'STANDARD';
+const etagOf = (response: IncomingMessage | undefined) => (response?.headers.etag as string | undefined)?.replace(/"/g, '');
+const escapeText = (text: string) => text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+const decodeXmlText = (text: string) =>
+  text.replace(/&(lt|gt|amp|apos|quot);/g, (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[entity]!);
+const signedHeaders = (req: IncomingMessage) => ({
+  authorization: req.headers.authorization ?? '',
+  'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+});
+
+function applyLockHeaders(state: ObjectState, req: IncomingMessage): void {
+  const hold = req.headers['x-amz-object-lock-legal-hold'];
+  if (hold === 'ON' || hold === 'OFF') state.legalHold = hold;
+  const mode = req.headers['x-amz-object-lock-mode'];
+  const until = req.headers['x-amz-object-lock-retain-until-date'];
+  if ((mode === 'GOVERNANCE' || mode === 'COMPLIANCE') && typeof until === 'string') {
+    state.retention = { mode, retainUntil: new Date(until).toISOString() };
+  }
+}
+
+/** Runs tasks for the same key one after another. */
+class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const current = previous.then(task, task);
+    const tail = current.catch(() => {});
+    this.tails.set(key, tail);
+    try {
+      return await current;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}

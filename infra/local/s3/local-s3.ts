@@ -1,0 +1,74 @@
+/**
+ * S3: s3rver (persistent on disk) behind the fidelity proxy. Handlers talk to the proxy;
+ * s3rver listens on a second, internal port. Buckets are those of the system declaration,
+ * named `strata-<logical>` locally.
+ */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import type { Clock } from '#adapters/clock.ts';
+import type { BucketDeclaration } from '../../system-types.ts';
+import { S3FidelityProxy } from './fidelity-proxy.ts';
+import { ObjectStateStore } from './object-state.ts';
+import type { S3Event } from './s3-events.ts';
+
+export const localBucketName = (logical: string) => `strata-${logical}`;
+
+export interface LocalS3 {
+  endpoint: string;
+  port: number;
+  proxy: S3FidelityProxy;
+  stop(): Promise<void>;
+}
+
+export async function startS3(
+  buckets: Readonly<Record<string, BucketDeclaration>>,
+  options: { dataDir: string; host: string; port: number; region: string; clock: Clock; publish: (event: S3Event) => void },
+): Promise<LocalS3> {
+  const s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: join(options.dataDir, 's3'),
+    // The proxy rewrites decoded bodies, which invalidates the client's signature.
+    allowMismatchedSignatures: true,
+    configureBuckets: Object.keys(buckets).map((logical) => ({ name: localBucketName(logical) })),
+  });
+  const upstreamAddress = await s3rver.run();
+
+  const physical = (predicate: (bucket: BucketDeclaration) => boolean) =>
+    new Set(Object.entries(buckets).filter(([, bucket]) => predicate(bucket)).map(([logical]) => localBucketName(logical)));
+
+  const proxy = new S3FidelityProxy({
+    upstream: new URL(`http://127.0.0.1:${upstreamAddress.port}`),
+    state: new ObjectStateStore(join(options.dataDir, 's3-fidelity')),
+    clock: options.clock,
+    region: options.region,
+    objectLockBuckets: physical((bucket) => bucket.objectLock),
+    eventBuckets: physical((bucket) => bucket.eventBridge),
+    publish: options.publish,
+  });
+  const server = createServer(proxy.listener);
+  server.keepAliveTimeout = 60_000;
+  server.listen(options.port, options.host);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+
+  // Restores complete on the local clock: check every second of real time and on every advance.
+  const ticker = setInterval(() => proxy.announceRestores(), 1_000);
+  ticker.unref();
+
+  return {
+    endpoint: `http://${options.host}:${port}`,
+    port,
+    proxy,
+    async stop() {
+      clearInterval(ticker);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await s3rver.close();
+    },
+  };
+}

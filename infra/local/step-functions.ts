@@ -1,0 +1,272 @@
+/**
+ * Step Functions: runs the ASL files of statemachines/ with aws-local-stepfunctions, their
+ * Lambda Task states bound to the local handlers, behind an HTTP endpoint that speaks the
+ * Step Functions API (AWS JSON 1.0: StartExecution, DescribeExecution, ListExecutions,
+ * StopExecution), so handlers start workflows with the real @aws-sdk/client-sfn.
+ *
+ * Executions are kept on disk; one still running when the runtime stops is marked ABORTED
+ * at the next start (the local runtime does not resume executions).
+ */
+import './promise-with-resolvers.ts';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { Clock } from '#adapters/clock.ts';
+import { allStates, readDefinitionText, substitute, type AslState } from '../asl.ts';
+import type { StateMachineDeclaration } from '../system-types.ts';
+import { localFunctionArn, type LambdaHost } from './lambda-host.ts';
+
+type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: number; // epoch seconds, as the JSON protocol sends dates
+  stopDate?: number;
+  input: string;
+  output?: string;
+  error?: string | undefined;
+  cause?: string | undefined;
+}
+
+interface LoadedMachine {
+  arn: string;
+  machine: StateMachine;
+  localHandlers: Record<string, (input: unknown) => Promise<unknown>>;
+  retryOverrides: Record<string, number>;
+}
+
+export interface LocalStepFunctionsOptions {
+  root: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  region: string;
+  account: string;
+  clock: Clock;
+  /** Milliseconds between Task retries instead of the ASL's IntervalSeconds (tests: 0). */
+  retryIntervalMs?: number;
+  log: (message: string) => void;
+}
+
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+
+export const localStateMachineArn = (name: string, region: string, account: string) =>
+  `arn:aws:states:${region}:${account}:stateMachine:strata-${name}`;
+
+export class LocalStepFunctions {
+  private readonly machines = new Map<string, LoadedMachine>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  private readonly directory: string;
+  private server: ReturnType<typeof createServer> | undefined;
+  endpoint = '';
+
+  constructor(
+    declarations: Readonly<Record<string, StateMachineDeclaration>>,
+    private readonly lambdas: LambdaHost,
+    private readonly options: LocalStepFunctionsOptions,
+  ) {
+    this.directory = join(options.dataDir, 'stepfunctions');
+    mkdirSync(this.directory, { recursive: true });
+    for (const [name, declaration] of Object.entries(declarations)) this.load(name, declaration);
+    this.restoreExecutions();
+  }
+
+  arnOf(name: string): string {
+    return localStateMachineArn(name, this.options.region, this.options.account);
+  }
+
+  async listen(): Promise<void> {
+    this.server = createServer((req, res) => void this.serve(req, res));
+    this.server.listen(this.options.port, this.options.host);
+    await once(this.server, 'listening');
+    this.endpoint = `http://${this.options.host}:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const run of this.running.values()) run.abort();
+    await Promise.allSettled([...this.running.values()].map((run) => run.done));
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Resolves when every execution started so far has finished (for tests and scripts). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((run) => run.done));
+  }
+
+  startExecution(stateMachineArn: string, input: string, requestedName?: string): ExecutionRecord {
+    const loaded = this.machines.get(stateMachineArn);
+    if (!loaded) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    const name = requestedName ?? randomUUID();
+    const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      // Standard workflows: the same name with the same input is idempotent; else it is an error.
+      if (existing.input === input) return existing;
+      throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input);
+    } catch {
+      throw new ApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: input is not JSON');
+    }
+    const now = this.options.clock.now();
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn,
+      name,
+      status: 'RUNNING',
+      startDate: now.getTime() / 1000,
+      input,
+    };
+    this.executions.set(executionArn, record);
+    this.persist(record);
+
+    const run = loaded.machine.run(parsed as never, {
+      overrides: { taskResourceLocalHandlers: loaded.localHandlers as never, retryIntervalOverrides: loaded.retryOverrides },
+      context: {
+        Execution: { Id: executionArn, Name: name, StartTime: now.toISOString(), Input: parsed, RoleArn: 'local' },
+        StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() },
+      } as never,
+    });
+    const done = run.result.then(
+      (output) => this.finish(record, { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) }),
+      (error: unknown) => {
+        const failure = executionFailure(error);
+        this.finish(record, { status: failure.status, error: failure.error, cause: failure.cause });
+      },
+    );
+    this.running.set(executionArn, { abort: run.abort, done });
+    return record;
+  }
+
+  describeExecution(executionArn: string): ExecutionRecord {
+    const record = this.executions.get(executionArn);
+    if (!record) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return record;
+  }
+
+  private finish(record: ExecutionRecord, outcome: Partial<ExecutionRecord>): void {
+    Object.assign(record, outcome, { stopDate: this.options.clock.now().getTime() / 1000 });
+    this.persist(record);
+    this.running.delete(record.executionArn);
+    if (record.status !== 'SUCCEEDED') this.options.log(`execution ${record.name} ${record.status}: ${record.error ?? ''} ${record.cause ?? ''}`);
+  }
+
+  private load(name: string, declaration: StateMachineDeclaration): void {
+    const functionArns: Record<string, string> = {};
+    for (const [placeholder, fn] of Object.entries(declaration.functions)) {
+      functionArns[placeholder] = localFunctionArn(fn, this.options.region, this.options.account);
+    }
+    const definition = JSON.parse(substitute(readDefinitionText(this.options.root, declaration.file), functionArns)) as {
+      States: Record<string, AslState>;
+    };
+    const byArn = new Map(Object.values(declaration.functions).map((fn) => [localFunctionArn(fn, this.options.region, this.options.account), fn]));
+    const localHandlers: LoadedMachine['localHandlers'] = {};
+    const retryOverrides: Record<string, number> = {};
+    for (const [stateName, state] of allStates(definition.States)) {
+      if (state.Type !== 'Task' || !state.Resource) continue;
+      if (this.options.retryIntervalMs !== undefined && Array.isArray(state.Retry)) retryOverrides[stateName] = this.options.retryIntervalMs;
+      const direct = byArn.get(state.Resource);
+      if (direct) localHandlers[stateName] = (input) => this.lambdas.invoke(direct, input);
+      else if (state.Resource === LAMBDA_INVOKE) localHandlers[stateName] = (input) => this.invokeOptimised(input, byArn);
+    }
+    const arn = this.arnOf(name);
+    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    this.machines.set(arn, { arn, machine, localHandlers, retryOverrides });
+  }
+
+  /** `arn:aws:states:::lambda:invoke`: Parameters carry FunctionName and Payload. */
+  private async invokeOptimised(input: unknown, byArn: Map<string, string>): Promise<unknown> {
+    const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
+    const fn = byArn.get(FunctionName) ?? byArn.get(FunctionName.replace(/:\$LATEST$/, ''));
+    if (!fn) throw Object.assign(new Error(`Function not found: ${FunctionName}`), { name: 'Lambda.ResourceNotFoundException' });
+    return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: await this.lambdas.invoke(fn, Payload) };
+  }
+
+  private persist(record: ExecutionRecord): void {
+    writeFileSync(join(this.directory, `${encodeURIComponent(record.executionArn)}.json`), JSON.stringify(record));
+  }
+
+  private restoreExecutions(): void {
+    for (const file of readdirSync(this.directory)) {
+      const record = JSON.parse(readFileSync(join(this.directory, file), 'utf8')) as ExecutionRecord;
+      if (record.status === 'RUNNING') {
+        Object.assign(record, { status: 'ABORTED', cause: 'the local runtime stopped during the execution' });
+        this.persist(record);
+      }
+      this.executions.set(record.executionArn, record);
+    }
+  }
+
+  // ---- the AWS JSON 1.0 endpoint ------------------------------------------------------
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const operation = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      send(200, this.operation(operation, body));
+    } catch (error) {
+      if (error instanceof ApiError) return send(400, { __type: `com.amazonaws.swf.service.v2.model#${error.type}`, message: error.message });
+      send(500, { __type: 'InternalFailure', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private operation(operation: string, body: Record<string, string | undefined>): unknown {
+    switch (operation) {
+      case 'StartExecution': {
+        const record = this.startExecution(body.stateMachineArn ?? '', body.input ?? '{}', body.name);
+        return { executionArn: record.executionArn, startDate: record.startDate };
+      }
+      case 'DescribeExecution':
+        return this.describeExecution(body.executionArn ?? '');
+      case 'ListExecutions':
+        return {
+          executions: [...this.executions.values()]
+            .filter((e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter))
+            .map(({ executionArn, stateMachineArn, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn, name, status, startDate, stopDate })),
+        };
+      case 'StopExecution': {
+        const record = this.describeExecution(body.executionArn ?? '');
+        this.running.get(record.executionArn)?.abort();
+        if (record.status === 'RUNNING') this.finish(record, { status: 'ABORTED', error: body.error, cause: body.cause });
+        return { stopDate: record.stopDate };
+      }
+      default:
+        throw new ApiError('UnknownOperationException', `operation ${operation} is not supported by the local runtime`);
+    }
+  }
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function executionFailure(error: unknown): { status: ExecutionStatus; error: string; cause: string } {
+  const err = error as { name?: string; message?: string; cause?: { name?: string; message?: string } };
+  if (err.name === 'ExecutionAbortedError') return { status: 'ABORTED', error: 'Aborted', cause: 'stopped' };
+  if (err.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout', cause: err.message ?? '' };
+  // ExecutionError wraps the runtime error that ended the execution (a Fail state or an uncaught task error).
+  const inner = err.cause ?? err;
+  return { status: 'FAILED', error: inner.name ?? 'Error', cause: inner.message ?? '' };
+}

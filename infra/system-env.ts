@@ -1,0 +1,34 @@
+/**
+ * The environment each function receives, derived from its grants in the declaration.
+ * Both the CDK stack and the local runtime call this, so a handler reads the same variable
+ * names wherever it runs (see lambdas/config.ts for the reading side).
+ */
+import type { FunctionDeclaration, GrantDeclaration } from './system-types.ts';
+
+/** Physical names/ARNs of declared resources, as each runtime resolves them. */
+export interface ResolvedResources {
+  table(logical: string): string;
+  bucket(logical: string): string;
+  stateMachineArn(logical: string): string;
+}
+
+const screaming = (logical: string) => logical.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+
+/** `table:index` → `TABLE_INDEX`, `stateMachine:fixityAudit` → `STATE_MACHINE_FIXITY_AUDIT`. */
+export function envNameForResource(resource: GrantDeclaration['resource']): string | undefined {
+  const [kind, logical] = resource.split(':') as [string, string];
+  if (kind === 'execution') return undefined; // covered by the state machine's own variable
+  return `${screaming(kind)}_${screaming(logical)}`;
+}
+
+export function functionEnvironment(fn: FunctionDeclaration, resolved: ResolvedResources): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const grant of fn.grants) {
+    const name = envNameForResource(grant.resource);
+    if (!name) continue;
+    const [kind, logical] = grant.resource.split(':') as [string, string];
+    env[name] =
+      kind === 'table' ? resolved.table(logical) : kind === 'bucket' ? resolved.bucket(logical) : resolved.stateMachineArn(logical);
+  }
+  return env;
+}

@@ -1,0 +1,142 @@
+/**
+ * The one description of Strata: tables, buckets, functions, HTTP routes, event rules and
+ * state machines. The CDK app (infra/app.ts) and the local runtime (infra/local/) both read
+ * this object, so a route or rule declared here exists in both places or in neither.
+ *
+ * Names are logical ("archive", "index"); each side maps them to physical names
+ * (a CloudFormation-generated bucket name in AWS, a fixed local name on a laptop).
+ */
+import { CORS_POLICY } from '../lambdas/core/cors-policy.ts';
+import type { SystemDeclaration } from './system-types.ts';
+
+export const system = {
+  api: {
+    // Every body reaches Lambda base64-encoded: DICOM is binary and multipart/related would
+    // otherwise be mangled as text (dicomweb-checklist.md, STOW-RS, AWS notes).
+    binaryMediaTypes: ['*/*'],
+    /** API Gateway's hard request limit; larger pushes use presigned uploads. */
+    maxRequestBytes: 10 * 1024 * 1024,
+    /** Lambda's synchronous payload limit, which the base64-encoded event must fit. */
+    maxLambdaPayloadBytes: 6 * 1024 * 1024,
+    requestTooLargeMessage:
+      'Request body too large for the DICOMweb API (API Gateway accepts 10 MB, Lambda 6 MB after base64). ' +
+      'Send fewer instances per STOW-RS request, or upload large files through the presigned-upload path.',
+    cors: CORS_POLICY,
+  },
+  tables: {
+    index: {
+      // Single-table design, see docs/data-model.md. Every key starts with the tenant.
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      globalIndexes: [
+        { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+        { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+        { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+      ],
+    },
+  },
+  buckets: {
+    // DICOM bytes, one object per instance, immutable once written; Object Lock for legal holds.
+    archive: { objectLock: true, eventBridge: true },
+  },
+  functions: {
+    health: {
+      entry: 'lambdas/handlers/health.ts',
+      description: 'Liveness and component versions',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem'] },
+        { resource: 'bucket:archive', actions: ['s3:ListBucket'] },
+      ],
+    },
+    storeInstances: {
+      entry: 'lambdas/handlers/store-instances.ts',
+      description: 'STOW-RS: store DICOM instances',
+      memoryMb: 1769,
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+        { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:GetObject'] },
+      ],
+    },
+    retrieve: {
+      entry: 'lambdas/handlers/retrieve.ts',
+      description: 'WADO-RS: retrieve instances, metadata and frames (streamed)',
+      memoryMb: 1769,
+      streaming: true,
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+        { resource: 'bucket:archive', actions: ['s3:GetObject'] },
+      ],
+    },
+    onObjectEvent: {
+      entry: 'lambdas/handlers/on-object-event.ts',
+      description: 'Keeps the index in step with S3 storage-class, restore and delete events',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
+    },
+    startFixityAudit: {
+      entry: 'lambdas/handlers/start-fixity-audit.ts',
+      description: 'Admin: start and follow a fixity audit of a study',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem'] },
+        { resource: 'stateMachine:fixityAudit', actions: ['states:StartExecution'] },
+        { resource: 'execution:fixityAudit', actions: ['states:DescribeExecution'] },
+      ],
+    },
+    listStudySeries: {
+      entry: 'lambdas/handlers/fixity/list-study-series.ts',
+      description: 'Fixity audit step: list the series of a study',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
+    },
+    verifySeries: {
+      entry: 'lambdas/handlers/fixity/verify-series.ts',
+      description: 'Fixity audit step: re-hash the stored instances of one series and compare with the index',
+      memoryMb: 1024,
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:Query'] },
+        { resource: 'bucket:archive', actions: ['s3:GetObject'] },
+      ],
+    },
+    recordFixityResult: {
+      entry: 'lambdas/handlers/fixity/record-fixity-result.ts',
+      description: 'Fixity audit step: record the outcome on the study',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:PutItem'] }],
+    },
+  },
+  routes: [
+    { method: 'GET', path: '/health', function: 'health' },
+    { method: 'POST', path: '/dicom-web/studies', function: 'storeInstances' },
+    { method: 'POST', path: '/dicom-web/studies/{study}', function: 'storeInstances' },
+    { method: 'GET', path: '/dicom-web/studies/{study}', function: 'retrieve' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/metadata', function: 'retrieve' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}', function: 'retrieve' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}/metadata', function: 'retrieve' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}', function: 'retrieve' },
+    {
+      method: 'GET',
+      path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}/metadata',
+      function: 'retrieve',
+    },
+    { method: 'POST', path: '/admin/fixity-audits', function: 'startFixityAudit' },
+    { method: 'GET', path: '/admin/fixity-audits/{execution}', function: 'startFixityAudit' },
+  ],
+  eventRules: [
+    {
+      name: 'archive-object-changes',
+      bucket: 'archive',
+      detailTypes: ['Object Storage Class Changed', 'Object Restore Completed', 'Object Deleted'],
+      function: 'onObjectEvent',
+    },
+  ],
+  stateMachines: {
+    fixityAudit: {
+      file: 'statemachines/fixity-audit.asl.json',
+      functions: {
+        ListStudySeriesFunctionArn: 'listStudySeries',
+        VerifySeriesFunctionArn: 'verifySeries',
+        RecordFixityResultFunctionArn: 'recordFixityResult',
+      },
+    },
+  },
+} as const satisfies SystemDeclaration;
+
+export type StrataSystem = typeof system;
+export type FunctionName = keyof StrataSystem['functions'];

@@ -1,0 +1,33 @@
+/**
+ * AWS SDK v3 clients, created once per container and shared by every invocation.
+ * Endpoints come from config: unset in AWS, the local emulators in infra/local.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { config } from '#lambdas/config.ts';
+
+let s3: S3Client | undefined;
+let dynamodb: DynamoDBClient | undefined;
+let sfn: SFNClient | undefined;
+
+const withEndpoint = (endpoint: string | undefined) => (endpoint ? { endpoint } : {});
+
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({
+    region: config.region,
+    ...withEndpoint(config.endpoints.s3),
+    forcePathStyle: config.s3ForcePathStyle,
+  });
+  return s3;
+}
+
+export function dynamoClient(): DynamoDBClient {
+  dynamodb ??= new DynamoDBClient({ region: config.region, ...withEndpoint(config.endpoints.dynamodb) });
+  return dynamodb;
+}
+
+export function sfnClient(): SFNClient {
+  sfn ??= new SFNClient({ region: config.region, ...withEndpoint(config.endpoints.sfn) });
+  return sfn;
+}

@@ -1,0 +1,92 @@
+/**
+ * The archive bucket: one immutable object per instance, keyed by its UIDs
+ * (core/index-keys.ts). The object metadata carries what is needed to rebuild the index
+ * entry from the bucket alone (tenant, UIDs, SHA-256, ingest time).
+ */
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { NotFoundError, NotYetAvailableError } from '#core/errors.ts';
+import { config } from '#lambdas/config.ts';
+import { s3Client } from './aws-clients.ts';
+
+export interface ObjectMetadata {
+  tenant: string;
+  study: string;
+  series: string;
+  sop: string;
+  sopClass: string;
+  transferSyntax: string;
+  sha256: string; // hex
+  ingestedAt: string;
+}
+
+export interface StoredObject {
+  size: number;
+  storageClass: string;
+  metadata: Partial<ObjectMetadata>;
+}
+
+const META_PREFIX = 'strata-';
+
+/**
+ * Writes the bytes unless the key exists (S3 conditional write, If-None-Match: *), so two
+ * different objects with the same UIDs can never overwrite each other. Returns 'exists'
+ * when something is already stored there.
+ */
+export async function putInstanceObject(key: string, bytes: Uint8Array, metadata: ObjectMetadata): Promise<'created' | 'exists'> {
+  try {
+    await s3Client().send(
+      new PutObjectCommand({
+        Bucket: config.archiveBucket(),
+        Key: key,
+        Body: bytes,
+        ContentType: 'application/dicom',
+        IfNoneMatch: '*',
+        ChecksumSHA256: Buffer.from(metadata.sha256, 'hex').toString('base64'),
+        Metadata: Object.fromEntries(Object.entries(metadata).map(([name, value]) => [META_PREFIX + kebab(name), value])),
+      }),
+    );
+    return 'created';
+  } catch (error) {
+    if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.name === 'PreconditionFailed')) return 'exists';
+    throw error;
+  }
+}
+
+export async function headInstanceObject(key: string): Promise<StoredObject | undefined> {
+  try {
+    const head = await s3Client().send(new HeadObjectCommand({ Bucket: config.archiveBucket(), Key: key }));
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of Object.entries(head.Metadata ?? {})) {
+      if (name.startsWith(META_PREFIX)) metadata[camel(name.slice(META_PREFIX.length))] = value;
+    }
+    return { size: head.ContentLength ?? 0, storageClass: head.StorageClass ?? 'STANDARD', metadata };
+  } catch (error) {
+    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+/** The stored bytes as a stream; a cold object that is not restored is a 503 with Retry-After. */
+export async function readInstanceObject(key: string, range?: string): Promise<{ body: Readable; size: number }> {
+  try {
+    const object = await s3Client().send(new GetObjectCommand({ Bucket: config.archiveBucket(), Key: key, ...(range ? { Range: range } : {}) }));
+    return { body: object.Body as Readable, size: object.ContentLength ?? 0 };
+  } catch (error) {
+    if (error instanceof S3ServiceException && error.name === 'InvalidObjectState') {
+      throw new NotYetAvailableError('the instance is in an archive storage tier and must be restored before it can be retrieved', {
+        headers: { 'Retry-After': '14400' },
+        cause: error,
+      });
+    }
+    if (error instanceof S3ServiceException && error.name === 'NoSuchKey') throw new NotFoundError('the instance bytes are missing', { cause: error });
+    throw error;
+  }
+}
+
+export async function pingArchive(): Promise<void> {
+  await s3Client().send(new HeadBucketCommand({ Bucket: config.archiveBucket() }));
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());

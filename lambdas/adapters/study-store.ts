@@ -1,0 +1,51 @@
+/** Study-level reads and records of the index that are not part of ingest. */
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Keys } from '#core/index-keys.ts';
+import { config } from '#lambdas/config.ts';
+import { dynamoClient } from './aws-clients.ts';
+
+let documents: DynamoDBDocumentClient | undefined;
+const db = () => (documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }));
+
+/** Series Instance UIDs of a study: one Query on the study partition. */
+export async function listSeriesUids(tenant: string, study: string): Promise<string[]> {
+  const uids: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db().send(
+      new QueryCommand({
+        TableName: config.indexTable(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.seriesOfStudyPrefix },
+        ProjectionExpression: 'sk',
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) uids.push(String(item.sk).slice(Keys.seriesOfStudyPrefix.length));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return uids;
+}
+
+export interface FixityRecord {
+  tenant: string;
+  study: string;
+  auditedAt: string;
+  status: string;
+  verified: number;
+  mismatched: string[];
+  missing: string[];
+  cold: number;
+  unverifiableSeries: string[];
+}
+
+/** Keeps each audit's outcome on the study partition (sk FIXITY#<time>), newest last. */
+export async function putFixityRecord(record: FixityRecord): Promise<void> {
+  await db().send(
+    new PutCommand({
+      TableName: config.indexTable(),
+      Item: { pk: Keys.study(record.tenant, record.study).pk, sk: `FIXITY#${record.auditedAt}`, type: 'fixity', ...record },
+    }),
+  );
+}

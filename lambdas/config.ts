@@ -1,0 +1,39 @@
+/**
+ * The environment, read once per container (cold start). Nothing else in lambdas/ reads
+ * process.env. Every value a handler may need is optional here and demanded by `required()`
+ * at the point of use, because each function is only given the variables its grants imply
+ * (infra/system-env.ts).
+ */
+import { ConfigurationError } from '#core/errors.ts';
+
+function read(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(name: string): string {
+  const value = read(name);
+  if (value === undefined) throw new ConfigurationError(`environment variable ${name} is not set`);
+  return value;
+}
+
+export const config = Object.freeze({
+  region: read('AWS_REGION') ?? 'us-east-1',
+  /** `aws-lambda` in AWS; the local runtime names itself and its emulators. */
+  runtime: read('STRATA_RUNTIME') ?? 'aws-lambda',
+  version: read('STRATA_VERSION') ?? '0.0.0',
+  /** Until the security work adds a tenant claim, every request belongs to this tenant. */
+  defaultTenant: read('STRATA_DEFAULT_TENANT') ?? 'default',
+  /** Public base URL (custom domain) for RetrieveURL / BulkDataURI; else derived per request. */
+  publicBaseUrl: read('STRATA_PUBLIC_URL'),
+  /** Service endpoints: unset in AWS; the local runtime points them at its emulators. */
+  endpoints: {
+    s3: read('AWS_ENDPOINT_URL_S3'),
+    dynamodb: read('AWS_ENDPOINT_URL_DYNAMODB'),
+    sfn: read('AWS_ENDPOINT_URL_SFN'),
+  },
+  s3ForcePathStyle: read('STRATA_S3_FORCE_PATH_STYLE') === 'true',
+  indexTable: () => required('TABLE_INDEX'),
+  archiveBucket: () => required('BUCKET_ARCHIVE'),
+  fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
+});

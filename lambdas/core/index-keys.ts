@@ -1,0 +1,46 @@
+/**
+ * The keys of the index table and of the archive bucket (docs/data-model.md). Every key
+ * starts with the tenant, so a tenant claim added later changes no layout. Key builders are
+ * named for the access pattern they serve.
+ */
+export interface InstanceIdentity {
+  tenant: string;
+  study: string;
+  series: string;
+  sop: string;
+}
+
+const studyPartition = (tenant: string, study: string) => `T#${tenant}#S#${study}`;
+
+export const Keys = {
+  /** The study summary: one item per study. */
+  study: (tenant: string, study: string) => ({ pk: studyPartition(tenant, study), sk: 'STUDY' }),
+  /** The series summaries of a study: Query pk, begins_with(sk, 'SERIES#'). */
+  series: (tenant: string, study: string, series: string) => ({ pk: studyPartition(tenant, study), sk: `SERIES#${series}` }),
+  seriesOfStudyPrefix: 'SERIES#',
+  /** The instances of a study (begins_with 'INST#') or of one series (begins_with 'INST#<series>#'). */
+  instance: (id: InstanceIdentity) => ({ pk: studyPartition(id.tenant, id.study), sk: `INST#${id.series}#${id.sop}` }),
+  instancesOfStudyPrefix: 'INST#',
+  instancesOfSeriesPrefix: (series: string) => `INST#${series}#`,
+  /** GSI1 on instance items: find an instance by SOP Instance UID alone. */
+  instanceBySop: (tenant: string, sop: string) => ({ gsi1pk: `T#${tenant}#SOP#${sop}`, gsi1sk: 'INSTANCE' }),
+  /** GSI1 on study items: studies of a patient, newest first by StudyDate. */
+  studiesOfPatient: (tenant: string, patientId: string) => `T#${tenant}#PID#${patientId}`,
+  /** GSI2 on study items: studies by accession number. */
+  studiesByAccession: (tenant: string, accession: string) => `T#${tenant}#ACC#${accession}`,
+  /** GSI2 on series items: find a series by Series Instance UID alone. */
+  seriesByUid: (tenant: string, series: string) => `T#${tenant}#SER#${series}`,
+  /** GSI3 on study items: all studies of a tenant ordered by StudyDate+StudyTime. */
+  studiesByDate: (tenant: string) => `T#${tenant}#STUDIES`,
+} as const;
+
+/** Where an instance's bytes live in the archive bucket. */
+export const instanceObjectKey = (id: InstanceIdentity) => `${id.tenant}/studies/${id.study}/series/${id.series}/instances/${id.sop}.dcm`;
+
+/** The inverse of instanceObjectKey, for events that carry only the S3 key. */
+export function instanceIdentityFromKey(key: string): InstanceIdentity | undefined {
+  const match = /^([^/]+)\/studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)\.dcm$/.exec(key);
+  if (!match) return undefined;
+  const [, tenant, study, series, sop] = match as unknown as [string, string, string, string, string];
+  return { tenant, study, series, sop };
+}

@@ -1,0 +1,32 @@
+/**
+ * EventBridge → index: keeps each instance's storage class in step with S3 (lifecycle
+ * transitions, completed restores, deletions), so QIDO can report InstanceAvailability and
+ * WADO knows before reading whether bytes are in a cold tier. The event carries only the
+ * object key, from which the instance identity is recovered (core/index-keys.ts).
+ */
+import middy from '@middy/core';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { instanceIdentityFromKey } from '#core/index-keys.ts';
+import { setInstanceStorageClass } from '#adapters/index-store.ts';
+import { logger } from '#middleware/logger.ts';
+
+interface S3EventDetail {
+  bucket: { name: string };
+  object: { key: string };
+  'destination-storage-class'?: string;
+  'source-storage-class'?: string;
+}
+
+export const handler = middy(async (event: EventBridgeEvent<string, S3EventDetail>) => {
+  const id = instanceIdentityFromKey(event.detail.object.key);
+  if (!id) return { ignored: 'not an instance object' };
+  const type = event['detail-type'];
+  if (type === 'Object Storage Class Changed' && event.detail['destination-storage-class']) {
+    const updated = await setInstanceStorageClass(id, event.detail['destination-storage-class'], event.time);
+    logger.info('storage class changed', { storageClass: event.detail['destination-storage-class'], updated });
+    return { updated };
+  }
+  // Restores and deletions are recorded by the cold-retrieval and disposition work that owns them.
+  logger.info('object event', { type });
+  return { ignored: type };
+});

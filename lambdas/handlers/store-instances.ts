@@ -1,0 +1,30 @@
+/** STOW-RS: POST /dicom-web/studies[/{study}] (PS3.18 10.5). */
+import { splitMultipart } from '#core/dicomweb/multipart.ts';
+import { parseMediaType } from '#core/dicomweb/media-type.ts';
+import { UnsupportedMediaTypeError } from '#core/errors.ts';
+import { clock } from '#adapters/clock.ts';
+import { config } from '#lambdas/config.ts';
+import { httpHandler } from '#middleware/http-handler.ts';
+import { bodyOf, header, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
+import { storeInstances } from '#services/store-instances.ts';
+
+export const handler = httpHandler(async (event) => {
+  const contentType = parseMediaType(header(event, 'content-type') ?? '');
+  if (contentType.type !== 'multipart/related') {
+    throw new UnsupportedMediaTypeError(`STOW-RS takes multipart/related; type="application/dicom", not "${contentType.type || 'no Content-Type'}"`);
+  }
+  const partType = parseMediaType(contentType.parameters.type ?? 'application/dicom').type;
+  if (partType !== 'application/dicom') {
+    throw new UnsupportedMediaTypeError(`only type="application/dicom" parts are accepted (got "${partType}"); send Part 10 files`);
+  }
+  const parts = splitMultipart(bodyOf(event), contentType.parameters.boundary ?? '');
+  const result = await storeInstances(parts, {
+    tenant: config.defaultTenant,
+    studyInUrl: pathParameter(event, 'study'),
+    serviceUrl: `${publicBaseUrl(event)}/dicom-web`,
+    now: clock.now(),
+  });
+  const headers: Record<string, string> = { 'Content-Type': 'application/dicom+json' };
+  if (result.warnings.length) headers.Warning = result.warnings.map((w) => `299 strata: "${w.replace(/"/g, "'")}"`).join(', ');
+  return { statusCode: result.status, headers, body: JSON.stringify(result.body) };
+});

@@ -1,0 +1,46 @@
+/** Reading API Gateway REST proxy events: case-insensitive headers, base64 bodies, queries. */
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { config } from '#lambdas/config.ts';
+
+export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The request body as bytes (API Gateway base64-encodes binary media types). */
+export function bodyOf(event: APIGatewayProxyEvent): Buffer {
+  if (event.body === null || event.body === undefined) return Buffer.alloc(0);
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/** Query parameters with every repeated value, in order. */
+export function queryOf(event: APIGatewayProxyEvent): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    for (const value of values ?? []) pairs.push([name, value]);
+  }
+  if (pairs.length === 0) {
+    for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) pairs.push([name, value]);
+  }
+  return pairs;
+}
+
+export function pathParameter(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const value = event.pathParameters?.[name];
+  return value === undefined ? undefined : decodeURIComponent(value);
+}
+
+/**
+ * The public base URL for RetrieveURL, BulkDataURI and Content-Location: the configured one
+ * (custom domain) if set; else the host the client used, plus the stage on execute-api hosts.
+ */
+export function publicBaseUrl(event: APIGatewayProxyEvent): string {
+  if (config.publicBaseUrl) return config.publicBaseUrl.replace(/\/$/, '');
+  const host = header(event, 'host') ?? event.requestContext.domainName ?? 'localhost';
+  const proto = header(event, 'x-forwarded-proto') ?? 'https';
+  const stage = host.endsWith('.amazonaws.com') ? `/${event.requestContext.stage}` : '';
+  return `${proto}://${host}${stage}`;
+}

@@ -1,0 +1,64 @@
+/**
+ * WADO-RS retrieval of studies, series and instances (PS3.18 10.4) as a streamed
+ * multipart/related body: one S3 object at a time flows through, so memory stays bounded by
+ * a chunk, not a study. What can be refused (not found, cold tier, unacceptable transfer
+ * syntax) is refused before the first byte is sent.
+ */
+import { Readable } from 'node:stream';
+import { NotAcceptableError, NotFoundError, NotYetAvailableError } from '#core/errors.ts';
+import { closeDelimiter, newBoundary, partHeader, partSeparator } from '#core/dicomweb/multipart.ts';
+import type { InstanceIdentity } from '#core/index-keys.ts';
+import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
+import { readInstanceObject } from '#adapters/object-store.ts';
+
+export const COLD_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
+export interface RetrieveScope {
+  tenant: string;
+  study: string;
+  series?: string | undefined;
+  sop?: string | undefined;
+}
+
+export async function findInstances(scope: RetrieveScope): Promise<InstanceRecord[]> {
+  if (scope.sop && scope.series) {
+    const record = await getInstanceRecord(scope as InstanceIdentity);
+    if (!record) throw new NotFoundError('no such instance');
+    return [record];
+  }
+  const records = await listInstanceRecords(scope.tenant, scope.study, scope.series);
+  if (records.length === 0) throw new NotFoundError(scope.series ? 'no such series' : 'no such study');
+  return records.sort((a, b) => instanceOrder(a) - instanceOrder(b) || a.id.sop.localeCompare(b.id.sop));
+}
+
+const instanceOrder = (record: InstanceRecord) => Number(record.instance['00200013']?.Value?.[0] ?? Number.MAX_SAFE_INTEGER);
+
+export function instancesStream(records: InstanceRecord[], transferSyntax: string, serviceUrl: string): { boundary: string; body: Readable } {
+  const unservable = transferSyntax === '*' ? [] : records.filter((r) => r.transferSyntaxUID !== transferSyntax);
+  if (unservable.length) {
+    throw new NotAcceptableError(
+      `${unservable.length} instance(s) are stored as ${[...new Set(unservable.map((r) => r.transferSyntaxUID))].join(', ')} and cannot be sent as ${transferSyntax}; ` +
+        'request transfer-syntax=* to receive them as stored',
+    );
+  }
+  const cold = records.filter((r) => COLD_CLASSES.has(r.storageClass));
+  if (cold.length) {
+    throw new NotYetAvailableError(`${cold.length} instance(s) are in an archive tier and must be restored first`, { headers: { 'Retry-After': '14400' } });
+  }
+  const boundary = newBoundary();
+  async function* parts() {
+    for (const record of records) {
+      const { study, series, sop } = record.id;
+      yield partHeader(boundary, {
+        'Content-Type': `application/dicom; transfer-syntax=${record.transferSyntaxUID}`,
+        'Content-Location': `${serviceUrl}/studies/${study}/series/${series}/instances/${sop}`,
+        'Content-Length': String(record.size),
+      });
+      const object = await readInstanceObject(record.objectKey);
+      for await (const chunk of object.body) yield chunk as Buffer;
+      yield partSeparator;
+    }
+    yield closeDelimiter(boundary);
+  }
+  return { boundary, body: Readable.from(parts(), { objectMode: false }) };
+}

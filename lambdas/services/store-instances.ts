@@ -1,0 +1,157 @@
+/**
+ * STOW-RS (PS3.18 10.5): stores every part it can, independently, and says what happened to
+ * each. Bytes go to S3 first with a conditional write, then the index is written in a
+ * transaction; a retry after a crash between the two finds the bytes, checks their hash and
+ * completes the index, so nothing is lost or doubled.
+ *
+ * Duplicates: the same SOP Instance UID with the same bytes (SHA-256) is a success; with
+ * different bytes the first stored version is kept and the push is refused with failure
+ * reason 0xB00E (45070, as Azure's DICOM service) and a Warning header (docs/decisions).
+ */
+import { createHash } from 'node:crypto';
+import { FailureReason, readInstance, type ParsedInstance } from '#core/dicom/read-instance.ts';
+import { isStorableSopClass } from '#core/dicom/sop-classes.ts';
+import { INSTANCE_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS, Tag } from '#core/dicom/tags.ts';
+import { firstString, pick } from '#core/dicom/dicom-json.ts';
+import { storeResponse, type FailedOutcome, type StoredOutcome, type StoreResult } from '#core/dicomweb/store-response.ts';
+import type { Part } from '#core/dicomweb/multipart.ts';
+import { parseMediaType } from '#core/dicomweb/media-type.ts';
+import { StrataError } from '#core/errors.ts';
+import { instanceObjectKey } from '#core/index-keys.ts';
+import { headInstanceObject, putInstanceObject } from '#adapters/object-store.ts';
+import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
+import { logger } from '#middleware/logger.ts';
+
+export const DUPLICATE_WITH_DIFFERENT_CONTENT = 0xb00e;
+
+export interface StoreContext {
+  tenant: string;
+  /** The study UID of `POST /studies/{study}`, which every instance must belong to. */
+  studyInUrl: string | undefined;
+  /** e.g. https://pacs.example.org/dicom-web */
+  serviceUrl: string;
+  now: Date;
+}
+
+export interface StoreInstancesResult extends StoreResult {
+  warnings: string[];
+}
+
+const CONCURRENCY = 8;
+
+export async function storeInstances(parts: Part[], context: StoreContext): Promise<StoreInstancesResult> {
+  const stored: StoredOutcome[] = [];
+  const failed: FailedOutcome[] = [];
+  const warnings: string[] = [];
+  const toIndex: InstanceRecord[] = [];
+
+  await forEachLimited(parts, CONCURRENCY, async (part) => {
+    const outcome = await storeBytes(part, context);
+    if ('failureReason' in outcome) {
+      failed.push(outcome);
+      if (outcome.failureReason === DUPLICATE_WITH_DIFFERENT_CONTENT) {
+        warnings.push(`instance ${outcome.sopInstanceUID} already exists with different content; the stored version was kept`);
+      }
+    } else toIndex.push(outcome);
+  });
+
+  if (toIndex.length) {
+    try {
+      const { created, existing } = await storeInstanceRecords(toIndex);
+      for (const record of created) stored.push(storedOutcome(record, context));
+      for (const { record, stored: previous } of existing) {
+        if (previous.sha256 === record.sha256) stored.push(storedOutcome(record, context));
+        else {
+          failed.push({ sopClassUID: record.sopClassUID, sopInstanceUID: record.id.sop, failureReason: DUPLICATE_WITH_DIFFERENT_CONTENT });
+          warnings.push(`instance ${record.id.sop} already exists with different content; the stored version was kept`);
+        }
+      }
+    } catch (error) {
+      logger.error('index write failed', { error: error as Error, instances: toIndex.length });
+      const reason = isThrottling(error) ? FailureReason.OutOfResources : FailureReason.ProcessingFailure;
+      for (const record of toIndex) failed.push({ sopClassUID: record.sopClassUID, sopInstanceUID: record.id.sop, failureReason: reason });
+    }
+  }
+  const studies = new Set(stored.map((s) => s.retrieveUrl.split('/series/')[0]));
+  const studyUrl = studies.size === 1 ? [...studies][0] : undefined;
+  return { ...storeResponse(stored, failed, studyUrl), warnings };
+}
+
+/** Parses and validates one part and puts its bytes in S3; returns the record to index or a failure. */
+async function storeBytes(part: Part, context: StoreContext): Promise<InstanceRecord | FailedOutcome> {
+  const partType = part.headers['content-type'];
+  if (partType && parseMediaType(partType).type !== 'application/dicom') {
+    return { sopClassUID: '', sopInstanceUID: '', failureReason: FailureReason.CannotUnderstand };
+  }
+  let parsed: ParsedInstance;
+  try {
+    parsed = readInstance(part.body);
+  } catch (error) {
+    const reason = error instanceof StrataError && error.failureReason !== undefined ? error.failureReason : FailureReason.CannotUnderstand;
+    logger.info('part refused', { reason, detail: (error as Error).message.slice(0, 200) });
+    return { sopClassUID: '', sopInstanceUID: '', failureReason: reason };
+  }
+  const identity = { sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID };
+  if (context.studyInUrl && parsed.studyInstanceUID !== context.studyInUrl) {
+    return { ...identity, failureReason: FailureReason.StudyInstanceUidMismatch };
+  }
+  if (!isStorableSopClass(parsed.sopClassUID)) return { ...identity, failureReason: FailureReason.SopClassNotSupported };
+
+  const id = { tenant: context.tenant, study: parsed.studyInstanceUID, series: parsed.seriesInstanceUID, sop: parsed.sopInstanceUID };
+  const sha256 = createHash('sha256').update(part.body).digest('hex');
+  const objectKey = instanceObjectKey(id);
+  const ingestedAt = context.now.toISOString();
+  try {
+    const written = await putInstanceObject(objectKey, part.body, {
+      tenant: id.tenant,
+      study: id.study,
+      series: id.series,
+      sop: id.sop,
+      sopClass: parsed.sopClassUID,
+      transferSyntax: parsed.transferSyntaxUID,
+      sha256,
+      ingestedAt,
+    });
+    if (written === 'exists') {
+      const existing = await headInstanceObject(objectKey);
+      if (existing?.metadata.sha256 !== sha256) return { ...identity, failureReason: DUPLICATE_WITH_DIFFERENT_CONTENT };
+    }
+  } catch (error) {
+    logger.error('object write failed', { error: error as Error });
+    return { ...identity, failureReason: isThrottling(error) ? FailureReason.OutOfResources : FailureReason.ProcessingFailure };
+  }
+  return {
+    id,
+    sopClassUID: parsed.sopClassUID,
+    transferSyntaxUID: parsed.transferSyntaxUID,
+    sha256,
+    size: part.body.length,
+    objectKey,
+    storageClass: 'STANDARD',
+    ingestedAt,
+    modality: firstString(parsed.dataset, Tag.Modality),
+    study: pick(parsed.dataset, STUDY_LEVEL_TAGS),
+    series: pick(parsed.dataset, SERIES_LEVEL_TAGS),
+    instance: pick(parsed.dataset, INSTANCE_LEVEL_TAGS),
+  };
+}
+
+function storedOutcome(record: InstanceRecord, context: StoreContext): StoredOutcome {
+  const { study, series, sop } = record.id;
+  return {
+    sopClassUID: record.sopClassUID,
+    sopInstanceUID: sop,
+    retrieveUrl: `${context.serviceUrl}/studies/${study}/series/${series}/instances/${sop}`,
+  };
+}
+
+const isThrottling = (error: unknown) =>
+  /Throttl|SlowDown|ProvisionedThroughputExceeded|RequestLimitExceeded/.test((error as Error)?.name ?? '');
+
+async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  });
+  await Promise.all(workers);
+}

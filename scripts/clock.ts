@@ -1,0 +1,26 @@
+/**
+ * `npm run clock -- +400d` moves the running local archive's simulated time forward;
+ * `npm run clock` prints it. Lifecycle transitions, retention and restores follow this clock.
+ */
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: npm run clock [-- +400d | +5h | +1d12h | 2030-01-01T00:00:00Z]
+Shows or advances the simulated clock of the local runtime at STRATA_URL (default http://127.0.0.1:8080).`);
+  process.exit(0);
+}
+const base = process.env.STRATA_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
+const spec = args[0];
+const body = spec === undefined ? undefined : JSON.stringify(/^\+/.test(spec) ? { advance: spec } : { to: spec });
+const response = await fetch(`${base}/_local/clock`, {
+  method: body ? 'POST' : 'GET',
+  ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
+}).catch((error: unknown) => {
+  console.error(`cannot reach the local runtime at ${base} (is npm start running?): ${String(error)}`);
+  process.exit(1);
+});
+const state = (await response.json()) as { now?: string; offsetMs?: number; message?: string };
+if (!response.ok) {
+  console.error(state.message ?? response.statusText);
+  process.exit(1);
+}
+console.log(`simulated now: ${state.now} (real time + ${((state.offsetMs ?? 0) / 86_400_000).toFixed(2)} days)`);
