@@ -8,5 +8,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Handlers log JSON per request through Powertools; tests keep only errors.
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
   },
 });

@@ -6,6 +6,8 @@
  * GET  /_local/clock                     → { now, offsetMs }
  * POST /_local/clock {"advance":"+400d"} → moves simulated time forward (or {"to": ISO date})
  * POST /_local/s3/transition {"bucket":"archive","key":…,"storageClass":"GLACIER"}
+ * POST /_local/s3/faults {"keyPrefix":…,"status":503,"code":"SlowDown","remaining":5}
+ *                                         → GETs of matching keys fail (DELETE clears all)
  * GET  /_local/events                    → recent EventBridge deliveries
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -48,6 +50,21 @@ export function localAdminRoutes(parts: Parts): LocalRoute {
           await parts.events.idle();
           return json(res, 200, { key: body.key, storageClass: body.storageClass });
         }
+        case 'POST /_local/s3/faults': {
+          const body = await readJson(req);
+          if (typeof body.keyPrefix !== 'string') return json(res, 400, { message: 'send {"keyPrefix":"…","status":503,"code":"SlowDown"}' });
+          parts.s3.proxy.injectFault({
+            bucket: localBucketName(String(body.bucket ?? 'archive')),
+            keyPrefix: body.keyPrefix,
+            status: Number(body.status ?? 503),
+            code: String(body.code ?? 'SlowDown'),
+            ...(typeof body.remaining === 'number' ? { remaining: body.remaining } : {}),
+          });
+          return json(res, 200, { injected: body.keyPrefix });
+        }
+        case 'DELETE /_local/s3/faults':
+          parts.s3.proxy.clearFaults();
+          return json(res, 200, { cleared: true });
         case 'GET /_local/events':
           return json(res, 200, parts.events.deliveries);
         default:

@@ -2,7 +2,7 @@
  * Step Functions: runs the ASL files of statemachines/ with aws-local-stepfunctions, their
  * Lambda Task states bound to the local handlers, behind an HTTP endpoint that speaks the
  * Step Functions API (AWS JSON 1.0: StartExecution, DescribeExecution, ListExecutions,
- * StopExecution), so handlers start workflows with the real @aws-sdk/client-sfn.
+ * StopExecution and a simplified GetExecutionHistory), so handlers start workflows with the real @aws-sdk/client-sfn.
  *
  * Executions are kept on disk; one still running when the runtime stops is marked ABORTED
  * at the next start (the local runtime does not resume executions).
@@ -33,6 +33,16 @@ interface ExecutionRecord {
   output?: string;
   error?: string | undefined;
   cause?: string | undefined;
+  /** The execution's event log (state entered/exited/retried/caught…), in order. */
+  history: HistoryEvent[];
+}
+
+interface HistoryEvent {
+  type: string;
+  timestamp: number;
+  state?: string;
+  index?: number;
+  error?: string;
 }
 
 interface LoadedMachine {
@@ -127,6 +137,7 @@ export class LocalStepFunctions {
       status: 'RUNNING',
       startDate: now.getTime() / 1000,
       input,
+      history: [],
     };
     this.executions.set(executionArn, record);
     this.persist(record);
@@ -138,6 +149,7 @@ export class LocalStepFunctions {
         StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() },
       } as never,
     });
+    const logged = this.recordHistory(record, run.eventLogs);
     const done = run.result.then(
       (output) => this.finish(record, { status: 'SUCCEEDED', output: JSON.stringify(output ?? null) }),
       (error: unknown) => {
@@ -145,6 +157,7 @@ export class LocalStepFunctions {
         this.finish(record, { status: failure.status, error: failure.error, cause: failure.cause });
       },
     );
+    void logged;
     this.running.set(executionArn, { abort: run.abort, done });
     return record;
   }
@@ -153,6 +166,23 @@ export class LocalStepFunctions {
     const record = this.executions.get(executionArn);
     if (!record) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return record;
+  }
+
+  private async recordHistory(record: ExecutionRecord, events: AsyncGenerator<unknown>): Promise<void> {
+    try {
+      for await (const event of events) {
+        const e = event as { type: string; timestamp: number; state?: { name?: string }; index?: number; Error?: string };
+        record.history.push({
+          type: e.type,
+          timestamp: e.timestamp,
+          ...(e.state?.name ? { state: e.state.name } : {}),
+          ...(e.index === undefined ? {} : { index: e.index }),
+          ...(e.Error ? { error: e.Error } : {}),
+        });
+      }
+    } catch {
+      // the log ends with the execution; an aborted run may end it with an error
+    }
   }
 
   private finish(record: ExecutionRecord, outcome: Partial<ExecutionRecord>): void {
@@ -204,6 +234,7 @@ export class LocalStepFunctions {
         Object.assign(record, { status: 'ABORTED', cause: 'the local runtime stopped during the execution' });
         this.persist(record);
       }
+      record.history ??= [];
       this.executions.set(record.executionArn, record);
     }
   }
@@ -233,8 +264,20 @@ export class LocalStepFunctions {
         const record = this.startExecution(body.stateMachineArn ?? '', body.input ?? '{}', body.name);
         return { executionArn: record.executionArn, startDate: record.startDate };
       }
-      case 'DescribeExecution':
-        return this.describeExecution(body.executionArn ?? '');
+      case 'DescribeExecution': {
+        const { history: _history, ...description } = this.describeExecution(body.executionArn ?? '');
+        return description;
+      }
+      case 'GetExecutionHistory':
+        return {
+          events: this.describeExecution(body.executionArn ?? '').history.map((event, index) => ({
+            id: index + 1,
+            timestamp: event.timestamp / 1000,
+            type: event.type,
+            ...(event.state ? { stateEnteredEventDetails: { name: event.state } } : {}),
+            ...(event.error ? { error: event.error } : {}),
+          })),
+        };
       case 'ListExecutions':
         return {
           executions: [...this.executions.values()]

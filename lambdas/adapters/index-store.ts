@@ -34,8 +34,18 @@ export interface InstanceRecord {
 
 export interface StoreOutcome {
   created: InstanceRecord[];
-  /** Instances that were already indexed: the stored version, for the caller to compare. */
-  existing: { record: InstanceRecord; stored: InstanceRecord }[];
+  /** Already indexed with the same bytes: nothing changed. */
+  unchanged: InstanceRecord[];
+  /** Already indexed with other bytes: the new bytes became the current version. */
+  replaced: { record: InstanceRecord; previous: InstanceRecord }[];
+}
+
+export interface InstanceVersion {
+  sha256: string;
+  objectKey: string;
+  size: number;
+  transferSyntaxUID: string;
+  ingestedAt: string;
 }
 
 type Transact = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -47,13 +57,14 @@ let documents: DynamoDBDocumentClient | undefined;
 const db = () => (documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }));
 
 export async function storeInstanceRecords(records: InstanceRecord[]): Promise<StoreOutcome> {
-  const outcome: StoreOutcome = { created: [], existing: [] };
+  const outcome: StoreOutcome = { created: [], unchanged: [], replaced: [] };
   const byStudy = groupBy(records, (r) => `${r.id.tenant}|${r.id.study}`);
   for (const group of byStudy.values()) {
     for (const chunk of chunks(group, MAX_ACTIONS - 1 - new Set(group.map((r) => r.id.series)).size)) {
       const result = await storeStudyChunk(chunk);
       outcome.created.push(...result.created);
-      outcome.existing.push(...result.existing);
+      outcome.unchanged.push(...result.unchanged);
+      outcome.replaced.push(...result.replaced);
     }
   }
   return outcome;
@@ -61,14 +72,15 @@ export async function storeInstanceRecords(records: InstanceRecord[]): Promise<S
 
 /** One transaction: the new instances, their series (created or counted) and the study. */
 async function storeStudyChunk(records: InstanceRecord[]): Promise<StoreOutcome> {
-  const existing: StoreOutcome['existing'] = [];
+  const outcome: StoreOutcome = { created: [], unchanged: [], replaced: [] };
   let pending = records;
   for (let attempt = 1; pending.length > 0; attempt++) {
     const knownSeries = await existingSeries(pending);
     const items = transactionItems(pending, knownSeries);
     try {
       await db().send(new TransactWriteCommand({ TransactItems: items.actions }));
-      return { created: pending, existing };
+      outcome.created.push(...pending);
+      return outcome;
     } catch (error) {
       if (!(error instanceof TransactionCanceledException) || attempt >= MAX_ATTEMPTS) throw error;
       const reasons = error.CancellationReasons ?? [];
@@ -77,16 +89,68 @@ async function storeStudyChunk(records: InstanceRecord[]): Promise<StoreOutcome>
         const record = items.instanceAt.get(index);
         if (record && reason.Code === 'ConditionalCheckFailed') duplicates.add(record);
       }
+      const settled = new Set<InstanceRecord>();
       for (const record of duplicates) {
-        const stored = await getInstanceRecord(record.id);
-        if (stored) existing.push({ record, stored });
+        const result = await settleExisting(record);
+        if (result === undefined) continue; // deleted meanwhile: create it on the next attempt
+        if (result === 'unchanged') outcome.unchanged.push(record);
+        else outcome.replaced.push({ record, previous: result });
+        settled.add(record);
       }
-      pending = pending.filter((record) => !duplicates.has(record));
+      pending = pending.filter((record) => !settled.has(record));
       // Other reasons (a series created concurrently, a transaction conflict): back off and re-plan.
       if (duplicates.size === 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
     }
   }
-  return { created: [], existing };
+  return outcome;
+}
+
+/**
+ * An instance that is already indexed: the same bytes change nothing; other bytes become the
+ * current version and the previous one is kept in the item's version history (its object is
+ * never deleted). Returns the replaced version, 'unchanged', or undefined if the item vanished.
+ */
+async function settleExisting(record: InstanceRecord): Promise<InstanceRecord | 'unchanged' | undefined> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const stored = await getInstanceRecord(record.id);
+    if (!stored) return undefined;
+    if (stored.sha256 === record.sha256) return 'unchanged';
+    const previous: InstanceVersion = {
+      sha256: stored.sha256,
+      objectKey: stored.objectKey,
+      size: stored.size,
+      transferSyntaxUID: stored.transferSyntaxUID,
+      ingestedAt: stored.ingestedAt,
+    };
+    try {
+      await db().send(
+        new UpdateCommand({
+          TableName: config.indexTable(),
+          Key: Keys.instance(record.id),
+          UpdateExpression:
+            'SET sha256 = :sha, objectKey = :key, size = :size, transferSyntaxUID = :ts, storageClass = :class, ' +
+            'ingestedAt = :at, dicom = :dicom, previousVersions = list_append(if_not_exists(previousVersions, :none), :previous)',
+          ConditionExpression: 'sha256 = :expected',
+          ExpressionAttributeValues: {
+            ':sha': record.sha256,
+            ':key': record.objectKey,
+            ':size': record.size,
+            ':ts': record.transferSyntaxUID,
+            ':class': record.storageClass,
+            ':at': record.ingestedAt,
+            ':dicom': JSON.stringify(record.instance),
+            ':none': [],
+            ':previous': [previous],
+            ':expected': stored.sha256,
+          },
+        }),
+      );
+      return stored;
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+  throw new Error(`instance ${record.id.sop} kept changing while a new version was stored`);
 }
 
 function transactionItems(records: InstanceRecord[], knownSeries: Set<string>) {
@@ -263,16 +327,19 @@ export async function listInstanceRecords(tenant: string, study: string, series?
   return records;
 }
 
-/** Records the storage class S3 reports after a lifecycle transition or restore. */
-export async function setInstanceStorageClass(id: InstanceIdentity, storageClass: string, at: string): Promise<boolean> {
+/**
+ * Records the storage class S3 reports after a lifecycle transition, if the object is the
+ * instance's current version (older versions move tiers without changing what is served).
+ */
+export async function setInstanceStorageClass(id: InstanceIdentity, sha256: string, storageClass: string, at: string): Promise<boolean> {
   try {
     await db().send(
       new UpdateCommand({
         TableName: config.indexTable(),
         Key: Keys.instance(id),
         UpdateExpression: 'SET storageClass = :c, storageClassChangedAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':c': storageClass, ':at': at },
+        ConditionExpression: 'sha256 = :sha',
+        ExpressionAttributeValues: { ':c': storageClass, ':at': at, ':sha': sha256 },
       }),
     );
     return true;

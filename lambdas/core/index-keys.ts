@@ -34,13 +34,18 @@ export const Keys = {
   studiesByDate: (tenant: string) => `T#${tenant}#STUDIES`,
 } as const;
 
-/** Where an instance's bytes live in the archive bucket. */
-export const instanceObjectKey = (id: InstanceIdentity) => `${id.tenant}/studies/${id.study}/series/${id.series}/instances/${id.sop}.dcm`;
+/**
+ * Where one version of an instance's bytes lives in the archive bucket. The key ends with the
+ * content's SHA-256, so a retry lands on the same key and different content never overwrites
+ * (docs/decisions/0002-instance-versions.md).
+ */
+export const instanceObjectKey = (id: InstanceIdentity, sha256: string) =>
+  `${id.tenant}/studies/${id.study}/series/${id.series}/instances/${id.sop}/${sha256}.dcm`;
 
 /** The inverse of instanceObjectKey, for events that carry only the S3 key. */
-export function instanceIdentityFromKey(key: string): InstanceIdentity | undefined {
-  const match = /^([^/]+)\/studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)\.dcm$/.exec(key);
+export function instanceIdentityFromKey(key: string): (InstanceIdentity & { sha256: string }) | undefined {
+  const match = /^([^/]+)\/studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)\/([0-9a-f]{64})\.dcm$/.exec(key);
   if (!match) return undefined;
-  const [, tenant, study, series, sop] = match as unknown as [string, string, string, string, string];
-  return { tenant, study, series, sop };
+  const [, tenant, study, series, sop, sha256] = match as unknown as [string, string, string, string, string, string];
+  return { tenant, study, series, sop, sha256 };
 }

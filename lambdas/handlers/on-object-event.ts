@@ -22,7 +22,7 @@ export const handler = middy(async (event: EventBridgeEvent<string, S3EventDetai
   if (!id) return { ignored: 'not an instance object' };
   const type = event['detail-type'];
   if (type === 'Object Storage Class Changed' && event.detail['destination-storage-class']) {
-    const updated = await setInstanceStorageClass(id, event.detail['destination-storage-class'], event.time);
+    const updated = await setInstanceStorageClass(id, id.sha256, event.detail['destination-storage-class'], event.time);
     logger.info('storage class changed', { storageClass: event.detail['destination-storage-class'], updated });
     return { updated };
   }

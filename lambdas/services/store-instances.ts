@@ -4,9 +4,11 @@
  * transaction; a retry after a crash between the two finds the bytes, checks their hash and
  * completes the index, so nothing is lost or doubled.
  *
- * Duplicates: the same SOP Instance UID with the same bytes (SHA-256) is a success; with
- * different bytes the first stored version is kept and the push is refused with failure
- * reason 0xB00E (45070, as Azure's DICOM service) and a Warning header (docs/decisions).
+ * Duplicates (docs/decisions/0002-instance-versions.md): the same SOP Instance UID with the
+ * same bytes (SHA-256) is a plain success; with different bytes the new bytes become the
+ * current version, the previous version is kept, and the push is reported with WarningReason
+ * 0xB00E (45070, "instance already exists", the code Azure's DICOM service uses) and a
+ * Warning header. Nothing is ever overwritten.
  */
 import { createHash } from 'node:crypto';
 import { FailureReason, readInstance, type ParsedInstance } from '#core/dicom/read-instance.ts';
@@ -22,7 +24,7 @@ import { headInstanceObject, putInstanceObject } from '#adapters/object-store.ts
 import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { logger } from '#middleware/logger.ts';
 
-export const DUPLICATE_WITH_DIFFERENT_CONTENT = 0xb00e;
+export const NEW_VERSION_OF_EXISTING_INSTANCE = 0xb00e;
 
 export interface StoreContext {
   tenant: string;
@@ -47,24 +49,17 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
 
   await forEachLimited(parts, CONCURRENCY, async (part) => {
     const outcome = await storeBytes(part, context);
-    if ('failureReason' in outcome) {
-      failed.push(outcome);
-      if (outcome.failureReason === DUPLICATE_WITH_DIFFERENT_CONTENT) {
-        warnings.push(`instance ${outcome.sopInstanceUID} already exists with different content; the stored version was kept`);
-      }
-    } else toIndex.push(outcome);
+    if ('failureReason' in outcome) failed.push(outcome);
+    else toIndex.push(outcome);
   });
 
   if (toIndex.length) {
     try {
-      const { created, existing } = await storeInstanceRecords(toIndex);
-      for (const record of created) stored.push(storedOutcome(record, context));
-      for (const { record, stored: previous } of existing) {
-        if (previous.sha256 === record.sha256) stored.push(storedOutcome(record, context));
-        else {
-          failed.push({ sopClassUID: record.sopClassUID, sopInstanceUID: record.id.sop, failureReason: DUPLICATE_WITH_DIFFERENT_CONTENT });
-          warnings.push(`instance ${record.id.sop} already exists with different content; the stored version was kept`);
-        }
+      const { created, unchanged, replaced } = await storeInstanceRecords(toIndex);
+      for (const record of [...created, ...unchanged]) stored.push(storedOutcome(record, context));
+      for (const { record, previous } of replaced) {
+        stored.push({ ...storedOutcome(record, context), warningReason: NEW_VERSION_OF_EXISTING_INSTANCE });
+        warnings.push(`instance ${record.id.sop} existed with other content (ingested ${previous.ingestedAt}); the new content is now current and the previous version is kept`);
       }
     } catch (error) {
       logger.error('index write failed', { error: error as Error, instances: toIndex.length });
@@ -99,7 +94,7 @@ async function storeBytes(part: Part, context: StoreContext): Promise<InstanceRe
 
   const id = { tenant: context.tenant, study: parsed.studyInstanceUID, series: parsed.seriesInstanceUID, sop: parsed.sopInstanceUID };
   const sha256 = createHash('sha256').update(part.body).digest('hex');
-  const objectKey = instanceObjectKey(id);
+  const objectKey = instanceObjectKey(id, sha256);
   const ingestedAt = context.now.toISOString();
   try {
     const written = await putInstanceObject(objectKey, part.body, {
@@ -113,8 +108,12 @@ async function storeBytes(part: Part, context: StoreContext): Promise<InstanceRe
       ingestedAt,
     });
     if (written === 'exists') {
+      // Content-addressed key: what is there must be these bytes (a retry or a re-push).
       const existing = await headInstanceObject(objectKey);
-      if (existing?.metadata.sha256 !== sha256) return { ...identity, failureReason: DUPLICATE_WITH_DIFFERENT_CONTENT };
+      if (existing?.metadata.sha256 !== sha256) {
+        logger.error('object at a content-addressed key has another hash', { objectKey });
+        return { ...identity, failureReason: FailureReason.ProcessingFailure };
+      }
     }
   } catch (error) {
     logger.error('object write failed', { error: error as Error });

@@ -38,8 +38,19 @@ interface Target {
   query: URLSearchParams;
 }
 
+/** A failure to inject into reads of matching keys (tests of retries and degraded storage). */
+export interface InjectedFault {
+  bucket: string;
+  keyPrefix: string;
+  status: number;
+  code: string;
+  /** How many reads fail before the fault clears itself; absent = until removed. */
+  remaining?: number;
+}
+
 export class S3FidelityProxy {
   private readonly keyLocks = new KeyedLock();
+  private faults: InjectedFault[] = [];
 
   constructor(private readonly options: FidelityProxyOptions) {}
 
@@ -176,11 +187,10 @@ export class S3FidelityProxy {
     const head = await this.head(target);
     if (!head) throw new Error(`no object ${bucket}/${key}`);
     const headers: Record<string, string> = {
-      'x-amz-copy-source': `/${bucket}/${encodeURIComponent(key)}`,
+      ...internalHeaders(),
+      'x-amz-copy-source': `/${bucket}/${encodePath(key)}`,
       'x-amz-metadata-directive': 'REPLACE',
       'x-amz-storage-class': storageClass,
-      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
-      authorization: 'AWS4-HMAC-SHA256 Credential=S3RVER/20000101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
     };
     for (const [name, value] of Object.entries(head.headers)) {
       if ((name.startsWith('x-amz-meta-') || name === 'content-type') && typeof value === 'string') headers[name] = value;
@@ -220,7 +230,7 @@ export class S3FidelityProxy {
         continue;
       }
       const existed = await this.head(one);
-      const upstream = await sendUpstream(this.options.upstream, { method: 'DELETE', path: `/${target.bucket}/${encodePath(key)}`, headers: signedHeaders(req) });
+      const upstream = await sendUpstream(this.options.upstream, { method: 'DELETE', path: `/${target.bucket}/${encodePath(key)}`, headers: internalHeaders() });
       upstream.resume();
       if (existed) {
         this.options.state.delete(target.bucket, key);
@@ -233,7 +243,24 @@ export class S3FidelityProxy {
 
   // ---- reads and restores -------------------------------------------------------------
 
+  /** Makes GETs of keys under `keyPrefix` fail with `status` (e.g. 503 SlowDown) until cleared. */
+  injectFault(fault: InjectedFault): void {
+    this.faults.push({ ...fault });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  private takeFault(target: Target): InjectedFault | undefined {
+    const fault = this.faults.find((f) => f.bucket === target.bucket && target.key.startsWith(f.keyPrefix));
+    if (fault?.remaining !== undefined && --fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
+    return fault;
+  }
+
   private async readObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
+    const fault = req.method === 'GET' ? this.takeFault(target) : undefined;
+    if (fault) return sendXmlError(res, fault.status, fault.code, 'Injected fault (local runtime)');
     const now = this.options.clock.now();
     const state = this.options.state.get(target.bucket, target.key);
     if (req.method === 'GET') {
@@ -383,10 +410,7 @@ export class S3FidelityProxy {
     const upstream = await sendUpstream(this.options.upstream, {
       method: 'HEAD',
       path: `/${target.bucket}/${encodePath(target.key)}`,
-      headers: {
-        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
-        authorization: 'AWS4-HMAC-SHA256 Credential=S3RVER/20000101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
-      },
+      headers: internalHeaders(),
     });
     upstream.resume();
     return upstream.statusCode === 200 ? upstream : undefined;
@@ -446,10 +470,14 @@ const etagOf = (response: IncomingMessage | undefined) => (response?.headers.eta
 const escapeText = (text: string) => text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 const decodeXmlText = (text: string) =>
   text.replace(/&(lt|gt|amp|apos|quot);/g, (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[entity]!);
-const signedHeaders = (req: IncomingMessage) => ({
-  authorization: req.headers.authorization ?? '',
-  'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
-});
+/** Headers for the proxy's own calls to s3rver, which checks their form (not their signature). */
+function internalHeaders(): Record<string, string> {
+  return {
+    'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+    'x-amz-date': new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''),
+    authorization: 'AWS4-HMAC-SHA256 Credential=S3RVER/20000101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
+  };
+}
 
 function applyLockHeaders(state: ObjectState, req: IncomingMessage): void {
   const hold = req.headers['x-amz-object-lock-legal-hold'];

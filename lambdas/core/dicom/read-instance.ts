@@ -74,7 +74,8 @@ export function readInstance(bytes: Uint8Array): ParsedInstance {
 function parseWithDcmjs(bytes: Uint8Array): { meta: DicomDataset; dict: DicomDataset } {
   const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const warnings: string[] = [];
-  const log = dcmjs.log as unknown as { warn: (...args: unknown[]) => void };
+  // dcmjs reports length problems on its "validation.dcmjs" logger.
+  const log = dcmjs.log.getLogger('validation.dcmjs') as unknown as { warn: (...args: unknown[]) => void };
   const originalWarn = log.warn;
   log.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
   try {

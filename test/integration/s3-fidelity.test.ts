@@ -1,0 +1,175 @@
+import { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
+  PutObjectTaggingCommand,
+  RestoreObjectCommand,
+  S3ServiceException,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instanceObjectKey, Keys } from '../../lambdas/core/index-keys.ts';
+import { dynamoFor, s3For } from '../helpers/aws.ts';
+import { CT_SMALL, fixture, sha256, stow } from '../helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+
+const HOUR = 3_600_000;
+
+async function errorOf(promise: Promise<unknown>): Promise<S3ServiceException> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof S3ServiceException) return error;
+    throw error;
+  }
+  throw new Error('expected the S3 call to fail');
+}
+
+describe('S3 fidelity layer in front of s3rver', () => {
+  let runtime: TestRuntime;
+  let s3: S3Client;
+  let Bucket: string;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    s3 = s3For(runtime);
+    Bucket = runtime.names.bucket('archive');
+  });
+  afterAll(async () => {
+    await runtime?.dispose();
+  });
+
+  it('stores a streamed (aws-chunked) upload byte for byte and returns its SHA-256 on request', async () => {
+    const bytes = Buffer.alloc(1_048_576 + 17);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 251;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'streamed.bin', Body: Readable.from([bytes.subarray(0, 300_000), bytes.subarray(300_000)]), ContentLength: bytes.length }));
+
+    const object = await s3.send(new GetObjectCommand({ Bucket, Key: 'streamed.bin', ChecksumMode: 'ENABLED' }));
+    const stored = Buffer.from(await object.Body!.transformToByteArray());
+    expect(stored.length).toBe(bytes.length);
+    expect(sha256(stored)).toBe(sha256(bytes));
+    expect(object.ChecksumSHA256).toBe(Buffer.from(sha256(bytes), 'hex').toString('base64'));
+  });
+
+  it('refuses a body whose declared checksum does not match, storing nothing', async () => {
+    const wrong = Buffer.from(sha256(Buffer.from('other'))).toString('base64');
+    const error = await errorOf(s3.send(new PutObjectCommand({ Bucket, Key: 'bad-digest.bin', Body: Buffer.from('payload'), ChecksumSHA256: wrong })));
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    const missing = await errorOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'bad-digest.bin' })));
+    expect(missing.$metadata.httpStatusCode).toBe(404);
+  });
+
+  it('honours If-None-Match: * so an existing object is never overwritten', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'once.bin', Body: Buffer.from('first'), IfNoneMatch: '*' }));
+    const error = await errorOf(s3.send(new PutObjectCommand({ Bucket, Key: 'once.bin', Body: Buffer.from('second'), IfNoneMatch: '*' })));
+    expect(error.$metadata.httpStatusCode).toBe(412);
+    const object = await s3.send(new GetObjectCommand({ Bucket, Key: 'once.bin' }));
+    expect(await object.Body!.transformToString()).toBe('first');
+  });
+
+  it('gates GLACIER objects behind RestoreObject and makes them readable after the simulated delay', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'cold.bin', Body: Buffer.from('frozen bytes'), StorageClass: 'GLACIER' }));
+
+    const refused = await errorOf(s3.send(new GetObjectCommand({ Bucket, Key: 'cold.bin' })));
+    expect(refused.$metadata.httpStatusCode).toBe(403);
+    expect(refused.name).toBe('InvalidObjectState');
+
+    const restore = await s3.send(new RestoreObjectCommand({ Bucket, Key: 'cold.bin', RestoreRequest: { Days: 2, GlacierJobParameters: { Tier: 'Standard' } } }));
+    expect(restore.$metadata.httpStatusCode).toBe(202);
+    const ongoing = await s3.send(new HeadObjectCommand({ Bucket, Key: 'cold.bin' }));
+    expect(ongoing.Restore).toBe('ongoing-request="true"');
+    const again = await errorOf(s3.send(new RestoreObjectCommand({ Bucket, Key: 'cold.bin', RestoreRequest: { Days: 2 } })));
+    expect(again.name).toBe('RestoreAlreadyInProgress');
+    expect((await errorOf(s3.send(new GetObjectCommand({ Bucket, Key: 'cold.bin' })))).name).toBe('InvalidObjectState');
+
+    runtime.clock.advance(5 * HOUR + 1000);
+    const restored = await s3.send(new HeadObjectCommand({ Bucket, Key: 'cold.bin' }));
+    expect(restored.Restore).toMatch(/^ongoing-request="false", expiry-date=".+GMT"$/);
+    const object = await s3.send(new GetObjectCommand({ Bucket, Key: 'cold.bin' }));
+    expect(await object.Body!.transformToString()).toBe('frozen bytes');
+
+    runtime.clock.advance(3 * 24 * HOUR);
+    expect((await errorOf(s3.send(new GetObjectCommand({ Bucket, Key: 'cold.bin' })))).name).toBe('InvalidObjectState');
+  });
+
+  it('refuses Expedited retrieval from DEEP_ARCHIVE and restores of objects that are not archived', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'deep.bin', Body: Buffer.from('deep'), StorageClass: 'DEEP_ARCHIVE' }));
+    const expedited = await errorOf(s3.send(new RestoreObjectCommand({ Bucket, Key: 'deep.bin', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Expedited' } } })));
+    expect(expedited.$metadata.httpStatusCode).toBe(400);
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'hot.bin', Body: Buffer.from('hot') }));
+    const notArchived = await errorOf(s3.send(new RestoreObjectCommand({ Bucket, Key: 'hot.bin', RestoreRequest: { Days: 1 } })));
+    expect(notArchived.name).toBe('InvalidObjectState');
+  });
+
+  it('refuses to delete or overwrite an object under legal hold until the hold is released', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'held.bin', Body: Buffer.from('evidence') }));
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket, Key: 'held.bin', LegalHold: { Status: 'ON' } }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'held.bin' }));
+    expect(head.ObjectLockLegalHoldStatus).toBe('ON');
+
+    expect((await errorOf(s3.send(new DeleteObjectCommand({ Bucket, Key: 'held.bin' })))).$metadata.httpStatusCode).toBe(403);
+    expect((await errorOf(s3.send(new PutObjectCommand({ Bucket, Key: 'held.bin', Body: Buffer.from('tampered') })))).$metadata.httpStatusCode).toBe(403);
+    expect(await (await s3.send(new GetObjectCommand({ Bucket, Key: 'held.bin' }))).Body!.transformToString()).toBe('evidence');
+
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket, Key: 'held.bin', LegalHold: { Status: 'OFF' } }));
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'held.bin' }));
+    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'held.bin' })))).$metadata.httpStatusCode).toBe(404);
+  });
+
+  it('keeps COMPLIANCE retention until its date on the local clock, and refuses to shorten it', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'retained.bin', Body: Buffer.from('kept') }));
+    const until = new Date(runtime.clock.now().getTime() + 10 * 24 * HOUR);
+    await s3.send(new PutObjectRetentionCommand({ Bucket, Key: 'retained.bin', Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until } }));
+    expect((await errorOf(s3.send(new DeleteObjectCommand({ Bucket, Key: 'retained.bin' })))).$metadata.httpStatusCode).toBe(403);
+    const shorten = s3.send(new PutObjectRetentionCommand({ Bucket, Key: 'retained.bin', Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(until.getTime() - HOUR) } }));
+    expect((await errorOf(shorten)).$metadata.httpStatusCode).toBe(403);
+
+    runtime.clock.advance(11 * 24 * HOUR);
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'retained.bin' }));
+  });
+
+  it('round-trips object tags', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'tagged.bin', Body: Buffer.from('x') }));
+    await s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'tagged.bin', Tagging: { TagSet: [{ Key: 'modality', Value: 'MG' }, { Key: 'retention', Value: 'P10Y' }] } }));
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'tagged.bin' }));
+    expect(tags.TagSet).toEqual(expect.arrayContaining([{ Key: 'modality', Value: 'MG' }, { Key: 'retention', Value: 'P10Y' }]));
+  });
+
+  it('changes a storage class in place with CopyObject, keeping the metadata', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'moved.bin', Body: Buffer.from('m'), Metadata: { origin: 'test' } }));
+    await s3.send(new CopyObjectCommand({ Bucket, Key: 'moved.bin', CopySource: `${Bucket}/moved.bin`, StorageClass: 'STANDARD_IA' }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'moved.bin' }));
+    expect(head.StorageClass).toBe('STANDARD_IA');
+    expect(head.Metadata?.origin).toBe('test');
+  });
+
+  it('delivers a lifecycle storage-class change to the event handler, which updates the index', async () => {
+    expect((await stow(runtime.url, [fixture(CT_SMALL.file)])).status).toBe(200);
+    const id = { tenant: 'default', study: CT_SMALL.study, series: CT_SMALL.series, sop: CT_SMALL.sop };
+
+    const response = await fetch(`${runtime.url}/_local/s3/transition`, {
+      method: 'POST',
+      body: JSON.stringify({ bucket: 'archive', key: instanceObjectKey(id, sha256(fixture(CT_SMALL.file))), storageClass: 'GLACIER' }),
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    await runtime.events.idle();
+
+    const delivery = runtime.events.deliveries.find((d) => d.detailType === 'Object Storage Class Changed' && d.key === instanceObjectKey(id, sha256(fixture(CT_SMALL.file))));
+    expect(delivery).toMatchObject({ function: 'onObjectEvent', ok: true });
+    const key = Keys.instance(id);
+    const item = await dynamoFor(runtime).send(new GetItemCommand({ TableName: runtime.names.table('index'), Key: { pk: { S: key.pk }, sk: { S: key.sk } } }));
+    expect(item.Item?.storageClass?.S).toBe('GLACIER');
+
+    // The retrieve path now sees a cold instance: 503 with Retry-After, not an error page.
+    const wado = await fetch(`${runtime.url}/dicom-web/studies/${CT_SMALL.study}`, { headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } });
+    expect(wado.status).toBe(503);
+    expect(wado.headers.get('retry-after')).toBeTruthy();
+  });
+});
