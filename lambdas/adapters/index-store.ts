@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
+import { nameTokens } from '#core/qido/matching.ts';
 import { config } from '#lambdas/config.ts';
 import { dynamoClient } from './aws-clients.ts';
 
@@ -52,22 +53,39 @@ type Transact = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 const MAX_ACTIONS = 100; // DynamoDB's limit per TransactWriteItems
 const MAX_ATTEMPTS = 6;
+const NAME_TOKEN_RESERVE = 10; // room left in each transaction for the name-token puts
 
 let documents: DynamoDBDocumentClient | undefined;
 const db = () => (documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }));
 
 export async function storeInstanceRecords(records: InstanceRecord[]): Promise<StoreOutcome> {
   const outcome: StoreOutcome = { created: [], unchanged: [], replaced: [] };
-  const byStudy = groupBy(records, (r) => `${r.id.tenant}|${r.id.study}`);
-  for (const group of byStudy.values()) {
-    for (const chunk of chunks(group, MAX_ACTIONS - 1 - new Set(group.map((r) => r.id.series)).size)) {
-      const result = await storeStudyChunk(chunk);
-      outcome.created.push(...result.created);
-      outcome.unchanged.push(...result.unchanged);
-      outcome.replaced.push(...result.replaced);
+  // A transaction may touch an item once, so copies of one SOP Instance in a request go in
+  // successive rounds (the later ones become versions of the first).
+  for (const round of rounds(records)) {
+    for (const group of groupBy(round, (r) => `${r.id.tenant}|${r.id.study}`).values()) {
+      const reserved = 1 + new Set(group.map((r) => r.id.series)).size + NAME_TOKEN_RESERVE;
+      for (const chunk of chunks(group, MAX_ACTIONS - reserved)) {
+        const result = await storeStudyChunk(chunk);
+        outcome.created.push(...result.created);
+        outcome.unchanged.push(...result.unchanged);
+        outcome.replaced.push(...result.replaced);
+      }
     }
   }
   return outcome;
+}
+
+function rounds(records: InstanceRecord[]): InstanceRecord[][] {
+  const result: InstanceRecord[][] = [];
+  const seen = new Map<string, number>();
+  for (const record of records) {
+    const key = `${record.id.tenant}|${record.id.study}|${record.id.series}|${record.id.sop}`;
+    const round = seen.get(key) ?? 0;
+    seen.set(key, round + 1);
+    (result[round] ??= []).push(record);
+  }
+  return result;
 }
 
 /** One transaction: the new instances, their series (created or counted) and the study. */
@@ -128,9 +146,10 @@ async function settleExisting(record: InstanceRecord): Promise<InstanceRecord | 
           TableName: config.indexTable(),
           Key: Keys.instance(record.id),
           UpdateExpression:
-            'SET sha256 = :sha, objectKey = :key, size = :size, transferSyntaxUID = :ts, storageClass = :class, ' +
+            'SET sha256 = :sha, objectKey = :key, #size = :size, transferSyntaxUID = :ts, storageClass = :class, ' +
             'ingestedAt = :at, dicom = :dicom, previousVersions = list_append(if_not_exists(previousVersions, :none), :previous)',
           ConditionExpression: 'sha256 = :expected',
+          ExpressionAttributeNames: { '#size': 'size' },
           ExpressionAttributeValues: {
             ':sha': record.sha256,
             ':key': record.objectKey,
@@ -241,6 +260,10 @@ function transactionItems(records: InstanceRecord[], knownSeries: Set<string>) {
     adds.push('modalities :mods');
     values[':mods'] = new Set(modalities);
   }
+  // Name-token items make PatientName prefix and fuzzy searches a Query (idempotent puts).
+  for (const token of [...new Set(nameTokens(patientName(first.study)))].slice(0, NAME_TOKEN_RESERVE)) {
+    actions.push({ Put: { TableName, Item: { ...Keys.nameToken(tenant, token, study), type: 'name', study } } });
+  }
   actions.push({
     Update: {
       TableName,
@@ -272,7 +295,7 @@ function instanceItem(record: InstanceRecord): Record<string, unknown> {
   };
 }
 
-function fromInstanceItem(item: Record<string, unknown>, id: InstanceIdentity): InstanceRecord {
+export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIdentity): InstanceRecord {
   return {
     id,
     sopClassUID: String(item.sopClassUID),
@@ -352,6 +375,13 @@ export async function setInstanceStorageClass(id: InstanceIdentity, sha256: stri
 /** A cheap read that proves the table is reachable. */
 export async function pingIndex(): Promise<void> {
   await dynamoClient().send(new GetItemCommand({ TableName: config.indexTable(), Key: { pk: { S: 'HEALTH' }, sk: { S: 'HEALTH' } } }));
+}
+
+/** Every group of the PatientName (Alphabetic, Ideographic, Phonetic), for the name index. */
+function patientName(dataset: DicomJsonDataset): string {
+  const value = dataset['00100010']?.Value?.[0];
+  if (!value || typeof value !== 'object') return '';
+  return Object.values(value as Record<string, string>).join('=');
 }
 
 const stringOf = (dataset: DicomJsonDataset, tag: string) => {

@@ -32,6 +32,15 @@ export const Keys = {
   seriesByUid: (tenant: string, series: string) => `T#${tenant}#SER#${series}`,
   /** GSI3 on study items: all studies of a tenant ordered by StudyDate+StudyTime. */
   studiesByDate: (tenant: string) => `T#${tenant}#STUDIES`,
+  /**
+   * Name-token items: one per token of a study's PatientName (uppercase, no accents),
+   * partitioned by the token's first character; Query begins_with(sk, prefix).
+   */
+  nameTokenPartition: (tenant: string, token: string) => `T#${tenant}#NAME#${[...token][0] ?? ''}`,
+  nameToken: (tenant: string, token: string, study: string) => ({
+    pk: `T#${tenant}#NAME#${[...token][0] ?? ''}`,
+    sk: `${token}#${study}`,
+  }),
 } as const;
 
 /**

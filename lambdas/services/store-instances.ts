@@ -46,17 +46,27 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
   const failed: FailedOutcome[] = [];
   const warnings: string[] = [];
   const toIndex: InstanceRecord[] = [];
+  const parseWarnings = new Map<InstanceRecord, number>();
 
   await forEachLimited(parts, CONCURRENCY, async (part) => {
     const outcome = await storeBytes(part, context);
     if ('failureReason' in outcome) failed.push(outcome);
-    else toIndex.push(outcome);
+    else {
+      toIndex.push(outcome.record);
+      if (outcome.warning !== undefined) {
+        parseWarnings.set(outcome.record, outcome.warning);
+        warnings.push(`instance ${outcome.record.id.sop} was stored although its file meta does not match its dataset`);
+      }
+    }
   });
 
   if (toIndex.length) {
     try {
       const { created, unchanged, replaced } = await storeInstanceRecords(toIndex);
-      for (const record of [...created, ...unchanged]) stored.push(storedOutcome(record, context));
+      for (const record of [...created, ...unchanged]) {
+        const warningReason = parseWarnings.get(record);
+        stored.push({ ...storedOutcome(record, context), ...(warningReason === undefined ? {} : { warningReason }) });
+      }
       for (const { record, previous } of replaced) {
         stored.push({ ...storedOutcome(record, context), warningReason: NEW_VERSION_OF_EXISTING_INSTANCE });
         warnings.push(`instance ${record.id.sop} existed with other content (ingested ${previous.ingestedAt}); the new content is now current and the previous version is kept`);
@@ -73,7 +83,7 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
 }
 
 /** Parses and validates one part and puts its bytes in S3; returns the record to index or a failure. */
-async function storeBytes(part: Part, context: StoreContext): Promise<InstanceRecord | FailedOutcome> {
+async function storeBytes(part: Part, context: StoreContext): Promise<{ record: InstanceRecord; warning: number | undefined } | FailedOutcome> {
   const partType = part.headers['content-type'];
   if (partType && parseMediaType(partType).type !== 'application/dicom') {
     return { sopClassUID: '', sopInstanceUID: '', failureReason: FailureReason.CannotUnderstand };
@@ -119,7 +129,7 @@ async function storeBytes(part: Part, context: StoreContext): Promise<InstanceRe
     logger.error('object write failed', { error: error as Error });
     return { ...identity, failureReason: isThrottling(error) ? FailureReason.OutOfResources : FailureReason.ProcessingFailure };
   }
-  return {
+  const record: InstanceRecord = {
     id,
     sopClassUID: parsed.sopClassUID,
     transferSyntaxUID: parsed.transferSyntaxUID,
@@ -133,6 +143,7 @@ async function storeBytes(part: Part, context: StoreContext): Promise<InstanceRe
     series: pick(parsed.dataset, SERIES_LEVEL_TAGS),
     instance: pick(parsed.dataset, INSTANCE_LEVEL_TAGS),
   };
+  return { record, warning: parsed.warnings[0] };
 }
 
 function storedOutcome(record: InstanceRecord, context: StoreContext): StoredOutcome {

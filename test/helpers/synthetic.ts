@@ -16,6 +16,8 @@ export interface SyntheticUids {
   studyDate?: string;
   modality?: string;
   instanceNumber?: number;
+  /** Any other attributes: tag → [VR, value]. */
+  extra?: Record<string, [string, unknown]>;
 }
 
 export function synthesize(template: string, uids: SyntheticUids): Buffer {
@@ -31,5 +33,6 @@ export function synthesize(template: string, uids: SyntheticUids): Buffer {
   if (uids.studyDate !== undefined) set('00080020', 'DA', uids.studyDate);
   if (uids.modality !== undefined) set('00080060', 'CS', uids.modality);
   if (uids.instanceNumber !== undefined) set('00200013', 'IS', uids.instanceNumber);
+  for (const [tag, [vr, value]] of Object.entries(uids.extra ?? {})) set(tag, vr, value);
   return Buffer.from(file.write());
 }

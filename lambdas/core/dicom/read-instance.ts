@@ -5,7 +5,9 @@
  */
 import dcmjs, { type DicomDataset } from 'dcmjs';
 import { DicomParseError } from '../errors.ts';
+import { decodeIso2022, usesCodeExtensions } from './charsets.ts';
 import { toDicomJson, type DicomJsonDataset } from './dicom-json.ts';
+import { readPart10Structure, type Part10Structure } from './part10-structure.ts';
 import { Tag } from './tags.ts';
 
 dcmjs.log.setLevel('error');
@@ -28,24 +30,32 @@ export interface ParsedInstance {
   sopInstanceUID: string;
   studyInstanceUID: string;
   seriesInstanceUID: string;
-  /** Every attribute except bulk binary values, as DICOM JSON. */
+  /** Every attribute except bulk binary values, as DICOM JSON (text in Unicode). */
   dataset: DicomJsonDataset;
+  /** Where the Pixel Data and its fragments are (for frame retrieval). */
+  structure: Part10Structure;
+  /** PS3.18 warning reasons for an instance that is stored but not quite right (e.g. 0xB007). */
+  warnings: number[];
 }
 
 const UID = /^[0-9]+(\.[0-9]+)*$/;
+const TEXT_VRS = new Set(['LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
+
+export const WarningReason = {
+  /** Stored, though it does not match its SOP class or its file meta (PS3.18 Table I.2-1). */
+  DataSetDoesNotMatchSopClass: 0xb007,
+} as const;
 
 export function readInstance(bytes: Uint8Array): ParsedInstance {
-  if (bytes.length < 132 || Buffer.from(bytes.buffer, bytes.byteOffset + 128, 4).toString('latin1') !== 'DICM') {
-    throw new DicomParseError('not a DICOM Part 10 file: the "DICM" prefix after the 128-byte preamble is missing');
-  }
-  const { meta, dict } = parseWithDcmjs(bytes);
-  const metaValue = (tag: string) => stringValue(meta, tag);
-  const value = (tag: string) => stringValue(dict, tag);
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const structure = readPart10Structure(buffer); // refuses what is not a whole Part 10 object
+  const { dict, charsets } = parseAttributes(buffer);
+  const dataset = toDicomJson(dict, { inlineBinaryMaxBytes: 0 });
+  if (usesCodeExtensions(charsets)) decodeText(dataset, charsets);
 
-  const transferSyntaxUID = metaValue(Tag.TransferSyntaxUID);
-  if (!transferSyntaxUID) throw new DicomParseError('the file meta information has no Transfer Syntax UID (0002,0010)');
+  const value = (tag: string) => String(dataset[tag]?.Value?.[0] ?? '').trim();
   const parsed = {
-    transferSyntaxUID,
+    transferSyntaxUID: structure.transferSyntaxUID,
     sopClassUID: value(Tag.SOPClassUID),
     sopInstanceUID: value(Tag.SOPInstanceUID),
     studyInstanceUID: value(Tag.StudyInstanceUID),
@@ -57,41 +67,46 @@ export function readInstance(bytes: Uint8Array): ParsedInstance {
       throw new DicomParseError(`${name} "${uid.slice(0, 70)}" is not a valid UID`, { failureReason: FailureReason.DataSetDoesNotMatchSopClass });
     }
   }
-  const metaSopClass = metaValue(Tag.MediaStorageSOPClassUID);
-  const metaSopInstance = metaValue(Tag.MediaStorageSOPInstanceUID);
+  const warnings: number[] = [];
+  const metaSopClass = structure.meta[Tag.MediaStorageSOPClassUID];
+  const metaSopInstance = structure.meta[Tag.MediaStorageSOPInstanceUID];
+  // The dataset is authoritative; a file meta that disagrees (common after de-identification)
+  // is stored as received, with a warning.
   if ((metaSopClass && metaSopClass !== parsed.sopClassUID) || (metaSopInstance && metaSopInstance !== parsed.sopInstanceUID)) {
-    throw new DicomParseError('the file meta SOP Class/Instance UIDs (0002,0002)/(0002,0003) differ from the dataset', {
-      failureReason: FailureReason.DataSetDoesNotMatchSopClass,
-    });
+    warnings.push(WarningReason.DataSetDoesNotMatchSopClass);
   }
-  return { ...parsed, dataset: toDicomJson(dict, { inlineBinaryMaxBytes: 0 }) };
+  return { ...parsed, dataset, structure, warnings };
 }
 
 /**
- * dcmjs reads leniently: a value cut short is read as far as the bytes go, with a warning.
- * An archive must not accept a truncated object, so such warnings are failures here.
+ * Attribute values with dcmjs. The structure has been checked already, so dcmjs runs
+ * leniently: it refuses ISO 2022 character sets and some valid encodings when strict.
  */
-function parseWithDcmjs(bytes: Uint8Array): { meta: DicomDataset; dict: DicomDataset } {
+function parseAttributes(bytes: Buffer): { dict: DicomDataset; charsets: string[] } {
   const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const warnings: string[] = [];
-  // dcmjs reports length problems on its "validation.dcmjs" logger.
-  const log = dcmjs.log.getLogger('validation.dcmjs') as unknown as { warn: (...args: unknown[]) => void };
-  const originalWarn = log.warn;
-  log.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
   try {
-    const file = dcmjs.data.DicomMessage.readFile(copy, { ignoreErrors: false, untilTag: null, noCopy: true });
-    const truncated = warnings.find((warning) => /declares \d+ bytes but only \d+ are available/.test(warning));
-    if (truncated) throw new DicomParseError(`the file is truncated: ${truncated}`);
-    return { meta: file.meta, dict: file.dict };
+    const { dict } = dcmjs.data.DicomMessage.readFile(copy, { ignoreErrors: true, untilTag: null, noCopy: true });
+    const declared = dict[Tag.SpecificCharacterSet]?._rawValue;
+    const charsets = Array.isArray(declared) ? declared.map((c) => String(c ?? '').trim()) : [];
+    return { dict, charsets };
   } catch (error) {
-    if (error instanceof DicomParseError) throw error;
     throw new DicomParseError(`cannot parse the DICOM dataset: ${(error as Error).message}`, { cause: error });
-  } finally {
-    log.warn = originalWarn;
   }
 }
 
-function stringValue(dataset: DicomDataset, tag: string): string {
-  const value = dataset[tag]?.Value?.[0];
-  return typeof value === 'string' ? value.replace(/[\0 ]+$/, '').trim() : '';
+function decodeText(dataset: DicomJsonDataset, charsets: string[]): void {
+  for (const attribute of Object.values(dataset)) {
+    if (!attribute.Value) continue;
+    if (attribute.vr === 'SQ') {
+      for (const item of attribute.Value) decodeText(item as DicomJsonDataset, charsets);
+    } else if (TEXT_VRS.has(attribute.vr)) {
+      attribute.Value = attribute.Value.map((value) => {
+        if (typeof value === 'string') return decodeIso2022(value, charsets);
+        if (value && typeof value === 'object') {
+          return Object.fromEntries(Object.entries(value).map(([group, text]) => [group, decodeIso2022(String(text), charsets)]));
+        }
+        return value;
+      });
+    }
+  }
 }

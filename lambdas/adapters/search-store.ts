@@ -1,0 +1,208 @@
+/**
+ * The index reads behind QIDO-RS. Each function is one designed access pattern
+ * (docs/data-model.md) — GetItem, BatchGetItem or Query on the table or a GSI, never a Scan —
+ * and adds the read capacity it consumed to the caller's meter.
+ */
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
+import { Keys } from '#core/index-keys.ts';
+import type { DateRange } from '#core/qido/query-plan.ts';
+import { config } from '#lambdas/config.ts';
+import { dynamoClient } from './aws-clients.ts';
+import { fromInstanceItem, type InstanceRecord } from './index-store.ts';
+
+export interface ReadMeter {
+  readUnits: number;
+}
+
+export interface StudyRow {
+  study: string;
+  dicom: DicomJsonDataset;
+  nSeries: number;
+  nInstances: number;
+  modalities: string[];
+  sopClasses: string[];
+}
+
+export interface SeriesRow {
+  study: string;
+  series: string;
+  dicom: DicomJsonDataset;
+  nInstances: number;
+}
+
+let documents: DynamoDBDocumentClient | undefined;
+const db = () => (documents ??= DynamoDBDocumentClient.from(dynamoClient()));
+
+const PAGE = 100;
+
+async function* query(input: Omit<QueryCommandInput, 'TableName'>, meter: ReadMeter): AsyncGenerator<Record<string, unknown>> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db().send(
+      new QueryCommand({ ...input, TableName: config.indexTable(), ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    meter.readUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
+    for (const item of page.Items ?? []) yield item;
+    start = page.LastEvaluatedKey;
+  } while (start);
+}
+
+async function batchGet(keys: Record<string, string>[], meter: ReadMeter): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let request: Record<string, { Keys: Record<string, string>[] }> | undefined = { [config.indexTable()]: { Keys: keys.slice(i, i + 100) } };
+    while (request && Object.keys(request).length) {
+      const result = await db().send(new BatchGetCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
+      for (const consumed of result.ConsumedCapacity ?? []) meter.readUnits += consumed.CapacityUnits ?? 0;
+      items.push(...(result.Responses?.[config.indexTable()] ?? []));
+      request = result.UnprocessedKeys as typeof request;
+    }
+  }
+  return items;
+}
+
+export function toStudyRow(item: Record<string, unknown>): StudyRow {
+  return {
+    study: String(item.pk).split('#S#')[1]!,
+    dicom: JSON.parse(String(item.dicom ?? '{}')) as DicomJsonDataset,
+    nSeries: Number(item.nSeries ?? 0),
+    nInstances: Number(item.nInstances ?? 0),
+    modalities: [...((item.modalities as Set<string> | undefined) ?? [])].sort(),
+    sopClasses: [...((item.sopClasses as Set<string> | undefined) ?? [])].sort(),
+  };
+}
+
+function toSeriesRow(item: Record<string, unknown>): SeriesRow {
+  return {
+    study: String(item.pk).split('#S#')[1]!,
+    series: String(item.sk).slice(Keys.seriesOfStudyPrefix.length),
+    dicom: JSON.parse(String(item.dicom ?? '{}')) as DicomJsonDataset,
+    nInstances: Number(item.nInstances ?? 0),
+  };
+}
+
+/** Study items by Study Instance UID (BatchGetItem). */
+export async function studiesByUid(tenant: string, uids: string[], meter: ReadMeter): Promise<StudyRow[]> {
+  const items = await batchGet(uids.map((uid) => Keys.study(tenant, uid)), meter);
+  return items.map(toStudyRow);
+}
+
+const dateBounds = (dates: DateRange) => ({ from: dates.from ?? '', to: `${dates.to ?? '99999999'}~` });
+
+/** Studies of a patient (GSI1), newest first, optionally within a StudyDate range. */
+export async function* studiesOfPatient(tenant: string, patientId: string, dates: DateRange, meter: ReadMeter): AsyncGenerator<StudyRow> {
+  const { from, to } = dateBounds(dates);
+  for await (const item of query(
+    {
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': Keys.studiesOfPatient(tenant, patientId), ':from': from, ':to': to },
+      ScanIndexForward: false,
+      Limit: PAGE,
+    },
+    meter,
+  ))
+    yield toStudyRow(item);
+}
+
+/** Studies with an accession number (GSI2). */
+export async function studiesByAccession(tenant: string, accession: string, meter: ReadMeter): Promise<StudyRow[]> {
+  const rows: StudyRow[] = [];
+  for await (const item of query(
+    { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': Keys.studiesByAccession(tenant, accession) } },
+    meter,
+  ))
+    rows.push(toStudyRow(item));
+  return rows;
+}
+
+/** All studies of the tenant by StudyDate+StudyTime (GSI3), newest first, optionally within a range. */
+export async function* studiesByDate(tenant: string, dates: DateRange, meter: ReadMeter): AsyncGenerator<StudyRow> {
+  const { from, to } = dateBounds(dates);
+  for await (const item of query(
+    {
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': Keys.studiesByDate(tenant), ':from': from, ':to': to },
+      ScanIndexForward: false,
+      Limit: PAGE,
+    },
+    meter,
+  ))
+    yield toStudyRow(item);
+}
+
+/** Study UIDs whose patient name has a token starting with `token` (name-token items). */
+export async function studiesByNameToken(tenant: string, token: string, meter: ReadMeter, cap: number): Promise<string[]> {
+  const studies = new Set<string>();
+  for await (const item of query(
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :token)',
+      ExpressionAttributeValues: { ':pk': Keys.nameTokenPartition(tenant, token), ':token': token },
+      ProjectionExpression: 'study',
+    },
+    meter,
+  )) {
+    studies.add(String(item.study));
+    if (studies.size > cap) break;
+  }
+  return [...studies];
+}
+
+/** The series of a study: one Query on the study partition. */
+export async function seriesOfStudy(tenant: string, study: string, meter: ReadMeter): Promise<SeriesRow[]> {
+  const rows: SeriesRow[] = [];
+  for await (const item of query(
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.seriesOfStudyPrefix },
+    },
+    meter,
+  ))
+    rows.push(toSeriesRow(item));
+  return rows;
+}
+
+/** Series by Series Instance UID alone (GSI2 on series items). */
+export async function seriesByUid(tenant: string, uid: string, meter: ReadMeter): Promise<SeriesRow[]> {
+  const rows: SeriesRow[] = [];
+  for await (const item of query(
+    { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': Keys.seriesByUid(tenant, uid) } },
+    meter,
+  ))
+    rows.push(toSeriesRow(item));
+  return rows;
+}
+
+/** Instances of a study or of one of its series. */
+export async function instancesOf(tenant: string, study: string, series: string | undefined, meter: ReadMeter): Promise<InstanceRecord[]> {
+  const rows: InstanceRecord[] = [];
+  for await (const item of query(
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': Keys.study(tenant, study).pk,
+        ':prefix': series ? Keys.instancesOfSeriesPrefix(series) : Keys.instancesOfStudyPrefix,
+      },
+    },
+    meter,
+  )) {
+    const [, seriesUid, sop] = String(item.sk).split('#');
+    rows.push(fromInstanceItem(item, { tenant, study, series: seriesUid!, sop: sop! }));
+  }
+  return rows;
+}
+
+/** An instance by SOP Instance UID alone (GSI1 on instance items). */
+export async function instancesBySop(tenant: string, sop: string, meter: ReadMeter): Promise<InstanceRecord[]> {
+  const rows: InstanceRecord[] = [];
+  for await (const item of query(
+    { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': Keys.instanceBySop(tenant, sop).gsi1pk } },
+    meter,
+  )) {
+    const [, seriesUid, sopUid] = String(item.sk).split('#');
+    rows.push(fromInstanceItem(item, { tenant, study: String(item.pk).split('#S#')[1]!, series: seriesUid!, sop: sopUid! }));
+  }
+  return rows;
+}

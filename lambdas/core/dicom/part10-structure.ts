@@ -1,0 +1,212 @@
+/**
+ * A structural check of a DICOM Part 10 file (PS3.10 7.1, PS3.5 7): walks every element,
+ * sequence and item without decoding values, so a truncated or mis-framed object is refused
+ * before it is archived, whatever a lenient value parser makes of it. It also records where
+ * the Pixel Data and its fragments are, so a frame can later be read with one ranged GET.
+ */
+import { inflateRawSync } from 'node:zlib';
+import { DicomParseError } from '../errors.ts';
+import { TransferSyntax } from './tags.ts';
+
+export interface Fragment {
+  offset: number;
+  length: number;
+}
+
+export interface PixelDataLocation {
+  /** Offset of the value (after the element header) in the file; undefined for deflated files. */
+  offset: number;
+  length: number;
+  encapsulated: boolean;
+  /** Encapsulated only: the Basic Offset Table item and the fragment items, in file order. */
+  offsetTable?: Fragment;
+  fragments?: Fragment[];
+}
+
+export interface Part10Structure {
+  transferSyntaxUID: string;
+  /** Meta elements as raw strings (UIDs), keyed by tag. */
+  meta: Record<string, string>;
+  hasMetaGroupLength: boolean;
+  pixelData?: PixelDataLocation;
+}
+
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+const SHORT_VRS = new Set(['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'PN', 'SH', 'SL', 'SS', 'ST', 'TM', 'UI', 'UL', 'US']);
+const UNDEFINED = 0xffffffff;
+const ITEM = 0xfffee000;
+const ITEM_END = 0xfffee00d;
+const SEQUENCE_END = 0xfffee0dd;
+const PIXEL_DATA = 0x7fe00010;
+
+interface Encoding {
+  explicit: boolean;
+  littleEndian: boolean;
+}
+
+class Reader {
+  constructor(
+    readonly bytes: Buffer,
+    public position: number,
+    readonly encoding: Encoding,
+  ) {}
+
+  need(count: number, what: string): void {
+    if (this.position + count > this.bytes.length) {
+      throw new DicomParseError(`the file is truncated: ${what} at byte ${this.position} needs ${count} bytes, ${this.bytes.length - this.position} remain`);
+    }
+  }
+
+  u16(): number {
+    this.need(2, 'a 16-bit field');
+    const value = this.encoding.littleEndian ? this.bytes.readUInt16LE(this.position) : this.bytes.readUInt16BE(this.position);
+    this.position += 2;
+    return value;
+  }
+
+  u32(): number {
+    this.need(4, 'a 32-bit field');
+    const value = this.encoding.littleEndian ? this.bytes.readUInt32LE(this.position) : this.bytes.readUInt32BE(this.position);
+    this.position += 4;
+    return value;
+  }
+
+  tag(): number {
+    const group = this.u16();
+    return ((group << 16) | this.u16()) >>> 0;
+  }
+}
+
+export function readPart10Structure(bytes: Buffer): Part10Structure {
+  if (bytes.length < 132 || bytes.toString('latin1', 128, 132) !== 'DICM') {
+    throw new DicomParseError('not a DICOM Part 10 file: the "DICM" prefix after the 128-byte preamble is missing');
+  }
+  const metaReader = new Reader(bytes, 132, { explicit: true, littleEndian: true });
+  const meta: Record<string, string> = {};
+  let hasMetaGroupLength = false;
+  while (metaReader.position + 2 <= bytes.length && bytes.readUInt16LE(metaReader.position) === 0x0002) {
+    const start = metaReader.position;
+    const tag = metaReader.tag();
+    const { length } = elementHeader(metaReader, tag);
+    metaReader.need(length, `meta element ${hex(tag)}`);
+    if (tag === 0x00020000) hasMetaGroupLength = true;
+    meta[hex(tag)] = bytes.toString('latin1', metaReader.position, metaReader.position + length).replace(/[\0 ]+$/, '');
+    metaReader.position += length;
+    if (metaReader.position <= start) break;
+  }
+  const transferSyntaxUID = meta['00020010'];
+  if (!transferSyntaxUID) throw new DicomParseError('the file meta information has no Transfer Syntax UID (0002,0010)');
+
+  let body = bytes;
+  let start = metaReader.position;
+  const deflated = transferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian;
+  if (deflated) {
+    try {
+      body = inflateRawSync(bytes.subarray(start));
+    } catch (error) {
+      throw new DicomParseError('the deflated dataset cannot be inflated', { cause: error });
+    }
+    start = 0;
+  }
+  const encoding: Encoding = {
+    explicit: transferSyntaxUID !== TransferSyntax.ImplicitVRLittleEndian,
+    littleEndian: transferSyntaxUID !== TransferSyntax.ExplicitVRBigEndian,
+  };
+  const reader = new Reader(body, start, encoding);
+  const structure: Part10Structure = { transferSyntaxUID, meta, hasMetaGroupLength };
+  walkDataset(reader, body.length, structure, true);
+  if (deflated && structure.pixelData) structure.pixelData.offset = -1;
+  return structure;
+}
+
+/** Walks elements until `end` or an item delimiter; records top-level Pixel Data. */
+function walkDataset(reader: Reader, end: number, structure: Part10Structure | undefined, topLevel: boolean): void {
+  while (reader.position < end) {
+    // Trailing padding after the last element (some writers add zero bytes) is tolerated.
+    if (topLevel && end - reader.position < 8 && reader.bytes.subarray(reader.position, end).every((b) => b === 0)) return;
+    const tag = reader.tag();
+    if (tag === ITEM_END) {
+      reader.u32();
+      return;
+    }
+    const { vr, length } = elementHeader(reader, tag);
+    if (tag === PIXEL_DATA && topLevel && structure) {
+      structure.pixelData = pixelData(reader, length);
+      continue;
+    }
+    if (length === UNDEFINED) {
+      if (vr !== 'SQ' && vr !== 'UN' && vr !== undefined) {
+        throw new DicomParseError(`element ${hex(tag)} (${vr}) has an undefined length, which only sequences may have`);
+      }
+      walkSequence(reader, UNDEFINED, vr === 'UN');
+      continue;
+    }
+    reader.need(length, `element ${hex(tag)}`);
+    if (vr === 'SQ') {
+      const valueEnd = reader.position + length;
+      walkSequence(reader, valueEnd, false);
+      reader.position = valueEnd;
+    } else reader.position += length;
+  }
+  if (reader.position > end) throw new DicomParseError('an element runs past the end of its container');
+}
+
+/** Items of a sequence (an undefined-length UN is an implicit VR little endian sequence, PS3.5 6.2.2). */
+function walkSequence(reader: Reader, end: number, implicitUn: boolean): void {
+  const items = implicitUn ? new Reader(reader.bytes, reader.position, { explicit: false, littleEndian: true }) : reader;
+  while (end === UNDEFINED || items.position < end) {
+    const tag = items.tag();
+    const length = items.u32();
+    if (tag === SEQUENCE_END) break;
+    if (tag !== ITEM) throw new DicomParseError(`expected a sequence item at byte ${items.position - 8}, found ${hex(tag)}`);
+    if (length === UNDEFINED) walkDataset(items, items.bytes.length, undefined, false);
+    else {
+      items.need(length, 'a sequence item');
+      const itemEnd = items.position + length;
+      walkDataset(items, itemEnd, undefined, false);
+      items.position = itemEnd;
+    }
+  }
+  reader.position = items.position;
+}
+
+function pixelData(reader: Reader, length: number): PixelDataLocation {
+  if (length !== UNDEFINED) {
+    reader.need(length, 'Pixel Data');
+    const location = { offset: reader.position, length, encapsulated: false };
+    reader.position += length;
+    return location;
+  }
+  const start = reader.position;
+  const fragments: Fragment[] = [];
+  let offsetTable: Fragment | undefined;
+  for (;;) {
+    const tag = reader.tag();
+    const itemLength = reader.u32();
+    if (tag === SEQUENCE_END) break;
+    if (tag !== ITEM || itemLength === UNDEFINED) throw new DicomParseError('encapsulated Pixel Data holds something other than fragment items');
+    reader.need(itemLength, 'a Pixel Data fragment');
+    const fragment = { offset: reader.position, length: itemLength };
+    if (offsetTable === undefined) offsetTable = fragment;
+    else fragments.push(fragment);
+    reader.position += itemLength;
+  }
+  return { offset: start, length: reader.position - start, encapsulated: true, offsetTable: offsetTable!, fragments };
+}
+
+function elementHeader(reader: Reader, tag: number): { vr: string | undefined; length: number } {
+  const group = tag >>> 16;
+  if (group === 0xfffe) return { vr: undefined, length: reader.u32() };
+  if (!reader.encoding.explicit && group !== 0x0002) return { vr: undefined, length: reader.u32() };
+  reader.need(2, 'a VR');
+  const vr = reader.bytes.toString('latin1', reader.position, reader.position + 2);
+  reader.position += 2;
+  if (LONG_VRS.has(vr)) {
+    reader.u16(); // reserved
+    return { vr, length: reader.u32() };
+  }
+  if (SHORT_VRS.has(vr)) return { vr, length: reader.u16() };
+  throw new DicomParseError(`element ${hex(tag)} has an invalid VR "${vr.replace(/[^\x20-\x7e]/g, '?')}"`);
+}
+
+const hex = (tag: number) => tag.toString(16).toUpperCase().padStart(8, '0');

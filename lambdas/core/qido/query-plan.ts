@@ -1,0 +1,108 @@
+/**
+ * QIDO-RS query planning: every supported query shape maps to GetItem/Query on a designed key
+ * (docs/data-model.md); the filters are then applied to the candidates in memory. A shape
+ * with no usable key is refused with 400 and the keys to add — the table is never scanned.
+ */
+import { BadRequestError } from '../errors.ts';
+import { Tag } from '../dicom/tags.ts';
+import { nameTokens, normalizeDate, parseRange } from './matching.ts';
+import type { QueryFilter } from './query-params.ts';
+
+export type Level = 'study' | 'series' | 'instance';
+
+export interface Scope {
+  study?: string | undefined;
+  series?: string | undefined;
+}
+
+export interface DateRange {
+  from?: string;
+  to?: string;
+}
+
+export type StudyPlan =
+  | { kind: 'studies-by-uid'; uids: string[] }
+  | { kind: 'studies-by-accession'; accession: string }
+  | { kind: 'studies-by-patient'; patientId: string; dates: DateRange }
+  | { kind: 'studies-by-name'; token: string }
+  | { kind: 'studies-by-date'; dates: DateRange; bounded: boolean };
+
+export type Plan =
+  | StudyPlan
+  | { kind: 'series-of-study'; study: string }
+  | { kind: 'series-by-uid'; uids: string[] }
+  | { kind: 'series-of-studies'; studies: StudyPlan }
+  | { kind: 'instances-of-study'; study: string; series?: string | undefined }
+  | { kind: 'instances-by-sop'; uids: string[] }
+  | { kind: 'instances-of-studies'; studies: StudyPlan };
+
+const STUDY_KEYS = 'StudyInstanceUID, AccessionNumber, PatientID, StudyDate or a PatientName prefix (e.g. DOE*)';
+
+export function planQuery(level: Level, scope: Scope, filters: QueryFilter[], fuzzy: boolean): Plan {
+  const exact = (tag: string) => {
+    const filter = filters.find((f) => f.tag === tag && f.path.length === 0);
+    return filter && filter.value !== '' && !/[*?]/.test(filter.value) ? filter.value : undefined;
+  };
+  const uids = (tag: string) => exact(tag)?.split(/[\\,]/).map((u) => u.trim()).filter(Boolean);
+
+  if (level === 'study') return planStudies(filters, fuzzy, exact, uids);
+  if (level === 'series') {
+    if (scope.study) return { kind: 'series-of-study', study: scope.study };
+    const series = uids(Tag.SeriesInstanceUID);
+    if (series) return { kind: 'series-by-uid', uids: series };
+    const studies = planStudies(filters, fuzzy, exact, uids);
+    if (studies.kind === 'studies-by-date' && !studies.dates.from && !studies.dates.to) {
+      throw new BadRequestError(`a search of all series needs SeriesInstanceUID or a study key: ${STUDY_KEYS}`);
+    }
+    return { kind: 'series-of-studies', studies };
+  }
+  if (scope.study) return { kind: 'instances-of-study', study: scope.study, series: scope.series };
+  const sops = uids(Tag.SOPInstanceUID);
+  if (sops) return { kind: 'instances-by-sop', uids: sops };
+  const studies = planStudies(filters, fuzzy, exact, uids);
+  if (studies.kind === 'studies-by-date' && !studies.dates.from && !studies.dates.to) {
+    throw new BadRequestError(`a search of all instances needs SOPInstanceUID or a study key: ${STUDY_KEYS}`);
+  }
+  return { kind: 'instances-of-studies', studies };
+}
+
+function planStudies(
+  filters: QueryFilter[],
+  fuzzy: boolean,
+  exact: (tag: string) => string | undefined,
+  uids: (tag: string) => string[] | undefined,
+): StudyPlan {
+  const studyUids = uids(Tag.StudyInstanceUID);
+  if (studyUids) return { kind: 'studies-by-uid', uids: studyUids };
+  const accession = exact(Tag.AccessionNumber);
+  if (accession && !accession.includes(',')) return { kind: 'studies-by-accession', accession };
+  const dateFilter = filters.find((f) => f.tag === Tag.StudyDate && f.path.length === 0 && f.value !== '');
+  const dates: DateRange = dateFilter ? parseRange(dateFilter.value, normalizeDate) : {};
+  const patientId = exact(Tag.PatientID);
+  if (patientId) return { kind: 'studies-by-patient', patientId, dates };
+  const name = filters.find((f) => f.tag === Tag.PatientName && f.path.length === 0)?.value;
+  const token = name ? nameSearchToken(name, fuzzy) : undefined;
+  if (token && !dateFilter) return { kind: 'studies-by-name', token };
+  // Other filters are applied while walking the date index; the walk is bounded when any exist.
+  const residual = filters.some((f) => f.value !== '' && f.tag !== Tag.StudyDate);
+  if (name && !token && !dateFilter) {
+    throw new BadRequestError(`PatientName "${name}" has no leading characters to search by; add ${STUDY_KEYS}`);
+  }
+  return { kind: 'studies-by-date', dates, bounded: residual };
+}
+
+/**
+ * The name-index token a PatientName value can be searched by: the literal start of its first
+ * component (`DOE^J*` → `DOE`), or with fuzzy matching the longest literal token.
+ */
+export function nameSearchToken(value: string, fuzzy: boolean): string | undefined {
+  if (value === '' || /^[*?]/.test(value)) return undefined;
+  if (fuzzy) {
+    const tokens = nameTokens(value.replace(/[*?].*$/, ''));
+    return tokens.sort((a, b) => b.length - a.length)[0];
+  }
+  const literal = value.split(/[*?]/)[0]!;
+  return nameTokens(literal)[0];
+}
+
+export const STUDY_KEY_HELP = STUDY_KEYS;

@@ -1,0 +1,39 @@
+/**
+ * What a QIDO-RS response carries per match (PS3.18 10.6.3.3, Tables 10.6.3-3/4/5): the
+ * default attributes of the level (Type 2 ones sent empty when unknown), the matching keys,
+ * the requested includefields (or everything the index keeps, for `all`).
+ */
+import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
+import { lookupAttribute } from '../dicom/dictionary.ts';
+import type { Level } from './query-plan.ts';
+import type { QidoQuery } from './query-params.ts';
+
+const COMMON = ['00080005', '00080201', '00081190'];
+
+export const DEFAULT_ATTRIBUTES: Record<Level, string[]> = {
+  study: [
+    ...COMMON,
+    '00080020', '00080030', '00080050', '00080056', '00080061', '00080090', '00081030',
+    '00100010', '00100020', '00100030', '00100040', '0020000D', '00200010', '00201206', '00201208',
+  ],
+  series: [...COMMON, '00080060', '0008103E', '0020000E', '00200011', '00201209', '00400244', '00400245', '00400275'],
+  instance: [...COMMON, '00080016', '00080018', '00080056', '00200013', '00280008', '00280010', '00280011', '00280100'],
+};
+
+/** Attributes returned for a match, in tag order; `levels` lists whose defaults apply (e.g. study+series for /series). */
+export function responseDataset(view: DicomJsonDataset, levels: Level[], query: QidoQuery): DicomJsonDataset {
+  if (query.includeAll) return sortTags({ ...view });
+  const wanted = new Set<string>([...levels.flatMap((level) => DEFAULT_ATTRIBUTES[level]), ...query.includeFields]);
+  for (const filter of query.filters) wanted.add(filter.tag);
+  const out: DicomJsonDataset = {};
+  for (const tag of wanted) {
+    const attribute = view[tag];
+    if (attribute) out[tag] = attribute;
+    else if (tag !== '00080005' && tag !== '00080201') out[tag] = { vr: lookupAttribute(tag)?.vr ?? 'UN' };
+  }
+  return sortTags(out);
+}
+
+function sortTags(dataset: DicomJsonDataset): DicomJsonDataset {
+  return Object.fromEntries(Object.entries(dataset).sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,0 +1,40 @@
+/**
+ * QIDO-RS: GET /dicom-web/{studies|series|instances} and their study/series-scoped forms
+ * (PS3.18 10.6). Always 200 with a JSON array ([] when nothing matches); unknown attributes
+ * and truncation are reported in Warning headers; consumed read units in X-Strata-Read-Units.
+ */
+import { parseAccept } from '#core/dicomweb/accept.ts';
+import { NotAcceptableError } from '#core/errors.ts';
+import { parseQidoQuery } from '#core/qido/query-params.ts';
+import type { Level } from '#core/qido/query-plan.ts';
+import { config } from '#lambdas/config.ts';
+import { httpHandler } from '#middleware/http-handler.ts';
+import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
+import { search } from '#services/search.ts';
+
+const JSON_TYPES = new Set(['application/dicom+json', 'application/json', '*/*', 'application/*']);
+
+export const handler = httpHandler(async (event) => {
+  const pairs = queryOf(event);
+  const accept = pairs.find(([name]) => name.toLowerCase() === 'accept')?.[1] ?? header(event, 'accept');
+  if (!parseAccept(accept).some((range) => JSON_TYPES.has(range.type))) {
+    throw new NotAcceptableError('search results are available as application/dicom+json');
+  }
+  const resource = event.resource;
+  const level: Level = resource.endsWith('/studies') ? 'study' : resource.endsWith('/series') ? 'series' : 'instance';
+  const result = await search({
+    tenant: config.defaultTenant,
+    level,
+    scope: { study: pathParameter(event, 'study'), series: pathParameter(event, 'series') },
+    query: parseQidoQuery(pairs),
+    serviceUrl: `${publicBaseUrl(event)}/dicom-web`,
+  });
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/dicom+json',
+    'Cache-Control': 'private, no-cache',
+    'X-Strata-Read-Units': String(result.readUnits),
+    'X-Strata-Query-Plan': result.plan,
+  };
+  if (result.warnings.length) headers.Warning = result.warnings.map((w) => `299 strata: "${w.replace(/"/g, "'")}"`).join(', ');
+  return { statusCode: 200, headers, body: JSON.stringify(result.matches) };
+});

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, fixtureNames, multipartBodies, sha256, stow } from '../helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+
+/** Broken inputs (test/fixtures/dicom/README.md) and the failure reason each must get. */
+const BROKEN: Record<string, number> = {
+  'ExplVR_BigEndNoMeta.dcm': 0xc000, // no Part 10 header
+  'ExplVR_LitEndNoMeta.dcm': 0xc000,
+  'no_meta.dcm': 0xc000,
+  'rtstruct.dcm': 0xc000,
+  'SC_rgb_jpeg.dcm': 0xc000,
+  'MR_truncated.dcm': 0xc000, // truncated pixel data
+  'rtplan_truncated.dcm': 0xc000,
+  'meta_missing_tsyntax.dcm': 0xc000, // no transfer syntax
+  'priv_SQ.dcm': 0xa900, // dataset fragments without SOP Class / Instance UIDs
+  'nested_priv_SQ.dcm': 0xa900,
+  'empty_charset_LEI.dcm': 0xa900,
+  'no_meta_group_length.dcm': 0xa900,
+  'UN_sequence.dcm': 0xa900,
+};
+
+/** Stored, with WarningReason 0xB007: their file meta names another SOP Instance than the dataset. */
+const META_MISMATCH = new Set(['badVR.dcm', 'rtdose.dcm', 'rtdose_1frame.dcm', 'rtdose_expb.dcm', 'rtdose_expb_1frame.dcm', 'rtdose_rle.dcm', 'rtdose_rle_1frame.dcm', 'rtplan.dcm']);
+
+type Dataset = Record<string, { vr: string; Value?: unknown[] }>;
+
+const text = (dataset: Dataset, tag: string) => String(dataset[tag]?.Value?.[0] ?? '');
+
+function expectDicomJson(dataset: Dataset): void {
+  const keys = Object.keys(dataset);
+  expect(keys).toEqual([...keys].sort());
+  for (const [tag, attribute] of Object.entries(dataset)) {
+    expect(tag).toMatch(/^[0-9A-F]{8}$/);
+    expect(attribute.vr).toMatch(/^[A-Z]{2}$/);
+    if ('Value' in attribute) expect(Array.isArray(attribute.Value)).toBe(true);
+  }
+}
+
+describe('DICOMweb round trip of every fixture: STOW → QIDO at three levels → WADO bytes and metadata', () => {
+  let runtime: TestRuntime;
+  let base: string;
+  /** SOP Instance UID → SHA-256 of what this run stored (some fixtures share UIDs). */
+  const storedVersions = new Map<string, string>();
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    base = `${runtime.url}/dicom-web`;
+  });
+  afterAll(async () => {
+    await runtime?.dispose();
+  });
+
+  const get = async (path: string, accept = 'application/dicom+json') => fetch(`${base}${path}`, { headers: { Accept: accept } });
+
+  for (const name of fixtureNames()) {
+    if (name in BROKEN) {
+      it(`refuses ${name} with failure reason 0x${BROKEN[name]!.toString(16).toUpperCase()} and stores nothing`, async () => {
+        const { status, json } = await stow(runtime.url, [fixture(name)]);
+        expect(status).toBe(409);
+        const failed = json['00081198']?.Value as Dataset[];
+        expect(failed).toHaveLength(1);
+        expect(failed[0]!['00081197']?.Value).toEqual([BROKEN[name]]);
+        expect(json['00081199']).toBeUndefined();
+      });
+      continue;
+    }
+    it(`stores ${name} byte for byte and finds it again`, async () => {
+      const bytes = fixture(name);
+      const { status, json } = await stow(runtime.url, [bytes]);
+      expect([200, 202]).toContain(status);
+      const referenced = (json['00081199']?.Value ?? []) as Dataset[];
+      expect(referenced).toHaveLength(1);
+      const retrieveUrl = text(referenced[0]!, '00081190');
+      const [, study, series, sop] = /studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)$/.exec(retrieveUrl)! as unknown as string[];
+      // A new version of an instance stored earlier (0xB00E) outranks a meta mismatch (0xB007).
+      const previous = storedVersions.get(sop!);
+      const expectedWarning = previous && previous !== sha256(bytes) ? 0xb00e : META_MISMATCH.has(name) ? 0xb007 : undefined;
+      expect(referenced[0]!['00081196']?.Value?.[0]).toBe(expectedWarning);
+      expect(status).toBe(expectedWarning === undefined ? 200 : 202);
+      storedVersions.set(sop!, sha256(bytes));
+
+      const studies = (await (await get(`/studies?StudyInstanceUID=${study}`)).json()) as Dataset[];
+      expect(studies.map((s) => text(s, '0020000D'))).toEqual([study]);
+      const seriesList = (await (await get(`/studies/${study}/series?SeriesInstanceUID=${series}`)).json()) as Dataset[];
+      expect(seriesList.map((s) => text(s, '0020000E'))).toEqual([series]);
+      const instances = (await (await get(`/studies/${study}/series/${series}/instances?SOPInstanceUID=${sop}`)).json()) as Dataset[];
+      expect(instances.map((i) => text(i, '00080018'))).toEqual([sop]);
+      for (const dataset of [...studies, ...seriesList, ...instances]) expectDicomJson(dataset);
+
+      const wado = await get(`/studies/${study}/series/${series}/instances/${sop}`, 'multipart/related; type="application/dicom"; transfer-syntax=*');
+      expect(wado.status).toBe(200);
+      const parts = multipartBodies(Buffer.from(await wado.arrayBuffer()), wado.headers.get('content-type')!);
+      expect(parts).toHaveLength(1);
+      expect(sha256(parts[0]!.body)).toBe(sha256(bytes));
+
+      const metadata = await get(`/studies/${study}/series/${series}/instances/${sop}/metadata`);
+      expect(metadata.headers.get('content-type')).toContain('application/dicom+json');
+      const [instance] = (await metadata.json()) as Dataset[];
+      expectDicomJson(instance!);
+      expect(text(instance!, '00080018')).toBe(sop);
+    });
+  }
+
+  it('returns names in ISO 2022 IR 87 as UTF-8 JSON with their three component groups', async () => {
+    await stow(runtime.url, [fixture('charset_chrH31.dcm')]);
+    const [study] = (await (await get('/studies?PatientName=Yamada*')).json()) as Dataset[];
+    expect(study!['00100010']!.Value![0]).toEqual({ Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' });
+  });
+
+  it('returns Latin-1 and Cyrillic names decoded', async () => {
+    await stow(runtime.url, [fixture('charset_chrFren.dcm'), fixture('charset_chrRuss.dcm')]);
+    const french = (await (await get('/studies?PatientName=buc*')).json()) as Dataset[];
+    expect(french.map((s) => (s['00100010']!.Value![0] as { Alphabetic: string }).Alphabetic)).toContain('Buc^Jérôme');
+    const russian = (await (await get(`/studies?PatientName=${encodeURIComponent('Люк*')}`)).json()) as Dataset[];
+    expect(russian.map((s) => (s['00100010']!.Value![0] as { Alphabetic: string }).Alphabetic)).toContain('Люкceмбypг');
+  });
+});
