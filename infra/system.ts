@@ -68,8 +68,19 @@ export const system = {
       memoryMb: 1769,
       streaming: true,
       grants: [
-        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] },
         { resource: 'bucket:archive', actions: ['s3:GetObject'] },
+      ],
+    },
+    deleteResources: {
+      entry: 'lambdas/handlers/delete-resources.ts',
+      description: 'Admin: delete a study, series or instance (bytes, index, tombstone, audit)',
+      grants: [
+        {
+          resource: 'table:index',
+          actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        },
+        { resource: 'bucket:archive', actions: ['s3:DeleteObject'] },
       ],
     },
     onObjectEvent: {
@@ -126,6 +137,9 @@ export const system = {
       path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}/metadata',
       function: 'retrieve',
     },
+    { method: 'DELETE', path: '/dicom-web/studies/{study}', function: 'deleteResources' },
+    { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}', function: 'deleteResources' },
+    { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}', function: 'deleteResources' },
     { method: 'POST', path: '/admin/fixity-audits', function: 'startFixityAudit' },
     { method: 'GET', path: '/admin/fixity-audits/{execution}', function: 'startFixityAudit' },
   ],

@@ -31,6 +31,8 @@ export interface InstanceRecord {
   study: DicomJsonDataset;
   series: DicomJsonDataset;
   instance: DicomJsonDataset;
+  /** Earlier versions of the instance, whose objects are kept (docs/decisions/0002). */
+  previousVersions?: InstanceVersion[];
 }
 
 export interface StoreOutcome {
@@ -309,6 +311,7 @@ export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIden
     instance: JSON.parse(String(item.dicom)) as DicomJsonDataset,
     series: JSON.parse(String(item.seriesDicom ?? '{}')) as DicomJsonDataset,
     study: JSON.parse(String(item.studyDicom ?? '{}')) as DicomJsonDataset,
+    previousVersions: (item.previousVersions as InstanceVersion[] | undefined) ?? [],
   };
 }
 

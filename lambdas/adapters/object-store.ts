@@ -4,7 +4,7 @@
  * entry from the bucket alone (tenant, UIDs, SHA-256, ingest time).
  */
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { NotFoundError, NotYetAvailableError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { s3Client } from './aws-clients.ts';
@@ -90,3 +90,8 @@ export async function pingArchive(): Promise<void> {
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Deletes one stored object; refused (AccessDenied) while Object Lock protects it. */
+export async function deleteInstanceObject(key: string): Promise<void> {
+  await s3Client().send(new DeleteObjectCommand({ Bucket: config.archiveBucket(), Key: key }));
+}

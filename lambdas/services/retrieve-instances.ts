@@ -5,10 +5,11 @@
  * syntax) is refused before the first byte is sent.
  */
 import { Readable } from 'node:stream';
-import { NotAcceptableError, NotFoundError, NotYetAvailableError } from '#core/errors.ts';
+import { GoneError, NotAcceptableError, NotFoundError, NotYetAvailableError } from '#core/errors.ts';
 import { closeDelimiter, newBoundary, partHeader, partSeparator } from '#core/dicomweb/multipart.ts';
 import type { InstanceIdentity } from '#core/index-keys.ts';
 import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
+import { wasDeleted } from '#adapters/deletion-store.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
 
 export const COLD_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
@@ -21,13 +22,15 @@ export interface RetrieveScope {
 }
 
 export async function findInstances(scope: RetrieveScope): Promise<InstanceRecord[]> {
-  if (scope.sop && scope.series) {
-    const record = await getInstanceRecord(scope as InstanceIdentity);
-    if (!record) throw new NotFoundError('no such instance');
-    return [record];
+  const records =
+    scope.sop && scope.series
+      ? [await getInstanceRecord(scope as InstanceIdentity)].filter((r): r is InstanceRecord => r !== undefined)
+      : await listInstanceRecords(scope.tenant, scope.study, scope.series);
+  if (records.length === 0) {
+    // 410 for what was deleted (a tombstone remains), 404 for what never existed (PS3.18 Table 10.4.3-1).
+    if (await wasDeleted(scope)) throw new GoneError('this resource was deleted');
+    throw new NotFoundError(scope.sop ? 'no such instance' : scope.series ? 'no such series' : 'no such study');
   }
-  const records = await listInstanceRecords(scope.tenant, scope.study, scope.series);
-  if (records.length === 0) throw new NotFoundError(scope.series ? 'no such series' : 'no such study');
   return records.sort((a, b) => instanceOrder(a) - instanceOrder(b) || a.id.sop.localeCompare(b.id.sop));
 }
 

@@ -4,7 +4,15 @@ declare module 'xhr2' {
   export default XMLHttpRequest;
 }
 declare module 'dicomweb-client' {
-  export const api: {
-    DICOMwebClient: new (options: { url: string; headers?: Record<string, string> }) => Record<string, (options: Record<string, unknown>) => Promise<unknown>>;
-  };
+  type Call = (options: Record<string, unknown>) => Promise<unknown>;
+  interface DICOMwebClient {
+    storeInstances: Call;
+    searchForStudies: Call;
+    searchForSeries: Call;
+    searchForInstances: Call;
+    retrieveInstance: Call;
+    retrieveSeries: Call;
+    retrieveStudyMetadata: Call;
+  }
+  export const api: { DICOMwebClient: new (options: { url: string; headers?: Record<string, string> }) => DICOMwebClient };
 }

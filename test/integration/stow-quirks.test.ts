@@ -36,10 +36,10 @@ function send(url: string, headers: Record<string, string>, body: Buffer, option
   });
 }
 
-const part = (bytes: Buffer, headers = 'Content-Type: application/dicom\r\n') => Buffer.concat([Buffer.from(headers + '\r\n'), bytes]);
+const part = (bytes: Uint8Array, headers = 'Content-Type: application/dicom\r\n') => Buffer.concat([Buffer.from(headers + '\r\n'), bytes]);
 
-function body(boundary: string, parts: Buffer[], { preamble = '', closingCrlf = true } = {}): Buffer {
-  const chunks = [Buffer.from(preamble)];
+function body(boundary: string, parts: Uint8Array[], { preamble = '', closingCrlf = true } = {}): Buffer {
+  const chunks: Uint8Array[] = [Buffer.from(preamble)];
   for (const p of parts) chunks.push(Buffer.from(`--${boundary}\r\n`), p, Buffer.from('\r\n'));
   chunks.push(Buffer.from(`--${boundary}--${closingCrlf ? '\r\n' : ''}`));
   return Buffer.concat(chunks);

@@ -1,0 +1,132 @@
+/**
+ * Index writes and reads for deletions: instances removed with their counts in one
+ * transaction, tombstones so a deleted resource answers 410 rather than 404, and an audit
+ * record per deletion.
+ */
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { Keys } from '#core/index-keys.ts';
+import { config } from '#lambdas/config.ts';
+import { dynamoClient } from './aws-clients.ts';
+import type { InstanceRecord } from './index-store.ts';
+
+let documents: DynamoDBDocumentClient | undefined;
+const db = () => (documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }));
+
+export type DeletedLevel = 'study' | 'series' | 'instance';
+
+/** A study, or a series or instance in it. */
+export interface ResourceScope {
+  tenant: string;
+  study: string;
+  series?: string | undefined;
+  sop?: string | undefined;
+}
+
+const tombstoneKey = (tenant: string, study: string, series?: string, sop?: string) => ({
+  pk: Keys.study(tenant, study).pk,
+  sk: sop ? `TOMBSTONE#INST#${series}#${sop}` : series ? `TOMBSTONE#SERIES#${series}` : 'TOMBSTONE#STUDY',
+});
+
+/** Removes index entries of instances of one series, with the counts, in one transaction. */
+export async function deleteInstanceEntries(records: InstanceRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const { tenant, study, series } = records[0]!.id;
+  const TableName = config.indexTable();
+  await db().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        ...records.map((r) => ({ Delete: { TableName, Key: Keys.instance(r.id) } })),
+        { Update: { TableName, Key: Keys.series(tenant, study, series), UpdateExpression: 'ADD nInstances :minus', ExpressionAttributeValues: { ':minus': -records.length } } },
+        { Update: { TableName, Key: Keys.study(tenant, study), UpdateExpression: 'ADD nInstances :minus', ExpressionAttributeValues: { ':minus': -records.length } } },
+      ],
+    }),
+  );
+}
+
+/** Removes a series summary once its instances are gone, and its modality from the study if no other series has it. */
+export async function deleteSeriesEntry(tenant: string, study: string, series: string, remainingModalities: Set<string>, modality: string): Promise<void> {
+  const TableName = config.indexTable();
+  const removeModality = modality && !remainingModalities.has(modality);
+  await db().send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Delete: { TableName, Key: Keys.series(tenant, study, series) } },
+        {
+          Update: {
+            TableName,
+            Key: Keys.study(tenant, study),
+            UpdateExpression: `ADD nSeries :minus${removeModality ? ' DELETE modalities :modality' : ''}`,
+            ExpressionAttributeValues: { ':minus': -1, ...(removeModality ? { ':modality': new Set([modality]) } : {}) },
+          },
+        },
+      ],
+    }),
+  );
+}
+
+/** Removes the study summary and its name tokens once its series are gone. */
+export async function deleteStudyEntry(tenant: string, study: string): Promise<void> {
+  const TableName = config.indexTable();
+  await db().send(new DeleteCommand({ TableName, Key: Keys.study(tenant, study) }));
+}
+
+export async function putTombstone(level: DeletedLevel, id: ResourceScope, at: string): Promise<void> {
+  await db().send(
+    new PutCommand({
+      TableName: config.indexTable(),
+      Item: { ...tombstoneKey(id.tenant, id.study, id.series, id.sop), type: 'tombstone', level, deletedAt: at },
+    }),
+  );
+}
+
+/** Whether the study, the series or the instance was deleted (one BatchGetItem). */
+export async function wasDeleted(id: ResourceScope): Promise<boolean> {
+  const keys = [tombstoneKey(id.tenant, id.study)];
+  if (id.series) keys.push(tombstoneKey(id.tenant, id.study, id.series));
+  if (id.series && id.sop) keys.push(tombstoneKey(id.tenant, id.study, id.series, id.sop));
+  const result = await db().send(new BatchGetCommand({ RequestItems: { [config.indexTable()]: { Keys: keys, ProjectionExpression: 'pk' } } }));
+  return (result.Responses?.[config.indexTable()]?.length ?? 0) > 0;
+}
+
+/** Name-token items of a study (to remove with it). */
+export async function nameTokenKeys(tenant: string, study: string, tokens: string[]): Promise<{ pk: string; sk: string }[]> {
+  const keys: { pk: string; sk: string }[] = [];
+  for (const token of tokens) {
+    const page = await db().send(
+      new QueryCommand({
+        TableName: config.indexTable(),
+        KeyConditionExpression: 'pk = :pk AND sk = :sk',
+        ExpressionAttributeValues: { ':pk': Keys.nameTokenPartition(tenant, token), ':sk': `${token}#${study}` },
+      }),
+    );
+    for (const item of page.Items ?? []) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+  }
+  return keys;
+}
+
+export async function deleteItems(keys: { pk: string; sk: string }[]): Promise<void> {
+  for (const key of keys) await db().send(new DeleteCommand({ TableName: config.indexTable(), Key: key }));
+}
+
+export interface AuditRecord {
+  tenant: string;
+  action: string;
+  level: DeletedLevel;
+  study: string;
+  series?: string | undefined;
+  sop?: string | undefined;
+  instances: number;
+  requestId: string;
+  at: string;
+}
+
+/** Audit trail: one item per action, partitioned by tenant and day (`T#<t>#AUDIT#<yyyy-mm-dd>`). */
+export async function putAuditRecord(record: AuditRecord): Promise<void> {
+  await db().send(
+    new PutCommand({
+      TableName: config.indexTable(),
+      Item: { pk: `T#${record.tenant}#AUDIT#${record.at.slice(0, 10)}`, sk: `${record.at}#${randomUUID()}`, type: 'audit', ...record },
+    }),
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * DELETE of a study, series or instance (non-standard, as Azure's DICOM service; admin only).
+ * Per instance the bytes go first (every version), then the index entry with its counts; an
+ * object under Object Lock refuses and its instance stays whole, so a partial delete never
+ * leaves an index entry without bytes. A tombstone makes the resource answer 410, and an
+ * audit record names what was removed. The disposition workflows will take this over.
+ */
+import { S3ServiceException } from '@aws-sdk/client-s3';
+import { GoneError, NotFoundError } from '#core/errors.ts';
+import { nameTokens } from '#core/qido/matching.ts';
+import type { InstanceIdentity } from '#core/index-keys.ts';
+import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
+import { deleteInstanceObject } from '#adapters/object-store.ts';
+import {
+  deleteInstanceEntries,
+  deleteItems,
+  deleteSeriesEntry,
+  deleteStudyEntry,
+  nameTokenKeys,
+  putAuditRecord,
+  putTombstone,
+  wasDeleted,
+  type DeletedLevel,
+} from '#adapters/deletion-store.ts';
+import { seriesOfStudy } from '#adapters/search-store.ts';
+
+export interface DeleteScope {
+  tenant: string;
+  study: string;
+  series?: string | undefined;
+  sop?: string | undefined;
+}
+
+export interface DeleteResult {
+  deleted: number;
+  /** Instances left in place because Object Lock (legal hold, retention) protects them. */
+  locked: string[];
+}
+
+const BATCH = 90;
+
+export async function deleteResources(scope: DeleteScope, context: { now: Date; requestId: string }): Promise<DeleteResult> {
+  const records = scope.sop && scope.series
+    ? [await getInstanceRecord(scope as InstanceIdentity)].filter((r): r is InstanceRecord => r !== undefined)
+    : await listInstanceRecords(scope.tenant, scope.study, scope.series);
+  if (records.length === 0) {
+    if (await wasDeleted(scope)) throw new GoneError('this resource was deleted');
+    throw new NotFoundError('no such resource');
+  }
+  const result: DeleteResult = { deleted: 0, locked: [] };
+  const bySeries = new Map<string, InstanceRecord[]>();
+  for (const record of records) bySeries.set(record.id.series, [...(bySeries.get(record.id.series) ?? []), record]);
+
+  for (const [series, members] of bySeries) {
+    const removable: InstanceRecord[] = [];
+    for (const record of members) {
+      if (await deleteObjects(record)) removable.push(record);
+      else result.locked.push(record.id.sop);
+    }
+    for (let i = 0; i < removable.length; i += BATCH) await deleteInstanceEntries(removable.slice(i, i + BATCH));
+    result.deleted += removable.length;
+    if ((await listInstanceRecords(scope.tenant, scope.study, series)).length === 0) {
+      const all = await seriesOfStudy(scope.tenant, scope.study, { readUnits: 0 });
+      const gone = all.find((s) => s.series === series);
+      const remaining = new Set(all.filter((s) => s.series !== series).map((s) => String(s.dicom['00080060']?.Value?.[0] ?? '')));
+      await deleteSeriesEntry(scope.tenant, scope.study, series, remaining, String(gone?.dicom['00080060']?.Value?.[0] ?? ''));
+    }
+  }
+  if ((await seriesOfStudy(scope.tenant, scope.study, { readUnits: 0 })).length === 0) {
+    const name = records[0]!.study['00100010']?.Value?.[0] as Record<string, string> | undefined;
+    await deleteItems(await nameTokenKeys(scope.tenant, scope.study, nameTokens(Object.values(name ?? {}).join('='))));
+    await deleteStudyEntry(scope.tenant, scope.study);
+  }
+  const level: DeletedLevel = scope.sop ? 'instance' : scope.series ? 'series' : 'study';
+  const at = context.now.toISOString();
+  if (result.locked.length === 0) await putTombstone(level, scope, at);
+  await putAuditRecord({ ...scope, tenant: scope.tenant, action: 'delete', level, instances: result.deleted, requestId: context.requestId, at });
+  return result;
+}
+
+/** Deletes every version's object; false if Object Lock refused (nothing else is left half-done). */
+async function deleteObjects(record: InstanceRecord): Promise<boolean> {
+  const keys = [record.objectKey, ...(record.previousVersions ?? []).map((v) => v.objectKey)];
+  try {
+    for (const key of keys) await deleteInstanceObject(key);
+    return true;
+  } catch (error) {
+    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403) return false;
+    throw error;
+  }
+}

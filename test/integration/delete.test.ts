@@ -1,0 +1,78 @@
+import { PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instanceObjectKey } from '../../lambdas/core/index-keys.ts';
+import { dynamoFor, s3For } from '../helpers/aws.ts';
+import { sha256, stow } from '../helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { synthesize } from '../helpers/synthetic.ts';
+
+type Dataset = Record<string, { Value?: unknown[] }>;
+const STUDY = '2.25.500';
+const INSTANCES = [
+  { series: '2.25.500.1', sop: '2.25.500.1.1', modality: 'CT' },
+  { series: '2.25.500.1', sop: '2.25.500.1.2', modality: 'CT' },
+  { series: '2.25.500.2', sop: '2.25.500.2.1', modality: 'SR' },
+];
+const FILES = INSTANCES.map((i) => synthesize('CT_small.dcm', { study: STUDY, series: i.series, sop: i.sop, modality: i.modality }));
+
+describe('DELETE of instances, series and studies', () => {
+  let runtime: TestRuntime;
+  let base: string;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    base = `${runtime.url}/dicom-web/studies/${STUDY}`;
+    expect((await stow(runtime.url, FILES)).status).toBe(200);
+  });
+  afterAll(async () => {
+    await runtime?.dispose();
+  });
+
+  const study = async () => ((await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${STUDY}`)).json()) as Dataset[])[0];
+  const wado = (path: string) => fetch(`${base}${path}`, { headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } });
+
+  it('deletes an instance: its bytes answer 410 and the study counts drop', async () => {
+    expect((await fetch(`${base}/series/2.25.500.1/instances/2.25.500.1.2`, { method: 'DELETE' })).status).toBe(204);
+    expect((await wado('/series/2.25.500.1/instances/2.25.500.1.2')).status).toBe(410);
+    expect((await study())!['00201208']?.Value).toEqual([2]);
+    expect((await wado('/series/2.25.500.1/instances/2.25.500.1.1')).status).toBe(200);
+  });
+
+  it('deletes a series and takes its modality out of ModalitiesInStudy', async () => {
+    expect((await fetch(`${base}/series/2.25.500.2`, { method: 'DELETE' })).status).toBe(204);
+    const summary = await study();
+    expect(summary!['00201206']?.Value).toEqual([1]);
+    expect(summary!['00080061']?.Value).toEqual(['CT']);
+    expect((await wado('/series/2.25.500.2')).status).toBe(410);
+  });
+
+  it('keeps an instance under legal hold, answering 409, and deletes it once the hold is released', async () => {
+    const [held] = INSTANCES;
+    const Key = instanceObjectKey({ tenant: 'default', study: STUDY, series: held!.series, sop: held!.sop }, sha256(FILES[0]!));
+    const s3 = s3For(runtime);
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket: runtime.names.bucket('archive'), Key, LegalHold: { Status: 'ON' } }));
+    const refused = await fetch(base, { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/legal hold/);
+    expect((await wado('')).status).toBe(200);
+
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket: runtime.names.bucket('archive'), Key, LegalHold: { Status: 'OFF' } }));
+    expect((await fetch(base, { method: 'DELETE' })).status).toBe(204);
+    expect((await wado('')).status).toBe(410);
+    expect(await study()).toBeUndefined();
+  });
+
+  it('answers 404 for what never existed', async () => {
+    expect((await fetch(`${runtime.url}/dicom-web/studies/2.25.404`, { method: 'DELETE' })).status).toBe(404);
+    expect((await wado('/series/9.9')).status).toBe(410); // inside a deleted study
+  });
+
+  it('writes an audit record for each deletion', async () => {
+    const day = runtime.clock.now().toISOString().slice(0, 10);
+    const { Items = [] } = await dynamoFor(runtime).send(
+      new QueryCommand({ TableName: runtime.names.table('index'), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `T#default#AUDIT#${day}` } } }),
+    );
+    expect(Items.map((i) => i.level?.S)).toEqual(['instance', 'series', 'study', 'study']);
+  });
+});
