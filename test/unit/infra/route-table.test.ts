@@ -19,7 +19,8 @@ describe('RouteTable', () => {
   it('distinguishes methods on the same path', () => {
     expect(table.match('POST', '/dicom-web/studies/1.2.3')?.route.function).toBe('storeInstances');
     expect(table.match('GET', '/dicom-web/studies/1.2.3')?.route.function).toBe('retrieve');
-    expect(table.match('DELETE', '/dicom-web/studies/1.2.3')).toBeUndefined();
+    expect(table.match('DELETE', '/dicom-web/studies/1.2.3')?.route.function).toBe('deleteResources');
+    expect(table.match('PUT', '/dicom-web/studies/1.2.3')).toBeUndefined();
   });
 
   it('finds no route for unknown or longer paths', () => {
