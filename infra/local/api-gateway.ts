@@ -17,6 +17,7 @@ import { RouteTable } from './route-table.ts';
 export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 const INTEGRATION_TIMEOUT_MS = 29_000;
+const EVENT_OVERHEAD_BYTES = 8 * 1024;
 const STAGE = 'local';
 
 export class LocalApiGateway {
@@ -58,7 +59,8 @@ export class LocalApiGateway {
     if (!body) return gatewayResponse(res, 413, this.api.requestTooLargeMessage);
 
     const event = proxyEvent(req, url, match, body, STAGE);
-    if (Buffer.byteLength(JSON.stringify(event)) > this.api.maxLambdaPayloadBytes) {
+    // The invocation payload is the event as JSON: its base64 body plus a few KB of the rest.
+    if ((event.body?.length ?? 0) + EVENT_OVERHEAD_BYTES > this.api.maxLambdaPayloadBytes) {
       return gatewayResponse(res, 413, this.api.requestTooLargeMessage);
     }
     if (this.lambdas.isStreaming(match.route.function)) return this.stream(match.route.function, event, res);

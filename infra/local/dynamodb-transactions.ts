@@ -6,8 +6,9 @@
  * each write, and the caller gets TransactionCanceledException with one
  * CancellationReason per action, as DynamoDB sends it.
  *
- * Isolation: transactions are serialised among themselves; a plain write racing a
- * transaction on the same item is not rejected with TransactionConflict as in AWS.
+ * Isolation: transactions touching a common item run one after the other (as DynamoDB's
+ * would after a TransactionConflict retry); a plain write racing a transaction on the same
+ * item is not rejected with TransactionConflict as in AWS.
  * ClientRequestToken idempotency is not emulated.
  */
 import { once } from 'node:events';
@@ -49,7 +50,7 @@ export async function startTransactionProxy(
   const origin = new URL(upstream);
   const client = new DynamoDBClient({ endpoint: upstream, region: options.region, credentials: options.credentials });
   const keySchemas = new Map<string, string[]>();
-  let queue: Promise<unknown> = Promise.resolve();
+  const itemLocks = new Map<string, Promise<unknown>>();
 
   const keyOf = async (table: string, item: Item): Promise<Item> => {
     let names = keySchemas.get(table);
@@ -85,8 +86,14 @@ export async function startTransactionProxy(
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { TransactItems?: TransactItem[] };
-    const run = queue.then(() => transact(payload.TransactItems ?? []));
-    queue = run.catch(() => {});
+    const items = payload.TransactItems ?? [];
+    const identities = await Promise.all(
+      items.map(async (entry) => {
+        const action = Object.values(entry)[0] as Action;
+        return `${action.TableName}|${JSON.stringify(await keyOf(action.TableName, action.Key ?? action.Item!))}`;
+      }),
+    );
+    const run = lockItems(itemLocks, identities, () => transact(items));
     try {
       const { status, body } = await run;
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body));
@@ -107,6 +114,19 @@ export async function startTransactionProxy(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Runs `task` once every earlier transaction on any of the same items has finished. */
+async function lockItems<T>(locks: Map<string, Promise<unknown>>, identities: string[], task: () => Promise<T>): Promise<T> {
+  const previous = [...new Set(identities)].map((id) => locks.get(id) ?? Promise.resolve());
+  const run = Promise.allSettled(previous).then(task);
+  const settled = run.catch(() => {});
+  for (const id of identities) locks.set(id, settled);
+  try {
+    return await run;
+  } finally {
+    for (const id of identities) if (locks.get(id) === settled) locks.delete(id);
+  }
 }
 
 interface Outcome {

@@ -93,7 +93,7 @@ export class S3FidelityProxy {
   }
 
   private async storeObject(req: IncomingMessage, res: ServerResponse, target: Target, body: { bytes: Buffer; headers: IncomingMessage['headers'] }) {
-    if (req.headers['if-none-match'] === '*' && (await this.head(target))) {
+    if (req.headers['if-none-match'] === '*' && (await this.exists(target))) {
       return sendXmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
     }
     const now = this.options.clock.now();
@@ -105,6 +105,7 @@ export class S3FidelityProxy {
 
     const sha256 = createHash('sha256').update(body.bytes).digest('base64');
     const state = this.options.state.update(target.bucket, target.key, (s) => {
+      s.exists = true;
       s.sha256 = sha256;
       delete s.restore;
       applyLockHeaders(s, req);
@@ -130,6 +131,7 @@ export class S3FidelityProxy {
     res.end(payload);
     if (upstream.statusCode === 200 && !payload.includes('<Error>')) {
       this.options.state.update(target.bucket, target.key, (s) => {
+        s.exists = true;
         delete s.sha256; // multipart checksums are composite in S3; not simulated
         delete s.restore;
       });
@@ -168,6 +170,7 @@ export class S3FidelityProxy {
     if (upstream.statusCode !== 200 || payload.includes('<Error>')) return;
     const sourceSha = this.options.state.get(source.bucket, source.key).sha256;
     this.options.state.update(target.bucket, target.key, (s) => {
+      s.exists = true;
       if (sourceSha) s.sha256 = sourceSha;
       else delete s.sha256;
       delete s.restore;
@@ -404,6 +407,16 @@ export class S3FidelityProxy {
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const upstream = await sendUpstream(this.options.upstream, { method: req.method!, path: req.url!, headers: req.headers, body: req });
     await relay(upstream, res);
+  }
+
+  /**
+   * Every object is written through this proxy, which marks it in its state; only objects
+   * whose state predates that mark need a HEAD to s3rver.
+   */
+  private async exists(target: Target): Promise<boolean> {
+    if (!this.options.state.has(target.bucket, target.key)) return false;
+    const known = this.options.state.get(target.bucket, target.key).exists;
+    return known ?? (await this.head(target)) !== undefined;
   }
 
   private async head(target: Target): Promise<import('node:http').IncomingMessage | undefined> {

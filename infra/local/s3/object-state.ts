@@ -4,7 +4,7 @@
  * state, under `<dataDir>/s3-fidelity/`, so it survives restarts with the bytes.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -25,6 +25,8 @@ export interface RestoreState {
 export interface ObjectState {
   bucket: string;
   key: string;
+  /** Set for every object written through the proxy, so existence checks need no HEAD. */
+  exists?: boolean;
   sha256?: string;
   legalHold?: 'ON' | 'OFF';
   retention?: { mode: LockMode; retainUntil: string };
@@ -41,6 +43,10 @@ export class ObjectStateStore {
 
   private file(bucket: string, key: string): string {
     return join(this.directory, createHash('sha1').update(`${bucket}/${key}`).digest('hex') + '.json');
+  }
+
+  has(bucket: string, key: string): boolean {
+    return existsSync(this.file(bucket, key));
   }
 
   get(bucket: string, key: string): ObjectState {
