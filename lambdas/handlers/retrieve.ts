@@ -2,12 +2,16 @@
  * WADO-RS: GET /dicom-web/studies/{study}[/series/{series}[/instances/{instance}]][/metadata]
  * (PS3.18 10.4), with Lambda response streaming so a study never sits in memory.
  */
+import { Readable } from 'node:stream';
 import { acceptsJson, instanceTransferSyntax, parseAccept } from '#core/dicomweb/accept.ts';
 import { NotAcceptableError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { streamingHttpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { findInstances, instancesStream } from '#services/retrieve-instances.ts';
+import { parseFrameList, readFrames } from '#services/retrieve-frames.ts';
+import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
+import { readInstanceObject } from '#adapters/object-store.ts';
 import { instanceMetadata } from '#services/instance-metadata.ts';
 
 export const handler = streamingHttpHandler(async (event) => {
@@ -22,6 +26,27 @@ export const handler = streamingHttpHandler(async (event) => {
   const ranges = parseAccept(acceptParameter ?? header(event, 'accept'));
   const records = await findInstances(scope);
 
+  if (event.resource.endsWith('/frames/{frames}')) {
+    const frames = parseFrameList(pathParameter(event, 'frames') ?? '');
+    const record = records[0]!;
+    const object = await readInstanceObject(record.objectKey);
+    const chunks: Buffer[] = [];
+    for await (const chunk of object.body) chunks.push(chunk as Buffer);
+    const parts = await readFrames(Buffer.concat(chunks), frames, ranges);
+    const boundary = newBoundary();
+    const location = `${serviceUrl}/studies/${scope.study}/series/${scope.series}/instances/${scope.sop}/frames`;
+    const type = parts[0]!.contentType.split(';')[0]!;
+    return {
+      statusCode: 200,
+      headers: { 'Content-Type': `multipart/related; type="${type}"; boundary=${boundary}`, 'Cache-Control': 'private' },
+      body: Readable.from([
+        encodeMultipart(
+          boundary,
+          parts.map((part, i) => ({ headers: { 'Content-Type': part.contentType, 'Content-Location': `${location}/${frames[i]}` }, body: part.body })),
+        ),
+      ]),
+    };
+  }
   if (event.resource.endsWith('/metadata')) {
     if (!acceptsJson(ranges)) throw new NotAcceptableError('metadata is available as application/dicom+json');
     return {

@@ -8,6 +8,8 @@ import { Readable } from 'node:stream';
 import { GoneError, NotAcceptableError, NotFoundError, NotYetAvailableError } from '#core/errors.ts';
 import { closeDelimiter, newBoundary, partHeader, partSeparator } from '#core/dicomweb/multipart.ts';
 import type { InstanceIdentity } from '#core/index-keys.ts';
+import { TransferSyntax } from '#core/dicom/tags.ts';
+import { canConvertToExplicitLittleEndian, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
 import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { wasDeleted } from '#adapters/deletion-store.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
@@ -36,8 +38,14 @@ export async function findInstances(scope: RetrieveScope): Promise<InstanceRecor
 
 const instanceOrder = (record: InstanceRecord) => Number(record.instance['00200013']?.Value?.[0] ?? Number.MAX_SAFE_INTEGER);
 
+/** Whether an instance can be sent in `transferSyntax`: as stored, or converted to Explicit VR Little Endian. */
+function servable(record: InstanceRecord, transferSyntax: string): boolean {
+  if (transferSyntax === '*' || record.transferSyntaxUID === transferSyntax) return true;
+  return transferSyntax === TransferSyntax.ExplicitVRLittleEndian && canConvertToExplicitLittleEndian(record.transferSyntaxUID);
+}
+
 export function instancesStream(records: InstanceRecord[], transferSyntax: string, serviceUrl: string): { boundary: string; body: Readable } {
-  const unservable = transferSyntax === '*' ? [] : records.filter((r) => r.transferSyntaxUID !== transferSyntax);
+  const unservable = records.filter((r) => !servable(r, transferSyntax));
   if (unservable.length) {
     throw new NotAcceptableError(
       `${unservable.length} instance(s) are stored as ${[...new Set(unservable.map((r) => r.transferSyntaxUID))].join(', ')} and cannot be sent as ${transferSyntax}; ` +
@@ -52,13 +60,27 @@ export function instancesStream(records: InstanceRecord[], transferSyntax: strin
   async function* parts() {
     for (const record of records) {
       const { study, series, sop } = record.id;
-      yield partHeader(boundary, {
-        'Content-Type': `application/dicom; transfer-syntax=${record.transferSyntaxUID}`,
-        'Content-Location': `${serviceUrl}/studies/${study}/series/${series}/instances/${sop}`,
-        'Content-Length': String(record.size),
-      });
+      const location = `${serviceUrl}/studies/${study}/series/${series}/instances/${sop}`;
       const object = await readInstanceObject(record.objectKey);
-      for await (const chunk of object.body) yield chunk as Buffer;
+      if (transferSyntax === '*' || record.transferSyntaxUID === transferSyntax) {
+        yield partHeader(boundary, {
+          'Content-Type': `application/dicom; transfer-syntax=${record.transferSyntaxUID}`,
+          'Content-Location': location,
+          'Content-Length': String(record.size),
+        });
+        for await (const chunk of object.body) yield chunk as Buffer;
+      } else {
+        // Conversion needs the whole instance (one instance in memory, never the study).
+        const chunks: Buffer[] = [];
+        for await (const chunk of object.body) chunks.push(chunk as Buffer);
+        const converted = await toExplicitLittleEndian(Buffer.concat(chunks));
+        yield partHeader(boundary, {
+          'Content-Type': `application/dicom; transfer-syntax=${transferSyntax}`,
+          'Content-Location': location,
+          'Content-Length': String(converted.length),
+        });
+        yield converted;
+      }
       yield partSeparator;
     }
     yield closeDelimiter(boundary);

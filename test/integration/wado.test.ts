@@ -1,0 +1,92 @@
+import dcmjs from 'dcmjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, multipartBodies, sha256, stow } from '../helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+
+const MR = { study: '1.3.6.1.4.1.5962.1.2.4.20040826185059.5457', series: '1.3.6.1.4.1.5962.1.3.4.1.20040826185059.5457', sop: '1.3.6.1.4.1.5962.1.1.4.1.1.20040826185059.5457' };
+const NM = { study: '1.3.6.1.4.1.5962.1.2.8.20040826185059.5457', series: '1.3.6.1.4.1.5962.1.3.8.1.20040826185059.5457', sop: '1.3.6.1.4.1.5962.1.1.8.1.5.20040826185059.5457' };
+const RGB_RLE = { file: 'SC_rgb_rle_2frame.dcm' };
+
+const pixelsOf = (bytes: Buffer) => {
+  const file = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  return { syntax: String(file.meta['00020010']!.Value![0]), pixels: sha256(Buffer.from(file.dict['7FE00010']!.Value![0] as ArrayBuffer)) };
+};
+
+describe('WADO-RS: transfer syntaxes, frames and errors', () => {
+  let runtime: TestRuntime;
+  let base: string;
+  const reference = pixelsOf(fixture('MR_small.dcm'));
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    base = `${runtime.url}/dicom-web/studies`;
+  });
+  afterAll(async () => {
+    await runtime?.dispose();
+  });
+
+  const retrieve = async (path: string, accept?: string) => {
+    const response = await fetch(`${base}${path}`, accept === undefined ? {} : { headers: { Accept: accept } });
+    const type = response.headers.get('content-type') ?? '';
+    const body = Buffer.from(await response.arrayBuffer());
+    return { status: response.status, type, body, parts: type.startsWith('multipart/') ? multipartBodies(body, type) : [] };
+  };
+  const instancePath = (ids: { study: string; series: string; sop: string }) => `/${ids.study}/series/${ids.series}/instances/${ids.sop}`;
+
+  for (const source of ['MR_small_implicit.dcm', 'MR_small_bigendian.dcm', 'MR_small_RLE.dcm', 'MR_small_jp2klossless.dcm']) {
+    it(`sends ${source} as Explicit VR Little Endian when no transfer syntax is asked for`, async () => {
+      expect((await stow(runtime.url, [fixture(source)])).status).toBeLessThan(300);
+      const { status, parts } = await retrieve(instancePath(MR), 'multipart/related; type="application/dicom"');
+      expect(status).toBe(200);
+      expect(parts[0]!.headers).toMatch(/transfer-syntax=1\.2\.840\.10008\.1\.2\.1\b/);
+      expect(pixelsOf(parts[0]!.body)).toEqual(reference);
+    });
+  }
+
+  it('treats a missing Accept as */* and sends Explicit VR Little Endian', async () => {
+    const { status, parts } = await retrieve(instancePath(MR));
+    expect(status).toBe(200);
+    expect(pixelsOf(parts[0]!.body).syntax).toBe('1.2.840.10008.1.2.1');
+  });
+
+  it('answers 406, suggesting transfer-syntax=*, for a compression it cannot decode, and serves it as stored when asked', async () => {
+    await stow(runtime.url, [fixture('JPEG-lossy.dcm')]);
+    const refused = await retrieve(instancePath(NM), 'multipart/related; type="application/dicom"');
+    expect(refused.status).toBe(406);
+    expect(refused.body.toString()).toMatch(/transfer-syntax=\*/);
+    const asStored = await retrieve(instancePath(NM), 'multipart/related; type="application/dicom"; transfer-syntax=*');
+    expect(asStored.status).toBe(200);
+    expect(asStored.parts[0]!.headers).toMatch(/transfer-syntax=1\.2\.840\.10008\.1\.2\.4\.51/);
+    expect(sha256(asStored.parts[0]!.body)).toBe(sha256(fixture('JPEG-lossy.dcm')));
+  });
+
+  it('answers 406 for a transfer syntax it cannot produce', async () => {
+    expect((await retrieve(instancePath(MR), 'multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.4.80')).status).toBe(406);
+  });
+
+  it('returns uncompressed frames in the order asked, decoding RLE', async () => {
+    const { json } = await stow(runtime.url, [fixture(RGB_RLE.file)]);
+    const url = String((json['00081199']!.Value![0] as Record<string, { Value: string[] }>)['00081190']!.Value[0]);
+    const path = url.slice(url.indexOf('/studies') + '/studies'.length);
+    const { status, type, parts } = await retrieve(`${path}/frames/2,1`, 'multipart/related; type="application/octet-stream"');
+    expect(status).toBe(200);
+    expect(type).toMatch(/type="application\/octet-stream"/);
+    expect(parts.map((p) => p.body.length)).toEqual([100 * 100 * 3, 100 * 100 * 3]);
+    expect(parts[0]!.headers).toMatch(/frames\/2/);
+    expect(parts[0]!.body.equals(parts[1]!.body)).toBe(false);
+    const stored = await retrieve(`${path}/frames/1`, 'multipart/related; type="application/octet-stream"; transfer-syntax=*');
+    expect(stored.parts[0]!.headers).toMatch(/image\/dicom-rle/);
+    expect((await retrieve(`${path}/frames/3`, 'multipart/related; type="application/octet-stream"')).status).toBe(404);
+    expect((await retrieve(`${path}/frames/x`, 'multipart/related; type="application/octet-stream"')).status).toBe(400);
+  });
+
+  it('returns native frames as slices of the pixel data', async () => {
+    await stow(runtime.url, [fixture('MR_small.dcm')]);
+    const { parts } = await retrieve(`${instancePath(MR)}/frames/1`);
+    expect(parts[0]!.body.length).toBe(64 * 64 * 2);
+  });
+
+  it('answers 404 for a study that never existed', async () => {
+    expect((await retrieve('/2.25.404404', 'multipart/related; type="application/dicom"')).status).toBe(404);
+  });
+});
