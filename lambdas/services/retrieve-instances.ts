@@ -15,6 +15,7 @@ import { wasDeleted } from '#adapters/deletion-store.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
 
 export const COLD_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+const LOOKAHEAD = 4;
 
 export interface RetrieveScope {
   tenant: string;
@@ -58,10 +59,29 @@ export function instancesStream(records: InstanceRecord[], transferSyntax: strin
   }
   const boundary = newBoundary();
   async function* parts() {
+    // A few GETs run ahead of the part being sent, so S3's first-byte latency overlaps the
+    // streaming of the previous instance; memory stays bounded by the lookahead.
+    const ahead: Promise<Awaited<ReturnType<typeof readInstanceObject>>>[] = [];
+    let requested = 0;
+    const fill = () => {
+      while (ahead.length < LOOKAHEAD && requested < records.length) {
+        const read = readInstanceObject(records[requested++]!.objectKey);
+        read.catch(() => {}); // surfaced when its turn comes
+        ahead.push(read);
+      }
+    };
+    try {
+      yield* streamParts(fill, ahead);
+    } finally {
+      for (const read of ahead) read.then((object) => object.body.destroy(), () => {});
+    }
+  }
+  async function* streamParts(fill: () => void, ahead: Promise<Awaited<ReturnType<typeof readInstanceObject>>>[]) {
     for (const record of records) {
       const { study, series, sop } = record.id;
       const location = `${serviceUrl}/studies/${study}/series/${series}/instances/${sop}`;
-      const object = await readInstanceObject(record.objectKey);
+      fill();
+      const object = await ahead.shift()!;
       if (transferSyntax === '*' || record.transferSyntaxUID === transferSyntax) {
         yield partHeader(boundary, {
           'Content-Type': `application/dicom; transfer-syntax=${record.transferSyntaxUID}`,

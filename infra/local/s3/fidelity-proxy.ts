@@ -106,6 +106,7 @@ export class S3FidelityProxy {
     const sha256 = createHash('sha256').update(body.bytes).digest('base64');
     const state = this.options.state.update(target.bucket, target.key, (s) => {
       s.exists = true;
+      s.storageClass = String(req.headers['x-amz-storage-class'] ?? 'STANDARD');
       s.sha256 = sha256;
       delete s.restore;
       applyLockHeaders(s, req);
@@ -130,12 +131,13 @@ export class S3FidelityProxy {
     res.writeHead(upstream.statusCode ?? 502, upstream.headers);
     res.end(payload);
     if (upstream.statusCode === 200 && !payload.includes('<Error>')) {
+      const head = await this.head(target);
       this.options.state.update(target.bucket, target.key, (s) => {
         s.exists = true;
+        s.storageClass = head ? storageClassOf(head) : 'STANDARD';
         delete s.sha256; // multipart checksums are composite in S3; not simulated
         delete s.restore;
       });
-      const head = await this.head(target);
       this.emit('Object Created', target, { size: Number(head?.headers['content-length'] ?? 0), etag: etagOf(head) }, { reason: 'CompleteMultipartUpload' });
     }
   }
@@ -171,6 +173,7 @@ export class S3FidelityProxy {
     const sourceSha = this.options.state.get(source.bucket, source.key).sha256;
     this.options.state.update(target.bucket, target.key, (s) => {
       s.exists = true;
+      s.storageClass = String(headers['x-amz-storage-class'] ?? (inPlace ? sourceClass : 'STANDARD'));
       if (sourceSha) s.sha256 = sourceSha;
       else delete s.sha256;
       delete s.restore;
@@ -201,7 +204,10 @@ export class S3FidelityProxy {
     const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: `/${bucket}/${encodePath(key)}`, headers });
     const payload = await readAll(upstream);
     if (upstream.statusCode !== 200 || payload.includes('<Error>')) throw new Error(`transition failed: ${payload.toString()}`);
-    this.options.state.update(bucket, key, (s) => delete s.restore);
+    this.options.state.update(bucket, key, (s) => {
+      s.storageClass = storageClass;
+      delete s.restore;
+    });
     this.options.state.setRestorePending(bucket, key, false);
     this.emit('Object Storage Class Changed', target, { size: Number(head.headers['content-length'] ?? 0), etag: etagOf(head) }, {
       'destination-storage-class': storageClass,
@@ -267,9 +273,9 @@ export class S3FidelityProxy {
     const now = this.options.clock.now();
     const state = this.options.state.get(target.bucket, target.key);
     if (req.method === 'GET') {
-      const head = await this.head(target);
-      const storageClass = head ? storageClassOf(head) : undefined;
-      if (head && !isReadable(storageClass, state, now)) {
+      const head = state.storageClass ? undefined : await this.head(target);
+      const storageClass = state.storageClass ?? (head ? storageClassOf(head) : undefined);
+      if (storageClass && !isReadable(storageClass, state, now)) {
         return sendXmlError(res, 403, 'InvalidObjectState', "The operation is not valid for the object's storage class", {
           StorageClass: storageClass ?? '',
         });

@@ -41,9 +41,10 @@ export async function startS3(
   const physical = (predicate: (bucket: BucketDeclaration) => boolean) =>
     new Set(Object.entries(buckets).filter(([, bucket]) => predicate(bucket)).map(([logical]) => localBucketName(logical)));
 
+  const state = new ObjectStateStore(join(options.dataDir, 's3-fidelity'));
   const proxy = new S3FidelityProxy({
     upstream: new URL(`http://127.0.0.1:${upstreamAddress.port}`),
-    state: new ObjectStateStore(join(options.dataDir, 's3-fidelity')),
+    state,
     clock: options.clock,
     region: options.region,
     objectLockBuckets: physical((bucket) => bucket.objectLock),
@@ -68,6 +69,7 @@ export async function startS3(
       clearInterval(ticker);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await state.flush();
       await s3rver.close();
     },
   };

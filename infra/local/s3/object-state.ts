@@ -1,10 +1,12 @@
 /**
  * What the fidelity layer knows about an object beyond what s3rver keeps: its SHA-256,
  * Object Lock state and restore state. One small JSON file per object that has any such
- * state, under `<dataDir>/s3-fidelity/`, so it survives restarts with the bytes.
+ * state, under `<dataDir>/s3-fidelity/`, so it survives restarts with the bytes. Writes go to
+ * disk asynchronously behind an in-memory copy; `flush()` (on stop) waits for them.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -27,6 +29,8 @@ export interface ObjectState {
   key: string;
   /** Set for every object written through the proxy, so existence checks need no HEAD. */
   exists?: boolean;
+  /** The class S3 would report, kept so reads need no HEAD to s3rver. */
+  storageClass?: string;
   sha256?: string;
   legalHold?: 'ON' | 'OFF';
   retention?: { mode: LockMode; retainUntil: string };
@@ -35,6 +39,9 @@ export interface ObjectState {
 
 export class ObjectStateStore {
   private readonly restoresDirectory: string;
+  /** States read or written since start; files are written behind, off the event loop. */
+  private readonly cache = new Map<string, ObjectState | null>();
+  private readonly writes = new Map<string, Promise<void>>();
 
   constructor(private readonly directory: string) {
     this.restoresDirectory = join(directory, 'restores-pending');
@@ -46,19 +53,43 @@ export class ObjectStateStore {
   }
 
   has(bucket: string, key: string): boolean {
-    return existsSync(this.file(bucket, key));
+    return this.load(bucket, key) !== null;
   }
 
   get(bucket: string, key: string): ObjectState {
-    try {
-      return JSON.parse(readFileSync(this.file(bucket, key), 'utf8')) as ObjectState;
-    } catch {
-      return { bucket, key };
-    }
+    const state = this.load(bucket, key);
+    return state ? structuredClone(state) : { bucket, key };
   }
 
   put(state: ObjectState): void {
-    writeFileSync(this.file(state.bucket, state.key), JSON.stringify(state));
+    const file = this.file(state.bucket, state.key);
+    this.cache.set(file, structuredClone(state));
+    this.persist(file, JSON.stringify(state));
+  }
+
+  /** Resolves when every state change so far is on disk (the runtime awaits it on stop). */
+  async flush(): Promise<void> {
+    while (this.writes.size) await Promise.allSettled([...this.writes.values()]);
+  }
+
+  private load(bucket: string, key: string): ObjectState | null {
+    const file = this.file(bucket, key);
+    let state = this.cache.get(file);
+    if (state === undefined) {
+      state = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ObjectState) : null;
+      this.cache.set(file, state);
+    }
+    return state;
+  }
+
+  /** Writes for one file are chained, so the last change is the one that stays. */
+  private persist(file: string, content: string | undefined): void {
+    const previous = this.writes.get(file) ?? Promise.resolve();
+    const next = previous.then(() => (content === undefined ? rm(file, { force: true }) : writeFile(file, content)));
+    const tracked = next.catch(() => {}).finally(() => {
+      if (this.writes.get(file) === tracked) this.writes.delete(file);
+    });
+    this.writes.set(file, tracked);
   }
 
   update(bucket: string, key: string, change: (state: ObjectState) => void): ObjectState {
@@ -69,7 +100,9 @@ export class ObjectStateStore {
   }
 
   delete(bucket: string, key: string): void {
-    rmSync(this.file(bucket, key), { force: true });
+    const file = this.file(bucket, key);
+    this.cache.set(file, null);
+    this.persist(file, undefined);
     this.setRestorePending(bucket, key, false);
   }
 
