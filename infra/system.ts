@@ -142,6 +142,11 @@ export const system = {
       path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}/frames/{frames}',
       function: 'retrieve',
     },
+    {
+      method: 'GET',
+      path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}/bulkdata/{path+}',
+      function: 'retrieve',
+    },
     { method: 'DELETE', path: '/dicom-web/studies/{study}', function: 'deleteResources' },
     { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}', function: 'deleteResources' },
     { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}', function: 'deleteResources' },

@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { NotFoundError, NotYetAvailableError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { s3Client } from './aws-clients.ts';
@@ -80,6 +81,23 @@ export async function readInstanceObject(key: string, range?: string): Promise<{
       });
     }
     if (error instanceof S3ServiceException && error.name === 'NoSuchKey') throw new NotFoundError('the instance bytes are missing', { cause: error });
+    throw error;
+  }
+}
+
+/** Writes an instance version's metadata document (deterministic content: overwriting is harmless). */
+export async function putMetadataObject(key: string, dataset: DicomJsonDataset): Promise<void> {
+  await s3Client().send(
+    new PutObjectCommand({ Bucket: config.archiveBucket(), Key: key, Body: JSON.stringify(dataset), ContentType: 'application/dicom+json' }),
+  );
+}
+
+export async function readMetadataObject(key: string): Promise<DicomJsonDataset | undefined> {
+  try {
+    const object = await s3Client().send(new GetObjectCommand({ Bucket: config.archiveBucket(), Key: key }));
+    return JSON.parse(await object.Body!.transformToString('utf8')) as DicomJsonDataset;
+  } catch (error) {
+    if (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) return undefined;
     throw error;
   }
 }

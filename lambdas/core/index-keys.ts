@@ -51,6 +51,14 @@ export const Keys = {
 export const instanceObjectKey = (id: InstanceIdentity, sha256: string) =>
   `${id.tenant}/studies/${id.study}/series/${id.series}/instances/${id.sop}/${sha256}.dcm`;
 
+/**
+ * The instance's metadata (DICOM JSON, BulkDataURIs relative to the instance) for one version.
+ * A separate prefix keeps it in S3 Standard when lifecycle rules move `<tenant>/studies/` to
+ * colder tiers: metadata stays hot (dicomweb-checklist.md, cold tiers).
+ */
+export const metadataObjectKey = (id: InstanceIdentity, sha256: string) =>
+  `${id.tenant}/metadata/studies/${id.study}/series/${id.series}/instances/${id.sop}/${sha256}.json`;
+
 /** The inverse of instanceObjectKey, for events that carry only the S3 key. */
 export function instanceIdentityFromKey(key: string): (InstanceIdentity & { sha256: string }) | undefined {
   const match = /^([^/]+)\/studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)\/([0-9a-f]{64})\.dcm$/.exec(key);

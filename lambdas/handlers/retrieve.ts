@@ -9,10 +9,11 @@ import { config } from '#lambdas/config.ts';
 import { streamingHttpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { findInstances, instancesStream } from '#services/retrieve-instances.ts';
-import { parseFrameList, readFrames } from '#services/retrieve-frames.ts';
+import { parseFrameList, readFrames, type FramePart } from '#services/retrieve-frames.ts';
+import { readBulkData } from '#services/retrieve-bulkdata.ts';
 import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
-import { instanceMetadata } from '#services/instance-metadata.ts';
+import { instancesMetadata } from '#services/instance-metadata.ts';
 
 export const handler = streamingHttpHandler(async (event) => {
   const scope = {
@@ -26,15 +27,26 @@ export const handler = streamingHttpHandler(async (event) => {
   const ranges = parseAccept(acceptParameter ?? header(event, 'accept'));
   const records = await findInstances(scope);
 
-  if (event.resource.endsWith('/frames/{frames}')) {
-    const frames = parseFrameList(pathParameter(event, 'frames') ?? '');
+  const partsResource = event.resource.endsWith('/frames/{frames}') ? 'frames' : event.resource.endsWith('/bulkdata/{path+}') ? 'bulkdata' : undefined;
+  if (partsResource) {
     const record = records[0]!;
     const object = await readInstanceObject(record.objectKey);
     const chunks: Buffer[] = [];
     for await (const chunk of object.body) chunks.push(chunk as Buffer);
-    const parts = await readFrames(Buffer.concat(chunks), frames, ranges);
+    const instance = Buffer.concat(chunks);
+    const instanceUrl = `${serviceUrl}/studies/${scope.study}/series/${scope.series}/instances/${scope.sop}`;
+    let parts: FramePart[];
+    let locations: string[];
+    if (partsResource === 'frames') {
+      const frames = parseFrameList(pathParameter(event, 'frames') ?? '');
+      parts = await readFrames(instance, frames, ranges);
+      locations = frames.map((n) => `${instanceUrl}/frames/${n}`);
+    } else {
+      const path = pathParameter(event, 'path') ?? '';
+      parts = await readBulkData(instance, path, ranges);
+      locations = parts.map(() => `${instanceUrl}/bulkdata/${path}`);
+    }
     const boundary = newBoundary();
-    const location = `${serviceUrl}/studies/${scope.study}/series/${scope.series}/instances/${scope.sop}/frames`;
     const type = parts[0]!.contentType.split(';')[0]!;
     return {
       statusCode: 200,
@@ -42,7 +54,7 @@ export const handler = streamingHttpHandler(async (event) => {
       body: Readable.from([
         encodeMultipart(
           boundary,
-          parts.map((part, i) => ({ headers: { 'Content-Type': part.contentType, 'Content-Location': `${location}/${frames[i]}` }, body: part.body })),
+          parts.map((part, i) => ({ headers: { 'Content-Type': part.contentType, 'Content-Location': locations[i]! }, body: part.body })),
         ),
       ]),
     };
@@ -52,7 +64,7 @@ export const handler = streamingHttpHandler(async (event) => {
     return {
       statusCode: 200,
       headers: { 'Content-Type': 'application/dicom+json', 'Cache-Control': 'private' },
-      body: JSON.stringify(records.map((record) => instanceMetadata(record, serviceUrl))),
+      body: JSON.stringify(await instancesMetadata(records, serviceUrl)),
     };
   }
   const transferSyntax = instanceTransferSyntax(ranges);

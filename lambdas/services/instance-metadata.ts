@@ -1,20 +1,51 @@
 /**
- * WADO-RS metadata (PS3.18 10.4.1.2) from the index: the study, series and instance
- * attributes kept at ingest, plus what the archive knows (RetrieveURL, availability).
+ * WADO-RS metadata (PS3.18 10.4.1.2): each instance's full DICOM JSON, kept at ingest in a
+ * metadata document that stays in S3 Standard, with its BulkDataURIs made absolute and the
+ * archive's own attributes (availability, RetrieveURL) added. Documents are read a few at a
+ * time; an instance stored before metadata documents existed falls back to the index.
  */
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Tag } from '#core/dicom/tags.ts';
+import { metadataObjectKey } from '#core/index-keys.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
+import { readMetadataObject } from '#adapters/object-store.ts';
 import { COLD_CLASSES } from './retrieve-instances.ts';
 
-export function instanceMetadata(record: InstanceRecord, serviceUrl: string): DicomJsonDataset {
+const PARALLEL_READS = 8;
+
+export async function instancesMetadata(records: InstanceRecord[], serviceUrl: string): Promise<DicomJsonDataset[]> {
+  const out: DicomJsonDataset[] = new Array(records.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < records.length) {
+      const index = next++;
+      out[index] = await instanceMetadata(records[index]!, serviceUrl);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, records.length) }, worker));
+  return out;
+}
+
+async function instanceMetadata(record: InstanceRecord, serviceUrl: string): Promise<DicomJsonDataset> {
   const { study, series, sop } = record.id;
+  const instanceUrl = `${serviceUrl}/studies/${study}/series/${series}/instances/${sop}`;
+  const stored = await readMetadataObject(metadataObjectKey(record.id, record.sha256));
+  const dataset = stored ? absoluteBulkData(stored, `${instanceUrl}/`) : { ...record.study, ...record.series, ...record.instance };
   const merged: DicomJsonDataset = {
-    ...record.study,
-    ...record.series,
-    ...record.instance,
+    ...dataset,
     [Tag.InstanceAvailability]: { vr: 'CS', Value: [COLD_CLASSES.has(record.storageClass) ? 'NEARLINE' : 'ONLINE'] },
-    [Tag.RetrieveURL]: { vr: 'UR', Value: [`${serviceUrl}/studies/${study}/series/${series}/instances/${sop}`] },
+    [Tag.RetrieveURL]: { vr: 'UR', Value: [instanceUrl] },
   };
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function absoluteBulkData(dataset: DicomJsonDataset, base: string): DicomJsonDataset {
+  const out: DicomJsonDataset = {};
+  for (const [tag, attribute] of Object.entries(dataset)) {
+    if (attribute.BulkDataURI) out[tag] = { ...attribute, BulkDataURI: new URL(attribute.BulkDataURI, base).href };
+    else if (attribute.vr === 'SQ' && attribute.Value) {
+      out[tag] = { ...attribute, Value: attribute.Value.map((item) => absoluteBulkData(item as DicomJsonDataset, base)) };
+    } else out[tag] = attribute;
+  }
+  return out;
 }

@@ -19,8 +19,8 @@ import { storeResponse, type FailedOutcome, type StoredOutcome, type StoreResult
 import type { Part } from '#core/dicomweb/multipart.ts';
 import { parseMediaType } from '#core/dicomweb/media-type.ts';
 import { StrataError } from '#core/errors.ts';
-import { instanceObjectKey } from '#core/index-keys.ts';
-import { headInstanceObject, putInstanceObject } from '#adapters/object-store.ts';
+import { instanceObjectKey, metadataObjectKey } from '#core/index-keys.ts';
+import { headInstanceObject, putInstanceObject, putMetadataObject } from '#adapters/object-store.ts';
 import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { logger } from '#middleware/logger.ts';
 
@@ -117,6 +117,7 @@ async function storeBytes(part: Part, context: StoreContext): Promise<{ record: 
       sha256,
       ingestedAt,
     });
+    await putMetadataObject(metadataObjectKey(id, sha256), parsed.dataset);
     if (written === 'exists') {
       // Content-addressed key: what is there must be these bytes (a retry or a re-push).
       const existing = await headInstanceObject(objectKey);

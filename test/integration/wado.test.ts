@@ -86,6 +86,36 @@ describe('WADO-RS: transfer syntaxes, frames and errors', () => {
     expect(parts[0]!.body.length).toBe(64 * 64 * 2);
   });
 
+  it('returns full metadata whose every BulkDataURI resolves', async () => {
+    for (const name of ['CT_small.dcm', 'waveform_ecg.dcm', 'SC_rgb_rle_2frame.dcm']) {
+      const { json } = await stow(runtime.url, [fixture(name)]);
+      const url = String((json['00081199']!.Value![0] as Record<string, { Value: string[] }>)['00081190']!.Value[0]);
+      const [metadata] = (await (await fetch(`${url}/metadata`, { headers: { Accept: 'application/dicom+json' } })).json()) as Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>[];
+      const uris: string[] = [];
+      const collect = (dataset: Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string }>) => {
+        for (const attribute of Object.values(dataset)) {
+          if (attribute.BulkDataURI) uris.push(attribute.BulkDataURI);
+          if (attribute.vr === 'SQ') for (const item of attribute.Value ?? []) collect(item as typeof dataset);
+        }
+      };
+      collect(metadata!);
+      expect(metadata!['7FE00010']?.BulkDataURI ?? metadata!['54000100']).toBeDefined();
+      expect(uris.length).toBeGreaterThan(0);
+      for (const uri of uris) {
+        const response = await fetch(uri, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
+        expect(response.status, uri).toBe(200);
+        const parts = multipartBodies(Buffer.from(await response.arrayBuffer()), response.headers.get('content-type')!);
+        expect(parts.length).toBeGreaterThan(0);
+        expect(parts[0]!.body.length).toBeGreaterThan(0);
+      }
+    }
+    const { json } = await stow(runtime.url, [fixture('CT_small.dcm')]);
+    const url = String((json['00081199']!.Value![0] as Record<string, { Value: string[] }>)['00081190']!.Value[0]);
+    const [ct] = (await (await fetch(`${url}/metadata`)).json()) as Record<string, { Value?: unknown[] }>[];
+    expect(ct!['00200032']?.Value).toHaveLength(3); // ImagePositionPatient, which viewers need
+    expect(ct!['00280030']?.Value).toHaveLength(2); // PixelSpacing
+  });
+
   it('answers 404 for a study that never existed', async () => {
     expect((await retrieve('/2.25.404404', 'multipart/related; type="application/dicom"')).status).toBe(404);
   });

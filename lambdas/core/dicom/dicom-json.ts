@@ -17,35 +17,38 @@ export type DicomJsonDataset = Record<string, DicomJsonAttribute>;
 export const BINARY_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 
 export interface DicomJsonOptions {
-  /** Binary values up to this size are sent as InlineBinary; larger ones are omitted. */
+  /** Binary values up to this size are sent as InlineBinary; larger ones are omitted… */
   inlineBinaryMaxBytes?: number;
+  /** …or, with this, referenced as BulkDataURI (the path is `TAG[/ITEM/TAG…]`, items 1-based). */
+  bulkDataUri?: (path: string) => string;
   /** Only these top-level tags (all when absent). */
   only?: readonly string[];
 }
 
-export function toDicomJson(dataset: DicomDataset, options: DicomJsonOptions = {}): DicomJsonDataset {
+export function toDicomJson(dataset: DicomDataset, options: DicomJsonOptions = {}, parentPath = ''): DicomJsonDataset {
   const out: DicomJsonDataset = {};
   const tags = options.only ? options.only.filter((tag) => tag in dataset) : Object.keys(dataset);
   for (const tag of tags.map((t) => t.toUpperCase()).sort()) {
     const element = dataset[tag] ?? dataset[tag.toLowerCase()];
     if (!element || tag.startsWith('0002')) continue;
-    const attribute = toAttribute(element, options);
+    const attribute = toAttribute(element, options, parentPath + tag);
     if (attribute) out[tag] = attribute;
   }
   return out;
 }
 
-function toAttribute(element: DicomElement, options: DicomJsonOptions): DicomJsonAttribute | undefined {
+function toAttribute(element: DicomElement, options: DicomJsonOptions, path: string): DicomJsonAttribute | undefined {
   const vr = element.vr;
   const values = element.Value ?? [];
   if (vr === 'SQ') {
-    const items = values.map((item) => toDicomJson(item as DicomDataset, { ...options, only: undefined as never }));
+    const { only: _only, ...nested } = options;
+    const items = values.map((item, index) => toDicomJson(item as DicomDataset, nested, `${path}/${index + 1}/`));
     return items.length ? { vr, Value: items } : { vr };
   }
   if (BINARY_VRS.has(vr)) {
     const bytes = binaryLength(values);
     if (bytes === 0) return { vr };
-    if (bytes > (options.inlineBinaryMaxBytes ?? 0)) return undefined;
+    if (bytes > (options.inlineBinaryMaxBytes ?? 0)) return options.bulkDataUri ? { vr, BulkDataURI: options.bulkDataUri(path) } : undefined;
     return { vr, InlineBinary: Buffer.concat(values.map(toBuffer)).toString('base64') };
   }
   const cleaned = values.map((value) => cleanValue(vr, value));

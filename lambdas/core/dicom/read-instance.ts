@@ -30,7 +30,7 @@ export interface ParsedInstance {
   sopInstanceUID: string;
   studyInstanceUID: string;
   seriesInstanceUID: string;
-  /** Every attribute except bulk binary values, as DICOM JSON (text in Unicode). */
+  /** Every attribute as DICOM JSON (text in Unicode); large binary values as relative `bulkdata/<path>` BulkDataURIs. */
   dataset: DicomJsonDataset;
   /** Where the Pixel Data and its fragments are (for frame retrieval). */
   structure: Part10Structure;
@@ -39,6 +39,8 @@ export interface ParsedInstance {
 }
 
 const UID = /^[0-9]+(\.[0-9]+)*$/;
+/** Binary values up to this size travel inline in metadata (InlineBinary). */
+export const INLINE_BINARY_MAX = 1024;
 const TEXT_VRS = new Set(['LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
 
 export const WarningReason = {
@@ -50,7 +52,8 @@ export function readInstance(bytes: Uint8Array): ParsedInstance {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const structure = readPart10Structure(buffer); // refuses what is not a whole Part 10 object
   const { dict, charsets } = parseAttributes(buffer);
-  const dataset = toDicomJson(dict, { inlineBinaryMaxBytes: 0 });
+  // Small binary values inline; larger ones (Pixel Data…) referenced relative to the instance.
+  const dataset = toDicomJson(dict, { inlineBinaryMaxBytes: INLINE_BINARY_MAX, bulkDataUri: (path) => `bulkdata/${path}` });
   if (usesCodeExtensions(charsets)) decodeText(dataset, charsets);
 
   const value = (tag: string) => String(dataset[tag]?.Value?.[0] ?? '').trim();
