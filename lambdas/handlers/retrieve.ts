@@ -14,6 +14,7 @@ import { readBulkData } from '#services/retrieve-bulkdata.ts';
 import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
 import { instancesMetadata } from '#services/instance-metadata.ts';
+import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 
 export const handler = streamingHttpHandler(async (event) => {
   const scope = {
@@ -64,7 +65,7 @@ export const handler = streamingHttpHandler(async (event) => {
     return {
       statusCode: 200,
       headers: { 'Content-Type': 'application/dicom+json', 'Cache-Control': 'private' },
-      body: JSON.stringify(await instancesMetadata(records, serviceUrl)),
+      body: stringifyDicomJson(await instancesMetadata(records, serviceUrl)),
     };
   }
   const transferSyntax = instanceTransferSyntax(ranges);

@@ -11,6 +11,7 @@ import { config } from '#lambdas/config.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { search } from '#services/search.ts';
+import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 
 const JSON_TYPES = new Set(['application/dicom+json', 'application/json', '*/*', 'application/*']);
 
@@ -36,5 +37,5 @@ export const handler = httpHandler(async (event) => {
     'X-Strata-Query-Plan': result.plan,
   };
   if (result.warnings.length) headers.Warning = result.warnings.map((w) => `299 strata: "${w.replace(/"/g, "'")}"`).join(', ');
-  return { statusCode: 200, headers, body: JSON.stringify(result.matches) };
+  return { statusCode: 200, headers, body: stringifyDicomJson(result.matches) };
 });

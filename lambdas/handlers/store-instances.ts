@@ -7,6 +7,7 @@ import { config } from '#lambdas/config.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { bodyOf, header, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
 import { storeInstances } from '#services/store-instances.ts';
+import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 
 export const handler = httpHandler(async (event) => {
   const contentType = parseMediaType(header(event, 'content-type') ?? '');
@@ -26,5 +27,5 @@ export const handler = httpHandler(async (event) => {
   });
   const headers: Record<string, string> = { 'Content-Type': 'application/dicom+json' };
   if (result.warnings.length) headers.Warning = result.warnings.map((w) => `299 strata: "${w.replace(/"/g, "'")}"`).join(', ');
-  return { statusCode: result.status, headers, body: JSON.stringify(result.body) };
+  return { statusCode: result.status, headers, body: stringifyDicomJson(result.body) };
 });

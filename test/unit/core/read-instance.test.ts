@@ -24,7 +24,7 @@ describe('Reading a Part 10 instance for storage', () => {
       sopInstanceUID: CT_SMALL.sop,
     });
     expect(parsed.dataset['00080060']).toEqual({ vr: 'CS', Value: ['CT'] });
-    expect(parsed.dataset['7FE00010']).toBeUndefined();
+    expect(parsed.dataset['7FE00010']).toEqual({ vr: 'OW', BulkDataURI: 'bulkdata/7FE00010' });
   });
 
   it('refuses a file without the DICM prefix with 0xC000', () => {
