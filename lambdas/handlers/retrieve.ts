@@ -2,6 +2,7 @@
  * WADO-RS: GET /dicom-web/studies/{study}[/series/{series}[/instances/{instance}]][/metadata]
  * (PS3.18 10.4), with Lambda response streaming so a study never sits in memory.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { acceptsJson, instanceTransferSyntax, parseAccept } from '#core/dicomweb/accept.ts';
 import { NotAcceptableError } from '#core/errors.ts';
@@ -27,6 +28,12 @@ export const handler = streamingHttpHandler(async (event) => {
   const acceptParameter = queryOf(event).find(([name]) => name === 'accept')?.[1];
   const ranges = parseAccept(acceptParameter ?? header(event, 'accept'));
   const records = await findInstances(scope);
+  // The stored versions identify the content: the same versions in the same form, the same bytes.
+  const etag = `"${createHash('sha256').update(`${event.resource}|${acceptParameter ?? header(event, 'accept') ?? ''}|${event.pathParameters?.frames ?? ''}|${event.pathParameters?.path ?? ''}|${records.map((r) => r.sha256).join(',')}`).digest('hex').slice(0, 32)}"`;
+  const ifNoneMatch = header(event, 'if-none-match');
+  if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(etag)) {
+    return { statusCode: 304, headers: { ETag: etag, 'Cache-Control': 'private' }, body: '' };
+  }
 
   const partsResource = event.resource.endsWith('/frames/{frames}') ? 'frames' : event.resource.endsWith('/bulkdata/{path+}') ? 'bulkdata' : undefined;
   if (partsResource) {
@@ -51,7 +58,7 @@ export const handler = streamingHttpHandler(async (event) => {
     const type = parts[0]!.contentType.split(';')[0]!;
     return {
       statusCode: 200,
-      headers: { 'Content-Type': `multipart/related; type="${type}"; boundary=${boundary}`, 'Cache-Control': 'private' },
+      headers: { 'Content-Type': `multipart/related; type="${type}"; boundary=${boundary}`, 'Cache-Control': 'private', ETag: etag },
       body: Readable.from([
         encodeMultipart(
           boundary,
@@ -64,7 +71,7 @@ export const handler = streamingHttpHandler(async (event) => {
     if (!acceptsJson(ranges)) throw new NotAcceptableError('metadata is available as application/dicom+json');
     return {
       statusCode: 200,
-      headers: { 'Content-Type': 'application/dicom+json', 'Cache-Control': 'private' },
+      headers: { 'Content-Type': 'application/dicom+json', 'Cache-Control': 'private', ETag: etag },
       body: stringifyDicomJson(await instancesMetadata(records, serviceUrl)),
     };
   }
@@ -76,6 +83,7 @@ export const handler = streamingHttpHandler(async (event) => {
     headers: {
       'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
       'Cache-Control': 'private',
+      ETag: etag,
     },
     body,
   };

@@ -116,6 +116,15 @@ describe('WADO-RS: transfer syntaxes, frames and errors', () => {
     expect(ct!['00280030']?.Value).toHaveLength(2); // PixelSpacing
   });
 
+  it('answers 304 to If-None-Match with the ETag it gave', async () => {
+    const path = `${base}${instancePath(MR)}/metadata`;
+    const first = await fetch(path);
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect((await fetch(path, { headers: { 'If-None-Match': etag! } })).status).toBe(304);
+    expect((await fetch(path, { headers: { 'If-None-Match': '"other"' } })).status).toBe(200);
+  });
+
   it('answers 404 for a study that never existed', async () => {
     expect((await retrieve('/2.25.404404', 'multipart/related; type="application/dicom"')).status).toBe(404);
   });
