@@ -8,6 +8,8 @@ import { httpHandler } from '#middleware/http-handler.ts';
 import { bodyOf, header, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
 import { storeInstances } from '#services/store-instances.ts';
 import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
+import { toNativeDicomModel } from '#core/dicom/dicom-xml.ts';
+import { parseAccept } from '#core/dicomweb/accept.ts';
 
 export const handler = httpHandler(async (event) => {
   const contentType = parseMediaType(header(event, 'content-type') ?? '');
@@ -25,7 +27,10 @@ export const handler = httpHandler(async (event) => {
     serviceUrl: `${publicBaseUrl(event)}/dicom-web`,
     now: clock.now(),
   });
-  const headers: Record<string, string> = { 'Content-Type': 'application/dicom+json' };
+  // PS3.18 10.5.3: the response is DICOM JSON unless the client prefers the XML model.
+  const preferred = parseAccept(header(event, 'accept')).find((range) => ['application/dicom+json', 'application/json', 'application/dicom+xml', '*/*'].includes(range.type));
+  const xml = preferred?.type === 'application/dicom+xml';
+  const headers: Record<string, string> = { 'Content-Type': xml ? 'application/dicom+xml' : 'application/dicom+json' };
   if (result.warnings.length) headers.Warning = result.warnings.map((w) => `299 strata: "${w.replace(/"/g, "'")}"`).join(', ');
-  return { statusCode: result.status, headers, body: stringifyDicomJson(result.body) };
+  return { statusCode: result.status, headers, body: xml ? toNativeDicomModel(result.body) : stringifyDicomJson(result.body) };
 });

@@ -111,6 +111,14 @@ describe('STOW-RS accepts what real clients send, and refuses bad requests clear
     expect((json['00081198']?.Value as Dataset[])[0]!['00081197']?.Value).toEqual([0xc000]);
   });
 
+  it('answers with the PS3.19 XML model when the client asks for application/dicom+xml', async () => {
+    const response = await send(url, { 'Content-Type': 'multipart/related; type="application/dicom"; boundary=B', Accept: 'application/dicom+xml' }, body('B', [part(fresh())]));
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/dicom+xml');
+    expect(response.body).toMatch(/<NativeDicomModel xmlns="http:\/\/dicom.nema.org\/PS3.19\/models\/NativeDICOM">/);
+    expect(response.body).toMatch(/<DicomAttribute tag="00081199" vr="SQ" keyword="ReferencedSOPSequence"><Item number="1">/);
+  });
+
   it('answers 415 for a body that is not multipart/related DICOM', async () => {
     expect((await send(url, { 'Content-Type': 'application/json' }, Buffer.from('{}'))).status).toBe(415);
     expect((await send(url, { 'Content-Type': 'multipart/related; type="application/dicom+json"; boundary=B' }, body('B', [Buffer.from('\r\n[]')]))).status).toBe(415);
