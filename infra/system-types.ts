@@ -43,6 +43,8 @@ export interface RouteDeclaration {
   /** API Gateway resource path with `{param}` segments (`{param+}` for greedy). */
   readonly path: string;
   readonly function: string;
+  /** The OAuth scope the caller's token must carry; absent for public routes (health). */
+  readonly scope?: string;
 }
 
 /** An EventBridge rule on the S3 events of one bucket (source `aws.s3`). */
@@ -60,6 +62,8 @@ export interface StateMachineDeclaration {
 }
 
 export interface ApiDeclaration {
+  /** OAuth2 resource-server scopes (Cognito), used by routes. */
+  readonly scopes: readonly string[];
   readonly binaryMediaTypes: readonly string[];
   readonly maxRequestBytes: number;
   readonly maxLambdaPayloadBytes: number;

@@ -11,6 +11,7 @@ import type { SystemDeclaration } from './system-types.ts';
 
 export const system = {
   api: {
+    scopes: ['dicom.read', 'dicom.write', 'dicom.delete', 'ilm.admin', 'legal.hold', 'finance.read'],
     // Every body reaches Lambda base64-encoded: DICOM is binary and multipart/related would
     // otherwise be mangled as text (dicomweb-checklist.md, STOW-RS, AWS notes).
     binaryMediaTypes: ['*/*'],
@@ -119,39 +120,42 @@ export const system = {
   },
   routes: [
     { method: 'GET', path: '/health', function: 'health' },
-    { method: 'POST', path: '/dicom-web/studies', function: 'storeInstances' },
-    { method: 'POST', path: '/dicom-web/studies/{study}', function: 'storeInstances' },
-    { method: 'GET', path: '/dicom-web/studies', function: 'searchForStudies' },
-    { method: 'GET', path: '/dicom-web/series', function: 'searchForStudies' },
-    { method: 'GET', path: '/dicom-web/instances', function: 'searchForStudies' },
-    { method: 'GET', path: '/dicom-web/studies/{study}/series', function: 'searchForStudies' },
-    { method: 'GET', path: '/dicom-web/studies/{study}/instances', function: 'searchForStudies' },
-    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}/instances', function: 'searchForStudies' },
-    { method: 'GET', path: '/dicom-web/studies/{study}', function: 'retrieve' },
-    { method: 'GET', path: '/dicom-web/studies/{study}/metadata', function: 'retrieve' },
-    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}', function: 'retrieve' },
-    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}/metadata', function: 'retrieve' },
-    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}', function: 'retrieve' },
+    { method: 'POST', path: '/dicom-web/studies', function: 'storeInstances', scope: 'dicom.write' },
+    { method: 'POST', path: '/dicom-web/studies/{study}', function: 'storeInstances', scope: 'dicom.write' },
+    { method: 'GET', path: '/dicom-web/studies', function: 'searchForStudies', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/series', function: 'searchForStudies', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/instances', function: 'searchForStudies', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/series', function: 'searchForStudies', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/instances', function: 'searchForStudies', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}/instances', function: 'searchForStudies', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/studies/{study}', function: 'retrieve', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/metadata', function: 'retrieve', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}', function: 'retrieve', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}/metadata', function: 'retrieve', scope: 'dicom.read' },
+    { method: 'GET', path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}', function: 'retrieve', scope: 'dicom.read' },
     {
       method: 'GET',
       path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}/metadata',
       function: 'retrieve',
+      scope: 'dicom.read',
     },
     {
       method: 'GET',
       path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}/frames/{frames}',
       function: 'retrieve',
+      scope: 'dicom.read',
     },
     {
       method: 'GET',
       path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}/bulkdata/{path+}',
       function: 'retrieve',
+      scope: 'dicom.read',
     },
-    { method: 'DELETE', path: '/dicom-web/studies/{study}', function: 'deleteResources' },
-    { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}', function: 'deleteResources' },
-    { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}', function: 'deleteResources' },
-    { method: 'POST', path: '/admin/fixity-audits', function: 'startFixityAudit' },
-    { method: 'GET', path: '/admin/fixity-audits/{execution}', function: 'startFixityAudit' },
+    { method: 'DELETE', path: '/dicom-web/studies/{study}', function: 'deleteResources', scope: 'dicom.delete' },
+    { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}', function: 'deleteResources', scope: 'dicom.delete' },
+    { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}', function: 'deleteResources', scope: 'dicom.delete' },
+    { method: 'POST', path: '/admin/fixity-audits', function: 'startFixityAudit', scope: 'ilm.admin' },
+    { method: 'GET', path: '/admin/fixity-audits/{execution}', function: 'startFixityAudit', scope: 'ilm.admin' },
   ],
   eventRules: [
     {

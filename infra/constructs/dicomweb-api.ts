@@ -1,0 +1,121 @@
+/**
+ * The REST API: every declared route, each with its function's Lambda proxy integration
+ * (response streaming where declared), the Cognito authorizer and the route's scope, binary
+ * media types for DICOM, CORS on preflight and on API Gateway's own error responses, access
+ * logs, throttling, and an optional custom domain.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CORS_POLICY } from '../../lambdas/core/cors-policy.ts';
+import type { ApiDeclaration, FunctionDeclaration, RouteDeclaration } from '../system-types.ts';
+
+export interface DicomwebApiProps {
+  api: ApiDeclaration;
+  routes: readonly RouteDeclaration[];
+  functions: Readonly<Record<string, { function: lambda.IFunction; declaration: FunctionDeclaration }>>;
+  userPool: cognito.IUserPool;
+  resourceServerId: string;
+  key: kms.IKey;
+  logRetention: logs.RetentionDays;
+  allowedOrigins: string[];
+  throttle: { rateLimit: number; burstLimit: number };
+  customDomain?: { domainName: string; certificateArn: string } | undefined;
+}
+
+export class DicomwebApi extends Construct {
+  readonly restApi: apigateway.RestApi;
+  /** The base URL clients use (the custom domain when there is one). */
+  readonly publicUrl: string;
+
+  constructor(scope: Construct, id: string, props: DicomwebApiProps) {
+    super(scope, id);
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, encryptionKey: props.key });
+    this.restApi = new apigateway.RestApi(this, 'Api', {
+      restApiName: 'strata-dicomweb',
+      description: 'Strata DICOMweb (STOW-RS, QIDO-RS, WADO-RS) and administration',
+      binaryMediaTypes: [...props.api.binaryMediaTypes],
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'v1',
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false, // request and response bodies are PHI
+        tracingEnabled: true,
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: props.allowedOrigins,
+        allowHeaders: [...CORS_POLICY.allowHeaders],
+        allowMethods: [...CORS_POLICY.allowMethods],
+        maxAge: Duration.minutes(10),
+      },
+    });
+    const validator = this.restApi.addRequestValidator('Parameters', { validateRequestParameters: true });
+    const authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [props.userPool] });
+
+    for (const route of props.routes) {
+      const target = props.functions[route.function];
+      if (!target) throw new Error(`route ${route.method} ${route.path} names an undeclared function ${route.function}`);
+      const integration = new apigateway.LambdaIntegration(target.function, {
+        proxy: true,
+        ...(target.declaration.streaming ? { responseTransferMode: apigateway.ResponseTransferMode.STREAM } : {}),
+      });
+      const resource = this.restApi.root.resourceForPath(route.path);
+      resource.addMethod(route.method, integration, {
+        requestValidator: validator,
+        ...(route.scope
+          ? {
+              authorizer,
+              authorizationType: apigateway.AuthorizationType.COGNITO,
+              authorizationScopes: [`${props.resourceServerId}/${route.scope}`],
+            }
+          : { authorizationType: apigateway.AuthorizationType.NONE }),
+      });
+    }
+    this.addGatewayResponses(props);
+
+    if (props.customDomain) {
+      const domain = this.restApi.addDomainName('Domain', {
+        domainName: props.customDomain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+        securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+      });
+      this.publicUrl = `https://${domain.domainName}`;
+    } else {
+      this.publicUrl = '';
+    }
+  }
+
+  /** API Gateway's own errors carry CORS headers too, or browsers report "CORS error" instead of 401/413. */
+  private addGatewayResponses(props: DicomwebApiProps): void {
+    const origin = props.allowedOrigins.length === 1 ? props.allowedOrigins[0]! : '*';
+    const cors = {
+      'Access-Control-Allow-Origin': `'${origin}'`,
+      'Access-Control-Expose-Headers': `'${CORS_POLICY.exposeHeaders.join(',')}'`,
+    };
+    const json = (message: string) => ({ 'application/json': JSON.stringify({ message }) });
+    this.restApi.addGatewayResponse('Default4xx', { type: apigateway.ResponseType.DEFAULT_4XX, responseHeaders: cors });
+    this.restApi.addGatewayResponse('Default5xx', { type: apigateway.ResponseType.DEFAULT_5XX, responseHeaders: cors });
+    this.restApi.addGatewayResponse('TooLarge', {
+      type: apigateway.ResponseType.REQUEST_TOO_LARGE,
+      statusCode: '413',
+      responseHeaders: cors,
+      templates: json(props.api.requestTooLargeMessage),
+    });
+    // An unknown path or method is "Missing Authentication Token" (403) in API Gateway; say 404.
+    this.restApi.addGatewayResponse('NoRoute', {
+      type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+      statusCode: '404',
+      responseHeaders: cors,
+      templates: json('No such route'),
+    });
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Least-privilege IAM from the declaration: each grant (`table:index` + actions) becomes one
+ * statement on exactly that resource, plus the KMS actions its encryption needs. The stack
+ * attaches these; the tests derive the expected actions from the same declaration.
+ */
+import type { GrantDeclaration } from '../system-types.ts';
+
+export interface ResourceArns {
+  table(logical: string): { arn: string; indexArn: string };
+  bucket(logical: string): { arn: string };
+  stateMachine(logical: string): { arn: string; executionsArn: string };
+  keyArn: string;
+}
+
+export interface Statement {
+  actions: string[];
+  resources: string[];
+}
+
+const BUCKET_LEVEL = new Set(['s3:ListBucket', 's3:GetBucketLocation']);
+
+export function grantStatements(grants: readonly GrantDeclaration[], arns: ResourceArns): Statement[] {
+  const statements: Statement[] = [];
+  const kms = new Set<string>();
+  for (const grant of grants) {
+    const [kind, logical] = grant.resource.split(':') as [string, string];
+    const actions = [...grant.actions];
+    if (kind === 'table') {
+      const { arn, indexArn } = arns.table(logical);
+      statements.push({ actions, resources: actions.includes('dynamodb:Query') ? [arn, indexArn] : [arn] });
+      kms.add('kms:Decrypt');
+      if (actions.some((a) => /Put|Update|Delete|Write/.test(a))) kms.add('kms:Encrypt').add('kms:GenerateDataKey');
+    } else if (kind === 'bucket') {
+      const { arn } = arns.bucket(logical);
+      const objectActions = actions.filter((a) => !BUCKET_LEVEL.has(a));
+      const bucketActions = actions.filter((a) => BUCKET_LEVEL.has(a));
+      if (objectActions.length) statements.push({ actions: objectActions, resources: [`${arn}/*`] });
+      if (bucketActions.length) statements.push({ actions: bucketActions, resources: [arn] });
+      if (objectActions.some((a) => a.startsWith('s3:Get'))) kms.add('kms:Decrypt');
+      if (objectActions.some((a) => a.startsWith('s3:Put'))) kms.add('kms:GenerateDataKey').add('kms:Decrypt');
+    } else if (kind === 'stateMachine') {
+      statements.push({ actions, resources: [arns.stateMachine(logical).arn] });
+    } else if (kind === 'execution') {
+      statements.push({ actions, resources: [arns.stateMachine(logical).executionsArn] });
+    }
+  }
+  if (kms.size) statements.push({ actions: [...kms].sort(), resources: [arns.keyArn] });
+  return statements;
+}
+
+/** Every action a function's role may perform, from its grants (logs and tracing added by the function construct). */
+export function grantedActions(grants: readonly GrantDeclaration[]): string[] {
+  const fake = { arn: 'a', indexArn: 'a/index/*', executionsArn: 'e' };
+  return [...new Set(grantStatements(grants, { table: () => fake, bucket: () => fake, stateMachine: () => fake, keyArn: 'k' }).flatMap((s) => s.actions))].sort();
+}
+
+/** What every function's role carries besides its grants: its own log stream and X-Ray. */
+export const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];

@@ -1,0 +1,58 @@
+/**
+ * The archive bucket (DICOM bytes and metadata documents) and the bucket for its access logs.
+ * Versioned, Object Lock enabled (legal holds), KMS with Bucket Keys, TLS only, no public
+ * access, EventBridge notifications on, retained when the stack is deleted.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { BucketDeclaration } from '../system-types.ts';
+
+export interface ObjectStoreProps {
+  declaration: BucketDeclaration;
+  key: kms.IKey;
+  accessLogs: s3.Bucket;
+}
+
+/** Where presigned uploads land before they are ingested (the push issue). */
+export const INCOMING_PREFIX = 'incoming/';
+
+export class ObjectStore extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: ObjectStoreProps) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      versioned: true,
+      objectLockEnabled: props.declaration.objectLock,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      // (A CDK typing quirk under exactOptionalPropertyTypes: Bucket is an IBucket.)
+      serverAccessLogsBucket: props.accessLogs as unknown as s3.IBucket,
+      serverAccessLogsPrefix: `${id.toLowerCase()}/`,
+      eventBridgeEnabled: props.declaration.eventBridge,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        { id: 'stale-incoming-uploads', prefix: INCOMING_PREFIX, abortIncompleteMultipartUploadAfter: Duration.days(1), expiration: Duration.days(7) },
+      ],
+    });
+  }
+}
+
+/** Server access logs: S3 delivers them only to SSE-S3 buckets. */
+export function accessLogBucket(scope: Construct, id: string, retention: Duration): s3.Bucket {
+  return new s3.Bucket(scope, id, {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    versioned: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{ id: 'expire-access-logs', expiration: retention, noncurrentVersionExpiration: Duration.days(30) }],
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * The Step Functions state machines of the declaration, each from its ASL file with the
+ * `${…FunctionArn}` placeholders substituted; logging (without execution data: it may hold
+ * PHI) and X-Ray on; each state machine's role may invoke only the functions its states name.
+ */
+import { resolve } from 'node:path';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { StateMachineDeclaration } from '../system-types.ts';
+
+export interface WorkflowsProps {
+  projectRoot: string;
+  stateMachines: Readonly<Record<string, StateMachineDeclaration>>;
+  functionOf: (logical: string) => lambda.IFunction;
+  key: kms.IKey;
+  logRetention: logs.RetentionDays;
+}
+
+export const stateMachineName = (logical: string) => `strata-${logical}`;
+
+export class Workflows extends Construct {
+  readonly stateMachines: Record<string, sfn.StateMachine> = {};
+
+  constructor(scope: Construct, id: string, props: WorkflowsProps) {
+    super(scope, id);
+    for (const [logical, declaration] of Object.entries(props.stateMachines)) {
+      const logGroup = new logs.LogGroup(this, `${logical}Logs`, { retention: props.logRetention, encryptionKey: props.key });
+      const substitutions: Record<string, string> = {};
+      for (const [placeholder, fn] of Object.entries(declaration.functions)) substitutions[placeholder] = props.functionOf(fn).functionArn;
+      const machine = new sfn.StateMachine(this, logical, {
+        stateMachineName: stateMachineName(logical),
+        definitionBody: sfn.DefinitionBody.fromFile(resolve(props.projectRoot, declaration.file)),
+        definitionSubstitutions: substitutions,
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+        tracingEnabled: true,
+      });
+      for (const fn of new Set(Object.values(declaration.functions))) props.functionOf(fn).grantInvoke(machine);
+      this.stateMachines[logical] = machine;
+    }
+  }
+}

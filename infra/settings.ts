@@ -1,0 +1,50 @@
+/**
+ * Deployment settings, from CDK context (`cdk.json`, or `-c name=value`). Nothing
+ * account-specific is hard-coded; every setting is listed in the README (Deploy to AWS).
+ */
+export interface StrataSettings {
+  /** Region of the primary stack (default: the CLI's region, else us-east-1). */
+  region?: string | undefined;
+  /** Region of the disaster-recovery stack (`StrataDr`). */
+  drRegion: string;
+  /** Replication target from the DR stack's outputs, once deployed. */
+  drBucketArn?: string | undefined;
+  drKeyArn?: string | undefined;
+  logRetentionDays: number;
+  accessLogRetentionDays: number;
+  allowedOrigins: string[];
+  domainName?: string | undefined;
+  certificateArn?: string | undefined;
+  cognitoDomainPrefix?: string | undefined;
+  waf: boolean;
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+type Context = { tryGetContext(key: string): unknown };
+
+export function settingsFromContext(node: Context): StrataSettings {
+  const text = (key: string) => {
+    const value = node.tryGetContext(key);
+    return value === undefined || value === null || value === '' ? undefined : String(value);
+  };
+  const number = (key: string, fallback: number) => Number(text(key) ?? fallback);
+  const list = (key: string, fallback: string[]) => {
+    const value = node.tryGetContext(key);
+    if (Array.isArray(value)) return value.map(String);
+    return text(key)?.split(',').map((v) => v.trim()) ?? fallback;
+  };
+  return {
+    region: text('region'),
+    drRegion: text('drRegion') ?? 'us-west-2',
+    drBucketArn: text('drBucketArn'),
+    drKeyArn: text('drKeyArn'),
+    logRetentionDays: number('logRetentionDays', 365),
+    accessLogRetentionDays: number('accessLogRetentionDays', 2557),
+    allowedOrigins: list('allowedOrigins', ['*']),
+    domainName: text('domainName'),
+    certificateArn: text('certificateArn'),
+    cognitoDomainPrefix: text('cognitoDomainPrefix'),
+    waf: text('waf') === 'true',
+    throttle: { rateLimit: number('throttleRate', 200), burstLimit: number('throttleBurst', 400) },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The production stack: composes the constructs from the one system declaration
+ * (infra/system.ts). It holds no resource definitions of its own beyond the wiring.
+ */
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import type { Construct } from 'constructs';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DicomwebApi } from './constructs/dicomweb-api.ts';
+import { EncryptionKey } from './constructs/encryption-key.ts';
+import { EventRules } from './constructs/event-rules.ts';
+import type { ResourceArns } from './constructs/grants.ts';
+import { Identity, RESOURCE_SERVER_ID } from './constructs/identity.ts';
+import { MetadataIndex } from './constructs/metadata-index.ts';
+import { ObjectStore, accessLogBucket } from './constructs/object-store.ts';
+import { StrataFunction } from './constructs/strata-function.ts';
+import { Workflows, stateMachineName } from './constructs/workflows.ts';
+import { acknowledgeScopedWildcards, addNagSuppressions } from './nag-suppressions.ts';
+import type { StrataSettings } from './settings.ts';
+import { functionEnvironment } from './system-env.ts';
+import type { SystemDeclaration } from './system-types.ts';
+
+export interface StrataStackProps extends StackProps {
+  system: SystemDeclaration;
+  settings: StrataSettings;
+  projectRoot: string;
+}
+
+export class StrataStack extends Stack {
+  readonly functions: Record<string, StrataFunction> = {};
+  readonly api: DicomwebApi;
+
+  constructor(scope: Construct, id: string, props: StrataStackProps) {
+    super(scope, id, props);
+    const { system, settings } = props;
+    const logRetention = settings.logRetentionDays as logs.RetentionDays;
+    const { key } = new EncryptionKey(this, 'Encryption');
+    const accessLogs = accessLogBucket(this, 'AccessLogs', Duration.days(settings.accessLogRetentionDays));
+
+    const buckets = Object.fromEntries(
+      Object.entries(system.buckets).map(([logical, declaration]) => [logical, new ObjectStore(this, `Bucket-${logical}`, { declaration, key, accessLogs }).bucket]),
+    );
+    const tables = Object.fromEntries(
+      Object.entries(system.tables).map(([logical, declaration]) => [logical, new MetadataIndex(this, `Table-${logical}`, { declaration, key }).table]),
+    );
+    // State machine ARNs are built from their fixed names: functions need them in their
+    // environment, and the state machines need the functions (no dependency cycle).
+    const stateMachineArn = (logical: string) =>
+      this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(logical), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const arns: ResourceArns = {
+      table: (logical) => ({ arn: required(tables, logical, 'table').tableArn, indexArn: `${required(tables, logical, 'table').tableArn}/index/*` }),
+      bucket: (logical) => ({ arn: required(buckets, logical, 'bucket').bucketArn }),
+      stateMachine: (logical) => ({
+        arn: stateMachineArn(logical),
+        executionsArn: this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName(logical)}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      }),
+      keyArn: key.keyArn,
+    };
+    const resolved = {
+      table: (logical: string) => required(tables, logical, 'table').tableName,
+      bucket: (logical: string) => required(buckets, logical, 'bucket').bucketName,
+      stateMachineArn,
+    };
+    const version = (JSON.parse(readFileSync(resolve(props.projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const publicUrl = settings.domainName ? `https://${settings.domainName}` : undefined;
+    for (const [name, declaration] of Object.entries(system.functions)) {
+      this.functions[name] = new StrataFunction(this, `Fn-${name}`, {
+        name,
+        declaration,
+        projectRoot: props.projectRoot,
+        environment: { ...functionEnvironment(declaration, resolved), STRATA_VERSION: version, ...(publicUrl ? { STRATA_PUBLIC_URL: publicUrl } : {}) },
+        arns,
+        key,
+        logRetention,
+      });
+    }
+    const functionOf = (logical: string): lambda.IFunction => required(this.functions, logical, 'function').function;
+
+    const identity = new Identity(this, 'Identity', { scopes: system.api.scopes, domainPrefix: settings.cognitoDomainPrefix });
+    this.api = new DicomwebApi(this, 'DicomWeb', {
+      api: system.api,
+      routes: system.routes,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, { function: fn.function, declaration: system.functions[name]! }])),
+      userPool: identity.userPool,
+      resourceServerId: RESOURCE_SERVER_ID,
+      key,
+      logRetention,
+      allowedOrigins: settings.allowedOrigins,
+      throttle: settings.throttle,
+      customDomain: settings.domainName && settings.certificateArn ? { domainName: settings.domainName, certificateArn: settings.certificateArn } : undefined,
+    });
+    new Workflows(this, 'Workflows', { projectRoot: props.projectRoot, stateMachines: system.stateMachines, functionOf, key, logRetention });
+    new EventRules(this, 'Events', { rules: system.eventRules, bucketOf: (logical) => required(buckets, logical, 'bucket'), functionOf, key });
+    if (settings.waf) this.addWaf();
+
+    new CfnOutput(this, 'ApiUrl', { value: publicUrl ?? this.api.restApi.url, description: 'DICOMweb base: <ApiUrl>dicom-web' });
+    new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId, description: 'Create hospital clients here (README, Deploy to AWS)' });
+    for (const [logical, bucket] of Object.entries(buckets)) new CfnOutput(this, `Bucket${logical}`, { value: bucket.bucketName });
+    if (settings.drBucketArn) new CfnOutput(this, 'DrBucketArn', { value: settings.drBucketArn, description: 'Replication target (DR stack)' });
+    addNagSuppressions(this);
+    acknowledgeScopedWildcards(this, Object.values(this.functions), tables, buckets, system);
+  }
+
+  /** AWS managed rules in front of the API; the body-size rule is left out because STOW bodies are large by nature. */
+  private addWaf(): void {
+    const acl = new wafv2.CfnWebACL(this, 'Waf', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'strata-waf', sampledRequestsEnabled: false },
+      rules: [
+        managedRule('AWSManagedRulesCommonRuleSet', 1, ['SizeRestrictions_BODY']),
+        managedRule('AWSManagedRulesKnownBadInputsRuleSet', 2, []),
+        managedRule('AWSManagedRulesAmazonIpReputationList', 3, []),
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WafAssociation', { resourceArn: this.api.restApi.deploymentStage.stageArn, webAclArn: acl.attrArn });
+  }
+}
+
+function managedRule(name: string, priority: number, excluded: string[]): wafv2.CfnWebACL.RuleProperty {
+  return {
+    name,
+    priority,
+    overrideAction: { none: {} },
+    statement: { managedRuleGroupStatement: { vendorName: 'AWS', name, excludedRules: excluded.map((rule) => ({ name: rule })) } },
+    visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: false },
+  };
+}
+
+function required<T>(map: Record<string, T>, logical: string, kind: string): T {
+  const value = map[logical];
+  if (!value) throw new Error(`no ${kind} "${logical}" is declared`);
+  return value;
+}
