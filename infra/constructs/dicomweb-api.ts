@@ -4,7 +4,7 @@
  * media types for DICOM, CORS on preflight and on API Gateway's own error responses, access
  * logs, throttling, and an optional custom domain.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -40,6 +40,8 @@ export class DicomwebApi extends Construct {
       restApiName: 'strata-dicomweb',
       description: 'Strata DICOMweb (STOW-RS, QIDO-RS, WADO-RS) and administration',
       binaryMediaTypes: [...props.api.binaryMediaTypes],
+      // Buffered JSON (QIDO results, STOW responses) is gzipped by API Gateway when asked; streamed metadata is gzipped by the handler.
+      minCompressionSize: Size.kibibytes(1),
       cloudWatchRole: true,
       deployOptions: {
         stageName: 'v1',

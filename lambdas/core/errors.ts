@@ -64,6 +64,12 @@ export class UnsupportedMediaTypeError extends StrataError {
   override readonly statusCode = 415;
 }
 
+/** A resource of the standard that Strata does not offer yet (documented in the README). */
+export class NotImplementedError extends StrataError {
+  override readonly code = 'NotImplemented';
+  override readonly statusCode = 501;
+}
+
 /** The bytes are in a cold tier and must be restored first. */
 export class NotYetAvailableError extends StrataError {
   override readonly code = 'NotYetAvailable';

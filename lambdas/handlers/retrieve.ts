@@ -3,9 +3,10 @@
  * (PS3.18 10.4), with Lambda response streaming so a study never sits in memory.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { acceptsJson, instanceTransferSyntax, parseAccept } from '#core/dicomweb/accept.ts';
-import { NotAcceptableError } from '#core/errors.ts';
+import { NotAcceptableError, NotImplementedError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { streamingHttpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
@@ -27,6 +28,9 @@ export const handler = streamingHttpHandler(async (event) => {
   const serviceUrl = `${publicBaseUrl(event)}/dicom-web`;
   const acceptParameter = queryOf(event).find(([name]) => name === 'accept')?.[1];
   const ranges = parseAccept(acceptParameter ?? header(event, 'accept'));
+  if (/\/(rendered|thumbnail)$/.test(event.resource)) {
+    throw new NotImplementedError('rendered and thumbnail resources are not offered yet; retrieve frames (transfer-syntax=*) or the instance instead');
+  }
   const records = await findInstances(scope);
   // The stored versions identify the content: the same versions in the same form, the same bytes.
   const etag = `"${createHash('sha256').update(`${event.resource}|${acceptParameter ?? header(event, 'accept') ?? ''}|${event.pathParameters?.frames ?? ''}|${event.pathParameters?.path ?? ''}|${records.map((r) => r.sha256).join(',')}`).digest('hex').slice(0, 32)}"`;
@@ -69,10 +73,19 @@ export const handler = streamingHttpHandler(async (event) => {
   }
   if (event.resource.endsWith('/metadata')) {
     if (!acceptsJson(ranges)) throw new NotAcceptableError('metadata is available as application/dicom+json');
+    const json = stringifyDicomJson(await instancesMetadata(records, serviceUrl));
+    // API Gateway does not compress streamed responses; CT series metadata runs to megabytes.
+    const gzip = /\bgzip\b/.test(header(event, 'accept-encoding') ?? '');
     return {
       statusCode: 200,
-      headers: { 'Content-Type': 'application/dicom+json', 'Cache-Control': 'private', ETag: etag },
-      body: stringifyDicomJson(await instancesMetadata(records, serviceUrl)),
+      headers: {
+        'Content-Type': 'application/dicom+json',
+        'Cache-Control': 'private',
+        ETag: etag,
+        Vary: 'Accept-Encoding',
+        ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+      },
+      body: gzip ? Readable.from([gzipSync(json)]) : json,
     };
   }
   const transferSyntax = instanceTransferSyntax(ranges);

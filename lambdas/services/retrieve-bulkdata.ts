@@ -3,7 +3,8 @@
  * `…/instances/{sop}/bulkdata/TAG[/ITEM/TAG…]`. Pixel Data is answered frame by frame, as
  * the frames resource does; any other binary value as one application/octet-stream part.
  */
-import dcmjs, { type DicomDataset } from 'dcmjs';
+import type { DicomDataset } from 'dcmjs';
+import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { BadRequestError, NotFoundError } from '#core/errors.ts';
 import type { MediaRange } from '#core/dicomweb/accept.ts';
 import { readPart10Structure } from '#core/dicom/part10-structure.ts';

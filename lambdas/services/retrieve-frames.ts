@@ -5,7 +5,7 @@
  * as stored. Frame numbers are 1-based: a malformed list is 400, a number past the last
  * frame is 404.
  */
-import dcmjs from 'dcmjs';
+import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { BadRequestError, NotAcceptableError, NotFoundError } from '#core/errors.ts';
 import { decodeRleFrame } from '#core/codecs/rle.ts';
 import { decodeWithWasm } from '#core/codecs/wasm-codecs.ts';

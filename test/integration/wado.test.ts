@@ -125,6 +125,18 @@ describe('WADO-RS: transfer syntaxes, frames and errors', () => {
     expect((await fetch(path, { headers: { 'If-None-Match': '"other"' } })).status).toBe(200);
   });
 
+  it('answers 501, not 500, for the rendered and thumbnail resources it does not offer yet', async () => {
+    expect((await retrieve(`${instancePath(MR)}/rendered`, 'image/jpeg')).status).toBe(501);
+    expect((await retrieve(`${instancePath(MR)}/thumbnail`, 'image/jpeg')).status).toBe(501);
+  });
+
+  it('compresses metadata when the client accepts gzip', async () => {
+    const response = await fetch(`${base}${instancePath(MR)}/metadata`, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    const [instance] = (await response.json()) as Record<string, { Value?: unknown[] }>[]; // fetch inflates it
+    expect(instance!['00080018']?.Value).toEqual([MR.sop]);
+  });
+
   it('answers 404 for a study that never existed', async () => {
     expect((await retrieve('/2.25.404404', 'multipart/related; type="application/dicom"')).status).toBe(404);
   });

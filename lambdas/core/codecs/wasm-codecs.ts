@@ -34,7 +34,12 @@ function load(codec: WasmCodec): Promise<CodecModule> {
     const spec = CODECS[codec];
     const factory = require(spec.module) as (options: Record<string, unknown>) => Promise<CodecModule>;
     const wasmPath = require.resolve(spec.wasm);
-    module = factory({ locateFile: (file: string) => (file.endsWith('.wasm') ? wasmPath : `${dirname(wasmPath)}/${file}`) });
+    module = factory({
+      locateFile: (file: string) => (file.endsWith('.wasm') ? wasmPath : `${dirname(wasmPath)}/${file}`),
+      // The codecs narrate their work on stdout; a server keeps its logs for itself.
+      print: () => {},
+      printErr: () => {},
+    });
     loaded.set(codec, module);
   }
   return module;

@@ -1,5 +1,5 @@
 /** The DICOM data dictionary (from dcmjs): keywords ↔ 8-hex-digit tags and their VRs. */
-import dcmjs from 'dcmjs';
+import dcmjs from '#core/dicom/dcmjs-configured.ts';
 
 const { nameMap, dictionary } = dcmjs.data.DicomMetaDictionary;
 

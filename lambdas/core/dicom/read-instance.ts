@@ -3,14 +3,14 @@
  * the four identifying UIDs and the non-bulk attributes as DICOM JSON. Anything that is not
  * a complete Part 10 file is refused with the PS3.18 failure reason that says why.
  */
-import dcmjs, { type DicomDataset } from 'dcmjs';
+import type { DicomDataset } from 'dcmjs';
+import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { DicomParseError } from '../errors.ts';
 import { decodeIso2022, usesCodeExtensions } from './charsets.ts';
 import { toDicomJson, type DicomJsonDataset } from './dicom-json.ts';
 import { readPart10Structure, type Part10Structure } from './part10-structure.ts';
 import { Tag } from './tags.ts';
 
-dcmjs.log.setLevel('error');
 
 /** PS3.18 Table I.2-2 / PS3.4 Table B.2-1. */
 export const FailureReason = {

@@ -4,7 +4,8 @@
  * RLE, JPEG baseline, JPEG-LS and JPEG 2000 pixel data are decoded. Other compressions get
  * 406 with the advice to ask for transfer-syntax=*.
  */
-import dcmjs, { type DicomDataset } from 'dcmjs';
+import type { DicomDataset } from 'dcmjs';
+import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { NotAcceptableError } from '../errors.ts';
 import { decodeRleFrame, type PixelFormat } from '../codecs/rle.ts';
 import { decodeWithWasm, type WasmCodec } from '../codecs/wasm-codecs.ts';
