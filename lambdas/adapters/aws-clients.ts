@@ -5,11 +5,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '#lambdas/config.ts';
 
 let s3: S3Client | undefined;
 let dynamodb: DynamoDBClient | undefined;
 let sfn: SFNClient | undefined;
+let documents: DynamoDBDocumentClient | undefined;
 
 const withEndpoint = (endpoint: string | undefined) => (endpoint ? { endpoint } : {});
 
@@ -30,4 +32,10 @@ export function dynamoClient(): DynamoDBClient {
 export function sfnClient(): SFNClient {
   sfn ??= new SFNClient({ region: config.region, ...withEndpoint(config.endpoints.sfn) });
   return sfn;
+}
+
+/** The document client every index adapter uses (plain JS values in and out). */
+export function documentClient(): DynamoDBDocumentClient {
+  documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } });
+  return documents;
 }

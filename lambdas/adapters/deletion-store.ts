@@ -4,14 +4,13 @@
  * record per deletion.
  */
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
-import { dynamoClient } from './aws-clients.ts';
+import { documentClient } from './aws-clients.ts';
 import type { InstanceRecord } from './index-store.ts';
 
-let documents: DynamoDBDocumentClient | undefined;
-const db = () => (documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }));
+const db = documentClient;
 
 export type DeletedLevel = 'study' | 'series' | 'instance';
 

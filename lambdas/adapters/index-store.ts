@@ -3,9 +3,8 @@
  * written together in DynamoDB transactions so the computed counts (NumberOfStudyRelated…)
  * never drift from the instances, and each instance is created exactly once.
  */
-import { GetItemCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -16,7 +15,7 @@ import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { config } from '#lambdas/config.ts';
-import { dynamoClient } from './aws-clients.ts';
+import { documentClient } from './aws-clients.ts';
 
 export interface InstanceRecord {
   id: InstanceIdentity;
@@ -57,8 +56,7 @@ const MAX_ACTIONS = 100; // DynamoDB's limit per TransactWriteItems
 const MAX_ATTEMPTS = 6;
 const NAME_TOKEN_RESERVE = 10; // room left in each transaction for the name-token puts
 
-let documents: DynamoDBDocumentClient | undefined;
-const db = () => (documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }));
+const db = documentClient;
 
 export async function storeInstanceRecords(records: InstanceRecord[]): Promise<StoreOutcome> {
   const outcome: StoreOutcome = { created: [], unchanged: [], replaced: [] };
@@ -377,7 +375,7 @@ export async function setInstanceStorageClass(id: InstanceIdentity, sha256: stri
 
 /** A cheap read that proves the table is reachable. */
 export async function pingIndex(): Promise<void> {
-  await dynamoClient().send(new GetItemCommand({ TableName: config.indexTable(), Key: { pk: { S: 'HEALTH' }, sk: { S: 'HEALTH' } } }));
+  await db().send(new GetCommand({ TableName: config.indexTable(), Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
 }
 
 /** Every group of the PatientName (Alphabetic, Ideographic, Phonetic), for the name index. */

@@ -85,6 +85,14 @@ export async function readInstanceObject(key: string, range?: string): Promise<{
   }
 }
 
+/** The whole stored object in memory: for work that needs one instance at once (conversion, frames). */
+export async function readInstanceBytes(key: string): Promise<Buffer> {
+  const { body } = await readInstanceObject(key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 /** Writes an instance version's metadata document (deterministic content: overwriting is harmless). */
 export async function putMetadataObject(key: string, dataset: DicomJsonDataset): Promise<void> {
   await s3Client().send(

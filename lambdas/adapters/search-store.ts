@@ -3,12 +3,12 @@
  * (docs/data-model.md) — GetItem, BatchGetItem or Query on the table or a GSI, never a Scan —
  * and adds the read capacity it consumed to the caller's meter.
  */
-import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Keys } from '#core/index-keys.ts';
 import type { DateRange } from '#core/qido/query-plan.ts';
 import { config } from '#lambdas/config.ts';
-import { dynamoClient } from './aws-clients.ts';
+import { documentClient } from './aws-clients.ts';
 import { fromInstanceItem, type InstanceRecord } from './index-store.ts';
 
 export interface ReadMeter {
@@ -31,8 +31,7 @@ export interface SeriesRow {
   nInstances: number;
 }
 
-let documents: DynamoDBDocumentClient | undefined;
-const db = () => (documents ??= DynamoDBDocumentClient.from(dynamoClient()));
+const db = documentClient;
 
 const PAGE = 100;
 

@@ -1,12 +1,10 @@
 /** Study-level reads and records of the index that are not part of ingest. */
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Keys } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
-import { dynamoClient } from './aws-clients.ts';
+import { documentClient } from './aws-clients.ts';
 
-let documents: DynamoDBDocumentClient | undefined;
-const db = () => (documents ??= DynamoDBDocumentClient.from(dynamoClient(), { marshallOptions: { removeUndefinedValues: true } }));
+const db = documentClient;
 
 /** Series Instance UIDs of a study: one Query on the study partition. */
 export async function listSeriesUids(tenant: string, study: string): Promise<string[]> {

@@ -14,7 +14,7 @@ import { findInstances, instancesStream } from '#services/retrieve-instances.ts'
 import { parseFrameList, readFrames, type FramePart } from '#services/retrieve-frames.ts';
 import { readBulkData } from '#services/retrieve-bulkdata.ts';
 import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
-import { readInstanceObject } from '#adapters/object-store.ts';
+import { readInstanceBytes } from '#adapters/object-store.ts';
 import { instancesMetadata } from '#services/instance-metadata.ts';
 import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 
@@ -42,10 +42,7 @@ export const handler = streamingHttpHandler(async (event) => {
   const partsResource = event.resource.endsWith('/frames/{frames}') ? 'frames' : event.resource.endsWith('/bulkdata/{path+}') ? 'bulkdata' : undefined;
   if (partsResource) {
     const record = records[0]!;
-    const object = await readInstanceObject(record.objectKey);
-    const chunks: Buffer[] = [];
-    for await (const chunk of object.body) chunks.push(chunk as Buffer);
-    const instance = Buffer.concat(chunks);
+    const instance = await readInstanceBytes(record.objectKey);
     const instanceUrl = `${serviceUrl}/studies/${scope.study}/series/${scope.series}/instances/${scope.sop}`;
     let parts: FramePart[];
     let locations: string[];
