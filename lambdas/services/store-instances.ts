@@ -107,17 +107,19 @@ async function storeBytes(part: Part, context: StoreContext): Promise<{ record: 
   const objectKey = instanceObjectKey(id, sha256);
   const ingestedAt = context.now.toISOString();
   try {
-    const written = await putInstanceObject(objectKey, part.body, {
-      tenant: id.tenant,
-      study: id.study,
-      series: id.series,
-      sop: id.sop,
-      sopClass: parsed.sopClassUID,
-      transferSyntax: parsed.transferSyntaxUID,
-      sha256,
-      ingestedAt,
-    });
-    await putMetadataObject(metadataObjectKey(id, sha256), parsed.dataset);
+    const [written] = await Promise.all([
+      putInstanceObject(objectKey, part.body, {
+        tenant: id.tenant,
+        study: id.study,
+        series: id.series,
+        sop: id.sop,
+        sopClass: parsed.sopClassUID,
+        transferSyntax: parsed.transferSyntaxUID,
+        sha256,
+        ingestedAt,
+      }),
+      putMetadataObject(metadataObjectKey(id, sha256), parsed.dataset),
+    ]);
     if (written === 'exists') {
       // Content-addressed key: what is there must be these bytes (a retry or a re-push).
       const existing = await headInstanceObject(objectKey);

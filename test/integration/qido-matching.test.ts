@@ -35,7 +35,13 @@ function files(spec: StudySpec): Buffer[] {
         studyDate: spec.date,
         modality: series.modality,
         instanceNumber: i + 1,
-        extra: { '00080030': ['TM', spec.time], '00080050': ['SH', spec.accession], '00081030': ['LO', `Study of ${spec.pid}`], '00200011': ['IS', s + 1] },
+        extra: {
+          '00080030': ['TM', spec.time],
+          '00080050': ['SH', spec.accession],
+          '00081030': ['LO', `Study of ${spec.pid}`],
+          '00200011': ['IS', s + 1],
+          '00400275': ['SQ', { '00401001': { vr: 'SH', Value: [`RP-${spec.pid}-${s + 1}`] } }],
+        },
       };
       return synthesize('CT_small.dcm', uids);
     }),
@@ -128,6 +134,12 @@ describe('QIDO-RS matching, paging and query planning', () => {
     expect((await qido('/series?PatientID=P1&Modality=CT')).body.map((s) => s['0020000E']?.Value?.[0])).toEqual(['2.25.11.1', '2.25.13.1']);
     expect((await qido('/instances?SOPInstanceUID=2.25.12.1.1')).body.map((i) => i['0020000D']?.Value?.[0])).toEqual(['2.25.12']);
     expect((await qido('/series?SeriesInstanceUID=2.25.13.1')).body).toHaveLength(1);
+  });
+
+  it('matches inside sequences: RequestAttributesSequence > RequestedProcedureID', async () => {
+    const { body } = await qido('/studies/2.25.11/series?00400275.00401001=RP-P1-2');
+    expect(body.map((s) => s['0020000E']?.Value?.[0])).toEqual(['2.25.11.2']);
+    expect((await qido('/studies/2.25.11/series?RequestAttributesSequence.RequestedProcedureID=RP-P1-*')).body).toHaveLength(2);
   });
 
   it('pages with limit and offset, returning every match exactly once, and warns when more remain', async () => {
