@@ -298,7 +298,7 @@ console.log(
 let local: Awaited<ReturnType<typeof startLocal>> | undefined;
 try {
   if (!options.url) local = await startLocal();
-  await measure('Strata', options.url ?? local!.base, options);
+  await measure(options.url ? 'target' : 'Strata (local runtime)', options.url ?? local!.base, options);
   if (options.peer) await measure('peer', options.peer, options);
 } finally {
   if (local) {
