@@ -15,6 +15,9 @@ export interface ObjectStoreProps {
   accessLogs: s3.Bucket;
 }
 
+/** How long deleted bytes can be recovered (noncurrent versions in the versioned bucket). */
+export const RECOVERY_WINDOW_DAYS = 30;
+
 /** Where presigned uploads land before they are ingested (the push issue). */
 export const INCOMING_PREFIX = 'incoming/';
 
@@ -39,6 +42,9 @@ export class ObjectStore extends Construct {
       lifecycleRules: [
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
         { id: 'stale-incoming-uploads', prefix: INCOMING_PREFIX, abortIncompleteMultipartUploadAfter: Duration.days(1), expiration: Duration.days(7) },
+        // A delete leaves the bytes as a noncurrent version: recoverable for 30 days, then gone
+        // (Object Lock still protects held or retained versions). Dispositions refine this window.
+        { id: 'recovery-window-after-delete', noncurrentVersionExpiration: Duration.days(RECOVERY_WINDOW_DAYS) },
       ],
     });
   }

@@ -5,7 +5,7 @@
  * disk asynchronously behind an in-memory copy; `flush()` (on stop) waits for them.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -43,9 +43,18 @@ export class ObjectStateStore {
   private readonly cache = new Map<string, ObjectState | null>();
   private readonly writes = new Map<string, Promise<void>>();
 
+  /** Files that exist on disk, listed once at start, so a new key costs no file-system call. */
+  private readonly onDisk: Set<string>;
+  private readonly pending = new Map<string, { bucket: string; key: string }>();
+
   constructor(private readonly directory: string) {
     this.restoresDirectory = join(directory, 'restores-pending');
     mkdirSync(this.restoresDirectory, { recursive: true });
+    this.onDisk = new Set(readdirSync(directory).filter((name) => name.endsWith('.json')).map((name) => join(directory, name)));
+    for (const name of readdirSync(this.restoresDirectory)) {
+      const marker = join(this.restoresDirectory, name);
+      this.pending.set(marker, JSON.parse(readFileSync(marker, 'utf8')) as { bucket: string; key: string });
+    }
   }
 
   private file(bucket: string, key: string): string {
@@ -76,7 +85,7 @@ export class ObjectStateStore {
     const file = this.file(bucket, key);
     let state = this.cache.get(file);
     if (state === undefined) {
-      state = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ObjectState) : null;
+      state = this.onDisk.has(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ObjectState) : null;
       this.cache.set(file, state);
     }
     return state;
@@ -84,6 +93,8 @@ export class ObjectStateStore {
 
   /** Writes for one file are chained, so the last change is the one that stays. */
   private persist(file: string, content: string | undefined): void {
+    if (content === undefined) this.onDisk.delete(file);
+    else this.onDisk.add(file);
     const previous = this.writes.get(file) ?? Promise.resolve();
     const next = previous.then(() => (content === undefined ? rm(file, { force: true }) : writeFile(file, content)));
     const tracked = next.catch(() => {}).finally(() => {
@@ -107,19 +118,23 @@ export class ObjectStateStore {
   }
 
   /**
-   * Restores whose completion or expiry is still to be announced are listed apart, so the
-   * ticker that announces them reads a handful of files, not one per object.
+   * Restores whose completion or expiry is still to be announced are listed apart (one marker
+   * file each, mirrored in memory), so the ticker that announces them reads a handful of
+   * states, not one per object.
    */
   setRestorePending(bucket: string, key: string, pending: boolean): void {
     const marker = join(this.restoresDirectory, createHash('sha1').update(`${bucket}/${key}`).digest('hex'));
-    if (pending) writeFileSync(marker, JSON.stringify({ bucket, key }));
-    else rmSync(marker, { force: true });
+    if (pending === this.pending.has(marker)) return;
+    if (pending) {
+      this.pending.set(marker, { bucket, key });
+      writeFileSync(marker, JSON.stringify({ bucket, key }));
+    } else {
+      this.pending.delete(marker);
+      rmSync(marker, { force: true });
+    }
   }
 
   pendingRestores(): ObjectState[] {
-    return readdirSync(this.restoresDirectory).map((name) => {
-      const { bucket, key } = JSON.parse(readFileSync(join(this.restoresDirectory, name), 'utf8')) as ObjectState;
-      return this.get(bucket, key);
-    });
+    return [...this.pending.values()].map(({ bucket, key }) => this.get(bucket, key));
   }
 }
