@@ -81,7 +81,7 @@ export const system = {
           resource: 'table:index',
           actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         },
-        { resource: 'bucket:archive', actions: ['s3:DeleteObject'] },
+        { resource: 'bucket:archive', actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'] },
       ],
     },
     onObjectEvent: {

@@ -36,8 +36,8 @@ export function grantStatements(grants: readonly GrantDeclaration[], arns: Resou
       const bucketActions = actions.filter((a) => BUCKET_LEVEL.has(a));
       if (objectActions.length) statements.push({ actions: objectActions, resources: [`${arn}/*`] });
       if (bucketActions.length) statements.push({ actions: bucketActions, resources: [arn] });
-      if (objectActions.some((a) => a.startsWith('s3:Get'))) kms.add('kms:Decrypt');
-      if (objectActions.some((a) => a.startsWith('s3:Put'))) kms.add('kms:GenerateDataKey').add('kms:Decrypt');
+      if (objectActions.includes('s3:GetObject')) kms.add('kms:Decrypt');
+      if (objectActions.includes('s3:PutObject')) kms.add('kms:GenerateDataKey').add('kms:Decrypt');
     } else if (kind === 'stateMachine') {
       statements.push({ actions, resources: [arns.stateMachine(logical).arn] });
     } else if (kind === 'execution') {

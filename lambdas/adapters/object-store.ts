@@ -4,7 +4,16 @@
  * entry from the bucket alone (tenant, UIDs, SHA-256, ingest time).
  */
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { NotFoundError, NotYetAvailableError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
@@ -116,6 +125,23 @@ export async function pingArchive(): Promise<void> {
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Whether Object Lock protects an object now (legal hold, or retention until a later date).
+ * Asked before a delete because in a versioned bucket S3 would accept the delete as a delete
+ * marker and keep the locked version: the instance must stay visible instead.
+ */
+export async function isLocked(key: string, now: Date): Promise<boolean> {
+  const absent = (error: unknown) => error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchObjectLockConfiguration');
+  const Bucket = config.archiveBucket();
+  const [hold, retention] = await Promise.all([
+    s3Client().send(new GetObjectLegalHoldCommand({ Bucket, Key: key })).catch((error: unknown) => (absent(error) ? undefined : Promise.reject(error))),
+    s3Client().send(new GetObjectRetentionCommand({ Bucket, Key: key })).catch((error: unknown) => (absent(error) ? undefined : Promise.reject(error))),
+  ]);
+  if (hold?.LegalHold?.Status === 'ON') return true;
+  const until = retention?.Retention?.RetainUntilDate;
+  return until !== undefined && new Date(until).getTime() > now.getTime();
+}
 
 /** Deletes one stored object; refused (AccessDenied) while Object Lock protects it. */
 export async function deleteInstanceObject(key: string): Promise<void> {

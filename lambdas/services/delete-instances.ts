@@ -10,7 +10,7 @@ import { GoneError, NotFoundError } from '#core/errors.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import type { InstanceIdentity } from '#core/index-keys.ts';
 import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
-import { deleteInstanceObject } from '#adapters/object-store.ts';
+import { deleteInstanceObject, isLocked } from '#adapters/object-store.ts';
 import {
   deleteInstanceEntries,
   deleteItems,
@@ -54,7 +54,7 @@ export async function deleteResources(scope: DeleteScope, context: { now: Date; 
   for (const [series, members] of bySeries) {
     const removable: InstanceRecord[] = [];
     for (const record of members) {
-      if (await deleteObjects(record)) removable.push(record);
+      if (await deleteObjects(record, context.now)) removable.push(record);
       else result.locked.push(record.id.sop);
     }
     for (let i = 0; i < removable.length; i += BATCH) await deleteInstanceEntries(removable.slice(i, i + BATCH));
@@ -78,9 +78,10 @@ export async function deleteResources(scope: DeleteScope, context: { now: Date; 
   return result;
 }
 
-/** Deletes every version's object; false if Object Lock refused (nothing else is left half-done). */
-async function deleteObjects(record: InstanceRecord): Promise<boolean> {
+/** Deletes every version's object; false, deleting nothing, if Object Lock protects any of them. */
+async function deleteObjects(record: InstanceRecord, now: Date): Promise<boolean> {
   const keys = [record.objectKey, ...(record.previousVersions ?? []).map((v) => v.objectKey)];
+  for (const key of keys) if (await isLocked(key, now)) return false;
   try {
     for (const key of keys) await deleteInstanceObject(key);
     return true;
