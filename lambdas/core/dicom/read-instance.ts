@@ -52,8 +52,13 @@ export function readInstance(bytes: Uint8Array): ParsedInstance {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const structure = readPart10Structure(buffer); // refuses what is not a whole Part 10 object
   const { dict, charsets } = parseAttributes(buffer);
-  // Small binary values inline; larger ones (Pixel Data…) referenced relative to the instance.
+  // Small binary values inline; larger ones referenced relative to the instance.
   const dataset = toDicomJson(dict, { inlineBinaryMaxBytes: INLINE_BINARY_MAX, bulkDataUri: (path) => `bulkdata/${path}` });
+  if (structure.pixelData) {
+    // Pixel Data is not read (parsing stops before it); the structure check located it.
+    const bits = Number(dataset['00280100']?.Value?.[0] ?? 8);
+    dataset[Tag.PixelData] = { vr: structure.pixelData.encapsulated || bits <= 8 ? 'OB' : 'OW', BulkDataURI: `bulkdata/${Tag.PixelData}` };
+  }
   if (usesCodeExtensions(charsets)) decodeText(dataset, charsets);
 
   const value = (tag: string) => String(dataset[tag]?.Value?.[0] ?? '').trim();
@@ -88,7 +93,9 @@ export function readInstance(bytes: Uint8Array): ParsedInstance {
 function parseAttributes(bytes: Buffer): { dict: DicomDataset; charsets: string[] } {
   const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   try {
-    const { dict } = dcmjs.data.DicomMessage.readFile(copy, { ignoreErrors: true, untilTag: null, noCopy: true });
+    // Stop before Pixel Data: indexing and metadata need everything but the pixels.
+    const { dict } = dcmjs.data.DicomMessage.readFile(copy, { ignoreErrors: true, untilTag: Tag.PixelData, noCopy: true });
+    delete dict[Tag.PixelData];
     const declared = dict[Tag.SpecificCharacterSet]?._rawValue;
     const charsets = Array.isArray(declared) ? declared.map((c) => String(c ?? '').trim()) : [];
     return { dict, charsets };
