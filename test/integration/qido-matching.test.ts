@@ -152,6 +152,15 @@ describe('QIDO-RS matching, paging and query planning', () => {
     expect(seen.sort()).toEqual(STUDIES.map((s) => s.uid).sort());
   });
 
+  it('treats an empty value or * as universal matching, returning the attribute', async () => {
+    for (const query of ['/studies?PatientName=*', '/studies?PatientName=', '/studies?PatientName=**&StudyDate=']) {
+      const { status, body } = await qido(query);
+      expect(status, query).toBe(200);
+      expect(body).toHaveLength(STUDIES.length);
+      expect(body.every((d) => '00100010' in d)).toBe(true);
+    }
+  });
+
   it('answers 200 [] when nothing matches', async () => {
     const { status, body } = await qido('/studies?PatientID=NOBODY');
     expect(status).toBe(200);

@@ -26,8 +26,11 @@ export function compileFilters(filters: QueryFilter[], fuzzy: boolean): Matcher[
   return matchers;
 }
 
+/** Universal matching (PS3.4 C.2.2.2.3): an empty value, or one made only of `*`. */
+export const isUniversal = (value: string) => /^\**$/.test(value);
+
 export function compileFilter(filter: QueryFilter, fuzzy: boolean): Matcher | undefined {
-  if (filter.value === '' || filter.value === '*') return undefined;
+  if (isUniversal(filter.value)) return undefined;
   if (filter.path.length) {
     const [next, ...rest] = filter.path;
     const inner = compileFilter({ ...next!, path: rest, value: filter.value }, fuzzy);

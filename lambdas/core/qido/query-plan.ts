@@ -5,7 +5,7 @@
  */
 import { BadRequestError } from '../errors.ts';
 import { Tag } from '../dicom/tags.ts';
-import { nameTokens, normalizeDate, parseRange } from './matching.ts';
+import { isUniversal, nameTokens, normalizeDate, parseRange } from './matching.ts';
 import type { QueryFilter } from './query-params.ts';
 
 export type Level = 'study' | 'series' | 'instance';
@@ -76,15 +76,16 @@ function planStudies(
   if (studyUids) return { kind: 'studies-by-uid', uids: studyUids };
   const accession = exact(Tag.AccessionNumber);
   if (accession && !accession.includes(',')) return { kind: 'studies-by-accession', accession };
-  const dateFilter = filters.find((f) => f.tag === Tag.StudyDate && f.path.length === 0 && f.value !== '');
+  const dateFilter = filters.find((f) => f.tag === Tag.StudyDate && f.path.length === 0 && !isUniversal(f.value));
   const dates: DateRange = dateFilter ? parseRange(dateFilter.value, normalizeDate) : {};
   const patientId = exact(Tag.PatientID);
   if (patientId) return { kind: 'studies-by-patient', patientId, dates };
-  const name = filters.find((f) => f.tag === Tag.PatientName && f.path.length === 0)?.value;
+  const nameValue = filters.find((f) => f.tag === Tag.PatientName && f.path.length === 0)?.value;
+  const name = nameValue === undefined || isUniversal(nameValue) ? undefined : nameValue;
   const token = name ? nameSearchToken(name, fuzzy) : undefined;
   if (token && !dateFilter) return { kind: 'studies-by-name', token };
   // Other filters are applied while walking the date index; the walk is bounded when any exist.
-  const residual = filters.some((f) => f.value !== '' && f.tag !== Tag.StudyDate);
+  const residual = filters.some((f) => !isUniversal(f.value) && f.tag !== Tag.StudyDate);
   if (name && !token && !dateFilter) {
     throw new BadRequestError(`PatientName "${name}" has no leading characters to search by; add ${STUDY_KEYS}`);
   }
