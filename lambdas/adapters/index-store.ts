@@ -53,7 +53,7 @@ export interface InstanceVersion {
 type Transact = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 const MAX_ACTIONS = 100; // DynamoDB's limit per TransactWriteItems
-const MAX_ATTEMPTS = 6;
+const MAX_ATTEMPTS = 8; // transaction conflicts on a busy study are retried with jittered backoff
 const NAME_TOKEN_RESERVE = 10; // room left in each transaction for the name-token puts
 
 const db = documentClient;

@@ -96,6 +96,17 @@ describe('STOW-RS accepts what real clients send, and refuses bad requests clear
     expect(study!['00201208']?.Value).toEqual([n]);
   });
 
+  it('counts every instance exactly once when many requests store into one new series at the same time', async () => {
+    const files = Array.from({ length: 12 }, (_, i) => synthesize('CT_small.dcm', { study: '2.25.88', series: '2.25.88.1', sop: `2.25.88.1.${i + 1}` }));
+    const responses = await Promise.all(
+      [...files, ...files.slice(0, 4)].map((file) => send(url, { 'Content-Type': 'multipart/related; type="application/dicom"; boundary=B' }, body('B', [part(file)]))),
+    );
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
+    const [study] = (await (await fetch(`${url}?StudyInstanceUID=2.25.88`)).json()) as Dataset[];
+    expect(study!['00201208']?.Value).toEqual([12]);
+    expect(study!['00201206']?.Value).toEqual([1]);
+  });
+
   it('answers 409 with reason 0xA901 for an instance of another study posted to /studies/{study}', async () => {
     const response = await send(`${url}/2.25.999`, { 'Content-Type': 'multipart/related; type="application/dicom"; boundary=B' }, body('B', [part(fixture(CT_SMALL.file))]));
     expect(response.status).toBe(409);
