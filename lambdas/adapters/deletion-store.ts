@@ -4,7 +4,7 @@
  * record per deletion.
  */
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
@@ -86,22 +86,6 @@ export async function wasDeleted(id: ResourceScope): Promise<boolean> {
   if (id.series && id.sop) keys.push(tombstoneKey(id.tenant, id.study, id.series, id.sop));
   const result = await db().send(new BatchGetCommand({ RequestItems: { [config.indexTable()]: { Keys: keys, ProjectionExpression: 'pk' } } }));
   return (result.Responses?.[config.indexTable()]?.length ?? 0) > 0;
-}
-
-/** Name-token items of a study (to remove with it). */
-export async function nameTokenKeys(tenant: string, study: string, tokens: string[]): Promise<{ pk: string; sk: string }[]> {
-  const keys: { pk: string; sk: string }[] = [];
-  for (const token of tokens) {
-    const page = await db().send(
-      new QueryCommand({
-        TableName: config.indexTable(),
-        KeyConditionExpression: 'pk = :pk AND sk = :sk',
-        ExpressionAttributeValues: { ':pk': Keys.nameTokenPartition(tenant, token), ':sk': `${token}#${study}` },
-      }),
-    );
-    for (const item of page.Items ?? []) keys.push({ pk: String(item.pk), sk: String(item.sk) });
-  }
-  return keys;
 }
 
 export async function deleteItems(keys: { pk: string; sk: string }[]): Promise<void> {

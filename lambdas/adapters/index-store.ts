@@ -6,7 +6,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type TransactWriteCommandInput,
@@ -16,6 +15,7 @@ import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
+import { queryIndex, type ReadMeter } from './index-query.ts';
 
 export interface InstanceRecord {
   id: InstanceIdentity;
@@ -328,26 +328,19 @@ export async function getInstanceRecord(id: InstanceIdentity): Promise<InstanceR
   return result.Item ? fromInstanceItem(result.Item, id) : undefined;
 }
 
-/** Instances of a study, or of one of its series, in UID order. */
-export async function listInstanceRecords(tenant: string, study: string, series?: string): Promise<InstanceRecord[]> {
-  const prefix = series ? Keys.instancesOfSeriesPrefix(series) : Keys.instancesOfStudyPrefix;
+/** Instances of a study, or of one of its series, in UID order (one Query on the study partition). */
+export async function listInstanceRecords(tenant: string, study: string, series?: string, meter?: ReadMeter): Promise<InstanceRecord[]> {
   const records: InstanceRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db().send(
-      new QueryCommand({
-        TableName: config.indexTable(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': prefix },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const [, seriesUid, sop] = String(item.sk).split('#');
-      records.push(fromInstanceItem(item, { tenant, study, series: seriesUid!, sop: sop! }));
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for await (const item of queryIndex(
+    {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': series ? Keys.instancesOfSeriesPrefix(series) : Keys.instancesOfStudyPrefix },
+    },
+    meter,
+  )) {
+    const [, seriesUid, sop] = String(item.sk).split('#');
+    records.push(fromInstanceItem(item, { tenant, study, series: seriesUid!, sop: sop! }));
+  }
   return records;
 }
 

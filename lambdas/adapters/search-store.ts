@@ -3,17 +3,16 @@
  * (docs/data-model.md) — GetItem, BatchGetItem or Query on the table or a GSI, never a Scan —
  * and adds the read capacity it consumed to the caller's meter.
  */
-import { BatchGetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Keys } from '#core/index-keys.ts';
 import type { DateRange } from '#core/qido/query-plan.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { fromInstanceItem, type InstanceRecord } from './index-store.ts';
+import { queryIndex, type ReadMeter } from './index-query.ts';
 
-export interface ReadMeter {
-  readUnits: number;
-}
+export type { ReadMeter };
 
 export interface StudyRow {
   study: string;
@@ -34,18 +33,6 @@ export interface SeriesRow {
 const db = documentClient;
 
 const PAGE = 100;
-
-async function* query(input: Omit<QueryCommandInput, 'TableName'>, meter: ReadMeter): AsyncGenerator<Record<string, unknown>> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db().send(
-      new QueryCommand({ ...input, TableName: config.indexTable(), ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' }),
-    );
-    meter.readUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
-    for (const item of page.Items ?? []) yield item;
-    start = page.LastEvaluatedKey;
-  } while (start);
-}
 
 async function batchGet(keys: Record<string, string>[], meter: ReadMeter): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
@@ -92,7 +79,7 @@ const dateBounds = (dates: DateRange) => ({ from: dates.from ?? '', to: `${dates
 /** Studies of a patient (GSI1), newest first, optionally within a StudyDate range. */
 export async function* studiesOfPatient(tenant: string, patientId: string, dates: DateRange, meter: ReadMeter): AsyncGenerator<StudyRow> {
   const { from, to } = dateBounds(dates);
-  for await (const item of query(
+  for await (const item of queryIndex(
     {
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
@@ -108,7 +95,7 @@ export async function* studiesOfPatient(tenant: string, patientId: string, dates
 /** Studies with an accession number (GSI2). */
 export async function studiesByAccession(tenant: string, accession: string, meter: ReadMeter): Promise<StudyRow[]> {
   const rows: StudyRow[] = [];
-  for await (const item of query(
+  for await (const item of queryIndex(
     { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': Keys.studiesByAccession(tenant, accession) } },
     meter,
   ))
@@ -119,7 +106,7 @@ export async function studiesByAccession(tenant: string, accession: string, mete
 /** All studies of the tenant by StudyDate+StudyTime (GSI3), newest first, optionally within a range. */
 export async function* studiesByDate(tenant: string, dates: DateRange, meter: ReadMeter): AsyncGenerator<StudyRow> {
   const { from, to } = dateBounds(dates);
-  for await (const item of query(
+  for await (const item of queryIndex(
     {
       IndexName: 'gsi3',
       KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk BETWEEN :from AND :to',
@@ -135,7 +122,7 @@ export async function* studiesByDate(tenant: string, dates: DateRange, meter: Re
 /** Study UIDs whose patient name has a token starting with `token` (name-token items). */
 export async function studiesByNameToken(tenant: string, token: string, meter: ReadMeter, cap: number): Promise<string[]> {
   const studies = new Set<string>();
-  for await (const item of query(
+  for await (const item of queryIndex(
     {
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :token)',
       ExpressionAttributeValues: { ':pk': Keys.nameTokenPartition(tenant, token), ':token': token },
@@ -152,7 +139,7 @@ export async function studiesByNameToken(tenant: string, token: string, meter: R
 /** The series of a study: one Query on the study partition. */
 export async function seriesOfStudy(tenant: string, study: string, meter: ReadMeter): Promise<SeriesRow[]> {
   const rows: SeriesRow[] = [];
-  for await (const item of query(
+  for await (const item of queryIndex(
     {
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.seriesOfStudyPrefix },
@@ -166,7 +153,7 @@ export async function seriesOfStudy(tenant: string, study: string, meter: ReadMe
 /** Series by Series Instance UID alone (GSI2 on series items). */
 export async function seriesByUid(tenant: string, uid: string, meter: ReadMeter): Promise<SeriesRow[]> {
   const rows: SeriesRow[] = [];
-  for await (const item of query(
+  for await (const item of queryIndex(
     { IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :pk', ExpressionAttributeValues: { ':pk': Keys.seriesByUid(tenant, uid) } },
     meter,
   ))
@@ -174,29 +161,10 @@ export async function seriesByUid(tenant: string, uid: string, meter: ReadMeter)
   return rows;
 }
 
-/** Instances of a study or of one of its series. */
-export async function instancesOf(tenant: string, study: string, series: string | undefined, meter: ReadMeter): Promise<InstanceRecord[]> {
-  const rows: InstanceRecord[] = [];
-  for await (const item of query(
-    {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': Keys.study(tenant, study).pk,
-        ':prefix': series ? Keys.instancesOfSeriesPrefix(series) : Keys.instancesOfStudyPrefix,
-      },
-    },
-    meter,
-  )) {
-    const [, seriesUid, sop] = String(item.sk).split('#');
-    rows.push(fromInstanceItem(item, { tenant, study, series: seriesUid!, sop: sop! }));
-  }
-  return rows;
-}
-
 /** An instance by SOP Instance UID alone (GSI1 on instance items). */
 export async function instancesBySop(tenant: string, sop: string, meter: ReadMeter): Promise<InstanceRecord[]> {
   const rows: InstanceRecord[] = [];
-  for await (const item of query(
+  for await (const item of queryIndex(
     { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': Keys.instanceBySop(tenant, sop).gsi1pk } },
     meter,
   )) {

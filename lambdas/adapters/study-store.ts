@@ -1,28 +1,21 @@
 /** Study-level reads and records of the index that are not part of ingest. */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
+import { queryIndex } from './index-query.ts';
 
 const db = documentClient;
 
 /** Series Instance UIDs of a study: one Query on the study partition. */
 export async function listSeriesUids(tenant: string, study: string): Promise<string[]> {
   const uids: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db().send(
-      new QueryCommand({
-        TableName: config.indexTable(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.seriesOfStudyPrefix },
-        ProjectionExpression: 'sk',
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) uids.push(String(item.sk).slice(Keys.seriesOfStudyPrefix.length));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for await (const item of queryIndex({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.seriesOfStudyPrefix },
+    ProjectionExpression: 'sk',
+  }))
+    uids.push(String(item.sk).slice(Keys.seriesOfStudyPrefix.length));
   return uids;
 }
 

@@ -8,7 +8,7 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { GoneError, NotFoundError } from '#core/errors.ts';
 import { nameTokens } from '#core/qido/matching.ts';
-import type { InstanceIdentity } from '#core/index-keys.ts';
+import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { deleteInstanceObject, isLocked } from '#adapters/object-store.ts';
 import {
@@ -16,7 +16,6 @@ import {
   deleteItems,
   deleteSeriesEntry,
   deleteStudyEntry,
-  nameTokenKeys,
   putAuditRecord,
   putTombstone,
   wasDeleted,
@@ -68,7 +67,8 @@ export async function deleteResources(scope: DeleteScope, context: { now: Date; 
   }
   if ((await seriesOfStudy(scope.tenant, scope.study, { readUnits: 0 })).length === 0) {
     const name = records[0]!.study['00100010']?.Value?.[0] as Record<string, string> | undefined;
-    await deleteItems(await nameTokenKeys(scope.tenant, scope.study, nameTokens(Object.values(name ?? {}).join('='))));
+    // Name-token keys are known from the name: delete them directly (absent ones are no-ops).
+    await deleteItems(nameTokens(Object.values(name ?? {}).join('=')).map((token) => Keys.nameToken(scope.tenant, token, scope.study)));
     await deleteStudyEntry(scope.tenant, scope.study);
   }
   const level: DeletedLevel = scope.sop ? 'instance' : scope.series ? 'series' : 'study';

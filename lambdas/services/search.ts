@@ -10,7 +10,7 @@ import { compileFilters, type Matcher } from '#core/qido/matching.ts';
 import { planQuery, STUDY_KEY_HELP, type Level, type Plan, type Scope, type StudyPlan } from '#core/qido/query-plan.ts';
 import type { QidoQuery } from '#core/qido/query-params.ts';
 import { responseDataset } from '#core/qido/result-attributes.ts';
-import type { InstanceRecord } from '#adapters/index-store.ts';
+import { listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import * as store from '#adapters/search-store.ts';
 import type { ReadMeter, SeriesRow, StudyRow } from '#adapters/search-store.ts';
 import { COLD_CLASSES } from './retrieve-instances.ts';
@@ -102,7 +102,7 @@ async function* candidates(plan: Plan, request: SearchRequest, meter: ReadMeter)
       const [study] = await store.studiesByUid(tenant, [plan.study], meter);
       if (!study) return;
       const series = new Map((await store.seriesOfStudy(tenant, plan.study, meter)).map((s) => [s.series, s]));
-      yield* instanceViews(study, series, await store.instancesOf(tenant, plan.study, plan.series, meter), serviceUrl);
+      yield* instanceViews(study, series, await listInstanceRecords(tenant, plan.study, plan.series, meter), serviceUrl);
       return;
     }
     case 'instances-by-sop': {
@@ -117,7 +117,7 @@ async function* candidates(plan: Plan, request: SearchRequest, meter: ReadMeter)
     case 'instances-of-studies':
       for await (const study of expandStudies(plan.studies, request, meter)) {
         const series = new Map((await store.seriesOfStudy(tenant, study.study, meter)).map((s) => [s.series, s]));
-        yield* instanceViews(study, series, await store.instancesOf(tenant, study.study, undefined, meter), serviceUrl);
+        yield* instanceViews(study, series, await listInstanceRecords(tenant, study.study, undefined, meter), serviceUrl);
       }
       return;
     default:
