@@ -11,6 +11,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
+import type { ByteRange } from '#core/dicom/frames.ts';
 import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { config } from '#lambdas/config.ts';
@@ -32,6 +33,8 @@ export interface InstanceRecord {
   instance: DicomJsonDataset;
   /** Earlier versions of the instance, whose objects are kept (docs/decisions/0002). */
   previousVersions?: InstanceVersion[];
+  /** Where each frame's bytes are in the object (frames then need one ranged read each). */
+  frameRanges?: ByteRange[][] | undefined;
 }
 
 export interface StoreOutcome {
@@ -147,7 +150,7 @@ async function settleExisting(record: InstanceRecord): Promise<InstanceRecord | 
           Key: Keys.instance(record.id),
           UpdateExpression:
             'SET sha256 = :sha, objectKey = :key, #size = :size, transferSyntaxUID = :ts, storageClass = :class, ' +
-            'ingestedAt = :at, dicom = :dicom, previousVersions = list_append(if_not_exists(previousVersions, :none), :previous)',
+            'ingestedAt = :at, dicom = :dicom, previousVersions = list_append(if_not_exists(previousVersions, :none), :previous), frames = :frames',
           ConditionExpression: 'sha256 = :expected',
           ExpressionAttributeNames: { '#size': 'size' },
           ExpressionAttributeValues: {
@@ -158,6 +161,7 @@ async function settleExisting(record: InstanceRecord): Promise<InstanceRecord | 
             ':class': record.storageClass,
             ':at': record.ingestedAt,
             ':dicom': JSON.stringify(record.instance),
+            ':frames': record.frameRanges ?? null,
             ':none': [],
             ':previous': [previous],
             ':expected': stored.sha256,
@@ -292,6 +296,7 @@ function instanceItem(record: InstanceRecord): Record<string, unknown> {
     objectKey: record.objectKey,
     storageClass: record.storageClass,
     ingestedAt: record.ingestedAt,
+    frames: record.frameRanges,
   };
 }
 
@@ -310,6 +315,7 @@ export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIden
     series: JSON.parse(String(item.seriesDicom ?? '{}')) as DicomJsonDataset,
     study: JSON.parse(String(item.studyDicom ?? '{}')) as DicomJsonDataset,
     previousVersions: (item.previousVersions as InstanceVersion[] | undefined) ?? [],
+    frameRanges: item.frames as ByteRange[][] | undefined,
   };
 }
 

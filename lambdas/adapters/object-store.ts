@@ -78,7 +78,7 @@ export async function headInstanceObject(key: string): Promise<StoredObject | un
 }
 
 /** The stored bytes as a stream; a cold object that is not restored is a 503 with Retry-After. */
-export async function readInstanceObject(key: string, range?: string): Promise<{ body: Readable; size: number }> {
+export async function readInstanceObject(key: string, range?: string | undefined): Promise<{ body: Readable; size: number }> {
   try {
     const object = await s3Client().send(new GetObjectCommand({ Bucket: config.archiveBucket(), Key: key, ...(range ? { Range: range } : {}) }));
     return { body: object.Body as Readable, size: object.ContentLength ?? 0 };
@@ -94,9 +94,12 @@ export async function readInstanceObject(key: string, range?: string): Promise<{
   }
 }
 
-/** The whole stored object in memory: for work that needs one instance at once (conversion, frames). */
-export async function readInstanceBytes(key: string): Promise<Buffer> {
-  const { body } = await readInstanceObject(key);
+/**
+ * A stored object in memory — whole, for work that needs one instance at once (conversion),
+ * or bytes start..end inclusive with one ranged GET (a frame).
+ */
+export async function readInstanceBytes(key: string, range?: { start: number; end: number }): Promise<Buffer> {
+  const { body } = await readInstanceObject(key, range ? `bytes=${range.start}-${range.end}` : undefined);
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

@@ -11,7 +11,8 @@ import { config } from '#lambdas/config.ts';
 import { streamingHttpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { findInstances, instancesStream } from '#services/retrieve-instances.ts';
-import { parseFrameList, readFrames, type FramePart } from '#services/retrieve-frames.ts';
+import { instanceFrameSource, parseFrameList, rangedFrameSource, renderFrames, type FramePart } from '#services/retrieve-frames.ts';
+import { formatOfDataset } from '#core/dicom/frames.ts';
 import { readBulkData } from '#services/retrieve-bulkdata.ts';
 import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
 import { readInstanceBytes } from '#adapters/object-store.ts';
@@ -42,17 +43,20 @@ export const handler = streamingHttpHandler(async (event) => {
   const partsResource = event.resource.endsWith('/frames/{frames}') ? 'frames' : event.resource.endsWith('/bulkdata/{path+}') ? 'bulkdata' : undefined;
   if (partsResource) {
     const record = records[0]!;
-    const instance = await readInstanceBytes(record.objectKey);
     const instanceUrl = `${serviceUrl}/studies/${scope.study}/series/${scope.series}/instances/${scope.sop}`;
     let parts: FramePart[];
     let locations: string[];
     if (partsResource === 'frames') {
       const frames = parseFrameList(pathParameter(event, 'frames') ?? '');
-      parts = await readFrames(instance, frames, ranges);
+      // Positions recorded at ingest make each frame one ranged read; older records read the object.
+      const source = record.frameRanges?.length
+        ? rangedFrameSource(record.transferSyntaxUID, formatOfDataset(record.instance), record.frameRanges, (start, end) => readInstanceBytes(record.objectKey, { start, end }))
+        : await instanceFrameSource(await readInstanceBytes(record.objectKey), ranges);
+      parts = await renderFrames(source, frames, ranges);
       locations = frames.map((n) => `${instanceUrl}/frames/${n}`);
     } else {
       const path = pathParameter(event, 'path') ?? '';
-      parts = await readBulkData(instance, path, ranges);
+      parts = await readBulkData(await readInstanceBytes(record.objectKey), path, ranges);
       locations = parts.map(() => `${instanceUrl}/bulkdata/${path}`);
     }
     const boundary = newBoundary();

@@ -7,10 +7,10 @@
  */
 import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { BadRequestError, NotAcceptableError, NotFoundError } from '#core/errors.ts';
-import { decodeRleFrame } from '#core/codecs/rle.ts';
+import { decodeRleFrame, type PixelFormat } from '#core/codecs/rle.ts';
 import { decodeWithWasm } from '#core/codecs/wasm-codecs.ts';
 import type { MediaRange } from '#core/dicomweb/accept.ts';
-import { encapsulatedFrames, nativeFrame } from '#core/dicom/frames.ts';
+import { frameFromSpan, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
 import { readPart10Structure } from '#core/dicom/part10-structure.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import { NATIVE_SYNTAXES, pixelFormat, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
@@ -53,13 +53,20 @@ function negotiate(ranges: MediaRange[], storedSyntax: string): Wanted {
   throw new NotAcceptableError('frames are available as multipart/related; type="application/octet-stream", or as stored with transfer-syntax=*');
 }
 
-export async function readFrames(instance: Buffer, frames: number[], ranges: MediaRange[]): Promise<FramePart[]> {
+/** Where the frames of one instance come from: the whole object in memory, or ranged reads. */
+export interface FrameSource {
+  syntax: string;
+  format: PixelFormat & { frames: number };
+  frame(index: number): Promise<Buffer>;
+}
+
+/** Frames from the whole object; big-endian and deflated pixels are re-encoded first when frames are to be uncompressed. */
+export async function instanceFrameSource(instance: Buffer, accept: MediaRange[]): Promise<FrameSource> {
   let bytes = instance;
   let structure = readPart10Structure(bytes);
   if (!structure.pixelData) throw new NotFoundError('this instance has no pixel data');
-  const wanted = negotiate(ranges, structure.transferSyntaxUID);
-  // Big endian and deflated pixels are re-encoded first; frames are then plain slices.
-  if (!wanted.asStored && (structure.transferSyntaxUID === TransferSyntax.ExplicitVRBigEndian || structure.transferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian)) {
+  const reencode = structure.transferSyntaxUID === TransferSyntax.ExplicitVRBigEndian || structure.transferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian;
+  if (reencode && !negotiate(accept, structure.transferSyntaxUID).asStored) {
     bytes = await toExplicitLittleEndian(bytes);
     structure = readPart10Structure(bytes);
   }
@@ -68,27 +75,56 @@ export async function readFrames(instance: Buffer, frames: number[], ranges: Med
     untilTag: '7FE00010',
   });
   const format = pixelFormat(header.dict);
-  const pixel = structure.pixelData!;
-  const missing = frames.filter((n) => n > format.frames);
-  if (missing.length) throw new NotFoundError(`frame ${missing.join(', ')} does not exist (the instance has ${format.frames})`);
+  const ranges = frameRanges(bytes, structure.pixelData!, format, format.frames);
+  const slice = (index: number) => Buffer.concat(ranges[index]!.map(([offset, length]) => bytes.subarray(offset, offset + length)));
+  return { syntax: structure.transferSyntaxUID, format, frame: async (index) => slice(index) };
+}
 
-  const native = NATIVE_SYNTAXES.has(structure.transferSyntaxUID);
-  if (native) return frames.map((n) => ({ contentType: 'application/octet-stream', body: nativeFrame(bytes, pixel, format, n - 1) }));
-  const encoded = encapsulatedFrames(bytes, pixel, format.frames);
-  const syntax = structure.transferSyntaxUID;
-  if (wanted.asStored) {
-    return frames.map((n) => ({ contentType: `${FRAME_MEDIA_TYPES[syntax] ?? 'application/octet-stream'}; transfer-syntax=${syntax}`, body: encoded[n - 1]! }));
-  }
+/**
+ * Frames read straight from S3 with the positions recorded at ingest: one ranged GET per
+ * frame, so a frame of a 2 GB multi-frame object costs a frame, not the object.
+ */
+export function rangedFrameSource(
+  syntax: string,
+  format: PixelFormat & { frames: number },
+  ranges: ByteRange[][],
+  readSpan: (start: number, end: number) => Promise<Buffer>,
+): FrameSource {
+  return {
+    syntax,
+    format: { ...format, frames: ranges.length },
+    frame: async (index) => {
+      const pieces = ranges[index]!;
+      const start = pieces[0]![0];
+      const [lastOffset, lastLength] = pieces.at(-1)!;
+      return frameFromSpan(await readSpan(start, lastOffset + lastLength - 1), pieces);
+    },
+  };
+}
+
+export async function readFrames(instance: Buffer, frames: number[], accept: MediaRange[]): Promise<FramePart[]> {
+  return renderFrames(await instanceFrameSource(instance, accept), frames, accept);
+}
+
+export async function renderFrames(source: FrameSource, frames: number[], accept: MediaRange[]): Promise<FramePart[]> {
+  const wanted = negotiate(accept, source.syntax);
+  const missing = frames.filter((n) => n > source.format.frames);
+  if (missing.length) throw new NotFoundError(`frame ${missing.join(', ')} does not exist (the instance has ${source.format.frames})`);
+  const { syntax, format } = source;
   const parts: FramePart[] = [];
   for (const n of frames) {
-    const frame = encoded[n - 1]!;
-    let body: Buffer;
-    if (syntax === '1.2.840.10008.1.2.5') body = decodeRleFrame(frame, format);
-    else if (syntax === '1.2.840.10008.1.2.4.50') body = (await decodeWithWasm('jpeg', frame)).pixels;
-    else if (syntax === '1.2.840.10008.1.2.4.80' || syntax === '1.2.840.10008.1.2.4.81') body = (await decodeWithWasm('jpegls', frame)).pixels;
-    else if (syntax === '1.2.840.10008.1.2.4.90' || syntax === '1.2.840.10008.1.2.4.91') body = (await decodeWithWasm('jpeg2000', frame)).pixels;
-    else throw new NotAcceptableError(`no decoder for transfer syntax ${syntax}; request transfer-syntax=* to receive the frames as stored`);
-    parts.push({ contentType: 'application/octet-stream', body });
+    const frame = await source.frame(n - 1);
+    if (NATIVE_SYNTAXES.has(syntax)) parts.push({ contentType: 'application/octet-stream', body: frame });
+    else if (wanted.asStored) parts.push({ contentType: `${FRAME_MEDIA_TYPES[syntax] ?? 'application/octet-stream'}; transfer-syntax=${syntax}`, body: frame });
+    else parts.push({ contentType: 'application/octet-stream', body: await decodeFrame(syntax, frame, format) });
   }
   return parts;
+}
+
+async function decodeFrame(syntax: string, frame: Buffer, format: PixelFormat): Promise<Buffer> {
+  if (syntax === '1.2.840.10008.1.2.5') return decodeRleFrame(frame, format);
+  if (syntax === '1.2.840.10008.1.2.4.50') return (await decodeWithWasm('jpeg', frame)).pixels;
+  if (syntax === '1.2.840.10008.1.2.4.80' || syntax === '1.2.840.10008.1.2.4.81') return (await decodeWithWasm('jpegls', frame)).pixels;
+  if (syntax === '1.2.840.10008.1.2.4.90' || syntax === '1.2.840.10008.1.2.4.91') return (await decodeWithWasm('jpeg2000', frame)).pixels;
+  throw new NotAcceptableError(`no decoder for transfer syntax ${syntax}; request transfer-syntax=* to receive the frames as stored`);
 }

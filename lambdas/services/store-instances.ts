@@ -13,7 +13,8 @@
 import { createHash } from 'node:crypto';
 import { FailureReason, readInstance, type ParsedInstance } from '#core/dicom/read-instance.ts';
 import { isStorableSopClass } from '#core/dicom/sop-classes.ts';
-import { INSTANCE_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS, Tag } from '#core/dicom/tags.ts';
+import { INSTANCE_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS, Tag, TransferSyntax } from '#core/dicom/tags.ts';
+import { formatOfDataset, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
 import { firstString, pick } from '#core/dicom/dicom-json.ts';
 import { storeResponse, type FailedOutcome, type StoredOutcome, type StoreResult } from '#core/dicomweb/store-response.ts';
 import type { Part } from '#core/dicomweb/multipart.ts';
@@ -145,8 +146,28 @@ async function storeBytes(part: Part, context: StoreContext): Promise<{ record: 
     study: pick(parsed.dataset, STUDY_LEVEL_TAGS),
     series: pick(parsed.dataset, SERIES_LEVEL_TAGS),
     instance: pick(parsed.dataset, INSTANCE_LEVEL_TAGS),
+    frameRanges: recordedFrameRanges(part.body, parsed),
   };
   return { record, warning: parsed.warnings[0] };
+}
+
+const MAX_RECORDED_FRAMES = 5000; // keeps the index item far below DynamoDB's 400 KB
+
+/**
+ * Frame positions for ranged frame reads. Not for big-endian or deflated objects, whose
+ * frames need the whole object re-encoded, nor when the frames cannot be told apart.
+ */
+function recordedFrameRanges(bytes: Buffer, parsed: ParsedInstance): ByteRange[][] | undefined {
+  const pixel = parsed.structure.pixelData;
+  const syntax = parsed.transferSyntaxUID;
+  if (!pixel || syntax === TransferSyntax.ExplicitVRBigEndian || syntax === TransferSyntax.DeflatedExplicitVRLittleEndian) return undefined;
+  const format = formatOfDataset(parsed.dataset);
+  if (format.frames > MAX_RECORDED_FRAMES || !format.rows || !format.columns) return undefined;
+  try {
+    return frameRanges(bytes, pixel, format, format.frames);
+  } catch {
+    return undefined;
+  }
 }
 
 function storedOutcome(record: InstanceRecord, context: StoreContext): StoredOutcome {

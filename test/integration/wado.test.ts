@@ -1,5 +1,8 @@
 import dcmjs from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { Keys } from '../../lambdas/core/index-keys.ts';
+import { dynamoFor } from '../helpers/aws.ts';
 import { fixture, multipartBodies, sha256, stow } from '../helpers/dicom.ts';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
 
@@ -74,6 +77,11 @@ describe('WADO-RS: transfer syntaxes, frames and errors', () => {
     expect(parts.map((p) => p.body.length)).toEqual([100 * 100 * 3, 100 * 100 * 3]);
     expect(parts[0]!.headers).toMatch(/frames\/2/);
     expect(parts[0]!.body.equals(parts[1]!.body)).toBe(false);
+    // Frame positions were recorded at ingest, so frames are read with ranged GETs.
+    const [, studyUid, seriesUid, sopUid] = /studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)/.exec(url)!;
+    const key = Keys.instance({ tenant: 'default', study: studyUid!, series: seriesUid!, sop: sopUid! });
+    const item = await dynamoFor(runtime).send(new GetItemCommand({ TableName: runtime.names.table('index'), Key: { pk: { S: key.pk }, sk: { S: key.sk } } }));
+    expect(item.Item?.frames?.L).toHaveLength(2);
     const stored = await retrieve(`${path}/frames/1`, 'multipart/related; type="application/octet-stream"; transfer-syntax=*');
     expect(stored.parts[0]!.headers).toMatch(/image\/dicom-rle/);
     expect((await retrieve(`${path}/frames/3`, 'multipart/related; type="application/octet-stream"')).status).toBe(404);

@@ -5,18 +5,19 @@
  */
 import { NotAcceptableError } from '../errors.ts';
 import type { PixelFormat } from '../codecs/rle.ts';
-import type { PixelDataLocation } from './part10-structure.ts';
+import type { DicomJsonDataset } from './dicom-json.ts';
+import type { Fragment, PixelDataLocation } from './part10-structure.ts';
 
 export function frameSize(format: PixelFormat): number {
   return Math.ceil((format.rows * format.columns * format.samplesPerPixel * format.bitsAllocated) / 8);
 }
 
-export function nativeFrame(bytes: Buffer, pixel: PixelDataLocation, format: PixelFormat, index: number): Buffer {
-  const size = frameSize(format);
-  return bytes.subarray(pixel.offset + index * size, pixel.offset + (index + 1) * size);
+export function encapsulatedFrames(bytes: Buffer, pixel: PixelDataLocation, numberOfFrames: number): Buffer[] {
+  return frameFragments(bytes, pixel, numberOfFrames).map((parts) => Buffer.concat(parts.map((f) => bytes.subarray(f.offset, f.offset + f.length))));
 }
 
-export function encapsulatedFrames(bytes: Buffer, pixel: PixelDataLocation, numberOfFrames: number): Buffer[] {
+/** The fragments of each frame: by the Basic Offset Table, else one per frame, else all for one frame. */
+function frameFragments(bytes: Buffer, pixel: PixelDataLocation, numberOfFrames: number): Fragment[][] {
   const fragments = pixel.fragments ?? [];
   const table = pixel.offsetTable;
   if (table && table.length >= 4 * numberOfFrames && fragments.length > 0) {
@@ -24,11 +25,43 @@ export function encapsulatedFrames(bytes: Buffer, pixel: PixelDataLocation, numb
     const starts = Array.from({ length: numberOfFrames }, (_, i) => bytes.readUInt32LE(table.offset + 4 * i));
     return starts.map((start, i) => {
       const end = starts[i + 1] ?? Number.MAX_SAFE_INTEGER;
-      const parts = fragments.filter((f) => f.offset - 8 - firstItem >= start && f.offset - 8 - firstItem < end);
-      return Buffer.concat(parts.map((f) => bytes.subarray(f.offset, f.offset + f.length)));
+      return fragments.filter((f) => f.offset - 8 - firstItem >= start && f.offset - 8 - firstItem < end);
     });
   }
-  if (fragments.length === numberOfFrames) return fragments.map((f) => bytes.subarray(f.offset, f.offset + f.length));
-  if (numberOfFrames === 1) return [Buffer.concat(fragments.map((f) => bytes.subarray(f.offset, f.offset + f.length)))];
+  if (fragments.length === numberOfFrames) return fragments.map((f) => [f]);
+  if (numberOfFrames === 1) return [fragments];
   throw new NotAcceptableError('the frames of this object cannot be told apart (no Basic Offset Table); retrieve the instance instead');
+}
+
+/** [offset, length] in the file of each piece of a frame. */
+export type ByteRange = [number, number];
+
+/**
+ * Where each frame's bytes lie in the stored file, recorded at ingest so that a frame request
+ * is one ranged read: one range for a native frame, one per fragment for an encapsulated one.
+ */
+export function frameRanges(bytes: Buffer, pixel: PixelDataLocation, format: PixelFormat, numberOfFrames: number): ByteRange[][] {
+  if (!pixel.encapsulated) {
+    const size = frameSize(format);
+    return Array.from({ length: numberOfFrames }, (_, i) => [[pixel.offset + i * size, size]]);
+  }
+  return frameFragments(bytes, pixel, numberOfFrames).map((parts) => parts.map((f): ByteRange => [f.offset, f.length]));
+}
+
+/** Reassembles a frame from one read spanning all its pieces (item headers between them are skipped). */
+export function frameFromSpan(span: Buffer, ranges: ByteRange[]): Buffer {
+  const start = ranges[0]![0];
+  return Buffer.concat(ranges.map(([offset, length]) => span.subarray(offset - start, offset - start + length)));
+}
+
+/** Rows, Columns, SamplesPerPixel, BitsAllocated and NumberOfFrames from DICOM JSON attributes. */
+export function formatOfDataset(dataset: DicomJsonDataset): PixelFormat & { frames: number } {
+  const number = (tag: string, fallback: number) => Number(dataset[tag]?.Value?.[0] ?? fallback) || fallback;
+  return {
+    rows: number('00280010', 0),
+    columns: number('00280011', 0),
+    samplesPerPixel: number('00280002', 1),
+    bitsAllocated: number('00280100', 16),
+    frames: number('00280008', 1),
+  };
 }

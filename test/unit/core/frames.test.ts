@@ -1,0 +1,28 @@
+import dcmjs from 'dcmjs';
+import { describe, expect, it } from 'vitest';
+import { encapsulatedFrames, formatOfDataset, frameFromSpan, frameRanges } from '../../../lambdas/core/dicom/frames.ts';
+import { readInstance } from '../../../lambdas/core/dicom/read-instance.ts';
+import { fixture } from '../../helpers/dicom.ts';
+
+describe('Frame positions recorded at ingest', () => {
+  for (const name of ['SC_rgb_rle_2frame.dcm', 'SC_rgb_rle_32bit_2frame.dcm', 'MR_small.dcm', 'JPEG2000.dcm', 'rtdose_rle.dcm']) {
+    it(`give the same frames as reading ${name} whole, one span per frame`, () => {
+      const bytes = fixture(name);
+      const parsed = readInstance(bytes);
+      const format = formatOfDataset(parsed.dataset);
+      const ranges = frameRanges(bytes, parsed.structure.pixelData!, format, format.frames);
+      expect(ranges).toHaveLength(format.frames);
+      const fromSpans = ranges.map((pieces) => {
+        const start = pieces[0]![0];
+        const [lastOffset, lastLength] = pieces.at(-1)!;
+        return frameFromSpan(bytes.subarray(start, lastOffset + lastLength), pieces);
+      });
+      if (parsed.structure.pixelData!.encapsulated) {
+        expect(fromSpans).toEqual(encapsulatedFrames(bytes, parsed.structure.pixelData!, format.frames));
+      } else {
+        const file = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+        expect(Buffer.concat(fromSpans)).toEqual(Buffer.from(file.dict['7FE00010']!.Value![0] as ArrayBuffer));
+      }
+    });
+  }
+});
