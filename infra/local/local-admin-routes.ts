@@ -35,7 +35,7 @@ export function localAdminRoutes(parts: Parts): LocalRoute {
         case 'POST /_local/clock': {
           const body = await readJson(req);
           if (typeof body.advance === 'string') parts.clock.advance(parseDuration(body.advance));
-          else if (typeof body.to === 'string') parts.clock.advanceTo(new Date(body.to));
+          else if (typeof body.to === 'string' && !Number.isNaN(Date.parse(body.to))) parts.clock.advanceTo(new Date(body.to));
           else return json(res, 400, { message: 'send {"advance":"+400d"} or {"to":"2030-01-01T00:00:00Z"}' });
           parts.s3.proxy.announceRestores();
           await parts.events.idle();
