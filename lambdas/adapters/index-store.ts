@@ -4,60 +4,19 @@
  * never drift from the instances, and each instance is created exactly once.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
-import type { ByteRange } from '#core/dicom/frames.ts';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
-import { nameTokens } from '#core/qido/matching.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { queryIndex, type ReadMeter } from './index-query.ts';
+import { fromInstanceItem, type InstanceRecord, type InstanceVersion, type StoreOutcome } from './instance-items.ts';
+import { chunks, groupBy, NAME_TOKEN_RESERVE, transactionItems } from './study-transaction.ts';
 
-export interface InstanceRecord {
-  id: InstanceIdentity;
-  sopClassUID: string;
-  transferSyntaxUID: string;
-  sha256: string; // hex
-  size: number;
-  objectKey: string;
-  storageClass: string;
-  ingestedAt: string;
-  modality: string;
-  study: DicomJsonDataset;
-  series: DicomJsonDataset;
-  instance: DicomJsonDataset;
-  /** Earlier versions of the instance, whose objects are kept (docs/decisions/0002). */
-  previousVersions?: InstanceVersion[];
-  /** Where each frame's bytes are in the object (frames then need one ranged read each). */
-  frameRanges?: ByteRange[][] | undefined;
-}
-
-export interface StoreOutcome {
-  created: InstanceRecord[];
-  /** Already indexed with the same bytes: nothing changed. */
-  unchanged: InstanceRecord[];
-  /** Already indexed with other bytes: the new bytes became the current version. */
-  replaced: { record: InstanceRecord; previous: InstanceRecord }[];
-}
-
-export interface InstanceVersion {
-  sha256: string;
-  objectKey: string;
-  size: number;
-  transferSyntaxUID: string;
-  ingestedAt: string;
-}
-
-type Transact = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type { InstanceRecord, InstanceVersion, StoreOutcome };
+export { fromInstanceItem };
 
 const MAX_ACTIONS = 100; // DynamoDB's limit per TransactWriteItems
 const MAX_ATTEMPTS = 8; // transaction conflicts on a busy study are retried with jittered backoff
-const NAME_TOKEN_RESERVE = 10; // room left in each transaction for the name-token puts
 
 const db = documentClient;
 
@@ -176,149 +135,6 @@ async function settleExisting(record: InstanceRecord): Promise<InstanceRecord | 
   throw new Error(`instance ${record.id.sop} kept changing while a new version was stored`);
 }
 
-function transactionItems(records: InstanceRecord[], knownSeries: Set<string>) {
-  const TableName = config.indexTable();
-  const first = records[0]!;
-  const { tenant, study } = first.id;
-  const now = first.ingestedAt;
-  const actions: Transact[] = [];
-  const instanceAt = new Map<number, InstanceRecord>();
-
-  for (const record of records) {
-    instanceAt.set(actions.length, record);
-    actions.push({
-      Put: {
-        TableName,
-        Item: instanceItem(record),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    });
-  }
-  let newSeries = 0;
-  for (const [series, members] of groupBy(records, (r) => r.id.series)) {
-    const key = Keys.series(tenant, study, series);
-    if (knownSeries.has(series)) {
-      actions.push({
-        Update: {
-          TableName,
-          Key: key,
-          UpdateExpression: 'ADD nInstances :n SET updatedAt = :now',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':n': members.length, ':now': now },
-        },
-      });
-    } else {
-      newSeries++;
-      const head = members[0]!;
-      actions.push({
-        Put: {
-          TableName,
-          Item: {
-            ...key,
-            type: 'series',
-            gsi2pk: Keys.seriesByUid(tenant, series),
-            gsi2sk: 'SERIES',
-            dicom: JSON.stringify(head.series),
-            modality: head.modality,
-            nInstances: members.length,
-            createdAt: now,
-            updatedAt: now,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-    }
-  }
-  const modalities = [...new Set(records.map((r) => r.modality).filter(Boolean))];
-  const sopClasses = [...new Set(records.map((r) => r.sopClassUID))];
-  const patientId = stringOf(first.study, '00100020');
-  const accession = stringOf(first.study, '00080050');
-  const when = `${stringOf(first.study, '00080020') || '00000000'}${stringOf(first.study, '00080030') || ''}`;
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':json': JSON.stringify(first.study), ':now': now, ':n': records.length, ':ns': newSeries };
-  const sets = [
-    'dicom = if_not_exists(dicom, :json)',
-    '#type = :type',
-    'createdAt = if_not_exists(createdAt, :now)',
-    'updatedAt = :now',
-    'gsi3pk = if_not_exists(gsi3pk, :g3pk)',
-    'gsi3sk = if_not_exists(gsi3sk, :g3sk)',
-  ];
-  names['#type'] = 'type';
-  values[':type'] = 'study';
-  values[':g3pk'] = Keys.studiesByDate(tenant);
-  values[':g3sk'] = `${when}#${study}`;
-  if (patientId) {
-    sets.push('gsi1pk = if_not_exists(gsi1pk, :g1pk)', 'gsi1sk = if_not_exists(gsi1sk, :g1sk)');
-    values[':g1pk'] = Keys.studiesOfPatient(tenant, patientId);
-    values[':g1sk'] = `${when}#${study}`;
-  }
-  if (accession) {
-    sets.push('gsi2pk = if_not_exists(gsi2pk, :g2pk)', 'gsi2sk = if_not_exists(gsi2sk, :g2sk)');
-    values[':g2pk'] = Keys.studiesByAccession(tenant, accession);
-    values[':g2sk'] = study;
-  }
-  const adds = ['nInstances :n', 'nSeries :ns', 'sopClasses :classes'];
-  values[':classes'] = new Set(sopClasses);
-  if (modalities.length) {
-    adds.push('modalities :mods');
-    values[':mods'] = new Set(modalities);
-  }
-  // Name-token items make PatientName prefix and fuzzy searches a Query (idempotent puts).
-  for (const token of [...new Set(nameTokens(patientName(first.study)))].slice(0, NAME_TOKEN_RESERVE)) {
-    actions.push({ Put: { TableName, Item: { ...Keys.nameToken(tenant, token, study), type: 'name', study } } });
-  }
-  actions.push({
-    Update: {
-      TableName,
-      Key: Keys.study(tenant, study),
-      UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  });
-  return { actions, instanceAt };
-}
-
-function instanceItem(record: InstanceRecord): Record<string, unknown> {
-  return {
-    ...Keys.instance(record.id),
-    ...Keys.instanceBySop(record.id.tenant, record.id.sop),
-    type: 'instance',
-    dicom: JSON.stringify(record.instance),
-    seriesDicom: JSON.stringify(record.series),
-    studyDicom: JSON.stringify(record.study),
-    sopClassUID: record.sopClassUID,
-    transferSyntaxUID: record.transferSyntaxUID,
-    modality: record.modality,
-    sha256: record.sha256,
-    size: record.size,
-    objectKey: record.objectKey,
-    storageClass: record.storageClass,
-    ingestedAt: record.ingestedAt,
-    frames: record.frameRanges,
-  };
-}
-
-export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIdentity): InstanceRecord {
-  return {
-    id,
-    sopClassUID: String(item.sopClassUID),
-    transferSyntaxUID: String(item.transferSyntaxUID),
-    sha256: String(item.sha256),
-    size: Number(item.size),
-    objectKey: String(item.objectKey),
-    storageClass: String(item.storageClass ?? 'STANDARD'),
-    ingestedAt: String(item.ingestedAt),
-    modality: String(item.modality ?? ''),
-    instance: JSON.parse(String(item.dicom)) as DicomJsonDataset,
-    series: JSON.parse(String(item.seriesDicom ?? '{}')) as DicomJsonDataset,
-    study: JSON.parse(String(item.studyDicom ?? '{}')) as DicomJsonDataset,
-    previousVersions: (item.previousVersions as InstanceVersion[] | undefined) ?? [],
-    frameRanges: item.frames as ByteRange[][] | undefined,
-  };
-}
-
 async function existingSeries(records: InstanceRecord[]): Promise<Set<string>> {
   const { tenant, study } = records[0]!.id;
   const found = new Set<string>();
@@ -377,31 +193,3 @@ export async function pingIndex(): Promise<void> {
   await db().send(new GetCommand({ TableName: config.indexTable(), Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
 }
 
-/** Every group of the PatientName (Alphabetic, Ideographic, Phonetic), for the name index. */
-function patientName(dataset: DicomJsonDataset): string {
-  const value = dataset['00100010']?.Value?.[0];
-  if (!value || typeof value !== 'object') return '';
-  return Object.values(value as Record<string, string>).join('=');
-}
-
-const stringOf = (dataset: DicomJsonDataset, tag: string) => {
-  const value = dataset[tag]?.Value?.[0];
-  return typeof value === 'string' ? value : '';
-};
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
-  return out;
-}

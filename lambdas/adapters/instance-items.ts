@@ -1,0 +1,81 @@
+/**
+ * The index's item shapes for instances (docs/data-model.md): what a stored instance is, and
+ * how it is written to and read from its DynamoDB item.
+ */
+import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
+import type { ByteRange } from '#core/dicom/frames.ts';
+import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
+
+export interface InstanceRecord {
+  id: InstanceIdentity;
+  sopClassUID: string;
+  transferSyntaxUID: string;
+  sha256: string; // hex
+  size: number;
+  objectKey: string;
+  storageClass: string;
+  ingestedAt: string;
+  modality: string;
+  study: DicomJsonDataset;
+  series: DicomJsonDataset;
+  instance: DicomJsonDataset;
+  /** Earlier versions of the instance, whose objects are kept (docs/decisions/0002). */
+  previousVersions?: InstanceVersion[];
+  /** Where each frame's bytes are in the object (frames then need one ranged read each). */
+  frameRanges?: ByteRange[][] | undefined;
+}
+
+export interface StoreOutcome {
+  created: InstanceRecord[];
+  /** Already indexed with the same bytes: nothing changed. */
+  unchanged: InstanceRecord[];
+  /** Already indexed with other bytes: the new bytes became the current version. */
+  replaced: { record: InstanceRecord; previous: InstanceRecord }[];
+}
+
+export interface InstanceVersion {
+  sha256: string;
+  objectKey: string;
+  size: number;
+  transferSyntaxUID: string;
+  ingestedAt: string;
+}
+
+export function instanceItem(record: InstanceRecord): Record<string, unknown> {
+  return {
+    ...Keys.instance(record.id),
+    ...Keys.instanceBySop(record.id.tenant, record.id.sop),
+    type: 'instance',
+    dicom: JSON.stringify(record.instance),
+    seriesDicom: JSON.stringify(record.series),
+    studyDicom: JSON.stringify(record.study),
+    sopClassUID: record.sopClassUID,
+    transferSyntaxUID: record.transferSyntaxUID,
+    modality: record.modality,
+    sha256: record.sha256,
+    size: record.size,
+    objectKey: record.objectKey,
+    storageClass: record.storageClass,
+    ingestedAt: record.ingestedAt,
+    frames: record.frameRanges,
+  };
+}
+
+export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIdentity): InstanceRecord {
+  return {
+    id,
+    sopClassUID: String(item.sopClassUID),
+    transferSyntaxUID: String(item.transferSyntaxUID),
+    sha256: String(item.sha256),
+    size: Number(item.size),
+    objectKey: String(item.objectKey),
+    storageClass: String(item.storageClass ?? 'STANDARD'),
+    ingestedAt: String(item.ingestedAt),
+    modality: String(item.modality ?? ''),
+    instance: JSON.parse(String(item.dicom)) as DicomJsonDataset,
+    series: JSON.parse(String(item.seriesDicom ?? '{}')) as DicomJsonDataset,
+    study: JSON.parse(String(item.studyDicom ?? '{}')) as DicomJsonDataset,
+    previousVersions: (item.previousVersions as InstanceVersion[] | undefined) ?? [],
+    frameRanges: item.frames as ByteRange[][] | undefined,
+  };
+}
