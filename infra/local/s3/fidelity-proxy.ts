@@ -14,9 +14,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import type { Clock } from '#adapters/clock.ts';
 import { ChunkedEncodingError, checksumMismatches, decodeAwsChunked } from './aws-chunked.ts';
-import { lockHeaders, lockReason, retentionChangeRefusal } from './object-lock.ts';
-import type { LockMode, ObjectState, ObjectStateStore, RestoreTier } from './object-state.ts';
-import { ARCHIVE_CLASSES, isReadable, planRestore, restoreDelayMs, restoreHeader, restorePhase } from './restore-policy.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { lockHeaders, lockReason } from './object-lock.ts';
+import { getLegalHold, getRetention, putLegalHold, putRetention } from './object-lock-handlers.ts';
+import type { ObjectState, ObjectStateStore } from './object-state.ts';
+import { bypass, decodeXmlText, encodePath, escapeText, etagOf, parseTarget, storageClassOf, type ProxyContext, type Target } from './proxy-context.ts';
+import { announceRestores, restoreObject } from './restore-handlers.ts';
+import { isReadable, restoreHeader } from './restore-policy.ts';
 import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
 import { readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
 
@@ -32,11 +36,6 @@ export interface FidelityProxyOptions {
   publish: (event: ReturnType<typeof s3Event>) => void;
 }
 
-interface Target {
-  bucket: string;
-  key: string;
-  query: URLSearchParams;
-}
 
 /** A failure to inject into reads of matching keys (tests of retries and degraded storage). */
 export interface InjectedFault {
@@ -48,11 +47,11 @@ export interface InjectedFault {
   remaining?: number;
 }
 
-export class S3FidelityProxy {
+export class S3FidelityProxy implements ProxyContext {
   private readonly keyLocks = new KeyedLock();
   private faults: InjectedFault[] = [];
 
-  constructor(private readonly options: FidelityProxyOptions) {}
+  constructor(readonly options: FidelityProxyOptions) {}
 
   /** Node `request` listener. Errors become S3-style XML errors, never a dropped socket. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
@@ -71,9 +70,9 @@ export class S3FidelityProxy {
       if (method === 'POST' && q.has('delete')) return this.deleteObjects(req, res, target);
       return this.forward(req, res);
     }
-    if (q.has('legal-hold')) return method === 'PUT' ? this.putLegalHold(req, res, target) : this.getLegalHold(res, target);
-    if (q.has('retention')) return method === 'PUT' ? this.putRetention(req, res, target) : this.getRetention(res, target);
-    if (method === 'POST' && q.has('restore')) return this.restoreObject(req, res, target);
+    if (q.has('legal-hold')) return method === 'PUT' ? putLegalHold(this, req, res, target) : getLegalHold(this, res, target);
+    if (q.has('retention')) return method === 'PUT' ? putRetention(this, req, res, target) : getRetention(this, res, target);
+    if (method === 'POST' && q.has('restore')) return restoreObject(this, req, res, target);
     if (q.has('tagging') || q.has('acl') || q.has('uploads')) return this.forward(req, res);
     if (method === 'PUT' && q.has('uploadId')) return this.putPart(req, res);
     if (method === 'POST' && q.has('uploadId')) return this.completeMultipart(req, res, target);
@@ -252,6 +251,11 @@ export class S3FidelityProxy {
 
   // ---- reads and restores -------------------------------------------------------------
 
+  /** Announces restores that completed or expired on the local clock; called by a ticker. */
+  announceRestores(): void {
+    announceRestores(this);
+  }
+
   /** Makes GETs of keys under `keyPrefix` fail with `status` (e.g. 503 SlowDown) until cleared. */
   injectFault(fault: InjectedFault): void {
     this.faults.push({ ...fault });
@@ -294,120 +298,6 @@ export class S3FidelityProxy {
     });
   }
 
-  private async restoreObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const xml = (await readAll(req)).toString('utf8');
-    const head = await this.head(target);
-    if (!head) return sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: target.key });
-    const storageClass = storageClassOf(head) ?? 'STANDARD';
-    if (!ARCHIVE_CLASSES.has(storageClass)) {
-      return sendXmlError(res, 403, 'InvalidObjectState', "Restore is not allowed for the object's current storage class");
-    }
-    const tier = (xmlValue(xml, 'Tier') ?? 'Standard') as RestoreTier;
-    const days = Number(xmlValue(xml, 'Days') ?? '1');
-    if (!Number.isInteger(days) || days < 1) return sendXmlError(res, 400, 'InvalidArgument', 'Days must be a positive integer');
-    if (restoreDelayMs(storageClass, tier) === undefined) {
-      return sendXmlError(res, 400, 'InvalidArgument', `${tier} retrieval is not available for ${storageClass}`);
-    }
-    const now = this.options.clock.now();
-    const state = this.options.state.get(target.bucket, target.key);
-    const phase = restorePhase(state.restore, now);
-    if (phase === 'ongoing') return sendXmlError(res, 409, 'RestoreAlreadyInProgress', 'Object restore is already in progress');
-    if (phase === 'restored') {
-      // Extending an available copy: S3 answers 200 and moves the expiry.
-      this.options.state.update(target.bucket, target.key, (s) => {
-        s.restore!.days = days;
-        s.restore!.expiresAt = new Date(now.getTime() + days * 86_400_000).toISOString();
-        s.restore!.expiryAnnounced = false;
-      });
-      res.writeHead(200).end();
-      return;
-    }
-    this.options.state.update(target.bucket, target.key, (s) => (s.restore = planRestore(storageClass, tier, days, now)));
-    this.options.state.setRestorePending(target.bucket, target.key, true);
-    res.writeHead(202).end();
-    this.emit('Object Restore Initiated', target, { size: Number(head.headers['content-length'] ?? 0) }, { 'source-storage-class': storageClass });
-  }
-
-  /** Announces restores that completed or expired on the local clock; called by a ticker. */
-  announceRestores(): void {
-    const now = this.options.clock.now();
-    for (const state of this.options.state.pendingRestores()) {
-      const restore = state.restore;
-      const target: Target = { bucket: state.bucket, key: state.key, query: new URLSearchParams() };
-      if (!restore) {
-        this.options.state.setRestorePending(state.bucket, state.key, false);
-        continue;
-      }
-      const phase = restorePhase(restore, now);
-      if ((phase === 'restored' || phase === 'expired') && !restore.completionAnnounced) {
-        restore.completionAnnounced = true;
-        this.emit('Object Restore Completed', target, {}, {
-          'source-storage-class': restore.sourceStorageClass,
-          'restore-expiry-time': restore.expiresAt,
-        });
-      }
-      if (phase === 'expired') {
-        restore.expiryAnnounced = true;
-        this.emit('Object Restore Expired', target, {}, {});
-        this.options.state.setRestorePending(state.bucket, state.key, false);
-      }
-      this.options.state.put(state);
-    }
-  }
-
-  // ---- object lock --------------------------------------------------------------------
-
-  private async putLegalHold(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const status = xmlValue((await readAll(req)).toString('utf8'), 'Status');
-    if (status !== 'ON' && status !== 'OFF') return sendXmlError(res, 400, 'MalformedXML', 'LegalHold Status must be ON or OFF');
-    if (!(await this.lockable(res, target))) return;
-    this.options.state.update(target.bucket, target.key, (s) => (s.legalHold = status));
-    res.writeHead(200).end();
-  }
-
-  private getLegalHold(res: ServerResponse, target: Target): void {
-    const hold = this.options.state.get(target.bucket, target.key).legalHold;
-    if (!hold) return sendXmlError(res, 404, 'NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
-    sendXml(res, 200, `<LegalHold><Status>${hold}</Status></LegalHold>`);
-  }
-
-  private async putRetention(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const xml = (await readAll(req)).toString('utf8');
-    const mode = xmlValue(xml, 'Mode') as LockMode | undefined;
-    const until = xmlValue(xml, 'RetainUntilDate');
-    const next = mode && until ? { mode, retainUntil: new Date(until).toISOString() } : undefined;
-    if (mode && mode !== 'GOVERNANCE' && mode !== 'COMPLIANCE') return sendXmlError(res, 400, 'MalformedXML', 'Mode must be GOVERNANCE or COMPLIANCE');
-    if (next && Number.isNaN(Date.parse(next.retainUntil))) return sendXmlError(res, 400, 'InvalidArgument', 'RetainUntilDate is not a date');
-    if (!(await this.lockable(res, target))) return;
-    const now = this.options.clock.now();
-    const current = this.options.state.get(target.bucket, target.key).retention;
-    const refusal = retentionChangeRefusal(current, next, now, bypass(req));
-    if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied: ${refusal}`);
-    this.options.state.update(target.bucket, target.key, (s) => {
-      if (next) s.retention = next;
-      else delete s.retention;
-    });
-    res.writeHead(200).end();
-  }
-
-  private getRetention(res: ServerResponse, target: Target): void {
-    const retention = this.options.state.get(target.bucket, target.key).retention;
-    if (!retention) return sendXmlError(res, 404, 'NoSuchObjectLockConfiguration', 'The specified object does not have a ObjectLock configuration');
-    sendXml(res, 200, `<Retention><Mode>${retention.mode}</Mode><RetainUntilDate>${retention.retainUntil}</RetainUntilDate></Retention>`);
-  }
-
-  private async lockable(res: ServerResponse, target: Target): Promise<boolean> {
-    if (!this.options.objectLockBuckets.has(target.bucket)) {
-      sendXmlError(res, 400, 'InvalidRequest', 'Bucket is missing Object Lock Configuration');
-      return false;
-    }
-    if (!(await this.head(target))) {
-      sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: target.key });
-      return false;
-    }
-    return true;
-  }
-
   // ---- helpers ------------------------------------------------------------------------
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -425,7 +315,7 @@ export class S3FidelityProxy {
     return known ?? (await this.head(target)) !== undefined;
   }
 
-  private async head(target: Target): Promise<import('node:http').IncomingMessage | undefined> {
+  async head(target: Target): Promise<import('node:http').IncomingMessage | undefined> {
     const upstream = await sendUpstream(this.options.upstream, {
       method: 'HEAD',
       path: `/${target.bucket}/${encodePath(target.key)}`,
@@ -470,25 +360,12 @@ export class S3FidelityProxy {
     return { bytes, headers };
   }
 
-  private emit(type: S3DetailType, target: Target, object: { size?: number; etag?: string | undefined }, extra: Partial<S3EventDetail>): void {
+  emit(type: S3DetailType, target: Target, object: { size?: number; etag?: string | undefined }, extra: Partial<S3EventDetail>): void {
     if (!this.options.eventBuckets.has(target.bucket)) return;
     this.options.publish(s3Event(type, target.bucket, { key: target.key, ...object }, this.options.clock.now(), this.options.region, extra));
   }
 }
 
-function parseTarget(url: string): Target {
-  const parsed = new URL(url, 'http://local');
-  const [bucket = '', ...rest] = parsed.pathname.slice(1).split('/');
-  return { bucket, key: rest.map((segment) => decodeURIComponent(segment)).join('/'), query: parsed.searchParams };
-}
-
-const encodePath = (key: string) => key.split('/').map(encodeURIComponent).join('/');
-const bypass = (req: IncomingMessage) => String(req.headers['x-amz-bypass-governance-retention']).toLowerCase() === 'true';
-const storageClassOf = (head: IncomingMessage) => (head.headers['x-amz-storage-class'] as string | undefined) ?? 'STANDARD';
-const etagOf = (response: IncomingMessage | undefined) => (response?.headers.etag as string | undefined)?.replace(/"/g, '');
-const escapeText = (text: string) => text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
-const decodeXmlText = (text: string) =>
-  text.replace(/&(lt|gt|amp|apos|quot);/g, (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[entity]!);
 /** Headers for the proxy's own calls to s3rver, which checks their form (not their signature). */
 function internalHeaders(): Record<string, string> {
   return {
@@ -505,22 +382,5 @@ function applyLockHeaders(state: ObjectState, req: IncomingMessage): void {
   const until = req.headers['x-amz-object-lock-retain-until-date'];
   if ((mode === 'GOVERNANCE' || mode === 'COMPLIANCE') && typeof until === 'string') {
     state.retention = { mode, retainUntil: new Date(until).toISOString() };
-  }
-}
-
-/** Runs tasks for the same key one after another. */
-class KeyedLock {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const current = previous.then(task, task);
-    const tail = current.catch(() => {});
-    this.tails.set(key, tail);
-    try {
-      return await current;
-    } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
   }
 }
