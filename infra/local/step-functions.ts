@@ -1,8 +1,7 @@
 /**
  * Step Functions: runs the ASL files of statemachines/ with aws-local-stepfunctions, their
- * Lambda Task states bound to the local handlers, behind an HTTP endpoint that speaks the
- * Step Functions API (AWS JSON 1.0: StartExecution, DescribeExecution, ListExecutions,
- * StopExecution and a simplified GetExecutionHistory), so handlers start workflows with the real @aws-sdk/client-sfn.
+ * Lambda Task states bound to the local handlers, behind the Step Functions API
+ * (step-functions-api.ts), so handlers start workflows with the real @aws-sdk/client-sfn.
  *
  * Executions are kept on disk; one still running when the runtime stops is marked ABORTED
  * at the next start (the local runtime does not resume executions).
@@ -10,7 +9,7 @@
 import './promise-with-resolvers.ts';
 import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -19,10 +18,11 @@ import type { Clock } from '#adapters/clock.ts';
 import { allStates, readDefinitionText, substitute, type AslState } from '../asl.ts';
 import type { StateMachineDeclaration } from '../system-types.ts';
 import { localFunctionArn, type LambdaHost } from './lambda-host.ts';
+import { ApiError, stepFunctionsApi } from './step-functions-api.ts';
 
-type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
-interface ExecutionRecord {
+export interface ExecutionRecord {
   executionArn: string;
   stateMachineArn: string;
   name: string;
@@ -37,7 +37,7 @@ interface ExecutionRecord {
   history: HistoryEvent[];
 }
 
-interface HistoryEvent {
+export interface HistoryEvent {
   type: string;
   timestamp: number;
   state?: string;
@@ -94,7 +94,7 @@ export class LocalStepFunctions {
   }
 
   async listen(): Promise<void> {
-    this.server = createServer((req, res) => void this.serve(req, res));
+    this.server = createServer(stepFunctionsApi(this));
     this.server.listen(this.options.port, this.options.host);
     await once(this.server, 'listening');
     this.endpoint = `http://${this.options.host}:${(this.server.address() as AddressInfo).port}`;
@@ -239,69 +239,15 @@ export class LocalStepFunctions {
     }
   }
 
-  // ---- the AWS JSON 1.0 endpoint ------------------------------------------------------
-
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const operation = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
-      res.end(JSON.stringify(body));
-    };
-    try {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-      send(200, this.operation(operation, body));
-    } catch (error) {
-      if (error instanceof ApiError) return send(400, { __type: `com.amazonaws.swf.service.v2.model#${error.type}`, message: error.message });
-      send(500, { __type: 'InternalFailure', message: error instanceof Error ? error.message : String(error) });
-    }
+  listExecutions(stateMachineArn: string, statusFilter?: string): ExecutionRecord[] {
+    return [...this.executions.values()].filter((e) => e.stateMachineArn === stateMachineArn && (!statusFilter || e.status === statusFilter));
   }
 
-  private operation(operation: string, body: Record<string, string | undefined>): unknown {
-    switch (operation) {
-      case 'StartExecution': {
-        const record = this.startExecution(body.stateMachineArn ?? '', body.input ?? '{}', body.name);
-        return { executionArn: record.executionArn, startDate: record.startDate };
-      }
-      case 'DescribeExecution': {
-        const { history: _history, ...description } = this.describeExecution(body.executionArn ?? '');
-        return description;
-      }
-      case 'GetExecutionHistory':
-        return {
-          events: this.describeExecution(body.executionArn ?? '').history.map((event, index) => ({
-            id: index + 1,
-            timestamp: event.timestamp / 1000,
-            type: event.type,
-            ...(event.state ? { stateEnteredEventDetails: { name: event.state } } : {}),
-            ...(event.error ? { error: event.error } : {}),
-          })),
-        };
-      case 'ListExecutions':
-        return {
-          executions: [...this.executions.values()]
-            .filter((e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter))
-            .map(({ executionArn, stateMachineArn, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn, name, status, startDate, stopDate })),
-        };
-      case 'StopExecution': {
-        const record = this.describeExecution(body.executionArn ?? '');
-        this.running.get(record.executionArn)?.abort();
-        if (record.status === 'RUNNING') this.finish(record, { status: 'ABORTED', error: body.error, cause: body.cause });
-        return { stopDate: record.stopDate };
-      }
-      default:
-        throw new ApiError('UnknownOperationException', `operation ${operation} is not supported by the local runtime`);
-    }
-  }
-}
-
-class ApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
+  stopExecution(executionArn: string, error?: string, cause?: string): ExecutionRecord {
+    const record = this.describeExecution(executionArn);
+    this.running.get(record.executionArn)?.abort();
+    if (record.status === 'RUNNING') this.finish(record, { status: 'ABORTED', error, cause });
+    return record;
   }
 }
 

@@ -1,0 +1,69 @@
+/**
+ * The Step Functions API (AWS JSON 1.0) over the local executions: StartExecution,
+ * DescribeExecution, ListExecutions, StopExecution and a simplified GetExecutionHistory.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LocalStepFunctions } from './step-functions.ts';
+
+export class ApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function stepFunctionsApi(sfn: LocalStepFunctions) {
+  return (req: IncomingMessage, res: ServerResponse): void => void serve(sfn, req, res);
+}
+
+async function serve(sfn: LocalStepFunctions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const operation = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
+  const send = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+    res.end(JSON.stringify(body));
+  };
+  try {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string | undefined>;
+    send(200, answer(sfn, operation, body));
+  } catch (error) {
+    if (error instanceof ApiError) return send(400, { __type: `com.amazonaws.swf.service.v2.model#${error.type}`, message: error.message });
+    send(500, { __type: 'InternalFailure', message: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function answer(sfn: LocalStepFunctions, operation: string, body: Record<string, string | undefined>): unknown {
+  switch (operation) {
+    case 'StartExecution': {
+      const record = sfn.startExecution(body.stateMachineArn ?? '', body.input ?? '{}', body.name);
+      return { executionArn: record.executionArn, startDate: record.startDate };
+    }
+    case 'DescribeExecution': {
+      const { history: _history, ...description } = sfn.describeExecution(body.executionArn ?? '');
+      return description;
+    }
+    case 'GetExecutionHistory':
+      return {
+        events: sfn.describeExecution(body.executionArn ?? '').history.map((event, index) => ({
+          id: index + 1,
+          timestamp: event.timestamp / 1000,
+          type: event.type,
+          ...(event.state ? { stateEnteredEventDetails: { name: event.state } } : {}),
+          ...(event.error ? { error: event.error } : {}),
+        })),
+      };
+    case 'ListExecutions':
+      return {
+        executions: sfn
+          .listExecutions(body.stateMachineArn ?? '', body.statusFilter)
+          .map(({ executionArn, stateMachineArn, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn, name, status, startDate, stopDate })),
+      };
+    case 'StopExecution':
+      return { stopDate: sfn.stopExecution(body.executionArn ?? '', body.error, body.cause).stopDate };
+    default:
+      throw new ApiError('UnknownOperationException', `operation ${operation} is not supported by the local runtime`);
+  }
+}
