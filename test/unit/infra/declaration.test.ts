@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allStates, placeholdersOf, readDefinitionText, substitute } from '../../../infra/asl.ts';
@@ -24,6 +24,11 @@ describe('The system declaration', () => {
       expect(tasks.length).toBeGreaterThan(0);
       for (const [, task] of tasks) expect(task.Resource).toMatch(/^arn:/);
     }
+  });
+
+  it('declares every ASL file in statemachines/, so each becomes a state machine', () => {
+    const files = readdirSync(resolve(PROJECT_ROOT, 'statemachines')).filter((f) => f.endsWith('.asl.json'));
+    expect(files.map((f) => `statemachines/${f}`).sort()).toEqual(Object.values(system.stateMachines).map((m) => m.file).sort());
   });
 
   it('derives each function environment from its grants', () => {
