@@ -3,7 +3,7 @@
  * (PS3.18 10.6). Always 200 with a JSON array ([] when nothing matches); unknown attributes
  * and truncation are reported in Warning headers; consumed read units in X-Strata-Read-Units.
  */
-import { parseAccept } from '#core/dicomweb/accept.ts';
+import { acceptsJson, parseAccept } from '#core/dicomweb/accept.ts';
 import { NotAcceptableError } from '#core/errors.ts';
 import { parseQidoQuery } from '#core/qido/query-params.ts';
 import type { Level } from '#core/qido/query-plan.ts';
@@ -13,12 +13,10 @@ import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-
 import { search } from '#services/search.ts';
 import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 
-const JSON_TYPES = new Set(['application/dicom+json', 'application/json', '*/*', 'application/*']);
-
 export const handler = httpHandler(async (event) => {
   const pairs = queryOf(event);
   const accept = pairs.find(([name]) => name.toLowerCase() === 'accept')?.[1] ?? header(event, 'accept');
-  if (!parseAccept(accept).some((range) => JSON_TYPES.has(range.type))) {
+  if (!acceptsJson(parseAccept(accept))) {
     throw new NotAcceptableError('search results are available as application/dicom+json');
   }
   const resource = event.resource;

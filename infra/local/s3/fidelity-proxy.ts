@@ -18,11 +18,11 @@ import { KeyedLock } from './keyed-lock.ts';
 import { lockHeaders, lockReason } from './object-lock.ts';
 import { getLegalHold, getRetention, putLegalHold, putRetention } from './object-lock-handlers.ts';
 import type { ObjectState, ObjectStateStore } from './object-state.ts';
-import { bypass, decodeXmlText, encodePath, escapeText, etagOf, parseTarget, storageClassOf, type ProxyContext, type Target } from './proxy-context.ts';
+import { bypass, decodeXmlText, encodePath, etagOf, parseTarget, storageClassOf, type ProxyContext, type Target } from './proxy-context.ts';
 import { announceRestores, restoreObject } from './restore-handlers.ts';
 import { isReadable, restoreHeader } from './restore-policy.ts';
 import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
-import { readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
+import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
 
 export interface FidelityProxyOptions {
   upstream: URL;
@@ -234,7 +234,7 @@ export class S3FidelityProxy implements ProxyContext {
       const one: Target = { bucket: target.bucket, key, query: new URLSearchParams() };
       const refusal = lockReason(this.options.state.get(target.bucket, key), this.options.clock.now(), bypass(req));
       if (refusal) {
-        results.push(`<Error><Key>${escapeText(key)}</Key><Code>AccessDenied</Code><Message>Access Denied because ${refusal}</Message></Error>`);
+        results.push(`<Error><Key>${escapeXml(key)}</Key><Code>AccessDenied</Code><Message>Access Denied because ${refusal}</Message></Error>`);
         continue;
       }
       const existed = await this.head(one);
@@ -244,7 +244,7 @@ export class S3FidelityProxy implements ProxyContext {
         this.options.state.delete(target.bucket, key);
         this.emit('Object Deleted', one, { etag: etagOf(existed) }, { reason: 'DeleteObject', 'deletion-type': 'Permanently Deleted' });
       }
-      if (!quiet) results.push(`<Deleted><Key>${escapeText(key)}</Key></Deleted>`);
+      if (!quiet) results.push(`<Deleted><Key>${escapeXml(key)}</Key></Deleted>`);
     }
     sendXml(res, 200, `<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${results.join('')}</DeleteResult>`);
   }

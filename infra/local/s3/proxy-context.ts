@@ -26,6 +26,5 @@ export const encodePath = (key: string) => key.split('/').map(encodeURIComponent
 export const bypass = (req: IncomingMessage) => String(req.headers['x-amz-bypass-governance-retention']).toLowerCase() === 'true';
 export const storageClassOf = (head: IncomingMessage) => (head.headers['x-amz-storage-class'] as string | undefined) ?? 'STANDARD';
 export const etagOf = (response: IncomingMessage | undefined) => (response?.headers.etag as string | undefined)?.replace(/"/g, '');
-export const escapeText = (text: string) => text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 export const decodeXmlText = (text: string) =>
   text.replace(/&(lt|gt|amp|apos|quot);/g, (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[entity]!);
