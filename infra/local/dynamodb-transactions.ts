@@ -14,6 +14,7 @@
 import { once } from 'node:events';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readAll } from './read-body.ts';
 import {
   DeleteItemCommand,
   DescribeTableCommand,
@@ -83,9 +84,7 @@ export async function startTransactionProxy(
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     if (!target.endsWith('.TransactWriteItems')) return pipeUpstream(origin, req, res);
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { TransactItems?: TransactItem[] };
+    const payload = JSON.parse((await readAll(req)).toString('utf8')) as { TransactItems?: TransactItem[] };
     const items = payload.TransactItems ?? [];
     const identities = await Promise.all(
       items.map(async (entry) => {

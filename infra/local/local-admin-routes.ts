@@ -17,6 +17,7 @@ import type { LocalEventBus } from './event-bus.ts';
 import type { LocalS3 } from './s3/local-s3.ts';
 import { localBucketName } from './s3/local-s3.ts';
 import type { LocalStepFunctions } from './step-functions.ts';
+import { readAll } from './read-body.ts';
 
 interface Parts {
   clock: LocalClock;
@@ -79,9 +80,7 @@ export function localAdminRoutes(parts: Parts): LocalRoute {
 const clockState = (clock: LocalClock) => ({ now: clock.now().toISOString(), offsetMs: clock.offset });
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readAll(req)).toString('utf8');
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 

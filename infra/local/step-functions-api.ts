@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalStepFunctions } from './step-functions.ts';
+import { readAll } from './read-body.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -19,15 +20,14 @@ export function stepFunctionsApi(sfn: LocalStepFunctions) {
 }
 
 async function serve(sfn: LocalStepFunctions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = (await readAll(req)).toString('utf8');
   const operation = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
   const send = (status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
     res.end(JSON.stringify(body));
   };
   try {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string | undefined>;
+    const body = JSON.parse(text || '{}') as Record<string, string | undefined>;
     send(200, answer(sfn, operation, body));
   } catch (error) {
     if (error instanceof ApiError) return send(400, { __type: `com.amazonaws.swf.service.v2.model#${error.type}`, message: error.message });

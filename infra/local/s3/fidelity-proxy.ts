@@ -160,9 +160,7 @@ export class S3FidelityProxy implements ProxyContext {
       // S3 allows an in-place copy that only changes the storage class; s3rver only accepts
       // REPLACE, so carry the object's own metadata across as a REPLACE.
       headers['x-amz-metadata-directive'] = 'REPLACE';
-      for (const [name, value] of Object.entries(sourceHead.headers)) {
-        if (name.startsWith('x-amz-meta-') || name === 'content-type') headers[name] = value;
-      }
+      Object.assign(headers, objectMetadataHeaders(sourceHead));
     }
     const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers });
     const payload = await readAll(upstream);
@@ -197,9 +195,7 @@ export class S3FidelityProxy implements ProxyContext {
       'x-amz-metadata-directive': 'REPLACE',
       'x-amz-storage-class': storageClass,
     };
-    for (const [name, value] of Object.entries(head.headers)) {
-      if ((name.startsWith('x-amz-meta-') || name === 'content-type') && typeof value === 'string') headers[name] = value;
-    }
+    Object.assign(headers, objectMetadataHeaders(head));
     const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: `/${bucket}/${encodePath(key)}`, headers });
     const payload = await readAll(upstream);
     if (upstream.statusCode !== 200 || payload.includes('<Error>')) throw new Error(`transition failed: ${payload.toString()}`);
@@ -364,6 +360,15 @@ export class S3FidelityProxy implements ProxyContext {
     if (!this.options.eventBuckets.has(target.bucket)) return;
     this.options.publish(s3Event(type, target.bucket, { key: target.key, ...object }, this.options.clock.now(), this.options.region, extra));
   }
+}
+
+/** The user metadata and content type of an object, to carry across a REPLACE copy onto itself. */
+function objectMetadataHeaders(head: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(head.headers)) {
+    if ((name.startsWith('x-amz-meta-') || name === 'content-type') && typeof value === 'string') headers[name] = value;
+  }
+  return headers;
 }
 
 /** Headers for the proxy's own calls to s3rver, which checks their form (not their signature). */

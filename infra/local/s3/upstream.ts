@@ -26,11 +26,7 @@ export function sendUpstream(origin: URL, upstream: UpstreamRequest): Promise<In
   });
 }
 
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks);
-}
+export { readAll } from '../read-body.ts';
 
 /** Copies an upstream response to the client, adding or overriding headers. */
 export function relay(from: IncomingMessage, to: ServerResponse, extraHeaders: Record<string, string | undefined> = {}): Promise<void> {
