@@ -44,26 +44,26 @@ export function planQuery(level: Level, scope: Scope, filters: QueryFilter[], fu
     return filter && filter.value !== '' && !/[*?]/.test(filter.value) ? filter.value : undefined;
   };
   const uids = (tag: string) => exact(tag)?.split(/[\\,]/).map((u) => u.trim()).filter(Boolean);
+  /** The studies a search of all series or instances expands; never every study of the tenant. */
+  const keyedStudies = (what: string, ownKey: string): StudyPlan => {
+    const studies = planStudies(filters, fuzzy, exact, uids);
+    if (studies.kind === 'studies-by-date' && !studies.dates.from && !studies.dates.to) {
+      throw new BadRequestError(`a search of all ${what} needs ${ownKey} or a study key: ${STUDY_KEYS}`);
+    }
+    return studies;
+  };
 
   if (level === 'study') return planStudies(filters, fuzzy, exact, uids);
   if (level === 'series') {
     if (scope.study) return { kind: 'series-of-study', study: scope.study };
     const series = uids(Tag.SeriesInstanceUID);
     if (series) return { kind: 'series-by-uid', uids: series };
-    const studies = planStudies(filters, fuzzy, exact, uids);
-    if (studies.kind === 'studies-by-date' && !studies.dates.from && !studies.dates.to) {
-      throw new BadRequestError(`a search of all series needs SeriesInstanceUID or a study key: ${STUDY_KEYS}`);
-    }
-    return { kind: 'series-of-studies', studies };
+    return { kind: 'series-of-studies', studies: keyedStudies('series', 'SeriesInstanceUID') };
   }
   if (scope.study) return { kind: 'instances-of-study', study: scope.study, series: scope.series };
   const sops = uids(Tag.SOPInstanceUID);
   if (sops) return { kind: 'instances-by-sop', uids: sops };
-  const studies = planStudies(filters, fuzzy, exact, uids);
-  if (studies.kind === 'studies-by-date' && !studies.dates.from && !studies.dates.to) {
-    throw new BadRequestError(`a search of all instances needs SOPInstanceUID or a study key: ${STUDY_KEYS}`);
-  }
-  return { kind: 'instances-of-studies', studies };
+  return { kind: 'instances-of-studies', studies: keyedStudies('instances', 'SOPInstanceUID') };
 }
 
 function planStudies(
