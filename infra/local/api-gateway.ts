@@ -43,22 +43,25 @@ export class LocalApiGateway {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/_local/') && (await this.localRoutes(req, res, url))) return;
+    // API Gateway routes on the path as sent: no dot-segment resolution, no decoding, so
+    // `…/instances/%2e%2e` is an instance UID (refused by the handler), never the series.
+    const path = rawPath(req.url ?? '/');
+    if (path.startsWith('/_local/') && path === url.pathname && (await this.localRoutes(req, res, url))) return;
     const method = req.method ?? 'GET';
-    if (method === 'OPTIONS' && this.routes.hasPath(url.pathname)) {
+    if (method === 'OPTIONS' && this.routes.hasPath(path)) {
       // CORS preflight: a mock integration in AWS, never a Lambda invocation.
       res.writeHead(204, preflightHeaders('*')).end();
       return;
     }
-    const match = this.routes.match(method, url.pathname);
+    const match = this.routes.match(method, path);
     if (!match) {
       req.resume();
-      return gatewayResponse(res, 404, `No route for ${method} ${url.pathname}`);
+      return gatewayResponse(res, 404, `No route for ${method} ${path.slice(0, 200)}`);
     }
     const body = await readLimited(req, this.api.maxRequestBytes);
     if (!body) return gatewayResponse(res, 413, this.api.requestTooLargeMessage);
 
-    const event = proxyEvent(req, url, match, body, STAGE);
+    const event = proxyEvent(req, path, url.searchParams, match, body, STAGE);
     // The invocation payload is the event as JSON: its base64 body plus a few KB of the rest.
     if ((event.body?.length ?? 0) + EVENT_OVERHEAD_BYTES > this.api.maxLambdaPayloadBytes) {
       return gatewayResponse(res, 413, this.api.requestTooLargeMessage);
@@ -136,6 +139,12 @@ export function gatewayResponse(res: ServerResponse, status: number, message: st
   const payload = JSON.stringify({ message });
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...corsHeaders('*') });
   res.end(payload);
+}
+
+/** The path of a request target as sent (origin form; the absolute form's path for proxies' requests). */
+export function rawPath(target: string): string {
+  const path = target.split('?')[0]!;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/' : path;
 }
 
 /** The whole body, or `undefined` once it passes `limit` bytes (the rest is drained). */

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RouteMatch } from './route-table.ts';
 
-export function proxyEvent(req: IncomingMessage, url: URL, match: RouteMatch, body: Buffer, stage: string): APIGatewayProxyEvent {
+export function proxyEvent(req: IncomingMessage, path: string, searchParams: URLSearchParams, match: RouteMatch, body: Buffer, stage: string): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -29,7 +29,7 @@ export function proxyEvent(req: IncomingMessage, url: URL, match: RouteMatch, bo
 
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) {
+  for (const [name, value] of searchParams) {
     query[name] = value;
     (multiQuery[name] ??= []).push(value);
   }
@@ -39,7 +39,7 @@ export function proxyEvent(req: IncomingMessage, url: URL, match: RouteMatch, bo
 
   return {
     resource: match.route.path,
-    path: url.pathname,
+    path,
     httpMethod: req.method ?? 'GET',
     headers,
     multiValueHeaders,
@@ -73,7 +73,7 @@ export function proxyEvent(req: IncomingMessage, url: URL, match: RouteMatch, bo
         user: null,
         userArn: null,
       },
-      path: url.pathname,
+      path,
       protocol: `HTTP/${req.httpVersion}`,
       requestId: randomUUID(),
       requestTime: new Date(now).toUTCString(),

@@ -75,10 +75,13 @@ export async function studiesByUid(tenant: string, uids: string[], meter: ReadMe
 }
 
 const dateBounds = (dates: DateRange) => ({ from: dates.from ?? '', to: `${dates.to ?? '99999999'}~` });
+/** A reversed range matches nothing; DynamoDB would refuse its BETWEEN as a ValidationException. */
+const isEmpty = ({ from, to }: { from: string; to: string }) => from > to;
 
 /** Studies of a patient (GSI1), newest first, optionally within a StudyDate range. */
 export async function* studiesOfPatient(tenant: string, patientId: string, dates: DateRange, meter: ReadMeter): AsyncGenerator<StudyRow> {
   const { from, to } = dateBounds(dates);
+  if (isEmpty({ from, to })) return;
   for await (const item of queryIndex(
     {
       IndexName: 'gsi1',
@@ -106,6 +109,7 @@ export async function studiesByAccession(tenant: string, accession: string, mete
 /** All studies of the tenant by StudyDate+StudyTime (GSI3), newest first, optionally within a range. */
 export async function* studiesByDate(tenant: string, dates: DateRange, meter: ReadMeter): AsyncGenerator<StudyRow> {
   const { from, to } = dateBounds(dates);
+  if (isEmpty({ from, to })) return;
   for await (const item of queryIndex(
     {
       IndexName: 'gsi3',

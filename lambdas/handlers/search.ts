@@ -9,6 +9,7 @@ import { parseQidoQuery } from '#core/qido/query-params.ts';
 import type { Level } from '#core/qido/query-plan.ts';
 import { config } from '#lambdas/config.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
+import { warningHeader } from '#core/dicomweb/warning-header.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { search } from '#services/search.ts';
 import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
@@ -34,6 +35,7 @@ export const handler = httpHandler(async (event) => {
     'X-Strata-Read-Units': String(result.readUnits),
     'X-Strata-Query-Plan': result.plan,
   };
-  if (result.warnings.length) headers.Warning = result.warnings.map((w) => `299 strata: "${w.replace(/"/g, "'")}"`).join(', ');
+  const warning = warningHeader(result.warnings);
+  if (warning) headers.Warning = warning;
   return { statusCode: 200, headers, body: stringifyDicomJson(result.matches) };
 });

@@ -5,6 +5,7 @@ import { UnsupportedMediaTypeError } from '#core/errors.ts';
 import { clock } from '#adapters/clock.ts';
 import { config } from '#lambdas/config.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
+import { warningHeader } from '#core/dicomweb/warning-header.ts';
 import { bodyOf, header, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
 import { storeInstances } from '#services/store-instances.ts';
 import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
@@ -31,6 +32,7 @@ export const handler = httpHandler(async (event) => {
   const preferred = parseAccept(header(event, 'accept')).find((range) => ['application/dicom+json', 'application/json', 'application/dicom+xml', '*/*'].includes(range.type));
   const xml = preferred?.type === 'application/dicom+xml';
   const headers: Record<string, string> = { 'Content-Type': xml ? 'application/dicom+xml' : 'application/dicom+json' };
-  if (result.warnings.length) headers.Warning = result.warnings.map((w) => `299 strata: "${w.replace(/"/g, "'")}"`).join(', ');
+  const warning = warningHeader(result.warnings);
+  if (warning) headers.Warning = warning;
   return { statusCode: result.status, headers, body: xml ? toNativeDicomModel(result.body) : stringifyDicomJson(result.body) };
 });

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { Readable } from 'node:stream';
 import { corsHeaders } from '#core/cors-policy.ts';
 import { StrataError } from '#core/errors.ts';
+import { assertUidPathParameters } from './http-request.ts';
 import { logger } from './logger.ts';
 
 export interface StreamedResult {
@@ -39,8 +40,9 @@ function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult
 function httpMiddleware() {
   let started = 0;
   return {
-    before: () => {
+    before: (request: middy.Request<APIGatewayProxyEvent, HttpResult, Error, Context>) => {
       started = performance.now();
+      assertUidPathParameters(request.event);
     },
     after: (request: middy.Request<APIGatewayProxyEvent, HttpResult, Error, Context>) => {
       if (request.response) request.response.headers = { ...corsHeaders(ALLOWED_ORIGIN), ...request.response.headers };

@@ -1,5 +1,7 @@
 /** Reading API Gateway REST proxy events: case-insensitive headers, base64 bodies, queries. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { quoteUid, uidProblem } from '#core/dicom/uid.ts';
+import { BadRequestError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 
 export function header(event: APIGatewayProxyEvent, name: string): string | undefined {
@@ -28,9 +30,31 @@ export function queryOf(event: APIGatewayProxyEvent): [string, string][] {
   return pairs;
 }
 
+/** A path parameter, percent-decoded (API Gateway passes them as sent); 400 for a malformed escape. */
 export function pathParameter(event: APIGatewayProxyEvent, name: string): string | undefined {
   const value = event.pathParameters?.[name];
-  return value === undefined ? undefined : decodeURIComponent(value);
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new BadRequestError(`the path segment for ${name} has a malformed percent-escape`);
+  }
+}
+
+/** Path parameters that name a study, series or instance: UIDs on every route that has them. */
+const UID_PARAMETERS: Record<string, string> = { study: 'StudyInstanceUID', series: 'SeriesInstanceUID', instance: 'SOPInstanceUID' };
+
+/**
+ * Refuses (400) a request whose study, series or instance path segment is not a UID, before
+ * any handler builds a key from it: `%2e%2e`, `1.2/3.4` or a 2 KB string name nothing.
+ */
+export function assertUidPathParameters(event: APIGatewayProxyEvent): void {
+  for (const [name, element] of Object.entries(UID_PARAMETERS)) {
+    const value = pathParameter(event, name);
+    if (value === undefined) continue;
+    const problem = uidProblem(value);
+    if (problem) throw new BadRequestError(`${quoteUid(value)} is not a ${element}: a UID (PS3.5 9.1) ${problem}`);
+  }
 }
 
 /**

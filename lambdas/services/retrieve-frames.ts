@@ -10,7 +10,7 @@ import { BadRequestError, NotAcceptableError, NotFoundError } from '#core/errors
 import { decodeRleFrame, type PixelFormat } from '#core/codecs/rle.ts';
 import { decodeWithWasm } from '#core/codecs/wasm-codecs.ts';
 import type { MediaRange } from '#core/dicomweb/accept.ts';
-import { frameFromSpan, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
+import { assertDecodable, frameFromSpan, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
 import { readPart10Structure } from '#core/dicom/part10-structure.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import { NATIVE_SYNTAXES, pixelFormat, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
@@ -77,7 +77,7 @@ export async function instanceFrameSource(instance: Buffer, accept: MediaRange[]
   const format = pixelFormat(header.dict);
   const ranges = frameRanges(bytes, structure.pixelData!, format, format.frames);
   const slice = (index: number) => Buffer.concat(ranges[index]!.map(([offset, length]) => bytes.subarray(offset, offset + length)));
-  return { syntax: structure.transferSyntaxUID, format, frame: async (index) => slice(index) };
+  return { syntax: structure.transferSyntaxUID, format: { ...format, frames: ranges.length }, frame: async (index) => slice(index) };
 }
 
 /**
@@ -116,7 +116,10 @@ export async function renderFrames(source: FrameSource, frames: number[], accept
     const frame = await source.frame(n - 1);
     if (NATIVE_SYNTAXES.has(syntax)) parts.push({ contentType: 'application/octet-stream', body: frame });
     else if (wanted.asStored) parts.push({ contentType: `${FRAME_MEDIA_TYPES[syntax] ?? 'application/octet-stream'}; transfer-syntax=${syntax}`, body: frame });
-    else parts.push({ contentType: 'application/octet-stream', body: await decodeFrame(syntax, frame, format) });
+    else {
+      assertDecodable(format, 1);
+      parts.push({ contentType: 'application/octet-stream', body: await decodeFrame(syntax, frame, format) });
+    }
   }
   return parts;
 }

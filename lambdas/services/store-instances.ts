@@ -11,7 +11,7 @@
  * Warning header. Nothing is ever overwritten.
  */
 import { createHash } from 'node:crypto';
-import { FailureReason, readInstance, type ParsedInstance } from '#core/dicom/read-instance.ts';
+import { FailureReason, readInstance, type InstanceWarning, type ParsedInstance } from '#core/dicom/read-instance.ts';
 import { isStorableSopClass } from '#core/dicom/sop-classes.ts';
 import { INSTANCE_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS, Tag, TransferSyntax } from '#core/dicom/tags.ts';
 import { formatOfDataset, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
@@ -19,7 +19,7 @@ import { firstString, pick } from '#core/dicom/dicom-json.ts';
 import { storeResponse, type FailedOutcome, type StoredOutcome, type StoreResult } from '#core/dicomweb/store-response.ts';
 import type { Part } from '#core/dicomweb/multipart.ts';
 import { parseMediaType } from '#core/dicomweb/media-type.ts';
-import { StrataError } from '#core/errors.ts';
+import { PayloadTooLargeError, StrataError } from '#core/errors.ts';
 import { instanceObjectKey, metadataObjectKey } from '#core/index-keys.ts';
 import { headInstanceObject, putInstanceObject, putMetadataObject } from '#adapters/object-store.ts';
 import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
@@ -42,25 +42,42 @@ export interface StoreInstancesResult extends StoreResult {
 
 const CONCURRENCY = 8;
 
+/**
+ * Parts per request. Every part costs two S3 writes and an index write however small it is,
+ * so a small request must not buy unbounded work; real instances are far larger than the
+ * 4.4 MB a request carries through API Gateway divided by this.
+ */
+export const MAX_PARTS_PER_REQUEST = 1000;
+
 export async function storeInstances(parts: Part[], context: StoreContext): Promise<StoreInstancesResult> {
+  if (parts.length > MAX_PARTS_PER_REQUEST) {
+    throw new PayloadTooLargeError(`a STOW-RS request may carry at most ${MAX_PARTS_PER_REQUEST} instances (this one has ${parts.length}); send them in several requests`);
+  }
   const stored: StoredOutcome[] = [];
   const failed: FailedOutcome[] = [];
   const warnings: string[] = [];
   const toIndex: InstanceRecord[] = [];
   const parseWarnings = new Map<InstanceRecord, number>();
 
-  await forEachLimited(parts, CONCURRENCY, async (part) => {
-    const outcome = await storeBytes(part, context);
-    if ('failureReason' in outcome) failed.push(outcome);
-    else {
+  // The same bytes twice in one request are one instance: stored, indexed and reported once.
+  const distinct = new Map<string, { part: Part; index: number }>();
+  parts.forEach((part, index) => {
+    const sha256 = createHash('sha256').update(part.body).digest('hex');
+    if (!distinct.has(sha256)) distinct.set(sha256, { part, index });
+  });
+  await forEachLimited([...distinct], CONCURRENCY, async ([sha256, { part, index }]) => {
+    const outcome = await storeBytes(part, sha256, context);
+    if ('failureReason' in outcome) {
+      failed.push(outcome);
+      if (outcome.detail) warnings.push(`part ${index + 1} refused: ${outcome.detail}`);
+    } else {
       toIndex.push(outcome.record);
-      if (outcome.warning !== undefined) {
-        parseWarnings.set(outcome.record, outcome.warning);
-        warnings.push(`instance ${outcome.record.id.sop} was stored although its file meta does not match its dataset`);
+      if (outcome.warnings.length) {
+        parseWarnings.set(outcome.record, outcome.warnings[0]!.reason);
+        for (const warning of outcome.warnings) warnings.push(`instance ${outcome.record.id.sop}: ${warning.message}`);
       }
     }
   });
-
   if (toIndex.length) {
     try {
       const { created, unchanged, replaced } = await storeInstanceRecords(toIndex);
@@ -84,27 +101,29 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
 }
 
 /** Parses and validates one part and puts its bytes in S3; returns the record to index or a failure. */
-async function storeBytes(part: Part, context: StoreContext): Promise<{ record: InstanceRecord; warning: number | undefined } | FailedOutcome> {
+async function storeBytes(part: Part, sha256: string, context: StoreContext): Promise<{ record: InstanceRecord; warnings: InstanceWarning[] } | FailedOutcome> {
   const partType = part.headers['content-type'];
   if (partType && parseMediaType(partType).type !== 'application/dicom') {
-    return { sopClassUID: '', sopInstanceUID: '', failureReason: FailureReason.CannotUnderstand };
+    return { sopClassUID: '', sopInstanceUID: '', failureReason: FailureReason.CannotUnderstand, detail: 'the part is not application/dicom' };
   }
   let parsed: ParsedInstance;
   try {
     parsed = readInstance(part.body);
   } catch (error) {
     const reason = error instanceof StrataError && error.failureReason !== undefined ? error.failureReason : FailureReason.CannotUnderstand;
-    logger.info('part refused', { reason, detail: (error as Error).message.slice(0, 200) });
-    return { sopClassUID: '', sopInstanceUID: '', failureReason: reason };
+    // Parser messages may quote UIDs: the client gets them, the log gets the reason only.
+    logger.info('part refused', { reason });
+    return { sopClassUID: '', sopInstanceUID: '', failureReason: reason, detail: (error as Error).message };
   }
   const identity = { sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID };
   if (context.studyInUrl && parsed.studyInstanceUID !== context.studyInUrl) {
-    return { ...identity, failureReason: FailureReason.StudyInstanceUidMismatch };
+    return { ...identity, failureReason: FailureReason.StudyInstanceUidMismatch, detail: `its StudyInstanceUID is not the study of the request URL` };
   }
-  if (!isStorableSopClass(parsed.sopClassUID)) return { ...identity, failureReason: FailureReason.SopClassNotSupported };
+  if (!isStorableSopClass(parsed.sopClassUID)) {
+    return { ...identity, failureReason: FailureReason.SopClassNotSupported, detail: `SOP Class ${parsed.sopClassUID} is not a storage SOP class` };
+  }
 
   const id = { tenant: context.tenant, study: parsed.studyInstanceUID, series: parsed.seriesInstanceUID, sop: parsed.sopInstanceUID };
-  const sha256 = createHash('sha256').update(part.body).digest('hex');
   const objectKey = instanceObjectKey(id, sha256);
   const ingestedAt = context.now.toISOString();
   try {
@@ -148,7 +167,7 @@ async function storeBytes(part: Part, context: StoreContext): Promise<{ record: 
     instance: pick(parsed.dataset, INSTANCE_LEVEL_TAGS),
     frameRanges: recordedFrameRanges(part.body, parsed),
   };
-  return { record, warning: parsed.warnings[0] };
+  return { record, warnings: parsed.warnings };
 }
 
 const MAX_RECORDED_FRAMES = 5000; // keeps the index item far below DynamoDB's 400 KB

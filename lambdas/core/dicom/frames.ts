@@ -12,8 +12,43 @@ export function frameSize(format: PixelFormat): number {
   return Math.ceil((format.rows * format.columns * format.samplesPerPixel * format.bitsAllocated) / 8);
 }
 
+/**
+ * How many frames the Pixel Data can actually hold. NumberOfFrames, Rows and Columns are
+ * attributes anyone can write; nothing is sized from them beyond what the stored bytes allow
+ * (a native frame needs frameSize bytes, an encapsulated one at least one fragment).
+ */
+export function framesHeld(pixel: PixelDataLocation, format: PixelFormat, declared: number): number {
+  const wanted = Number.isSafeInteger(declared) && declared > 0 ? declared : 1;
+  if (pixel.encapsulated) return Math.min(wanted, Math.max(pixel.fragments?.length ?? 0, 0));
+  const size = frameSize(format);
+  return size > 0 && Number.isFinite(size) ? Math.min(wanted, Math.floor(pixel.length / size)) : 0;
+}
+
+/** Why the pixel attributes and the Pixel Data disagree, or `undefined` when they agree. */
+export function pixelGeometryProblem(pixel: PixelDataLocation, format: PixelFormat, declared: number): string | undefined {
+  const held = framesHeld(pixel, format, declared);
+  if (held >= declared) return undefined;
+  const what = pixel.encapsulated
+    ? `${pixel.fragments?.length ?? 0} fragments`
+    : `${pixel.length} bytes, ${format.rows}×${format.columns}×${format.samplesPerPixel}×${format.bitsAllocated} bits a frame`;
+  return `NumberOfFrames is ${declared} but its Pixel Data holds ${held} (${what}); only those frames can be retrieved`;
+}
+
+/**
+ * The most pixel bytes the archive decodes for one response. Past it a client asks for the
+ * stored encoding (transfer-syntax=*), which costs the archive no memory.
+ */
+export const MAX_DECODED_BYTES = 512 * 1024 * 1024;
+
+export function assertDecodable(format: PixelFormat, frames: number): void {
+  const bytes = frameSize(format) * frames;
+  if (!(bytes <= MAX_DECODED_BYTES)) {
+    throw new NotAcceptableError(`decoding this object would produce ${bytes} bytes (more than ${MAX_DECODED_BYTES}); request transfer-syntax=* to receive it as stored`);
+  }
+}
+
 export function encapsulatedFrames(bytes: Buffer, pixel: PixelDataLocation, numberOfFrames: number): Buffer[] {
-  return frameFragments(bytes, pixel, numberOfFrames).map((parts) => Buffer.concat(parts.map((f) => bytes.subarray(f.offset, f.offset + f.length))));
+  return frameFragments(bytes, pixel, Math.min(numberOfFrames, pixel.fragments?.length ?? 0)).map((parts) => Buffer.concat(parts.map((f) => bytes.subarray(f.offset, f.offset + f.length))));
 }
 
 /** The fragments of each frame: by the Basic Offset Table, else one per frame, else all for one frame. */
@@ -43,9 +78,9 @@ export type ByteRange = [number, number];
 export function frameRanges(bytes: Buffer, pixel: PixelDataLocation, format: PixelFormat, numberOfFrames: number): ByteRange[][] {
   if (!pixel.encapsulated) {
     const size = frameSize(format);
-    return Array.from({ length: numberOfFrames }, (_, i) => [[pixel.offset + i * size, size]]);
+    return Array.from({ length: framesHeld(pixel, format, numberOfFrames) }, (_, i) => [[pixel.offset + i * size, size]]);
   }
-  return frameFragments(bytes, pixel, numberOfFrames).map((parts) => parts.map((f): ByteRange => [f.offset, f.length]));
+  return frameFragments(bytes, pixel, framesHeld(pixel, format, numberOfFrames)).map((parts) => parts.map((f): ByteRange => [f.offset, f.length]));
 }
 
 /** Reassembles a frame from one read spanning all its pieces (item headers between them are skipped). */

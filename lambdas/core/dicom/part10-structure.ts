@@ -28,8 +28,22 @@ export interface Part10Structure {
   /** Meta elements as raw strings (UIDs), keyed by tag. */
   meta: Record<string, string>;
   hasMetaGroupLength: boolean;
+  /**
+   * The top-level identifying UIDs (SOP Class, SOP Instance, Study, Series) exactly as written,
+   * trailing NUL/space padding removed. Value parsers may "clean" a UID; these are the bytes.
+   */
+  identifiers: Record<string, string>;
   pixelData?: PixelDataLocation;
 }
+
+/**
+ * How deep sequences may nest (a sequence in an item of a sequence … counts each level).
+ * Real objects rarely pass 10 (structured reports nest deepest); past this the object is
+ * refused, so every recursive reader of a stored dataset stays far from the stack's limit.
+ */
+export const MAX_SEQUENCE_DEPTH = 64;
+
+const IDENTIFYING_TAGS = new Set([0x00080016, 0x00080018, 0x0020000d, 0x0020000e]);
 
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const SHORT_VRS = new Set(['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FD', 'FL', 'IS', 'LO', 'LT', 'PN', 'SH', 'SL', 'SS', 'ST', 'TM', 'UI', 'UL', 'US']);
@@ -113,14 +127,15 @@ export function readPart10Structure(bytes: Buffer): Part10Structure {
     littleEndian: transferSyntaxUID !== TransferSyntax.ExplicitVRBigEndian,
   };
   const reader = new Reader(body, start, encoding);
-  const structure: Part10Structure = { transferSyntaxUID, meta, hasMetaGroupLength };
-  walkDataset(reader, body.length, structure, true);
+  const structure: Part10Structure = { transferSyntaxUID, meta, hasMetaGroupLength, identifiers: {} };
+  walkDataset(reader, body.length, structure, 0);
   if (deflated && structure.pixelData) structure.pixelData.offset = -1;
   return structure;
 }
 
-/** Walks elements until `end` or an item delimiter; records top-level Pixel Data. */
-function walkDataset(reader: Reader, end: number, structure: Part10Structure | undefined, topLevel: boolean): void {
+/** Walks elements until `end` or an item delimiter; records top-level Pixel Data and identifiers. */
+function walkDataset(reader: Reader, end: number, structure: Part10Structure | undefined, depth: number): void {
+  const topLevel = depth === 0;
   while (reader.position < end) {
     // Trailing padding after the last element (some writers add zero bytes) is tolerated.
     if (topLevel && end - reader.position < 8 && reader.bytes.subarray(reader.position, end).every((b) => b === 0)) return;
@@ -138,13 +153,16 @@ function walkDataset(reader: Reader, end: number, structure: Part10Structure | u
       if (vr !== 'SQ' && vr !== 'UN' && vr !== undefined) {
         throw new DicomParseError(`element ${hex(tag)} (${vr}) has an undefined length, which only sequences may have`);
       }
-      walkSequence(reader, UNDEFINED, vr === 'UN');
+      walkSequence(reader, UNDEFINED, vr === 'UN', depth + 1);
       continue;
     }
     reader.need(length, `element ${hex(tag)}`);
+    if (topLevel && structure && IDENTIFYING_TAGS.has(tag)) {
+      structure.identifiers[hex(tag)] = reader.bytes.toString('latin1', reader.position, reader.position + length).replace(/[\0 ]+$/, '');
+    }
     if (vr === 'SQ') {
       const valueEnd = reader.position + length;
-      walkSequence(reader, valueEnd, false);
+      walkSequence(reader, valueEnd, false, depth + 1);
       reader.position = valueEnd;
     } else reader.position += length;
   }
@@ -152,18 +170,21 @@ function walkDataset(reader: Reader, end: number, structure: Part10Structure | u
 }
 
 /** Items of a sequence (an undefined-length UN is an implicit VR little endian sequence, PS3.5 6.2.2). */
-function walkSequence(reader: Reader, end: number, implicitUn: boolean): void {
+function walkSequence(reader: Reader, end: number, implicitUn: boolean, depth: number): void {
+  if (depth > MAX_SEQUENCE_DEPTH) {
+    throw new DicomParseError(`sequences nest deeper than ${MAX_SEQUENCE_DEPTH} levels at byte ${reader.position}; Strata stores objects nested at most ${MAX_SEQUENCE_DEPTH} deep`);
+  }
   const items = implicitUn ? new Reader(reader.bytes, reader.position, { explicit: false, littleEndian: true }) : reader;
   while (end === UNDEFINED || items.position < end) {
     const tag = items.tag();
     const length = items.u32();
     if (tag === SEQUENCE_END) break;
     if (tag !== ITEM) throw new DicomParseError(`expected a sequence item at byte ${items.position - 8}, found ${hex(tag)}`);
-    if (length === UNDEFINED) walkDataset(items, items.bytes.length, undefined, false);
+    if (length === UNDEFINED) walkDataset(items, items.bytes.length, undefined, depth);
     else {
       items.need(length, 'a sequence item');
       const itemEnd = items.position + length;
-      walkDataset(items, itemEnd, undefined, false);
+      walkDataset(items, itemEnd, undefined, depth);
       items.position = itemEnd;
     }
   }

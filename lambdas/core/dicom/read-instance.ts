@@ -9,7 +9,9 @@ import { DicomParseError } from '../errors.ts';
 import { decodeIso2022, usesCodeExtensions } from './charsets.ts';
 import { toDicomJson, type DicomJsonDataset } from './dicom-json.ts';
 import { readPart10Structure, type Part10Structure } from './part10-structure.ts';
+import { formatOfDataset, pixelGeometryProblem } from './frames.ts';
 import { Tag } from './tags.ts';
+import { quoteUid, uidProblem } from './uid.ts';
 
 
 /** PS3.18 Table I.2-2 / PS3.4 Table B.2-1. */
@@ -34,11 +36,14 @@ export interface ParsedInstance {
   dataset: DicomJsonDataset;
   /** Where the Pixel Data and its fragments are (for frame retrieval). */
   structure: Part10Structure;
-  /** PS3.18 warning reasons for an instance that is stored but not quite right (e.g. 0xB007). */
-  warnings: number[];
+  /** Why an instance is stored but not quite right (PS3.18 warning reason, e.g. 0xB007, and what). */
+  warnings: InstanceWarning[];
 }
 
-const UID = /^[0-9]+(\.[0-9]+)*$/;
+export interface InstanceWarning {
+  reason: number;
+  message: string;
+}
 /** Binary values up to this size travel inline in metadata (InlineBinary). */
 export const INLINE_BINARY_MAX = 1024;
 const TEXT_VRS = new Set(['LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
@@ -61,30 +66,69 @@ export function readInstance(bytes: Uint8Array): ParsedInstance {
   }
   if (usesCodeExtensions(charsets)) decodeText(dataset, charsets);
 
-  const value = (tag: string) => String(dataset[tag]?.Value?.[0] ?? '').trim();
-  const parsed = {
-    transferSyntaxUID: structure.transferSyntaxUID,
-    sopClassUID: value(Tag.SOPClassUID),
-    sopInstanceUID: value(Tag.SOPInstanceUID),
-    studyInstanceUID: value(Tag.StudyInstanceUID),
-    seriesInstanceUID: value(Tag.SeriesInstanceUID),
-  };
-  for (const [name, uid] of Object.entries(parsed)) {
-    if (!uid) throw new DicomParseError(`the dataset has no ${name}`, { failureReason: FailureReason.DataSetDoesNotMatchSopClass });
-    if (!UID.test(uid) || uid.length > 64) {
-      throw new DicomParseError(`${name} "${uid.slice(0, 70)}" is not a valid UID`, { failureReason: FailureReason.DataSetDoesNotMatchSopClass });
-    }
+  const { identity, warnings } = identify(structure);
+  if (structure.pixelData) {
+    const format = formatOfDataset(dataset);
+    const problem = pixelGeometryProblem(structure.pixelData, format, format.frames);
+    // Stored as sent (nothing is lost), with a warning; retrieval serves only the frames that exist.
+    if (problem) warnings.push({ reason: WarningReason.DataSetDoesNotMatchSopClass, message: problem });
   }
-  const warnings: number[] = [];
-  const metaSopClass = structure.meta[Tag.MediaStorageSOPClassUID];
-  const metaSopInstance = structure.meta[Tag.MediaStorageSOPInstanceUID];
+  // The dataset carries the UIDs as written (and, where the meta stood in, the meta's).
+  for (const [tag, uid] of Object.entries(identity.values)) dataset[tag] = { vr: 'UI', Value: [uid] };
+  return { transferSyntaxUID: structure.transferSyntaxUID, ...identity.parsed, dataset, structure, warnings };
+}
+
+const IDENTIFYING = [
+  { name: 'SOPClassUID', tag: Tag.SOPClassUID, meta: Tag.MediaStorageSOPClassUID, key: 'sopClassUID' },
+  { name: 'SOPInstanceUID', tag: Tag.SOPInstanceUID, meta: Tag.MediaStorageSOPInstanceUID, key: 'sopInstanceUID' },
+  { name: 'StudyInstanceUID', tag: Tag.StudyInstanceUID, meta: undefined, key: 'studyInstanceUID' },
+  { name: 'SeriesInstanceUID', tag: Tag.SeriesInstanceUID, meta: undefined, key: 'seriesInstanceUID' },
+] as const;
+
+type Identity = Pick<ParsedInstance, 'sopClassUID' | 'sopInstanceUID' | 'studyInstanceUID' | 'seriesInstanceUID'>;
+
+/**
+ * The four identifying UIDs from the bytes as written (never a cleaned-up value). A dataset
+ * without its SOP Class or SOP Instance UID is identified by its file meta (0002,0002) /
+ * (0002,0003), with warning 0xB007 saying which; Study and Series UIDs have no fallback.
+ */
+function identify(structure: Part10Structure): { identity: { parsed: Identity; values: Record<string, string> }; warnings: InstanceWarning[] } {
+  const parsed = {} as Record<keyof Identity, string>;
+  const values: Record<string, string> = {};
+  const warnings: InstanceWarning[] = [];
+  for (const element of IDENTIFYING) {
+    const label = `${element.name} ${elementNumber(element.tag)}`;
+    let uid = structure.identifiers[element.tag];
+    if (!uid) {
+      const fallback = element.meta ? structure.meta[element.meta] : undefined;
+      if (!fallback) {
+        const also = element.meta ? ` nor the file meta ${elementNumber(element.meta)}` : '';
+        throw new DicomParseError(`neither the dataset's ${label}${also} gives it a value`, { failureReason: FailureReason.DataSetDoesNotMatchSopClass });
+      }
+      uid = fallback;
+      warnings.push({
+        reason: WarningReason.DataSetDoesNotMatchSopClass,
+        message: `the dataset has no ${label}; it was stored and indexed under the file meta's ${elementNumber(element.meta!)} ${quoteUid(uid)}`,
+      });
+      values[element.tag] = uid;
+    }
+    const problem = uidProblem(uid);
+    if (problem) {
+      throw new DicomParseError(`${label} ${quoteUid(uid)} is not a valid UID (PS3.5 9.1): it ${problem}`, { failureReason: FailureReason.DataSetDoesNotMatchSopClass });
+    }
+    parsed[element.key] = uid;
+  }
   // The dataset is authoritative; a file meta that disagrees (common after de-identification)
   // is stored as received, with a warning.
-  if ((metaSopClass && metaSopClass !== parsed.sopClassUID) || (metaSopInstance && metaSopInstance !== parsed.sopInstanceUID)) {
-    warnings.push(WarningReason.DataSetDoesNotMatchSopClass);
+  const metaSopClass = structure.meta[Tag.MediaStorageSOPClassUID];
+  const metaSopInstance = structure.meta[Tag.MediaStorageSOPInstanceUID];
+  if (!warnings.length && ((metaSopClass && metaSopClass !== parsed.sopClassUID) || (metaSopInstance && metaSopInstance !== parsed.sopInstanceUID))) {
+    warnings.push({ reason: WarningReason.DataSetDoesNotMatchSopClass, message: 'its file meta (0002,0002/0003) does not match its dataset; it was stored as received' });
   }
-  return { ...parsed, dataset, structure, warnings };
+  return { identity: { parsed, values }, warnings };
 }
+
+const elementNumber = (tag: string) => `(${tag.slice(0, 4)},${tag.slice(4)})`;
 
 /**
  * Attribute values with dcmjs. The structure has been checked already, so dcmjs runs

@@ -9,7 +9,7 @@ import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { NotAcceptableError } from '../errors.ts';
 import { decodeRleFrame, type PixelFormat } from '../codecs/rle.ts';
 import { decodeWithWasm, type WasmCodec } from '../codecs/wasm-codecs.ts';
-import { encapsulatedFrames } from './frames.ts';
+import { assertDecodable, encapsulatedFrames, framesHeld } from './frames.ts';
 import { readPart10Structure, type Part10Structure } from './part10-structure.ts';
 import { TransferSyntax } from './tags.ts';
 
@@ -66,6 +66,7 @@ export function pixelFormat(dict: DicomDataset): PixelFormat & { frames: number;
 async function decodePixelData(bytes: Buffer, structure: Part10Structure, dict: DicomDataset): Promise<void> {
   if (!structure.pixelData) return;
   const format = pixelFormat(dict);
+  assertDecodable(format, framesHeld(structure.pixelData, format, format.frames));
   const decoder = DECODERS[structure.transferSyntaxUID]!;
   const decoded: Buffer[] = [];
   for (const frame of encapsulatedFrames(bytes, structure.pixelData, format.frames)) {

@@ -24,6 +24,8 @@ export interface FailedOutcome {
   sopClassUID: string;
   sopInstanceUID: string;
   failureReason: number;
+  /** Why, for the client's Warning header (the response body has room for the reason code only). */
+  detail?: string;
 }
 
 export interface StoreResult {

@@ -6,6 +6,7 @@
  */
 import { BadRequestError } from '../errors.ts';
 import { lookupAttribute, type TagInfo } from '../dicom/dictionary.ts';
+import { quoteUid, uidProblem } from '../dicom/uid.ts';
 
 export interface QueryFilter extends TagInfo {
   /** For sequence matching (`00400275.00401001`): the tags below the top-level one. */
@@ -40,9 +41,29 @@ export function parseQidoQuery(pairs: [string, string][]): QidoQuery {
       continue;
     }
     const [top, ...rest] = path as TagInfo[];
-    query.filters.push({ ...top!, path: rest, value });
+    const filter = { ...top!, path: rest, value };
+    assertMatchable(filter, name);
+    query.filters.push(filter);
   }
   return query;
+}
+
+/**
+ * Values that become index keys must fit them: a UID (list) must be UIDs, anything else at most
+ * MAX_MATCH_VALUE_BYTES (DynamoDB refuses longer keys; no DICOM value that keys a search is longer).
+ */
+export const MAX_MATCH_VALUE_BYTES = 1024;
+
+function assertMatchable(filter: QueryFilter, name: string): void {
+  const vr = (filter.path.at(-1) ?? filter).vr;
+  if (vr === 'UI' && filter.value !== '' && filter.value !== '*') {
+    for (const uid of filter.value.split(/[\\,]/).map((u) => u.trim()).filter(Boolean)) {
+      const problem = uidProblem(uid);
+      if (problem) throw new BadRequestError(`${name.slice(0, 64)}=${quoteUid(uid)} is not a UID list: a UID (PS3.5 9.1) ${problem}`);
+    }
+  } else if (Buffer.byteLength(filter.value) > MAX_MATCH_VALUE_BYTES) {
+    throw new BadRequestError(`the value of ${name.slice(0, 64)} is longer than ${MAX_MATCH_VALUE_BYTES} bytes`);
+  }
 }
 
 function applyControl(query: QidoQuery, name: string, value: string): void {

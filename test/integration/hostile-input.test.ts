@@ -1,0 +1,198 @@
+/**
+ * Input that must neither corrupt the archive nor stop it (issue 8): UIDs that are not UIDs,
+ * paths with dot segments and bad escapes, attributes that would size allocations, deep
+ * nesting, and requests that would buy unbounded work. Every reproduction from the attack
+ * on the running archive is here, and the archive must answer each with a 4xx or a warning.
+ */
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipartBodies, sha256, stow, stowBody } from '../helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { minimal, patchBytes, synthesize } from '../helpers/synthetic.ts';
+
+type Dataset = Record<string, { vr?: string; Value?: unknown[] }>;
+
+const STUDY = '2.25.970000';
+const SERIES = '2.25.970000.1';
+const GOOD_SOP = '2.25.970000.1.1';
+const OTHER_SOP = '2.25.970000.1.2';
+const TRANSFER_SYNTAX_ANY = 'multipart/related; type="application/dicom"; transfer-syntax=*';
+
+/** A small instance (no pixels) of the test study. */
+const small = (sop: string, extra: Record<string, [string, unknown]> = {}) =>
+  synthesize('CT_small.dcm', { study: STUDY, series: SERIES, sop, remove: ['7FE00010'], extra });
+
+/** Sends a request with its path exactly as written (no dot-segment resolution, no re-encoding). */
+function raw(base: string, method: string, path: string): Promise<{ status: number; body: string }> {
+  const target = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname: target.hostname, port: target.port, path, method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const failureReasons = (json: Dataset) => ((json['00081198']?.Value ?? []) as Dataset[]).map((item) => item['00081197']?.Value?.[0]);
+const referenced = (json: Dataset) => (json['00081199']?.Value ?? []) as Dataset[];
+
+describe('Hostile and clumsy input', () => {
+  let runtime: TestRuntime;
+  const good = small(GOOD_SOP);
+  const other = small(OTHER_SOP);
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    expect((await stow(runtime.url, [good, other])).status).toBe(200);
+  });
+  afterAll(async () => {
+    await runtime?.dispose();
+  });
+
+  const instanceUrl = (sop: string) => `${runtime.url}/dicom-web/studies/${STUDY}/series/${SERIES}/instances/${sop}`;
+  const retrieve = async (sop: string) => {
+    const response = await fetch(instanceUrl(sop), { headers: { Accept: TRANSFER_SYNTAX_ANY } });
+    if (response.status !== 200) return { status: response.status, bodies: [] };
+    const body = Buffer.from(await response.arrayBuffer());
+    return { status: 200, bodies: multipartBodies(body, response.headers.get('content-type')!).map((part) => part.body) };
+  };
+
+  describe('UIDs are checked, never rewritten', () => {
+    it('refuses a SOP Instance UID with a stray character instead of storing it as another instance', async () => {
+      // Same length as a valid UID, so the file is otherwise identical: 2.25.970000.1.19 → …1.1x
+      const forged = patchBytes(small('2.25.970000.1.19'), '2.25.970000.1.19', '2.25.970000.1.1x');
+      const { status, json, headers } = await stow(runtime.url, [forged]);
+      expect(status).toBe(409);
+      expect(failureReasons(json)).toEqual([0xa900]);
+      expect(headers.get('warning')).toMatch(/SOPInstanceUID \(0008,0018\) ['"]2\.25\.970000\.1\.1x['"] is not a valid UID/);
+      const served = await retrieve(GOOD_SOP);
+      expect(served.bodies.map(sha256)).toEqual([sha256(good)]);
+    });
+
+    it('refuses a Study Instance UID with a slash rather than indexing it as another study', async () => {
+      const forged = patchBytes(synthesize('CT_small.dcm', { study: '1.2.3.4', series: '1.2.3.4.1', sop: '1.2.3.4.1.1', remove: ['7FE00010'] }), '1.2.3.4\0', '1.2/3.4\0');
+      const { status, json, headers } = await stow(runtime.url, [forged]);
+      expect(status).toBe(409);
+      expect(failureReasons(json)).toEqual([0xa900]);
+      expect(headers.get('warning')).toMatch(/StudyInstanceUID \(0020,000D\)/);
+      const found = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=1.23.4`)).json()) as Dataset[];
+      expect(found).toEqual([]);
+    });
+
+    it('answers 400 for a path segment that is not a UID, on every route, and changes nothing', async () => {
+      for (const [method, path] of [
+        ['DELETE', `/dicom-web/studies/${STUDY}/series/${SERIES}/instances/%2e%2e`],
+        ['GET', `/dicom-web/studies/${STUDY}/series/${SERIES}/instances/%2e%2e`],
+        ['GET', `/dicom-web/studies/${STUDY}/series/1.2%2F3.4/instances`],
+        ['GET', `/dicom-web/studies/${STUDY}x/metadata`],
+        ['GET', `/dicom-web/studies/${'1.'.repeat(1100)}1`],
+        ['DELETE', `/dicom-web/studies/%zz`],
+        ['GET', `/dicom-web/studies/%zz/series`],
+        ['GET', `/dicom-web/studies/${STUDY}/series/${SERIES}/instances/${GOOD_SOP}/frames/%zz`],
+      ] as const) {
+        const response = await raw(runtime.url, method, path);
+        expect(response.status, `${method} ${path.slice(0, 80)}`).toBe(400);
+        expect(JSON.parse(response.body).message).toBeTruthy();
+      }
+      expect((await retrieve(GOOD_SOP)).bodies.map(sha256)).toEqual([sha256(good)]);
+      expect((await retrieve(OTHER_SOP)).bodies.map(sha256)).toEqual([sha256(other)]);
+    });
+
+    it('routes on the raw path: dot segments reach neither another resource nor the admin routes', async () => {
+      const up = await raw(runtime.url, 'DELETE', `/dicom-web/studies/${STUDY}/series/${SERIES}/instances/..`);
+      expect(up.status).toBe(400);
+      const admin = await raw(runtime.url, 'GET', '/dicom-web/studies/../../_local/s3/faults');
+      expect(admin.status).toBe(404);
+      expect((await retrieve(OTHER_SOP)).status).toBe(200);
+    });
+
+    it('refuses query UIDs that are not UIDs and over-long key values with 400, and a reversed date range matches nothing', async () => {
+      const search = (query: string) => fetch(`${runtime.url}/dicom-web/studies?${query}`);
+      expect((await search(`StudyInstanceUID=${'9'.repeat(2100)}`)).status).toBe(400);
+      expect((await search('StudyInstanceUID=1.2.3x')).status).toBe(400);
+      expect((await search(`PatientID=${'P'.repeat(3000)}`)).status).toBe(400);
+      expect((await search(`PatientName=${'A'.repeat(3000)}*`)).status).toBe(400);
+      const reversed = await search('StudyDate=20250101-20000101');
+      expect(reversed.status).toBe(200);
+      expect(await reversed.json()).toEqual([]);
+      const reversedForPatient = await search('PatientID=x&StudyDate=20250101-20000101');
+      expect(reversedForPatient.status).toBe(200);
+    });
+  });
+
+  describe('Attributes never size an allocation', () => {
+    it('stores an instance whose NumberOfFrames its pixel data cannot hold with a warning, and serves the frames that exist', async () => {
+      const sop = '2.25.970000.1.3';
+      const bytes = synthesize('CT_small.dcm', { study: STUDY, series: SERIES, sop, extra: { '00280008': ['IS', 2147483647] } });
+      const { status, json, headers } = await stow(runtime.url, [bytes]);
+      expect(status).toBe(202);
+      expect(referenced(json)[0]!['00081196']?.Value).toEqual([0xb007]);
+      expect(headers.get('warning')).toMatch(/NumberOfFrames is 2147483647 but its Pixel Data holds 1/);
+      const frame = await fetch(`${instanceUrl(sop)}/frames/1`, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
+      expect(frame.status).toBe(200);
+      const [part] = multipartBodies(Buffer.from(await frame.arrayBuffer()), frame.headers.get('content-type')!);
+      expect(part!.body.length).toBe(128 * 128 * 2);
+      const past = await fetch(`${instanceUrl(sop)}/frames/2`, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
+      expect(past.status).toBe(404);
+      expect((await fetch(`${runtime.url}/health`)).status).toBe(200);
+    });
+
+    it('refuses sequences nested deeper than 64 levels and stores (and describes) 64', async () => {
+      const nested = (depth: number): unknown => (depth === 0 ? { '00100020': { vr: 'LO', Value: ['leaf'] } } : { '0040A730': { vr: 'SQ', Value: [nested(depth - 1)] } });
+      const at = (depth: number, sop: string) => synthesize('CT_small.dcm', { study: STUDY, series: SERIES, sop, remove: ['7FE00010'], extra: { '0040A730': ['SQ', nested(depth - 1)] } });
+      const deep = await stow(runtime.url, [at(65, '2.25.970000.1.65')]);
+      expect(deep.status).toBe(409);
+      expect(failureReasons(deep.json)).toEqual([0xc000]);
+      expect(deep.headers.get('warning')).toMatch(/nest deeper than 64 levels/);
+
+      expect((await stow(runtime.url, [at(64, '2.25.970000.1.64')])).status).toBe(200);
+      const metadata = await fetch(`${instanceUrl('2.25.970000.1.64')}/metadata`);
+      expect(metadata.status).toBe(200);
+      let item = ((await metadata.json()) as Dataset[])[0]!;
+      let levels = 0;
+      while (item['0040A730']) {
+        item = (item['0040A730'].Value as Dataset[])[0]!;
+        levels++;
+      }
+      expect(levels).toBe(64);
+      expect(item['00100020']?.Value).toEqual(['leaf']);
+    });
+  });
+
+  describe('Small requests buy bounded work', () => {
+    it('handles identical parts once', async () => {
+      const sop = '2.25.970000.1.4';
+      const copy = small(sop);
+      const { status, json } = await stow(runtime.url, Array.from({ length: 300 }, () => copy));
+      expect(status).toBe(200);
+      expect(referenced(json).map((item) => item['00081155']?.Value?.[0])).toEqual([sop]);
+      const instances = (await (await fetch(`${runtime.url}/dicom-web/studies/${STUDY}/series/${SERIES}/instances?SOPInstanceUID=${sop}`)).json()) as Dataset[];
+      expect(instances).toHaveLength(1);
+    });
+
+    it('refuses more than 1000 parts in one request with 413 and stores none of them', async () => {
+      const parts = Array.from({ length: 1001 }, (_, i) => minimal({ study: STUDY, series: SERIES, sop: `2.25.970001.${i}` }));
+      const { body, contentType } = stowBody(parts);
+      const response = await fetch(`${runtime.url}/dicom-web/studies`, { method: 'POST', body, headers: { 'Content-Type': contentType } });
+      expect(response.status).toBe(413);
+      expect(((await response.json()) as { message: string }).message).toMatch(/at most 1000/);
+      const found = (await (await fetch(`${runtime.url}/dicom-web/instances?SOPInstanceUID=2.25.970001.0`)).json()) as Dataset[];
+      expect(found).toEqual([]);
+    });
+
+    it('keeps the Warning header bounded whatever the number of warnings', async () => {
+      const forged = Array.from({ length: 400 }, (_, i) => {
+        const sop = `2.25.970002.${String(i).padStart(3, '0')}`;
+        return patchBytes(small(sop), sop, `${sop.slice(0, -1)}x`);
+      });
+      const { status, headers } = await stow(runtime.url, forged);
+      expect(status).toBe(409);
+      const warning = headers.get('warning')!;
+      expect(warning.length).toBeLessThanOrEqual(4096);
+      expect(warning).toMatch(/and \d+ more warnings/);
+    });
+  });
+});
