@@ -18,6 +18,10 @@ const BROKEN: Record<string, number> = {
   'empty_charset_LEI.dcm': 0xa900,
   'no_meta_group_length.dcm': 0xa900,
   'UN_sequence.dcm': 0xa900,
+  // No SOP Class/Instance UID in the dataset (the file meta has them) and no Study/Series UID,
+  // which have no fallback.
+  'charset_chrSQEncoding.dcm': 0xa900,
+  'charset_chrSQEncoding1.dcm': 0xa900,
 };
 
 /** Stored, with WarningReason 0xB007: their file meta names another SOP Instance than the dataset. */
