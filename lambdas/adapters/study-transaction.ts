@@ -4,7 +4,7 @@
  * attributes and search keys, and the name-token items for PatientName searches.
  */
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
+import { personNameText, type DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Keys } from '#core/index-keys.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { config } from '#lambdas/config.ts';
@@ -119,11 +119,7 @@ export function transactionItems(records: InstanceRecord[], knownSeries: Set<str
 }
 
 /** Every group of the PatientName (Alphabetic, Ideographic, Phonetic), for the name index. */
-function patientName(dataset: DicomJsonDataset): string {
-  const value = dataset['00100010']?.Value?.[0];
-  if (!value || typeof value !== 'object') return '';
-  return Object.values(value as Record<string, string>).join('=');
-}
+const patientName = (dataset: DicomJsonDataset) => personNameText(dataset, '00100010');
 
 const stringOf = (dataset: DicomJsonDataset, tag: string) => {
   const value = dataset[tag]?.Value?.[0];

@@ -66,3 +66,28 @@ export function instanceIdentityFromKey(key: string): (InstanceIdentity & { sha2
   const [, tenant, study, series, sop, sha256] = match as unknown as [string, string, string, string, string, string];
   return { tenant, study, series, sop, sha256 };
 }
+
+/**
+ * DynamoDB refuses a sort key over 1,024 bytes (partition keys: 2,048), so no value that
+ * becomes part of a key may be longer. DICOM's own limits are far below (LO: 64 characters).
+ */
+export const MAX_KEY_VALUE_BYTES = 1024;
+
+/** Attributes whose values become parts of index keys (docs/data-model.md). */
+const KEYED_ATTRIBUTES: [string, string][] = [
+  ['PatientID (0010,0020)', '00100020'],
+  ['AccessionNumber (0008,0050)', '00080050'],
+  ['StudyDate (0008,0020)', '00080020'],
+  ['StudyTime (0008,0030)', '00080030'],
+];
+
+/** The keyed attribute (or PatientName token) too long to index, described; `undefined` when all fit. */
+export function oversizedKeyValue(dataset: Record<string, { Value?: unknown[] }>, nameTokens: readonly string[]): string | undefined {
+  for (const [label, tag] of KEYED_ATTRIBUTES) {
+    const bytes = Buffer.byteLength(String(dataset[tag]?.Value?.[0] ?? ''));
+    if (bytes > MAX_KEY_VALUE_BYTES) return `${label} is ${bytes} bytes long; values that key the index may have at most ${MAX_KEY_VALUE_BYTES}`;
+  }
+  const token = nameTokens.find((t) => Buffer.byteLength(t) > MAX_KEY_VALUE_BYTES);
+  if (token) return `PatientName (0010,0010) has a ${Buffer.byteLength(token)}-byte word; values that key the index may have at most ${MAX_KEY_VALUE_BYTES}`;
+  return undefined;
+}

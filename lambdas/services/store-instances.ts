@@ -15,12 +15,13 @@ import { FailureReason, readInstance, type InstanceWarning, type ParsedInstance 
 import { isStorableSopClass } from '#core/dicom/sop-classes.ts';
 import { INSTANCE_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS, Tag, TransferSyntax } from '#core/dicom/tags.ts';
 import { formatOfDataset, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
-import { firstString, pick } from '#core/dicom/dicom-json.ts';
+import { firstString, personNameText, pick } from '#core/dicom/dicom-json.ts';
 import { storeResponse, type FailedOutcome, type StoredOutcome, type StoreResult } from '#core/dicomweb/store-response.ts';
 import type { Part } from '#core/dicomweb/multipart.ts';
 import { parseMediaType } from '#core/dicomweb/media-type.ts';
 import { PayloadTooLargeError, StrataError } from '#core/errors.ts';
-import { instanceObjectKey, metadataObjectKey } from '#core/index-keys.ts';
+import { instanceObjectKey, metadataObjectKey, oversizedKeyValue } from '#core/index-keys.ts';
+import { nameTokens } from '#core/qido/matching.ts';
 import { headInstanceObject, putInstanceObject, putMetadataObject } from '#adapters/object-store.ts';
 import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { logger } from '#middleware/logger.ts';
@@ -119,6 +120,8 @@ async function storeBytes(part: Part, sha256: string, context: StoreContext): Pr
   if (context.studyInUrl && parsed.studyInstanceUID !== context.studyInUrl) {
     return { ...identity, failureReason: FailureReason.StudyInstanceUidMismatch, detail: `its StudyInstanceUID is not the study of the request URL` };
   }
+  const oversized = oversizedKeyValue(parsed.dataset, nameTokens(personNameText(parsed.dataset, Tag.PatientName)));
+  if (oversized) return { ...identity, failureReason: FailureReason.DataSetDoesNotMatchSopClass, detail: oversized };
   if (!isStorableSopClass(parsed.sopClassUID)) {
     return { ...identity, failureReason: FailureReason.SopClassNotSupported, detail: `SOP Class ${parsed.sopClassUID} is not a storage SOP class` };
   }

@@ -50,7 +50,8 @@ export function synthesize(template: string, uids: SyntheticUids): Buffer {
   if (uids.instanceNumber !== undefined) set('00200013', 'IS', uids.instanceNumber);
   for (const [tag, [vr, value]] of Object.entries(uids.extra ?? {})) set(tag, vr, value);
   for (const tag of uids.remove ?? []) delete file.dict[tag];
-  return Buffer.from(file.write());
+  // Tests build invalid objects on purpose (over-long values among them).
+  return Buffer.from(file.write({ allowInvalidVRLength: true }));
 }
 
 /** A minimal Part 10 object (a few hundred bytes, no pixels), for tests that need many instances. */

@@ -6,6 +6,8 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { s3For } from '../helpers/aws.ts';
 import { multipartBodies, sha256, stow, stowBody } from '../helpers/dicom.ts';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
 import { minimal, patchBytes, synthesize } from '../helpers/synthetic.ts';
@@ -107,6 +109,24 @@ describe('Hostile and clumsy input', () => {
       const admin = await raw(runtime.url, 'GET', '/dicom-web/studies/../../_local/s3/faults');
       expect(admin.status).toBe(404);
       expect((await retrieve(OTHER_SOP)).status).toBe(200);
+    });
+
+    it('refuses, before storing anything, an instance whose keyed attributes cannot fit an index key', async () => {
+      const bucket = runtime.names.bucket('archive');
+      const s3 = s3For(runtime);
+      const count = async () => (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount;
+      const before = await count();
+      for (const [extra, element] of [
+        [{ '00100020': ['LO', 'P'.repeat(3000)] }, /PatientID \(0010,0020\) is 3000 bytes/],
+        [{ '00080050': ['SH', 'A'.repeat(1500)] }, /AccessionNumber/],
+        [{ '00100010': ['PN', { Alphabetic: `DOE^${'J'.repeat(2000)}` }] }, /PatientName/],
+      ] as const) {
+        const { status, json, headers } = await stow(runtime.url, [small('2.25.970000.1.5', extra as Record<string, [string, unknown]>)]);
+        expect(status).toBe(409);
+        expect(failureReasons(json)).toEqual([0xa900]);
+        expect(headers.get('warning')).toMatch(element);
+      }
+      expect(await count()).toBe(before);
     });
 
     it('refuses query UIDs that are not UIDs and over-long key values with 400, and a reversed date range matches nothing', async () => {

@@ -92,3 +92,9 @@ export function pick(dataset: DicomJsonDataset, tags: readonly string[]): DicomJ
   for (const tag of [...tags].sort()) if (dataset[tag]) out[tag] = dataset[tag];
   return out;
 }
+
+/** A PN value's component groups (Alphabetic=Ideographic=Phonetic) as one text, as PS3.5 6.2 writes them. */
+export function personNameText(dataset: DicomJsonDataset, tag: string): string {
+  const value = dataset[tag]?.Value?.[0];
+  return value && typeof value === 'object' ? Object.values(value as Record<string, string>).join('=') : '';
+}

@@ -7,6 +7,7 @@
 import { BadRequestError } from '../errors.ts';
 import { lookupAttribute, type TagInfo } from '../dicom/dictionary.ts';
 import { quoteUid, uidProblem } from '../dicom/uid.ts';
+import { MAX_KEY_VALUE_BYTES } from '../index-keys.ts';
 
 export interface QueryFilter extends TagInfo {
   /** For sequence matching (`00400275.00401001`): the tags below the top-level one. */
@@ -52,7 +53,7 @@ export function parseQidoQuery(pairs: [string, string][]): QidoQuery {
  * Values that become index keys must fit them: a UID (list) must be UIDs, anything else at most
  * MAX_MATCH_VALUE_BYTES (DynamoDB refuses longer keys; no DICOM value that keys a search is longer).
  */
-export const MAX_MATCH_VALUE_BYTES = 1024;
+export const MAX_MATCH_VALUE_BYTES = MAX_KEY_VALUE_BYTES;
 
 function assertMatchable(filter: QueryFilter, name: string): void {
   const vr = (filter.path.at(-1) ?? filter).vr;
