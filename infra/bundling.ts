@@ -22,7 +22,7 @@ export const BUNDLE_OPTIONS = {
   banner: "import { createRequire as __strataRequire } from 'node:module'; const require = __strataRequire(import.meta.url);",
 };
 
-/** Functions whose code loads the codecs (WADO-RS conversion and frames). */
+/** Functions whose code loads the codecs (WADO-RS conversion and frames, rendered images). */
 export function needsCodecs(entry: string): boolean {
-  return entry.endsWith('/retrieve.ts');
+  return entry.endsWith('/retrieve.ts') || entry.endsWith('/render.ts');
 }

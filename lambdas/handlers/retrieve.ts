@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { acceptsJson, instanceTransferSyntax, parseAccept } from '#core/dicomweb/accept.ts';
-import { NotAcceptableError, NotImplementedError } from '#core/errors.ts';
+import { NotAcceptableError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { streamingHttpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
@@ -29,9 +29,6 @@ export const handler = streamingHttpHandler(async (event) => {
   const serviceUrl = `${publicBaseUrl(event)}/dicom-web`;
   const acceptParameter = queryOf(event).find(([name]) => name === 'accept')?.[1];
   const ranges = parseAccept(acceptParameter ?? header(event, 'accept'));
-  if (/\/(rendered|thumbnail)$/.test(event.resource)) {
-    throw new NotImplementedError('rendered and thumbnail resources are not offered yet; retrieve frames (transfer-syntax=*) or the instance instead');
-  }
   const records = await findInstances(scope);
   // The stored versions identify the content: the same versions in the same form, the same bytes.
   const etag = `"${createHash('sha256').update(`${event.resource}|${acceptParameter ?? header(event, 'accept') ?? ''}|${event.pathParameters?.frames ?? ''}|${event.pathParameters?.path ?? ''}|${records.map((r) => r.sha256).join(',')}`).digest('hex').slice(0, 32)}"`;

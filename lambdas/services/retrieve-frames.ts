@@ -5,6 +5,7 @@
  * as stored. Frame numbers are 1-based: a malformed list is 400, a number past the last
  * frame is 404.
  */
+import type { DicomDataset } from 'dcmjs';
 import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { BadRequestError, NotAcceptableError, NotFoundError } from '#core/errors.ts';
 import { decodeRleFrame, type PixelFormat } from '#core/codecs/rle.ts';
@@ -58,6 +59,8 @@ export interface FrameSource {
   syntax: string;
   format: PixelFormat & { frames: number };
   frame(index: number): Promise<Buffer>;
+  /** The attributes before Pixel Data (when the whole object was read). */
+  attributes?: DicomDataset;
 }
 
 /** Frames from the whole object; big-endian and deflated pixels are re-encoded first when frames are to be uncompressed. */
@@ -77,7 +80,7 @@ export async function instanceFrameSource(instance: Buffer, accept: MediaRange[]
   const format = pixelFormat(header.dict);
   const ranges = frameRanges(bytes, structure.pixelData!, format, format.frames);
   const slice = (index: number) => Buffer.concat(ranges[index]!.map(([offset, length]) => bytes.subarray(offset, offset + length)));
-  return { syntax: structure.transferSyntaxUID, format: { ...format, frames: ranges.length }, frame: async (index) => slice(index) };
+  return { syntax: structure.transferSyntaxUID, format: { ...format, frames: ranges.length }, frame: async (index) => slice(index), attributes: header.dict };
 }
 
 /**

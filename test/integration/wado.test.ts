@@ -133,11 +133,6 @@ describe('WADO-RS: transfer syntaxes, frames and errors', () => {
     expect((await fetch(path, { headers: { 'If-None-Match': '"other"' } })).status).toBe(200);
   });
 
-  it('answers 501, not 500, for the rendered and thumbnail resources it does not offer yet', async () => {
-    expect((await retrieve(`${instancePath(MR)}/rendered`, 'image/jpeg')).status).toBe(501);
-    expect((await retrieve(`${instancePath(MR)}/thumbnail`, 'image/jpeg')).status).toBe(501);
-  });
-
   it('compresses metadata when the client accepts gzip', async () => {
     const response = await fetch(`${base}${instancePath(MR)}/metadata`, { headers: { 'Accept-Encoding': 'gzip' } });
     expect(response.headers.get('content-encoding')).toBe('gzip');

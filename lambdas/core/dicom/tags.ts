@@ -46,6 +46,7 @@ export const TransferSyntax = {
   ExplicitVRLittleEndian: '1.2.840.10008.1.2.1',
   DeflatedExplicitVRLittleEndian: '1.2.840.10008.1.2.1.99',
   ExplicitVRBigEndian: '1.2.840.10008.1.2.2',
+  RLELossless: '1.2.840.10008.1.2.5',
 } as const;
 
 /** Attributes kept in the index per level (PS3.18 Tables 10.6.3-3/4/5 and the matching keys). */

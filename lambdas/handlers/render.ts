@@ -1,0 +1,55 @@
+/**
+ * WADO-RS rendered and thumbnail resources: GET …/{study|series|instance|frames}/{rendered|thumbnail}
+ * (PS3.18 10.4.1.1.4–5, query parameters 8.3.5.1). `annotation` is ignored, as the standard allows.
+ */
+import { parseAccept } from '#core/dicomweb/accept.ts';
+import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
+import { BadRequestError } from '#core/errors.ts';
+import { parseWindowParameter } from '#core/render/pixel-window.ts';
+import { config } from '#lambdas/config.ts';
+import { httpHandler } from '#middleware/http-handler.ts';
+import { header, pathParameter, queryOf } from '#middleware/http-request.ts';
+import { parseFrameList } from '#services/retrieve-frames.ts';
+import { negotiateRendered, renderImages } from '#services/render-images.ts';
+
+export const handler = httpHandler(async (event) => {
+  const query = new Map(queryOf(event));
+  const { type, multipart } = negotiateRendered(parseAccept(query.get('accept') ?? header(event, 'accept')));
+  const frames = pathParameter(event, 'frames');
+  const images = await renderImages({
+    scope: { tenant: config.defaultTenant, study: pathParameter(event, 'study')!, series: pathParameter(event, 'series'), sop: pathParameter(event, 'instance') },
+    frames: frames === undefined ? undefined : parseFrameList(frames),
+    thumbnail: event.resource.endsWith('/thumbnail'),
+    type,
+    window: query.has('window') ? parseWindowParameter(query.get('window')!) : undefined,
+    viewport: query.has('viewport') ? parseViewport(query.get('viewport')!) : undefined,
+    quality: query.has('quality') ? parseQuality(query.get('quality')!) : 90,
+  });
+  const headers = { 'Cache-Control': 'private' };
+  if (images.length === 1 && !multipart) {
+    return { statusCode: 200, headers: { ...headers, 'Content-Type': type }, body: images[0]!.toString('base64'), isBase64Encoded: true };
+  }
+  const boundary = newBoundary();
+  const body = encodeMultipart(boundary, images.map((image) => ({ headers: { 'Content-Type': type }, body: image })));
+  return {
+    statusCode: 200,
+    headers: { ...headers, 'Content-Type': `multipart/related; type="${type}"; boundary=${boundary}` },
+    body: body.toString('base64'),
+    isBase64Encoded: true,
+  };
+});
+
+/** `viewport=vw,vh[,sx,sy,sw,sh]`: the size to fit within (the source region is not offered). */
+function parseViewport(value: string): { width: number; height: number } {
+  const [width, height] = value.split(',').map(Number);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width! < 1 || height! < 1 || width! > 4096 || height! > 4096) {
+    throw new BadRequestError('viewport must be width,height in pixels (1–4096)');
+  }
+  return { width: width!, height: height! };
+}
+
+function parseQuality(value: string): number {
+  const quality = Number(value);
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new BadRequestError('quality must be an integer from 1 to 100');
+  return quality;
+}
