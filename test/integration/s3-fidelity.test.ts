@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -97,6 +97,48 @@ describe('S3 fidelity layer in front of s3rver', () => {
 
     runtime.clock.advance(3 * 24 * HOUR);
     expect((await errorOf(s3.send(new GetObjectCommand({ Bucket, Key: 'cold.bin' })))).name).toBe('InvalidObjectState');
+  });
+
+  it('gates DEEP_ARCHIVE objects too, with its own restore delay (Standard: 12 hours)', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'deeper.bin', Body: Buffer.from('deeper'), StorageClass: 'DEEP_ARCHIVE' }));
+    expect((await errorOf(s3.send(new GetObjectCommand({ Bucket, Key: 'deeper.bin' })))).name).toBe('InvalidObjectState');
+    await s3.send(new RestoreObjectCommand({ Bucket, Key: 'deeper.bin', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Standard' } } }));
+    runtime.clock.advance(5 * HOUR + 1000); // a GLACIER restore would be done by now
+    expect((await errorOf(s3.send(new GetObjectCommand({ Bucket, Key: 'deeper.bin' })))).name).toBe('InvalidObjectState');
+    runtime.clock.advance(7 * HOUR);
+    const object = await s3.send(new GetObjectCommand({ Bucket, Key: 'deeper.bin' }));
+    expect(await object.Body!.transformToString()).toBe('deeper');
+  });
+
+  it('refuses a streamed upload whose trailing checksum does not match its data, storing nothing', async () => {
+    // A client-side fault: one data byte changes after the SDK has hashed it into the trailer.
+    const corrupting = s3For(runtime);
+    corrupting.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { body?: Readable };
+        if (request.body instanceof Readable) {
+          let seen = 0;
+          request.body = request.body.pipe(
+            new Transform({
+              transform(chunk: Buffer, _encoding, done) {
+                const copy = Buffer.from(chunk);
+                const at = 100 - seen; // inside the first chunk's data, past its size line
+                if (at >= 0 && at < copy.length) copy[at] = copy[at]! ^ 0xff;
+                seen += chunk.length;
+                done(null, copy);
+              },
+            }),
+          );
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'corruptAfterChecksum' },
+    );
+    const bytes = Buffer.alloc(70_000, 7);
+    const error = await errorOf(corrupting.send(new PutObjectCommand({ Bucket, Key: 'torn.bin', Body: Readable.from([bytes]), ContentLength: bytes.length })));
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    expect(error.name).toBe('BadDigest');
+    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'torn.bin' })))).$metadata.httpStatusCode).toBe(404);
   });
 
   it('refuses Expedited retrieval from DEEP_ARCHIVE and restores of objects that are not archived', async () => {
