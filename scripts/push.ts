@@ -29,8 +29,26 @@ function* files(path: string): Generator<string> {
 
 const MAX_BYTES = 4 * 1024 * 1024; // stays under Lambda's 6 MB once API Gateway base64-encodes it
 const queue = paths.flatMap((p) => [...files(p)]);
+const reasonName: Record<number, string> = {
+  0x0110: 'processing failure',
+  0x0122: 'SOP class not supported',
+  0xa700: 'out of resources',
+  0xa900: 'does not match its SOP class',
+  0xa901: 'study UID differs from the URL',
+  0xc000: 'cannot understand',
+};
 let stored = 0;
-let failed = 0;
+let warned = 0;
+const refusedBy = new Map<string, number>();
+let unanswered = 0;
+
+/** The `part N refused: …` explanations of Strata's Warning header, by part number (1-based). */
+function refusalsByPart(warning: string | null): Map<number, string> {
+  const byPart = new Map<number, string>();
+  for (const match of (warning ?? '').matchAll(/299 [^ ]+ "part (\d+) refused: ([^"]*)"/g)) byPart.set(Number(match[1]), match[2]!);
+  return byPart;
+}
+
 while (queue.length) {
   const group: { name: string; bytes: Buffer }[] = [];
   let size = 0;
@@ -55,14 +73,26 @@ while (queue.length) {
   try {
     result = JSON.parse(text);
   } catch {
-    console.error(`${response.status}: ${text.slice(0, 300)}`);
+    console.error(`${response.status} for ${group.length} file(s), not stored: ${text.slice(0, 300)}`);
+    unanswered += group.length;
+    continue;
   }
-  const ok = result['00081199']?.Value?.length ?? 0;
+  const ok = result['00081199']?.Value ?? [];
   const bad = result['00081198']?.Value ?? [];
-  stored += ok;
-  failed += group.length - ok;
-  console.log(`${response.status} ${group.length} file(s): ${ok} stored${bad.length ? `, ${bad.length} refused (reasons ${bad.map((b) => '0x' + Number(b['00081197']?.Value?.[0]).toString(16).toUpperCase()).join(', ')})` : ''}`);
-  if (response.headers.get('warning')) console.log(`  warning: ${response.headers.get('warning')}`);
+  // Identical files in one request are stored once: whatever was not refused was stored.
+  stored += group.length - bad.length;
+  warned += ok.filter((item) => item['00081196']?.Value?.length).length;
+  const explanations = refusalsByPart(response.headers.get('warning'));
+  for (const item of bad) {
+    const code = Number(item['00081197']?.Value?.[0]);
+    const label = `0x${code.toString(16).toUpperCase().padStart(4, '0')} ${reasonName[code] ?? ''}`.trim();
+    refusedBy.set(label, (refusedBy.get(label) ?? 0) + 1);
+  }
+  for (const [part, why] of explanations) console.log(`refused ${group[part - 1]?.name ?? `part ${part}`}: ${why}`);
+  if (bad.length > explanations.size) console.log(`${bad.length - explanations.size} more refused in this request (reasons ${bad.map((b) => '0x' + Number(b['00081197']?.Value?.[0]).toString(16).toUpperCase()).join(', ')})`);
+  console.log(`${response.status} ${group.length} file(s): ${group.length - bad.length} stored, ${bad.length} refused`);
 }
-console.log(`done: ${stored} stored, ${failed} not stored`);
-process.exit(failed ? 2 : 0);
+const refused = [...refusedBy.values()].reduce((a, b) => a + b, 0);
+const reasons = [...refusedBy].map(([label, count]) => `${count} ${label}`).join(', ');
+console.log(`done: ${stored} stored (${warned} with a warning), ${refused} refused${refused ? ` (${reasons})` : ''}${unanswered ? `, ${unanswered} not answered` : ''}`);
+process.exit(refused || unanswered ? 2 : 0);

@@ -52,3 +52,24 @@ export const CT_SMALL = {
   series: '1.3.6.1.4.1.5962.1.3.1.1.20040119072730.12322',
   sop: '1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322',
 };
+
+/** Broken inputs (test/fixtures/dicom/README.md) and the failure reason each must get. */
+export const BROKEN: Record<string, number> = {
+  'ExplVR_BigEndNoMeta.dcm': 0xc000, // no Part 10 header
+  'ExplVR_LitEndNoMeta.dcm': 0xc000,
+  'no_meta.dcm': 0xc000,
+  'rtstruct.dcm': 0xc000,
+  'SC_rgb_jpeg.dcm': 0xc000,
+  'MR_truncated.dcm': 0xc000, // truncated pixel data
+  'rtplan_truncated.dcm': 0xc000,
+  'meta_missing_tsyntax.dcm': 0xc000, // no transfer syntax
+  'priv_SQ.dcm': 0xa900, // dataset fragments without SOP Class / Instance UIDs
+  'nested_priv_SQ.dcm': 0xa900,
+  'empty_charset_LEI.dcm': 0xa900,
+  'no_meta_group_length.dcm': 0xa900,
+  'UN_sequence.dcm': 0xa900,
+  // No SOP Class/Instance UID in the dataset (the file meta has them) and no Study/Series UID,
+  // which have no fallback.
+  'charset_chrSQEncoding.dcm': 0xa900,
+  'charset_chrSQEncoding1.dcm': 0xa900,
+};

@@ -1,28 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, fixtureNames, multipartBodies, sha256, stow } from '../helpers/dicom.ts';
+import { BROKEN, fixture, fixtureNames, multipartBodies, sha256, stow } from '../helpers/dicom.ts';
 import { tagKeysAscending } from '../helpers/json-key-order.ts';
 import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
 
-/** Broken inputs (test/fixtures/dicom/README.md) and the failure reason each must get. */
-const BROKEN: Record<string, number> = {
-  'ExplVR_BigEndNoMeta.dcm': 0xc000, // no Part 10 header
-  'ExplVR_LitEndNoMeta.dcm': 0xc000,
-  'no_meta.dcm': 0xc000,
-  'rtstruct.dcm': 0xc000,
-  'SC_rgb_jpeg.dcm': 0xc000,
-  'MR_truncated.dcm': 0xc000, // truncated pixel data
-  'rtplan_truncated.dcm': 0xc000,
-  'meta_missing_tsyntax.dcm': 0xc000, // no transfer syntax
-  'priv_SQ.dcm': 0xa900, // dataset fragments without SOP Class / Instance UIDs
-  'nested_priv_SQ.dcm': 0xa900,
-  'empty_charset_LEI.dcm': 0xa900,
-  'no_meta_group_length.dcm': 0xa900,
-  'UN_sequence.dcm': 0xa900,
-  // No SOP Class/Instance UID in the dataset (the file meta has them) and no Study/Series UID,
-  // which have no fallback.
-  'charset_chrSQEncoding.dcm': 0xa900,
-  'charset_chrSQEncoding1.dcm': 0xa900,
-};
 
 /** Stored, with WarningReason 0xB007: their file meta names another SOP Instance than the dataset. */
 const META_MISMATCH = new Set(['badVR.dcm', 'rtdose.dcm', 'rtdose_1frame.dcm', 'rtdose_expb.dcm', 'rtdose_expb_1frame.dcm', 'rtdose_rle.dcm', 'rtdose_rle_1frame.dcm', 'rtplan.dcm']);
