@@ -31,7 +31,7 @@ describe('npm run push of the fixture folder', () => {
     // The folder's README is pushed too, and refused as not DICOM.
     const refusedFiles = [...stdout.matchAll(/^refused .*\/([^/:\n]+): (.+)$/gm)].map((match) => match[1]);
     expect(refusedFiles.sort()).toEqual([...broken, 'README.md'].sort());
-    expect(stdout).toMatch(/refused .*charset_chrSQEncoding\.dcm: neither the dataset's StudyInstanceUID \(0020,000D\)/);
+    expect(stdout).toMatch(/refused .*charset_chrSQEncoding\.dcm: the dataset has no StudyInstanceUID \(0020,000D\)/);
     const stored = fixtureNames().length - broken.length;
     const summary = /^done: (\d+) stored \((\d+) with a warning\), (\d+) refused \((.+)\)$/m.exec(stdout);
     expect(summary, stdout.slice(-500)).not.toBeNull();

@@ -102,8 +102,10 @@ function identify(structure: Part10Structure): { identity: { parsed: Identity; v
     if (!uid) {
       const fallback = element.meta ? structure.meta[element.meta] : undefined;
       if (!fallback) {
-        const also = element.meta ? ` nor the file meta ${elementNumber(element.meta)}` : '';
-        throw new DicomParseError(`neither the dataset's ${label}${also} gives it a value`, { failureReason: FailureReason.DataSetDoesNotMatchSopClass });
+        const message = element.meta
+          ? `neither the dataset's ${label} nor the file meta ${elementNumber(element.meta)} gives it a value`
+          : `the dataset has no ${label}, which nothing else can stand in for`;
+        throw new DicomParseError(message, { failureReason: FailureReason.DataSetDoesNotMatchSopClass });
       }
       uid = fallback;
       warnings.push({
