@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, RestoreObjectCommand, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, RestoreObjectCommand, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey } from '../../lambdas/core/index-keys.ts';
 import { s3For } from '../helpers/aws.ts';
@@ -104,6 +104,17 @@ describe('Local admin routes: bad input is refused and changes nothing', () => {
     for (const refusal of refusals) expect((refusal as S3ServiceException).name).toBe('InvalidStorageClass');
     const read = await s3.send(new GetObjectCommand({ Bucket, Key: 'plain.bin' }));
     expect(await read.Body!.transformToString()).toBe('plain');
+  });
+
+  it('refuses DeleteObjects of more than 1,000 keys, deleting none of them', async () => {
+    const s3 = s3For(runtime);
+    const Bucket = runtime.names.bucket('archive');
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'keep.bin', Body: Buffer.from('keep') }));
+    const Objects = [{ Key: 'keep.bin' }, ...Array.from({ length: 1000 }, (_, i) => ({ Key: `absent/${i}` }))];
+    const refused = await s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects } })).catch((e: unknown) => e);
+    expect((refused as S3ServiceException).name).toBe('MalformedXML');
+    const kept = await s3.send(new GetObjectCommand({ Bucket, Key: 'keep.bin' }));
+    expect(await kept.Body!.transformToString()).toBe('keep');
   });
 
   it('refuses RestoreObject with an unknown tier or an expiry past year 9999', async () => {

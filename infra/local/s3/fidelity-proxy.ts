@@ -23,6 +23,7 @@ import { announceRestores, restoreObject } from './restore-handlers.ts';
 import { isReadable, restoreHeader } from './restore-policy.ts';
 import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
 import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from './storage-classes.ts';
+import { readAtMost } from '../read-body.ts';
 import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
 
 export interface FidelityProxyOptions {
@@ -47,6 +48,10 @@ export interface InjectedFault {
   /** How many reads fail before the fault clears itself; absent = until removed. */
   remaining?: number;
 }
+
+/** DeleteObjects takes at most 1,000 keys (S3 API Reference); 1,000 keys of 1,024 bytes, escaped, fit in 8 MB. */
+const MAX_DELETE_KEYS = 1_000;
+const MAX_DELETE_REQUEST_BYTES = 8 * 1024 * 1024;
 
 /** Faults are checked on every GET: a bounded list keeps that cheap. */
 export const MAX_FAULTS = 100;
@@ -233,9 +238,14 @@ export class S3FidelityProxy implements ProxyContext {
   }
 
   private async deleteObjects(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const xml = (await readAll(req)).toString('utf8');
+    const body = await readAtMost(req, MAX_DELETE_REQUEST_BYTES);
+    if (!body) return sendXmlError(res, 400, 'MaxMessageLengthExceeded', 'Your request was too big.');
+    const xml = body.toString('utf8');
     const quiet = xmlValue(xml, 'Quiet') === 'true';
     const keys = [...xml.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>/g)].map((m) => decodeXmlText(m[1]!));
+    if (keys.length > MAX_DELETE_KEYS) {
+      return sendXmlError(res, 400, 'MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema (at most ${MAX_DELETE_KEYS} keys)`);
+    }
     const results: string[] = [];
     for (const key of keys) {
       const one: Target = { bucket: target.bucket, key, query: new URLSearchParams() };
