@@ -179,6 +179,16 @@ async function runParent(options: Options): Promise<void> {
       });
       if (request) child.send(request);
     });
+  // Ctrl-C still stops the runtime and removes its data.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      child.once('exit', () => {
+        rmSync(dataDir, { recursive: true, force: true });
+        process.exit(130);
+      });
+      if (child.connected) child.disconnect();
+    });
+  }
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1).padStart(8);
   const line = (label: string, s: Sample, extra = '') =>
     console.log(`${label.padEnd(10)}${mb(s.rss)}${mb(s.heapUsed)}${mb(s.heapTotal)}${mb(s.external)}${mb(s.arrayBuffers)}${mb(s.maxRss)}  ${extra}`);
@@ -205,8 +215,8 @@ async function runParent(options: Options): Promise<void> {
     const growth = (from: Sample) => `heap ${mb(last.heapUsed - from.heapUsed).trim()} MB, rss ${mb(last.rss - from.rss).trim()} MB`;
     console.log(`growth since start: ${growth(baseline)}; from round 1 to round ${options.rounds}: ${growth(first)}`);
   } finally {
-    child.disconnect();
-    await new Promise((resolve) => child.once('exit', resolve));
+    if (child.connected) child.disconnect();
+    if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once('exit', resolve));
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

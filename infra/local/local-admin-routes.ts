@@ -51,7 +51,7 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
         clock.advance(parseDuration(stringField(body, 'advance', { maxBytes: 32 })));
       } else {
         const to = stringField(body, 'to', { maxBytes: 40 });
-        clock.advanceTo(new Date(Date.parse(to)));
+        clock.advanceTo(new Date(to));
       }
       s3.proxy.announceRestores();
       await events.idle();
