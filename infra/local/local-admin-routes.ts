@@ -9,15 +9,21 @@
  * POST /_local/s3/faults {"keyPrefix":…,"status":503,"code":"SlowDown","remaining":5}
  *                                         → GETs of matching keys fail (DELETE clears all)
  * GET  /_local/events                    → recent EventBridge deliveries
+ *
+ * Every input is checked before anything changes (admin-input.ts): a refusal (400, 404, 409, 413)
+ * changes nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { system } from '../system.ts';
+import { AdminInputError, integerField, readAdminJson, stringField, type AdminBody } from './admin-input.ts';
 import type { LocalRoute } from './api-gateway.ts';
-import { parseDuration, type LocalClock } from './clock.ts';
+import { ClockRangeError, parseDuration, type LocalClock } from './clock.ts';
 import type { LocalEventBus } from './event-bus.ts';
 import type { LocalS3 } from './s3/local-s3.ts';
 import { localBucketName } from './s3/local-s3.ts';
+import { MAX_FAULTS } from './s3/fidelity-proxy.ts';
+import { LIFECYCLE_TARGET_CLASSES } from './s3/storage-classes.ts';
 import type { LocalStepFunctions } from './step-functions.ts';
-import { readAll } from './read-body.ts';
 
 interface Parts {
   clock: LocalClock;
@@ -26,67 +32,95 @@ interface Parts {
   stepFunctions: LocalStepFunctions;
 }
 
+type Handler = (req: IncomingMessage, parts: Parts) => Promise<{ status?: number; body: unknown }>;
+
+const BUCKETS = new Set(Object.keys(system.buckets));
+/** S3's limit on a key's length. */
+const MAX_KEY_BYTES = 1024;
+const bucketField = (body: AdminBody) => localBucketName(stringField(body, 'bucket', { maxBytes: 63, oneOf: BUCKETS }, 'archive'));
+
+const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
+  '/_local/clock': {
+    GET: async (_req, { clock }) => ({ body: clockState(clock) }),
+    POST: async (req, { clock, s3, events }) => {
+      const body = await readAdminJson(req, ['advance', 'to']);
+      if ((body.advance === undefined) === (body.to === undefined)) {
+        throw new AdminInputError(400, 'send {"advance":"+400d"} or {"to":"2030-01-01T00:00:00Z"}');
+      }
+      if (body.advance !== undefined) {
+        clock.advance(parseDuration(stringField(body, 'advance', { maxBytes: 32 })));
+      } else {
+        const to = stringField(body, 'to', { maxBytes: 40 });
+        clock.advanceTo(new Date(to));
+      }
+      s3.proxy.announceRestores();
+      await events.idle();
+      return { body: clockState(clock) };
+    },
+  },
+  '/_local/s3/transition': {
+    POST: async (req, { s3, events }) => {
+      const body = await readAdminJson(req, ['bucket', 'key', 'storageClass']);
+      const bucket = bucketField(body);
+      const key = stringField(body, 'key', { minBytes: 1, maxBytes: MAX_KEY_BYTES });
+      const storageClass = stringField(body, 'storageClass', { maxBytes: 32, oneOf: LIFECYCLE_TARGET_CLASSES });
+      if ((await s3.proxy.transition(bucket, key, storageClass)) === 'no-such-key') throw new AdminInputError(404, `no object ${key}`);
+      await events.idle();
+      return { body: { key, storageClass } };
+    },
+  },
+  '/_local/s3/faults': {
+    POST: async (req, { s3 }) => {
+      const body = await readAdminJson(req, ['bucket', 'keyPrefix', 'status', 'code', 'remaining']);
+      const fault = {
+        bucket: bucketField(body),
+        keyPrefix: stringField(body, 'keyPrefix', { maxBytes: MAX_KEY_BYTES }),
+        // S3 error statuses; a 2xx or 3xx "fault" would be a response S3 never gives.
+        status: integerField(body, 'status', { min: 400, max: 599 }, 503)!,
+        code: stringField(body, 'code', { maxBytes: 64, pattern: /^[A-Za-z][A-Za-z0-9]*$/ }, 'SlowDown'),
+      };
+      const remaining = integerField(body, 'remaining', { min: 1, max: 1_000_000 });
+      if (!s3.proxy.injectFault({ ...fault, ...(remaining === undefined ? {} : { remaining }) })) {
+        throw new AdminInputError(409, `at most ${MAX_FAULTS} faults at once; DELETE /_local/s3/faults clears them`);
+      }
+      return { body: { injected: fault.keyPrefix } };
+    },
+    DELETE: async (_req, { s3 }) => {
+      s3.proxy.clearFaults();
+      return { body: { cleared: true } };
+    },
+  },
+  '/_local/events': {
+    GET: async (_req, { events }) => ({ body: events.deliveries }),
+  },
+};
+
 export function localAdminRoutes(parts: Parts): LocalRoute {
   return async (req, res, url) => {
-    const route = `${req.method} ${url.pathname}`;
+    const methods = ROUTES[url.pathname];
+    if (!methods) return false;
+    const handler = methods[req.method ?? 'GET'];
+    if (!handler) {
+      req.resume();
+      return json(res, 405, { message: `${url.pathname} accepts ${Object.keys(methods).join(', ')}` }, { Allow: Object.keys(methods).join(', ') });
+    }
     try {
-      switch (route) {
-        case 'GET /_local/clock':
-          return json(res, 200, clockState(parts.clock));
-        case 'POST /_local/clock': {
-          const body = await readJson(req);
-          if (typeof body.advance === 'string') parts.clock.advance(parseDuration(body.advance));
-          else if (typeof body.to === 'string' && !Number.isNaN(Date.parse(body.to))) parts.clock.advanceTo(new Date(body.to));
-          else return json(res, 400, { message: 'send {"advance":"+400d"} or {"to":"2030-01-01T00:00:00Z"}' });
-          parts.s3.proxy.announceRestores();
-          await parts.events.idle();
-          return json(res, 200, clockState(parts.clock));
-        }
-        case 'POST /_local/s3/transition': {
-          const body = await readJson(req);
-          if (typeof body.key !== 'string' || typeof body.storageClass !== 'string') {
-            return json(res, 400, { message: 'send {"bucket":"archive","key":"…","storageClass":"GLACIER"}' });
-          }
-          await parts.s3.proxy.transition(localBucketName(String(body.bucket ?? 'archive')), body.key, body.storageClass);
-          await parts.events.idle();
-          return json(res, 200, { key: body.key, storageClass: body.storageClass });
-        }
-        case 'POST /_local/s3/faults': {
-          const body = await readJson(req);
-          if (typeof body.keyPrefix !== 'string') return json(res, 400, { message: 'send {"keyPrefix":"…","status":503,"code":"SlowDown"}' });
-          parts.s3.proxy.injectFault({
-            bucket: localBucketName(String(body.bucket ?? 'archive')),
-            keyPrefix: body.keyPrefix,
-            status: Number(body.status ?? 503),
-            code: String(body.code ?? 'SlowDown'),
-            ...(typeof body.remaining === 'number' ? { remaining: body.remaining } : {}),
-          });
-          return json(res, 200, { injected: body.keyPrefix });
-        }
-        case 'DELETE /_local/s3/faults':
-          parts.s3.proxy.clearFaults();
-          return json(res, 200, { cleared: true });
-        case 'GET /_local/events':
-          return json(res, 200, parts.events.deliveries);
-        default:
-          return false;
-      }
+      const { status, body } = await handler(req, parts);
+      return json(res, status ?? 200, body);
     } catch (error) {
-      return json(res, 400, { message: error instanceof Error ? error.message : String(error) });
+      if (error instanceof AdminInputError) return json(res, error.status, { message: error.message });
+      // The clock refuses what it cannot represent before changing anything.
+      if (error instanceof ClockRangeError) return json(res, 400, { message: error.message });
+      return json(res, 500, { message: error instanceof Error ? error.message : String(error) });
     }
   };
 }
 
 const clockState = (clock: LocalClock) => ({ now: clock.now().toISOString(), offsetMs: clock.offset });
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = (await readAll(req)).toString('utf8');
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
-
-function json(res: ServerResponse, status: number, body: unknown): true {
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...headers });
   res.end(payload);
   return true;
 }

@@ -66,7 +66,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const log = options.log ?? ((message: string) => console.error(message));
   mkdirSync(dataDir, { recursive: true });
 
-  const clock = new LocalClock(dataDir);
+  const clock = new LocalClock(dataDir, log);
   installClock(clock);
 
   const lambdas = new LambdaHost(PROJECT_ROOT, system.functions, { region: REGION, account: LOCAL_ACCOUNT });

@@ -15,7 +15,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
-import { NotFoundError, NotYetAvailableError } from '#core/errors.ts';
+import { NotFoundError, NotYetAvailableError, StorageUnavailableError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { s3Client } from './aws-clients.ts';
 
@@ -90,8 +90,31 @@ export async function readInstanceObject(key: string, range?: string | undefined
       });
     }
     if (error instanceof S3ServiceException && error.name === 'NoSuchKey') throw new NotFoundError('the instance bytes are missing', { cause: error });
-    throw error;
+    throw storageUnavailable(error);
   }
+}
+
+/** Seconds a client should wait after storage throttled or failed (the SDK has already retried). */
+const STORAGE_RETRY_AFTER_SECONDS = '5';
+const TRANSPORT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/**
+ * A failure of the storage service itself (5xx, throttling, a connection that failed or broke
+ * mid-body) becomes 503 + Retry-After: the client can try again. Anything else is unchanged.
+ */
+function storageUnavailable(error: unknown): unknown {
+  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  const code = (error as { code?: unknown } | null)?.code;
+  const name = (error as { name?: unknown } | null)?.name;
+  const transient =
+    (status !== undefined && (status >= 500 || status === 429)) ||
+    name === 'SlowDown' || name === 'TimeoutError' ||
+    (typeof code === 'string' && TRANSPORT_ERRORS.has(code));
+  if (!transient) return error;
+  return new StorageUnavailableError('the archive storage is unavailable or throttling; retry later', {
+    headers: { 'Retry-After': STORAGE_RETRY_AFTER_SECONDS },
+    cause: error,
+  });
 }
 
 /**
@@ -101,7 +124,11 @@ export async function readInstanceObject(key: string, range?: string | undefined
 export async function readInstanceBytes(key: string, range?: { start: number; end: number }): Promise<Buffer> {
   const { body } = await readInstanceObject(key, range ? `bytes=${range.start}-${range.end}` : undefined);
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+  } catch (error) {
+    throw storageUnavailable(error);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -118,7 +145,7 @@ export async function readMetadataObject(key: string): Promise<DicomJsonDataset 
     return JSON.parse(await object.Body!.transformToString('utf8')) as DicomJsonDataset;
   } catch (error) {
     if (error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)) return undefined;
-    throw error;
+    throw storageUnavailable(error);
   }
 }
 

@@ -76,6 +76,12 @@ export class NotYetAvailableError extends StrataError {
   override readonly statusCode = 503;
 }
 
+/** Storage failed or throttled after the SDK's retries; the client may retry (Retry-After). */
+export class StorageUnavailableError extends StrataError {
+  override readonly code = 'StorageUnavailable';
+  override readonly statusCode = 503;
+}
+
 /** A dataset could not be parsed (PS3.18 failure reason 0xC000 family). */
 export class DicomParseError extends StrataError {
   override readonly code = 'DicomParseError';

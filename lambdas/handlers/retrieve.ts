@@ -88,7 +88,7 @@ export const handler = streamingHttpHandler(async (event) => {
   }
   const transferSyntax = instanceTransferSyntax(ranges);
   if (!transferSyntax) throw new NotAcceptableError('instances are available as multipart/related; type="application/dicom"');
-  const { boundary, body } = instancesStream(records, transferSyntax, serviceUrl);
+  const { boundary, body } = await instancesStream(records, transferSyntax, serviceUrl);
   return {
     statusCode: 200,
     headers: {

@@ -4,29 +4,36 @@
  * GET /admin/fixity-audits/{execution} reports its status and result.
  */
 import { createHash } from 'node:crypto';
-import { BadRequestError } from '#core/errors.ts';
+import { BadRequestError, NotFoundError } from '#core/errors.ts';
 import { clock } from '#adapters/clock.ts';
 import { describeWorkflow, startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { bodyOf, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
 
-const UID = /^[0-9]+(\.[0-9]+)*$/;
+/** PS3.5 §9.1: digits and dots, at most 64 characters. */
+const UID = /^(?=.{1,64}$)[0-9]+(\.[0-9]+)*$/;
+/** The names this handler gives executions; anything else names no audit (and is no valid ARN part). */
+const EXECUTION_NAME = /^fixity-[0-9a-f]{24}-[0-9]{12}$/;
 
 export const handler = httpHandler(async (event) => {
   const stateMachineArn = config.fixityAuditStateMachineArn();
   const execution = pathParameter(event, 'execution');
   if (event.httpMethod === 'GET' && execution) {
+    if (!EXECUTION_NAME.test(execution)) throw new NotFoundError(`no fixity audit ${execution.slice(0, 80)}`);
     const view = await describeWorkflow(stateMachineArn, execution);
     return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(view) };
   }
-  let request: { studyInstanceUID?: unknown };
+  let request: unknown;
   try {
-    request = JSON.parse(bodyOf(event).toString('utf8') || '{}') as typeof request;
+    request = JSON.parse(bodyOf(event).toString('utf8') || '{}');
   } catch {
-    throw new BadRequestError('the body must be JSON: {"studyInstanceUID": "…"}');
+    request = undefined;
   }
-  const study = request.studyInstanceUID;
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+    throw new BadRequestError('the body must be a JSON object: {"studyInstanceUID": "…"}');
+  }
+  const study = (request as { studyInstanceUID?: unknown }).studyInstanceUID;
   if (typeof study !== 'string' || !UID.test(study)) throw new BadRequestError('studyInstanceUID must be a DICOM UID');
   // One audit per study per minute: a retried request starts nothing new (execution names are idempotent).
   const minute = clock.now().toISOString().slice(0, 16).replace(/[:T-]/g, '');

@@ -45,7 +45,13 @@ function servable(record: InstanceRecord, transferSyntax: string): boolean {
   return transferSyntax === TransferSyntax.ExplicitVRLittleEndian && canConvertToExplicitLittleEndian(record.transferSyntaxUID);
 }
 
-export function instancesStream(records: InstanceRecord[], transferSyntax: string, serviceUrl: string): { boundary: string; body: Readable } {
+/**
+ * The multipart body of `records`, one S3 object at a time. The first object is opened before
+ * this resolves, so what fails before the first byte (storage throttling or unreachable, a
+ * missing object) is still an HTTP status: 503 with Retry-After, or 404. A later failure can
+ * only cut the response short: the body ends without its close delimiter, which clients detect.
+ */
+export async function instancesStream(records: InstanceRecord[], transferSyntax: string, serviceUrl: string): Promise<{ boundary: string; body: Readable }> {
   const unservable = records.filter((r) => !servable(r, transferSyntax));
   if (unservable.length) {
     throw new NotAcceptableError(
@@ -58,30 +64,18 @@ export function instancesStream(records: InstanceRecord[], transferSyntax: strin
     throw new NotYetAvailableError(`${cold.length} instance(s) are in an archive tier and must be restored first`, { headers: { 'Retry-After': '14400' } });
   }
   const boundary = newBoundary();
-  async function* parts() {
-    // A few GETs run ahead of the part being sent, so S3's first-byte latency overlaps the
-    // streaming of the previous instance; memory stays bounded by the lookahead.
-    const ahead: Promise<Awaited<ReturnType<typeof readInstanceObject>>>[] = [];
-    let requested = 0;
-    const fill = () => {
-      while (ahead.length < LOOKAHEAD && requested < records.length) {
-        const read = readInstanceObject(records[requested++]!.objectKey);
-        read.catch(() => {}); // surfaced when its turn comes
-        ahead.push(read);
-      }
-    };
-    try {
-      yield* streamParts(fill, ahead);
-    } finally {
-      for (const read of ahead) read.then((object) => object.body.destroy(), () => {});
-    }
+  const reads = readAhead(records.map((record) => record.objectKey));
+  try {
+    await reads.first;
+  } catch (error) {
+    reads.release();
+    throw error;
   }
-  async function* streamParts(fill: () => void, ahead: Promise<Awaited<ReturnType<typeof readInstanceObject>>>[]) {
+  async function* parts() {
     for (const record of records) {
       const { study, series, sop } = record.id;
       const location = `${serviceUrl}/studies/${study}/series/${series}/instances/${sop}`;
-      fill();
-      const object = await ahead.shift()!;
+      const object = await reads.next();
       if (transferSyntax === '*' || record.transferSyntaxUID === transferSyntax) {
         yield partHeader(boundary, {
           'Content-Type': `application/dicom; transfer-syntax=${record.transferSyntaxUID}`,
@@ -105,5 +99,37 @@ export function instancesStream(records: InstanceRecord[], transferSyntax: strin
     }
     yield closeDelimiter(boundary);
   }
-  return { boundary, body: Readable.from(parts(), { objectMode: false }) };
+  const body = Readable.from(parts(), { objectMode: false });
+  // On 'close', not in the generator: a body destroyed before its first read never runs the generator.
+  body.once('close', reads.release);
+  return { boundary, body };
+}
+
+type ObjectRead = Awaited<ReturnType<typeof readInstanceObject>>;
+
+/**
+ * GETs that run a few objects ahead of the one being sent, so S3's first-byte latency overlaps
+ * the streaming of the previous instance; memory stays bounded by the lookahead.
+ */
+function readAhead(keys: string[]): { first: Promise<ObjectRead>; next: () => Promise<ObjectRead>; release: () => void } {
+  const ahead: Promise<ObjectRead>[] = [];
+  let requested = 0;
+  const fill = () => {
+    while (ahead.length < LOOKAHEAD && requested < keys.length) {
+      const read = readInstanceObject(keys[requested++]!);
+      read.catch(() => {}); // surfaced when its turn comes
+      ahead.push(read);
+    }
+  };
+  fill();
+  return {
+    first: ahead[0] ?? Promise.reject(new NotFoundError('nothing to send')),
+    next: () => {
+      fill();
+      return ahead.shift()!;
+    },
+    release: () => {
+      for (const read of ahead.splice(0)) read.then((object) => object.body.destroy(), () => {});
+    },
+  };
 }

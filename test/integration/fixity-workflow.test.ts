@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey } from '../../lambdas/core/index-keys.ts';
 import { s3For } from '../helpers/aws.ts';
@@ -90,6 +90,21 @@ describe('Fixity audit workflow (statemachines/fixity-audit.asl.json) on the loc
     const events = await history(result.id);
     expect(events.filter((e) => e.type === 'StateRetried').length).toBe(3);
     expect(events.some((e) => e.type === 'StateCaught')).toBe(true);
+  });
+
+  it('refuses bad audit requests with 400 and unknown audit names with 404, starting nothing', async () => {
+    const sfn = new SFNClient({ endpoint: runtime.stepFunctions.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const executions = async () => (await sfn.send(new ListExecutionsCommand({ stateMachineArn: runtime.stepFunctions.arnOf('fixityAudit') }))).executions?.length;
+    const before = await executions();
+    for (const body of ['null', '[]', '"2.25.1"', '{', JSON.stringify({ studyInstanceUID: `2.25.${'1'.repeat(62)}` }), JSON.stringify({ studyInstanceUID: '1.2/3.4' })]) {
+      const response = await fetch(`${runtime.url}/admin/fixity-audits`, { method: 'POST', body });
+      expect(response.status, body).toBe(400);
+    }
+    for (const name of ['x'.repeat(200), 'fixity-..', 'arn:aws:states:x']) {
+      const response = await fetch(`${runtime.url}/admin/fixity-audits/${encodeURIComponent(name)}`);
+      expect(response.status, name).toBe(404);
+    }
+    expect(await executions()).toBe(before);
   });
 
   it('fails with StudyNotFound for a study the archive does not hold', async () => {

@@ -22,6 +22,8 @@ import { bypass, decodeXmlText, encodePath, etagOf, parseTarget, storageClassOf,
 import { announceRestores, restoreObject } from './restore-handlers.ts';
 import { isReadable, restoreHeader } from './restore-policy.ts';
 import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
+import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from './storage-classes.ts';
+import { readAtMost } from '../read-body.ts';
 import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
 
 export interface FidelityProxyOptions {
@@ -47,6 +49,13 @@ export interface InjectedFault {
   remaining?: number;
 }
 
+/** DeleteObjects takes at most 1,000 keys (S3 API Reference); 1,000 keys of 1,024 bytes, escaped, fit in 8 MB. */
+const MAX_DELETE_KEYS = 1_000;
+const MAX_DELETE_REQUEST_BYTES = 8 * 1024 * 1024;
+
+/** Faults are checked on every GET: a bounded list keeps that cheap. */
+export const MAX_FAULTS = 100;
+
 export class S3FidelityProxy implements ProxyContext {
   private readonly keyLocks = new KeyedLock();
   private faults: InjectedFault[] = [];
@@ -66,6 +75,11 @@ export class S3FidelityProxy implements ProxyContext {
     const target = parseTarget(req.url ?? '/');
     const method = req.method ?? 'GET';
     const q = target.query;
+    const storageClass = req.headers['x-amz-storage-class'];
+    if (storageClass !== undefined && !STORAGE_CLASSES.has(String(storageClass))) {
+      req.resume();
+      return sendXmlError(res, 400, 'InvalidStorageClass', 'The storage class you specified is not valid');
+    }
     if (!target.key) {
       if (method === 'POST' && q.has('delete')) return this.deleteObjects(req, res, target);
       return this.forward(req, res);
@@ -185,10 +199,11 @@ export class S3FidelityProxy implements ProxyContext {
    * and "Object Storage Class Changed" is emitted. Called by the local lifecycle simulation
    * and the /_local/s3/transition admin route, never by handlers (they cannot do this in AWS).
    */
-  async transition(bucket: string, key: string, storageClass: string): Promise<void> {
+  async transition(bucket: string, key: string, storageClass: string): Promise<'transitioned' | 'no-such-key'> {
+    if (!LIFECYCLE_TARGET_CLASSES.has(storageClass)) throw new RangeError(`a lifecycle rule cannot move an object to ${storageClass}`);
     const target: Target = { bucket, key, query: new URLSearchParams() };
     const head = await this.head(target);
-    if (!head) throw new Error(`no object ${bucket}/${key}`);
+    if (!head) return 'no-such-key';
     const headers: Record<string, string> = {
       ...internalHeaders(),
       'x-amz-copy-source': `/${bucket}/${encodePath(key)}`,
@@ -207,6 +222,7 @@ export class S3FidelityProxy implements ProxyContext {
     this.emit('Object Storage Class Changed', target, { size: Number(head.headers['content-length'] ?? 0), etag: etagOf(head) }, {
       'destination-storage-class': storageClass,
     });
+    return 'transitioned';
   }
 
   private async deleteObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
@@ -222,9 +238,14 @@ export class S3FidelityProxy implements ProxyContext {
   }
 
   private async deleteObjects(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const xml = (await readAll(req)).toString('utf8');
+    const body = await readAtMost(req, MAX_DELETE_REQUEST_BYTES);
+    if (!body) return sendXmlError(res, 400, 'MaxMessageLengthExceeded', 'Your request was too big.');
+    const xml = body.toString('utf8');
     const quiet = xmlValue(xml, 'Quiet') === 'true';
     const keys = [...xml.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>/g)].map((m) => decodeXmlText(m[1]!));
+    if (keys.length > MAX_DELETE_KEYS) {
+      return sendXmlError(res, 400, 'MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema (at most ${MAX_DELETE_KEYS} keys)`);
+    }
     const results: string[] = [];
     for (const key of keys) {
       const one: Target = { bucket: target.bucket, key, query: new URLSearchParams() };
@@ -252,9 +273,11 @@ export class S3FidelityProxy implements ProxyContext {
     announceRestores(this);
   }
 
-  /** Makes GETs of keys under `keyPrefix` fail with `status` (e.g. 503 SlowDown) until cleared. */
-  injectFault(fault: InjectedFault): void {
+  /** Makes GETs of keys under `keyPrefix` fail with `status` (e.g. 503 SlowDown) until cleared; false when the list is full. */
+  injectFault(fault: InjectedFault): boolean {
+    if (this.faults.length >= MAX_FAULTS) return false;
     this.faults.push({ ...fault });
+    return true;
   }
 
   clearFaults(): void {

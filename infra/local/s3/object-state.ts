@@ -2,7 +2,7 @@
  * What the fidelity layer knows about an object beyond what s3rver keeps: its SHA-256,
  * Object Lock state and restore state. One small JSON file per object that has any such
  * state, under `<dataDir>/s3-fidelity/`, so it survives restarts with the bytes. Writes go to
- * disk asynchronously behind an in-memory copy; `flush()` (on stop) waits for them.
+ * disk asynchronously behind a bounded in-memory copy; `flush()` (on stop) waits for them.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,20 +37,26 @@ export interface ObjectState {
   restore?: RestoreState;
 }
 
+/** States kept in memory; older ones are read again from their file when next needed. */
+export const CACHED_STATES = 5_000;
+
 export class ObjectStateStore {
   private readonly restoresDirectory: string;
-  /** States read or written since start; files are written behind, off the event loop. */
+  /**
+   * Recently used states, least recently used first (Map order), at most `capacity`: an
+   * archive's objects outnumber what memory should hold, and most are never read twice.
+   */
   private readonly cache = new Map<string, ObjectState | null>();
-  private readonly writes = new Map<string, Promise<void>>();
-
-  /** Files that exist on disk, listed once at start, so a new key costs no file-system call. */
-  private readonly onDisk: Set<string>;
+  /** Writes in flight, with the content each file will have, so an evicted state is never read stale. */
+  private readonly writes = new Map<string, { done: Promise<void>; content: string | undefined }>();
   private readonly pending = new Map<string, { bucket: string; key: string }>();
 
-  constructor(private readonly directory: string) {
+  constructor(
+    private readonly directory: string,
+    private readonly capacity = CACHED_STATES,
+  ) {
     this.restoresDirectory = join(directory, 'restores-pending');
     mkdirSync(this.restoresDirectory, { recursive: true });
-    this.onDisk = new Set(readdirSync(directory).filter((name) => name.endsWith('.json')).map((name) => join(directory, name)));
     for (const name of readdirSync(this.restoresDirectory)) {
       const marker = join(this.restoresDirectory, name);
       this.pending.set(marker, JSON.parse(readFileSync(marker, 'utf8')) as { bucket: string; key: string });
@@ -72,35 +78,49 @@ export class ObjectStateStore {
 
   put(state: ObjectState): void {
     const file = this.file(state.bucket, state.key);
-    this.cache.set(file, structuredClone(state));
+    this.remember(file, structuredClone(state));
     this.persist(file, JSON.stringify(state));
   }
 
   /** Resolves when every state change so far is on disk (the runtime awaits it on stop). */
   async flush(): Promise<void> {
-    while (this.writes.size) await Promise.allSettled([...this.writes.values()]);
+    while (this.writes.size) await Promise.allSettled([...this.writes.values()].map((write) => write.done));
+  }
+
+  /** How many states are held in memory (at most `capacity`). */
+  get cachedCount(): number {
+    return this.cache.size;
   }
 
   private load(bucket: string, key: string): ObjectState | null {
     const file = this.file(bucket, key);
     let state = this.cache.get(file);
     if (state === undefined) {
-      state = this.onDisk.has(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ObjectState) : null;
-      this.cache.set(file, state);
+      const writing = this.writes.get(file);
+      const content = writing ? writing.content : readIfExists(file);
+      state = content === undefined ? null : (JSON.parse(content) as ObjectState);
     }
+    this.remember(file, state);
     return state;
+  }
+
+  private remember(file: string, state: ObjectState | null): void {
+    this.cache.delete(file);
+    this.cache.set(file, state);
+    if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
   }
 
   /** Writes for one file are chained, so the last change is the one that stays. */
   private persist(file: string, content: string | undefined): void {
-    if (content === undefined) this.onDisk.delete(file);
-    else this.onDisk.add(file);
-    const previous = this.writes.get(file) ?? Promise.resolve();
+    const previous = this.writes.get(file)?.done ?? Promise.resolve();
     const next = previous.then(() => (content === undefined ? rm(file, { force: true }) : writeFile(file, content)));
-    const tracked = next.catch(() => {}).finally(() => {
-      if (this.writes.get(file) === tracked) this.writes.delete(file);
-    });
-    this.writes.set(file, tracked);
+    const write = {
+      content,
+      done: next.catch(() => {}).finally(() => {
+        if (this.writes.get(file) === write) this.writes.delete(file);
+      }),
+    };
+    this.writes.set(file, write);
   }
 
   update(bucket: string, key: string, change: (state: ObjectState) => void): ObjectState {
@@ -112,7 +132,7 @@ export class ObjectStateStore {
 
   delete(bucket: string, key: string): void {
     const file = this.file(bucket, key);
-    this.cache.set(file, null);
+    this.remember(file, null);
     this.persist(file, undefined);
     this.setRestorePending(bucket, key, false);
   }
@@ -136,5 +156,15 @@ export class ObjectStateStore {
 
   pendingRestores(): ObjectState[] {
     return [...this.pending.values()].map(({ bucket, key }) => this.get(bucket, key));
+  }
+}
+
+/** A file's text, or undefined when there is none (one failed open, no separate existence check). */
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
