@@ -54,7 +54,8 @@ export const system = {
       description: 'STOW-RS: store DICOM instances',
       memoryMb: 1769,
       grants: [
-        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+        // DeleteItem: a re-pushed earlier version leaves the history when it becomes current again.
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
         { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:GetObject'] },
       ],
     },
