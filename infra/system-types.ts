@@ -59,6 +59,8 @@ export interface StateMachineDeclaration {
   readonly file: string;
   /** `${Placeholder}` in the ASL file → logical function name whose ARN replaces it. */
   readonly functions: Readonly<Record<string, string>>;
+  /** An EventBridge schedule expression (`rate(1 hour)`) that starts the workflow with `{}`; locally it runs at start. */
+  readonly schedule?: string;
 }
 
 export interface ApiDeclaration {

@@ -54,7 +54,8 @@ export const system = {
       description: 'STOW-RS: store DICOM instances',
       memoryMb: 1769,
       grants: [
-        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+        // DeleteItem: a re-pushed earlier version leaves the history when it becomes current again.
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
         { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:GetObject'] },
       ],
     },
@@ -121,6 +122,31 @@ export const system = {
         { resource: 'bucket:archive', actions: ['s3:GetObject'] },
       ],
     },
+    startIndexMaintenance: {
+      entry: 'lambdas/handlers/maintenance/start-index-maintenance.ts',
+      description: 'Admin: start and follow an index maintenance run (orphan sweep, count reconciliation)',
+      grants: [
+        { resource: 'stateMachine:indexMaintenance', actions: ['states:StartExecution'] },
+        { resource: 'execution:indexMaintenance', actions: ['states:DescribeExecution'] },
+      ],
+    },
+    sweepOrphans: {
+      entry: 'lambdas/handlers/maintenance/sweep-orphans.ts',
+      description: 'Index maintenance step: index (through STOW) or report archive objects the index does not know',
+      memoryMb: 1769,
+      grants: [
+        {
+          resource: 'table:index',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        },
+        { resource: 'bucket:archive', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject'] },
+      ],
+    },
+    reconcileCounts: {
+      entry: 'lambdas/handlers/maintenance/reconcile-counts.ts',
+      description: 'Index maintenance step: recompute study and series counts from the instance items and correct them',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] }],
+    },
     recordFixityResult: {
       entry: 'lambdas/handlers/fixity/record-fixity-result.ts',
       description: 'Fixity audit step: record the outcome on the study',
@@ -173,6 +199,8 @@ export const system = {
     { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}', function: 'deleteResources', scope: 'dicom.delete' },
     { method: 'POST', path: '/admin/fixity-audits', function: 'startFixityAudit', scope: 'ilm.admin' },
     { method: 'GET', path: '/admin/fixity-audits/{execution}', function: 'startFixityAudit', scope: 'ilm.admin' },
+    { method: 'POST', path: '/admin/index-maintenance', function: 'startIndexMaintenance', scope: 'ilm.admin' },
+    { method: 'GET', path: '/admin/index-maintenance/{execution}', function: 'startIndexMaintenance', scope: 'ilm.admin' },
   ],
   eventRules: [
     {
@@ -190,6 +218,12 @@ export const system = {
         VerifySeriesFunctionArn: 'verifySeries',
         RecordFixityResultFunctionArn: 'recordFixityResult',
       },
+    },
+    indexMaintenance: {
+      file: 'statemachines/index-maintenance.asl.json',
+      functions: { SweepOrphansFunctionArn: 'sweepOrphans', ReconcileCountsFunctionArn: 'reconcileCounts' },
+      // Hourly in AWS; the local runtime runs it at every start.
+      schedule: 'rate(1 hour)',
     },
   },
 } as const satisfies SystemDeclaration;

@@ -36,4 +36,5 @@ export const config = Object.freeze({
   indexTable: () => required('TABLE_INDEX'),
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
+  indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
 });

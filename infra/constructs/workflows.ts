@@ -6,6 +6,8 @@
 import { resolve } from 'node:path';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -39,6 +41,12 @@ export class Workflows extends Construct {
       });
       for (const fn of new Set(Object.values(declaration.functions))) props.functionOf(fn).grantInvoke(machine);
       this.stateMachines[logical] = machine;
+      if (declaration.schedule) {
+        new events.Rule(this, `${logical}Schedule`, {
+          schedule: events.Schedule.expression(declaration.schedule),
+          targets: [new targets.SfnStateMachine(machine, { input: events.RuleTargetInput.fromObject({}) })],
+        });
+      }
     }
   }
 }

@@ -1,20 +1,27 @@
 /**
  * TransactWriteItems for dynalite, which lacks it (local-emulators.md). A proxy in front of
- * dynalite passes every other call through untouched and emulates this one with the same
- * all-or-nothing semantics: the actions run with their own conditions (dynalite evaluates
- * them), and if one is refused the others are rolled back from the item images saved before
- * each write, and the caller gets TransactionCanceledException with one
- * CancellationReason per action, as DynamoDB sends it.
+ * dynalite passes every other call through and emulates this one with DynamoDB's
+ * all-or-nothing semantics, also across a crash:
  *
- * Isolation: transactions touching a common item run one after the other (as DynamoDB's
- * would after a TransactionConflict retry); a plain write racing a transaction on the same
- * item is not rejected with TransactionConflict as in AWS.
- * ClientRequestToken idempotency is not emulated.
+ * 1. the before-image of every item the transaction names is read and written to the
+ *    journal (dynamodb-journal.ts, fsynced) before anything changes;
+ * 2. the actions run with their own conditions (dynalite evaluates them);
+ * 3. if one is refused, the others are put back from the images and the caller gets
+ *    TransactionCanceledException with one CancellationReason per action;
+ * 4. the journal entry is removed, and only then is the caller answered.
+ * At start, entries left by a process that died between 1 and 4 are undone before the proxy
+ * listens: the caller was never answered, so undoing is what DynamoDB would have done.
+ *
+ * Isolation: a transaction and a single-item write or GetItem on one of its items run one
+ * after the other (DynamoDB serialises them too, refusing the loser with TransactionConflict
+ * where we make it wait). Query, Scan and BatchGetItem may see a transaction half applied
+ * (DynamoDB's are read-committed). ClientRequestToken idempotency is not emulated.
  */
 import { once } from 'node:events';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readAll } from './read-body.ts';
+import { TransactionJournal, type Item, type ItemImage } from './dynamodb-journal.ts';
 import {
   DeleteItemCommand,
   DescribeTableCommand,
@@ -22,10 +29,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-
-type Item = Record<string, AttributeValue>;
 
 interface Action {
   TableName: string;
@@ -41,15 +45,27 @@ type TransactItem = { Put?: Action; Update?: Action; Delete?: Action; ConditionC
 
 export interface TransactionProxy {
   endpoint: string;
+  /** Transactions found unfinished at start and undone. */
+  recovered: number;
   stop(): Promise<void>;
 }
 
+/** Single-item operations that must not interleave with a transaction on the same item. */
+const SINGLE_ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+
 export async function startTransactionProxy(
   upstream: string,
-  options: { host: string; port: number; region: string; credentials: { accessKeyId: string; secretAccessKey: string } },
+  options: {
+    host: string;
+    port: number;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    journalPath: string;
+  },
 ): Promise<TransactionProxy> {
   const origin = new URL(upstream);
   const client = new DynamoDBClient({ endpoint: upstream, region: options.region, credentials: options.credentials });
+  const journal = new TransactionJournal(options.journalPath);
   const keySchemas = new Map<string, string[]>();
   const itemLocks = new Map<string, Promise<unknown>>();
 
@@ -62,15 +78,36 @@ export async function startTransactionProxy(
     }
     return Object.fromEntries(names.map((name) => [name, item[name]!]));
   };
+  const identityOf = async (action: Action) => `${action.TableName}|${JSON.stringify(await keyOf(action.TableName, action.Key ?? action.Item!))}`;
+
+  const unfinished = journal.unfinished();
+  for (const entry of unfinished) {
+    for (const image of entry.images) await restore(client, image);
+    journal.end(entry);
+  }
 
   const transact = async (items: TransactItem[]): Promise<{ status: number; body: unknown }> => {
+    const targets = await Promise.all(
+      items.map(async (entry) => {
+        const [kind, action] = Object.entries(entry)[0] as [keyof TransactItem, Action];
+        return { kind, action, key: await keyOf(action.TableName, action.Key ?? action.Item!) };
+      }),
+    );
+    const images: ItemImage[] = await Promise.all(
+      targets.map(async ({ action, key }) => ({
+        table: action.TableName,
+        key,
+        prior: (await client.send(new GetItemCommand({ TableName: action.TableName, Key: key, ConsistentRead: true }))).Item,
+      })),
+    );
+    const entry = journal.begin(images);
     // DynamoDB forbids two actions on one item in a transaction, so the actions are
-    // independent and can run together; any refusal rolls back the others.
-    const outcomes = await Promise.all(items.map((entry) => apply(client, entry, keyOf)));
-    const failed = outcomes.some((outcome) => outcome.reason.Code !== 'None');
+    // independent and can run together; the journal makes the whole crash-safe.
+    const reasons = await Promise.all(targets.map((target, i) => apply(client, target, images[i]!)));
+    const failed = reasons.some((reason) => reason.Code !== 'None');
+    if (failed) for (const image of images) await restore(client, image);
+    journal.end(entry);
     if (!failed) return { status: 200, body: {} };
-    for (const outcome of outcomes) if (outcome.applied) await restore(client, outcome.table, outcome.key, outcome.prior);
-    const reasons = outcomes.map((outcome) => outcome.reason);
     return {
       status: 400,
       body: {
@@ -82,21 +119,28 @@ export async function startTransactionProxy(
   };
 
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const target = String(req.headers['x-amz-target'] ?? '');
-    if (!target.endsWith('.TransactWriteItems')) return pipeUpstream(origin, req, res);
-    const payload = JSON.parse((await readAll(req)).toString('utf8')) as { TransactItems?: TransactItem[] };
-    const items = payload.TransactItems ?? [];
-    const identities = await Promise.all(
-      items.map(async (entry) => {
-        const action = Object.values(entry)[0] as Action;
-        return `${action.TableName}|${JSON.stringify(await keyOf(action.TableName, action.Key ?? action.Item!))}`;
-      }),
-    );
-    const run = lockItems(itemLocks, identities, () => transact(items));
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+    const single = SINGLE_ITEM_WRITES.has(operation) || operation === 'GetItem';
+    if (operation !== 'TransactWriteItems' && !single) return pipeUpstream(origin, req, res);
     try {
-      const { status, body } = await run;
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(body));
+      const body = await readAll(req);
+      if (single) {
+        const action = JSON.parse(body.toString('utf8')) as Action;
+        const identity = await identityOf(action);
+        // A write takes its turn among the transactions on its item; a read waits for them.
+        if (SINGLE_ITEM_WRITES.has(operation)) await lockItems(itemLocks, [identity], () => forward(origin, req, body, res));
+        else {
+          await itemLocks.get(identity)?.catch(() => {});
+          await forward(origin, req, body, res);
+        }
+        return;
+      }
+      const items = (JSON.parse(body.toString('utf8')) as { TransactItems?: TransactItem[] }).TransactItems ?? [];
+      const identities = await Promise.all(items.map((entry) => identityOf(Object.values(entry)[0] as Action)));
+      const { status, body: answer } = await lockItems(itemLocks, identities, () => transact(items));
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(answer));
     } catch (error) {
+      if (res.headersSent) return void res.destroy();
       res
         .writeHead(500, { 'content-type': 'application/x-amz-json-1.0' })
         .end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) }));
@@ -107,6 +151,7 @@ export async function startTransactionProxy(
   await once(server, 'listening');
   return {
     endpoint: `http://${options.host}:${(server.address() as AddressInfo).port}`,
+    recovered: unfinished.length,
     async stop() {
       client.destroy();
       server.closeAllConnections();
@@ -115,7 +160,7 @@ export async function startTransactionProxy(
   };
 }
 
-/** Runs `task` once every earlier transaction on any of the same items has finished. */
+/** Runs `task` once every earlier task on any of the same items has finished. */
 async function lockItems<T>(locks: Map<string, Promise<unknown>>, identities: string[], task: () => Promise<T>): Promise<T> {
   const previous = [...new Set(identities)].map((id) => locks.get(id) ?? Promise.resolve());
   const run = Promise.allSettled(previous).then(task);
@@ -128,44 +173,33 @@ async function lockItems<T>(locks: Map<string, Promise<unknown>>, identities: st
   }
 }
 
-interface Outcome {
-  table: string;
-  key: Item;
-  prior: Item | undefined;
-  applied: boolean;
-  reason: { Code: string; Message?: string };
-}
+type Reason = { Code: string; Message?: string };
 
-async function apply(client: DynamoDBClient, entry: TransactItem, keyOf: (table: string, item: Item) => Promise<Item>): Promise<Outcome> {
-  const [kind, action] = Object.entries(entry)[0] as [keyof TransactItem, Action];
-  const key = await keyOf(action.TableName, action.Key ?? action.Item!);
-  const prior = (await client.send(new GetItemCommand({ TableName: action.TableName, Key: key, ConsistentRead: true }))).Item;
+async function apply(client: DynamoDBClient, target: { kind: keyof TransactItem; action: Action; key: Item }, image: ItemImage): Promise<Reason> {
+  const { kind, action, key } = target;
   const common = {
     TableName: action.TableName,
     ConditionExpression: action.ConditionExpression,
     ExpressionAttributeNames: action.ExpressionAttributeNames,
     ExpressionAttributeValues: action.ExpressionAttributeValues,
   };
-  const outcome: Outcome = { table: action.TableName, key, prior, applied: false, reason: { Code: 'None' } };
   try {
     if (kind === 'Put') await client.send(new PutItemCommand({ ...common, Item: action.Item! }));
     else if (kind === 'Delete') await client.send(new DeleteItemCommand({ ...common, Key: key }));
     else await client.send(new UpdateItemCommand({ ...common, Key: key, UpdateExpression: action.UpdateExpression }));
     // A ConditionCheck writes nothing: put back what the probe may have created.
-    if (kind === 'ConditionCheck') await restore(client, action.TableName, key, prior);
-    else outcome.applied = true;
+    if (kind === 'ConditionCheck') await restore(client, image);
+    return { Code: 'None' };
   } catch (error) {
-    outcome.reason =
-      (error as Error).name === 'ConditionalCheckFailedException'
-        ? { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' }
-        : { Code: 'ValidationError', Message: (error as Error).message };
+    return (error as Error).name === 'ConditionalCheckFailedException'
+      ? { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' }
+      : { Code: 'ValidationError', Message: (error as Error).message };
   }
-  return outcome;
 }
 
-async function restore(client: DynamoDBClient, table: string, key: Item, prior: Item | undefined): Promise<void> {
-  if (prior) await client.send(new PutItemCommand({ TableName: table, Item: prior }));
-  else await client.send(new DeleteItemCommand({ TableName: table, Key: key }));
+async function restore(client: DynamoDBClient, image: ItemImage): Promise<void> {
+  if (image.prior) await client.send(new PutItemCommand({ TableName: image.table, Item: image.prior }));
+  else await client.send(new DeleteItemCommand({ TableName: image.table, Key: image.key }));
 }
 
 function pipeUpstream(origin: URL, req: IncomingMessage, res: ServerResponse): void {
@@ -178,4 +212,24 @@ function pipeUpstream(origin: URL, req: IncomingMessage, res: ServerResponse): v
   );
   outgoing.on('error', () => res.destroy());
   req.pipe(outgoing);
+}
+
+/** Sends an already-read request body upstream; resolves when the answer has been relayed. */
+function forward(origin: URL, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const outgoing = request(
+      { hostname: origin.hostname, port: origin.port, method: req.method, path: req.url, headers: req.headers },
+      (upstream) => {
+        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(res);
+        upstream.on('end', resolve);
+        upstream.on('error', () => resolve());
+      },
+    );
+    outgoing.on('error', () => {
+      res.destroy();
+      resolve();
+    });
+    outgoing.end(body);
+  });
 }

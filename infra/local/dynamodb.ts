@@ -1,7 +1,7 @@
 /**
  * DynamoDB: dynalite persisted on disk, with the tables and GSIs of the system declaration
  * (the same keys CDK creates), behind a small proxy that adds TransactWriteItems
- * (dynamodb-transactions.ts). Physical table names are `strata-<logical>` locally.
+ * (dynamodb-transactions.ts, crash-safe through its journal in `<path>-transactions/`). Physical table names are `strata-<logical>` locally.
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
@@ -14,6 +14,8 @@ import { startTransactionProxy } from './dynamodb-transactions.ts';
 export interface LocalDynamo {
   endpoint: string;
   port: number;
+  /** Transactions a crash left unfinished, undone at start. */
+  recoveredTransactions: number;
   stop(): Promise<void>;
 }
 
@@ -40,10 +42,13 @@ export async function startDynamo(
     port: options.port,
     region: options.region,
     credentials: localCredentials,
+    // Beside dynalite's LevelDB directory, not in it.
+    journalPath: `${options.path}-transactions`,
   });
   return {
     endpoint: proxy.endpoint,
     port: Number(new URL(proxy.endpoint).port),
+    recoveredTransactions: proxy.recovered,
     async stop() {
       await proxy.stop();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));

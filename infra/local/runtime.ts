@@ -119,6 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     server.keepAliveTimeout = 60_000;
     server.listen(options.port ?? 8080, host);
     await once(server, 'listening');
+    sfn.startScheduled(system.stateMachines);
   } catch (error) {
     await stop().catch(() => {});
     throw error;

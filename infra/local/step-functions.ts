@@ -162,6 +162,17 @@ export class LocalStepFunctions {
     return record;
   }
 
+  /**
+   * Starts every workflow that has a schedule once, as the runtime starts (the local runtime
+   * has no scheduler; in AWS an EventBridge rule starts them).
+   */
+  startScheduled(declarations: Readonly<Record<string, StateMachineDeclaration>>): void {
+    const at = this.options.clock.now().toISOString().replace(/[:.]/g, '');
+    for (const [name, declaration] of Object.entries(declarations)) {
+      if (declaration.schedule) this.startExecution(this.arnOf(name), '{}', `scheduled-${at}`);
+    }
+  }
+
   describeExecution(executionArn: string): ExecutionRecord {
     const record = this.executions.get(executionArn);
     if (!record) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);

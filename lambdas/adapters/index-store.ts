@@ -11,28 +11,30 @@ import { documentClient } from './aws-clients.ts';
 import { queryIndex, type ReadMeter } from './index-query.ts';
 import { fromInstanceItem, type InstanceRecord, type InstanceVersion, type StoreOutcome } from './instance-items.ts';
 import { chunks, groupBy, NAME_TOKEN_RESERVE, transactionItems } from './study-transaction.ts';
+import { isEarlierVersion, listEarlierVersions, putEarlierVersion, replaceCurrentVersion } from './instance-versions.ts';
 
 export type { InstanceRecord, InstanceVersion, StoreOutcome };
-export { fromInstanceItem };
+export { fromInstanceItem, listEarlierVersions };
 
 const MAX_ACTIONS = 100; // DynamoDB's limit per TransactWriteItems
 const MAX_ATTEMPTS = 8; // transaction conflicts on a busy study are retried with jittered backoff
 
 const db = documentClient;
 
+/**
+ * Indexes stored objects and says exactly what happened to each: created, unchanged, made the
+ * current version, kept as an earlier version, or failed (nothing indexed for it; its bytes
+ * stay in S3, where the orphan sweeper finds them). Never throws for the batch: a failure
+ * touches only the records it concerns, so no response can hide a change that was made.
+ */
 export async function storeInstanceRecords(records: InstanceRecord[]): Promise<StoreOutcome> {
-  const outcome: StoreOutcome = { created: [], unchanged: [], replaced: [] };
+  const outcome: StoreOutcome = { created: [], unchanged: [], replaced: [], kept: [], failed: [] };
   // A transaction may touch an item once, so copies of one SOP Instance in a request go in
   // successive rounds (the later ones become versions of the first).
   for (const round of rounds(records)) {
     for (const group of groupBy(round, (r) => `${r.id.tenant}|${r.id.study}`).values()) {
       const reserved = 1 + new Set(group.map((r) => r.id.series)).size + NAME_TOKEN_RESERVE;
-      for (const chunk of chunks(group, MAX_ACTIONS - reserved)) {
-        const result = await storeStudyChunk(chunk);
-        outcome.created.push(...result.created);
-        outcome.unchanged.push(...result.unchanged);
-        outcome.replaced.push(...result.replaced);
-      }
+      for (const chunk of chunks(group, MAX_ACTIONS - reserved)) await storeStudyChunk(chunk, outcome);
     }
   }
   return outcome;
@@ -51,85 +53,74 @@ function rounds(records: InstanceRecord[]): InstanceRecord[][] {
 }
 
 /** One transaction: the new instances, their series (created or counted) and the study. */
-async function storeStudyChunk(records: InstanceRecord[]): Promise<StoreOutcome> {
-  const outcome: StoreOutcome = { created: [], unchanged: [], replaced: [] };
+async function storeStudyChunk(records: InstanceRecord[], outcome: StoreOutcome): Promise<void> {
   let pending = records;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const knownSeries = await existingSeries(pending);
-    const items = transactionItems(pending, knownSeries);
-    try {
-      await db().send(new TransactWriteCommand({ TransactItems: items.actions }));
-      outcome.created.push(...pending);
-      return outcome;
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException) || attempt >= MAX_ATTEMPTS) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      const duplicates = new Set<InstanceRecord>();
-      for (const [index, reason] of reasons.entries()) {
-        const record = items.instanceAt.get(index);
-        if (record && reason.Code === 'ConditionalCheckFailed') duplicates.add(record);
+  try {
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const knownSeries = await existingSeries(pending);
+      const items = transactionItems(pending, knownSeries);
+      try {
+        await db().send(new TransactWriteCommand({ TransactItems: items.actions }));
+        outcome.created.push(...pending);
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException) || attempt >= MAX_ATTEMPTS) throw error;
+        const existing = new Set<InstanceRecord>();
+        const refused = new Set<InstanceRecord>();
+        for (const [index, reason] of (error.CancellationReasons ?? []).entries()) {
+          const record = items.instanceAt.get(index);
+          if (record && reason.Code === 'ConditionalCheckFailed') existing.add(record);
+          else if (record && reason.Code === 'ValidationError') refused.add(record);
+        }
+        for (const record of refused) outcome.failed.push({ record, error: new Error(`the index refused the instance item: ${reasonOf(error, items.instanceAt, record)}`) });
+        const settled = new Set<InstanceRecord>(refused);
+        for (const record of existing) {
+          try {
+            if (await settleExisting(record, outcome)) settled.add(record);
+          } catch (failure) {
+            outcome.failed.push({ record, error: failure as Error });
+            settled.add(record);
+          }
+        }
+        pending = pending.filter((record) => !settled.has(record));
+        // Other reasons (a series created concurrently, a transaction conflict): back off and re-plan.
+        if (settled.size === 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
       }
-      const settled = new Set<InstanceRecord>();
-      for (const record of duplicates) {
-        const result = await settleExisting(record);
-        if (result === undefined) continue; // deleted meanwhile: create it on the next attempt
-        if (result === 'unchanged') outcome.unchanged.push(record);
-        else outcome.replaced.push({ record, previous: result });
-        settled.add(record);
-      }
-      pending = pending.filter((record) => !settled.has(record));
-      // Other reasons (a series created concurrently, a transaction conflict): back off and re-plan.
-      if (duplicates.size === 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt * Math.random()));
     }
+  } catch (error) {
+    // The transaction is all-or-nothing: none of the pending records was indexed.
+    for (const record of pending) outcome.failed.push({ record, error: error as Error });
   }
-  return outcome;
+}
+
+function reasonOf(error: TransactionCanceledException, instanceAt: Map<number, InstanceRecord>, record: InstanceRecord): string {
+  const index = [...instanceAt].find(([, r]) => r === record)?.[0];
+  return (index === undefined ? undefined : error.CancellationReasons?.[index]?.Message) ?? 'ValidationError';
 }
 
 /**
- * An instance that is already indexed: the same bytes change nothing; other bytes become the
- * current version and the previous one is kept in the item's version history (its object is
- * never deleted). Returns the replaced version, 'unchanged', or undefined if the item vanished.
+ * An instance that is already indexed (docs/decisions/0002-instance-versions.md): the same
+ * bytes change nothing; other bytes become the current version, the replaced one kept as an
+ * earlier version — unless they were ingested before the current one (an object the orphan
+ * sweeper found late), which are kept as an earlier version. Records the outcome and returns
+ * true, or false if the instance vanished (deleted meanwhile: create it on the next attempt).
  */
-async function settleExisting(record: InstanceRecord): Promise<InstanceRecord | 'unchanged' | undefined> {
+async function settleExisting(record: InstanceRecord, outcome: StoreOutcome): Promise<boolean> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const stored = await getInstanceRecord(record.id);
-    if (!stored) return undefined;
-    if (stored.sha256 === record.sha256) return 'unchanged';
-    const previous: InstanceVersion = {
-      sha256: stored.sha256,
-      objectKey: stored.objectKey,
-      size: stored.size,
-      transferSyntaxUID: stored.transferSyntaxUID,
-      ingestedAt: stored.ingestedAt,
-    };
-    try {
-      await db().send(
-        new UpdateCommand({
-          TableName: config.indexTable(),
-          Key: Keys.instance(record.id),
-          UpdateExpression:
-            'SET sha256 = :sha, objectKey = :key, #size = :size, transferSyntaxUID = :ts, storageClass = :class, ' +
-            'ingestedAt = :at, dicom = :dicom, previousVersions = list_append(if_not_exists(previousVersions, :none), :previous), frames = :frames',
-          ConditionExpression: 'sha256 = :expected',
-          ExpressionAttributeNames: { '#size': 'size' },
-          ExpressionAttributeValues: {
-            ':sha': record.sha256,
-            ':key': record.objectKey,
-            ':size': record.size,
-            ':ts': record.transferSyntaxUID,
-            ':class': record.storageClass,
-            ':at': record.ingestedAt,
-            ':dicom': JSON.stringify(record.instance),
-            ':frames': record.frameRanges ?? null,
-            ':none': [],
-            ':previous': [previous],
-            ':expected': stored.sha256,
-          },
-        }),
-      );
-      return stored;
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    const current = await getInstanceRecord(record.id);
+    if (!current) return false;
+    if (current.sha256 === record.sha256) {
+      outcome.unchanged.push(record);
+      return true;
+    }
+    if (record.ingestedAt < current.ingestedAt) {
+      if (!(await isEarlierVersion(current, record.sha256))) await putEarlierVersion(record);
+      outcome.kept.push({ record, current });
+      return true;
+    }
+    if (await replaceCurrentVersion(record, current)) {
+      outcome.replaced.push({ record, previous: current });
+      return true;
     }
   }
   throw new Error(`instance ${record.id.sop} kept changing while a new version was stored`);

@@ -19,7 +19,7 @@ export interface InstanceRecord {
   study: DicomJsonDataset;
   series: DicomJsonDataset;
   instance: DicomJsonDataset;
-  /** Earlier versions of the instance, whose objects are kept (docs/decisions/0002). */
+  /** Earlier versions listed on items written before versions had their own items (docs/decisions/0002). */
   previousVersions?: InstanceVersion[];
   /** Where each frame's bytes are in the object (frames then need one ranged read each). */
   frameRanges?: ByteRange[][] | undefined;
@@ -31,6 +31,10 @@ export interface StoreOutcome {
   unchanged: InstanceRecord[];
   /** Already indexed with other bytes: the new bytes became the current version. */
   replaced: { record: InstanceRecord; previous: InstanceRecord }[];
+  /** Other bytes ingested before the current version's (found late): kept as an earlier version. */
+  kept: { record: InstanceRecord; current: InstanceRecord }[];
+  /** Not indexed (nothing changed for it); its bytes are in S3. */
+  failed: { record: InstanceRecord; error: Error }[];
 }
 
 export interface InstanceVersion {

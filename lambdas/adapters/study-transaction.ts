@@ -49,21 +49,7 @@ export function transactionItems(records: InstanceRecord[], knownSeries: Set<str
       newSeries++;
       const head = members[0]!;
       actions.push({
-        Put: {
-          TableName,
-          Item: {
-            ...key,
-            type: 'series',
-            gsi2pk: Keys.seriesByUid(tenant, series),
-            gsi2sk: 'SERIES',
-            dicom: JSON.stringify(head.series),
-            modality: head.modality,
-            nInstances: members.length,
-            createdAt: now,
-            updatedAt: now,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+        Put: { TableName, Item: seriesItem(head, members.length, now), ConditionExpression: 'attribute_not_exists(pk)' },
       });
     }
   }
@@ -116,6 +102,22 @@ export function transactionItems(records: InstanceRecord[], knownSeries: Set<str
     },
   });
   return { actions, instanceAt };
+}
+
+/** A series summary, from one of its instances (STOW, and the count reconciliation when it is missing). */
+export function seriesItem(head: Pick<InstanceRecord, 'id' | 'series' | 'modality'>, nInstances: number, now: string) {
+  const { tenant, study, series } = head.id;
+  return {
+    ...Keys.series(tenant, study, series),
+    type: 'series',
+    gsi2pk: Keys.seriesByUid(tenant, series),
+    gsi2sk: 'SERIES',
+    dicom: JSON.stringify(head.series),
+    modality: head.modality,
+    nInstances,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /** Every group of the PatientName (Alphabetic, Ideographic, Phonetic), for the name index. */

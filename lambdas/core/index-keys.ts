@@ -22,6 +22,10 @@ export const Keys = {
   instance: (id: InstanceIdentity) => ({ pk: studyPartition(id.tenant, id.study), sk: `INST#${id.series}#${id.sop}` }),
   instancesOfStudyPrefix: 'INST#',
   instancesOfSeriesPrefix: (series: string) => `INST#${series}#`,
+  /** An earlier version of an instance, one item each (docs/decisions/0002-instance-versions.md). */
+  instanceVersion: (id: InstanceIdentity, sha256: string) => ({ pk: studyPartition(id.tenant, id.study), sk: `VER#${id.series}#${id.sop}#${sha256}` }),
+  /** The earlier versions of one instance: Query pk, begins_with(sk, 'VER#<series>#<sop>#'). */
+  versionsOfInstancePrefix: (id: InstanceIdentity) => `VER#${id.series}#${id.sop}#`,
   /** GSI1 on instance items: find an instance by SOP Instance UID alone. */
   instanceBySop: (tenant: string, sop: string) => ({ gsi1pk: `T#${tenant}#SOP#${sop}`, gsi1sk: 'INSTANCE' }),
   /** GSI1 on study items: studies of a patient, newest first by StudyDate. */

@@ -9,7 +9,7 @@ import { S3ServiceException } from '@aws-sdk/client-s3';
 import { GoneError, NotFoundError } from '#core/errors.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
-import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
+import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { deleteInstanceObject, isLocked } from '#adapters/object-store.ts';
 import {
   deleteInstanceEntries,
@@ -78,12 +78,17 @@ export async function deleteResources(scope: DeleteScope, context: { now: Date; 
   return result;
 }
 
-/** Deletes every version's object; false, deleting nothing, if Object Lock protects any of them. */
+/**
+ * Deletes every version's object, then the earlier versions' items (before the instance item,
+ * so none is left without its instance); false, deleting nothing, if Object Lock protects any.
+ */
 async function deleteObjects(record: InstanceRecord, now: Date): Promise<boolean> {
-  const keys = [record.objectKey, ...(record.previousVersions ?? []).map((v) => v.objectKey)];
+  const earlier = await listEarlierVersions(record);
+  const keys = [record.objectKey, ...earlier.map((v) => v.objectKey)];
   for (const key of keys) if (await isLocked(key, now)) return false;
   try {
     for (const key of keys) await deleteInstanceObject(key);
+    await deleteItems(earlier.flatMap((v) => (v.itemKey ? [v.itemKey] : [])));
     return true;
   } catch (error) {
     if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403) return false;

@@ -81,7 +81,7 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
   });
   if (toIndex.length) {
     try {
-      const { created, unchanged, replaced } = await storeInstanceRecords(toIndex);
+      const { created, unchanged, replaced, kept, failed: notIndexed } = await storeInstanceRecords(toIndex);
       for (const record of [...created, ...unchanged]) {
         const warningReason = parseWarnings.get(record);
         stored.push({ ...storedOutcome(record, context), ...(warningReason === undefined ? {} : { warningReason }) });
@@ -89,6 +89,14 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
       for (const { record, previous } of replaced) {
         stored.push({ ...storedOutcome(record, context), warningReason: NEW_VERSION_OF_EXISTING_INSTANCE });
         warnings.push(`instance ${record.id.sop} existed with other content (ingested ${previous.ingestedAt}); the new content is now current and the previous version is kept`);
+      }
+      for (const { record, current } of kept) {
+        stored.push({ ...storedOutcome(record, context), warningReason: NEW_VERSION_OF_EXISTING_INSTANCE });
+        warnings.push(`instance ${record.id.sop} has a version ingested later (${current.ingestedAt}), which stays current; this content is kept as an earlier version`);
+      }
+      for (const { record, error } of notIndexed) {
+        logger.error('index write failed', { error, sopClassUID: record.sopClassUID });
+        failed.push({ sopClassUID: record.sopClassUID, sopInstanceUID: record.id.sop, failureReason: isThrottling(error) ? FailureReason.OutOfResources : FailureReason.ProcessingFailure });
       }
     } catch (error) {
       logger.error('index write failed', { error: error as Error, instances: toIndex.length });

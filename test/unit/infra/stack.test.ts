@@ -122,6 +122,17 @@ describe('The CDK app (synthesized offline)', () => {
     }
   });
 
+  it('starts each scheduled state machine on its schedule', () => {
+    for (const [logical, declaration] of Object.entries(system.stateMachines)) {
+      if (!('schedule' in declaration)) continue;
+      const [machineId] = ofType('AWS::StepFunctions::StateMachine').find(([, m]) => m.Properties.StateMachineName === `strata-${logical}`)!;
+      synthesized.template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: declaration.schedule,
+        Targets: [Match.objectLike({ Arn: { Ref: machineId } })],
+      });
+    }
+  });
+
   it('routes the declared S3 events to their functions, with a dead-letter queue', () => {
     for (const rule of system.eventRules) {
       synthesized.template.hasResourceProperties('AWS::Events::Rule', {

@@ -1,0 +1,10 @@
+/** The state the index-maintenance workflow (statemachines/index-maintenance.asl.json) passes between its steps. */
+import type { ReconcileState } from '#services/maintenance/reconcile-counts.ts';
+import type { SweepState } from '#services/maintenance/sweep-orphans.ts';
+
+export interface MaintenanceState {
+  tenant?: string;
+  /** Present (with a cursor) while the sweep has pages left; its totals once done. */
+  sweep?: SweepState;
+  reconcile?: ReconcileState;
+}

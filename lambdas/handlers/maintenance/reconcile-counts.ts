@@ -1,0 +1,11 @@
+/** Index maintenance, step 2 (looped): reconcile the counts of one page of studies. */
+import middy from '@middy/core';
+import { clock } from '#adapters/clock.ts';
+import { config } from '#lambdas/config.ts';
+import { reconcileCountsPage } from '#services/maintenance/reconcile-counts.ts';
+import type { MaintenanceState } from './maintenance-state.ts';
+
+export const handler = middy(async (state: MaintenanceState): Promise<MaintenanceState> => ({
+  ...state,
+  reconcile: await reconcileCountsPage(state.tenant ?? config.defaultTenant, state.reconcile ?? {}, clock.now()),
+}));

@@ -1,0 +1,29 @@
+/**
+ * Admin: POST /admin/index-maintenance starts the index maintenance workflow
+ * (statemachines/index-maintenance.asl.json: orphan sweep, then count reconciliation) and
+ * answers 202 with where to follow it; GET /admin/index-maintenance/{execution} reports its
+ * status and, once done, what it indexed, reported and corrected. It also runs on a schedule.
+ */
+import { clock } from '#adapters/clock.ts';
+import { describeWorkflow, startWorkflow } from '#adapters/workflows.ts';
+import { config } from '#lambdas/config.ts';
+import { httpHandler } from '#middleware/http-handler.ts';
+import { pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
+
+export const handler = httpHandler(async (event) => {
+  const stateMachineArn = config.indexMaintenanceStateMachineArn();
+  const execution = pathParameter(event, 'execution');
+  if (event.httpMethod === 'GET' && execution) {
+    const view = await describeWorkflow(stateMachineArn, execution);
+    return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(view) };
+  }
+  // One run per second: a retried request starts nothing new (execution names are idempotent).
+  const name = `maintenance-${clock.now().toISOString().slice(0, 19).replace(/[:T-]/g, '')}`;
+  await startWorkflow(stateMachineArn, name, { tenant: config.defaultTenant });
+  const location = `${publicBaseUrl(event)}/admin/index-maintenance/${name}`;
+  return {
+    statusCode: 202,
+    headers: { 'Content-Type': 'application/json', Location: location },
+    body: JSON.stringify({ id: name, status: 'RUNNING', location }),
+  };
+});

@@ -1,0 +1,11 @@
+/** Index maintenance, step 1 (looped): one page of the orphan sweep. */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { clock } from '#adapters/clock.ts';
+import { sweepOrphansPage } from '#services/maintenance/sweep-orphans.ts';
+import type { MaintenanceState } from './maintenance-state.ts';
+
+export const handler = middy(async (state: MaintenanceState, context: Context): Promise<MaintenanceState> => ({
+  ...state,
+  sweep: await sweepOrphansPage(state.sweep ?? {}, clock.now(), () => context.getRemainingTimeInMillis()),
+}));
