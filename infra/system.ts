@@ -13,7 +13,7 @@ export const system = {
   api: {
     scopes: ['dicom.read', 'dicom.write', 'dicom.delete', 'ilm.admin', 'legal.hold', 'finance.read'],
     // Every body reaches Lambda base64-encoded: DICOM is binary and multipart/related would
-    // otherwise be mangled as text (dicomweb-checklist.md, STOW-RS, AWS notes).
+    // otherwise be mangled as text (API Gateway REST "binary media types").
     binaryMediaTypes: ['*/*'],
     /** API Gateway's hard request limit; larger pushes use presigned uploads. */
     maxRequestBytes: 10 * 1024 * 1024,

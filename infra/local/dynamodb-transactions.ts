@@ -1,5 +1,5 @@
 /**
- * TransactWriteItems for dynalite, which lacks it (local-emulators.md). A proxy in front of
+ * TransactWriteItems for dynalite, which lacks it (infra/local/README.md). A proxy in front of
  * dynalite passes every other call through and emulates this one with DynamoDB's
  * all-or-nothing semantics, also across a crash:
  *

@@ -1,7 +1,7 @@
 /**
  * aws-local-stepfunctions calls Promise.withResolvers (Node 22). npm scripts run on the
  * project's Node 22, but a developer may run the runtime with a system Node 20; this
- * three-line polyfill keeps Map/Choice/Retry working there (local-emulators.md).
+ * three-line polyfill keeps Map/Choice/Retry working there (infra/local/README.md).
  */
 const PromiseWithResolvers = Promise as unknown as { withResolvers?: () => unknown };
 PromiseWithResolvers.withResolvers ??= function withResolvers<T>() {

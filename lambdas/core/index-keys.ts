@@ -58,7 +58,7 @@ export const instanceObjectKey = (id: InstanceIdentity, sha256: string) =>
 /**
  * The instance's metadata (DICOM JSON, BulkDataURIs relative to the instance) for one version.
  * A separate prefix keeps it in S3 Standard when lifecycle rules move `<tenant>/studies/` to
- * colder tiers: metadata stays hot (dicomweb-checklist.md, cold tiers).
+ * colder tiers: metadata stays hot, so QIDO and WADO metadata never wait for a restore (docs/data-model.md).
  */
 export const metadataObjectKey = (id: InstanceIdentity, sha256: string) =>
   `${id.tenant}/metadata/studies/${id.study}/series/${id.series}/instances/${id.sop}/${sha256}.json`;

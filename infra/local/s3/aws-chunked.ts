@@ -1,7 +1,7 @@
 /**
  * Decoder for the `aws-chunked` content encoding that AWS SDK v3 uses for streamed uploads
  * with flexible checksums. s3rver does not understand it and would store the chunk framing as
- * data (local-emulators.md, "silent corruption trap"), so the fidelity proxy decodes it and
+ * data (a silent corruption, infra/local/README.md), so the fidelity proxy decodes it and
  * verifies the trailing checksum, as S3 does, before s3rver sees the body.
  *
  * Format: `<hex size>[;chunk-signature=…]\r\n<bytes>\r\n` … `0[;…]\r\n<trailer>:<value>\r\n…\r\n`.

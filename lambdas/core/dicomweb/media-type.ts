@@ -1,7 +1,7 @@
 /**
  * Media types as RFC 7231/2045 write them: `type/subtype; name=value; name="quoted value"`.
  * Real DICOMweb clients send parameters in any order, quoted or not, in any case
- * (dicomweb-checklist.md, STOW-RS), so every reader goes through this one parser.
+ * (PS3.18 8.4.3; seen from dicomweb-client, Orthanc and OHIF), so every reader goes through this one parser.
  */
 export interface MediaType {
   type: string; // lower-case `type/subtype`
