@@ -1,9 +1,11 @@
 /**
  * Strata's error classes. Core code throws these; one edge middleware
- * (lambdas/middleware/http-errors.ts) maps them to HTTP statuses and, for STOW-RS, the
- * DICOM FailureReason of PS3.18 Annex I (Table I.2-2). Unknown errors become a 500 with
- * a request id and no internals.
+ * (lambdas/middleware/http-handler.ts) maps them to HTTP statuses and, for STOW-RS, the
+ * DICOM FailureReason of PS3.18 Annex I (dicomweb/status-codes.ts). Unknown errors become
+ * a 500 with a request id and no internals.
  */
+import { FailureReason } from './dicomweb/status-codes.ts';
+
 export interface StrataErrorOptions {
   cause?: unknown;
   /** DICOM failure reason (US), e.g. 0xC000 cannot understand, 0xA900 mismatch. */
@@ -87,7 +89,7 @@ export class DicomParseError extends StrataError {
   override readonly code = 'DicomParseError';
   override readonly statusCode = 400;
   constructor(message: string, options: StrataErrorOptions = {}) {
-    super(message, { failureReason: 0xc000, ...options });
+    super(message, { failureReason: FailureReason.CannotUnderstand, ...options });
   }
 }
 

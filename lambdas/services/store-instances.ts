@@ -11,7 +11,8 @@
  * Warning header. Nothing is ever overwritten.
  */
 import { createHash } from 'node:crypto';
-import { FailureReason, readInstance, type InstanceWarning, type ParsedInstance } from '#core/dicom/read-instance.ts';
+import { readInstance, type InstanceWarning, type ParsedInstance } from '#core/dicom/read-instance.ts';
+import { FailureReason, WarningReason } from '#core/dicomweb/status-codes.ts';
 import { isStorableSopClass } from '#core/dicom/sop-classes.ts';
 import { INSTANCE_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS, Tag, TransferSyntax } from '#core/dicom/tags.ts';
 import { formatOfDataset, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
@@ -26,7 +27,6 @@ import { headInstanceObject, putInstanceObject, putMetadataObject } from '#adapt
 import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { logger } from '#middleware/logger.ts';
 
-export const NEW_VERSION_OF_EXISTING_INSTANCE = 0xb00e;
 
 export interface StoreContext {
   tenant: string;
@@ -87,11 +87,11 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
         stored.push({ ...storedOutcome(record, context), ...(warningReason === undefined ? {} : { warningReason }) });
       }
       for (const { record, previous } of replaced) {
-        stored.push({ ...storedOutcome(record, context), warningReason: NEW_VERSION_OF_EXISTING_INSTANCE });
+        stored.push({ ...storedOutcome(record, context), warningReason: WarningReason.NewVersionOfExistingInstance });
         warnings.push(`instance ${record.id.sop} existed with other content (ingested ${previous.ingestedAt}); the new content is now current and the previous version is kept`);
       }
       for (const { record, current } of kept) {
-        stored.push({ ...storedOutcome(record, context), warningReason: NEW_VERSION_OF_EXISTING_INSTANCE });
+        stored.push({ ...storedOutcome(record, context), warningReason: WarningReason.NewVersionOfExistingInstance });
         warnings.push(`instance ${record.id.sop} has a version ingested later (${current.ingestedAt}), which stays current; this content is kept as an earlier version`);
       }
       for (const { record, error } of notIndexed) {

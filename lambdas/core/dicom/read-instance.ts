@@ -6,25 +6,13 @@
 import type { DicomDataset } from 'dcmjs';
 import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { DicomParseError } from '../errors.ts';
+import { FailureReason, WarningReason } from '../dicomweb/status-codes.ts';
 import { decodeIso2022, usesCodeExtensions } from './charsets.ts';
 import { toDicomJson, type DicomJsonDataset } from './dicom-json.ts';
 import { readPart10Structure, type Part10Structure } from './part10-structure.ts';
 import { formatOfDataset, pixelGeometryProblem } from './frames.ts';
 import { Tag } from './tags.ts';
 import { quoteUid, uidProblem } from './uid.ts';
-
-
-/** PS3.18 Table I.2-2 / PS3.4 Table B.2-1. */
-export const FailureReason = {
-  ProcessingFailure: 0x0110,
-  SopClassNotSupported: 0x0122,
-  OutOfResources: 0xa700,
-  DataSetDoesNotMatchSopClass: 0xa900,
-  /** Azure's DICOM service and Strata: the study UID differs from the one in the URL. */
-  StudyInstanceUidMismatch: 0xa901,
-  CannotUnderstand: 0xc000,
-  TransferSyntaxNotSupported: 0xc122,
-} as const;
 
 export interface ParsedInstance {
   transferSyntaxUID: string;
@@ -47,11 +35,6 @@ export interface InstanceWarning {
 /** Binary values up to this size travel inline in metadata (InlineBinary). */
 export const INLINE_BINARY_MAX = 1024;
 const TEXT_VRS = new Set(['LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
-
-export const WarningReason = {
-  /** Stored, though it does not match its SOP class or its file meta (PS3.18 Table I.2-1). */
-  DataSetDoesNotMatchSopClass: 0xb007,
-} as const;
 
 export function readInstance(bytes: Uint8Array): ParsedInstance {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DicomParseError } from '../../../lambdas/core/errors.ts';
-import { FailureReason, readInstance } from '../../../lambdas/core/dicom/read-instance.ts';
+import { readInstance } from '../../../lambdas/core/dicom/read-instance.ts';
+import { FailureReason } from '../../../lambdas/core/dicomweb/status-codes.ts';
 import { CT_SMALL, fixture } from '../../helpers/dicom.ts';
 
 function reasonFor(bytes: Buffer): number | undefined {
