@@ -22,10 +22,6 @@ export interface ResourceScope {
   sop?: string | undefined;
 }
 
-const tombstoneKey = (tenant: string, study: string, series?: string, sop?: string) => ({
-  pk: Keys.study(tenant, study).pk,
-  sk: sop ? `TOMBSTONE#INST#${series}#${sop}` : series ? `TOMBSTONE#SERIES#${series}` : 'TOMBSTONE#STUDY',
-});
 
 /** Removes index entries of instances of one series, with the counts, in one transaction. */
 export async function deleteInstanceEntries(records: InstanceRecord[]): Promise<void> {
@@ -74,16 +70,16 @@ export async function putTombstone(level: DeletedLevel, id: ResourceScope, at: s
   await db().send(
     new PutCommand({
       TableName: config.indexTable(),
-      Item: { ...tombstoneKey(id.tenant, id.study, id.series, id.sop), type: 'tombstone', level, deletedAt: at },
+      Item: { ...Keys.tombstone(id.tenant, id.study, id.series, id.sop), type: 'tombstone', level, deletedAt: at },
     }),
   );
 }
 
 /** Whether the study, the series or the instance was deleted (one BatchGetItem). */
 export async function wasDeleted(id: ResourceScope): Promise<boolean> {
-  const keys = [tombstoneKey(id.tenant, id.study)];
-  if (id.series) keys.push(tombstoneKey(id.tenant, id.study, id.series));
-  if (id.series && id.sop) keys.push(tombstoneKey(id.tenant, id.study, id.series, id.sop));
+  const keys = [Keys.tombstone(id.tenant, id.study)];
+  if (id.series) keys.push(Keys.tombstone(id.tenant, id.study, id.series));
+  if (id.series && id.sop) keys.push(Keys.tombstone(id.tenant, id.study, id.series, id.sop));
   const result = await db().send(new BatchGetCommand({ RequestItems: { [config.indexTable()]: { Keys: keys, ProjectionExpression: 'pk' } } }));
   return (result.Responses?.[config.indexTable()]?.length ?? 0) > 0;
 }
@@ -109,7 +105,7 @@ export async function putAuditRecord(record: AuditRecord): Promise<void> {
   await db().send(
     new PutCommand({
       TableName: config.indexTable(),
-      Item: { pk: `T#${record.tenant}#AUDIT#${record.at.slice(0, 10)}`, sk: `${record.at}#${randomUUID()}`, type: 'audit', ...record },
+      Item: { ...Keys.auditRecord(record.tenant, record.at, randomUUID()), type: 'audit', ...record },
     }),
   );
 }

@@ -5,7 +5,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
+import { instanceOfSortKey, Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { queryIndex, type ReadMeter } from './index-query.ts';
@@ -151,8 +151,7 @@ export async function listInstanceRecords(tenant: string, study: string, series?
     },
     meter,
   )) {
-    const [, seriesUid, sop] = String(item.sk).split('#');
-    records.push(fromInstanceItem(item, { tenant, study, series: seriesUid!, sop: sop! }));
+    records.push(fromInstanceItem(item, { tenant, study, ...instanceOfSortKey(String(item.sk)) }));
   }
   return records;
 }
@@ -181,6 +180,6 @@ export async function setInstanceStorageClass(id: InstanceIdentity, sha256: stri
 
 /** A cheap read that proves the table is reachable. */
 export async function pingIndex(): Promise<void> {
-  await db().send(new GetCommand({ TableName: config.indexTable(), Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
+  await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.health }));
 }
 

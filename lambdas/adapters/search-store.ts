@@ -5,7 +5,7 @@
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
-import { Keys } from '#core/index-keys.ts';
+import { instanceOfSortKey, Keys, studyOfPartition } from '#core/index-keys.ts';
 import type { DateRange } from '#core/qido/query-plan.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
@@ -50,7 +50,7 @@ async function batchGet(keys: Record<string, string>[], meter: ReadMeter): Promi
 
 export function toStudyRow(item: Record<string, unknown>): StudyRow {
   return {
-    study: String(item.pk).split('#S#')[1]!,
+    study: studyOfPartition(String(item.pk)),
     dicom: JSON.parse(String(item.dicom ?? '{}')) as DicomJsonDataset,
     nSeries: Number(item.nSeries ?? 0),
     nInstances: Number(item.nInstances ?? 0),
@@ -172,8 +172,7 @@ export async function instancesBySop(tenant: string, sop: string, meter: ReadMet
     { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': Keys.instanceBySop(tenant, sop).gsi1pk } },
     meter,
   )) {
-    const [, seriesUid, sopUid] = String(item.sk).split('#');
-    rows.push(fromInstanceItem(item, { tenant, study: String(item.pk).split('#S#')[1]!, series: seriesUid!, sop: sopUid! }));
+    rows.push(fromInstanceItem(item, { tenant, study: studyOfPartition(String(item.pk)), ...instanceOfSortKey(String(item.sk)) }));
   }
   return rows;
 }

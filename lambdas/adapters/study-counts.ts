@@ -6,7 +6,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
-import { Keys } from '#core/index-keys.ts';
+import { instanceOfSortKey, Keys } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { queryIndex } from './index-query.ts';
@@ -79,7 +79,7 @@ export async function readInstanceFacts(tenant: string, study: string): Promise<
     ProjectionExpression: 'sk, modality, sopClassUID',
     ConsistentRead: true,
   }))
-    facts.push({ series: String(item.sk).split('#')[1]!, modality: String(item.modality ?? ''), sopClassUID: String(item.sopClassUID ?? '') });
+    facts.push({ series: instanceOfSortKey(String(item.sk)).series, modality: String(item.modality ?? ''), sopClassUID: String(item.sopClassUID ?? '') });
   return facts;
 }
 

@@ -36,7 +36,7 @@ export async function putFixityRecord(record: FixityRecord): Promise<void> {
   await db().send(
     new PutCommand({
       TableName: config.indexTable(),
-      Item: { pk: Keys.study(record.tenant, record.study).pk, sk: `FIXITY#${record.auditedAt}`, type: 'fixity', ...record },
+      Item: { ...Keys.fixityResult(record.tenant, record.study, record.auditedAt), type: 'fixity', ...record },
     }),
   );
 }

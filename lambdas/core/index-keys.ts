@@ -45,7 +45,27 @@ export const Keys = {
     pk: `T#${tenant}#NAME#${[...token][0] ?? ''}`,
     sk: `${token}#${study}`,
   }),
+  /** What remains of a deleted study, series or instance, so it answers 410 rather than 404. */
+  tombstone: (tenant: string, study: string, series?: string, sop?: string) => ({
+    pk: studyPartition(tenant, study),
+    sk: sop ? `TOMBSTONE#INST#${series}#${sop}` : series ? `TOMBSTONE#SERIES#${series}` : 'TOMBSTONE#STUDY',
+  }),
+  /** A fixity audit's outcome on the study partition, newest last. */
+  fixityResult: (tenant: string, study: string, auditedAt: string) => ({ pk: studyPartition(tenant, study), sk: `FIXITY#${auditedAt}` }),
+  /** The audit trail: one partition per tenant and day, one item per action in time order. */
+  auditRecord: (tenant: string, at: string, id: string) => ({ pk: `T#${tenant}#AUDIT#${at.slice(0, 10)}`, sk: `${at}#${id}` }),
+  /** The reserved item the health check reads. */
+  health: { pk: 'HEALTH', sk: 'HEALTH' },
 } as const;
+
+/** The Study Instance UID of a study partition key (`T#<tenant>#S#<study>`). */
+export const studyOfPartition = (pk: string): string => pk.slice(pk.indexOf('#S#') + 3);
+
+/** Series and SOP Instance UIDs of an instance item's sort key (`INST#<series>#<sop>`). */
+export function instanceOfSortKey(sk: string): { series: string; sop: string } {
+  const [, series = '', sop = ''] = sk.split('#');
+  return { series, sop };
+}
 
 /**
  * Where one version of an instance's bytes lives in the archive bucket. The key ends with the
