@@ -23,6 +23,7 @@ import { announceRestores, restoreObject } from './restore-handlers.ts';
 import { isReadable, restoreHeader } from './restore-policy.ts';
 import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
 import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
+import { listObjectsV2 } from './list-objects-v2.ts';
 
 export interface FidelityProxyOptions {
   upstream: URL;
@@ -68,6 +69,7 @@ export class S3FidelityProxy implements ProxyContext {
     const q = target.query;
     if (!target.key) {
       if (method === 'POST' && q.has('delete')) return this.deleteObjects(req, res, target);
+      if (method === 'GET' && q.get('list-type') === '2') return listObjectsV2(this.options.upstream, req, res, `/${target.bucket}`, q);
       return this.forward(req, res);
     }
     if (q.has('legal-hold')) return method === 'PUT' ? putLegalHold(this, req, res, target) : getLegalHold(this, res, target);

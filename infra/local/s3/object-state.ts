@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -96,7 +96,8 @@ export class ObjectStateStore {
     if (content === undefined) this.onDisk.delete(file);
     else this.onDisk.add(file);
     const previous = this.writes.get(file) ?? Promise.resolve();
-    const next = previous.then(() => (content === undefined ? rm(file, { force: true }) : writeFile(file, content)));
+    // Written aside and renamed over: a process killed mid-write leaves the old state, never half a file.
+    const next = previous.then(() => (content === undefined ? rm(file, { force: true }) : writeFile(`${file}.tmp`, content).then(() => rename(`${file}.tmp`, file))));
     const tracked = next.catch(() => {}).finally(() => {
       if (this.writes.get(file) === tracked) this.writes.delete(file);
     });

@@ -27,6 +27,7 @@ export interface SweepState {
   cursor?: string | undefined;
   examined: number;
   tooRecent: number;
+  alreadyIndexed: number;
   indexedAsCurrent: number;
   indexedAsEarlierVersion: number;
   /** Keys indexed by the sweep (the first ones, bounded for the workflow state). */
@@ -39,7 +40,7 @@ const TIME_RESERVE_MS = 10_000; // indexing one large orphan, and the answer
 const MAX_LISTED = 100;
 
 export async function sweepOrphansPage(state: Partial<SweepState>, now: Date, timeLeftMs: () => number): Promise<SweepState> {
-  const next: SweepState = { examined: 0, tooRecent: 0, indexedAsCurrent: 0, indexedAsEarlierVersion: 0, indexed: [], unindexable: [], ...state, cursor: undefined };
+  const next: SweepState = { examined: 0, tooRecent: 0, alreadyIndexed: 0, indexedAsCurrent: 0, indexedAsEarlierVersion: 0, indexed: [], unindexable: [], ...state, cursor: undefined };
   const page = await listArchivePage(state.cursor, PAGE);
   const cutoff = now.getTime() - MIN_ORPHAN_AGE_MINUTES * 60_000;
   let last: string | undefined;
@@ -53,8 +54,12 @@ export async function sweepOrphansPage(state: Partial<SweepState>, now: Date, ti
       next.tooRecent++;
       continue;
     }
-    if (await isIndexed(id, id.sha256)) continue;
-    const outcome = await indexOrphan(object, id);
+    if (await isIndexed(id, id.sha256)) {
+      next.alreadyIndexed++;
+      continue;
+    }
+    // One object that cannot be read (an archive tier, an error) is reported, not fatal to the sweep.
+    const outcome = await indexOrphan(object, id).catch((error: unknown) => ({ reason: `could not be read or indexed: ${(error as Error).name}` }));
     if (outcome === 'current' || outcome === 'earlier') {
       if (outcome === 'current') next.indexedAsCurrent++;
       else next.indexedAsEarlierVersion++;
