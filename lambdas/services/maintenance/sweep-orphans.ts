@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { instanceIdentityFromKey, type InstanceIdentity } from '#core/index-keys.ts';
 import { listArchivePage, type ListedObject } from '#adapters/archive-listing.ts';
+import { lastDeletedAt } from '#adapters/deletion-store.ts';
 import { getInstanceRecord } from '#adapters/index-store.ts';
 import { isEarlierVersion } from '#adapters/instance-versions.ts';
 import { headInstanceObject, readInstanceBytes } from '#adapters/object-store.ts';
@@ -50,6 +51,7 @@ export async function sweepOrphansPage(state: Partial<SweepState>, now: Date, ti
     const id = instanceIdentityFromKey(object.key);
     if (!id) continue; // metadata documents and anything else that is not an instance version
     next.examined++;
+    // LastModified is S3's time; `now` the clock's (the local runtime's may run ahead of it).
     if (object.lastModified.getTime() > cutoff) {
       next.tooRecent++;
       continue;
@@ -82,6 +84,9 @@ async function indexOrphan(object: ListedObject, id: InstanceIdentity & { sha256
   if (!head) return { reason: 'deleted while the sweep ran' };
   const { ingestedAt } = head.metadata;
   if (!ingestedAt || Number.isNaN(Date.parse(ingestedAt))) return { reason: 'no strata-ingested-at metadata: not stored by Strata' };
+  // Bytes a crash left behind while their instance was deleted must not bring it back.
+  const deletedAt = await lastDeletedAt(id);
+  if (deletedAt && deletedAt >= ingestedAt) return { reason: `its instance was deleted (${deletedAt}) after it was stored: left for disposition` };
   const bytes = await readInstanceBytes(object.key);
   if (createHash('sha256').update(bytes).digest('hex') !== id.sha256) return { reason: 'its bytes do not match the SHA-256 in its key' };
   const result = await storeInstances([{ headers: { 'content-type': 'application/dicom' }, body: bytes }], {
