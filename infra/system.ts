@@ -137,7 +137,7 @@ export const system = {
       grants: [
         {
           resource: 'table:index',
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+          actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
         },
         { resource: 'bucket:archive', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject'] },
       ],

@@ -84,6 +84,15 @@ export async function wasDeleted(id: ResourceScope): Promise<boolean> {
   return (result.Responses?.[config.indexTable()]?.length ?? 0) > 0;
 }
 
+/** When the instance, its series or its study was last deleted, if ever (one BatchGetItem). */
+export async function lastDeletedAt(id: Required<ResourceScope>): Promise<string | undefined> {
+  const keys = [Keys.tombstone(id.tenant, id.study), Keys.tombstone(id.tenant, id.study, id.series), Keys.tombstone(id.tenant, id.study, id.series, id.sop)];
+  const result = await db().send(
+    new BatchGetCommand({ RequestItems: { [config.indexTable()]: { Keys: keys, ProjectionExpression: 'deletedAt', ConsistentRead: true } } }),
+  );
+  return (result.Responses?.[config.indexTable()] ?? []).map((item) => String(item.deletedAt)).sort().at(-1);
+}
+
 export async function deleteItems(keys: { pk: string; sk: string }[]): Promise<void> {
   for (const key of keys) await db().send(new DeleteCommand({ TableName: config.indexTable(), Key: key }));
 }

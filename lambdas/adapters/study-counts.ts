@@ -14,15 +14,18 @@ import { seriesItem } from './study-transaction.ts';
 
 const db = documentClient;
 
-/** One page of a tenant's study UIDs, newest first; `cursor` continues it. */
-export async function studyPage(tenant: string, cursor: string | undefined, limit: number): Promise<{ studies: string[]; cursor: string | undefined }> {
+/**
+ * One page of a tenant's studies, newest first. Each comes with the cursor that continues the
+ * walk after it, so a caller short of time can stop after any study.
+ */
+export async function studyPage(tenant: string, cursor: string | undefined, limit: number): Promise<{ studies: { study: string; cursor: string }[]; more: boolean }> {
   const page = await db().send(
     new QueryCommand({
       TableName: config.indexTable(),
       IndexName: 'gsi3',
       KeyConditionExpression: 'gsi3pk = :pk',
       ExpressionAttributeValues: { ':pk': Keys.studiesByDate(tenant) },
-      ProjectionExpression: 'pk',
+      ProjectionExpression: 'pk, sk, gsi3pk, gsi3sk',
       ScanIndexForward: false,
       Limit: limit,
       ...(cursor ? { ExclusiveStartKey: JSON.parse(cursor) as Record<string, unknown> } : {}),
@@ -30,8 +33,11 @@ export async function studyPage(tenant: string, cursor: string | undefined, limi
   );
   const prefix = Keys.study(tenant, '').pk;
   return {
-    studies: (page.Items ?? []).map((item) => String(item.pk).slice(prefix.length)),
-    cursor: page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined,
+    studies: (page.Items ?? []).map((item) => ({
+      study: String(item.pk).slice(prefix.length),
+      cursor: JSON.stringify({ pk: item.pk, sk: item.sk, gsi3pk: item.gsi3pk, gsi3sk: item.gsi3sk }),
+    })),
+    more: page.LastEvaluatedKey !== undefined,
   };
 }
 

@@ -133,4 +133,26 @@ describe('Index maintenance: orphan sweep and count reconciliation', () => {
     runtime.clock.advance(1000);
     expect((await maintain()).reconcile.corrections).toBe(0);
   });
+
+  it('walks every study, page after page', async () => {
+    const others = Array.from({ length: 30 }, (_, i) => synthesize('SC_rgb_small_odd.dcm', { study: `2.25.82100.${i}`, series: `2.25.82100.${i}.1`, sop: `2.25.82100.${i}.1.1` }));
+    expect((await stow(runtime.url, others)).status).toBe(200);
+    runtime.clock.advance(1000);
+    const report = await maintain();
+    expect(report.reconcile.studiesChecked).toBe(31);
+    expect(report.reconcile.corrections).toBe(0);
+  });
+
+  it('does not bring back an instance deleted after its orphaned bytes were stored', async () => {
+    const id = uids(4, 1);
+    expect((await stow(runtime.url, [synthesize('CT_small.dcm', id)])).status).toBe(200);
+    const leftover = await putOrphan(synthesize('CT_small.dcm', { ...id, instanceNumber: 5 }), id, new Date(runtime.clock.now().getTime() - 60_000));
+    runtime.clock.advance(1000);
+    expect((await fetch(`${runtime.url}/dicom-web/studies/${id.study}/series/${id.series}/instances/${id.sop}`, { method: 'DELETE' })).status).toBe(204);
+    runtime.clock.advance(10 * 60_000);
+
+    const report = await maintain();
+    expect(report.sweep.unindexable).toContainEqual({ key: leftover, reason: expect.stringContaining('was deleted') });
+    expect(await served(id)).toBe(410);
+  });
 });

@@ -25,6 +25,7 @@ import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
 import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from './storage-classes.ts';
 import { readAtMost } from '../read-body.ts';
 import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
+import { listObjectsV2 } from './list-objects-v2.ts';
 
 export interface FidelityProxyOptions {
   upstream: URL;
@@ -82,6 +83,7 @@ export class S3FidelityProxy implements ProxyContext {
     }
     if (!target.key) {
       if (method === 'POST' && q.has('delete')) return this.deleteObjects(req, res, target);
+      if (method === 'GET' && q.get('list-type') === '2') return listObjectsV2(this.options.upstream, req, res, `/${target.bucket}`, q);
       return this.forward(req, res);
     }
     if (q.has('legal-hold')) return method === 'PUT' ? putLegalHold(this, req, res, target) : getLegalHold(this, res, target);

@@ -12,6 +12,7 @@ import type { Clock } from '#adapters/clock.ts';
 import type { BucketDeclaration } from '../../system-types.ts';
 import { S3FidelityProxy } from './fidelity-proxy.ts';
 import { ObjectStateStore } from './object-state.ts';
+import { removeInterruptedPuts } from './interrupted-puts.ts';
 import type { S3Event } from './s3-events.ts';
 
 export const localBucketName = (logical: string) => `strata-${logical}`;
@@ -27,6 +28,7 @@ export async function startS3(
   buckets: Readonly<Record<string, BucketDeclaration>>,
   options: { dataDir: string; host: string; port: number; region: string; clock: Clock; publish: (event: S3Event) => void },
 ): Promise<LocalS3> {
+  removeInterruptedPuts(join(options.dataDir, 's3'), join(options.dataDir, 's3-fidelity'));
   const s3rver = new S3rver({
     address: '127.0.0.1',
     port: 0,

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -113,7 +113,8 @@ export class ObjectStateStore {
   /** Writes for one file are chained, so the last change is the one that stays. */
   private persist(file: string, content: string | undefined): void {
     const previous = this.writes.get(file)?.done ?? Promise.resolve();
-    const next = previous.then(() => (content === undefined ? rm(file, { force: true }) : writeFile(file, content)));
+    // Written aside and renamed over: a process killed mid-write leaves the old state, never half a file.
+    const next = previous.then(() => (content === undefined ? rm(file, { force: true }) : writeFile(`${file}.tmp`, content).then(() => rename(`${file}.tmp`, file))));
     const write = {
       content,
       done: next.catch(() => {}).finally(() => {

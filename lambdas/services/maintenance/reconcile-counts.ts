@@ -2,7 +2,8 @@
  * Count reconciliation: the study and series counts (NumberOfStudyRelated…, ModalitiesInStudy,
  * SOPClassesInStudy) are derived data; this recomputes them from the instance items of each
  * study and corrects what differs, reporting every correction. Studies are walked one gsi3
- * page per call, so a Step Functions loop covers any number of them.
+ * page per call (less when the call's time runs short), so a Step Functions loop covers any
+ * number of them.
  */
 import {
   correctSeriesCount,
@@ -37,12 +38,16 @@ export interface ReconcileState {
 const PAGE = 25;
 const MAX_LISTED = 100;
 const ATTEMPTS = 3;
+const TIME_RESERVE_MS = 10_000; // one large study, and the answer
 
-export async function reconcileCountsPage(tenant: string, state: Partial<ReconcileState>, now: Date): Promise<ReconcileState> {
+export async function reconcileCountsPage(tenant: string, state: Partial<ReconcileState>, now: Date, timeLeftMs: () => number): Promise<ReconcileState> {
   const next: ReconcileState = { studiesChecked: 0, corrections: 0, corrected: [], busy: [], ...state, cursor: undefined };
   const page = await studyPage(tenant, state.cursor, PAGE);
-  for (const study of page.studies) {
+  let last: string | undefined;
+  for (const { study, cursor } of page.studies) {
+    if (last !== undefined && timeLeftMs() < TIME_RESERVE_MS) break;
     const corrections = await reconcileStudy(tenant, study, now.toISOString());
+    last = cursor;
     next.studiesChecked++;
     if (corrections === undefined) {
       if (next.busy.length < MAX_LISTED) next.busy.push(study);
@@ -51,7 +56,7 @@ export async function reconcileCountsPage(tenant: string, state: Partial<Reconci
     next.corrections += corrections.length;
     next.corrected.push(...corrections.slice(0, MAX_LISTED - next.corrected.length));
   }
-  next.cursor = page.cursor;
+  next.cursor = page.more || last !== page.studies.at(-1)?.cursor ? last : undefined;
   return next;
 }
 

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { instanceIdentityFromKey, type InstanceIdentity } from '#core/index-keys.ts';
 import { listArchivePage, type ListedObject } from '#adapters/archive-listing.ts';
+import { lastDeletedAt } from '#adapters/deletion-store.ts';
 import { getInstanceRecord } from '#adapters/index-store.ts';
 import { isEarlierVersion } from '#adapters/instance-versions.ts';
 import { headInstanceObject, readInstanceBytes } from '#adapters/object-store.ts';
@@ -27,6 +28,7 @@ export interface SweepState {
   cursor?: string | undefined;
   examined: number;
   tooRecent: number;
+  alreadyIndexed: number;
   indexedAsCurrent: number;
   indexedAsEarlierVersion: number;
   /** Keys indexed by the sweep (the first ones, bounded for the workflow state). */
@@ -39,7 +41,7 @@ const TIME_RESERVE_MS = 10_000; // indexing one large orphan, and the answer
 const MAX_LISTED = 100;
 
 export async function sweepOrphansPage(state: Partial<SweepState>, now: Date, timeLeftMs: () => number): Promise<SweepState> {
-  const next: SweepState = { examined: 0, tooRecent: 0, indexedAsCurrent: 0, indexedAsEarlierVersion: 0, indexed: [], unindexable: [], ...state, cursor: undefined };
+  const next: SweepState = { examined: 0, tooRecent: 0, alreadyIndexed: 0, indexedAsCurrent: 0, indexedAsEarlierVersion: 0, indexed: [], unindexable: [], ...state, cursor: undefined };
   const page = await listArchivePage(state.cursor, PAGE);
   const cutoff = now.getTime() - MIN_ORPHAN_AGE_MINUTES * 60_000;
   let last: string | undefined;
@@ -49,12 +51,17 @@ export async function sweepOrphansPage(state: Partial<SweepState>, now: Date, ti
     const id = instanceIdentityFromKey(object.key);
     if (!id) continue; // metadata documents and anything else that is not an instance version
     next.examined++;
+    // LastModified is S3's time; `now` the clock's (the local runtime's may run ahead of it).
     if (object.lastModified.getTime() > cutoff) {
       next.tooRecent++;
       continue;
     }
-    if (await isIndexed(id, id.sha256)) continue;
-    const outcome = await indexOrphan(object, id);
+    if (await isIndexed(id, id.sha256)) {
+      next.alreadyIndexed++;
+      continue;
+    }
+    // One object that cannot be read (an archive tier, an error) is reported, not fatal to the sweep.
+    const outcome = await indexOrphan(object, id).catch((error: unknown) => ({ reason: `could not be read or indexed: ${(error as Error).name}` }));
     if (outcome === 'current' || outcome === 'earlier') {
       if (outcome === 'current') next.indexedAsCurrent++;
       else next.indexedAsEarlierVersion++;
@@ -77,6 +84,9 @@ async function indexOrphan(object: ListedObject, id: InstanceIdentity & { sha256
   if (!head) return { reason: 'deleted while the sweep ran' };
   const { ingestedAt } = head.metadata;
   if (!ingestedAt || Number.isNaN(Date.parse(ingestedAt))) return { reason: 'no strata-ingested-at metadata: not stored by Strata' };
+  // Bytes a crash left behind while their instance was deleted must not bring it back.
+  const deletedAt = await lastDeletedAt(id);
+  if (deletedAt && deletedAt >= ingestedAt) return { reason: `its instance was deleted (${deletedAt}) after it was stored: left for disposition` };
   const bytes = await readInstanceBytes(object.key);
   if (createHash('sha256').update(bytes).digest('hex') !== id.sha256) return { reason: 'its bytes do not match the SHA-256 in its key' };
   const result = await storeInstances([{ headers: { 'content-type': 'application/dicom' }, body: bytes }], {
