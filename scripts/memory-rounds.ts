@@ -23,6 +23,8 @@ const HELP = `usage: npm run bench:memory -- [options]
   --instances N   new instances per round, in one new study (100)
   --versions N    new versions of one SOP instance per round (200)
   --concurrency N parallel STOW requests (4)
+  --repeat        every round pushes and reads round 1's instances again (idempotent: no new data),
+                  which tells growth per request from growth with stored data
   --snapshots DIR write heap snapshots of the runtime after the first and last round`;
 
 interface Options {
@@ -30,6 +32,7 @@ interface Options {
   instances: number;
   versions: number;
   concurrency: number;
+  repeat: boolean;
   snapshots?: string;
 }
 
@@ -70,12 +73,16 @@ async function runChild(): Promise<void> {
 // ---- the parent: the workload and the report ---------------------------------------------
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { rounds: 4, instances: 100, versions: 200, concurrency: 4 };
+  const options: Options = { rounds: 4, instances: 100, versions: 200, concurrency: 4, repeat: false };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i]!.replace(/^--/, '');
     if (name === 'help' || name === 'h') {
       console.log(HELP);
       process.exit(0);
+    }
+    if (name === 'repeat') {
+      options.repeat = true;
+      continue;
     }
     const value = argv[++i];
     if (value === undefined) throw new Error(`--${name} needs a value\n${HELP}`);
@@ -195,7 +202,7 @@ async function runParent(options: Options): Promise<void> {
   try {
     const { url } = await ask<{ url: string }>();
     const file = template();
-    console.log(`${options.rounds} rounds of ${options.instances} new instances + ${options.versions} versions of one SOP (${(file.length / 1024).toFixed(0)} KB each), then WADO/QIDO reads; memory after gc, MB`);
+    console.log(`${options.rounds} rounds of ${options.instances} ${options.repeat ? 'identical' : 'new'} instances + ${options.versions} versions of one SOP (${(file.length / 1024).toFixed(0)} KB each), then WADO/QIDO reads; memory after gc, MB`);
     console.log(`${'after'.padEnd(10)}${'rss'.padStart(8)}${'heap'.padStart(8)}${'heapTot'.padStart(8)}${'external'.padStart(8)}${'arrBuf'.padStart(8)}${'peakRss'.padStart(8)}`);
     const baseline = await ask<Sample>({ type: 'sample' });
     line('start', baseline);
@@ -203,7 +210,7 @@ async function runParent(options: Options): Promise<void> {
     let first = baseline;
     for (let n = 1; n <= options.rounds; n++) {
       const started = performance.now();
-      const result = await round(url, file, n, options);
+      const result = await round(url, file, options.repeat ? 1 : n, options);
       last = await ask<Sample>({ type: 'sample' });
       if (n === 1) first = last;
       line(`round ${n}`, last, `${result.stored} stored, ${result.failed} refused, ${(result.bytesRead / 1024 / 1024).toFixed(1)} MB read, ${((performance.now() - started) / 1000).toFixed(1)} s`);
