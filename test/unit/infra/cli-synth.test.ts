@@ -2,7 +2,7 @@
  * `npm run synth` as the README tells a new user to run it: the real CDK CLI (it must read the
  * cloud-assembly schema aws-cdk-lib writes), the real esbuild bundling, the cdk-nag validation
  * plugins, offline and without AWS credentials. The template assertions live in stack.test.ts;
- * this is the one end-to-end synth.
+ * this is the one end-to-end synth (~30 s alone; minutes when the suite shares two busy cores).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,7 +30,7 @@ describe('npm run synth (real CDK CLI, offline, no credentials)', () => {
   const work = mkdtempSync(join(tmpdir(), 'strata-synth-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('writes a cloud assembly with both stacks and every function bundled', { timeout: 180_000 }, () => {
+  it('writes a cloud assembly with both stacks and every function bundled', { timeout: 300_000 }, () => {
     const out = join(work, 'cdk.out');
     const run = spawnSync('npm', ['run', 'synth', '--', '--output', out], { cwd: PROJECT_ROOT, env: withoutCredentials(work), encoding: 'utf8' });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnResource } from 'aws-cdk-lib';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -257,5 +257,13 @@ describe('cdk-nag acknowledgments are scoped to the resource they are about', ()
 
   it('synthesizes clean as declared (the findings above are new, not pre-existing)', () => {
     expect(findingsOf(() => synth())).toEqual([]);
+  });
+});
+
+describe('CloudFormation validation of the templates (aws-cdk-lib\'s built-in validator, offline)', () => {
+  it('fails the synth on a template CloudFormation would reject', () => {
+    // A Lambda timeout above the resource schema's maximum (900 s): CloudFormation would fail the deployment.
+    const tooLong = ({ primary }: ReturnType<typeof buildApp>) => (primary.functions.health!.function.node.defaultChild as CfnResource).addPropertyOverride('Timeout', 3600);
+    expect(() => synth(system, {}, tooLong)).toThrow(/exceeds maximum 900/);
   });
 });
