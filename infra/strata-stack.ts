@@ -11,6 +11,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ALLOWED_ORIGINS_ENV } from '../lambdas/core/cors-policy.ts';
 import { DicomwebApi } from './constructs/dicomweb-api.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EventRules } from './constructs/event-rules.ts';
@@ -82,7 +83,13 @@ export class StrataStack extends Stack {
         timeoutSeconds: functionTimeoutSeconds(system, name),
         tracing,
         projectRoot: props.projectRoot,
-        environment: { ...functionEnvironment(declaration, resolved), STRATA_VERSION: version, ...(publicUrl ? { STRATA_PUBLIC_URL: publicUrl } : {}) },
+        environment: {
+          ...functionEnvironment(declaration, resolved),
+          STRATA_VERSION: version,
+          // The one CORS policy: the gateway's preflights and errors and the handlers' responses.
+          [ALLOWED_ORIGINS_ENV]: settings.allowedOrigins.join(','),
+          ...(publicUrl ? { STRATA_PUBLIC_URL: publicUrl } : {}),
+        },
         arns,
         key,
         logRetention,

@@ -104,11 +104,16 @@ export class DicomwebApi extends Construct {
     }
   }
 
-  /** API Gateway's own errors carry CORS headers too, or browsers report "CORS error" instead of 401/413. */
+  /**
+   * API Gateway's own errors carry CORS headers too, or browsers report "CORS error" instead of
+   * 401/413. Their headers are static, so they can name one origin (or `*`) only: with several
+   * allowed origins they name none rather than widen the policy, and browsers see a CORS error.
+   */
   private addGatewayResponses(props: DicomwebApiProps): void {
-    const origin = props.allowedOrigins.length === 1 ? props.allowedOrigins[0]! : '*';
-    const cors = {
-      'Access-Control-Allow-Origin': `'${origin}'`,
+    const [origin] = props.allowedOrigins;
+    const cors: Record<string, string> = {
+      ...(props.allowedOrigins.length === 1 ? { 'Access-Control-Allow-Origin': `'${origin}'` } : {}),
+      ...(origin === '*' ? {} : { Vary: "'Origin'" }),
       'Access-Control-Expose-Headers': `'${CORS_POLICY.exposeHeaders.join(',')}'`,
     };
     const json = (message: string) => ({ 'application/json': JSON.stringify({ message }) });

@@ -222,6 +222,31 @@ describe('The CDK app with WAF (-c waf=true)', () => {
   });
 });
 
+describe('One CORS policy from the allowedOrigins setting', () => {
+  it('puts the configured origin in the preflights, the gateway\'s own errors and every function\'s environment', () => {
+    const built = synth(system, { allowedOrigins: 'https://viewer.example' });
+    const resources = built.template.toJSON().Resources as Resources;
+    const of = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+    for (const fn of of('AWS::Lambda::Function').filter((f) => f.Properties.Runtime === 'nodejs22.x')) {
+      expect((fn.Properties.Environment as { Variables: Record<string, string> }).Variables.STRATA_ALLOWED_ORIGINS).toBe('https://viewer.example');
+    }
+    for (const response of of('AWS::ApiGateway::GatewayResponse')) {
+      expect(response.Properties.ResponseParameters).toMatchObject({ 'gatewayresponse.header.Access-Control-Allow-Origin': "'https://viewer.example'" });
+    }
+    for (const method of of('AWS::ApiGateway::Method').filter((m) => m.Properties.HttpMethod === 'OPTIONS')) {
+      const [response] = (method.Properties.Integration as { IntegrationResponses: { ResponseParameters: Record<string, string> }[] }).IntegrationResponses;
+      expect(response!.ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toBe("'https://viewer.example'");
+    }
+  });
+
+  it('names no origin in the gateway\'s static error responses when several are allowed (never widens to *)', () => {
+    const built = synth(system, { allowedOrigins: 'https://viewer.example,https://pacs.example' });
+    const responses = Object.values(built.template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse');
+    expect(responses.length).toBeGreaterThan(0);
+    for (const response of responses) expect(response.Properties.ResponseParameters).not.toHaveProperty(['gatewayresponse.header.Access-Control-Allow-Origin']);
+  });
+});
+
 describe('cdk-nag acknowledgments are scoped to the resource they are about', () => {
   /** The unacknowledged findings a failed synth reports, as "rule construct-path". */
   function findingsOf(run: () => unknown): string[] {
