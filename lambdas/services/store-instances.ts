@@ -94,7 +94,8 @@ async function storeBytes(part: Part, context: StoreContext): Promise<{ record: 
     parsed = readInstance(part.body);
   } catch (error) {
     const reason = error instanceof StrataError && error.failureReason !== undefined ? error.failureReason : FailureReason.CannotUnderstand;
-    logger.info('part refused', { reason, detail: (error as Error).message.slice(0, 200) });
+    // The message may quote UID values from the part: log the kind of error only (no identifiers in logs).
+    logger.info('part refused', { reason, error: (error as Error).name });
     return { sopClassUID: '', sopInstanceUID: '', failureReason: reason };
   }
   const identity = { sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID };
@@ -125,7 +126,7 @@ async function storeBytes(part: Part, context: StoreContext): Promise<{ record: 
       // Content-addressed key: what is there must be these bytes (a retry or a re-push).
       const existing = await headInstanceObject(objectKey);
       if (existing?.metadata.sha256 !== sha256) {
-        logger.error('object at a content-addressed key has another hash', { objectKey });
+        logger.error('object at a content-addressed key has another hash'); // the key names tenant, study, series and SOP
         return { ...identity, failureReason: FailureReason.ProcessingFailure };
       }
     }
