@@ -143,6 +143,12 @@ describe('The CDK app (synthesized offline)', () => {
     synthesized.template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
   });
 
+  it('puts a custom domain on a REGIONAL endpoint with a regional certificate', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
+    const built = synth(system, { domainName: 'dicom.hospital.example', certificateArn });
+    built.template.hasResourceProperties('AWS::ApiGateway::DomainName', { EndpointConfiguration: { Types: ['REGIONAL'] }, RegionalCertificateArn: certificateArn });
+  });
+
   it('answers CORS preflights with MOCK integrations API Gateway can render as text despite binary */*', () => {
     const preflights = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS');
     const routed = new Set(ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS').map(([, m]) => JSON.stringify(m.Properties.ResourceId)));
