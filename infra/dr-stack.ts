@@ -7,7 +7,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { ObjectStore, accessLogBucket } from './constructs/object-store.ts';
-import { addNagSuppressions } from './nag-suppressions.ts';
+import { acknowledgeDrStack } from './nag-suppressions.ts';
 import type { StrataSettings } from './settings.ts';
 
 export class StrataDrStack extends Stack {
@@ -18,6 +18,6 @@ export class StrataDrStack extends Stack {
     const replica = new ObjectStore(this, 'Replica', { declaration: { objectLock: true, eventBridge: true }, key, accessLogs }).bucket;
     new CfnOutput(this, 'ReplicaBucketArn', { value: replica.bucketArn, description: 'pass to the primary stack as -c drBucketArn=…' });
     new CfnOutput(this, 'ReplicaKeyArn', { value: key.keyArn, description: 'pass to the primary stack as -c drKeyArn=…' });
-    addNagSuppressions(this);
+    acknowledgeDrStack(this, { replica, accessLogs });
   }
 }

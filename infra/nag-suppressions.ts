@@ -1,13 +1,22 @@
 /**
- * The cdk-nag findings Strata accepts (cdk-nag v3: CDK `Validations.acknowledge`), each with
- * the reason a security reviewer is given. docs/security.md lists the same rules with the
- * same reasons; a test keeps the two in step.
+ * The cdk-nag findings Strata accepts (cdk-nag v3: CDK `Validations.acknowledge`), each on the
+ * one resource it is about, with the reason a security reviewer is given. An acknowledgment
+ * covers its construct and nothing else: the same rule firing on a new resource (a route
+ * without authorizer, a bucket on SSE-S3, another wildcard) fails `cdk synth`.
+ * docs/security.md lists the same rules with the same reasons; a test keeps the two in step.
  */
-import { Token, Validations, type CfnElement, type Stack } from 'aws-cdk-lib';
+import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { DicomwebApi } from './constructs/dicomweb-api.ts';
+import { grantStatements } from './constructs/grants.ts';
 import type { StrataFunction } from './constructs/strata-function.ts';
 import { stateMachineName } from './constructs/workflows.ts';
+import type { IConstruct } from 'constructs';
 import type { SystemDeclaration } from './system-types.ts';
 
 export interface Suppression {
@@ -15,63 +24,159 @@ export interface Suppression {
   reason: string;
 }
 
-/** Acknowledged for the whole stack: each applies to a class of resources for the reason given. */
-export const STACK_SUPPRESSIONS: Suppression[] = [
-  { id: 'AwsSolutions-L1', reason: 'Functions run Node.js 22, the major the project builds, bundles and tests on (the local runtime uses the same); moving to 24 is a tested upgrade, not a default.' },
-  { id: 'HIPAA.Security-LambdaConcurrency', reason: 'Reserved concurrency would cap ingest and retrieval for every tenant and fail new accounts with low limits; API Gateway throttling (stage rate/burst) bounds load instead.' },
-  { id: 'HIPAA.Security-LambdaDLQ', reason: 'API functions are invoked synchronously (the client gets the error); event-driven functions are invoked by EventBridge rules whose targets carry an encrypted SQS dead-letter queue, and workflow tasks are retried and caught by Step Functions.' },
-  { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'The functions reach only AWS services (S3, DynamoDB, Step Functions) over TLS with IAM; they hold no network-reachable resources, and a VPC would add NAT or endpoint cost without reducing exposure. Use VPC endpoints policies in regulated accounts if required.' },
-  { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Cross-region replication of the archive to the StrataDr stack is configured by the DR replication work (drBucketArn/drKeyArn); access-log buckets are not replicated.' },
-  { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: 'S3 server access logs can only be delivered to buckets encrypted with SSE-S3; the archive itself uses the customer-managed KMS key.' },
-  { id: 'HIPAA.Security-DynamoDBInBackupPlan', reason: 'The index has point-in-time recovery (35 days) and deletion protection, and can be rebuilt from the archive bucket, whose object metadata carries every index field; an AWS Backup plan is an account-level choice.' },
-  { id: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted', reason: 'API caching is off on purpose: responses are PHI and must not be served from a shared cache that ignores authorization.' },
-  { id: 'HIPAA.Security-APIGWSSLEnabled', reason: 'Backend client certificates apply to HTTP integrations; every integration here is a Lambda proxy invoked by API Gateway over the AWS API with IAM.' },
-  { id: 'HIPAA.Security-IAMNoInlinePolicy', reason: 'Function roles use customer-managed policies; the remaining inline policies are those CDK generates for the state machine roles (lambda:InvokeFunction on their own task functions only) and the bucket-notification custom resource.' },
-  {
+/** Every acknowledged rule and why; the rule ids docs/security.md must explain. */
+export const REASONS = {
+  nodeRuntime: { id: 'AwsSolutions-L1', reason: 'Functions run Node.js 22, the major the project builds, bundles and tests on (the local runtime uses the same); moving to 24 is a tested upgrade, not a default.' },
+  concurrency: { id: 'HIPAA.Security-LambdaConcurrency', reason: 'Reserved concurrency would cap ingest and retrieval for every tenant and fail new accounts with low limits; API Gateway throttling (stage rate/burst) bounds load instead.' },
+  dlqApi: { id: 'HIPAA.Security-LambdaDLQ', reason: 'Invoked synchronously by API Gateway: the client receives the error, there is no event to keep.' },
+  dlqEvents: { id: 'HIPAA.Security-LambdaDLQ', reason: 'Invoked by an EventBridge rule whose target retries and keeps failed events in the encrypted SQS dead-letter queue.' },
+  dlqTask: { id: 'HIPAA.Security-LambdaDLQ', reason: 'A Step Functions task: the state machine retries it and catches its failure; there is no asynchronous event to keep.' },
+  vpc: { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'The functions reach only AWS services (S3, DynamoDB, Step Functions) over TLS with IAM; they hold no network-reachable resources, and a VPC would add NAT or endpoint cost without reducing exposure.' },
+  notReplicatedYet: { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Not replicated yet: the StrataDr stack holds the replica bucket and key, but the replication rule is future work (DR issue). Until then the archive relies on versioning, Object Lock and a 30-day recovery window in one region.' },
+  accessLogsNotReplicated: { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Server access logs are not replicated; they describe this region\'s bucket and expire by the accessLogRetentionDays setting.' },
+  replicaNotReplicated: { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'This bucket is itself the replica (the DR copy of the archive).' },
+  accessLogsSseS3: { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: 'S3 server access logs can only be delivered to buckets encrypted with SSE-S3; this bucket holds only access logs.' },
+  backupPlan: { id: 'HIPAA.Security-DynamoDBInBackupPlan', reason: 'The index has point-in-time recovery (35 days) and deletion protection; an AWS Backup plan is an account-level choice. No tool rebuilds the index from the archive yet.' },
+  apiCache: { id: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted', reason: 'API caching is off on purpose: responses are PHI and must not be served from a shared cache that ignores authorization.' },
+  apiBackendCert: { id: 'HIPAA.Security-APIGWSSLEnabled', reason: 'Backend client certificates apply to HTTP integrations; every integration here is a Lambda proxy invoked by API Gateway over the AWS API with IAM.' },
+  cdkInlinePolicy: { id: 'HIPAA.Security-IAMNoInlinePolicy', reason: 'Generated by CDK for its own construct (the state machine role: invoke its task functions, X-Ray, log delivery; or the deploy-time bucket-notification handler: s3:PutBucketNotification on this bucket).' },
+  apiGatewayLogsRole: {
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
     reason: 'API Gateway\'s account-level role for writing execution logs to CloudWatch, created by CDK; it can do nothing else.',
   },
-  {
+  notificationHandlerRole: {
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     reason: 'The CDK custom resource that turns on the bucket\'s EventBridge notifications at deploy time only writes its own logs.',
   },
-  { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords and the bucket-notification custom resource support no resource-level permissions.' },
-  { id: 'AwsSolutions-APIG2', reason: 'Handlers validate every request (media types, multipart, DICOM, query syntax) and answer with DICOM-specific errors; API Gateway validates request parameters only.' },
-  { id: 'AwsSolutions-APIG3', reason: 'WAF is optional (context waf=true) because its body inspection limits conflict with multi-megabyte STOW-RS requests; enable it where an organisation mandates it.' },
-  { id: 'AwsSolutions-APIG4', reason: 'Only GET /health (no data) and CORS preflight OPTIONS (browsers send them without credentials) are unauthenticated; every DICOMweb and admin route requires a Cognito token with its scope.' },
-  { id: 'AwsSolutions-COG4', reason: 'Same methods as AwsSolutions-APIG4: the health check and CORS preflight carry no authorizer by design.' },
-  { id: 'AwsSolutions-COG8', reason: 'The user pool issues client-credentials tokens to machines (PACS, modalities, viewers\' back ends); Plus-plan threat protection targets interactive sign-ins, which this pool does not offer.' },
-  { id: 'AwsSolutions-SQS3', reason: 'The queue is itself the dead-letter queue of the S3 event rules.' },
-];
+  xrayWildcard: { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.' },
+  workflowWildcard: { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'CDK\'s state machine role: X-Ray and CloudWatch Logs delivery (CreateLogDelivery and friends) support no resource-level permissions.' },
+  requestValidation: { id: 'AwsSolutions-APIG2', reason: 'Handlers validate every request (media types, multipart, DICOM, query syntax) and answer with DICOM-specific errors; API Gateway validates request parameters only.' },
+  wafOptional: { id: 'AwsSolutions-APIG3', reason: 'WAF is optional (context waf=true) because its body inspection limits conflict with multi-megabyte STOW-RS requests; enable it where an organisation mandates it.' },
+  publicRoute: { id: 'AwsSolutions-APIG4', reason: 'GET /health answers liveness and component versions, no data; every DICOMweb and admin route requires a Cognito token with its scope.' },
+  publicRouteCognito: { id: 'AwsSolutions-COG4', reason: 'GET /health carries no authorizer by design (liveness probes hold no token).' },
+  noThreatProtection: { id: 'AwsSolutions-COG8', reason: 'The user pool issues client-credentials tokens to machines (PACS, modalities, viewers\' back ends); Plus-plan threat protection targets interactive sign-ins, which this pool does not offer.' },
+  isDeadLetterQueue: { id: 'AwsSolutions-SQS3', reason: 'The queue is itself the dead-letter queue of the S3 event rules.' },
+} as const satisfies Record<string, Suppression>;
 
-export function addNagSuppressions(stack: Stack): void {
-  for (const suppression of STACK_SUPPRESSIONS) Validations.of(stack).acknowledge(suppression);
+/** Routes that may be called without a token; any other route without a scope fails the synth. */
+export const PUBLIC_ROUTES = new Set(['GET /health']);
+
+export function acknowledge(scope: IConstruct, ...suppressions: Suppression[]): void {
+  Validations.of(scope).acknowledge(...suppressions);
+}
+
+/** How a function is invoked decides why it needs no dead-letter queue of its own. */
+export function deadLetterReason(system: SystemDeclaration, name: string): Suppression | undefined {
+  if (system.routes.some((route) => route.function === name)) return REASONS.dlqApi;
+  if (system.eventRules.some((rule) => rule.function === name)) return REASONS.dlqEvents;
+  if (Object.values(system.stateMachines).some((machine) => Object.values(machine.functions).includes(name))) return REASONS.dlqTask;
+  return undefined;
+}
+
+/** `<LogicalId.Arn>` as cdk-nag prints a reference. */
+export function arnOf(construct: IConstruct): string {
+  return `<${Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement)}.Arn>`;
+}
+
+/** cdk-nag prints unresolved pseudo parameters as <AWS::…>, resolved ones literally. */
+export function pseudo(value: string, name: string): string {
+  return Token.isUnresolved(value) ? `<AWS::${name}>` : value;
+}
+
+/** The deploy-time custom resource CDK adds for a bucket's EventBridge notifications (one per stack). */
+export function acknowledgeBucketNotificationHandler(stack: Stack): void {
+  for (const child of stack.node.children) {
+    if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
+    const role = child.node.tryFindChild('Role');
+    if (role) acknowledge(role, REASONS.notificationHandlerRole);
+  }
+  for (const construct of stack.node.findAll()) {
+    if (construct.node.id === 'HandlerPolicy' && construct.node.scope?.node.id === 'Notifications') acknowledge(construct, REASONS.cdkInlinePolicy);
+  }
+}
+
+const cfn = (construct: IConstruct) => construct.node.defaultChild ?? construct;
+
+/** Why a wildcard in a function's grants is still one resource's. */
+function wildcardReason(resource: string): string {
+  if (resource.endsWith('/index/*')) return 'Query on the table\'s own global secondary indexes (docs/data-model.md).';
+  if (resource.includes(':execution:')) return 'DescribeExecution on the executions of this one state machine (execution names are generated).';
+  return 'Object-level actions on the objects of this one bucket (keys are per tenant, study and instance).';
 }
 
 /**
- * Wildcards that are scoped to one resource: objects of the archive bucket, GSIs of the index,
- * executions of one state machine, the log streams of one function's log group.
+ * The wildcards of a function's own policy, as cdk-nag prints them, from the same grant
+ * expansion that writes the policy (infra/constructs/grants.ts): each is one resource's.
  */
-export function acknowledgeScopedWildcards(
-  stack: Stack,
-  functions: StrataFunction[],
-  tables: Record<string, dynamodb.Table>,
-  buckets: Record<string, s3.Bucket>,
-  system: SystemDeclaration,
-): void {
-  const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-  // cdk-nag prints unresolved pseudo parameters as <AWS::…>, resolved ones literally.
-  const pseudo = (value: string, name: string) => (Token.isUnresolved(value) ? `<AWS::${name}>` : value);
+function functionWildcards(stack: Stack, fn: StrataFunction, tables: Record<string, dynamodb.Table>, buckets: Record<string, s3.Bucket>): string[] {
   const partition = pseudo(stack.partition, 'Partition');
   const region = pseudo(stack.region, 'Region');
-  const findings: Suppression[] = [
-    ...Object.values(tables).map((table) => ({ id: `AwsSolutions-IAM5[Resource::<${logicalId(table)}.Arn>/index/*]`, reason: 'Query on the table\'s own global secondary indexes (docs/data-model.md).' })),
-    ...Object.values(buckets).map((bucket) => ({ id: `AwsSolutions-IAM5[Resource::<${logicalId(bucket)}.Arn>/*]`, reason: 'Object-level actions on the objects of this one bucket (keys are per tenant, study and instance).' })),
-    ...Object.keys(system.stateMachines).map((logical) => ({
-      id: `AwsSolutions-IAM5[Resource::arn:${partition}:states:${region}:<AWS::AccountId>:execution:${stateMachineName(logical)}:*]`,
-      reason: 'DescribeExecution on the executions of this one state machine (execution names are generated).',
-    })),
-    ...functions.map((fn) => ({ id: `AwsSolutions-IAM5[Resource::<${logicalId(fn.function)}.Arn>:*]`, reason: 'Step Functions may invoke any version or alias of its task function.' })),
-  ];
-  for (const finding of findings) Validations.of(stack).acknowledge(finding);
+  const states = (resource: string, name: string) => `arn:${partition}:states:${region}:<AWS::AccountId>:${resource}:${name}`;
+  const statements = grantStatements(fn.declaration.grants, {
+    table: (logical) => ({ arn: arnOf(tables[logical]!), indexArn: `${arnOf(tables[logical]!)}/index/*` }),
+    bucket: (logical) => ({ arn: arnOf(buckets[logical]!) }),
+    stateMachine: (logical) => ({ arn: states('stateMachine', stateMachineName(logical)), executionsArn: `${states('execution', stateMachineName(logical))}:*` }),
+    keyArn: '<key>',
+  });
+  return [...new Set(statements.flatMap((statement) => statement.resources).filter((resource) => resource.includes('*')))];
+}
+
+export interface PrimaryStackParts {
+  system: SystemDeclaration;
+  functions: Record<string, StrataFunction>;
+  tracing: iam.ManagedPolicy;
+  tables: Record<string, dynamodb.Table>;
+  buckets: Record<string, s3.Bucket>;
+  accessLogs: s3.Bucket;
+  api: DicomwebApi;
+  userPool: cognito.UserPool;
+  stateMachines: Record<string, sfn.StateMachine>;
+  deadLetters: sqs.Queue;
+  waf: boolean;
+}
+
+/** Each acknowledgment of the primary stack, on the resource it is about. */
+export function acknowledgePrimaryStack(stack: Stack, parts: PrimaryStackParts): void {
+  const { system } = parts;
+  for (const [name, fn] of Object.entries(parts.functions)) {
+    const dlq = deadLetterReason(system, name);
+    acknowledge(fn.function, REASONS.nodeRuntime, REASONS.concurrency, REASONS.vpc, ...(dlq ? [dlq] : []));
+    for (const resource of functionWildcards(stack, fn, parts.tables, parts.buckets)) {
+      acknowledge(fn.policy, { id: `AwsSolutions-IAM5[Resource::${resource}]`, reason: wildcardReason(resource) });
+    }
+  }
+  acknowledge(parts.tracing, REASONS.xrayWildcard);
+  for (const [logical, machine] of Object.entries(parts.stateMachines)) {
+    const policy = machine.role.node.tryFindChild('DefaultPolicy');
+    if (!policy) continue;
+    const tasks = new Set(Object.values(system.stateMachines[logical]!.functions));
+    acknowledge(
+      policy,
+      REASONS.workflowWildcard,
+      REASONS.cdkInlinePolicy,
+      ...[...tasks].map((task) => ({ id: `AwsSolutions-IAM5[Resource::${arnOf(parts.functions[task]!.function)}:*]`, reason: 'Step Functions may invoke any version or alias of its task function.' })),
+    );
+  }
+  for (const bucket of Object.values(parts.buckets)) acknowledge(cfn(bucket), REASONS.notReplicatedYet);
+  acknowledge(cfn(parts.accessLogs), REASONS.accessLogsNotReplicated, REASONS.accessLogsSseS3);
+  for (const table of Object.values(parts.tables)) acknowledge(cfn(table), REASONS.backupPlan);
+  acknowledgeBucketNotificationHandler(stack);
+
+  const { restApi } = parts.api;
+  acknowledge(cfn(restApi), REASONS.requestValidation);
+  acknowledge(cfn(restApi.deploymentStage), REASONS.apiCache, REASONS.apiBackendCert, ...(parts.waf ? [] : [REASONS.wafOptional]));
+  const logsRole = restApi.node.tryFindChild('CloudWatchRole');
+  if (logsRole) acknowledge(logsRole, REASONS.apiGatewayLogsRole);
+  for (const { route, method } of parts.api.methods) {
+    if (!route.scope && PUBLIC_ROUTES.has(`${route.method} ${route.path}`)) acknowledge(method, REASONS.publicRoute, REASONS.publicRouteCognito);
+  }
+  acknowledge(cfn(parts.userPool), REASONS.noThreatProtection);
+  acknowledge(cfn(parts.deadLetters), REASONS.isDeadLetterQueue);
+}
+
+/** The DR stack: the replica bucket, its access logs, and the notification handler. */
+export function acknowledgeDrStack(stack: Stack, parts: { replica: s3.Bucket; accessLogs: s3.Bucket }): void {
+  acknowledge(cfn(parts.replica), REASONS.replicaNotReplicated);
+  acknowledge(cfn(parts.accessLogs), REASONS.accessLogsNotReplicated, REASONS.accessLogsSseS3);
+  acknowledgeBucketNotificationHandler(stack);
 }

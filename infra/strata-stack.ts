@@ -3,25 +3,31 @@
  * (infra/system.ts). It holds no resource definitions of its own beyond the wiring.
  */
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ALLOWED_ORIGINS_ENV } from '../lambdas/core/cors-policy.ts';
 import { DicomwebApi } from './constructs/dicomweb-api.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EventRules } from './constructs/event-rules.ts';
-import type { ResourceArns } from './constructs/grants.ts';
+import { TRACING_ACTIONS, type ResourceArns } from './constructs/grants.ts';
 import { Identity, RESOURCE_SERVER_ID } from './constructs/identity.ts';
 import { MetadataIndex } from './constructs/metadata-index.ts';
 import { ObjectStore, accessLogBucket } from './constructs/object-store.ts';
 import { StrataFunction } from './constructs/strata-function.ts';
 import { Workflows, stateMachineName } from './constructs/workflows.ts';
-import { acknowledgeScopedWildcards, addNagSuppressions } from './nag-suppressions.ts';
+import { acknowledgePrimaryStack } from './nag-suppressions.ts';
 import type { StrataSettings } from './settings.ts';
 import { functionEnvironment } from './system-env.ts';
-import type { SystemDeclaration } from './system-types.ts';
+import { functionTimeoutSeconds, type SystemDeclaration } from './system-types.ts';
+
+/** WAF logs: the prefix aws-waf-logs- is required by WAF. */
+export const WAF_LOG_GROUP = 'aws-waf-logs-strata';
 
 export interface StrataStackProps extends StackProps {
   system: SystemDeclaration;
@@ -64,14 +70,26 @@ export class StrataStack extends Stack {
       bucket: (logical: string) => required(buckets, logical, 'bucket').bucketName,
       stateMachineArn,
     };
+    const tracing = new iam.ManagedPolicy(this, 'Tracing', {
+      description: 'X-Ray tracing for every strata function',
+      statements: [new iam.PolicyStatement({ actions: TRACING_ACTIONS, resources: ['*'] })],
+    });
     const version = (JSON.parse(readFileSync(resolve(props.projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
     const publicUrl = settings.domainName ? `https://${settings.domainName}` : undefined;
     for (const [name, declaration] of Object.entries(system.functions)) {
       this.functions[name] = new StrataFunction(this, `Fn-${name}`, {
         name,
         declaration,
+        timeoutSeconds: functionTimeoutSeconds(system, name),
+        tracing,
         projectRoot: props.projectRoot,
-        environment: { ...functionEnvironment(declaration, resolved), STRATA_VERSION: version, ...(publicUrl ? { STRATA_PUBLIC_URL: publicUrl } : {}) },
+        environment: {
+          ...functionEnvironment(declaration, resolved),
+          STRATA_VERSION: version,
+          // The one CORS policy: the gateway's preflights and errors and the handlers' responses.
+          [ALLOWED_ORIGINS_ENV]: settings.allowedOrigins.join(','),
+          ...(publicUrl ? { STRATA_PUBLIC_URL: publicUrl } : {}),
+        },
         arns,
         key,
         logRetention,
@@ -92,20 +110,34 @@ export class StrataStack extends Stack {
       throttle: settings.throttle,
       customDomain: settings.domainName && settings.certificateArn ? { domainName: settings.domainName, certificateArn: settings.certificateArn } : undefined,
     });
-    new Workflows(this, 'Workflows', { projectRoot: props.projectRoot, stateMachines: system.stateMachines, functionOf, key, logRetention });
-    new EventRules(this, 'Events', { rules: system.eventRules, bucketOf: (logical) => required(buckets, logical, 'bucket'), functionOf, key });
-    if (settings.waf) this.addWaf();
+    const workflows = new Workflows(this, 'Workflows', { projectRoot: props.projectRoot, stateMachines: system.stateMachines, functionOf, key, logRetention });
+    const events = new EventRules(this, 'Events', { rules: system.eventRules, bucketOf: (logical) => required(buckets, logical, 'bucket'), functionOf, key });
+    if (settings.waf) this.addWaf(key, logRetention);
 
     new CfnOutput(this, 'ApiUrl', { value: publicUrl ?? this.api.restApi.url, description: 'DICOMweb base: <ApiUrl>dicom-web' });
     new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId, description: 'Create hospital clients here (README, Deploy to AWS)' });
     for (const [logical, bucket] of Object.entries(buckets)) new CfnOutput(this, `Bucket${logical}`, { value: bucket.bucketName });
     if (settings.drBucketArn) new CfnOutput(this, 'DrBucketArn', { value: settings.drBucketArn, description: 'Replication target (DR stack)' });
-    addNagSuppressions(this);
-    acknowledgeScopedWildcards(this, Object.values(this.functions), tables, buckets, system);
+    acknowledgePrimaryStack(this, {
+      system,
+      functions: this.functions,
+      tracing,
+      tables,
+      buckets,
+      accessLogs,
+      api: this.api,
+      userPool: identity.userPool,
+      stateMachines: workflows.stateMachines,
+      deadLetters: events.deadLetters,
+      waf: settings.waf,
+    });
   }
 
-  /** AWS managed rules in front of the API; the body-size rule is left out because STOW bodies are large by nature. */
-  private addWaf(): void {
+  /**
+   * AWS managed rules in front of the API (the body-size rule is left out because STOW bodies are
+   * large by nature), logged to CloudWatch with what identifies patients redacted.
+   */
+  private addWaf(key: kms.IKey, logRetention: logs.RetentionDays): void {
     const acl = new wafv2.CfnWebACL(this, 'Waf', {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
@@ -117,6 +149,15 @@ export class StrataStack extends Stack {
       ],
     });
     new wafv2.CfnWebACLAssociation(this, 'WafAssociation', { resourceArn: this.api.restApi.deploymentStage.stageArn, webAclArn: acl.attrArn });
+    // WAF delivers only to log groups named aws-waf-logs-*, addressed by an ARN without the ':*' suffix.
+    const wafLogs = new logs.LogGroup(this, 'WafLogs', { logGroupName: WAF_LOG_GROUP, retention: logRetention, encryptionKey: key });
+    const logging = new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
+      resourceArn: acl.attrArn,
+      logDestinationConfigs: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: WAF_LOG_GROUP, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      // QIDO query strings and DICOMweb paths carry patient names, IDs and UIDs; the bearer token is a credential.
+      redactedFields: [{ queryString: {} }, { uriPath: {} }, { singleHeader: { Name: 'authorization' } }],
+    });
+    logging.node.addDependency(wafLogs);
   }
 }
 

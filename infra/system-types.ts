@@ -33,6 +33,8 @@ export interface FunctionDeclaration {
   readonly memoryMb?: number;
   /** Lambda response streaming (API Gateway REST `responseTransferMode: STREAM`). */
   readonly streaming?: boolean;
+  /** For functions no API route waits on (workflow tasks, events); see `functionTimeoutSeconds`. */
+  readonly timeoutSeconds?: number;
   readonly grants: readonly GrantDeclaration[];
 }
 
@@ -85,4 +87,35 @@ export interface SystemDeclaration {
   readonly routes: readonly RouteDeclaration[];
   readonly eventRules: readonly EventRuleDeclaration[];
   readonly stateMachines: Readonly<Record<string, StateMachineDeclaration>>;
+}
+
+/** API Gateway REST's integration timeout: a buffered API function running longer only burns money. */
+export const API_TIMEOUT_SECONDS = 29;
+/** A streamed response may run on after the first byte (API Gateway response streaming). */
+export const STREAMING_TIMEOUT_SECONDS = 300;
+/** Workflow tasks and event handlers: minutes, not an API request's seconds. */
+export const BACKGROUND_TIMEOUT_SECONDS = 300;
+/** Lambda's maximum. */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+
+/**
+ * How long a function may run, from how it is invoked: a buffered API route's function gets
+ * API Gateway's 29 s (declaring more is an error: the client would already have a 504); a
+ * streamed one 5 minutes; anything else (Step Functions tasks, EventBridge targets) its
+ * declared `timeoutSeconds`, else 5 minutes.
+ */
+export function functionTimeoutSeconds(system: Pick<SystemDeclaration, 'functions' | 'routes'>, name: string): number {
+  const declaration = system.functions[name];
+  if (!declaration) throw new Error(`no function "${name}" is declared`);
+  const routed = system.routes.some((route) => route.function === name);
+  const declared = declaration.timeoutSeconds;
+  if (declared !== undefined && (declared < 1 || declared > LAMBDA_MAX_TIMEOUT_SECONDS)) throw new Error(`function ${name}: timeoutSeconds must be 1..${LAMBDA_MAX_TIMEOUT_SECONDS}`);
+  if (routed && declaration.streaming) return declared ?? STREAMING_TIMEOUT_SECONDS;
+  if (routed) {
+    if (declared !== undefined && declared > API_TIMEOUT_SECONDS) {
+      throw new Error(`function ${name} serves an API route: it cannot run longer than API Gateway waits (${API_TIMEOUT_SECONDS} s); move the long work to a workflow`);
+    }
+    return declared ?? API_TIMEOUT_SECONDS;
+  }
+  return declared ?? BACKGROUND_TIMEOUT_SECONDS;
 }

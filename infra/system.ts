@@ -56,13 +56,14 @@ export const system = {
       grants: [
         // DeleteItem: a re-pushed earlier version leaves the history when it becomes current again.
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
-        { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:GetObject'] },
+        // ListBucket: HeadObject of a key not yet stored must answer 404, not 403 (S3 hides absence without it).
+        { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:GetObject', 's3:ListBucket'] },
       ],
     },
     searchForStudies: {
       entry: 'lambdas/handlers/search.ts',
       description: 'QIDO-RS: search studies, series and instances',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] }],
+      grants: [{ resource: 'table:index', actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'] }],
     },
     retrieve: {
       entry: 'lambdas/handlers/retrieve.ts',
@@ -71,7 +72,8 @@ export const system = {
       streaming: true,
       grants: [
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] },
-        { resource: 'bucket:archive', actions: ['s3:GetObject'] },
+        // ListBucket: a missing object is NoSuchKey (WADO 404) only when the caller may list the bucket; else AccessDenied.
+        { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
       ],
     },
     renderImages: {
@@ -80,7 +82,8 @@ export const system = {
       memoryMb: 1769,
       grants: [
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
-        { resource: 'bucket:archive', actions: ['s3:GetObject'] },
+        // ListBucket: a missing object must answer 404 (NoSuchKey), not 403.
+        { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
       ],
     },
     deleteResources: {
@@ -91,19 +94,19 @@ export const system = {
           resource: 'table:index',
           actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         },
-        { resource: 'bucket:archive', actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'] },
+        // ListBucket: the Object Lock look-ups of an already-missing object answer 404, not 403.
+        { resource: 'bucket:archive', actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket'] },
       ],
     },
     onObjectEvent: {
       entry: 'lambdas/handlers/on-object-event.ts',
       description: 'Keeps the index in step with S3 storage-class, restore and delete events',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
+      grants: [{ resource: 'table:index', actions: ['dynamodb:UpdateItem'] }],
     },
     startFixityAudit: {
       entry: 'lambdas/handlers/start-fixity-audit.ts',
       description: 'Admin: start and follow a fixity audit of a study',
       grants: [
-        { resource: 'table:index', actions: ['dynamodb:GetItem'] },
         { resource: 'stateMachine:fixityAudit', actions: ['states:StartExecution'] },
         { resource: 'execution:fixityAudit', actions: ['states:DescribeExecution'] },
       ],
@@ -117,9 +120,12 @@ export const system = {
       entry: 'lambdas/handlers/fixity/verify-series.ts',
       description: 'Fixity audit step: re-hash the stored instances of one series and compare with the index',
       memoryMb: 1024,
+      // Hashes every instance of a series: the longest work Lambda allows.
+      timeoutSeconds: 900,
       grants: [
         { resource: 'table:index', actions: ['dynamodb:Query'] },
-        { resource: 'bucket:archive', actions: ['s3:GetObject'] },
+        // ListBucket: a missing object must be NoSuchKey (reported as missing), not AccessDenied.
+        { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
       ],
     },
     startIndexMaintenance: {

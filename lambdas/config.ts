@@ -32,6 +32,8 @@ export const config = Object.freeze({
     dynamodb: read('AWS_ENDPOINT_URL_DYNAMODB'),
     sfn: read('AWS_ENDPOINT_URL_SFN'),
   },
+  /** CORS origins allowed to read responses (the `allowedOrigins` deployment setting); `*` when unset. */
+  allowedOrigins: (read('STRATA_ALLOWED_ORIGINS') ?? '*').split(',').map((origin) => origin.trim()),
   s3ForcePathStyle: read('STRATA_S3_FORCE_PATH_STYLE') === 'true',
   indexTable: () => required('TABLE_INDEX'),
   archiveBucket: () => required('BUCKET_ARCHIVE'),

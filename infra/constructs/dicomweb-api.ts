@@ -30,6 +30,8 @@ export interface DicomwebApiProps {
 
 export class DicomwebApi extends Construct {
   readonly restApi: apigateway.RestApi;
+  /** The method of each declared route (cdk-nag acknowledgments name them one by one). */
+  readonly methods: { route: RouteDeclaration; method: apigateway.Method }[] = [];
   /** The base URL clients use (the custom domain when there is one). */
   readonly publicUrl: string;
 
@@ -40,6 +42,9 @@ export class DicomwebApi extends Construct {
       restApiName: 'strata-dicomweb',
       description: 'Strata DICOMweb (STOW-RS, QIDO-RS, WADO-RS) and administration',
       binaryMediaTypes: [...props.api.binaryMediaTypes],
+      // Regional, not edge-optimized: CloudFront's 30 s idle timeout would cut long WADO streams.
+      // Put your own CloudFront distribution in front if you want edge caching (docs/security.md).
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       // Buffered JSON (QIDO results, STOW responses) is gzipped by API Gateway when asked; streamed metadata is gzipped by the handler.
       minCompressionSize: Size.kibibytes(1),
       cloudWatchRole: true,
@@ -71,7 +76,7 @@ export class DicomwebApi extends Construct {
         ...(target.declaration.streaming ? { responseTransferMode: apigateway.ResponseTransferMode.STREAM } : {}),
       });
       const resource = this.restApi.root.resourceForPath(route.path);
-      resource.addMethod(route.method, integration, {
+      const method = resource.addMethod(route.method, integration, {
         requestValidator: validator,
         ...(route.scope
           ? {
@@ -81,14 +86,17 @@ export class DicomwebApi extends Construct {
             }
           : { authorizationType: apigateway.AuthorizationType.NONE }),
       });
+      this.methods.push({ route, method });
     }
     this.addGatewayResponses(props);
+    convertPreflightsToText(this.restApi);
 
     if (props.customDomain) {
       const domain = this.restApi.addDomainName('Domain', {
         domainName: props.customDomain.domainName,
         certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
         securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+        endpointType: apigateway.EndpointType.REGIONAL,
       });
       this.publicUrl = `https://${domain.domainName}`;
     } else {
@@ -96,11 +104,16 @@ export class DicomwebApi extends Construct {
     }
   }
 
-  /** API Gateway's own errors carry CORS headers too, or browsers report "CORS error" instead of 401/413. */
+  /**
+   * API Gateway's own errors carry CORS headers too, or browsers report "CORS error" instead of
+   * 401/413. Their headers are static, so they can name one origin (or `*`) only: with several
+   * allowed origins they name none rather than widen the policy, and browsers see a CORS error.
+   */
   private addGatewayResponses(props: DicomwebApiProps): void {
-    const origin = props.allowedOrigins.length === 1 ? props.allowedOrigins[0]! : '*';
-    const cors = {
-      'Access-Control-Allow-Origin': `'${origin}'`,
+    const [origin] = props.allowedOrigins;
+    const cors: Record<string, string> = {
+      ...(props.allowedOrigins.length === 1 ? { 'Access-Control-Allow-Origin': `'${origin}'` } : {}),
+      ...(origin === '*' ? {} : { Vary: "'Origin'" }),
       'Access-Control-Expose-Headers': `'${CORS_POLICY.exposeHeaders.join(',')}'`,
     };
     const json = (message: string) => ({ 'application/json': JSON.stringify({ message }) });
@@ -119,5 +132,19 @@ export class DicomwebApi extends Construct {
       responseHeaders: cors,
       templates: json('No such route'),
     });
+  }
+}
+
+/**
+ * With every media type declared binary (DICOM needs it), every request and response is binary
+ * to API Gateway, and the MOCK integrations CDK generates for CORS preflights then fail with 500 ("Unable to transform
+ * request"): browsers never get past the preflight. The preflight has no body, so text is right.
+ */
+function convertPreflightsToText(api: apigateway.RestApi): void {
+  for (const child of api.node.findAll()) {
+    if (!(child instanceof apigateway.Method) || child.httpMethod !== 'OPTIONS') continue;
+    const method = child.node.defaultChild as apigateway.CfnMethod;
+    method.addPropertyOverride('Integration.ContentHandling', 'CONVERT_TO_TEXT');
+    method.addPropertyOverride('Integration.IntegrationResponses.0.ContentHandling', 'CONVERT_TO_TEXT');
   }
 }

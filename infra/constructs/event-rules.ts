@@ -3,7 +3,7 @@
  * rule's bucket; the target function is retried and, failing that, the event kept in an
  * encrypted dead-letter queue (nothing is dropped silently).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,6 +11,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EventRuleDeclaration } from '../system-types.ts';
+import { admitServiceToKey } from './encryption-key.ts';
+
+/** Fixed rule names: the key policy names the rules without depending on them. */
+export const eventRuleName = (name: string) => `strata-${name}`;
 
 export class EventRules extends Construct {
   readonly deadLetters: sqs.Queue;
@@ -29,6 +33,7 @@ export class EventRules extends Construct {
     });
     for (const rule of props.rules) {
       new events.Rule(this, rule.name, {
+        ruleName: eventRuleName(rule.name),
         description: `S3 ${rule.detailTypes.join(', ')} on ${rule.bucket} → ${rule.function}`,
         eventPattern: {
           source: ['aws.s3'],
@@ -38,5 +43,8 @@ export class EventRules extends Construct {
         targets: [new targets.LambdaFunction(props.functionOf(rule.function), { deadLetterQueue: this.deadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6) })],
       });
     }
+    // EventBridge encrypts what it puts in the dead-letter queue with the queue's key.
+    const ruleArns = props.rules.map((rule) => Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: eventRuleName(rule.name) }));
+    if (ruleArns.length) admitServiceToKey(props.key, 'EventBridgeWritesTheDeadLetterQueue', 'events.amazonaws.com', ruleArns);
   }
 }

@@ -56,3 +56,6 @@ export function grantedActions(grants: readonly GrantDeclaration[]): string[] {
 
 /** What every function's role carries besides its grants: its own log stream and X-Ray. */
 export const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+
+/** X-Ray accepts no resource-level permissions: one shared policy on `*` (infra/strata-stack.ts). */
+export const TRACING_ACTIONS = BASELINE_ACTIONS.filter((a) => a.startsWith('xray:'));

@@ -18,6 +18,10 @@ import { BASELINE_ACTIONS, grantStatements, type ResourceArns } from './grants.t
 export interface StrataFunctionProps {
   name: string;
   declaration: FunctionDeclaration;
+  /** The stack's one X-Ray policy (X-Ray has no resource-level permissions, so it is `*`). */
+  tracing: iam.IManagedPolicy;
+  /** From `functionTimeoutSeconds` (infra/system-types.ts): how the function is invoked decides. */
+  timeoutSeconds: number;
   projectRoot: string;
   environment: Record<string, string>;
   arns: ResourceArns;
@@ -29,23 +33,25 @@ export class StrataFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly policy: iam.ManagedPolicy;
+  readonly declaration: FunctionDeclaration;
 
   constructor(scope: Construct, id: string, props: StrataFunctionProps) {
     super(scope, id);
     const { declaration } = props;
+    this.declaration = declaration;
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.key });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `strata ${props.name}: ${declaration.description}`,
     });
-    // One customer-managed policy per function (no inline policies, no AWS-managed ones).
+    // One customer-managed policy per function with no wildcard beyond its own resources (no
+    // inline policies, no AWS-managed ones), plus the stack's shared X-Ray policy.
+    this.role.addManagedPolicy(props.tracing);
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       description: `least privilege for strata ${props.name}`,
       roles: [this.role],
       statements: [
         new iam.PolicyStatement({ actions: BASELINE_ACTIONS.filter((a) => a.startsWith('logs:')), resources: [logGroup.logGroupArn] }),
-        // X-Ray accepts no resource-level permissions.
-        new iam.PolicyStatement({ actions: BASELINE_ACTIONS.filter((a) => a.startsWith('xray:')), resources: ['*'] }),
         ...grantStatements(declaration.grants, props.arns).map((statement) => new iam.PolicyStatement(statement)),
       ],
     });
@@ -59,9 +65,11 @@ export class StrataFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: declaration.memoryMb ?? 1024,
-      timeout: Duration.seconds(declaration.streaming ? 300 : 29),
+      timeout: Duration.seconds(props.timeoutSeconds),
       description: declaration.description,
-      role: this.role,
+      // The role's one managed policy already holds X-Ray and the log group: without this, CDK
+      // would add a second, inline X-Ray policy (IAMNoInlinePolicy) for `tracing: ACTIVE`.
+      role: this.role.withoutPolicyUpdates(),
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: {

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -42,9 +43,16 @@ export class Workflows extends Construct {
       for (const fn of new Set(Object.values(declaration.functions))) props.functionOf(fn).grantInvoke(machine);
       this.stateMachines[logical] = machine;
       if (declaration.schedule) {
+        // The rule's role may start this one machine; its policy is managed (no inline policy),
+        // so the target gets the role without policy updates.
+        const role = new iam.Role(this, `${logical}ScheduleRole`, { assumedBy: new iam.ServicePrincipal('events.amazonaws.com') });
+        new iam.ManagedPolicy(this, `${logical}SchedulePolicy`, {
+          roles: [role],
+          statements: [new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [machine.stateMachineArn] })],
+        });
         new events.Rule(this, `${logical}Schedule`, {
           schedule: events.Schedule.expression(declaration.schedule),
-          targets: [new targets.SfnStateMachine(machine, { input: events.RuleTargetInput.fromObject({}) })],
+          targets: [new targets.SfnStateMachine(machine, { input: events.RuleTargetInput.fromObject({}), role: role.withoutPolicyUpdates() })],
         });
       }
     }

@@ -9,8 +9,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RouteMatch } from './route-table.ts';
 
 export function proxyEvent(req: IncomingMessage, path: string, searchParams: URLSearchParams, match: RouteMatch, body: Buffer, stage: string): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Null-prototype maps: a header or parameter named `valueOf` or `__proto__` is just a name.
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const value = req.rawHeaders[i + 1]!;
@@ -27,8 +28,8 @@ export function proxyEvent(req: IncomingMessage, path: string, searchParams: URL
     multiValueHeaders[name] = [value];
   }
 
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query: Record<string, string> = Object.create(null);
+  const multiQuery: Record<string, string[]> = Object.create(null);
   for (const [name, value] of searchParams) {
     query[name] = value;
     (multiQuery[name] ??= []).push(value);

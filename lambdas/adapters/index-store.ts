@@ -123,7 +123,7 @@ async function settleExisting(record: InstanceRecord, outcome: StoreOutcome): Pr
       return true;
     }
   }
-  throw new Error(`instance ${record.id.sop} kept changing while a new version was stored`);
+  throw new Error('an instance kept changing while a new version was stored'); // logged: no UID
 }
 
 async function existingSeries(records: InstanceRecord[]): Promise<Set<string>> {

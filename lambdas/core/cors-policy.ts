@@ -16,6 +16,26 @@ export function corsHeaders(origin: string): Record<string, string> {
   };
 }
 
+/**
+ * The Access-Control-Allow-Origin a response carries under the configured origins (the
+ * `allowedOrigins` setting): `*` when any origin may read, the request's own Origin when it is
+ * on the list, else none, and the browser withholds the response as the preflight told it to.
+ */
+export function allowedOrigin(allowed: readonly string[], requestOrigin: string | undefined): string | undefined {
+  if (allowed.includes('*')) return '*';
+  return requestOrigin !== undefined && allowed.includes(requestOrigin) ? requestOrigin : undefined;
+}
+
+/** CORS headers of a response under the configured origins; `Vary: Origin` when the answer depends on it. */
+export function corsHeadersFor(allowed: readonly string[], requestOrigin: string | undefined): Record<string, string> {
+  const origin = allowedOrigin(allowed, requestOrigin);
+  const vary: Record<string, string> = allowed.includes('*') ? {} : { Vary: 'Origin' };
+  return origin ? { ...corsHeaders(origin), ...vary } : vary;
+}
+
+/** The environment variable that carries the allowed origins to the functions (comma-separated). */
+export const ALLOWED_ORIGINS_ENV = 'STRATA_ALLOWED_ORIGINS';
+
 export function preflightHeaders(origin: string): Record<string, string> {
   return {
     ...corsHeaders(origin),

@@ -6,9 +6,10 @@ import middy from '@middy/core';
 import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Readable } from 'node:stream';
-import { corsHeaders } from '#core/cors-policy.ts';
+import { corsHeadersFor } from '#core/cors-policy.ts';
 import { StrataError } from '#core/errors.ts';
-import { assertUidPathParameters } from './http-request.ts';
+import { config } from '#lambdas/config.ts';
+import { assertUidPathParameters, header } from './http-request.ts';
 import { logger } from './logger.ts';
 
 export interface StreamedResult {
@@ -19,7 +20,12 @@ export interface StreamedResult {
 
 type HttpResult = APIGatewayProxyResult | StreamedResult;
 
-const ALLOWED_ORIGIN = '*';
+/** The response's headers under the one CORS policy (a handler's own Vary is kept, Origin added). */
+function withCors(event: APIGatewayProxyEvent, headers: Record<string, string> | undefined): Record<string, string> {
+  const cors = corsHeadersFor(config.allowedOrigins, header(event, 'origin'));
+  const vary = [headers?.Vary, cors.Vary].filter(Boolean).join(', ');
+  return { ...cors, ...headers, ...(vary ? { Vary: vary } : {}) };
+}
 
 function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
   if (error instanceof StrataError) {
@@ -45,12 +51,12 @@ function httpMiddleware() {
       assertUidPathParameters(request.event);
     },
     after: (request: middy.Request<APIGatewayProxyEvent, HttpResult, Error, Context>) => {
-      if (request.response) request.response.headers = { ...corsHeaders(ALLOWED_ORIGIN), ...request.response.headers };
+      if (request.response) request.response.headers = withCors(request.event, request.response.headers as Record<string, string> | undefined);
       logRequest(request, started);
     },
     onError: (request: middy.Request<APIGatewayProxyEvent, HttpResult, Error, Context>) => {
       request.response = errorResponse(request.error, request.context.awsRequestId ?? request.event.requestContext?.requestId);
-      request.response.headers = { ...corsHeaders(ALLOWED_ORIGIN), ...request.response.headers };
+      request.response.headers = withCors(request.event, request.response.headers as Record<string, string> | undefined);
       logRequest(request, started);
     },
   };

@@ -120,8 +120,8 @@ async function storeBytes(part: Part, sha256: string, context: StoreContext): Pr
     parsed = readInstance(part.body);
   } catch (error) {
     const reason = error instanceof StrataError && error.failureReason !== undefined ? error.failureReason : FailureReason.CannotUnderstand;
-    // Parser messages may quote UIDs: the client gets them, the log gets the reason only.
-    logger.info('part refused', { reason });
+    // The message may quote UID values from the part: the client gets it, the log the kind of error only.
+    logger.info('part refused', { reason, error: (error as Error).name });
     return { sopClassUID: '', sopInstanceUID: '', failureReason: reason, detail: (error as Error).message };
   }
   const identity = { sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID };
@@ -155,7 +155,7 @@ async function storeBytes(part: Part, sha256: string, context: StoreContext): Pr
       // Content-addressed key: what is there must be these bytes (a retry or a re-push).
       const existing = await headInstanceObject(objectKey);
       if (existing?.metadata.sha256 !== sha256) {
-        logger.error('object at a content-addressed key has another hash', { objectKey });
+        logger.error('object at a content-addressed key has another hash'); // the key names tenant, study, series and SOP
         return { ...identity, failureReason: FailureReason.ProcessingFailure };
       }
     }

@@ -100,7 +100,7 @@ const stowRequest = (files: Buffer[]) =>
     fc.tuple(mutatedFile(files), fc.oneof(text, longText)).map(([file, study]) => ({ ...stowBody([file]), path: `/dicom-web/studies/${encodeURIComponent(study)}` })),
   );
 
-const keywords = ['PatientName', 'PatientID', 'StudyDate', 'StudyTime', 'ModalitiesInStudy', 'StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'AccessionNumber', '00100010', '00400275.00401001', 'includefield', 'limit', 'offset', 'fuzzymatching', 'Nonsense', ''];
+const keywords = ['PatientName', 'PatientID', 'StudyDate', 'StudyTime', 'ModalitiesInStudy', 'StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'AccessionNumber', '00100010', '00400275.00401001', 'includefield', 'limit', 'offset', 'fuzzymatching', 'Nonsense', 'valueOf', '__proto__', 'constructor', ''];
 const queryString = fc
   .array(fc.tuple(fc.constantFrom(...keywords), fc.oneof(text, longText, fc.constantFrom('20250101-20000101', '*', '', '-', '1.2.3,4.5.6', 'true', '-1', '99999999999')), fc.boolean()), { maxLength: 5 })
   // Values sent encoded, or raw (stray %, &, = and quotes as a careless client sends them).

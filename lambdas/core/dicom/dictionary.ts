@@ -18,6 +18,7 @@ export function lookupAttribute(attribute: string): TagInfo | undefined {
     const entry = dictionary[`(${tag.slice(0, 4)},${tag.slice(4)})`];
     return { tag, keyword: entry?.name ?? tag, vr: entry?.vr ?? 'UN' };
   }
-  const entry = nameMap[attribute];
+  // Own keys only: `valueOf`, `constructor` or `__proto__` are object methods, not keywords.
+  const entry = Object.hasOwn(nameMap, attribute) ? nameMap[attribute] : undefined;
   return entry ? { tag: toHex(entry.tag), keyword: entry.name, vr: entry.vr } : undefined;
 }

@@ -32,7 +32,8 @@ export const handler = middy(async (input: Input): Promise<SeriesFixity> => {
     } catch (error) {
       if (error instanceof NotYetAvailableError) result.cold++;
       else if (error instanceof NotFoundError) result.missing.push(record.id.sop);
-      else throw new TransientStorageError(`reading ${record.id.sop} failed: ${(error as Error).name}`, { cause: error });
+      // The message becomes the Step Functions error cause, kept in the execution history: no UID in it.
+      else throw new TransientStorageError(`reading an instance failed: ${(error as Error).name}`, { cause: error });
     }
   }
   return result;

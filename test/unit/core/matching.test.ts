@@ -24,3 +24,11 @@ describe('Function: compileFilter — PN wildcards (PS3.4 C.2.2.2.4)', () => {
     expect(pn('O.BRIEN*')(named('OXBRIEN^PAT'))).toBe(false);
   });
 });
+
+describe('Function: lookupAttribute', () => {
+  it('It should know keywords and tags, and nothing that is merely a property of every object', async () => {
+    const { lookupAttribute } = await import('../../../lambdas/core/dicom/dictionary.ts');
+    expect(lookupAttribute('PatientName')).toEqual({ tag: '00100010', keyword: 'PatientName', vr: 'PN' });
+    for (const name of ['valueOf', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) expect(lookupAttribute(name), name).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { allStates, placeholdersOf, readDefinitionText, substitute } from '../../../infra/asl.ts';
 import { envNameForResource, functionEnvironment } from '../../../infra/system-env.ts';
 import { system } from '../../../infra/system.ts';
+import { API_TIMEOUT_SECONDS, functionTimeoutSeconds } from '../../../infra/system-types.ts';
 import { PROJECT_ROOT } from '../../../infra/local/runtime.ts';
 
 describe('The system declaration', () => {
@@ -35,12 +36,32 @@ describe('The system declaration', () => {
     expect(envNameForResource('table:index')).toBe('TABLE_INDEX');
     expect(envNameForResource('stateMachine:fixityAudit')).toBe('STATE_MACHINE_FIXITY_AUDIT');
     expect(envNameForResource('execution:fixityAudit')).toBeUndefined();
-    const env = functionEnvironment(system.functions.startFixityAudit, {
-      table: (l) => `t-${l}`,
-      bucket: (l) => `b-${l}`,
-      stateMachineArn: (l) => `arn:sm:${l}`,
-    });
-    expect(env).toEqual({ TABLE_INDEX: 't-index', STATE_MACHINE_FIXITY_AUDIT: 'arn:sm:fixityAudit' });
+    const physical = { table: (l: string) => `t-${l}`, bucket: (l: string) => `b-${l}`, stateMachineArn: (l: string) => `arn:sm:${l}` };
+    expect(functionEnvironment(system.functions.startFixityAudit, physical)).toEqual({ STATE_MACHINE_FIXITY_AUDIT: 'arn:sm:fixityAudit' });
+    expect(functionEnvironment(system.functions.storeInstances, physical)).toEqual({ TABLE_INDEX: 't-index', BUCKET_ARCHIVE: 'b-archive' });
+  });
+
+  it('lets every function that reads or inspects objects list the bucket, so a missing key is 404 and not 403', () => {
+    // S3 answers AccessDenied instead of NoSuchKey/404 to a caller without s3:ListBucket: WADO
+    // would answer 500 for a missing instance and the fixity audit would never see one missing.
+    const inspects = /^s3:(GetObject|GetObjectLegalHold|GetObjectRetention|GetObjectAttributes)$/;
+    for (const [name, fn] of Object.entries(system.functions)) {
+      for (const grant of fn.grants.filter((g) => g.resource.startsWith('bucket:'))) {
+        if (grant.actions.some((a) => inspects.test(a))) expect(grant.actions, name).toContain('s3:ListBucket');
+      }
+    }
+  });
+
+  it('gives API functions API Gateway\'s 29 s, streamed ones 5 minutes, workflow tasks minutes', () => {
+    expect(functionTimeoutSeconds(system, 'searchForStudies')).toBe(API_TIMEOUT_SECONDS);
+    expect(functionTimeoutSeconds(system, 'retrieve')).toBe(300);
+    expect(functionTimeoutSeconds(system, 'listStudySeries')).toBe(300);
+    expect(functionTimeoutSeconds(system, 'verifySeries')).toBe(900);
+    const routedLong = { ...system, functions: { ...system.functions, health: { ...system.functions.health, timeoutSeconds: 120 } } };
+    expect(() => functionTimeoutSeconds(routedLong, 'health')).toThrow(/API route.*29 s/);
+    for (const machine of Object.values(system.stateMachines)) {
+      for (const task of Object.values(machine.functions)) expect(functionTimeoutSeconds(system, task), task).toBeGreaterThanOrEqual(60);
+    }
   });
 
   it('refuses to substitute a placeholder it has no value for', () => {

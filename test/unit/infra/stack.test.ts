@@ -1,23 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnResource } from 'aws-cdk-lib';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, nagPacks, PROJECT_ROOT } from '../../../infra/app.ts';
 import { BASELINE_ACTIONS, grantedActions } from '../../../infra/constructs/grants.ts';
-import { STACK_SUPPRESSIONS } from '../../../infra/nag-suppressions.ts';
+import { REASONS } from '../../../infra/nag-suppressions.ts';
 import { RouteTable } from '../../../infra/local/route-table.ts';
 import { placeholdersOf, readDefinitionText } from '../../../infra/asl.ts';
 import { system } from '../../../infra/system.ts';
-import type { SystemDeclaration } from '../../../infra/system-types.ts';
+import { functionTimeoutSeconds, type SystemDeclaration } from '../../../infra/system-types.ts';
+import { WAF_LOG_GROUP } from '../../../infra/strata-stack.ts';
+import { TemplateReader } from './key-policy.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+const ACCOUNT = '123456789012';
 
 /** Synthesizes the app as `cdk synth` does (cdk.json context), without bundling the functions. */
-function synth(declaration: SystemDeclaration = system) {
+function synth(declaration: SystemDeclaration = system, overrides: Record<string, unknown> = {}, change?: (stacks: ReturnType<typeof buildApp>) => void) {
   const { context } = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...context, ...overrides, 'aws:cdk:bundling-stacks': [] } });
   const stacks = buildApp(app, declaration);
+  change?.(stacks);
+  // Synthesizing runs the cdk-nag validation plugins, as `cdk synth` does: a finding throws.
   return { app, ...stacks, template: Template.fromStack(stacks.primary) };
 }
 
@@ -73,8 +80,9 @@ describe('The CDK app (synthesized offline)', () => {
     for (const [name, declaration] of Object.entries(system.functions)) {
       const [, fn] = ofType('AWS::Lambda::Function').find(([, f]) => f.Properties.Description === declaration.description)!;
       const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const attached = new Set(((resources[roleId]!.Properties.ManagedPolicyArns ?? []) as { Ref?: string }[]).map((arn) => arn.Ref));
       const actions = policies
-        .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+        .filter(([id, p]) => attached.has(id) || ((p.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId))
         .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => s.Action));
       expect(new Set(actions), name).toEqual(new Set([...grantedActions(declaration.grants), ...BASELINE_ACTIONS]));
     }
@@ -142,6 +150,52 @@ describe('The CDK app (synthesized offline)', () => {
     }
   });
 
+  it('serves a REGIONAL endpoint (edge-optimized would cut streams after 30 s idle)', () => {
+    synthesized.template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+  });
+
+  it('puts a custom domain on a REGIONAL endpoint with a regional certificate', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
+    const built = synth(system, { domainName: 'dicom.hospital.example', certificateArn });
+    built.template.hasResourceProperties('AWS::ApiGateway::DomainName', { EndpointConfiguration: { Types: ['REGIONAL'] }, RegionalCertificateArn: certificateArn });
+  });
+
+  it('answers CORS preflights with MOCK integrations API Gateway can render as text despite binary */*', () => {
+    const preflights = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS');
+    const routed = new Set(ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS').map(([, m]) => JSON.stringify(m.Properties.ResourceId)));
+    for (const resource of routed) expect(preflights.some(([, m]) => JSON.stringify(m.Properties.ResourceId) === resource), resource).toBe(true);
+    for (const [id, method] of preflights) {
+      const integration = method.Properties.Integration as { Type: string; ContentHandling?: string; IntegrationResponses: { ContentHandling?: string }[] };
+      expect(integration.Type, id).toBe('MOCK');
+      expect(integration.ContentHandling, id).toBe('CONVERT_TO_TEXT');
+      for (const response of integration.IntegrationResponses) expect(response.ContentHandling, id).toBe('CONVERT_TO_TEXT');
+    }
+  });
+
+  it('lets every service that writes to a resource encrypted with the customer key use the key, for this stack\'s resources only', () => {
+    const reader = new TemplateReader(resources, ACCOUNT, synthesized.primary.region);
+    const writers = reader.writers();
+    // Logs (Lambda, Step Functions, API Gateway) and EventBridge → the dead-letter queue at least.
+    expect(new Set(writers.map((w) => w.service))).toEqual(new Set([`logs.${synthesized.primary.region}.amazonaws.com`, 'events.amazonaws.com']));
+    for (const writer of writers) expect(reader.keyAllows(writer), `${writer.service} → ${writer.resource}`).toBe(true);
+    // …and not on behalf of a resource outside the stack (aws:SourceArn / encryption context).
+    for (const writer of writers) {
+      const foreign = Object.fromEntries(Object.entries(writer.context).map(([k, v]) => [k, k === 'aws:SourceAccount' ? v : v.replace(ACCOUNT, '999999999999')]));
+      expect(reader.keyAllows({ ...writer, context: foreign }), `${writer.service} for another account`).toBe(false);
+    }
+  });
+
+  it('gives functions their timeouts by how they are invoked, and no inline policy beside their managed one', () => {
+    const roles = new Set<string>();
+    for (const [name, declaration] of Object.entries(system.functions)) {
+      const [, fn] = ofType('AWS::Lambda::Function').find(([, f]) => f.Properties.Description === declaration.description)!;
+      expect(fn.Properties.Timeout, name).toBe(functionTimeoutSeconds(system, name));
+      roles.add((fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]);
+    }
+    const inline = ofType('AWS::IAM::Policy').filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => roles.has(r.Ref)));
+    expect(inline.map(([id]) => id)).toEqual([]);
+  });
+
   it('passes the AWS Solutions and HIPAA Security packs with no unacknowledged finding', () => {
     for (const pack of nagPacks(synthesized.app)) {
       for (const stack of [synthesized.primary, synthesized.dr]) {
@@ -153,7 +207,7 @@ describe('The CDK app (synthesized offline)', () => {
 
   it('documents every acknowledged rule in docs/security.md', () => {
     const doc = readFileSync(resolve(PROJECT_ROOT, 'docs/security.md'), 'utf8');
-    for (const { id } of STACK_SUPPRESSIONS) expect(doc, id).toContain(id.replace(/\[.*$/, ''));
+    for (const { id } of Object.values(REASONS)) expect(doc, id).toContain(id.replace(/\[.*$/, ''));
   });
 });
 
@@ -165,5 +219,93 @@ describe('One declaration for both runtimes', () => {
     expect(new RouteTable(declaration.routes).match('GET', '/dicom-web/echo')?.route.function).toBe('health');
     const resources = synth(declaration).template.toJSON().Resources as Resources;
     expect(apiRoutes(resources).has('GET /dicom-web/echo')).toBe(true);
+  });
+});
+
+describe('The CDK app with WAF (-c waf=true)', () => {
+  it('logs WAF requests to an aws-waf-logs-* group with query string, path and token redacted, and passes the packs', () => {
+    const withWaf = synth(system, { waf: 'true' });
+    const resources = withWaf.template.toJSON().Resources as Resources;
+    withWaf.template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: WAF_LOG_GROUP, KmsKeyId: Match.anyValue(), RetentionInDays: Match.anyValue() });
+    expect(WAF_LOG_GROUP).toMatch(/^aws-waf-logs-/);
+    const [[, logging]] = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::WAFv2::LoggingConfiguration') as [[string, Resources[string]]];
+    const acl = Object.entries(resources).find(([, r]) => r.Type === 'AWS::WAFv2::WebACL')![0];
+    expect(logging.Properties.ResourceArn).toEqual({ 'Fn::GetAtt': [acl, 'Arn'] });
+    const reader = new TemplateReader(resources, ACCOUNT, withWaf.primary.region);
+    // The ARN names the group itself: WAF refuses the ':*' form that GetAtt Arn returns.
+    expect((logging.Properties.LogDestinationConfigs as unknown[]).map((d) => reader.render(d))).toEqual([`arn:aws:logs:${withWaf.primary.region}:${ACCOUNT}:log-group:${WAF_LOG_GROUP}`]);
+    expect(logging.Properties.RedactedFields).toEqual(expect.arrayContaining([{ QueryString: {} }, { UriPath: {} }, { SingleHeader: { Name: 'authorization' } }]));
+    for (const pack of nagPacks(withWaf.app)) expect(pack.validateScope(withWaf.primary).violations.map((v) => v.ruleName)).toEqual([]);
+  });
+});
+
+describe('One CORS policy from the allowedOrigins setting', () => {
+  it('puts the configured origin in the preflights, the gateway\'s own errors and every function\'s environment', () => {
+    const built = synth(system, { allowedOrigins: 'https://viewer.example' });
+    const resources = built.template.toJSON().Resources as Resources;
+    const of = (type: string) => Object.values(resources).filter((r) => r.Type === type);
+    for (const fn of of('AWS::Lambda::Function').filter((f) => f.Properties.Runtime === 'nodejs22.x')) {
+      expect((fn.Properties.Environment as { Variables: Record<string, string> }).Variables.STRATA_ALLOWED_ORIGINS).toBe('https://viewer.example');
+    }
+    for (const response of of('AWS::ApiGateway::GatewayResponse')) {
+      expect(response.Properties.ResponseParameters).toMatchObject({ 'gatewayresponse.header.Access-Control-Allow-Origin': "'https://viewer.example'" });
+    }
+    for (const method of of('AWS::ApiGateway::Method').filter((m) => m.Properties.HttpMethod === 'OPTIONS')) {
+      const [response] = (method.Properties.Integration as { IntegrationResponses: { ResponseParameters: Record<string, string> }[] }).IntegrationResponses;
+      expect(response!.ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toBe("'https://viewer.example'");
+    }
+  });
+
+  it('names no origin in the gateway\'s static error responses when several are allowed (never widens to *)', () => {
+    const built = synth(system, { allowedOrigins: 'https://viewer.example,https://pacs.example' });
+    const responses = Object.values(built.template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse');
+    expect(responses.length).toBeGreaterThan(0);
+    for (const response of responses) expect(response.Properties.ResponseParameters).not.toHaveProperty(['gatewayresponse.header.Access-Control-Allow-Origin']);
+  });
+});
+
+describe('cdk-nag acknowledgments are scoped to the resource they are about', () => {
+  /** The unacknowledged findings a failed synth reports, as "rule construct-path". */
+  function findingsOf(run: () => unknown): string[] {
+    try {
+      run();
+    } catch (error) {
+      const report = (error as Error).message;
+      return [...report.matchAll(/^\s+(\S+) \S+\n\s+Acknowledge with '[^':]+::([^']+)'/gm)].map(([, path, rule]) => `${rule} ${path}`).sort();
+    }
+    return [];
+  }
+
+  it('fails the synth for a route added without an authorizer', () => {
+    const open = { method: 'GET' as const, path: '/dicom-web/open', function: 'searchForStudies' };
+    expect(findingsOf(() => synth({ ...system, routes: [...system.routes, open] }))).toEqual([
+      'AwsSolutions-APIG4 Strata/DicomWeb/Api/Default/dicom-web/open/GET/Resource',
+      'AwsSolutions-COG4 Strata/DicomWeb/Api/Default/dicom-web/open/GET/Resource',
+    ]);
+  });
+
+  it('fails the synth when the archive bucket is moved to SSE-S3', () => {
+    const toSseS3 = ({ primary }: ReturnType<typeof buildApp>) => {
+      const archive = primary.node.findAll().find((c) => c.node.path === 'Strata/Bucket-archive/Bucket/Resource') as CfnBucket;
+      archive.bucketEncryption = { serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] };
+    };
+    expect(findingsOf(() => synth(system, {}, toSseS3))).toEqual(['HIPAA.Security-S3DefaultEncryptionKMS Strata/Bucket-archive/Bucket/Resource']);
+  });
+
+  it('fails the synth for a new wildcard in a function\'s policy', () => {
+    const widen = ({ primary }: ReturnType<typeof buildApp>) => primary.functions.health!.policy.addStatements(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(findingsOf(() => synth(system, {}, widen))).toEqual(['AwsSolutions-IAM5[Resource::*] Strata/Fn-health/Policy/Resource']);
+  });
+
+  it('synthesizes clean as declared (the findings above are new, not pre-existing)', () => {
+    expect(findingsOf(() => synth())).toEqual([]);
+  });
+});
+
+describe('CloudFormation validation of the templates (aws-cdk-lib\'s built-in validator, offline)', () => {
+  it('fails the synth on a template CloudFormation would reject', () => {
+    // A Lambda timeout above the resource schema's maximum (900 s): CloudFormation would fail the deployment.
+    const tooLong = ({ primary }: ReturnType<typeof buildApp>) => (primary.functions.health!.function.node.defaultChild as CfnResource).addPropertyOverride('Timeout', 3600);
+    expect(() => synth(system, {}, tooLong)).toThrow(/exceeds maximum 900/);
   });
 });
