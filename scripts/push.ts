@@ -77,6 +77,12 @@ while (queue.length) {
     unanswered += group.length;
     continue;
   }
+  if (!result['00081199'] && !result['00081198']) {
+    // Not a Store Instances Response (a wrong URL, 413, 503…): nothing in this request is known stored.
+    console.error(`${response.status} for ${group.length} file(s), not stored: ${text.slice(0, 300)}`);
+    unanswered += group.length;
+    continue;
+  }
   const ok = result['00081199']?.Value ?? [];
   const bad = result['00081198']?.Value ?? [];
   // Identical files in one request are stored once: whatever was not refused was stored.

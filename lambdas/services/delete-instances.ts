@@ -8,7 +8,7 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { GoneError, NotFoundError } from '#core/errors.ts';
 import { nameTokens } from '#core/qido/matching.ts';
-import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
+import { Keys, metadataObjectKey, type InstanceIdentity } from '#core/index-keys.ts';
 import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { deleteInstanceObject, isLocked } from '#adapters/object-store.ts';
 import {
@@ -86,8 +86,10 @@ async function deleteObjects(record: InstanceRecord, now: Date): Promise<boolean
   const earlier = await listEarlierVersions(record);
   const keys = [record.objectKey, ...earlier.map((v) => v.objectKey)];
   for (const key of keys) if (await isLocked(key, now)) return false;
+  // Each version's metadata document is PHI too (the whole DICOM JSON): it goes with the bytes.
+  const metadataKeys = [record.sha256, ...earlier.map((v) => v.sha256)].map((sha256) => metadataObjectKey(record.id, sha256));
   try {
-    for (const key of keys) await deleteInstanceObject(key);
+    for (const key of [...keys, ...metadataKeys]) await deleteInstanceObject(key);
     await deleteItems(earlier.flatMap((v) => (v.itemKey ? [v.itemKey] : [])));
     return true;
   } catch (error) {

@@ -8,7 +8,7 @@ import { NotAcceptableError, NotFoundError, NotYetAvailableError, PayloadTooLarg
 import type { MediaRange } from '#core/dicomweb/accept.ts';
 import { encodePng } from '#core/render/png.ts';
 import { fitWithin, pixelDescription, renderFrame, type Image8, type Window } from '#core/render/pixel-window.ts';
-import { encodeJpeg } from '#core/codecs/wasm-codecs.ts';
+import { encodeJpeg } from '#core/render/jpeg.ts';
 import { NATIVE_SYNTAXES } from '#core/dicom/transcode.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
@@ -98,7 +98,7 @@ async function renderInstance(record: InstanceRecord, frames: number[] | undefin
     let image: Image8 = renderFrame(part.body, pixels, request.window);
     const box = request.viewport ?? (request.thumbnail ? { width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE } : undefined);
     if (box) image = fitWithin(image, box.width, box.height);
-    images.push(request.type === 'image/png' ? encodePng(image) : await encodeJpeg(image, request.quality));
+    images.push(request.type === 'image/png' ? encodePng(image) : encodeJpeg(image, request.quality));
   }
   return images;
 }

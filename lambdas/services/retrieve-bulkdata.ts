@@ -7,9 +7,7 @@ import type { DicomDataset } from 'dcmjs';
 import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { BadRequestError, NotFoundError } from '#core/errors.ts';
 import type { MediaRange } from '#core/dicomweb/accept.ts';
-import { readPart10Structure } from '#core/dicom/part10-structure.ts';
-import { pixelFormat } from '#core/dicom/transcode.ts';
-import { readFrames, type FramePart } from './retrieve-frames.ts';
+import { instanceFrameSource, renderFrames, type FramePart } from './retrieve-frames.ts';
 
 export async function readBulkData(instance: Buffer, path: string, ranges: MediaRange[]): Promise<FramePart[]> {
   const segments = path.split('/').filter(Boolean);
@@ -20,9 +18,9 @@ export async function readBulkData(instance: Buffer, path: string, ranges: Media
     ignoreErrors: true,
   });
   if (segments.length === 1 && segments[0]!.toUpperCase() === '7FE00010') {
-    if (!readPart10Structure(instance).pixelData) throw new NotFoundError('this instance has no pixel data');
-    const frames = Array.from({ length: pixelFormat(file.dict).frames }, (_, i) => i + 1);
-    return readFrames(instance, frames, ranges);
+    // Every frame the Pixel Data holds — counted from its bytes, never from NumberOfFrames.
+    const source = await instanceFrameSource(instance, ranges);
+    return renderFrames(source, Array.from({ length: source.format.frames }, (_, i) => i + 1), ranges);
   }
   let dataset: DicomDataset = file.dict;
   for (let i = 0; i < segments.length - 1; i += 2) {

@@ -105,24 +105,23 @@ export function rangedFrameSource(
   };
 }
 
-export async function readFrames(instance: Buffer, frames: number[], accept: MediaRange[]): Promise<FramePart[]> {
-  return renderFrames(await instanceFrameSource(instance, accept), frames, accept);
-}
-
 export async function renderFrames(source: FrameSource, frames: number[], accept: MediaRange[]): Promise<FramePart[]> {
   const wanted = negotiate(accept, source.syntax);
   const missing = frames.filter((n) => n > source.format.frames);
-  if (missing.length) throw new NotFoundError(`frame ${missing.join(', ')} does not exist (the instance has ${source.format.frames})`);
+  if (missing.length) throw new NotFoundError(`frame ${missing.slice(0, 10).join(', ')} does not exist (the instance has ${source.format.frames})`);
+  // A list may name a frame twice, but not ask for more frames than the instance holds: one
+  // request must not buy a thousand copies of a frame.
+  if (frames.length > source.format.frames) {
+    throw new BadRequestError(`at most ${source.format.frames} frame numbers per request (the instance has ${source.format.frames} frames)`);
+  }
   const { syntax, format } = source;
+  if (!NATIVE_SYNTAXES.has(syntax) && !wanted.asStored) assertDecodable(format, frames.length);
   const parts: FramePart[] = [];
   for (const n of frames) {
     const frame = await source.frame(n - 1);
     if (NATIVE_SYNTAXES.has(syntax)) parts.push({ contentType: 'application/octet-stream', body: frame });
     else if (wanted.asStored) parts.push({ contentType: `${FRAME_MEDIA_TYPES[syntax] ?? 'application/octet-stream'}; transfer-syntax=${syntax}`, body: frame });
-    else {
-      assertDecodable(format, 1);
-      parts.push({ contentType: 'application/octet-stream', body: await decodeFrame(syntax, frame, format) });
-    }
+    else parts.push({ contentType: 'application/octet-stream', body: await decodeFrame(syntax, frame, format) });
   }
   return parts;
 }

@@ -9,7 +9,8 @@ import { GoneError, NotAcceptableError, NotFoundError, NotYetAvailableError } fr
 import { closeDelimiter, newBoundary, partHeader, partSeparator } from '#core/dicomweb/multipart.ts';
 import type { InstanceIdentity } from '#core/index-keys.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
-import { canConvertToExplicitLittleEndian, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
+import { canConvertToExplicitLittleEndian, NATIVE_SYNTAXES, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
+import { formatOfDataset, frameSize, MAX_DECODED_BYTES } from '#core/dicom/frames.ts';
 import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { wasDeleted } from '#adapters/deletion-store.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
@@ -39,10 +40,17 @@ export async function findInstances(scope: RetrieveScope): Promise<InstanceRecor
 
 const instanceOrder = (record: InstanceRecord) => Number(record.instance['00200013']?.Value?.[0] ?? Number.MAX_SAFE_INTEGER);
 
-/** Whether an instance can be sent in `transferSyntax`: as stored, or converted to Explicit VR Little Endian. */
+/**
+ * Whether an instance can be sent in `transferSyntax`: as stored, or converted to Explicit VR
+ * Little Endian — decoded within the decoding budget, judged from the indexed attributes before
+ * the first byte is sent (the conversion re-checks against the bytes).
+ */
 function servable(record: InstanceRecord, transferSyntax: string): boolean {
   if (transferSyntax === '*' || record.transferSyntaxUID === transferSyntax) return true;
-  return transferSyntax === TransferSyntax.ExplicitVRLittleEndian && canConvertToExplicitLittleEndian(record.transferSyntaxUID);
+  if (transferSyntax !== TransferSyntax.ExplicitVRLittleEndian || !canConvertToExplicitLittleEndian(record.transferSyntaxUID)) return false;
+  if (NATIVE_SYNTAXES.has(record.transferSyntaxUID)) return true;
+  const format = formatOfDataset(record.instance);
+  return frameSize(format) * format.frames <= MAX_DECODED_BYTES;
 }
 
 /**

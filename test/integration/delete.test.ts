@@ -1,4 +1,4 @@
-import { PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey } from '../../lambdas/core/index-keys.ts';
@@ -61,6 +61,14 @@ describe('DELETE of instances, series and studies', () => {
     expect((await fetch(base, { method: 'DELETE' })).status).toBe(204);
     expect((await wado('')).status).toBe(410);
     expect(await study()).toBeUndefined();
+  });
+
+  it('leaves neither bytes nor metadata documents (PHI) of a deleted study in the bucket', async () => {
+    const left = async (prefix: string) =>
+      (await s3For(runtime).send(new ListObjectsV2Command({ Bucket: runtime.names.bucket('archive'), Prefix: prefix }))).KeyCount ?? 0;
+    // docs/data-model.md: <tenant>/studies/<study>/… holds the bytes, <tenant>/metadata/studies/<study>/… the DICOM JSON.
+    expect(await left(`default/studies/${STUDY}/`)).toBe(0);
+    expect(await left(`default/metadata/studies/${STUDY}/`)).toBe(0);
   });
 
   it('answers 404 for what never existed', async () => {

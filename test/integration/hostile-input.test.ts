@@ -136,6 +136,9 @@ describe('Hostile and clumsy input', () => {
       expect((await search('StudyInstanceUID=1.2.3x')).status).toBe(400);
       expect((await search(`PatientID=${'P'.repeat(3000)}`)).status).toBe(400);
       expect((await search(`PatientName=${'A'.repeat(3000)}*`)).status).toBe(400);
+      const twice = await search(`StudyInstanceUID=${STUDY},${STUDY}`);
+      expect(twice.status).toBe(200);
+      expect(await twice.json()).toHaveLength(1);
       const reversed = await search('StudyDate=20250101-20000101');
       expect(reversed.status).toBe(200);
       expect(await reversed.json()).toEqual([]);
@@ -158,7 +161,23 @@ describe('Hostile and clumsy input', () => {
       expect(part!.body.length).toBe(128 * 128 * 2);
       const past = await fetch(`${instanceUrl(sop)}/frames/2`, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
       expect(past.status).toBe(404);
+      const bulk = await fetch(`${instanceUrl(sop)}/bulkdata/7FE00010`, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
+      expect(bulk.status).toBe(200);
+      expect(multipartBodies(Buffer.from(await bulk.arrayBuffer()), bulk.headers.get('content-type')!)).toHaveLength(1);
+      const repeated = await fetch(`${instanceUrl(sop)}/frames/${Array(2000).fill(1).join(',')}`, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
+      expect(repeated.status).toBe(400);
       expect((await fetch(`${runtime.url}/health`)).status).toBe(200);
+    });
+
+    it('refuses, before the first byte, a conversion that would decode more than the budget', async () => {
+      const sop = '2.25.970000.1.6';
+      const huge = synthesize('SC_rgb_rle_2frame.dcm', { study: STUDY, series: SERIES, sop, extra: { '00280010': ['US', 65535], '00280011': ['US', 65535] } });
+      expect((await stow(runtime.url, [huge])).status).toBeLessThan(300);
+      const converted = await fetch(instanceUrl(sop), { headers: { Accept: 'multipart/related; type="application/dicom"' } });
+      expect(converted.status).toBe(406);
+      const asStored = await fetch(instanceUrl(sop), { headers: { Accept: TRANSFER_SYNTAX_ANY } });
+      expect(asStored.status).toBe(200);
+      expect(multipartBodies(Buffer.from(await asStored.arrayBuffer()), asStored.headers.get('content-type')!).map((p) => sha256(p.body))).toEqual([sha256(huge)]);
     });
 
     it('refuses sequences nested deeper than 64 levels and stores (and describes) 64', async () => {

@@ -39,4 +39,12 @@ describe('npm run push of the fixture folder', () => {
     expect(Number(summary![3])).toBe(broken.length + 1);
     expect(summary![4]).toMatch(/0xC000 cannot understand/);
   });
+
+  it('counts nothing as stored when the answer is not a Store Instances Response (a wrong URL)', { timeout: 60_000 }, async () => {
+    const result = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'push.ts'), '--url', runtime.url, join(FIXTURES, 'CT_small.dcm')], { cwd: ROOT }).catch(
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect('code' in result ? result.code : 0).toBe(2);
+    expect(result.stdout).toMatch(/^done: 0 stored \(0 with a warning\), 0 refused, 1 not answered$/m);
+  });
 });

@@ -141,6 +141,15 @@ describe('WADO-RS rendered resources and thumbnails', () => {
     expect((await decodeWithWasm('jpeg', study.body)).width).toBeLessThanOrEqual(128);
   });
 
+  it('encodes tiny JPEGs (a 2×2 viewport, a 3×3 image) and keeps rendering afterwards', async () => {
+    for (const url of [`${instance(MR)}/rendered?viewport=2,2`, `${instance(MR)}/rendered?viewport=1,1`, `${instance(RGB)}/rendered`, `${instance(MR)}/rendered`]) {
+      const { status, type, body } = await get(url, 'image/jpeg');
+      expect(status, url).toBe(200);
+      expect(type).toBe('image/jpeg');
+      expect((await decodeWithWasm('jpeg', body)).width).toBeGreaterThan(0);
+    }
+  });
+
   it('answers 406 for types it does not render and 400 for bad parameters', async () => {
     expect((await get(`${instance(MR)}/rendered`, 'image/gif')).status).toBe(406);
     expect((await get(`${instance(MR)}/rendered`, 'application/dicom')).status).toBe(406);

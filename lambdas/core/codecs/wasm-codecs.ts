@@ -1,7 +1,6 @@
 /**
  * The WebAssembly image codecs viewers use (@cornerstonejs/codec-*), loaded once per container:
- * JPEG baseline (libjpeg-turbo, 8-bit), JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG) decoders,
- * and libjpeg-turbo's encoder for rendered images.
+ * JPEG baseline (libjpeg-turbo, 8-bit), JPEG-LS (CharLS) and JPEG 2000 (OpenJPEG) decoders.
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -13,15 +12,8 @@ interface Decoder {
   getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number };
 }
 
-interface Encoder {
-  getDecodedBuffer(info: { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean }): Uint8Array;
-  setQuality(quality: number): void;
-  encode(): void;
-  getEncodedBuffer(): Uint8Array;
-}
-
 interface CodecModule {
-  [codecClass: string]: new () => Decoder & Encoder;
+  [codecClass: string]: new () => Decoder;
 }
 
 const require = createRequire(import.meta.url);
@@ -30,15 +22,13 @@ const CODECS = {
   jpeg: { module: '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', wasm: '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm', decoder: 'JPEGDecoder' },
   jpegls: { module: '@cornerstonejs/codec-charls/decodewasmjs', wasm: '@cornerstonejs/codec-charls/decodewasm', decoder: 'JpegLSDecoder' },
   jpeg2000: { module: '@cornerstonejs/codec-openjpeg/decodewasmjs', wasm: '@cornerstonejs/codec-openjpeg/decodewasm', decoder: 'J2KDecoder' },
-  /** The full libjpeg-turbo build (decoder and encoder); only rendering loads it. */
-  jpegEncoder: { module: '@cornerstonejs/codec-libjpeg-turbo-8bit/wasmjs', wasm: '@cornerstonejs/codec-libjpeg-turbo-8bit/wasm', decoder: 'JPEGEncoder' },
 } as const;
 
-export type WasmCodec = Exclude<keyof typeof CODECS, 'jpegEncoder'>;
+export type WasmCodec = keyof typeof CODECS;
 
-const loaded = new Map<keyof typeof CODECS, Promise<CodecModule>>();
+const loaded = new Map<WasmCodec, Promise<CodecModule>>();
 
-function load(codec: keyof typeof CODECS): Promise<CodecModule> {
+function load(codec: WasmCodec): Promise<CodecModule> {
   let module = loaded.get(codec);
   if (!module) {
     const spec = CODECS[codec];
@@ -67,17 +57,3 @@ export async function decodeWithWasm(codec: WasmCodec, frame: Uint8Array): Promi
   return { pixels, width: info.width, height: info.height, components: info.componentCount };
 }
 
-/** Encodes 8-bit grey or interleaved RGB pixels as a baseline JPEG (quality 1–100). */
-export async function encodeJpeg(image: { width: number; height: number; channels: 1 | 3; data: Uint8Array }, quality: number): Promise<Buffer> {
-  const module = await load('jpegEncoder');
-  const encoder = new module[CODECS.jpegEncoder.decoder]!();
-  encoder
-    .getDecodedBuffer({ width: image.width, height: image.height, bitsPerSample: 8, componentCount: image.channels, isSigned: false })
-    .set(image.data);
-  // One argument (embind does not check arity: a boolean first would set quality 0).
-  encoder.setQuality(quality);
-  encoder.encode();
-  const jpeg = Buffer.from(encoder.getEncodedBuffer()); // copy out of the WASM heap
-  (encoder as unknown as { delete?: () => void }).delete?.();
-  return jpeg;
-}

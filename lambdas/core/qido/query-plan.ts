@@ -43,7 +43,11 @@ export function planQuery(level: Level, scope: Scope, filters: QueryFilter[], fu
     const filter = filters.find((f) => f.tag === tag && f.path.length === 0);
     return filter && filter.value !== '' && !/[*?]/.test(filter.value) ? filter.value : undefined;
   };
-  const uids = (tag: string) => exact(tag)?.split(/[\\,]/).map((u) => u.trim()).filter(Boolean);
+  // A UID named twice is one key: BatchGetItem refuses duplicate keys.
+  const uids = (tag: string) => {
+    const list = exact(tag)?.split(/[\\,]/).map((u) => u.trim()).filter(Boolean);
+    return list && [...new Set(list)];
+  };
   /** The studies a search of all series or instances expands; never every study of the tenant. */
   const keyedStudies = (what: string, ownKey: string): StudyPlan => {
     const studies = planStudies(filters, fuzzy, exact, uids);
