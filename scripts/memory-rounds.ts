@@ -13,10 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import dcmjs from 'dcmjs';
-import { fixture } from '../test/helpers/dicom.ts';
-
-dcmjs.log.setLevel('error');
+import { synthesize } from '../test/helpers/synthetic.ts';
 
 const HELP = `usage: npm run bench:memory -- [options]
   --rounds N      identical rounds (4)
@@ -100,15 +97,7 @@ const PLACEHOLDERS = { study: `2.25.3${RUN}99999`, series: `2.25.3${RUN}88888.1`
 
 /** One CT instance whose UIDs and a comment are fixed-width placeholders, patched per copy. */
 function template(): Buffer {
-  const source = fixture('CT_small.dcm');
-  const file = dcmjs.data.DicomMessage.readFile(source.buffer.slice(source.byteOffset, source.byteOffset + source.length) as ArrayBuffer);
-  const set = (tag: string, vr: string, value: unknown) => (file.dict[tag] = { vr, Value: [value] });
-  set('0020000D', 'UI', PLACEHOLDERS.study);
-  set('0020000E', 'UI', PLACEHOLDERS.series);
-  set('00080018', 'UI', PLACEHOLDERS.sop);
-  file.meta['00020003'] = { vr: 'UI', Value: [PLACEHOLDERS.sop] };
-  set('00204000', 'LT', PLACEHOLDERS.version);
-  return Buffer.from(file.write());
+  return synthesize('CT_small.dcm', { ...PLACEHOLDERS, extra: { '00204000': ['LT', PLACEHOLDERS.version] } });
 }
 
 function instance(base: Buffer, values: { study: string; series: string; sop: string; version: string }): Buffer {
