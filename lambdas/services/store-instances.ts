@@ -66,8 +66,11 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
     const sha256 = createHash('sha256').update(part.body).digest('hex');
     if (!distinct.has(sha256)) distinct.set(sha256, { part, index });
   });
-  await forEachLimited([...distinct], CONCURRENCY, async ([sha256, { part, index }]) => {
-    const outcome = await storeBytes(part, sha256, context);
+  // Every part is checked before any is written, so limits across parts refuse before storing.
+  const checked = [...distinct].map(([sha256, { part, index }]) => ({ sha256, part, index, check: checkPart(part, context) }));
+  limitVersionsPerInstance(checked);
+  await forEachLimited(checked, CONCURRENCY, async ({ sha256, part, index, check }) => {
+    const outcome = 'failureReason' in check ? check : await storeBytes(part, sha256, check, context);
     if ('failureReason' in outcome) {
       failed.push(outcome);
       if (outcome.detail) warnings.push(`part ${index + 1} refused: ${outcome.detail}`);
@@ -109,8 +112,33 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
   return { ...storeResponse(stored, failed, studyUrl), warnings };
 }
 
-/** Parses and validates one part and puts its bytes in S3; returns the record to index or a failure. */
-async function storeBytes(part: Part, sha256: string, context: StoreContext): Promise<{ record: InstanceRecord; warnings: InstanceWarning[] } | FailedOutcome> {
+/**
+ * Versions of one SOP Instance per request. Each is a transaction of its own (a transaction
+ * touches an item once), so a request of a thousand versions would outlast the API's 29 s.
+ */
+export const MAX_VERSIONS_PER_REQUEST = 10;
+
+function limitVersionsPerInstance(checked: { check: ParsedInstance | FailedOutcome }[]): void {
+  const seen = new Map<string, number>();
+  for (const entry of checked) {
+    if ('failureReason' in entry.check) continue;
+    const { studyInstanceUID, seriesInstanceUID, sopInstanceUID, sopClassUID } = entry.check;
+    const key = `${studyInstanceUID}|${seriesInstanceUID}|${sopInstanceUID}`;
+    const count = (seen.get(key) ?? 0) + 1;
+    seen.set(key, count);
+    if (count > MAX_VERSIONS_PER_REQUEST) {
+      entry.check = {
+        sopClassUID,
+        sopInstanceUID,
+        failureReason: FailureReason.OutOfResources,
+        detail: `more than ${MAX_VERSIONS_PER_REQUEST} versions of one instance in one request; send the others in later requests`,
+      };
+    }
+  }
+}
+
+/** Parses and validates one part: the instance to store, or why not. Writes nothing. */
+function checkPart(part: Part, context: StoreContext): ParsedInstance | FailedOutcome {
   const partType = part.headers['content-type'];
   if (partType && parseMediaType(partType).type !== 'application/dicom') {
     return { sopClassUID: '', sopInstanceUID: '', failureReason: FailureReason.CannotUnderstand, detail: 'the part is not application/dicom' };
@@ -133,7 +161,12 @@ async function storeBytes(part: Part, sha256: string, context: StoreContext): Pr
   if (!isStorableSopClass(parsed.sopClassUID)) {
     return { ...identity, failureReason: FailureReason.SopClassNotSupported, detail: `SOP Class ${parsed.sopClassUID} is not a storage SOP class` };
   }
+  return parsed;
+}
 
+/** Puts a checked part's bytes and metadata in S3; returns the record to index or a failure. */
+async function storeBytes(part: Part, sha256: string, parsed: ParsedInstance, context: StoreContext): Promise<{ record: InstanceRecord; warnings: InstanceWarning[] } | FailedOutcome> {
+  const identity = { sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID };
   const id = { tenant: context.tenant, study: parsed.studyInstanceUID, series: parsed.seriesInstanceUID, sop: parsed.sopInstanceUID };
   const objectKey = instanceObjectKey(id, sha256);
   const ingestedAt = context.now.toISOString();

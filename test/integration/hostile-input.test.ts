@@ -223,6 +223,20 @@ describe('Hostile and clumsy input', () => {
       expect(found).toEqual([]);
     });
 
+    it('takes at most 10 versions of one instance per request, refusing the rest before storing them', async () => {
+      const sop = '2.25.970003.1';
+      const versions = Array.from({ length: 12 }, (_, i) => minimal({ study: STUDY, series: SERIES, sop, patientName: `VERSION^${i}` }));
+      const { status, json, headers } = await stow(runtime.url, versions);
+      expect(status).toBe(202);
+      expect(referenced(json)).toHaveLength(10);
+      expect(failureReasons(json)).toEqual([0xa700, 0xa700]);
+      expect(headers.get('warning')).toMatch(/part 11 refused: more than 10 versions of one instance/);
+      const s3 = s3For(runtime);
+      const prefix = `default/studies/${STUDY}/series/${SERIES}/instances/${sop}/`;
+      const stored = await s3.send(new ListObjectsV2Command({ Bucket: runtime.names.bucket('archive'), Prefix: prefix }));
+      expect(stored.KeyCount).toBe(10);
+    });
+
     it('keeps the Warning header bounded whatever the number of warnings', async () => {
       const forged = Array.from({ length: 400 }, (_, i) => {
         const sop = `2.25.970002.${String(i).padStart(3, '0')}`;

@@ -33,6 +33,8 @@ export interface Part10Structure {
    * trailing NUL/space padding removed. Value parsers may "clean" a UID; these are the bytes.
    */
   identifiers: Record<string, string>;
+  /** Every top-level element's tag, in file order (to tell what a lenient value parser dropped). */
+  topLevelTags: string[];
   pixelData?: PixelDataLocation;
 }
 
@@ -127,7 +129,7 @@ export function readPart10Structure(bytes: Buffer): Part10Structure {
     littleEndian: transferSyntaxUID !== TransferSyntax.ExplicitVRBigEndian,
   };
   const reader = new Reader(body, start, encoding);
-  const structure: Part10Structure = { transferSyntaxUID, meta, hasMetaGroupLength, identifiers: {} };
+  const structure: Part10Structure = { transferSyntaxUID, meta, hasMetaGroupLength, identifiers: {}, topLevelTags: [] };
   walkDataset(reader, body.length, structure, 0);
   if (deflated && structure.pixelData) structure.pixelData.offset = -1;
   return structure;
@@ -145,6 +147,7 @@ function walkDataset(reader: Reader, end: number, structure: Part10Structure | u
       return;
     }
     const { vr, length } = elementHeader(reader, tag);
+    if (topLevel && structure) structure.topLevelTags.push(hex(tag));
     if (tag === PIXEL_DATA && topLevel && structure) {
       structure.pixelData = pixelData(reader, length);
       continue;

@@ -58,6 +58,15 @@ export function readInstance(bytes: Uint8Array): ParsedInstance {
   }
   // The dataset carries the UIDs as written (and, where the meta stood in, the meta's).
   for (const [tag, uid] of Object.entries(identity.values)) dataset[tag] = { vr: 'UI', Value: [uid] };
+  const unread = unreadElements(structure, dataset);
+  if (unread.length) {
+    // The bytes are stored as sent; only what the index and metadata show is incomplete — said, not hidden.
+    const listed = unread.slice(0, 8).map(elementNumber).join(', ');
+    warnings.push({
+      reason: WarningReason.ElementsDiscarded,
+      message: `${unread.length} element(s) could not be read into the index and metadata (${listed}${unread.length > 8 ? ', ...' : ''}); the stored object is intact`,
+    });
+  }
   return { transferSyntaxUID: structure.transferSyntaxUID, ...identity.parsed, dataset, structure, warnings };
 }
 
@@ -95,8 +104,8 @@ function identify(structure: Part10Structure): { identity: { parsed: Identity; v
         reason: WarningReason.DataSetDoesNotMatchSopClass,
         message: `the dataset has no ${label}; it was stored and indexed under the file meta's ${elementNumber(element.meta!)} ${quoteUid(uid)}`,
       });
-      values[element.tag] = uid;
     }
+    values[element.tag] = uid;
     const problem = uidProblem(uid);
     if (problem) {
       throw new DicomParseError(`${label} ${quoteUid(uid)} is not a valid UID (PS3.5 9.1): it ${problem}`, { failureReason: FailureReason.DataSetDoesNotMatchSopClass });
@@ -111,6 +120,13 @@ function identify(structure: Part10Structure): { identity: { parsed: Identity; v
     warnings.push({ reason: WarningReason.DataSetDoesNotMatchSopClass, message: 'its file meta (0002,0002/0003) does not match its dataset; it was stored as received' });
   }
   return { identity: { parsed, values }, warnings };
+}
+
+/** Top-level elements before Pixel Data that the value parser did not return (group lengths aside). */
+function unreadElements(structure: Part10Structure, dataset: DicomJsonDataset): string[] {
+  const pixels = structure.topLevelTags.indexOf(Tag.PixelData);
+  const beforePixels = pixels < 0 ? structure.topLevelTags : structure.topLevelTags.slice(0, pixels);
+  return beforePixels.filter((tag) => !tag.endsWith('0000') && !(tag in dataset));
 }
 
 const elementNumber = (tag: string) => `(${tag.slice(0, 4)},${tag.slice(4)})`;

@@ -22,6 +22,8 @@ export const FailureReason = {
 
 /** (0008,1196) Warning Reason: the instance was stored, and here is what to know. */
 export const WarningReason = {
+  /** Stored intact, but some elements could not be read into the index and metadata. */
+  ElementsDiscarded: 0xb006,
   /** Stored, though it does not quite match its SOP class or its file meta. */
   DataSetDoesNotMatchSopClass: 0xb007,
   /**

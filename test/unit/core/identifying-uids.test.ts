@@ -60,3 +60,20 @@ describe('Function: readInstance — identifying UIDs', () => {
     expect(refusal(bytes).message).toMatch(/neither the dataset's SOPClassUID \(0008,0016\) nor the file meta \(0002,0002\)/);
   });
 });
+
+describe('Function: readInstance — elements the value parser cannot read', () => {
+  it('It should keep the UIDs as written and warn with 0xB006 naming what the index lacks, never drop it silently', () => {
+    // A private undefined-length UN sequence before PatientName: dcmjs stops reading there.
+    const creator = Buffer.concat([Buffer.from([0x09, 0x00, 0x10, 0x00, 0x4c, 0x4f, 4, 0]), Buffer.from('ACME')]);
+    const item = [0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff, 0x08, 0x00, 0x00, 0x01, 2, 0, 0, 0, 0x58, 0x20, 0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0];
+    const sequence = Buffer.from([0x09, 0x00, 0x10, 0x10, 0x55, 0x4e, 0, 0, 0xff, 0xff, 0xff, 0xff, ...item, 0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
+    const file = minimal({ ...UIDS, patientName: 'HIDDEN^PATIENT', patientId: 'HID-77' });
+    const at = file.indexOf(Buffer.from([0x10, 0x00, 0x10, 0x00, 0x50, 0x4e]));
+    const parsed = readInstance(Buffer.concat([file.subarray(0, at), creator, sequence, file.subarray(at)]));
+    expect(parsed.studyInstanceUID).toBe(UIDS.study);
+    expect(parsed.dataset['0020000D']).toEqual({ vr: 'UI', Value: [UIDS.study] });
+    expect(parsed.warnings).toEqual([
+      { reason: 0xb006, message: '3 element(s) could not be read into the index and metadata ((0009,1010), (0010,0010), (0010,0020)); the stored object is intact' },
+    ]);
+  });
+});
