@@ -177,3 +177,17 @@ export async function isLocked(key: string, now: Date): Promise<boolean> {
 export async function deleteInstanceObject(key: string): Promise<void> {
   await s3Client().send(new DeleteObjectCommand({ Bucket: config.archiveBucket(), Key: key }));
 }
+
+/**
+ * Deletes objects in order; `false` when S3 refuses one with 403 (Object Lock on a version
+ * that appeared since it was checked, or no permission), leaving the rest for a later try.
+ */
+export async function deleteObjectsUnlessRefused(keys: string[]): Promise<boolean> {
+  try {
+    for (const key of keys) await deleteInstanceObject(key);
+    return true;
+  } catch (error) {
+    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403) return false;
+    throw error;
+  }
+}

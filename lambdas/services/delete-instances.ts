@@ -5,12 +5,11 @@
  * leaves an index entry without bytes. A tombstone makes the resource answer 410, and an
  * audit record names what was removed. The disposition workflows will take this over.
  */
-import { S3ServiceException } from '@aws-sdk/client-s3';
 import { GoneError, NotFoundError } from '#core/errors.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { Keys, metadataObjectKey, type InstanceIdentity } from '#core/index-keys.ts';
 import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
-import { deleteInstanceObject, isLocked } from '#adapters/object-store.ts';
+import { deleteObjectsUnlessRefused, isLocked } from '#adapters/object-store.ts';
 import {
   deleteInstanceEntries,
   deleteItems,
@@ -88,12 +87,7 @@ async function deleteObjects(record: InstanceRecord, now: Date): Promise<boolean
   for (const key of keys) if (await isLocked(key, now)) return false;
   // Each version's metadata document is PHI too (the whole DICOM JSON): it goes with the bytes.
   const metadataKeys = [record.sha256, ...earlier.map((v) => v.sha256)].map((sha256) => metadataObjectKey(record.id, sha256));
-  try {
-    for (const key of [...keys, ...metadataKeys]) await deleteInstanceObject(key);
-    await deleteItems(earlier.flatMap((v) => (v.itemKey ? [v.itemKey] : [])));
-    return true;
-  } catch (error) {
-    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403) return false;
-    throw error;
-  }
+  if (!(await deleteObjectsUnlessRefused([...keys, ...metadataKeys]))) return false;
+  await deleteItems(earlier.flatMap((v) => (v.itemKey ? [v.itemKey] : [])));
+  return true;
 }
