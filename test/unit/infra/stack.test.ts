@@ -30,19 +30,39 @@ function synth(declaration: SystemDeclaration = system, overrides: Record<string
 
 /** "GET /dicom-web/studies/{study}" for every API method in a template. */
 function apiRoutes(resources: Resources): Set<string> {
+  return new Set(apiMethods(resources).keys());
+}
+
+/** Each API method of a template by "METHOD /path", with its resource (OPTIONS left out). */
+function apiMethods(resources: Resources): Map<string, Resources[string]> {
   const path = (id: string): string => {
     const resource = resources[id];
     if (!resource || resource.Type !== 'AWS::ApiGateway::Resource') return '';
     const parent = resource.Properties.ParentId as { Ref?: string };
     return `${parent.Ref ? path(parent.Ref) : ''}/${resource.Properties.PathPart as string}`;
   };
-  const routes = new Set<string>();
+  const routes = new Map<string, Resources[string]>();
   for (const resource of Object.values(resources)) {
     if (resource.Type !== 'AWS::ApiGateway::Method' || resource.Properties.HttpMethod === 'OPTIONS') continue;
     const target = resource.Properties.ResourceId as { Ref?: string };
-    routes.add(`${resource.Properties.HttpMethod as string} ${target.Ref ? path(target.Ref) : '/'}`);
+    routes.set(`${resource.Properties.HttpMethod as string} ${target.Ref ? path(target.Ref) : '/'}`, resource);
   }
   return routes;
+}
+
+/**
+ * The scope each route must demand, written from the security model (docs/security.md), not
+ * read from the declaration: reading is dicom.read, storing dicom.write, deleting
+ * dicom.delete, administration ilm.admin, and only the health check is public.
+ */
+function expectedScope(route: string): string | undefined {
+  const [method, path] = route.split(' ') as [string, string];
+  if (route === 'GET /health') return undefined;
+  if (path.startsWith('/admin/')) return 'strata/ilm.admin';
+  if (method === 'DELETE') return 'strata/dicom.delete';
+  if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
+  if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
+  throw new Error(`no expected scope written for ${route}: add it here`);
 }
 
 describe('The CDK app (synthesized offline)', () => {
@@ -61,6 +81,17 @@ describe('The CDK app (synthesized offline)', () => {
     const scoped = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.AuthorizationType === 'COGNITO_USER_POOLS');
     expect(scoped).toHaveLength(system.routes.filter((r) => 'scope' in r).length);
     for (const [, method] of scoped) expect(method.Properties.AuthorizationScopes).toEqual([expect.stringMatching(/^strata\/(dicom|ilm)\.\w+$/)]);
+  });
+
+  it('demands of every route the scope its action needs, route by route', () => {
+    for (const [route, method] of apiMethods(resources)) {
+      const scope = expectedScope(route);
+      if (scope === undefined) expect(method.Properties.AuthorizationType, route).toBe('NONE');
+      else {
+        expect(method.Properties.AuthorizationType, route).toBe('COGNITO_USER_POOLS');
+        expect(method.Properties.AuthorizationScopes, route).toEqual([scope]);
+      }
+    }
   });
 
   it('declares DICOM bodies binary and streams WADO-RS responses', () => {
