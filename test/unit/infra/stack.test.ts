@@ -94,6 +94,24 @@ describe('The CDK app (synthesized offline)', () => {
     }
   });
 
+  it('keeps PHI out of logs and keeps the data stores when the stack goes', () => {
+    // Request and response bodies are DICOM and DICOM JSON: API Gateway must not log them.
+    const [stage] = ofType('AWS::ApiGateway::Stage');
+    const settings = stage![1].Properties.MethodSettings as { DataTraceEnabled?: boolean; LoggingLevel?: string }[];
+    expect(settings.length).toBeGreaterThan(0);
+    for (const setting of settings) expect(setting.DataTraceEnabled).toBe(false);
+    // Workflow inputs and outputs name studies and instances: execution data stays out of the logs.
+    const machines = ofType('AWS::StepFunctions::StateMachine');
+    expect(machines.length).toBe(Object.keys(system.stateMachines).length);
+    for (const [id, machine] of machines) {
+      expect((machine.Properties.LoggingConfiguration as { IncludeExecutionData: boolean }).IncludeExecutionData, id).toBe(false);
+    }
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Cognito::UserPool']) {
+      for (const [id, resource] of ofType(type)) expect((resource as { DeletionPolicy?: string }).DeletionPolicy, id).toBe('Retain');
+    }
+    for (const [id, table] of ofType('AWS::DynamoDB::Table')) expect(table.Properties.DeletionProtectionEnabled, id).toBe(true);
+  });
+
   it('declares DICOM bodies binary and streams WADO-RS responses', () => {
     synthesized.template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
     const streamed = ofType('AWS::ApiGateway::Method').filter(([, m]) => (m.Properties.Integration as { ResponseTransferMode?: string }).ResponseTransferMode === 'STREAM');
