@@ -1,23 +1,21 @@
 /**
- * WADO-RS: GET /dicom-web/studies/{study}[/series/{series}[/instances/{instance}]][/metadata]
+ * WADO-RS: GET /dicom-web/studies/{study}[/series/{series}[/instances/{instance}]][/metadata|/frames/…|/bulkdata/…]
  * (PS3.18 10.4), with Lambda response streaming so a study never sits in memory.
  */
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { acceptsJson, instanceTransferSyntax, parseAccept } from '#core/dicomweb/accept.ts';
+import { contentEtag, matchesIfNoneMatch } from '#core/dicomweb/etag.ts';
+import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
+import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 import { NotAcceptableError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { streamingHttpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
-import { findInstances, instancesStream } from '#services/retrieve-instances.ts';
-import { instanceFrameSource, parseFrameList, rangedFrameSource, renderFrames, type FramePart } from '#services/retrieve-frames.ts';
-import { formatOfDataset } from '#core/dicom/frames.ts';
-import { readBulkData } from '#services/retrieve-bulkdata.ts';
-import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
-import { readInstanceBytes } from '#adapters/object-store.ts';
 import { instancesMetadata } from '#services/instance-metadata.ts';
-import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
+import { findInstances, instancesStream } from '#services/retrieve-instances.ts';
+import { parseFrameList } from '#services/retrieve-frames.ts';
+import { bulkDataOf, framesOf } from '#services/retrieve-parts.ts';
 
 export const handler = streamingHttpHandler(async (event) => {
   const scope = {
@@ -31,31 +29,18 @@ export const handler = streamingHttpHandler(async (event) => {
   const ranges = parseAccept(acceptParameter ?? header(event, 'accept'));
   const records = await findInstances(scope);
   // The stored versions identify the content: the same versions in the same form, the same bytes.
-  const etag = `"${createHash('sha256').update(`${event.resource}|${acceptParameter ?? header(event, 'accept') ?? ''}|${event.pathParameters?.frames ?? ''}|${event.pathParameters?.path ?? ''}|${records.map((r) => r.sha256).join(',')}`).digest('hex').slice(0, 32)}"`;
-  const ifNoneMatch = header(event, 'if-none-match');
-  if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(etag)) {
+  const etag = contentEtag([event.resource, acceptParameter ?? header(event, 'accept') ?? '', event.pathParameters?.frames ?? '', event.pathParameters?.path ?? '', ...records.map((r) => r.sha256)]);
+  if (matchesIfNoneMatch(header(event, 'if-none-match'), etag)) {
     return { statusCode: 304, headers: { ETag: etag, 'Cache-Control': 'private' }, body: '' };
   }
 
   const partsResource = event.resource.endsWith('/frames/{frames}') ? 'frames' : event.resource.endsWith('/bulkdata/{path+}') ? 'bulkdata' : undefined;
   if (partsResource) {
-    const record = records[0]!;
     const instanceUrl = `${serviceUrl}/studies/${scope.study}/series/${scope.series}/instances/${scope.sop}`;
-    let parts: FramePart[];
-    let locations: string[];
-    if (partsResource === 'frames') {
-      const frames = parseFrameList(pathParameter(event, 'frames') ?? '');
-      // Positions recorded at ingest make each frame one ranged read; older records read the object.
-      const source = record.frameRanges?.length
-        ? rangedFrameSource(record.transferSyntaxUID, formatOfDataset(record.instance), record.frameRanges, (start, end) => readInstanceBytes(record.objectKey, { start, end }))
-        : await instanceFrameSource(await readInstanceBytes(record.objectKey), ranges);
-      parts = await renderFrames(source, frames, ranges);
-      locations = frames.map((n) => `${instanceUrl}/frames/${n}`);
-    } else {
-      const path = pathParameter(event, 'path') ?? '';
-      parts = await readBulkData(await readInstanceBytes(record.objectKey), path, ranges);
-      locations = parts.map(() => `${instanceUrl}/bulkdata/${path}`);
-    }
+    const parts =
+      partsResource === 'frames'
+        ? await framesOf(records[0]!, parseFrameList(pathParameter(event, 'frames') ?? ''), ranges, instanceUrl)
+        : await bulkDataOf(records[0]!, pathParameter(event, 'path') ?? '', ranges, instanceUrl);
     const boundary = newBoundary();
     const type = parts[0]!.contentType.split(';')[0]!;
     return {
@@ -64,7 +49,7 @@ export const handler = streamingHttpHandler(async (event) => {
       body: Readable.from([
         encodeMultipart(
           boundary,
-          parts.map((part, i) => ({ headers: { 'Content-Type': part.contentType, 'Content-Location': locations[i]! }, body: part.body })),
+          parts.map((part) => ({ headers: { 'Content-Type': part.contentType, 'Content-Location': part.location }, body: part.body })),
         ),
       ]),
     };
