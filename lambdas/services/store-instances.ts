@@ -20,7 +20,7 @@ import { firstString, personNameText, pick } from '#core/dicom/dicom-json.ts';
 import { storeResponse, type FailedOutcome, type StoredOutcome, type StoreResult } from '#core/dicomweb/store-response.ts';
 import type { Part } from '#core/dicomweb/multipart.ts';
 import { parseMediaType } from '#core/dicomweb/media-type.ts';
-import { PayloadTooLargeError, StrataError } from '#core/errors.ts';
+import { BadRequestError, PayloadTooLargeError, StrataError } from '#core/errors.ts';
 import { instanceObjectKey, metadataObjectKey, oversizedKeyValue } from '#core/index-keys.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { headInstanceObject, putInstanceObject, putMetadataObject } from '#adapters/object-store.ts';
@@ -51,6 +51,7 @@ const CONCURRENCY = 8;
 export const MAX_PARTS_PER_REQUEST = 1000;
 
 export async function storeInstances(parts: Part[], context: StoreContext): Promise<StoreInstancesResult> {
+  if (parts.length === 0) throw new BadRequestError('the multipart body has no parts: nothing to store');
   if (parts.length > MAX_PARTS_PER_REQUEST) {
     throw new PayloadTooLargeError(`a STOW-RS request may carry at most ${MAX_PARTS_PER_REQUEST} instances (this one has ${parts.length}); send them in several requests`);
   }

@@ -169,6 +169,21 @@ describe('Hostile and clumsy input', () => {
       expect((await fetch(`${runtime.url}/health`)).status).toBe(200);
     });
 
+    it('warns about pixel attributes that cannot describe the Pixel Data (NumberOfFrames -5, BitsAllocated 0)', async () => {
+      const cases: [string, Record<string, [string, unknown]>, RegExp][] = [
+        ['2.25.970000.1.7', { '00280008': ['IS', -5] }, /NumberOfFrames is -5, not a positive number/],
+        ['2.25.970000.1.8', { '00280100': ['US', 0] }, /bitsAllocated is not positive/],
+      ];
+      for (const [sop, extra, message] of cases) {
+        const { status, json, headers } = await stow(runtime.url, [synthesize('CT_small.dcm', { study: STUDY, series: SERIES, sop, extra })]);
+        expect(status).toBe(202);
+        expect(referenced(json)[0]!['00081196']?.Value).toEqual([0xb007]);
+        expect(headers.get('warning')).toMatch(message);
+      }
+      const frame = await fetch(`${instanceUrl('2.25.970000.1.8')}/frames/1`, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
+      expect(frame.status).toBe(404);
+    });
+
     it('refuses, before the first byte, a conversion that would decode more than the budget', async () => {
       const sop = '2.25.970000.1.6';
       const huge = synthesize('SC_rgb_rle_2frame.dcm', { study: STUDY, series: SERIES, sop, extra: { '00280010': ['US', 65535], '00280011': ['US', 65535] } });
@@ -211,6 +226,16 @@ describe('Hostile and clumsy input', () => {
       expect(referenced(json).map((item) => item['00081155']?.Value?.[0])).toEqual([sop]);
       const instances = (await (await fetch(`${runtime.url}/dicom-web/studies/${STUDY}/series/${SERIES}/instances?SOPInstanceUID=${sop}`)).json()) as Dataset[];
       expect(instances).toHaveLength(1);
+    });
+
+    it('refuses a request with no parts with 400 and a reason', async () => {
+      const response = await fetch(`${runtime.url}/dicom-web/studies`, {
+        method: 'POST',
+        body: '--b--\r\n',
+        headers: { 'Content-Type': 'multipart/related; type="application/dicom"; boundary=b' },
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(/no parts/);
     });
 
     it('refuses more than 1000 parts in one request with 413 and stores none of them', async () => {

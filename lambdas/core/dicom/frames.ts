@@ -26,6 +26,9 @@ export function framesHeld(pixel: PixelDataLocation, format: PixelFormat, declar
 
 /** Why the pixel attributes and the Pixel Data disagree, or `undefined` when they agree. */
 export function pixelGeometryProblem(pixel: PixelDataLocation, format: PixelFormat, declared: number): string | undefined {
+  if (!Number.isSafeInteger(declared) || declared < 1) return `NumberOfFrames is ${declared}, not a positive number; frames are served as the Pixel Data holds them`;
+  const zero = (['rows', 'columns', 'samplesPerPixel', 'bitsAllocated'] as const).filter((name) => !(format[name] > 0));
+  if (zero.length && !pixel.encapsulated) return `${zero.join(', ')} ${zero.length > 1 ? 'are' : 'is'} not positive, so the native Pixel Data cannot be cut into frames`;
   const held = framesHeld(pixel, format, declared);
   if (held >= declared) return undefined;
   const what = pixel.encapsulated
@@ -91,7 +94,11 @@ export function frameFromSpan(span: Buffer, ranges: ByteRange[]): Buffer {
 
 /** Rows, Columns, SamplesPerPixel, BitsAllocated and NumberOfFrames from DICOM JSON attributes. */
 export function formatOfDataset(dataset: DicomJsonDataset): PixelFormat & { frames: number } {
-  const number = (tag: string, fallback: number) => Number(dataset[tag]?.Value?.[0] ?? fallback) || fallback;
+  // Absent or unreadable values take PS3.3's defaults; written ones (0 and negatives included) are kept, so they can be seen.
+  const number = (tag: string, fallback: number) => {
+    const value = Number(dataset[tag]?.Value?.[0] ?? Number.NaN);
+    return Number.isFinite(value) ? value : fallback;
+  };
   return {
     rows: number('00280010', 0),
     columns: number('00280011', 0),
