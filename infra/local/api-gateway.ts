@@ -12,6 +12,7 @@ import type { ApiDeclaration, RouteDeclaration } from '../system-types.ts';
 import { PRELUDE_DELIMITER } from './lambda-globals.ts';
 import type { LambdaHost } from './lambda-host.ts';
 import { proxyEvent } from './proxy-event.ts';
+import { readAtMost } from './read-body.ts';
 import { RouteTable } from './route-table.ts';
 
 export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -154,12 +155,5 @@ async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer 
     req.resume();
     return undefined;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Keep reading past the limit (discarding) so the client sees the 413, not a reset.
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size <= limit) chunks.push(chunk as Buffer);
-  }
-  return size > limit ? undefined : Buffer.concat(chunks);
+  return readAtMost(req, limit);
 }
