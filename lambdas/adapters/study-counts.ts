@@ -6,7 +6,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
-import { instanceOfSortKey, Keys } from '#core/index-keys.ts';
+import { instanceOfSortKey, Keys, studyOfPartition } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { queryIndex } from './index-query.ts';
@@ -31,10 +31,9 @@ export async function studyPage(tenant: string, cursor: string | undefined, limi
       ...(cursor ? { ExclusiveStartKey: JSON.parse(cursor) as Record<string, unknown> } : {}),
     }),
   );
-  const prefix = Keys.study(tenant, '').pk;
   return {
     studies: (page.Items ?? []).map((item) => ({
-      study: String(item.pk).slice(prefix.length),
+      study: studyOfPartition(String(item.pk)),
       cursor: JSON.stringify({ pk: item.pk, sk: item.sk, gsi3pk: item.gsi3pk, gsi3sk: item.gsi3sk }),
     })),
     more: page.LastEvaluatedKey !== undefined,

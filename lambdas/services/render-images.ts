@@ -4,7 +4,7 @@
  * (or as the `window` parameter asks), scaled to a `viewport`. Thumbnails of a study or series
  * show its representative instance: the middle instance of the (first renderable) series.
  */
-import { NotAcceptableError, NotFoundError, NotYetAvailableError, PayloadTooLargeError } from '#core/errors.ts';
+import { NotAcceptableError, NotFoundError, PayloadTooLargeError } from '#core/errors.ts';
 import type { MediaRange } from '#core/dicomweb/accept.ts';
 import { encodePng } from '#core/render/png.ts';
 import { fitWithin, pixelDescription, renderFrame, type Image8, type Window } from '#core/render/pixel-window.ts';
@@ -13,7 +13,7 @@ import { NATIVE_SYNTAXES } from '#core/dicom/transcode.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
 import { readInstanceBytes } from '#adapters/object-store.ts';
-import { COLD_CLASSES, findInstances, type RetrieveScope } from './retrieve-instances.ts';
+import { assertNotCold, findInstances, type RetrieveScope } from './retrieve-instances.ts';
 import { instanceFrameSource, renderFrames } from './retrieve-frames.ts';
 
 export type RenderedType = 'image/jpeg' | 'image/png';
@@ -79,9 +79,7 @@ function representatives(records: InstanceRecord[], scope: RetrieveScope): Insta
 
 /** The rendered frames of one instance; none when it has no pixel data (an SR, say). */
 async function renderInstance(record: InstanceRecord, frames: number[] | undefined, request: RenderRequest): Promise<Buffer[]> {
-  if (COLD_CLASSES.has(record.storageClass)) {
-    throw new NotYetAvailableError('the instance is in an archive tier and must be restored first', { headers: { 'Retry-After': '14400' } });
-  }
+  assertNotCold([record]);
   let source;
   try {
     source = await instanceFrameSource(await readInstanceBytes(record.objectKey), NATIVE_FRAMES);
@@ -93,10 +91,10 @@ async function renderInstance(record: InstanceRecord, frames: number[] | undefin
   const compressed = !NATIVE_SYNTAXES.has(source.syntax);
   const pixels = pixelDescription(source.attributes ?? {}, { interleaved: compressed, rgb: compressed && source.syntax !== TransferSyntax.RLELossless });
   const parts = await renderFrames(source, wanted, NATIVE_FRAMES);
+  const box = request.viewport ?? (request.thumbnail ? { width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE } : undefined);
   const images: Buffer[] = [];
   for (const part of parts) {
     let image: Image8 = renderFrame(part.body, pixels, request.window);
-    const box = request.viewport ?? (request.thumbnail ? { width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE } : undefined);
     if (box) image = fitWithin(image, box.width, box.height);
     images.push(request.type === 'image/png' ? encodePng(image) : encodeJpeg(image, request.quality));
   }

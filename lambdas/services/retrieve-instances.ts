@@ -10,7 +10,7 @@ import { closeDelimiter, newBoundary, partHeader, partSeparator } from '#core/di
 import type { InstanceIdentity } from '#core/index-keys.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import { canConvertToExplicitLittleEndian, NATIVE_SYNTAXES, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
-import { formatOfDataset, frameSize, MAX_DECODED_BYTES } from '#core/dicom/frames.ts';
+import { formatOfDataset, isDecodable } from '#core/dicom/frames.ts';
 import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { wasDeleted } from '#adapters/deletion-store.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
@@ -38,6 +38,14 @@ export async function findInstances(scope: RetrieveScope): Promise<InstanceRecor
   return records.sort((a, b) => instanceOrder(a) - instanceOrder(b) || a.id.sop.localeCompare(b.id.sop));
 }
 
+/** 503 + Retry-After when any of `records` sits in an archive tier (its bytes need a restore first). */
+export function assertNotCold(records: InstanceRecord[]): void {
+  const cold = records.filter((r) => COLD_CLASSES.has(r.storageClass));
+  if (cold.length) {
+    throw new NotYetAvailableError(`${cold.length} instance(s) are in an archive tier and must be restored first`, { headers: { 'Retry-After': '14400' } });
+  }
+}
+
 const instanceOrder = (record: InstanceRecord) => Number(record.instance['00200013']?.Value?.[0] ?? Number.MAX_SAFE_INTEGER);
 
 /**
@@ -50,7 +58,7 @@ function servable(record: InstanceRecord, transferSyntax: string): boolean {
   if (transferSyntax !== TransferSyntax.ExplicitVRLittleEndian || !canConvertToExplicitLittleEndian(record.transferSyntaxUID)) return false;
   if (NATIVE_SYNTAXES.has(record.transferSyntaxUID)) return true;
   const format = formatOfDataset(record.instance);
-  return frameSize(format) * format.frames <= MAX_DECODED_BYTES;
+  return isDecodable(format, format.frames);
 }
 
 /**
@@ -67,10 +75,7 @@ export async function instancesStream(records: InstanceRecord[], transferSyntax:
         'request transfer-syntax=* to receive them as stored',
     );
   }
-  const cold = records.filter((r) => COLD_CLASSES.has(r.storageClass));
-  if (cold.length) {
-    throw new NotYetAvailableError(`${cold.length} instance(s) are in an archive tier and must be restored first`, { headers: { 'Retry-After': '14400' } });
-  }
+  assertNotCold(records);
   const boundary = newBoundary();
   const reads = readAhead(records.map((record) => record.objectKey));
   try {

@@ -43,9 +43,12 @@ export function pixelGeometryProblem(pixel: PixelDataLocation, format: PixelForm
  */
 export const MAX_DECODED_BYTES = 512 * 1024 * 1024;
 
+/** Whether decoding `frames` frames of `format` stays within MAX_DECODED_BYTES. */
+export const isDecodable = (format: PixelFormat, frames: number): boolean => frameSize(format) * frames <= MAX_DECODED_BYTES;
+
 export function assertDecodable(format: PixelFormat, frames: number): void {
-  const bytes = frameSize(format) * frames;
-  if (!(bytes <= MAX_DECODED_BYTES)) {
+  if (!isDecodable(format, frames)) {
+    const bytes = frameSize(format) * frames;
     throw new NotAcceptableError(`decoding this object would produce ${bytes} bytes (more than ${MAX_DECODED_BYTES}); request transfer-syntax=* to receive it as stored`);
   }
 }

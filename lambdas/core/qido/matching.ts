@@ -26,6 +26,9 @@ export function compileFilters(filters: QueryFilter[], fuzzy: boolean): Matcher[
   return matchers;
 }
 
+/** The values of a list match (`A\B` as PS3.4 C.2.2.2.2 writes it, or `A,B` as PS3.18 8.3.4.1 allows), trimmed. */
+export const listValues = (value: string): string[] => value.split(/[\\,]/).map((v) => v.trim()).filter(Boolean);
+
 /** Universal matching (PS3.4 C.2.2.2.3): an empty value, or one made only of `*`. */
 export const isUniversal = (value: string) => /^\**$/.test(value);
 
@@ -58,7 +61,7 @@ function valueTest(filter: QueryFilter, fuzzy: boolean): (value: string) => bool
   if (vr === 'DA') return rangeTest(value, normalizeDate);
   if (vr === 'TM') return rangeTest(value, normalizeTime);
   if (vr === 'DT') return rangeTest(value, (v) => v.replace(/[^0-9]/g, ''));
-  const alternatives = value.split(/[\\,]/).map((v) => v.trim()).filter(Boolean);
+  const alternatives = listValues(value);
   if (vr === 'UI') return (candidate) => alternatives.includes(candidate);
   if (vr === 'PN') {
     const tests = alternatives.map((alternative) => (fuzzy ? fuzzyNameTest(alternative) : wildcardTest(alternative, true)));

@@ -8,6 +8,7 @@ import { BadRequestError } from '../errors.ts';
 import { lookupAttribute, type TagInfo } from '../dicom/dictionary.ts';
 import { quoteUid, uidProblem } from '../dicom/uid.ts';
 import { MAX_KEY_VALUE_BYTES } from '../index-keys.ts';
+import { listValues } from './matching.ts';
 
 export interface QueryFilter extends TagInfo {
   /** For sequence matching (`00400275.00401001`): the tags below the top-level one. */
@@ -58,7 +59,7 @@ export const MAX_MATCH_VALUE_BYTES = MAX_KEY_VALUE_BYTES;
 function assertMatchable(filter: QueryFilter, name: string): void {
   const vr = (filter.path.at(-1) ?? filter).vr;
   if (vr === 'UI' && filter.value !== '' && filter.value !== '*') {
-    for (const uid of filter.value.split(/[\\,]/).map((u) => u.trim()).filter(Boolean)) {
+    for (const uid of listValues(filter.value)) {
       const problem = uidProblem(uid);
       if (problem) throw new BadRequestError(`${name.slice(0, 64)}=${quoteUid(uid)} is not a UID list: a UID (PS3.5 9.1) ${problem}`);
     }

@@ -5,7 +5,7 @@
  */
 import { BadRequestError } from '../errors.ts';
 import { Tag } from '../dicom/tags.ts';
-import { isUniversal, nameTokens, normalizeDate, parseRange } from './matching.ts';
+import { isUniversal, listValues, nameTokens, normalizeDate, parseRange } from './matching.ts';
 import type { QueryFilter } from './query-params.ts';
 
 export type Level = 'study' | 'series' | 'instance';
@@ -45,8 +45,8 @@ export function planQuery(level: Level, scope: Scope, filters: QueryFilter[], fu
   };
   // A UID named twice is one key: BatchGetItem refuses duplicate keys.
   const uids = (tag: string) => {
-    const list = exact(tag)?.split(/[\\,]/).map((u) => u.trim()).filter(Boolean);
-    return list && [...new Set(list)];
+    const value = exact(tag);
+    return value === undefined ? undefined : [...new Set(listValues(value))];
   };
   /** The studies a search of all series or instances expands; never every study of the tenant. */
   const keyedStudies = (what: string, ownKey: string): StudyPlan => {
