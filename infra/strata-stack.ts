@@ -11,7 +11,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ALLOWED_ORIGINS_ENV } from '../lambdas/core/cors-policy.ts';
+import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
 import { DicomwebApi } from './constructs/dicomweb-api.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EventRules } from './constructs/event-rules.ts';

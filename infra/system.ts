@@ -6,7 +6,7 @@
  * Names are logical ("archive", "index"); each side maps them to physical names
  * (a CloudFormation-generated bucket name in AWS, a fixed local name on a laptop).
  */
-import { CORS_POLICY } from '../lambdas/core/cors-policy.ts';
+import { CORS_POLICY } from '#core/cors-policy.ts';
 import type { SystemDeclaration } from './system-types.ts';
 
 export const system = {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
-import { fixture } from '../test/helpers/dicom.ts';
+import { fixture } from '#test/helpers/dicom.ts';
 
 dcmjs.log.setLevel('error');
 

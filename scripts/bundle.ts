@@ -9,8 +9,8 @@ import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_OPTIONS, UNBUNDLED_PACKAGES, needsCodecs } from '../infra/bundling.ts';
-import { system } from '../infra/system.ts';
+import { BUNDLE_OPTIONS, UNBUNDLED_PACKAGES, needsCodecs } from '#infra/bundling.ts';
+import { system } from '#infra/system.ts';
 
 if (process.argv.includes('--help')) {
   console.log('usage: npm run bundle\nBundles each Lambda function into dist/bundles/ and reports size and cold-start init time.');

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { synthesize } from '../test/helpers/synthetic.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
 
 const HELP = `usage: npm run bench:memory -- [options]
   --rounds N      identical rounds (4)
@@ -47,7 +47,7 @@ type ChildRequest = { type: 'sample' } | { type: 'snapshot'; file: string };
 // ---- the child: the runtime, answering memory requests over IPC --------------------------
 
 async function runChild(): Promise<void> {
-  const { startLocalRuntime } = await import('../infra/local/runtime.ts');
+  const { startLocalRuntime } = await import('#infra/local/runtime.ts');
   const runtime = await startLocalRuntime({ port: 0, dataDir: process.env.STRATA_DATA_DIR!, log: () => {} });
   const collect = async () => {
     // Two passes with a turn of the event loop between, so finalizers and weak callbacks run.

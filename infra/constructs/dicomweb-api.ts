@@ -12,8 +12,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CORS_POLICY } from '../../lambdas/core/cors-policy.ts';
-import type { ApiDeclaration, FunctionDeclaration, RouteDeclaration } from '../system-types.ts';
+import { CORS_POLICY } from '#core/cors-policy.ts';
+import type { ApiDeclaration, FunctionDeclaration, RouteDeclaration } from '#infra/system-types.ts';
 
 export interface DicomwebApiProps {
   api: ApiDeclaration;

@@ -10,7 +10,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { EventRuleDeclaration } from '../system-types.ts';
+import type { EventRuleDeclaration } from '#infra/system-types.ts';
 import { admitServiceToKey } from './encryption-key.ts';
 
 /** Fixed rule names: the key policy names the rules without depending on them. */

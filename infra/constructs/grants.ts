@@ -3,7 +3,7 @@
  * statement on exactly that resource, plus the KMS actions its encryption needs. The stack
  * attaches these; the tests derive the expected actions from the same declaration.
  */
-import type { GrantDeclaration } from '../system-types.ts';
+import type { GrantDeclaration } from '#infra/system-types.ts';
 
 export interface ResourceArns {
   table(logical: string): { arn: string; indexArn: string };

@@ -3,7 +3,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { TableDeclaration } from '../system-types.ts';
+import type { TableDeclaration } from '#infra/system-types.ts';
 
 export class MetadataIndex extends Construct {
   readonly table: dynamodb.Table;

@@ -7,7 +7,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { BucketDeclaration } from '../system-types.ts';
+import type { BucketDeclaration } from '#infra/system-types.ts';
 
 export interface ObjectStoreProps {
   declaration: BucketDeclaration;

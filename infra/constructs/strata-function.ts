@@ -11,8 +11,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BUNDLE_OPTIONS, NODE_TARGET, UNBUNDLED_PACKAGES, needsCodecs } from '../bundling.ts';
-import type { FunctionDeclaration } from '../system-types.ts';
+import { BUNDLE_OPTIONS, NODE_TARGET, UNBUNDLED_PACKAGES, needsCodecs } from '#infra/bundling.ts';
+import type { FunctionDeclaration } from '#infra/system-types.ts';
 import { BASELINE_ACTIONS, grantStatements, type ResourceArns } from './grants.ts';
 
 export interface StrataFunctionProps {

@@ -12,7 +12,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { StateMachineDeclaration } from '../system-types.ts';
+import type { StateMachineDeclaration } from '#infra/system-types.ts';
 
 export interface WorkflowsProps {
   projectRoot: string;

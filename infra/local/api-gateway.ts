@@ -7,8 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { corsHeaders, preflightHeaders } from '../../lambdas/core/cors-policy.ts';
-import type { ApiDeclaration, RouteDeclaration } from '../system-types.ts';
+import { corsHeaders, preflightHeaders } from '#core/cors-policy.ts';
+import type { ApiDeclaration, RouteDeclaration } from '#infra/system-types.ts';
 import { PRELUDE_DELIMITER } from './lambda-globals.ts';
 import type { LambdaHost } from './lambda-host.ts';
 import { proxyEvent } from './proxy-event.ts';

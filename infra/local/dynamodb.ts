@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import type { TableDeclaration } from '../system-types.ts';
+import type { TableDeclaration } from '#infra/system-types.ts';
 import { startTransactionProxy } from './dynamodb-transactions.ts';
 
 export interface LocalDynamo {

@@ -3,7 +3,7 @@
  * rule's detail types, the rule's bucket) and invokes the target function asynchronously,
  * retrying a failed delivery twice as Lambda does for asynchronous invocations.
  */
-import type { EventRuleDeclaration } from '../system-types.ts';
+import type { EventRuleDeclaration } from '#infra/system-types.ts';
 import type { S3Event } from './s3/s3-events.ts';
 
 export interface EventTarget {

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { FunctionDeclaration } from '../system-types.ts';
+import type { FunctionDeclaration } from '#infra/system-types.ts';
 import { installLambdaGlobals, isStreamingHandler } from './lambda-globals.ts';
 
 type BufferedHandler = (event: unknown, context: Context) => Promise<unknown>;

@@ -14,7 +14,7 @@
  * changes nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { system } from '../system.ts';
+import { system } from '#infra/system.ts';
 import { AdminInputError, integerField, readAdminJson, stringField, type AdminBody } from './admin-input.ts';
 import type { LocalRoute } from './api-gateway.ts';
 import { ClockRangeError, parseDuration, type LocalClock } from './clock.ts';

@@ -2,7 +2,7 @@
  * Matches request paths to the declared routes the way API Gateway REST resources do:
  * literal segments win over `{param}` segments, `{param+}` takes the rest of the path.
  */
-import type { RouteDeclaration } from '../system-types.ts';
+import type { RouteDeclaration } from '#infra/system-types.ts';
 
 export interface RouteMatch {
   route: RouteDeclaration;

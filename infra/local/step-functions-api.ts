@@ -3,7 +3,7 @@
  * DescribeExecution, ListExecutions, StopExecution and a simplified GetExecutionHistory.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LocalStepFunctions } from './step-functions.ts';
+import type { ExecutionControl } from './step-functions-executions.ts';
 import { readAll } from './read-body.ts';
 
 export class ApiError extends Error {
@@ -15,11 +15,11 @@ export class ApiError extends Error {
   }
 }
 
-export function stepFunctionsApi(sfn: LocalStepFunctions) {
+export function stepFunctionsApi(sfn: ExecutionControl) {
   return (req: IncomingMessage, res: ServerResponse): void => void serve(sfn, req, res);
 }
 
-async function serve(sfn: LocalStepFunctions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(sfn: ExecutionControl, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const text = (await readAll(req)).toString('utf8');
   const operation = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
   const send = (status: number, body: unknown) => {
@@ -35,7 +35,7 @@ async function serve(sfn: LocalStepFunctions, req: IncomingMessage, res: ServerR
   }
 }
 
-function answer(sfn: LocalStepFunctions, operation: string, body: Record<string, string | undefined>): unknown {
+function answer(sfn: ExecutionControl, operation: string, body: Record<string, string | undefined>): unknown {
   switch (operation) {
     case 'StartExecution': {
       const record = sfn.startExecution(body.stateMachineArn ?? '', body.input ?? '{}', body.name);

@@ -15,35 +15,13 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { Clock } from '#adapters/clock.ts';
-import { allStates, readDefinitionText, substitute, type AslState } from '../asl.ts';
-import type { StateMachineDeclaration } from '../system-types.ts';
+import { allStates, readDefinitionText, substitute, type AslState } from '#infra/asl.ts';
+import type { StateMachineDeclaration } from '#infra/system-types.ts';
 import { localFunctionArn, type LambdaHost } from './lambda-host.ts';
 import { ApiError, stepFunctionsApi } from './step-functions-api.ts';
+import type { ExecutionControl, ExecutionRecord, ExecutionStatus, HistoryEvent } from './step-functions-executions.ts';
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-
-export interface ExecutionRecord {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  startDate: number; // epoch seconds, as the JSON protocol sends dates
-  stopDate?: number;
-  input: string;
-  output?: string;
-  error?: string | undefined;
-  cause?: string | undefined;
-  /** The execution's event log (state entered/exited/retried/caught…), in order. */
-  history: HistoryEvent[];
-}
-
-export interface HistoryEvent {
-  type: string;
-  timestamp: number;
-  state?: string;
-  index?: number;
-  error?: string;
-}
+export type { ExecutionRecord, ExecutionStatus, HistoryEvent };
 
 interface LoadedMachine {
   arn: string;
@@ -70,7 +48,7 @@ const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 export const localStateMachineArn = (name: string, region: string, account: string) =>
   `arn:aws:states:${region}:${account}:stateMachine:strata-${name}`;
 
-export class LocalStepFunctions {
+export class LocalStepFunctions implements ExecutionControl {
   private readonly machines = new Map<string, LoadedMachine>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();

@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { instanceIdentityFromKey } from '#core/index-keys.ts';
 import { setInstanceStorageClass } from '#adapters/index-store.ts';
-import { logger } from '#middleware/logger.ts';
+import { logger } from '#lambdas/observability/logger.ts';
 
 interface S3EventDetail {
   bucket: { name: string };

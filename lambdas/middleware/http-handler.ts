@@ -10,7 +10,7 @@ import { corsHeadersFor } from '#core/cors-policy.ts';
 import { StrataError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { assertUidPathParameters, header } from './http-request.ts';
-import { logger } from './logger.ts';
+import { logger } from '#lambdas/observability/logger.ts';
 
 export interface StreamedResult {
   statusCode: number;

@@ -25,7 +25,7 @@ import { instanceObjectKey, metadataObjectKey, oversizedKeyValue } from '#core/i
 import { nameTokens } from '#core/qido/matching.ts';
 import { headInstanceObject, putInstanceObject, putMetadataObject } from '#adapters/object-store.ts';
 import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
-import { logger } from '#middleware/logger.ts';
+import { logger } from '#lambdas/observability/logger.ts';
 
 
 export interface StoreContext {

@@ -9,8 +9,8 @@
 import { request } from 'node:http';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
-import { fixture, stowBody } from '../helpers/dicom.ts';
-import { synthesize } from '../helpers/synthetic.ts';
+import { fixture, stowBody } from '#test/helpers/dicom.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
 
 /** The most any single request may take, whatever it carries. */
 export const MAX_REQUEST_MS = 2000;

@@ -4,10 +4,10 @@
  * Prints each round's seed, so a failure can be replayed with `--seed N`.
  */
 import { parseArgs } from 'node:util';
-import { s3For } from '../helpers/aws.ts';
-import { multipartBodies, sha256, stow } from '../helpers/dicom.ts';
-import { startTestRuntime } from '../helpers/runtime.ts';
-import { synthesize } from '../helpers/synthetic.ts';
+import { s3For } from '#test/helpers/aws.ts';
+import { multipartBodies, sha256, stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime } from '#test/helpers/runtime.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
 import { fuzzArchive, MAX_REQUEST_MS } from './archive-fuzz.ts';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '1' }, seed: { type: 'string' }, runs: { type: 'string', default: '200' }, help: { type: 'boolean' } } });

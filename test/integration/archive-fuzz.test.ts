@@ -4,11 +4,11 @@
  * what was stored before the run served byte-identical after it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fuzzArchive } from '../fuzz/archive-fuzz.ts';
-import { s3For } from '../helpers/aws.ts';
-import { multipartBodies, sha256, stow } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
-import { synthesize } from '../helpers/synthetic.ts';
+import { fuzzArchive } from '#test/fuzz/archive-fuzz.ts';
+import { s3For } from '#test/helpers/aws.ts';
+import { multipartBodies, sha256, stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
 
 const STUDY = '2.25.515151';
 const STORED = [1, 2, 3].map((i) => ({ series: `${STUDY}.1`, sop: `${STUDY}.1.${i}` }));

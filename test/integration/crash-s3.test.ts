@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ListObjectsV2Command, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3For } from '../helpers/aws.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { s3For } from '#test/helpers/aws.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
 describe('Local S3: interrupted PUTs and long listings', () => {
   let runtime: TestRuntime;

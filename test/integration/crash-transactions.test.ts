@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localCredentials, startDynamo, type LocalDynamo } from '../../infra/local/dynamodb.ts';
-import { TransactionJournal } from '../../infra/local/dynamodb-journal.ts';
-import { system } from '../../infra/system.ts';
+import { localCredentials, startDynamo, type LocalDynamo } from '#infra/local/dynamodb.ts';
+import { TransactionJournal } from '#infra/local/dynamodb-journal.ts';
+import { system } from '#infra/system.ts';
 
 describe('Local DynamoDB: transactions survive a crash whole or not at all', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strata-tx-'));

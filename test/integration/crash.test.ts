@@ -13,9 +13,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../infra/local/runtime.ts';
-import { multipartBodies, sha256, stowBody } from '../helpers/dicom.ts';
-import { synthesize } from '../helpers/synthetic.ts';
+import { PROJECT_ROOT } from '#infra/local/runtime.ts';
+import { multipartBodies, sha256, stowBody } from '#test/helpers/dicom.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
 
 type Dataset = Record<string, { Value?: unknown[] }>;
 interface Instance {

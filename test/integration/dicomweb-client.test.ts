@@ -1,8 +1,8 @@
 import XMLHttpRequest from 'xhr2';
 import { api } from 'dicomweb-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CT_SMALL, fixture, sha256 } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { CT_SMALL, fixture, sha256 } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
 // dicomweb-client (the library OHIF uses) speaks XMLHttpRequest; Node has none.
 (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest ??= XMLHttpRequest;

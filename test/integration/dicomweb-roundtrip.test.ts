@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROKEN, fixture, fixtureNames, multipartBodies, sha256, stow } from '../helpers/dicom.ts';
-import { tagKeysAscending } from '../helpers/json-key-order.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { BROKEN, fixture, fixtureNames, multipartBodies, sha256, stow } from '#test/helpers/dicom.ts';
+import { tagKeysAscending } from '#test/helpers/json-key-order.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
 
 /** Stored, with WarningReason 0xB007: their file meta names another SOP Instance than the dataset. */

@@ -1,11 +1,11 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instanceObjectKey } from '../../lambdas/core/index-keys.ts';
-import { s3For } from '../helpers/aws.ts';
-import { sha256, stow } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
-import { synthesize } from '../helpers/synthetic.ts';
+import { instanceObjectKey } from '#core/index-keys.ts';
+import { s3For } from '#test/helpers/aws.ts';
+import { sha256, stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
 
 // One study of three instances in two series, built from a real CT fixture.
 const STUDY = '2.25.1001';

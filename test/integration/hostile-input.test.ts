@@ -7,10 +7,10 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { s3For } from '../helpers/aws.ts';
-import { multipartBodies, sha256, stow, stowBody } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
-import { minimal, patchBytes, synthesize } from '../helpers/synthetic.ts';
+import { s3For } from '#test/helpers/aws.ts';
+import { multipartBodies, sha256, stow, stowBody } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
+import { minimal, patchBytes, synthesize } from '#test/helpers/synthetic.ts';
 
 type Dataset = Record<string, { vr?: string; Value?: unknown[] }>;
 

@@ -6,11 +6,11 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Keys } from '../../lambdas/core/index-keys.ts';
-import { dynamoFor, s3For } from '../helpers/aws.ts';
-import { multipartBodies, sha256, stow } from '../helpers/dicom.ts';
-import { synthesize } from '../helpers/synthetic.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { Keys } from '#core/index-keys.ts';
+import { dynamoFor, s3For } from '#test/helpers/aws.ts';
+import { multipartBodies, sha256, stow } from '#test/helpers/dicom.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
 type Dataset = Record<string, { Value?: unknown[] }>;
 

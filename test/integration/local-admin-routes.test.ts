@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, RestoreObjectCommand, S3ServiceException, type StorageClass } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instanceObjectKey } from '../../lambdas/core/index-keys.ts';
-import { s3For } from '../helpers/aws.ts';
-import { CT_SMALL, fixture, sha256, stow } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { instanceObjectKey } from '#core/index-keys.ts';
+import { s3For } from '#test/helpers/aws.ts';
+import { CT_SMALL, fixture, sha256, stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
 const WADO_ACCEPT = { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' };
 const CT_KEY = instanceObjectKey({ tenant: 'default', study: CT_SMALL.study, series: CT_SMALL.series, sop: CT_SMALL.sop }, sha256(fixture(CT_SMALL.file)));

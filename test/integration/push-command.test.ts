@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROKEN, FIXTURES, fixtureNames } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { BROKEN, FIXTURES, fixtureNames } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');

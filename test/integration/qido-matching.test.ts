@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stow } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
-import { synthesize, type SyntheticUids } from '../helpers/synthetic.ts';
+import { stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
+import { synthesize, type SyntheticUids } from '#test/helpers/synthetic.ts';
 
 type Dataset = Record<string, { vr: string; Value?: unknown[] }>;
 

@@ -5,10 +5,10 @@
 import { inflateSync } from 'node:zlib';
 import dcmjs from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWithWasm } from '../../lambdas/core/codecs/wasm-codecs.ts';
-import { fixture, multipartBodies, stow } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
-import { synthesize } from '../helpers/synthetic.ts';
+import { decodeWithWasm } from '#core/codecs/wasm-codecs.ts';
+import { fixture, multipartBodies, stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
 
 const STUDY = '2.25.660000';
 const MR = { series: `${STUDY}.1`, sop: `${STUDY}.1.1` };

@@ -15,10 +15,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instanceObjectKey, Keys } from '../../lambdas/core/index-keys.ts';
-import { dynamoFor, s3For } from '../helpers/aws.ts';
-import { CT_SMALL, fixture, sha256, stow } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { instanceObjectKey, Keys } from '#core/index-keys.ts';
+import { dynamoFor, s3For } from '#test/helpers/aws.ts';
+import { CT_SMALL, fixture, sha256, stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
 const HOUR = 3_600_000;
 

@@ -4,9 +4,9 @@
  * of them. Study and Series Instance UIDs have no fallback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, multipartBodies, sha256, stow } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
-import { minimal } from '../helpers/synthetic.ts';
+import { fixture, multipartBodies, sha256, stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
+import { minimal } from '#test/helpers/synthetic.ts';
 
 type Dataset = Record<string, { Value?: unknown[] }>;
 const STUDY = '2.25.880000';

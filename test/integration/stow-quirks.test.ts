@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CT_SMALL, fixture } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
-import { synthesize } from '../helpers/synthetic.ts';
+import { CT_SMALL, fixture } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
 
 type Dataset = Record<string, { Value?: unknown[] }>;
 

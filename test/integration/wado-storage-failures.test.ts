@@ -4,9 +4,9 @@
  * the client sees as an error, never as a complete answer. Faults come from the fidelity proxy.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stow } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
-import { synthesize } from '../helpers/synthetic.ts';
+import { stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
 
 const STUDY = '2.25.2002';
 const SERIES = '2.25.2002.1';

@@ -1,10 +1,10 @@
 import dcmjs from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { Keys } from '../../lambdas/core/index-keys.ts';
-import { dynamoFor } from '../helpers/aws.ts';
-import { fixture, multipartBodies, sha256, stow } from '../helpers/dicom.ts';
-import { startTestRuntime, type TestRuntime } from '../helpers/runtime.ts';
+import { Keys } from '#core/index-keys.ts';
+import { dynamoFor } from '#test/helpers/aws.ts';
+import { fixture, multipartBodies, sha256, stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
 const MR = { study: '1.3.6.1.4.1.5962.1.2.4.20040826185059.5457', series: '1.3.6.1.4.1.5962.1.3.4.1.20040826185059.5457', sop: '1.3.6.1.4.1.5962.1.1.4.1.1.20040826185059.5457' };
 const NM = { study: '1.3.6.1.4.1.5962.1.2.8.20040826185059.5457', series: '1.3.6.1.4.1.5962.1.3.8.1.20040826185059.5457', sop: '1.3.6.1.4.1.5962.1.1.8.1.5.20040826185059.5457' };

@@ -12,32 +12,20 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import type { Clock } from '#adapters/clock.ts';
 import { ChunkedEncodingError, checksumMismatches, decodeAwsChunked } from './aws-chunked.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { lockHeaders, lockReason } from './object-lock.ts';
 import { getLegalHold, getRetention, putLegalHold, putRetention } from './object-lock-handlers.ts';
-import type { ObjectState, ObjectStateStore } from './object-state.ts';
-import { bypass, decodeXmlText, encodePath, etagOf, parseTarget, storageClassOf, type ProxyContext, type Target } from './proxy-context.ts';
+import type { ObjectState } from './object-state.ts';
+import { bypass, decodeXmlText, encodePath, etagOf, parseTarget, storageClassOf, type FidelityProxyOptions, type ProxyContext, type Target } from './proxy-context.ts';
 import { announceRestores, restoreObject } from './restore-handlers.ts';
 import { isReadable, restoreHeader } from './restore-policy.ts';
 import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
 import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from './storage-classes.ts';
-import { readAtMost } from '../read-body.ts';
+import { readAtMost } from '#infra/local/read-body.ts';
 import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
 import { listObjectsV2 } from './list-objects-v2.ts';
 
-export interface FidelityProxyOptions {
-  upstream: URL;
-  state: ObjectStateStore;
-  clock: Clock;
-  region: string;
-  /** Physical names of buckets created with Object Lock enabled. */
-  objectLockBuckets: ReadonlySet<string>;
-  /** Physical names of buckets with EventBridge notifications on. */
-  eventBuckets: ReadonlySet<string>;
-  publish: (event: ReturnType<typeof s3Event>) => void;
-}
 
 
 /** A failure to inject into reads of matching keys (tests of retries and degraded storage). */

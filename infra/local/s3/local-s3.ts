@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import type { Clock } from '#adapters/clock.ts';
-import type { BucketDeclaration } from '../../system-types.ts';
+import type { BucketDeclaration } from '#infra/system-types.ts';
 import { S3FidelityProxy } from './fidelity-proxy.ts';
 import { ObjectStateStore } from './object-state.ts';
 import { removeInterruptedPuts } from './interrupted-puts.ts';

@@ -1,7 +1,8 @@
 /** What the S3 fidelity proxy's request handlers share: the target of a request and the proxy's services. */
 import type { IncomingMessage } from 'node:http';
-import type { FidelityProxyOptions } from './fidelity-proxy.ts';
-import type { S3DetailType, S3EventDetail } from './s3-events.ts';
+import type { Clock } from '#adapters/clock.ts';
+import type { ObjectStateStore } from './object-state.ts';
+import type { S3DetailType, S3EventDetail, s3Event } from './s3-events.ts';
 
 export interface Target {
   bucket: string;
@@ -28,3 +29,15 @@ export const storageClassOf = (head: IncomingMessage) => (head.headers['x-amz-st
 export const etagOf = (response: IncomingMessage | undefined) => (response?.headers.etag as string | undefined)?.replace(/"/g, '');
 export const decodeXmlText = (text: string) =>
   text.replace(/&(lt|gt|amp|apos|quot);/g, (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[entity]!);
+
+export interface FidelityProxyOptions {
+  upstream: URL;
+  state: ObjectStateStore;
+  clock: Clock;
+  region: string;
+  /** Physical names of buckets created with Object Lock enabled. */
+  objectLockBuckets: ReadonlySet<string>;
+  /** Physical names of buckets with EventBridge notifications on. */
+  eventBuckets: ReadonlySet<string>;
+  publish: (event: ReturnType<typeof s3Event>) => void;
+}

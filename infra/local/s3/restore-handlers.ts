@@ -7,8 +7,8 @@ import type { RestoreTier } from './object-state.ts';
 import type { ProxyContext, Target } from './proxy-context.ts';
 import { storageClassOf } from './proxy-context.ts';
 import { ARCHIVE_CLASSES, planRestore, restoreDelayMs, restorePhase } from './restore-policy.ts';
-import { LATEST_SIMULATED_TIME } from '../clock.ts';
-import { readAtMost } from '../read-body.ts';
+import { LATEST_SIMULATED_TIME } from '#infra/local/clock.ts';
+import { readAtMost } from '#infra/local/read-body.ts';
 import { sendXmlError, xmlValue } from './upstream.ts';
 
 const TIERS: ReadonlySet<string> = new Set<RestoreTier>(['Expedited', 'Standard', 'Bulk']);

@@ -26,7 +26,7 @@ export function sendUpstream(origin: URL, upstream: UpstreamRequest): Promise<In
   });
 }
 
-export { readAll } from '../read-body.ts';
+export { readAll } from '#infra/local/read-body.ts';
 
 /** Copies an upstream response to the client, adding or overriding headers. */
 export function relay(from: IncomingMessage, to: ServerResponse, extraHeaders: Record<string, string | undefined> = {}): Promise<void> {

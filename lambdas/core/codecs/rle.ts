@@ -3,7 +3,7 @@
  * offsets) and one PackBits-compressed segment per byte plane, most significant byte first.
  * The result is native pixel data, samples interleaved, little endian.
  */
-import { DicomParseError } from '../errors.ts';
+import { DicomParseError } from '#core/errors.ts';
 
 export interface PixelFormat {
   rows: number;

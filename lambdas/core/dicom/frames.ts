@@ -3,8 +3,8 @@
  * slices of Pixel Data; encapsulated frames are found from the Basic Offset Table, else one
  * fragment per frame, else all fragments for a single frame.
  */
-import { NotAcceptableError } from '../errors.ts';
-import type { PixelFormat } from '../codecs/rle.ts';
+import { NotAcceptableError } from '#core/errors.ts';
+import type { PixelFormat } from '#core/codecs/rle.ts';
 import type { DicomJsonDataset } from './dicom-json.ts';
 import type { Fragment, PixelDataLocation } from './part10-structure.ts';
 

@@ -5,7 +5,7 @@
  * the Pixel Data and its fragments are, so a frame can later be read with one ranged GET.
  */
 import { inflateRawSync } from 'node:zlib';
-import { DicomParseError } from '../errors.ts';
+import { DicomParseError } from '#core/errors.ts';
 import { TransferSyntax } from './tags.ts';
 
 export interface Fragment {

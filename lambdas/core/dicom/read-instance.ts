@@ -5,8 +5,8 @@
  */
 import type { DicomDataset } from 'dcmjs';
 import dcmjs from '#core/dicom/dcmjs-configured.ts';
-import { DicomParseError } from '../errors.ts';
-import { FailureReason, WarningReason } from '../dicomweb/status-codes.ts';
+import { DicomParseError } from '#core/errors.ts';
+import { FailureReason, WarningReason } from '#core/dicomweb/status-codes.ts';
 import { decodeIso2022, usesCodeExtensions } from './charsets.ts';
 import { toDicomJson, type DicomJsonDataset } from './dicom-json.ts';
 import { readPart10Structure, type Part10Structure } from './part10-structure.ts';

@@ -6,9 +6,9 @@
  */
 import type { DicomDataset } from 'dcmjs';
 import dcmjs from '#core/dicom/dcmjs-configured.ts';
-import { NotAcceptableError } from '../errors.ts';
-import { decodeRleFrame, type PixelFormat } from '../codecs/rle.ts';
-import { decodeWithWasm, type WasmCodec } from '../codecs/wasm-codecs.ts';
+import { NotAcceptableError } from '#core/errors.ts';
+import { decodeRleFrame, type PixelFormat } from '#core/codecs/rle.ts';
+import { decodeWithWasm, type WasmCodec } from '#core/codecs/wasm-codecs.ts';
 import { assertDecodable, encapsulatedFrames, framesHeld } from './frames.ts';
 import { readPart10Structure, type Part10Structure } from './part10-structure.ts';
 import { TransferSyntax } from './tags.ts';

@@ -5,7 +5,7 @@
  * boundary may or may not be followed by CRLF.
  */
 import { randomUUID } from 'node:crypto';
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError } from '#core/errors.ts';
 
 export interface Part {
   headers: Record<string, string>; // lower-case names

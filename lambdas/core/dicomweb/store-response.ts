@@ -3,8 +3,8 @@
  * code (Table 10.5.3-1): 200 all stored without warnings, 202 some failed or warned,
  * 409 none stored.
  */
-import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
-import { Tag } from '../dicom/tags.ts';
+import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
+import { Tag } from '#core/dicom/tags.ts';
 
 const ReferencedSOPSequence = '00081199';
 const FailedSOPSequence = '00081198';

@@ -3,8 +3,8 @@
  * universal (empty), wildcard `*`/`?`, DA/TM/DT ranges (with StudyDate+StudyTime as one
  * range), sequence matching, case-insensitive PN, and fuzzy PN matching.
  */
-import { BadRequestError } from '../errors.ts';
-import type { DicomJsonAttribute, DicomJsonDataset } from '../dicom/dicom-json.ts';
+import { BadRequestError } from '#core/errors.ts';
+import type { DicomJsonAttribute, DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import type { QueryFilter } from './query-params.ts';
 
 export type Matcher = (dataset: DicomJsonDataset) => boolean;

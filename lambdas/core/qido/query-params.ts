@@ -4,10 +4,10 @@
  * `fuzzymatching`, `limit`, `offset`. Unknown attributes are ignored with a warning;
  * malformed values are a 400.
  */
-import { BadRequestError } from '../errors.ts';
-import { lookupAttribute, type TagInfo } from '../dicom/dictionary.ts';
-import { quoteUid, uidProblem } from '../dicom/uid.ts';
-import { MAX_KEY_VALUE_BYTES } from '../index-keys.ts';
+import { BadRequestError } from '#core/errors.ts';
+import { lookupAttribute, type TagInfo } from '#core/dicom/dictionary.ts';
+import { quoteUid, uidProblem } from '#core/dicom/uid.ts';
+import { MAX_KEY_VALUE_BYTES } from '#core/index-keys.ts';
 import { listValues } from './matching.ts';
 
 export interface QueryFilter extends TagInfo {

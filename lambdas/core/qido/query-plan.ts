@@ -3,8 +3,8 @@
  * (docs/data-model.md); the filters are then applied to the candidates in memory. A shape
  * with no usable key is refused with 400 and the keys to add — the table is never scanned.
  */
-import { BadRequestError } from '../errors.ts';
-import { Tag } from '../dicom/tags.ts';
+import { BadRequestError } from '#core/errors.ts';
+import { Tag } from '#core/dicom/tags.ts';
 import { isUniversal, listValues, nameTokens, normalizeDate, parseRange } from './matching.ts';
 import type { QueryFilter } from './query-params.ts';
 

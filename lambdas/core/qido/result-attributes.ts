@@ -3,8 +3,8 @@
  * default attributes of the level (Type 2 ones sent empty when unknown), the matching keys,
  * the requested includefields (or everything the index keeps, for `all`).
  */
-import type { DicomJsonDataset } from '../dicom/dicom-json.ts';
-import { lookupAttribute } from '../dicom/dictionary.ts';
+import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
+import { lookupAttribute } from '#core/dicom/dictionary.ts';
 import type { Level } from './query-plan.ts';
 import type { QidoQuery } from './query-params.ts';
 

@@ -3,7 +3,7 @@
  * photometric interpretation): Modality LUT (rescale slope/intercept), then the window, then
  * MONOCHROME1 inversion; colour images to interleaved RGB. Pure: bytes in, bytes out.
  */
-import { BadRequestError, NotAcceptableError } from '../errors.ts';
+import { BadRequestError, NotAcceptableError } from '#core/errors.ts';
 
 export interface PixelDescription {
   rows: number;

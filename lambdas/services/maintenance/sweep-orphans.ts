@@ -13,7 +13,7 @@ import { lastDeletedAt } from '#adapters/deletion-store.ts';
 import { getInstanceRecord } from '#adapters/index-store.ts';
 import { isEarlierVersion } from '#adapters/instance-versions.ts';
 import { headInstanceObject, readInstanceBytes } from '#adapters/object-store.ts';
-import { storeInstances } from '../store-instances.ts';
+import { storeInstances } from '#services/store-instances.ts';
 
 /** Far longer than a STOW request may run (API Gateway ends them at 29 s). */
 export const MIN_ORPHAN_AGE_MINUTES = 5;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedOrigin, corsHeadersFor } from '../../../lambdas/core/cors-policy.ts';
+import { allowedOrigin, corsHeadersFor } from '#core/cors-policy.ts';
 
 describe('The CORS policy from the allowedOrigins setting', () => {
   it('lets any origin read when * is allowed', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stringifyDicomJson } from '../../../lambdas/core/dicom/dicom-json-text.ts';
-import { objectKeySequences, tagKeysAscending } from '../../helpers/json-key-order.ts';
+import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
+import { objectKeySequences, tagKeysAscending } from '#test/helpers/json-key-order.ts';
 
 describe('DICOM JSON text', () => {
   it('writes tag keys in ascending order, integer-like ones included', () => {

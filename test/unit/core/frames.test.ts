@@ -1,8 +1,8 @@
 import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
-import { encapsulatedFrames, formatOfDataset, frameFromSpan, frameRanges } from '../../../lambdas/core/dicom/frames.ts';
-import { readInstance } from '../../../lambdas/core/dicom/read-instance.ts';
-import { fixture } from '../../helpers/dicom.ts';
+import { encapsulatedFrames, formatOfDataset, frameFromSpan, frameRanges } from '#core/dicom/frames.ts';
+import { readInstance } from '#core/dicom/read-instance.ts';
+import { fixture } from '#test/helpers/dicom.ts';
 
 describe('Frame positions recorded at ingest', () => {
   for (const name of ['SC_rgb_rle_2frame.dcm', 'SC_rgb_rle_32bit_2frame.dcm', 'MR_small.dcm', 'JPEG2000.dcm', 'rtdose_rle.dcm']) {

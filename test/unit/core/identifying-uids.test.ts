@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readInstance } from '../../../lambdas/core/dicom/read-instance.ts';
-import { uidProblem } from '../../../lambdas/core/dicom/uid.ts';
-import { DicomParseError } from '../../../lambdas/core/errors.ts';
-import { minimal, patchBytes } from '../../helpers/synthetic.ts';
+import { readInstance } from '#core/dicom/read-instance.ts';
+import { uidProblem } from '#core/dicom/uid.ts';
+import { DicomParseError } from '#core/errors.ts';
+import { minimal, patchBytes } from '#test/helpers/synthetic.ts';
 
 const UIDS = { study: '2.25.1', series: '2.25.1.2', sop: '2.25.1.2.3' };
 

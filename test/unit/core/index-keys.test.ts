@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { instanceIdentityFromKey, instanceObjectKey, Keys } from '../../../lambdas/core/index-keys.ts';
+import { instanceIdentityFromKey, instanceObjectKey, Keys } from '#core/index-keys.ts';
 
 const uid = fc.array(fc.integer({ min: 0, max: 99999 }), { minLength: 2, maxLength: 12 }).map((parts) => parts.join('.'));
 

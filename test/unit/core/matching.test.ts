@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter } from '../../../lambdas/core/qido/matching.ts';
+import { compileFilter } from '#core/qido/matching.ts';
 
 const pn = (value: string, fuzzy = false) => compileFilter({ tag: '00100010', keyword: 'PatientName', vr: 'PN', path: [], value }, fuzzy)!;
 const named = (alphabetic: string) => ({ '00100010': { vr: 'PN', Value: [{ Alphabetic: alphabetic }] } });
@@ -27,7 +27,7 @@ describe('Function: compileFilter — PN wildcards (PS3.4 C.2.2.2.4)', () => {
 
 describe('Function: lookupAttribute', () => {
   it('It should know keywords and tags, and nothing that is merely a property of every object', async () => {
-    const { lookupAttribute } = await import('../../../lambdas/core/dicom/dictionary.ts');
+    const { lookupAttribute } = await import('#core/dicom/dictionary.ts');
     expect(lookupAttribute('PatientName')).toEqual({ tag: '00100010', keyword: 'PatientName', vr: 'PN' });
     for (const name of ['valueOf', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) expect(lookupAttribute(name), name).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { instanceTransferSyntax, parseAccept } from '../../../lambdas/core/dicomweb/accept.ts';
-import { parseMediaType } from '../../../lambdas/core/dicomweb/media-type.ts';
+import { instanceTransferSyntax, parseAccept } from '#core/dicomweb/accept.ts';
+import { parseMediaType } from '#core/dicomweb/media-type.ts';
 
 describe('Media types and Accept', () => {
   it('reads parameters in any order, quoted or not, in any case', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '../../../lambdas/core/errors.ts';
-import { encodeMultipart, splitMultipart } from '../../../lambdas/core/dicomweb/multipart.ts';
+import { BadRequestError } from '#core/errors.ts';
+import { encodeMultipart, splitMultipart } from '#core/dicomweb/multipart.ts';
 
 const dicomLike = (n: number) => Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from(`payload-${n}\r\n--not-a-boundary\r\n`)]);
 

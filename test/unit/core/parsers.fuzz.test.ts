@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '../../../lambdas/core/errors.ts';
-import { readInstance } from '../../../lambdas/core/dicom/read-instance.ts';
-import { readPart10Structure } from '../../../lambdas/core/dicom/part10-structure.ts';
-import { parseAccept } from '../../../lambdas/core/dicomweb/accept.ts';
-import { parseMediaType } from '../../../lambdas/core/dicomweb/media-type.ts';
-import { compileFilters } from '../../../lambdas/core/qido/matching.ts';
-import { planQuery } from '../../../lambdas/core/qido/query-plan.ts';
-import { parseQidoQuery } from '../../../lambdas/core/qido/query-params.ts';
-import { CT_SMALL, fixture } from '../../helpers/dicom.ts';
+import { StrataError } from '#core/errors.ts';
+import { readInstance } from '#core/dicom/read-instance.ts';
+import { readPart10Structure } from '#core/dicom/part10-structure.ts';
+import { parseAccept } from '#core/dicomweb/accept.ts';
+import { parseMediaType } from '#core/dicomweb/media-type.ts';
+import { compileFilters } from '#core/qido/matching.ts';
+import { planQuery } from '#core/qido/query-plan.ts';
+import { parseQidoQuery } from '#core/qido/query-params.ts';
+import { CT_SMALL, fixture } from '#test/helpers/dicom.ts';
 
 /** Untrusted input must give a result or a StrataError (a clear 4xx / failure reason), never a crash. */
 function resultOrStrataError(run: () => unknown): void {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DicomParseError } from '../../../lambdas/core/errors.ts';
-import { readInstance } from '../../../lambdas/core/dicom/read-instance.ts';
-import { FailureReason } from '../../../lambdas/core/dicomweb/status-codes.ts';
-import { CT_SMALL, fixture } from '../../helpers/dicom.ts';
+import { DicomParseError } from '#core/errors.ts';
+import { readInstance } from '#core/dicom/read-instance.ts';
+import { FailureReason } from '#core/dicomweb/status-codes.ts';
+import { CT_SMALL, fixture } from '#test/helpers/dicom.ts';
 
 function reasonFor(bytes: Buffer): number | undefined {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storeResponse } from '../../../lambdas/core/dicomweb/store-response.ts';
+import { storeResponse } from '#core/dicomweb/store-response.ts';
 
 const stored = { sopClassUID: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUID: '1.2.3', retrieveUrl: 'https://a/dicom-web/studies/9/series/8/instances/1.2.3' };
 const failed = { sopClassUID: '', sopInstanceUID: '', failureReason: 0xc000 };

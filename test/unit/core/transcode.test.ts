@@ -1,8 +1,8 @@
 import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
-import { NotAcceptableError } from '../../../lambdas/core/errors.ts';
-import { toExplicitLittleEndian } from '../../../lambdas/core/dicom/transcode.ts';
-import { fixture, sha256 } from '../../helpers/dicom.ts';
+import { NotAcceptableError } from '#core/errors.ts';
+import { toExplicitLittleEndian } from '#core/dicom/transcode.ts';
+import { fixture, sha256 } from '#test/helpers/dicom.ts';
 
 function pixelsAndSyntax(bytes: Buffer): { pixels: string; syntax: string; name: unknown } {
   const file = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { warningHeader } from '../../../lambdas/core/dicomweb/warning-header.ts';
+import { warningHeader } from '#core/dicomweb/warning-header.ts';
 
 describe('Function: warningHeader', () => {
   it('It should give each warning as a 299 warn-value, quotes and non-ASCII made safe', () => {

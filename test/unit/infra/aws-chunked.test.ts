@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checksumMismatches, checksumOf, ChunkedEncodingError, decodeAwsChunked } from '../../../infra/local/s3/aws-chunked.ts';
+import { checksumMismatches, checksumOf, ChunkedEncodingError, decodeAwsChunked } from '#infra/local/s3/aws-chunked.ts';
 
 function encode(body: Buffer, chunkSize: number, trailers: Record<string, string> = {}): Buffer {
   const parts: Buffer[] = [];

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../../infra/app.ts';
+import { PROJECT_ROOT } from '#infra/app.ts';
 
 type Manifest = { version: string; artifacts: Record<string, { type: string }> };
 type Template = { Resources: Record<string, { Type: string; Properties: { Runtime?: string; Code?: { S3Key?: string } } }> };

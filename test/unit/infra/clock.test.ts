@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ClockRangeError, LATEST_SIMULATED_TIME, LocalClock, parseDuration } from '../../../infra/local/clock.ts';
+import { ClockRangeError, LATEST_SIMULATED_TIME, LocalClock, parseDuration } from '#infra/local/clock.ts';
 
 describe('Local clock', () => {
   it('parses durations in s, m, h, d and w, alone or combined', () => {

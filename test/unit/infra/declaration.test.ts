@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allStates, placeholdersOf, readDefinitionText, substitute } from '../../../infra/asl.ts';
-import { envNameForResource, functionEnvironment } from '../../../infra/system-env.ts';
-import { system } from '../../../infra/system.ts';
-import { API_TIMEOUT_SECONDS, functionTimeoutSeconds } from '../../../infra/system-types.ts';
-import { PROJECT_ROOT } from '../../../infra/local/runtime.ts';
+import { allStates, placeholdersOf, readDefinitionText, substitute } from '#infra/asl.ts';
+import { envNameForResource, functionEnvironment } from '#infra/system-env.ts';
+import { system } from '#infra/system.ts';
+import { API_TIMEOUT_SECONDS, functionTimeoutSeconds } from '#infra/system-types.ts';
+import { PROJECT_ROOT } from '#infra/local/runtime.ts';
 
 describe('The system declaration', () => {
   it('routes and event rules name declared functions whose handler files exist', () => {

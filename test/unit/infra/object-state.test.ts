@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ObjectStateStore } from '../../../infra/local/s3/object-state.ts';
+import { ObjectStateStore } from '#infra/local/s3/object-state.ts';
 
 const state = (key: string, sha256: string) => ({ bucket: 'b', key, exists: true, storageClass: 'STANDARD', sha256 });
 

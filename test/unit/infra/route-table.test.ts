@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RouteTable } from '../../../infra/local/route-table.ts';
-import { system } from '../../../infra/system.ts';
+import { RouteTable } from '#infra/local/route-table.ts';
+import { system } from '#infra/system.ts';
 
 describe('RouteTable', () => {
   const table = new RouteTable(system.routes);

@@ -7,8 +7,8 @@ type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGat
 async function handlerWith(origins: string | undefined, response: { statusCode: number; headers?: Record<string, string>; body: string } | 'not found'): Promise<Handler> {
   vi.resetModules();
   if (origins !== undefined) vi.stubEnv('STRATA_ALLOWED_ORIGINS', origins);
-  const { httpHandler } = await import('../../../lambdas/middleware/http-handler.ts');
-  const { NotFoundError } = await import('../../../lambdas/core/errors.ts'); // the module instance the middleware sees
+  const { httpHandler } = await import('#middleware/http-handler.ts');
+  const { NotFoundError } = await import('#core/errors.ts'); // the module instance the middleware sees
   return httpHandler(async () => {
     if (response === 'not found') throw new NotFoundError('no such study');
     return { ...response, headers: { ...response.headers } }; // a fresh response per request, as a handler builds it
