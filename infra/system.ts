@@ -11,7 +11,7 @@ import type { SystemDeclaration } from './system-types.ts';
 
 export const system = {
   api: {
-    scopes: ['dicom.read', 'dicom.write', 'dicom.delete', 'ilm.admin', 'legal.hold', 'finance.read'],
+    scopes: ['dicom.read', 'dicom.write', 'dicom.delete', 'ilm.admin', 'legal.hold', 'finance.read', 'admin'],
     // Every body reaches Lambda base64-encoded: DICOM is binary and multipart/related would
     // otherwise be mangled as text (API Gateway REST "binary media types").
     binaryMediaTypes: ['*/*'],
