@@ -8,13 +8,14 @@
 import type { DicomDataset } from 'dcmjs';
 import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { BadRequestError, NotAcceptableError, NotFoundError } from '#core/errors.ts';
-import { decodeRleFrame, type PixelFormat } from '#core/codecs/rle.ts';
+import { decodeRleFrame } from '#core/codecs/rle.ts';
+import type { PixelFormat } from '#core/dicom/pixel-format.ts';
 import { decodeWithWasm } from '#core/codecs/wasm-codecs.ts';
 import type { MediaRange } from '#core/dicomweb/accept.ts';
 import { assertDecodable, frameFromSpan, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
 import { readPart10Structure } from '#core/dicom/part10-structure.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
-import { NATIVE_SYNTAXES, pixelFormat, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
+import { NATIVE_SYNTAXES, framedFormat, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
 
 const FRAME_MEDIA_TYPES: Record<string, string> = {
   '1.2.840.10008.1.2.4.50': 'image/jpeg',
@@ -77,7 +78,7 @@ export async function instanceFrameSource(instance: Buffer, accept: MediaRange[]
     ignoreErrors: true,
     untilTag: '7FE00010',
   });
-  const format = pixelFormat(header.dict);
+  const format = framedFormat(header.dict);
   const ranges = frameRanges(bytes, structure.pixelData!, format, format.frames);
   const slice = (index: number) => Buffer.concat(ranges[index]!.map(([offset, length]) => bytes.subarray(offset, offset + length)));
   return { syntax: structure.transferSyntaxUID, format: { ...format, frames: ranges.length }, frame: async (index) => slice(index), attributes: header.dict };

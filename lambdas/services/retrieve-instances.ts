@@ -10,7 +10,8 @@ import { closeDelimiter, newBoundary, partHeader, partSeparator } from '#core/di
 import type { InstanceIdentity } from '#core/index-keys.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import { canConvertToExplicitLittleEndian, NATIVE_SYNTAXES, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
-import { formatOfDataset, isDecodable } from '#core/dicom/frames.ts';
+import { isDecodable } from '#core/dicom/frames.ts';
+import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
 import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { wasDeleted } from '#adapters/deletion-store.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
@@ -57,7 +58,7 @@ function servable(record: InstanceRecord, transferSyntax: string): boolean {
   if (transferSyntax === '*' || record.transferSyntaxUID === transferSyntax) return true;
   if (transferSyntax !== TransferSyntax.ExplicitVRLittleEndian || !canConvertToExplicitLittleEndian(record.transferSyntaxUID)) return false;
   if (NATIVE_SYNTAXES.has(record.transferSyntaxUID)) return true;
-  const format = formatOfDataset(record.instance);
+  const format = imagePixelAttributes(record.instance);
   return isDecodable(format, format.frames);
 }
 

@@ -3,7 +3,7 @@
  * bulk data (10.4.1.1.5), each part with its Content-Location.
  */
 import type { MediaRange } from '#core/dicomweb/accept.ts';
-import { formatOfDataset } from '#core/dicom/frames.ts';
+import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
 import { readInstanceBytes } from '#adapters/object-store.ts';
 import { readBulkData } from './retrieve-bulkdata.ts';
@@ -16,7 +16,7 @@ export interface LocatedPart extends FramePart {
 export async function framesOf(record: InstanceRecord, frames: number[], accept: MediaRange[], instanceUrl: string): Promise<LocatedPart[]> {
   // Positions recorded at ingest make each frame one ranged read; older records read the object.
   const source = record.frameRanges?.length
-    ? rangedFrameSource(record.transferSyntaxUID, formatOfDataset(record.instance), record.frameRanges, (start, end) => readInstanceBytes(record.objectKey, { start, end }))
+    ? rangedFrameSource(record.transferSyntaxUID, imagePixelAttributes(record.instance), record.frameRanges, (start, end) => readInstanceBytes(record.objectKey, { start, end }))
     : await instanceFrameSource(await readInstanceBytes(record.objectKey), accept);
   const parts = await renderFrames(source, frames, accept);
   return parts.map((part, i) => ({ ...part, location: `${instanceUrl}/frames/${frames[i]}` }));

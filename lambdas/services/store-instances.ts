@@ -15,7 +15,8 @@ import { readInstance, type InstanceWarning, type ParsedInstance } from '#core/d
 import { FailureReason, WarningReason } from '#core/dicomweb/status-codes.ts';
 import { isStorableSopClass } from '#core/dicom/sop-classes.ts';
 import { INSTANCE_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS, Tag, TransferSyntax } from '#core/dicom/tags.ts';
-import { formatOfDataset, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
+import { frameRanges, type ByteRange } from '#core/dicom/frames.ts';
+import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
 import { firstString, personNameText, pick } from '#core/dicom/dicom-json.ts';
 import { storeResponse, type FailedOutcome, type StoredOutcome, type StoreResult } from '#core/dicomweb/store-response.ts';
 import type { Part } from '#core/dicomweb/multipart.ts';
@@ -225,7 +226,7 @@ function recordedFrameRanges(bytes: Buffer, parsed: ParsedInstance): ByteRange[]
   const pixel = parsed.structure.pixelData;
   const syntax = parsed.transferSyntaxUID;
   if (!pixel || syntax === TransferSyntax.ExplicitVRBigEndian || syntax === TransferSyntax.DeflatedExplicitVRLittleEndian) return undefined;
-  const format = formatOfDataset(parsed.dataset);
+  const format = imagePixelAttributes(parsed.dataset);
   if (format.frames > MAX_RECORDED_FRAMES || !format.rows || !format.columns) return undefined;
   try {
     return frameRanges(bytes, pixel, format, format.frames);

@@ -4,13 +4,7 @@
  * The result is native pixel data, samples interleaved, little endian.
  */
 import { DicomParseError } from '#core/errors.ts';
-
-export interface PixelFormat {
-  rows: number;
-  columns: number;
-  samplesPerPixel: number;
-  bitsAllocated: number;
-}
+import type { PixelFormat } from '#core/dicom/pixel-format.ts';
 
 export function decodeRleFrame(frame: Buffer, format: PixelFormat): Buffer {
   const pixels = format.rows * format.columns;

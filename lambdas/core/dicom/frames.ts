@@ -4,8 +4,7 @@
  * fragment per frame, else all fragments for a single frame.
  */
 import { NotAcceptableError } from '#core/errors.ts';
-import type { PixelFormat } from '#core/codecs/rle.ts';
-import type { DicomJsonDataset } from './dicom-json.ts';
+import type { PixelFormat } from '#core/dicom/pixel-format.ts';
 import type { Fragment, PixelDataLocation } from './part10-structure.ts';
 
 export function frameSize(format: PixelFormat): number {
@@ -95,18 +94,3 @@ export function frameFromSpan(span: Buffer, ranges: ByteRange[]): Buffer {
   return Buffer.concat(ranges.map(([offset, length]) => span.subarray(offset - start, offset - start + length)));
 }
 
-/** Rows, Columns, SamplesPerPixel, BitsAllocated and NumberOfFrames from DICOM JSON attributes. */
-export function formatOfDataset(dataset: DicomJsonDataset): PixelFormat & { frames: number } {
-  // Absent or unreadable values take PS3.3's defaults; written ones (0 and negatives included) are kept, so they can be seen.
-  const number = (tag: string, fallback: number) => {
-    const value = Number(dataset[tag]?.Value?.[0] ?? Number.NaN);
-    return Number.isFinite(value) ? value : fallback;
-  };
-  return {
-    rows: number('00280010', 0),
-    columns: number('00280011', 0),
-    samplesPerPixel: number('00280002', 1),
-    bitsAllocated: number('00280100', 16),
-    frames: number('00280008', 1),
-  };
-}

@@ -10,7 +10,8 @@ import { FailureReason, WarningReason } from '#core/dicomweb/status-codes.ts';
 import { decodeIso2022, usesCodeExtensions } from './charsets.ts';
 import { toDicomJson, type DicomJsonDataset } from './dicom-json.ts';
 import { readPart10Structure, type Part10Structure } from './part10-structure.ts';
-import { formatOfDataset, pixelGeometryProblem } from './frames.ts';
+import { pixelGeometryProblem } from './frames.ts';
+import { imagePixelAttributes } from './pixel-format.ts';
 import { Tag } from './tags.ts';
 import { quoteUid, uidProblem } from './uid.ts';
 
@@ -51,7 +52,7 @@ export function readInstance(bytes: Uint8Array): ParsedInstance {
 
   const { identity, warnings } = identify(structure);
   if (structure.pixelData) {
-    const format = formatOfDataset(dataset);
+    const format = imagePixelAttributes(dataset);
     const problem = pixelGeometryProblem(structure.pixelData, format, format.frames);
     // Stored as sent (nothing is lost), with a warning; retrieval serves only the frames that exist.
     if (problem) warnings.push({ reason: WarningReason.DataSetDoesNotMatchSopClass, message: problem });

@@ -7,7 +7,8 @@
 import type { DicomDataset } from 'dcmjs';
 import dcmjs from '#core/dicom/dcmjs-configured.ts';
 import { NotAcceptableError } from '#core/errors.ts';
-import { decodeRleFrame, type PixelFormat } from '#core/codecs/rle.ts';
+import { decodeRleFrame } from '#core/codecs/rle.ts';
+import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
 import { decodeWithWasm, type WasmCodec } from '#core/codecs/wasm-codecs.ts';
 import { assertDecodable, encapsulatedFrames, framesHeld } from './frames.ts';
 import { readPart10Structure, type Part10Structure } from './part10-structure.ts';
@@ -50,22 +51,10 @@ export async function toExplicitLittleEndian(bytes: Buffer): Promise<Buffer> {
   return Buffer.from(file.write());
 }
 
-export function pixelFormat(dict: DicomDataset): PixelFormat & { frames: number; photometric: string } {
-  const number = (tag: string, fallback: number) => Number(dict[tag]?.Value?.[0] ?? fallback);
-  return {
-    rows: number('00280010', 0),
-    columns: number('00280011', 0),
-    samplesPerPixel: number('00280002', 1),
-    bitsAllocated: number('00280100', 16),
-    frames: number('00280008', 1) || 1,
-    photometric: String(dict['00280004']?.Value?.[0] ?? ''),
-  };
-}
-
 /** Decodes every frame of encapsulated pixel data into native Pixel Data, in place. */
 async function decodePixelData(bytes: Buffer, structure: Part10Structure, dict: DicomDataset): Promise<void> {
   if (!structure.pixelData) return;
-  const format = pixelFormat(dict);
+  const format = framedFormat(dict);
   assertDecodable(format, framesHeld(structure.pixelData, format, format.frames));
   const decoder = DECODERS[structure.transferSyntaxUID]!;
   const decoded: Buffer[] = [];
@@ -102,4 +91,10 @@ function swapBinaryValues(dataset: DicomDataset): void {
       return swapped.buffer.slice(swapped.byteOffset, swapped.byteOffset + swapped.byteLength);
     });
   }
+}
+
+/** The pixel attributes with a NumberOfFrames that can be decoded (0 or less means one frame). */
+export function framedFormat(dict: DicomDataset) {
+  const format = imagePixelAttributes(dict);
+  return { ...format, frames: format.frames > 0 ? format.frames : 1 };
 }

@@ -4,18 +4,10 @@
  * MONOCHROME1 inversion; colour images to interleaved RGB. Pure: bytes in, bytes out.
  */
 import { BadRequestError, NotAcceptableError } from '#core/errors.ts';
+import { imagePixelAttributes, numberAttribute, type AttributeSource, type ImagePixelAttributes } from '#core/dicom/pixel-format.ts';
 
-export interface PixelDescription {
-  rows: number;
-  columns: number;
-  samplesPerPixel: number;
-  bitsAllocated: number;
-  bitsStored: number;
-  /** 0 unsigned, 1 two's complement. */
-  pixelRepresentation: number;
-  photometric: string;
-  /** 0 interleaved (R1G1B1R2…), 1 by plane (R…G…B…). */
-  planarConfiguration: number;
+/** What rendering needs to know of the stored samples. */
+export interface PixelDescription extends Omit<ImagePixelAttributes, 'frames'> {
   rescaleSlope: number;
   rescaleIntercept: number;
   /** The dataset's first Window Center/Width (PS3.3 C.11.2.1.2), if any. */
@@ -166,30 +158,19 @@ export function fitWithin(image: Image8, maxWidth: number, maxHeight: number): I
 }
 
 /** The pixel description from a dataset (dcmjs dict), with the defaults PS3.3 gives absent attributes. */
-export function pixelDescription(
-  dict: Record<string, { Value?: unknown[] } | undefined>,
-  decoded: { interleaved: boolean; rgb: boolean },
-): PixelDescription {
-  const number = (tag: string, fallback: number) => {
-    const value = Number(dict[tag]?.Value?.[0]);
-    return Number.isFinite(value) ? value : fallback;
-  };
-  const photometric = String(dict['00280004']?.Value?.[0] ?? 'MONOCHROME2').trim();
+export function pixelDescription(dict: AttributeSource, decoded: { interleaved: boolean; rgb: boolean }): PixelDescription {
+  const { frames: _frames, ...pixel } = imagePixelAttributes(dict);
+  const photometric = pixel.photometric || 'MONOCHROME2';
   const center = Number(dict['00281050']?.Value?.[0]);
   const width = Number(dict['00281051']?.Value?.[0]);
   const fn = String(dict['00281056']?.Value?.[0] ?? 'LINEAR').trim().toUpperCase();
   return {
-    rows: number('00280010', 0),
-    columns: number('00280011', 0),
-    samplesPerPixel: number('00280002', 1),
-    bitsAllocated: number('00280100', 16),
-    bitsStored: number('00280101', number('00280100', 16)),
-    pixelRepresentation: number('00280103', 0),
+    ...pixel,
     // Decoders deliver samples interleaved; the JPEG family's also undo the colour transform.
     photometric: decoded.rgb && photometric.startsWith('YBR') ? 'RGB' : photometric,
-    planarConfiguration: decoded.interleaved ? 0 : number('00280006', 0),
-    rescaleSlope: number('00281053', 1) || 1,
-    rescaleIntercept: number('00281052', 0),
+    planarConfiguration: decoded.interleaved ? 0 : pixel.planarConfiguration,
+    rescaleSlope: numberAttribute(dict, '00281053', 1) || 1,
+    rescaleIntercept: numberAttribute(dict, '00281052', 0),
     window: Number.isFinite(center) && Number.isFinite(width) && width > 0 ? { center, width, fn: (['LINEAR_EXACT', 'SIGMOID'].includes(fn) ? fn : 'LINEAR') as Window['fn'] } : undefined,
   };
 }

@@ -1,6 +1,7 @@
 import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
-import { encapsulatedFrames, formatOfDataset, frameFromSpan, frameRanges } from '#core/dicom/frames.ts';
+import { encapsulatedFrames, frameFromSpan, frameRanges } from '#core/dicom/frames.ts';
+import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
 import { readInstance } from '#core/dicom/read-instance.ts';
 import { fixture } from '#test/helpers/dicom.ts';
 
@@ -9,7 +10,7 @@ describe('Frame positions recorded at ingest', () => {
     it(`give the same frames as reading ${name} whole, one span per frame`, () => {
       const bytes = fixture(name);
       const parsed = readInstance(bytes);
-      const format = formatOfDataset(parsed.dataset);
+      const format = imagePixelAttributes(parsed.dataset);
       const ranges = frameRanges(bytes, parsed.structure.pixelData!, format, format.frames);
       expect(ranges).toHaveLength(format.frames);
       const fromSpans = ranges.map((pieces) => {
