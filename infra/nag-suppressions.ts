@@ -30,6 +30,7 @@ export const REASONS = {
   concurrency: { id: 'HIPAA.Security-LambdaConcurrency', reason: 'Reserved concurrency would cap ingest and retrieval for every tenant and fail new accounts with low limits; API Gateway throttling (stage rate/burst) bounds load instead.' },
   dlqApi: { id: 'HIPAA.Security-LambdaDLQ', reason: 'Invoked synchronously by API Gateway: the client receives the error, there is no event to keep.' },
   dlqEvents: { id: 'HIPAA.Security-LambdaDLQ', reason: 'Invoked by an EventBridge rule whose target retries and keeps failed events in the encrypted SQS dead-letter queue.' },
+  dlqTrigger: { id: 'HIPAA.Security-LambdaDLQ', reason: 'Invoked synchronously by Cognito before it issues a token: a failure refuses the token request, there is no event to keep.' },
   dlqTask: { id: 'HIPAA.Security-LambdaDLQ', reason: 'A Step Functions task: the state machine retries it and catches its failure; there is no asynchronous event to keep.' },
   vpc: { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'The functions reach only AWS services (S3, DynamoDB, Step Functions) over TLS with IAM; they hold no network-reachable resources, and a VPC would add NAT or endpoint cost without reducing exposure.' },
   notReplicatedYet: { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Not replicated yet: the StrataDr stack holds the replica bucket and key, but the replication rule is future work (DR issue). Until then the archive relies on versioning, Object Lock and a 30-day recovery window in one region.' },
@@ -69,6 +70,7 @@ export function acknowledge(scope: IConstruct, ...suppressions: Suppression[]): 
 export function deadLetterReason(system: SystemDeclaration, name: string): Suppression | undefined {
   if (system.routes.some((route) => route.function === name)) return REASONS.dlqApi;
   if (system.eventRules.some((rule) => rule.function === name)) return REASONS.dlqEvents;
+  if (system.api.tokenTrigger === name) return REASONS.dlqTrigger;
   if (Object.values(system.stateMachines).some((machine) => Object.values(machine.functions).includes(name))) return REASONS.dlqTask;
   return undefined;
 }

@@ -16,7 +16,7 @@ import { DicomwebApi } from './constructs/dicomweb-api.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EventRules } from './constructs/event-rules.ts';
 import { TRACING_ACTIONS, type ResourceArns } from './constructs/grants.ts';
-import { Identity, RESOURCE_SERVER_ID } from './constructs/identity.ts';
+import { Identity } from './constructs/identity.ts';
 import { MetadataIndex } from './constructs/metadata-index.ts';
 import { ObjectStore, accessLogBucket } from './constructs/object-store.ts';
 import { StrataFunction } from './constructs/strata-function.ts';
@@ -97,13 +97,17 @@ export class StrataStack extends Stack {
     }
     const functionOf = (logical: string): lambda.IFunction => required(this.functions, logical, 'function').function;
 
-    const identity = new Identity(this, 'Identity', { scopes: system.api.scopes, domainPrefix: settings.cognitoDomainPrefix });
+    const identity = new Identity(this, 'Identity', {
+      resourceServer: system.api.resourceServer,
+      scopes: system.api.scopes,
+      tokenTrigger: functionOf(system.api.tokenTrigger),
+      domainPrefix: settings.cognitoDomainPrefix });
     this.api = new DicomwebApi(this, 'DicomWeb', {
       api: system.api,
       routes: system.routes,
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, { function: fn.function, declaration: system.functions[name]! }])),
       userPool: identity.userPool,
-      resourceServerId: RESOURCE_SERVER_ID,
+      resourceServerId: system.api.resourceServer,
       key,
       logRetention,
       allowedOrigins: settings.allowedOrigins,

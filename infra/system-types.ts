@@ -66,6 +66,10 @@ export interface StateMachineDeclaration {
 }
 
 export interface ApiDeclaration {
+  /** The declared function that adds the tenant claim to access tokens (Cognito pre-token-generation, V3_0). */
+  readonly tokenTrigger: string;
+  /** The OAuth2 resource server's identifier: tokens carry scopes as `<resourceServer>/<scope>`. */
+  readonly resourceServer: string;
   /** OAuth2 resource-server scopes (Cognito), used by routes. */
   readonly scopes: readonly string[];
   readonly binaryMediaTypes: readonly string[];

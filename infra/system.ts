@@ -11,6 +11,9 @@ import type { SystemDeclaration } from './system-types.ts';
 
 export const system = {
   api: {
+    resourceServer: 'strata',
+    /** The function Cognito calls before issuing a token (AWS only; the local identity adds the claim itself). */
+    tokenTrigger: 'addTenantClaim',
     scopes: ['dicom.read', 'dicom.write', 'dicom.delete', 'ilm.admin', 'legal.hold', 'finance.read', 'admin'],
     // Every body reaches Lambda base64-encoded: DICOM is binary and multipart/related would
     // otherwise be mangled as text (API Gateway REST "binary media types").
@@ -35,6 +38,8 @@ export const system = {
         { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
       ],
     },
+    // App client → tenant (docs/security.md): read by the token trigger with GetItem, written by administrators.
+    clients: { partitionKey: 'pk', sortKey: 'sk', globalIndexes: [] },
   },
   buckets: {
     // DICOM bytes, one object per instance, immutable once written; Object Lock for legal holds.
@@ -107,6 +112,8 @@ export const system = {
       entry: 'lambdas/handlers/start-fixity-audit.ts',
       description: 'Admin: start and follow a fixity audit of a study',
       grants: [
+        // Query: the study must exist in the caller's tenant before an audit starts.
+        { resource: 'table:index', actions: ['dynamodb:Query'] },
         { resource: 'stateMachine:fixityAudit', actions: ['states:StartExecution'] },
         { resource: 'execution:fixityAudit', actions: ['states:DescribeExecution'] },
       ],
@@ -152,6 +159,11 @@ export const system = {
       entry: 'lambdas/handlers/maintenance/reconcile-counts.ts',
       description: 'Index maintenance step: recompute study and series counts from the instance items and correct them',
       grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] }],
+    },
+    addTenantClaim: {
+      entry: 'lambdas/handlers/identity/add-tenant-claim.ts',
+      description: 'Cognito pre-token-generation trigger: adds the app client\'s tenant claim to its access tokens',
+      grants: [{ resource: 'table:clients', actions: ['dynamodb:GetItem'] }],
     },
     recordFixityResult: {
       entry: 'lambdas/handlers/fixity/record-fixity-result.ts',

@@ -22,7 +22,10 @@ export const config = Object.freeze({
   /** `aws-lambda` in AWS; the local runtime names itself and its emulators. */
   runtime: read('STRATA_RUNTIME') ?? 'aws-lambda',
   version: read('STRATA_VERSION') ?? '0.0.0',
-  /** Until the security work adds a tenant claim, every request belongs to this tenant. */
+  /**
+   * The tenant whose counts the scheduled index maintenance reconciles (a schedule has no caller).
+   * Requests never use it: their tenant comes from the token (middleware/caller.ts).
+   */
   defaultTenant: read('STRATA_DEFAULT_TENANT') ?? 'default',
   /** Public base URL (custom domain) for RetrieveURL / BulkDataURI; else derived per request. */
   publicBaseUrl: read('STRATA_PUBLIC_URL'),
@@ -36,6 +39,7 @@ export const config = Object.freeze({
   allowedOrigins: (read('STRATA_ALLOWED_ORIGINS') ?? '*').split(',').map((origin) => origin.trim()),
   s3ForcePathStyle: read('STRATA_S3_FORCE_PATH_STYLE') === 'true',
   indexTable: () => required('TABLE_INDEX'),
+  clientsTable: () => required('TABLE_CLIENTS'),
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),

@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
+import { LocalIdentity } from '#infra/local/local-identity.ts';
 import { fixture } from '#test/helpers/dicom.ts';
+import { authorizeFetchesTo } from '#test/helpers/runtime.ts';
 
 dcmjs.log.setLevel('error');
 
@@ -19,7 +21,7 @@ const HELP = `usage: npm run bench:dicomweb -- [options]
   --size KB         pixel data per instance (512)
   --concurrency N   parallel STOW requests (4)
   --batch N         instances per STOW request (7, stays under API Gateway's limits)
-  --url URL         DICOMweb base of a running Strata (default: start one in a child process)
+  --url URL         DICOMweb base of a running Strata, with the token in STRATA_TOKEN (default: start one in a child process)
   --peer URL        DICOMweb base of another server to measure the same way (e.g. Orthanc)
   --queries N       repetitions per QIDO shape (30)`;
 
@@ -280,7 +282,11 @@ async function startLocal(): Promise<{ base: string; child: ChildProcess; dataDi
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
-      if ((await fetch(`${base}/health`)).ok) return { base: `${base}/dicom-web`, child, dataDir };
+      if ((await fetch(`${base}/health`)).ok) {
+        // Every request to the runtime carries a token signed with its local key.
+        await authorizeFetchesTo(base, await LocalIdentity.open(dataDir));
+        return { base: `${base}/dicom-web`, child, dataDir };
+      }
     } catch {
       // not up yet
     }
@@ -298,6 +304,7 @@ console.log(
 let local: Awaited<ReturnType<typeof startLocal>> | undefined;
 try {
   if (!options.url) local = await startLocal();
+  else if (process.env.STRATA_TOKEN) await authorizeFetchesTo(new URL(options.url).origin, process.env.STRATA_TOKEN);
   await measure(options.url ? 'target' : 'Strata (local runtime)', options.url ?? local!.base, options);
   if (options.peer) await measure('peer', options.peer, options);
 } finally {

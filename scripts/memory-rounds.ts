@@ -13,6 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
+import { LocalIdentity } from '#infra/local/local-identity.ts';
+import { authorizeFetchesTo } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
 
 const HELP = `usage: npm run bench:memory -- [options]
@@ -190,6 +192,8 @@ async function runParent(options: Options): Promise<void> {
     console.log(`${label.padEnd(10)}${mb(s.rss)}${mb(s.heapUsed)}${mb(s.heapTotal)}${mb(s.external)}${mb(s.arrayBuffers)}${mb(s.maxRss)}  ${extra}`);
   try {
     const { url } = await ask<{ url: string }>();
+    // Requests carry a token signed with the runtime's local key, as every client's do.
+    await authorizeFetchesTo(url, await LocalIdentity.open(dataDir));
     const file = template();
     console.log(`${options.rounds} rounds of ${options.instances} ${options.repeat ? 'identical' : 'new'} instances + ${options.versions} versions of one SOP (${(file.length / 1024).toFixed(0)} KB each), then WADO/QIDO reads; memory after gc, MB`);
     console.log(`${'after'.padEnd(10)}${'rss'.padStart(8)}${'heap'.padStart(8)}${'heapTot'.padStart(8)}${'external'.padStart(8)}${'arrBuf'.padStart(8)}${'peakRss'.padStart(8)}`);

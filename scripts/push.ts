@@ -1,12 +1,16 @@
 /**
  * `npm run push -- <file|folder>…`: sends DICOM files to a Strata archive with STOW-RS,
  * in requests of at most --batch files and ~8 MB, and prints what was stored or refused.
+ * It authenticates with the bearer token of --token or STRATA_TOKEN (a dicom.write token:
+ * `npm run token` locally, the Cognito token endpoint on AWS).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const HELP = `usage: npm run push -- [--url URL] [--batch N] <file-or-folder>…
-Stores DICOM Part 10 files through STOW-RS (default URL http://127.0.0.1:8080/dicom-web).`;
+const HELP = `usage: npm run push -- [--url URL] [--token TOKEN] [--batch N] <file-or-folder>…
+Stores DICOM Part 10 files through STOW-RS (default URL http://127.0.0.1:8080/dicom-web).
+The access token (scope dicom.write) comes from --token or the STRATA_TOKEN environment variable;
+locally: export STRATA_TOKEN=$(npm run -s token -- --tenant demo --scopes dicom.read,dicom.write | tail -1)`;
 
 const args = process.argv.slice(2);
 if (args.length === 0 || args.includes('--help') || args.includes('-h')) {
@@ -15,11 +19,18 @@ if (args.length === 0 || args.includes('--help') || args.includes('-h')) {
 }
 let url = process.env.STRATA_URL ? `${process.env.STRATA_URL}/dicom-web` : 'http://127.0.0.1:8080/dicom-web';
 let batch = 20;
+let token = process.env.STRATA_TOKEN;
 const paths: string[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--url') url = args[++i]!;
   else if (args[i] === '--batch') batch = Number(args[++i]);
+  else if (args[i] === '--token') token = args[++i];
   else paths.push(args[i]!);
+}
+
+if (!token) {
+  console.error(`no access token: pass --token or set STRATA_TOKEN\n\n${HELP}`);
+  process.exit(1);
 }
 
 function* files(path: string): Generator<string> {
@@ -66,7 +77,11 @@ while (queue.length) {
   const response = await fetch(`${url}/studies`, {
     method: 'POST',
     body,
-    headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`, Accept: 'application/dicom+json' },
+    headers: {
+      'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+      Accept: 'application/dicom+json',
+      Authorization: `Bearer ${token}`,
+    },
   });
   const text = await response.text();
   let result: Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }> = {};

@@ -2,8 +2,11 @@
  * The local API Gateway (REST API, Lambda proxy integration): turns HTTP requests into proxy
  * events for the declared routes, enforces the same request limits, and writes the handler's
  * response back — buffered (base64 bodies decoded) or streamed (prelude + body, as API
- * Gateway's `responseTransferMode: STREAM` does). Local-only admin routes under `/_local/`
- * are dispatched to `localRoutes` first.
+ * Gateway's `responseTransferMode: STREAM` does). Routes that declare a scope need a bearer
+ * token, verified as the Cognito authorizer does (local-identity.ts), whose claims reach the
+ * handler in `requestContext.authorizer.claims`. Local-only admin routes under `/_local/` are
+ * dispatched to `localRoutes` first: they need the admin scope, and exist only while the
+ * runtime listens on loopback.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -11,6 +14,7 @@ import { corsHeaders, preflightHeaders } from '#core/cors-policy.ts';
 import type { ApiDeclaration, RouteDeclaration } from '#infra/system-types.ts';
 import { PRELUDE_DELIMITER } from './lambda-globals.ts';
 import type { LambdaHost } from './lambda-host.ts';
+import type { LocalIdentity } from './local-identity.ts';
 import { proxyEvent } from './proxy-event.ts';
 import { readAtMost } from './read-body.ts';
 import { RouteTable } from './route-table.ts';
@@ -20,6 +24,14 @@ export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL) =
 const INTEGRATION_TIMEOUT_MS = 29_000;
 const EVENT_OVERHEAD_BYTES = 8 * 1024;
 const STAGE = 'local';
+/** The scope the `/_local/` admin endpoints require. */
+const LOCAL_ADMIN_SCOPE = 'admin';
+
+export interface GatewayAccess {
+  identity: LocalIdentity;
+  /** Whether the API listens on loopback only; the `/_local/` endpoints are refused otherwise. */
+  loopbackOnly: boolean;
+}
 
 export class LocalApiGateway {
   private readonly routes: RouteTable;
@@ -29,6 +41,7 @@ export class LocalApiGateway {
     routes: readonly RouteDeclaration[],
     private readonly lambdas: LambdaHost,
     private readonly localRoutes: LocalRoute,
+    private readonly access: GatewayAccess,
     private readonly log: (message: string) => void,
   ) {
     this.routes = new RouteTable(routes);
@@ -47,7 +60,18 @@ export class LocalApiGateway {
     // API Gateway routes on the path as sent: no dot-segment resolution, no decoding, so
     // `…/instances/%2e%2e` is an instance UID (refused by the handler), never the series.
     const path = rawPath(req.url ?? '/');
-    if (path.startsWith('/_local/') && path === url.pathname && (await this.localRoutes(req, res, url))) return;
+    if (path.startsWith('/_local/') && path === url.pathname) {
+      if (!this.access.loopbackOnly) {
+        req.resume();
+        return gatewayResponse(res, 403, 'Forbidden: the /_local/ admin endpoints exist only while the runtime listens on loopback');
+      }
+      const verdict = await this.access.identity.authorize(req.headers.authorization, LOCAL_ADMIN_SCOPE);
+      if (!verdict.ok) {
+        req.resume();
+        return gatewayResponse(res, verdict.status, verdict.message);
+      }
+      if (await this.localRoutes(req, res, url)) return;
+    }
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS' && this.routes.hasPath(path)) {
       // CORS preflight: a mock integration in AWS, never a Lambda invocation.
@@ -59,10 +83,20 @@ export class LocalApiGateway {
       req.resume();
       return gatewayResponse(res, 404, `No route for ${method} ${path.slice(0, 200)}`);
     }
+    // The authorizer runs before the integration: a refused request's body is never read.
+    let claims: Record<string, string> | undefined;
+    if (match.route.scope) {
+      const verdict = await this.access.identity.authorize(req.headers.authorization, match.route.scope);
+      if (!verdict.ok) {
+        req.resume();
+        return gatewayResponse(res, verdict.status, verdict.message);
+      }
+      claims = verdict.claims;
+    }
     const body = await readLimited(req, this.api.maxRequestBytes);
     if (!body) return gatewayResponse(res, 413, this.api.requestTooLargeMessage);
 
-    const event = proxyEvent(req, path, url.searchParams, match, body, STAGE);
+    const event = proxyEvent(req, path, url.searchParams, match, body, STAGE, claims);
     // The invocation payload is the event as JSON: its base64 body plus a few KB of the rest.
     if ((event.body?.length ?? 0) + EVENT_OVERHEAD_BYTES > this.api.maxLambdaPayloadBytes) {
       return gatewayResponse(res, 413, this.api.requestTooLargeMessage);

@@ -71,7 +71,8 @@ async function createTableIfMissing(client: DynamoDBClient, name: string, table:
           { AttributeName: table.partitionKey, KeyType: 'HASH' },
           { AttributeName: table.sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: table.globalIndexes.map((gsi) => ({
+        // DynamoDB refuses an empty list: a table without indexes leaves the field out.
+        GlobalSecondaryIndexes: table.globalIndexes.length === 0 ? undefined : table.globalIndexes.map((gsi) => ({
           IndexName: gsi.name,
           KeySchema: [
             { AttributeName: gsi.partitionKey, KeyType: 'HASH' },

@@ -1,11 +1,25 @@
 /**
- * `npm start`: runs Strata locally. PORT, HOST and STRATA_DATA_DIR configure it.
+ * `npm start`: runs Strata locally. PORT, HOST and STRATA_DATA_DIR configure it. It listens on
+ * loopback unless HOST names another address and `--listen-beyond-loopback` is given: the local
+ * signing key and the /_local/ endpoints are made for one machine.
  */
 import { startLocalRuntime } from './runtime.ts';
+import { isLoopback } from './loopback.ts';
 
+const BEYOND_LOOPBACK_FLAG = '--listen-beyond-loopback';
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const dataDir = process.env.STRATA_DATA_DIR ?? '.strata';
+
+if (!isLoopback(host)) {
+  if (!process.argv.includes(BEYOND_LOOPBACK_FLAG)) {
+    console.error(`HOST=${host} is not a loopback address. The local runtime serves this machine only;
+to listen on ${host} anyway, run: npm start -- ${BEYOND_LOOPBACK_FLAG}`);
+    process.exit(1);
+  }
+  console.warn(`WARNING: listening on ${host}: anyone who can reach it and holds a token signed with the key in
+${dataDir} can read the archive. The /_local/ admin endpoints are switched off.`);
+}
 
 const runtime = await startLocalRuntime({ port, host, dataDir });
 const base = `${runtime.url}/dicom-web`;
@@ -15,16 +29,20 @@ Strata is running locally.
 
   DICOMweb base URL   ${base}
   Health              ${runtime.url}/health
-  Data directory      ${runtime.dataDir}  (DynamoDB, S3 and workflow state persist here)
+  Data directory      ${runtime.dataDir}  (DynamoDB, S3, workflow state and the local signing key persist here)
   Simulated time      ${runtime.clock.now().toISOString()}  (npm run clock -- +400d)
 
-Push a first study (STOW-RS):
+Every route but /health needs a bearer token. Get one (the token is the last line):
+  export STRATA_TOKEN=$(npm run -s token -- --tenant demo --scopes dicom.read,dicom.write | tail -1)
+
+Push a first study (STOW-RS; reads STRATA_TOKEN):
   npm run push -- path/to/file-or-folder.dcm
 or with curl:
-  curl -X POST -H 'Content-Type: multipart/related; type="application/dicom"; boundary=B' \\
+  curl -X POST -H "Authorization: Bearer $STRATA_TOKEN" \\
+       -H 'Content-Type: multipart/related; type="application/dicom"; boundary=B' \\
        --data-binary @<(printf -- '--B\\r\\nContent-Type: application/dicom\\r\\n\\r\\n'; cat file.dcm; printf -- '\\r\\n--B--\\r\\n') \\
        ${base}/studies
-Find it (QIDO-RS):  curl '${base}/studies?PatientName=*'
+Find it (QIDO-RS):  curl -H "Authorization: Bearer $STRATA_TOKEN" '${base}/studies?PatientName=*'
 
 Ctrl-C stops; data stays in ${runtime.dataDir}.
 `);

@@ -8,7 +8,16 @@ import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RouteMatch } from './route-table.ts';
 
-export function proxyEvent(req: IncomingMessage, path: string, searchParams: URLSearchParams, match: RouteMatch, body: Buffer, stage: string): APIGatewayProxyEvent {
+/** `claims`: the verified token's, placed where API Gateway's Cognito authorizer puts them. */
+export function proxyEvent(
+  req: IncomingMessage,
+  path: string,
+  searchParams: URLSearchParams,
+  match: RouteMatch,
+  body: Buffer,
+  stage: string,
+  claims?: Record<string, string>,
+): APIGatewayProxyEvent {
   // Null-prototype maps: a header or parameter named `valueOf` or `__proto__` is just a name.
   const headers: Record<string, string> = Object.create(null);
   const multiValueHeaders: Record<string, string[]> = Object.create(null);
@@ -53,7 +62,7 @@ export function proxyEvent(req: IncomingMessage, path: string, searchParams: URL
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      authorizer: null,
+      authorizer: claims ? { claims } : null,
       domainName: host,
       domainPrefix: host.split('.')[0] ?? host,
       httpMethod: req.method ?? 'GET',

@@ -21,14 +21,19 @@ import { localCredentials, localTableName, startDynamo, type LocalDynamo } from 
 import { LocalEventBus } from './event-bus.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { localAdminRoutes } from './local-admin-routes.ts';
+import { LocalIdentity } from './local-identity.ts';
+import { isLoopback } from './loopback.ts';
 import { localBucketName, startS3, type LocalS3 } from './s3/local-s3.ts';
 import { LOCAL_ACCOUNT } from './s3/s3-events.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const REGION = 'us-east-1';
+/** The emulators take no credentials: they listen on loopback whatever address the API uses. */
+const LOOPBACK = '127.0.0.1';
 
 export interface LocalRuntimeOptions {
+  /** The API's listen address (default loopback; main.ts demands a flag for anything else). */
   host?: string;
   /** HTTP port of the API; 0 picks a free one. */
   port?: number;
@@ -55,13 +60,15 @@ export interface LocalRuntime {
   s3: LocalS3;
   stepFunctions: LocalStepFunctions;
   lambdas: LambdaHost;
+  /** Issues (and verifies) the local access tokens; the key is in the data directory. */
+  identity: LocalIdentity;
   /** Physical names of declared resources. */
   names: { table: (logical: string) => string; bucket: (logical: string) => string };
   stop(): Promise<void>;
 }
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? LOOPBACK;
   const dataDir = resolve(options.dataDir ?? '.strata');
   const log = options.log ?? ((message: string) => console.error(message));
   mkdirSync(dataDir, { recursive: true });
@@ -76,6 +83,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let s3: LocalS3 | undefined;
   let stepFunctions: LocalStepFunctions | undefined;
   let server: Server | undefined;
+  let identity: LocalIdentity | undefined;
   const stop = async () => {
     await events.idle();
     await stepFunctions?.stop();
@@ -89,10 +97,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
-    dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host, port: options.servicePorts?.dynamodb ?? 0, region: REGION });
+    dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host: LOOPBACK, port: options.servicePorts?.dynamodb ?? 0, region: REGION });
     s3 = await startS3(system.buckets, {
       dataDir,
-      host,
+      host: LOOPBACK,
       port: options.servicePorts?.s3 ?? 0,
       region: REGION,
       clock,
@@ -101,7 +109,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const sfn = new LocalStepFunctions(system.stateMachines, lambdas, {
       root: PROJECT_ROOT,
       dataDir,
-      host,
+      host: LOOPBACK,
       port: options.servicePorts?.stepFunctions ?? 0,
       region: REGION,
       account: LOCAL_ACCOUNT,
@@ -114,7 +122,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint }, (logical) => sfn.arnOf(logical));
 
-    const gateway = new LocalApiGateway(system.api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), log);
+    identity = await LocalIdentity.open(dataDir);
+    const access = { identity, loopbackOnly: isLoopback(host) };
+    const gateway = new LocalApiGateway(system.api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), access, log);
     server = createServer(gateway.listener);
     server.keepAliveTimeout = 60_000;
     server.listen(options.port ?? 8080, host);
@@ -135,6 +145,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     s3,
     stepFunctions,
     lambdas,
+    identity: identity!,
     names: { table: localTableName, bucket: localBucketName },
     stop,
   };

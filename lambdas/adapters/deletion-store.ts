@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { Keys } from '#core/index-keys.ts';
+import { Keys, type ResourceScope } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import type { InstanceRecord } from './index-store.ts';
@@ -13,14 +13,6 @@ import type { InstanceRecord } from './index-store.ts';
 const db = documentClient;
 
 export type DeletedLevel = 'study' | 'series' | 'instance';
-
-/** A study, or a series or instance in it. */
-export interface ResourceScope {
-  tenant: string;
-  study: string;
-  series?: string | undefined;
-  sop?: string | undefined;
-}
 
 
 /** Removes index entries of instances of one series, with the counts, in one transaction. */

@@ -8,6 +8,8 @@ import { sfnClient } from './aws-clients.ts';
 
 export interface ExecutionView {
   id: string;
+  /** What the execution was started with (its tenant among it). */
+  input: unknown;
   status: string;
   startedAt: string | undefined;
   stoppedAt: string | undefined;
@@ -28,6 +30,7 @@ export async function describeWorkflow(stateMachineArn: string, name: string): P
     const execution = await sfnClient().send(new DescribeExecutionCommand({ executionArn }));
     return {
       id: name,
+      input: execution.input ? JSON.parse(execution.input) : undefined,
       status: execution.status ?? 'UNKNOWN',
       startedAt: execution.startDate?.toISOString(),
       stoppedAt: execution.stopDate?.toISOString(),

@@ -34,6 +34,18 @@ export class BadRequestError extends StrataError {
   override readonly statusCode = 400;
 }
 
+/** No valid credentials: no token, or one the verifier refused (API Gateway answers these itself). */
+export class UnauthorizedError extends StrataError {
+  override readonly code = 'Unauthorized';
+  override readonly statusCode = 401;
+}
+
+/** Valid credentials that do not allow this request (no tenant, a tenant it may not name). */
+export class ForbiddenError extends StrataError {
+  override readonly code = 'Forbidden';
+  override readonly statusCode = 403;
+}
+
 export class NotFoundError extends StrataError {
   override readonly code = 'NotFound';
   override readonly statusCode = 404;

@@ -1,6 +1,6 @@
 /**
  * The keys of the index table and of the archive bucket (docs/data-model.md). Every key
- * starts with the tenant, so a tenant claim added later changes no layout. Key builders are
+ * starts with the tenant (the caller's `tenant` claim), so tenants never share a key. Key builders are
  * named for the access pattern they serve.
  */
 export interface InstanceIdentity {
@@ -8,6 +8,14 @@ export interface InstanceIdentity {
   study: string;
   series: string;
   sop: string;
+}
+
+/** What a DICOMweb path names within a tenant: a study, or a series or one instance in it. */
+export interface ResourceScope {
+  tenant: string;
+  study: string;
+  series?: string | undefined;
+  sop?: string | undefined;
 }
 
 const studyPartition = (tenant: string, study: string) => `T#${tenant}#S#${study}`;

@@ -1,25 +1,16 @@
 /**
- * DELETE /dicom-web/studies/{study}[/series/{series}[/instances/{instance}]] — administrators
- * only (enforced by the authorizer scope dicom.delete once the security work lands).
+ * DELETE /dicom-web/studies/{study}[/series/{series}[/instances/{instance}]] — the dicom.delete
+ * scope (enforced by the authorizer), within the caller's tenant.
  * 204 when everything was removed; 409 when Object Lock kept some instances.
  */
 import { ConflictError } from '#core/errors.ts';
 import { clock } from '#adapters/clock.ts';
-import { config } from '#lambdas/config.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
-import { pathParameter } from '#middleware/http-request.ts';
+import { resourceScopeOf } from '#middleware/caller.ts';
 import { deleteResources } from '#services/delete-instances.ts';
 
 export const handler = httpHandler(async (event, context) => {
-  const result = await deleteResources(
-    {
-      tenant: config.defaultTenant,
-      study: pathParameter(event, 'study')!,
-      series: pathParameter(event, 'series'),
-      sop: pathParameter(event, 'instance'),
-    },
-    { now: clock.now(), requestId: context.awsRequestId ?? event.requestContext.requestId },
-  );
+  const result = await deleteResources(resourceScopeOf(event), { now: clock.now(), requestId: context.awsRequestId ?? event.requestContext.requestId });
   if (result.locked.length) {
     throw new ConflictError(`${result.deleted} instance(s) deleted; ${result.locked.length} kept because they are under legal hold or retention`);
   }

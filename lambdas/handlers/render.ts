@@ -6,7 +6,7 @@ import { parseAccept } from '#core/dicomweb/accept.ts';
 import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
 import { BadRequestError } from '#core/errors.ts';
 import { parseWindowParameter } from '#core/render/pixel-window.ts';
-import { config } from '#lambdas/config.ts';
+import { resourceScopeOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, queryOf } from '#middleware/http-request.ts';
 import { parseFrameList } from '#services/retrieve-frames.ts';
@@ -17,7 +17,7 @@ export const handler = httpHandler(async (event) => {
   const { type, multipart } = negotiateRendered(parseAccept(query.get('accept') ?? header(event, 'accept')));
   const frames = pathParameter(event, 'frames');
   const images = await renderImages({
-    scope: { tenant: config.defaultTenant, study: pathParameter(event, 'study')!, series: pathParameter(event, 'series'), sop: pathParameter(event, 'instance') },
+    scope: resourceScopeOf(event),
     frames: frames === undefined ? undefined : parseFrameList(frames),
     thumbnail: event.resource.endsWith('/thumbnail'),
     type,

@@ -7,9 +7,10 @@ import { Readable } from 'node:stream';
 import { acceptsJson, instanceTransferSyntax, parseAccept } from '#core/dicomweb/accept.ts';
 import { contentEtag, matchesIfNoneMatch } from '#core/dicomweb/etag.ts';
 import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
+import { resourceUrl } from '#core/dicomweb/resource-url.ts';
 import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 import { NotAcceptableError } from '#core/errors.ts';
-import { config } from '#lambdas/config.ts';
+import { resourceScopeOf } from '#middleware/caller.ts';
 import { streamingHttpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { instancesMetadata } from '#services/instance-metadata.ts';
@@ -18,12 +19,7 @@ import { parseFrameList } from '#services/retrieve-frames.ts';
 import { bulkDataOf, framesOf } from '#services/retrieve-parts.ts';
 
 export const handler = streamingHttpHandler(async (event) => {
-  const scope = {
-    tenant: config.defaultTenant,
-    study: pathParameter(event, 'study')!,
-    series: pathParameter(event, 'series'),
-    sop: pathParameter(event, 'instance'),
-  };
+  const scope = resourceScopeOf(event);
   const serviceUrl = `${publicBaseUrl(event)}/dicom-web`;
   const acceptParameter = queryOf(event).find(([name]) => name === 'accept')?.[1];
   const ranges = parseAccept(acceptParameter ?? header(event, 'accept'));
@@ -36,7 +32,7 @@ export const handler = streamingHttpHandler(async (event) => {
 
   const partsResource = event.resource.endsWith('/frames/{frames}') ? 'frames' : event.resource.endsWith('/bulkdata/{path+}') ? 'bulkdata' : undefined;
   if (partsResource) {
-    const instanceUrl = `${serviceUrl}/studies/${scope.study}/series/${scope.series}/instances/${scope.sop}`;
+    const instanceUrl = resourceUrl(serviceUrl, records[0]!.id);
     const parts =
       partsResource === 'frames'
         ? await framesOf(records[0]!, parseFrameList(pathParameter(event, 'frames') ?? ''), ranges, instanceUrl)

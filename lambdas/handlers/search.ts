@@ -7,7 +7,7 @@ import { acceptsJson, parseAccept } from '#core/dicomweb/accept.ts';
 import { NotAcceptableError } from '#core/errors.ts';
 import { parseQidoQuery } from '#core/qido/query-params.ts';
 import type { Level } from '#core/qido/query-plan.ts';
-import { config } from '#lambdas/config.ts';
+import { TENANT_PARAMETER, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { warningHeader } from '#core/dicomweb/warning-header.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
@@ -23,10 +23,11 @@ export const handler = httpHandler(async (event) => {
   const resource = event.resource;
   const level: Level = resource.endsWith('/studies') ? 'study' : resource.endsWith('/series') ? 'series' : 'instance';
   const result = await search({
-    tenant: config.defaultTenant,
+    tenant: tenantOf(event),
     level,
     scope: { study: pathParameter(event, 'study'), series: pathParameter(event, 'series') },
-    query: parseQidoQuery(pairs),
+    // `tenant` is the administrator's choice of tenant (tenantOf), not a matching key.
+    query: parseQidoQuery(pairs.filter(([name]) => name !== TENANT_PARAMETER)),
     serviceUrl: `${publicBaseUrl(event)}/dicom-web`,
   });
   const headers: Record<string, string> = {

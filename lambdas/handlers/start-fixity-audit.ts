@@ -6,10 +6,13 @@
 import { createHash } from 'node:crypto';
 import { BadRequestError, NotFoundError } from '#core/errors.ts';
 import { clock } from '#adapters/clock.ts';
-import { describeWorkflow, startWorkflow } from '#adapters/workflows.ts';
+import { listSeriesUids } from '#adapters/study-store.ts';
+import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
+import { tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { bodyOf, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
+import { describeTenantWorkflow } from '#services/tenant-workflows.ts';
 
 /** PS3.5 §9.1: digits and dots, at most 64 characters. */
 const UID = /^(?=.{1,64}$)[0-9]+(\.[0-9]+)*$/;
@@ -18,10 +21,11 @@ const EXECUTION_NAME = /^fixity-[0-9a-f]{24}-[0-9]{12}$/;
 
 export const handler = httpHandler(async (event) => {
   const stateMachineArn = config.fixityAuditStateMachineArn();
+  const tenant = tenantOf(event);
   const execution = pathParameter(event, 'execution');
   if (event.httpMethod === 'GET' && execution) {
     if (!EXECUTION_NAME.test(execution)) throw new NotFoundError(`no fixity audit ${execution.slice(0, 80)}`);
-    const view = await describeWorkflow(stateMachineArn, execution);
+    const view = await describeTenantWorkflow(stateMachineArn, execution, tenant);
     return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(view) };
   }
   let request: unknown;
@@ -35,10 +39,12 @@ export const handler = httpHandler(async (event) => {
   }
   const study = (request as { studyInstanceUID?: unknown }).studyInstanceUID;
   if (typeof study !== 'string' || !UID.test(study)) throw new BadRequestError('studyInstanceUID must be a DICOM UID');
+  // A study of another tenant is as absent as one never stored.
+  if ((await listSeriesUids(tenant, study)).length === 0) throw new NotFoundError(`no study ${study} to audit`);
   // One audit per study per minute: a retried request starts nothing new (execution names are idempotent).
   const minute = clock.now().toISOString().slice(0, 16).replace(/[:T-]/g, '');
-  const name = `fixity-${createHash('sha256').update(`${config.defaultTenant}/${study}`).digest('hex').slice(0, 24)}-${minute}`;
-  await startWorkflow(stateMachineArn, name, { tenant: config.defaultTenant, study });
+  const name = `fixity-${createHash('sha256').update(`${tenant}/${study}`).digest('hex').slice(0, 24)}-${minute}`;
+  await startWorkflow(stateMachineArn, name, { tenant, study });
   const location = `${publicBaseUrl(event)}/admin/fixity-audits/${name}`;
   return {
     statusCode: 202,

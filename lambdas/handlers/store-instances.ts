@@ -3,7 +3,7 @@ import { splitMultipart } from '#core/dicomweb/multipart.ts';
 import { parseMediaType } from '#core/dicomweb/media-type.ts';
 import { UnsupportedMediaTypeError } from '#core/errors.ts';
 import { clock } from '#adapters/clock.ts';
-import { config } from '#lambdas/config.ts';
+import { tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { warningHeader } from '#core/dicomweb/warning-header.ts';
 import { bodyOf, header, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
@@ -23,7 +23,7 @@ export const handler = httpHandler(async (event) => {
   }
   const parts = splitMultipart(bodyOf(event), contentType.parameters.boundary ?? '');
   const result = await storeInstances(parts, {
-    tenant: config.defaultTenant,
+    tenant: tenantOf(event),
     studyInUrl: pathParameter(event, 'study'),
     serviceUrl: `${publicBaseUrl(event)}/dicom-web`,
     now: clock.now(),

@@ -7,7 +7,7 @@
  */
 import { GoneError, NotFoundError } from '#core/errors.ts';
 import { nameTokens } from '#core/qido/matching.ts';
-import { Keys, metadataObjectKey, type InstanceIdentity } from '#core/index-keys.ts';
+import { Keys, metadataObjectKey, type InstanceIdentity, type ResourceScope } from '#core/index-keys.ts';
 import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { deleteObjectsUnlessRefused, isLocked } from '#adapters/object-store.ts';
 import {
@@ -22,13 +22,6 @@ import {
 } from '#adapters/deletion-store.ts';
 import { seriesOfStudy } from '#adapters/search-store.ts';
 
-export interface DeleteScope {
-  tenant: string;
-  study: string;
-  series?: string | undefined;
-  sop?: string | undefined;
-}
-
 export interface DeleteResult {
   deleted: number;
   /** Instances left in place because Object Lock (legal hold, retention) protects them. */
@@ -37,7 +30,7 @@ export interface DeleteResult {
 
 const BATCH = 90;
 
-export async function deleteResources(scope: DeleteScope, context: { now: Date; requestId: string }): Promise<DeleteResult> {
+export async function deleteResources(scope: ResourceScope, context: { now: Date; requestId: string }): Promise<DeleteResult> {
   const records = scope.sop && scope.series
     ? [await getInstanceRecord(scope as InstanceIdentity)].filter((r): r is InstanceRecord => r !== undefined)
     : await listInstanceRecords(scope.tenant, scope.study, scope.series);

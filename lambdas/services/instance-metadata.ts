@@ -7,6 +7,7 @@
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Tag } from '#core/dicom/tags.ts';
 import { metadataObjectKey } from '#core/index-keys.ts';
+import { resourceUrl } from '#core/dicomweb/resource-url.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
 import { readMetadataObject } from '#adapters/object-store.ts';
 import { COLD_CLASSES } from './retrieve-instances.ts';
@@ -27,8 +28,7 @@ export async function instancesMetadata(records: InstanceRecord[], serviceUrl: s
 }
 
 async function instanceMetadata(record: InstanceRecord, serviceUrl: string): Promise<DicomJsonDataset> {
-  const { study, series, sop } = record.id;
-  const instanceUrl = `${serviceUrl}/studies/${study}/series/${series}/instances/${sop}`;
+  const instanceUrl = resourceUrl(serviceUrl, record.id);
   const stored = await readMetadataObject(metadataObjectKey(record.id, record.sha256));
   const dataset = stored ? absoluteBulkData(stored, `${instanceUrl}/`) : { ...record.study, ...record.series, ...record.instance };
   const merged: DicomJsonDataset = {

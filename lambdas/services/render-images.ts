@@ -6,6 +6,7 @@
  */
 import { NotAcceptableError, NotFoundError, PayloadTooLargeError } from '#core/errors.ts';
 import type { MediaRange } from '#core/dicomweb/accept.ts';
+import type { ResourceScope } from '#core/index-keys.ts';
 import { encodePng } from '#core/render/png.ts';
 import { fitWithin, pixelDescription, renderFrame, type Image8, type Window } from '#core/render/pixel-window.ts';
 import { encodeJpeg } from '#core/render/jpeg.ts';
@@ -13,13 +14,13 @@ import { NATIVE_SYNTAXES } from '#core/dicom/transcode.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
 import { readInstanceBytes } from '#adapters/object-store.ts';
-import { assertNotCold, findInstances, type RetrieveScope } from './retrieve-instances.ts';
+import { assertNotCold, findInstances } from './retrieve-instances.ts';
 import { instanceFrameSource, renderFrames } from './retrieve-frames.ts';
 
 export type RenderedType = 'image/jpeg' | 'image/png';
 
 export interface RenderRequest {
-  scope: RetrieveScope;
+  scope: ResourceScope;
   /** 1-based frame numbers (the frames resource); all frames otherwise. */
   frames?: number[] | undefined;
   thumbnail: boolean;
@@ -69,7 +70,7 @@ export async function renderImages(request: RenderRequest): Promise<Buffer[]> {
 }
 
 /** For a thumbnail: the middle instance of each series in SeriesNumber order (records come in instance order). */
-function representatives(records: InstanceRecord[], scope: RetrieveScope): InstanceRecord[] {
+function representatives(records: InstanceRecord[], scope: ResourceScope): InstanceRecord[] {
   if (scope.sop) return records.slice(0, 1);
   const bySeries = new Map<string, InstanceRecord[]>();
   for (const record of records) bySeries.set(record.id.series, [...(bySeries.get(record.id.series) ?? []), record]);

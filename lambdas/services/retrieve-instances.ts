@@ -7,7 +7,8 @@
 import { Readable } from 'node:stream';
 import { GoneError, NotAcceptableError, NotFoundError, NotYetAvailableError } from '#core/errors.ts';
 import { closeDelimiter, newBoundary, partHeader, partSeparator } from '#core/dicomweb/multipart.ts';
-import type { InstanceIdentity } from '#core/index-keys.ts';
+import type { InstanceIdentity, ResourceScope } from '#core/index-keys.ts';
+import { resourceUrl } from '#core/dicomweb/resource-url.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import { canConvertToExplicitLittleEndian, NATIVE_SYNTAXES, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
 import { isDecodable } from '#core/dicom/frames.ts';
@@ -19,14 +20,7 @@ import { readInstanceObject } from '#adapters/object-store.ts';
 export const COLD_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 const LOOKAHEAD = 4;
 
-export interface RetrieveScope {
-  tenant: string;
-  study: string;
-  series?: string | undefined;
-  sop?: string | undefined;
-}
-
-export async function findInstances(scope: RetrieveScope): Promise<InstanceRecord[]> {
+export async function findInstances(scope: ResourceScope): Promise<InstanceRecord[]> {
   const records =
     scope.sop && scope.series
       ? [await getInstanceRecord(scope as InstanceIdentity)].filter((r): r is InstanceRecord => r !== undefined)
@@ -87,8 +81,7 @@ export async function instancesStream(records: InstanceRecord[], transferSyntax:
   }
   async function* parts() {
     for (const record of records) {
-      const { study, series, sop } = record.id;
-      const location = `${serviceUrl}/studies/${study}/series/${series}/instances/${sop}`;
+      const location = resourceUrl(serviceUrl, record.id);
       const object = await reads.next();
       if (transferSyntax === '*' || record.transferSyntaxUID === transferSyntax) {
         yield partHeader(boundary, {

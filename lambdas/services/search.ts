@@ -5,6 +5,7 @@
  */
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Tag } from '#core/dicom/tags.ts';
+import { resourceUrl } from '#core/dicomweb/resource-url.ts';
 import { BadRequestError } from '#core/errors.ts';
 import { compileFilters, type Matcher } from '#core/qido/matching.ts';
 import { planQuery, STUDY_KEY_HELP, type Level, type Plan, type Scope, type StudyPlan } from '#core/qido/query-plan.ts';
@@ -192,7 +193,7 @@ function studyView(row: StudyRow, serviceUrl: string): DicomJsonDataset {
     [Tag.InstanceAvailability]: { vr: 'CS', Value: ['ONLINE'] },
     [Tag.ModalitiesInStudy]: row.modalities.length ? { vr: 'CS', Value: row.modalities } : { vr: 'CS' },
     [Tag.SOPClassesInStudy]: { vr: 'UI', Value: row.sopClasses },
-    [Tag.RetrieveURL]: { vr: 'UR', Value: [`${serviceUrl}/studies/${row.study}`] },
+    [Tag.RetrieveURL]: { vr: 'UR', Value: [resourceUrl(serviceUrl, { study: row.study })] },
     [Tag.NumberOfStudyRelatedSeries]: { vr: 'IS', Value: [row.nSeries] },
     [Tag.NumberOfStudyRelatedInstances]: { vr: 'IS', Value: [row.nInstances] },
   };
@@ -202,7 +203,7 @@ function seriesView(study: StudyRow, row: SeriesRow, serviceUrl: string): DicomJ
   return {
     ...studyView(study, serviceUrl),
     ...row.dicom,
-    [Tag.RetrieveURL]: { vr: 'UR', Value: [`${serviceUrl}/studies/${row.study}/series/${row.series}`] },
+    [Tag.RetrieveURL]: { vr: 'UR', Value: [resourceUrl(serviceUrl, row)] },
     [Tag.NumberOfSeriesRelatedInstances]: { vr: 'IS', Value: [row.nInstances] },
   };
 }
@@ -212,13 +213,12 @@ function* seriesViews(study: StudyRow, rows: SeriesRow[], serviceUrl: string): G
 }
 
 function instanceView(study: StudyRow, series: SeriesRow | undefined, record: InstanceRecord, serviceUrl: string): DicomJsonDataset {
-  const { study: studyUid, series: seriesUid, sop } = record.id;
   const seriesPart = series ? seriesView(study, series, serviceUrl) : { ...studyView(study, serviceUrl), ...record.series };
   return {
     ...seriesPart,
     ...record.instance,
     [Tag.InstanceAvailability]: { vr: 'CS', Value: [COLD_CLASSES.has(record.storageClass) ? 'NEARLINE' : 'ONLINE'] },
-    [Tag.RetrieveURL]: { vr: 'UR', Value: [`${serviceUrl}/studies/${studyUid}/series/${seriesUid}/instances/${sop}`] },
+    [Tag.RetrieveURL]: { vr: 'UR', Value: [resourceUrl(serviceUrl, record.id)] },
   };
 }
 

@@ -23,6 +23,7 @@ import type { Part } from '#core/dicomweb/multipart.ts';
 import { parseMediaType } from '#core/dicomweb/media-type.ts';
 import { BadRequestError, PayloadTooLargeError, StrataError } from '#core/errors.ts';
 import { instanceObjectKey, metadataObjectKey, oversizedKeyValue } from '#core/index-keys.ts';
+import { resourceUrl } from '#core/dicomweb/resource-url.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { headInstanceObject, putInstanceObject, putMetadataObject } from '#adapters/object-store.ts';
 import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
@@ -236,11 +237,10 @@ function recordedFrameRanges(bytes: Buffer, parsed: ParsedInstance): ByteRange[]
 }
 
 function storedOutcome(record: InstanceRecord, context: StoreContext): StoredOutcome {
-  const { study, series, sop } = record.id;
   return {
     sopClassUID: record.sopClassUID,
-    sopInstanceUID: sop,
-    retrieveUrl: `${context.serviceUrl}/studies/${study}/series/${series}/instances/${sop}`,
+    sopInstanceUID: record.id.sop,
+    retrieveUrl: resourceUrl(context.serviceUrl, record.id),
   };
 }
 

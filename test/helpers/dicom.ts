@@ -22,9 +22,15 @@ export function stowBody(files: Buffer[], boundary = 'strata-test-boundary'): St
   return { body: Buffer.concat(chunks), contentType: `multipart/related; type="application/dicom"; boundary=${boundary}` };
 }
 
-export async function stow(baseUrl: string, files: Buffer[], path = '/dicom-web/studies'): Promise<{ status: number; json: Record<string, { Value?: unknown[] }>; headers: Headers }> {
+/** `headers`: extra request headers (an Authorization other than the test runtime's default). */
+export async function stow(
+  baseUrl: string,
+  files: Buffer[],
+  path = '/dicom-web/studies',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, { Value?: unknown[] }>; headers: Headers }> {
   const { body, contentType } = stowBody(files);
-  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', body, headers: { 'Content-Type': contentType, Accept: 'application/dicom+json' } });
+  const response = await fetch(`${baseUrl}${path}`, { method: 'POST', body, headers: { 'Content-Type': contentType, Accept: 'application/dicom+json', ...headers } });
   return { status: response.status, json: (await response.json()) as Record<string, { Value?: unknown[] }>, headers: response.headers };
 }
 

@@ -1,10 +1,29 @@
-/** Boots the local runtime for an integration test: random ports, a fresh data directory, no retry waits. */
+/**
+ * Boots the local runtime for an integration test: random ports, a fresh data directory, no
+ * retry waits — and credentials. While a test runtime runs, every `fetch` to its URL that sets
+ * no Authorization header carries a token of the test client (tenant `default`, every declared
+ * scope), as a configured DICOMweb client would; tests of authentication send their own header
+ * or use `fetchWithoutToken`.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LocalIdentity, TokenRequest } from '#infra/local/local-identity.ts';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '#infra/local/runtime.ts';
+import { system } from '#infra/system.ts';
+
+/** The tenant of the test client: the keys tests inspect start with it. */
+export const TEST_TENANT = 'default';
+/** `fetch` as the process had it: no token added. */
+export const fetchWithoutToken: typeof fetch = globalThis.fetch;
 
 export interface TestRuntime extends LocalRuntime {
+  /** The token every un-authorized fetch to this runtime carries. */
+  readonly testToken: string;
+  /** A token from this runtime's local identity (for other tenants, scopes, lifetimes). */
+  token(request: TokenRequest): Promise<string>;
+  /** `Authorization` header for a token of `tenant` with `scopes` (default: every declared scope). */
+  authorization(tenant: string, scopes?: readonly string[]): Promise<{ Authorization: string }>;
   /** Stops the runtime and deletes its data. */
   dispose(): Promise<void>;
   /** Stops and starts again on the same data directory and ports. */
@@ -16,9 +35,17 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
   const log = process.env.STRATA_TEST_VERBOSE ? (message: string) => console.error(message) : () => {};
   const runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 0, log, ...options, dataDir });
   const port = Number(new URL(runtime.url).port);
+  const token = (request: TokenRequest) => runtime.identity.issue({ ttlSeconds: TEST_TOKEN_SECONDS, ...request });
+  const testToken = await authorizeFetchesTo(runtime.url, runtime.identity);
   return Object.assign(runtime, {
+    testToken,
+    token,
+    async authorization(tenant: string, scopes: readonly string[] = system.api.scopes) {
+      return { Authorization: `Bearer ${await token({ tenant, scopes })}` };
+    },
     async dispose() {
       await runtime.stop();
+      globalThis.fetch = fetchWithoutToken;
       rmSync(dataDir, { recursive: true, force: true });
     },
     async restart() {
@@ -26,4 +53,31 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
       return startTestRuntime({ ...options, dataDir, port, servicePorts: runtime.servicePorts });
     },
   });
+}
+
+const TEST_TOKEN_SECONDS = 6 * 3600;
+
+/**
+ * Makes every `fetch` to `origin` without an Authorization header carry a token: the given one, or
+ * the test client's signed by `identity` (the runtime's local key); returns it.
+ * `globalThis.fetch = fetchWithoutToken` undoes it.
+ */
+export async function authorizeFetchesTo(origin: string, identity: LocalIdentity | string): Promise<string> {
+  const token =
+    typeof identity === 'string'
+      ? identity
+      : await identity.issue({ tenant: TEST_TENANT, scopes: system.api.scopes, clientId: 'strata-tests', ttlSeconds: TEST_TOKEN_SECONDS });
+  globalThis.fetch = withToken(origin, token);
+  return token;
+}
+
+/** `fetch` that adds `Bearer <token>` to requests for `origin` that have no Authorization header. */
+function withToken(origin: string, token: string): typeof fetch {
+  return (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.startsWith(origin)) return fetchWithoutToken(input, init);
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+    return fetchWithoutToken(input, { ...init, headers });
+  };
 }

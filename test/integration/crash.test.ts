@@ -13,7 +13,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LocalIdentity } from '#infra/local/local-identity.ts';
 import { PROJECT_ROOT } from '#infra/local/runtime.ts';
+import { authorizeFetchesTo, fetchWithoutToken } from '#test/helpers/runtime.ts';
 import { multipartBodies, sha256, stowBody } from '#test/helpers/dicom.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
 
@@ -68,6 +70,8 @@ class Runtime {
       child.stderr!.on('data', keep);
       child.once('exit', (code) => reject(new Error(`the runtime exited (${code}) before it was ready:\n${this.output}`)));
     });
+    // The child created the data directory's signing key; the test client signs with it.
+    await authorizeFetchesTo(this.url, await LocalIdentity.open(this.dataDir));
   }
 
   /** The runtime's error log lines since it started, for failure messages. */
@@ -159,6 +163,7 @@ describe('Crash test: SIGKILL mid-STOW, restart, maintenance, re-push', () => {
 
   afterAll(async () => {
     await runtime?.stop();
+    globalThis.fetch = fetchWithoutToken;
     if (!process.env.KEEP_CRASH_DIR) rmSync(dataDir, { recursive: true, force: true });
     else console.info(dataDir);
   });

@@ -15,7 +15,7 @@ describe('dicomweb-client as the client: store, search, retrieve', () => {
 
   beforeAll(async () => {
     runtime = await startTestRuntime();
-    client = new api.DICOMwebClient({ url: `${runtime.url}/dicom-web`, headers: { Authorization: 'Bearer test-token' } });
+    client = new api.DICOMwebClient({ url: `${runtime.url}/dicom-web`, headers: { Authorization: `Bearer ${runtime.testToken}` } });
   });
   afterAll(async () => {
     await runtime?.dispose();

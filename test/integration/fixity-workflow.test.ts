@@ -92,9 +92,13 @@ describe('Fixity audit workflow (statemachines/fixity-audit.asl.json) on the loc
     expect(events.some((e) => e.type === 'StateCaught')).toBe(true);
   });
 
-  it('refuses bad audit requests with 400 and unknown audit names with 404, starting nothing', async () => {
+  /** How many fixity audits the local Step Functions has run. */
+  async function executions(): Promise<number | undefined> {
     const sfn = new SFNClient({ endpoint: runtime.stepFunctions.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const executions = async () => (await sfn.send(new ListExecutionsCommand({ stateMachineArn: runtime.stepFunctions.arnOf('fixityAudit') }))).executions?.length;
+    return (await sfn.send(new ListExecutionsCommand({ stateMachineArn: runtime.stepFunctions.arnOf('fixityAudit') }))).executions?.length;
+  }
+
+  it('refuses bad audit requests with 400 and unknown audit names with 404, starting nothing', async () => {
     const before = await executions();
     for (const body of ['null', '[]', '"2.25.1"', '{', JSON.stringify({ studyInstanceUID: `2.25.${'1'.repeat(62)}` }), JSON.stringify({ studyInstanceUID: '1.2/3.4' })]) {
       const response = await fetch(`${runtime.url}/admin/fixity-audits`, { method: 'POST', body });
@@ -107,9 +111,10 @@ describe('Fixity audit workflow (statemachines/fixity-audit.asl.json) on the loc
     expect(await executions()).toBe(before);
   });
 
-  it('fails with StudyNotFound for a study the archive does not hold', async () => {
-    const result = await audit('1.2.3.4.5.6.7.8.9');
-    expect(result.status).toBe('FAILED');
-    expect(result.error).toBe('StudyNotFound');
+  it('answers 404 for a study the tenant does not hold, and starts no audit', async () => {
+    const before = await executions();
+    const started = await fetch(`${runtime.url}/admin/fixity-audits`, { method: 'POST', body: JSON.stringify({ studyInstanceUID: '1.2.3.4.5.6.7.8.9' }) });
+    expect(started.status).toBe(404);
+    expect(await executions()).toBe(before);
   });
 });

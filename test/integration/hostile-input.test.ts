@@ -25,10 +25,11 @@ const small = (sop: string, extra: Record<string, [string, unknown]> = {}) =>
   synthesize('CT_small.dcm', { study: STUDY, series: SERIES, sop, remove: ['7FE00010'], extra });
 
 /** Sends a request with its path exactly as written (no dot-segment resolution, no re-encoding). */
-function raw(base: string, method: string, path: string): Promise<{ status: number; body: string }> {
-  const target = new URL(base);
+function raw(runtime: TestRuntime, method: string, path: string): Promise<{ status: number; body: string }> {
+  const target = new URL(runtime.url);
   return new Promise((resolve, reject) => {
-    const req = request({ hostname: target.hostname, port: target.port, path, method }, (res) => {
+    const headers = { authorization: `Bearer ${runtime.testToken}` };
+    const req = request({ hostname: target.hostname, port: target.port, path, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
@@ -95,7 +96,7 @@ describe('Hostile and clumsy input', () => {
         ['GET', `/dicom-web/studies/%zz/series`],
         ['GET', `/dicom-web/studies/${STUDY}/series/${SERIES}/instances/${GOOD_SOP}/frames/%zz`],
       ] as const) {
-        const response = await raw(runtime.url, method, path);
+        const response = await raw(runtime, method, path);
         expect(response.status, `${method} ${path.slice(0, 80)}`).toBe(400);
         expect(JSON.parse(response.body).message).toBeTruthy();
       }
@@ -104,9 +105,9 @@ describe('Hostile and clumsy input', () => {
     });
 
     it('routes on the raw path: dot segments reach neither another resource nor the admin routes', async () => {
-      const up = await raw(runtime.url, 'DELETE', `/dicom-web/studies/${STUDY}/series/${SERIES}/instances/..`);
+      const up = await raw(runtime, 'DELETE', `/dicom-web/studies/${STUDY}/series/${SERIES}/instances/..`);
       expect(up.status).toBe(400);
-      const admin = await raw(runtime.url, 'GET', '/dicom-web/studies/../../_local/s3/faults');
+      const admin = await raw(runtime, 'GET', '/dicom-web/studies/../../_local/s3/faults');
       expect(admin.status).toBe(404);
       expect((await retrieve(OTHER_SOP)).status).toBe(200);
     });

@@ -22,7 +22,7 @@ describe('npm run push of the fixture folder', () => {
   });
 
   it('stores every valid file, names each refused one with its reason, and sums them up', { timeout: 120_000 }, async () => {
-    const result = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'push.ts'), '--url', `${runtime.url}/dicom-web`, FIXTURES], { cwd: ROOT }).catch(
+    const result = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'push.ts'), '--url', `${runtime.url}/dicom-web`, '--token', runtime.testToken, FIXTURES], { cwd: ROOT }).catch(
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
     const stdout = result.stdout;
@@ -41,10 +41,24 @@ describe('npm run push of the fixture folder', () => {
   });
 
   it('counts nothing as stored when the answer is not a Store Instances Response (a wrong URL)', { timeout: 60_000 }, async () => {
-    const result = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'push.ts'), '--url', runtime.url, join(FIXTURES, 'CT_small.dcm')], { cwd: ROOT }).catch(
+    const result = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'push.ts'), '--url', runtime.url, join(FIXTURES, 'CT_small.dcm')], {
+      cwd: ROOT,
+      env: { ...process.env, STRATA_TOKEN: runtime.testToken },
+    }).catch(
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
     expect('code' in result ? result.code : 0).toBe(2);
+    expect(result.stdout).toMatch(/^done: 0 stored \(0 with a warning\), 0 refused, 1 not answered$/m);
+  });
+
+  it('stores nothing with a token the archive does not accept, and says so', { timeout: 60_000 }, async () => {
+    const forged = `${runtime.testToken.slice(0, -4)}AAAA`;
+    const result = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'push.ts'), '--url', `${runtime.url}/dicom-web`, join(FIXTURES, 'CT_small.dcm')], {
+      cwd: ROOT,
+      env: { ...process.env, STRATA_TOKEN: forged },
+    }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    expect('code' in result ? result.code : 0).toBe(2);
+    expect(result.stderr).toMatch(/^401 for 1 file\(s\), not stored: .*Unauthorized/m);
     expect(result.stdout).toMatch(/^done: 0 stored \(0 with a warning\), 0 refused, 1 not answered$/m);
   });
 });

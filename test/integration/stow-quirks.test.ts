@@ -12,11 +12,14 @@ interface RawResponse {
   body: string;
 }
 
+/** The test client's token (set once the runtime runs): raw requests bypass the fetch that adds it. */
+let token = '';
+
 /** Sends a request exactly as written: raw header names, optional chunking and Expect: 100-continue. */
 function send(url: string, headers: Record<string, string>, body: Buffer, options: { chunked?: boolean; expectContinue?: boolean } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const allHeaders: Record<string, string> = { ...headers };
+    const allHeaders: Record<string, string> = { authorization: `Bearer ${token}`, ...headers };
     if (options.expectContinue) allHeaders.Expect = '100-continue';
     if (!options.chunked) allHeaders['Content-Length'] = String(body.length);
     const req = request({ hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: allHeaders }, (res) => {
@@ -53,6 +56,7 @@ describe('STOW-RS accepts what real clients send, and refuses bad requests clear
 
   beforeAll(async () => {
     runtime = await startTestRuntime();
+    token = runtime.testToken;
     url = `${runtime.url}/dicom-web/studies`;
   });
   afterAll(async () => {

@@ -5,21 +5,24 @@
  * status and, once done, what it indexed, reported and corrected. It also runs on a schedule.
  */
 import { clock } from '#adapters/clock.ts';
-import { describeWorkflow, startWorkflow } from '#adapters/workflows.ts';
+import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
+import { tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
+import { describeTenantWorkflow } from '#services/tenant-workflows.ts';
 
 export const handler = httpHandler(async (event) => {
   const stateMachineArn = config.indexMaintenanceStateMachineArn();
+  const tenant = tenantOf(event);
   const execution = pathParameter(event, 'execution');
   if (event.httpMethod === 'GET' && execution) {
-    const view = await describeWorkflow(stateMachineArn, execution);
+    const view = await describeTenantWorkflow(stateMachineArn, execution, tenant);
     return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(view) };
   }
   // One run per second: a retried request starts nothing new (execution names are idempotent).
   const name = `maintenance-${clock.now().toISOString().slice(0, 19).replace(/[:T-]/g, '')}`;
-  await startWorkflow(stateMachineArn, name, { tenant: config.defaultTenant });
+  await startWorkflow(stateMachineArn, name, { tenant });
   const location = `${publicBaseUrl(event)}/admin/index-maintenance/${name}`;
   return {
     statusCode: 202,

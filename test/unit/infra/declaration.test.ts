@@ -37,7 +37,7 @@ describe('The system declaration', () => {
     expect(envNameForResource('stateMachine:fixityAudit')).toBe('STATE_MACHINE_FIXITY_AUDIT');
     expect(envNameForResource('execution:fixityAudit')).toBeUndefined();
     const physical = { table: (l: string) => `t-${l}`, bucket: (l: string) => `b-${l}`, stateMachineArn: (l: string) => `arn:sm:${l}` };
-    expect(functionEnvironment(system.functions.startFixityAudit, physical)).toEqual({ STATE_MACHINE_FIXITY_AUDIT: 'arn:sm:fixityAudit' });
+    expect(functionEnvironment(system.functions.startFixityAudit, physical)).toEqual({ TABLE_INDEX: 't-index', STATE_MACHINE_FIXITY_AUDIT: 'arn:sm:fixityAudit' });
     expect(functionEnvironment(system.functions.storeInstances, physical)).toEqual({ TABLE_INDEX: 't-index', BUCKET_ARCHIVE: 'b-archive' });
   });
 

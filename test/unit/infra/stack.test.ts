@@ -265,6 +265,26 @@ describe('The CDK app (synthesized offline)', () => {
       expect(reason.split(/\s+/).length, `${id}: "${reason}"`).toBeGreaterThanOrEqual(5);
     }
   });
+
+  it('adds the tenant claim with a V3_0 pre-token-generation trigger on an Essentials user pool, reading only the clients table', () => {
+    const [[, pool]] = ofType('AWS::Cognito::UserPool') as [[string, Resources[string]]];
+    expect(pool.Properties.UserPoolTier).toBe('ESSENTIALS');
+    const config = (pool.Properties.LambdaConfig as { PreTokenGenerationConfig?: { LambdaArn: { 'Fn::GetAtt': [string, string] }; LambdaVersion: string } }).PreTokenGenerationConfig;
+    expect(config?.LambdaVersion).toBe('V3_0');
+    const trigger = resources[config!.LambdaArn['Fn::GetAtt'][0]]!;
+    expect(trigger.Type).toBe('AWS::Lambda::Function');
+    expect(String(trigger.Properties.Description)).toMatch(/pre-token-generation/);
+    // Cognito may invoke it, and the function's role grants it GetItem on the clients table alone.
+    const roleId = (trigger.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, policy]) => (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId))
+      .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const dynamo = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('dynamodb:'));
+    expect(dynamo).toEqual(['dynamodb:GetItem']);
+    const clientsTable = ofType('AWS::DynamoDB::Table').find(([id]) => id.includes('clients'))![0];
+    expect(JSON.stringify(statements.find((statement) => [statement.Action].flat().includes('dynamodb:GetItem'))!.Resource)).toContain(clientsTable);
+    expect(ofType('AWS::Lambda::Permission').some(([, permission]) => permission.Properties.Principal === 'cognito-idp.amazonaws.com')).toBe(true);
+  });
 });
 
 describe('One declaration for both runtimes', () => {
