@@ -36,6 +36,7 @@ export const config = Object.freeze({
   allowedOrigins: (read('STRATA_ALLOWED_ORIGINS') ?? '*').split(',').map((origin) => origin.trim()),
   s3ForcePathStyle: read('STRATA_S3_FORCE_PATH_STYLE') === 'true',
   indexTable: () => required('TABLE_INDEX'),
+  auditTable: () => required('TABLE_AUDIT'),
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),

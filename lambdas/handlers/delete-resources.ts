@@ -7,6 +7,7 @@ import { ConflictError } from '#core/errors.ts';
 import { clock } from '#adapters/clock.ts';
 import { config } from '#lambdas/config.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
+import { noteAuditSubject } from '#middleware/audit.ts';
 import { pathParameter } from '#middleware/http-request.ts';
 import { deleteResources } from '#services/delete-instances.ts';
 
@@ -20,8 +21,9 @@ export const handler = httpHandler(async (event, context) => {
     },
     { now: clock.now(), requestId: context.awsRequestId ?? event.requestContext.requestId },
   );
+  noteAuditSubject(event, { patientId: result.patientId, detail: { instancesDeleted: result.deleted, instancesKept: result.locked.length } });
   if (result.locked.length) {
     throw new ConflictError(`${result.deleted} instance(s) deleted; ${result.locked.length} kept because they are under legal hold or retention`);
   }
   return { statusCode: 204, headers: {}, body: '' };
-});
+}, { audit: (event) => (event.pathParameters?.series ? 'deleteInstances' : 'deleteStudy') });

@@ -9,6 +9,9 @@ import { clock } from '#adapters/clock.ts';
 import { describeWorkflow, startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
+import { noteAuditSubject } from '#middleware/audit.ts';
+import { patientIdOf } from '#core/audit/subjects.ts';
+import { getStudyDataset } from '#adapters/study-store.ts';
 import { bodyOf, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
 
 /** PS3.5 §9.1: digits and dots, at most 64 characters. */
@@ -35,6 +38,8 @@ export const handler = httpHandler(async (event) => {
   }
   const study = (request as { studyInstanceUID?: unknown }).studyInstanceUID;
   if (typeof study !== 'string' || !UID.test(study)) throw new BadRequestError('studyInstanceUID must be a DICOM UID');
+  const dataset = await getStudyDataset(config.defaultTenant, study);
+  noteAuditSubject(event, { patientId: dataset && patientIdOf(dataset), studies: [study] });
   // One audit per study per minute: a retried request starts nothing new (execution names are idempotent).
   const minute = clock.now().toISOString().slice(0, 16).replace(/[:T-]/g, '');
   const name = `fixity-${createHash('sha256').update(`${config.defaultTenant}/${study}`).digest('hex').slice(0, 24)}-${minute}`;
@@ -45,4 +50,4 @@ export const handler = httpHandler(async (event) => {
     headers: { 'Content-Type': 'application/json', Location: location },
     body: JSON.stringify({ id: name, status: 'RUNNING', location }),
   };
-});
+}, { audit: 'adminWorkflow' });
