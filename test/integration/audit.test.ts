@@ -3,7 +3,7 @@
  * with its actor, tenant, patient and outcome; failures are recorded as failures; the hash
  * chains survive concurrent writers and expose a record altered or removed in the table.
  */
-import { DeleteItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DeleteTableCommand, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoFor } from '#test/helpers/aws.ts';
 import { stow } from '#test/helpers/dicom.ts';
@@ -163,5 +163,23 @@ describe('The audit trail', () => {
         { shard: 0, seq: Number(removed.seq!.N), problem: 'missing records' },
       ]),
     );
+  });
+
+  // Last: it takes the audit table away.
+  it('refuses reads it cannot record, and keeps and answers a STOW whose record could not be written', async () => {
+    await dynamoFor(runtime).send(new DeleteTableCommand({ TableName: runtime.names.table('audit') }));
+    const refused = await fetch(`${runtime.url}/dicom-web/studies/${STUDY}/metadata`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { code: string }).code).toBe('AuditUnavailable');
+    expect((await fetch(`${runtime.url}/dicom-web/studies?PatientID=${PATIENT}`)).status).toBe(503);
+
+    const sop = '2.25.7100.1.3';
+    const stored = await stow(runtime.url, [synthesize('CT_small.dcm', { study: STUDY, series: SERIES, sop, patientId: PATIENT })]);
+    expect(stored.status).toBe(200);
+    const item = await dynamoFor(runtime).send(
+      new GetItemCommand({ TableName: runtime.names.table('index'), Key: { pk: { S: `T#default#S#${STUDY}` }, sk: { S: `INST#${SERIES}#${sop}` } } }),
+    );
+    expect(item.Item?.sha256?.S).toMatch(/^[0-9a-f]{64}$/);
   });
 });
