@@ -36,13 +36,13 @@ const of = (name: keyof typeof DCM, action: EventActionCode) => event(DCM[name][
 export const AUDIT_EVENTS = {
   /** STOW-RS: instances received (the archive creates its copy). */
   store: of('instancesTransferred', 'C'),
-  /** QIDO-RS: the query is recorded, not its results (A.5.3.12). */
+  /** QIDO-RS: the query is recorded, not its results (PS3.15 A.5.3, Query). */
   query: of('query', 'E'),
   /** WADO-RS instances, metadata, frames, bulk data, rendered and thumbnails: instances sent. */
   retrieve: of('instancesTransferred', 'R'),
   /** DELETE of a whole study. */
   deleteStudy: of('studyDeleted', 'D'),
-  /** DELETE of a series or an instance (A.5.3.3: Instances Accessed with action D). */
+  /** DELETE of a series or an instance (PS3.15 A.5.3: DICOM Instances Accessed, action D). */
   deleteInstances: of('instancesAccessed', 'D'),
   /** Administrative workflows that read every instance of a study (fixity audit) or the index (maintenance). */
   adminWorkflow: of('applicationActivity', 'E'),
@@ -54,7 +54,7 @@ export const AUDIT_EVENTS = {
 
 export type AuditEventKind = keyof typeof AUDIT_EVENTS;
 
-/** EventOutcomeIndicator (PS3.15 A.5.2): 0 success, 4 minor failure, 8 serious failure, 12 major failure. */
+/** EventOutcomeIndicator (PS3.15 A.5): 0 success, 4 minor failure, 8 serious failure, 12 major failure. */
 export type EventOutcome = 0 | 4 | 8 | 12;
 
 /**
