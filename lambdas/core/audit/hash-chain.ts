@@ -9,8 +9,11 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry } from './record.ts';
 
-/** The number of chains per tenant; each appends at most ~1,000 records/s (one DynamoDB partition). */
-export const AUDIT_CHAIN_SHARDS = 4;
+/**
+ * Chains per tenant. Appends to one chain are serial (each names its predecessor), about one per
+ * PutItem round trip; eight chains spread a tenant's concurrent writers and its partitions.
+ */
+export const AUDIT_CHAIN_SHARDS = 8;
 export const GENESIS_HASH = '0'.repeat(64);
 
 export interface ChainLink {
