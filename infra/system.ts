@@ -9,6 +9,13 @@
 import { CORS_POLICY } from '#core/cors-policy.ts';
 import type { SystemDeclaration } from './system-types.ts';
 
+/**
+ * Every audited function appends to the audit trail: Query reads its chain's head, PutItem
+ * appends (conditional on a new key). No function gets UpdateItem, DeleteItem or BatchWriteItem
+ * on the audit table (docs/audit.md; test/unit/infra/audit-grants.test.ts checks the template).
+ */
+const appendAudit = { resource: 'table:audit', actions: ['dynamodb:Query', 'dynamodb:PutItem'] } as const;
+
 export const system = {
   api: {
     resourceServer: 'strata',
@@ -40,6 +47,16 @@ export const system = {
     },
     // App client → tenant (docs/security.md): read by the token trigger with GetItem, written by administrators.
     clients: { partitionKey: 'pk', sortKey: 'sk', globalIndexes: [] },
+    audit: {
+      // Append-only hash chains per tenant (pk `T#<t>#CHAIN#<shard>`, sk sequence); GSIs by patient, client, day (docs/audit.md).
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      globalIndexes: [
+        { name: 'byPatient', partitionKey: 'patientKey', sortKey: 'patientTime' },
+        { name: 'byClient', partitionKey: 'clientKey', sortKey: 'clientTime' },
+        { name: 'byDay', partitionKey: 'dayKey', sortKey: 'dayTime' },
+      ],
+    },
   },
   buckets: {
     // DICOM bytes, one object per instance, immutable once written; Object Lock for legal holds.
@@ -63,12 +80,13 @@ export const system = {
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
         // ListBucket: HeadObject of a key not yet stored must answer 404, not 403 (S3 hides absence without it).
         { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:GetObject', 's3:ListBucket'] },
+        appendAudit,
       ],
     },
     searchForStudies: {
       entry: 'lambdas/handlers/search.ts',
       description: 'QIDO-RS: search studies, series and instances',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'] }],
+      grants: [{ resource: 'table:index', actions: ['dynamodb:BatchGetItem', 'dynamodb:Query'] }, appendAudit],
     },
     retrieve: {
       entry: 'lambdas/handlers/retrieve.ts',
@@ -79,6 +97,7 @@ export const system = {
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] },
         // ListBucket: a missing object is NoSuchKey (WADO 404) only when the caller may list the bucket; else AccessDenied.
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
+        appendAudit,
       ],
     },
     renderImages: {
@@ -89,6 +108,7 @@ export const system = {
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
         // ListBucket: a missing object must answer 404 (NoSuchKey), not 403.
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
+        appendAudit,
       ],
     },
     deleteResources: {
@@ -101,6 +121,7 @@ export const system = {
         },
         // ListBucket: the Object Lock look-ups of an already-missing object answer 404, not 403.
         { resource: 'bucket:archive', actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket'] },
+        appendAudit,
       ],
     },
     onObjectEvent: {
@@ -116,6 +137,9 @@ export const system = {
         { resource: 'table:index', actions: ['dynamodb:Query'] },
         { resource: 'stateMachine:fixityAudit', actions: ['states:StartExecution'] },
         { resource: 'execution:fixityAudit', actions: ['states:DescribeExecution'] },
+        // GetItem: the study's patient, for the audit record.
+        { resource: 'table:index', actions: ['dynamodb:GetItem'] },
+        appendAudit,
       ],
     },
     listStudySeries: {
@@ -141,6 +165,7 @@ export const system = {
       grants: [
         { resource: 'stateMachine:indexMaintenance', actions: ['states:StartExecution'] },
         { resource: 'execution:indexMaintenance', actions: ['states:DescribeExecution'] },
+        appendAudit,
       ],
     },
     sweepOrphans: {
@@ -164,6 +189,11 @@ export const system = {
       entry: 'lambdas/handlers/identity/add-tenant-claim.ts',
       description: 'Cognito pre-token-generation trigger: adds the app client\'s tenant claim to its access tokens',
       grants: [{ resource: 'table:clients', actions: ['dynamodb:GetItem'] }],
+    },
+    auditTrail: {
+      entry: 'lambdas/handlers/audit/audit-trail.ts',
+      description: 'Admin: query, export (JSON/CSV) and verify the audit trail',
+      grants: [{ resource: 'table:audit', actions: ['dynamodb:Query', 'dynamodb:PutItem'] }],
     },
     recordFixityResult: {
       entry: 'lambdas/handlers/fixity/record-fixity-result.ts',
@@ -219,6 +249,8 @@ export const system = {
     { method: 'GET', path: '/admin/fixity-audits/{execution}', function: 'startFixityAudit', scope: 'ilm.admin' },
     { method: 'POST', path: '/admin/index-maintenance', function: 'startIndexMaintenance', scope: 'ilm.admin' },
     { method: 'GET', path: '/admin/index-maintenance/{execution}', function: 'startIndexMaintenance', scope: 'ilm.admin' },
+    { method: 'GET', path: '/audit', function: 'auditTrail', scope: 'admin' },
+    { method: 'GET', path: '/audit/verification', function: 'auditTrail', scope: 'admin' },
   ],
   eventRules: [
     {

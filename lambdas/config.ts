@@ -40,6 +40,7 @@ export const config = Object.freeze({
   s3ForcePathStyle: read('STRATA_S3_FORCE_PATH_STYLE') === 'true',
   indexTable: () => required('TABLE_INDEX'),
   clientsTable: () => required('TABLE_CLIENTS'),
+  auditTable: () => required('TABLE_AUDIT'),
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),

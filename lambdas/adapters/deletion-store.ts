@@ -1,9 +1,8 @@
 /**
  * Index writes and reads for deletions: instances removed with their counts in one
- * transaction, tombstones so a deleted resource answers 410 rather than 404, and an audit
- * record per deletion.
+ * transaction, and tombstones so a deleted resource answers 410 rather than 404. (Deletions
+ * are audited in the audit trail, docs/audit.md.)
  */
-import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys, type ResourceScope } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
@@ -87,26 +86,4 @@ export async function lastDeletedAt(id: Required<ResourceScope>): Promise<string
 
 export async function deleteItems(keys: { pk: string; sk: string }[]): Promise<void> {
   for (const key of keys) await db().send(new DeleteCommand({ TableName: config.indexTable(), Key: key }));
-}
-
-export interface AuditRecord {
-  tenant: string;
-  action: string;
-  level: DeletedLevel;
-  study: string;
-  series?: string | undefined;
-  sop?: string | undefined;
-  instances: number;
-  requestId: string;
-  at: string;
-}
-
-/** Audit trail: one item per action, partitioned by tenant and day (`T#<t>#AUDIT#<yyyy-mm-dd>`). */
-export async function putAuditRecord(record: AuditRecord): Promise<void> {
-  await db().send(
-    new PutCommand({
-      TableName: config.indexTable(),
-      Item: { ...Keys.auditRecord(record.tenant, record.at, randomUUID()), type: 'audit', ...record },
-    }),
-  );
 }

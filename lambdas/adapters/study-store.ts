@@ -1,6 +1,7 @@
 /** Study-level reads and records of the index that are not part of ingest. */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys } from '#core/index-keys.ts';
+import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { queryIndex } from './index-query.ts';
@@ -17,6 +18,12 @@ export async function listSeriesUids(tenant: string, study: string): Promise<str
   }))
     uids.push(String(item.sk).slice(Keys.seriesOfStudyPrefix.length));
   return uids;
+}
+
+/** The study-level DICOM JSON of a study (one GetItem); undefined when the index does not know it. */
+export async function getStudyDataset(tenant: string, study: string): Promise<DicomJsonDataset | undefined> {
+  const result = await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.study(tenant, study), ProjectionExpression: 'dicom' }));
+  return result.Item ? (JSON.parse(String(result.Item.dicom ?? '{}')) as DicomJsonDataset) : undefined;
 }
 
 export interface FixityRecord {

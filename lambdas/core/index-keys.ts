@@ -60,8 +60,6 @@ export const Keys = {
   }),
   /** A fixity audit's outcome on the study partition, newest last. */
   fixityResult: (tenant: string, study: string, auditedAt: string) => ({ pk: studyPartition(tenant, study), sk: `FIXITY#${auditedAt}` }),
-  /** The audit trail: one partition per tenant and day, one item per action in time order. */
-  auditRecord: (tenant: string, at: string, id: string) => ({ pk: `T#${tenant}#AUDIT#${at.slice(0, 10)}`, sk: `${at}#${id}` }),
   /** The reserved item the health check reads. */
   health: { pk: 'HEALTH', sk: 'HEALTH' },
 } as const;

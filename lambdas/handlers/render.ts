@@ -8,6 +8,8 @@ import { BadRequestError } from '#core/errors.ts';
 import { parseWindowParameter } from '#core/render/pixel-window.ts';
 import { resourceScopeOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
+import { noteAuditSubject } from '#middleware/audit.ts';
+import { subjectsOf } from '#core/audit/subjects.ts';
 import { header, pathParameter, queryOf } from '#middleware/http-request.ts';
 import { parseFrameList } from '#services/retrieve-frames.ts';
 import { negotiateRendered, renderImages } from '#services/render-images.ts';
@@ -24,6 +26,7 @@ export const handler = httpHandler(async (event) => {
     window: query.has('window') ? parseWindowParameter(query.get('window')!) : undefined,
     viewport: query.has('viewport') ? parseViewport(query.get('viewport')!) : undefined,
     quality: query.has('quality') ? parseQuality(query.get('quality')!) : 90,
+    found: (records) => subjectsOf(records).forEach((subject) => noteAuditSubject(event, subject)),
   });
   const headers = { 'Cache-Control': 'private' };
   if (images.length === 1 && !multipart) {
@@ -37,7 +40,7 @@ export const handler = httpHandler(async (event) => {
     body: body.toString('base64'),
     isBase64Encoded: true,
   };
-});
+}, { audit: 'retrieve' });
 
 /** `viewport=vw,vh[,sx,sy,sw,sh]`: the size to fit within (the source region is not offered). */
 function parseViewport(value: string): { width: number; height: number } {

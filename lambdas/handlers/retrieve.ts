@@ -12,6 +12,8 @@ import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 import { NotAcceptableError } from '#core/errors.ts';
 import { resourceScopeOf } from '#middleware/caller.ts';
 import { streamingHttpHandler } from '#middleware/http-handler.ts';
+import { noteAuditSubject } from '#middleware/audit.ts';
+import { subjectsOf } from '#core/audit/subjects.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { instancesMetadata } from '#services/instance-metadata.ts';
 import { findInstances, instancesStream } from '#services/retrieve-instances.ts';
@@ -24,6 +26,7 @@ export const handler = streamingHttpHandler(async (event) => {
   const acceptParameter = queryOf(event).find(([name]) => name === 'accept')?.[1];
   const ranges = parseAccept(acceptParameter ?? header(event, 'accept'));
   const records = await findInstances(scope);
+  for (const subject of subjectsOf(records)) noteAuditSubject(event, subject);
   // The stored versions identify the content: the same versions in the same form, the same bytes.
   const etag = contentEtag([event.resource, acceptParameter ?? header(event, 'accept') ?? '', event.pathParameters?.frames ?? '', event.pathParameters?.path ?? '', ...records.map((r) => r.sha256)]);
   if (matchesIfNoneMatch(header(event, 'if-none-match'), etag)) {
@@ -79,4 +82,4 @@ export const handler = streamingHttpHandler(async (event) => {
     },
     body,
   };
-});
+}, { audit: 'retrieve' });

@@ -9,6 +9,8 @@ import { parseQidoQuery } from '#core/qido/query-params.ts';
 import type { Level } from '#core/qido/query-plan.ts';
 import { TENANT_PARAMETER, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
+import { noteAuditSubject } from '#middleware/audit.ts';
+import { patientIdOfQuery } from '#core/audit/subjects.ts';
 import { warningHeader } from '#core/dicomweb/warning-header.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { search } from '#services/search.ts';
@@ -16,6 +18,7 @@ import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 
 export const handler = httpHandler(async (event) => {
   const pairs = queryOf(event);
+  noteAuditSubject(event, { patientId: patientIdOfQuery(pairs) });
   const accept = pairs.find(([name]) => name.toLowerCase() === 'accept')?.[1] ?? header(event, 'accept');
   if (!acceptsJson(parseAccept(accept))) {
     throw new NotAcceptableError('search results are available as application/dicom+json');
@@ -39,4 +42,4 @@ export const handler = httpHandler(async (event) => {
   const warning = warningHeader(result.warnings);
   if (warning) headers.Warning = warning;
   return { statusCode: 200, headers, body: stringifyDicomJson(result.matches) };
-});
+}, { audit: 'query' });

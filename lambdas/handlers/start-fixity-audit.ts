@@ -6,11 +6,13 @@
 import { createHash } from 'node:crypto';
 import { BadRequestError, NotFoundError } from '#core/errors.ts';
 import { clock } from '#adapters/clock.ts';
-import { listSeriesUids } from '#adapters/study-store.ts';
+import { getStudyDataset, listSeriesUids } from '#adapters/study-store.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
 import { tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
+import { noteAuditSubject } from '#middleware/audit.ts';
+import { patientIdOf } from '#core/audit/subjects.ts';
 import { bodyOf, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
 import { describeTenantWorkflow } from '#services/tenant-workflows.ts';
 
@@ -41,6 +43,8 @@ export const handler = httpHandler(async (event) => {
   if (typeof study !== 'string' || !UID.test(study)) throw new BadRequestError('studyInstanceUID must be a DICOM UID');
   // A study of another tenant is as absent as one never stored.
   if ((await listSeriesUids(tenant, study)).length === 0) throw new NotFoundError(`no study ${study} to audit`);
+  const dataset = await getStudyDataset(tenant, study);
+  noteAuditSubject(event, { patientId: dataset && patientIdOf(dataset), studies: [study] });
   // One audit per study per minute: a retried request starts nothing new (execution names are idempotent).
   const minute = clock.now().toISOString().slice(0, 16).replace(/[:T-]/g, '');
   const name = `fixity-${createHash('sha256').update(`${tenant}/${study}`).digest('hex').slice(0, 24)}-${minute}`;
@@ -51,4 +55,4 @@ export const handler = httpHandler(async (event) => {
     headers: { 'Content-Type': 'application/json', Location: location },
     body: JSON.stringify({ id: name, status: 'RUNNING', location }),
   };
-});
+}, { audit: 'adminWorkflow' });

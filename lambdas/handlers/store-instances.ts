@@ -5,6 +5,7 @@ import { UnsupportedMediaTypeError } from '#core/errors.ts';
 import { clock } from '#adapters/clock.ts';
 import { tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
+import { noteAuditSubject } from '#middleware/audit.ts';
 import { warningHeader } from '#core/dicomweb/warning-header.ts';
 import { bodyOf, header, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
 import { storeInstances } from '#services/store-instances.ts';
@@ -28,6 +29,7 @@ export const handler = httpHandler(async (event) => {
     serviceUrl: `${publicBaseUrl(event)}/dicom-web`,
     now: clock.now(),
   });
+  for (const subject of result.subjects) noteAuditSubject(event, subject);
   // PS3.18 10.5.3: the response is DICOM JSON unless the client prefers the XML model.
   const preferred = parseAccept(header(event, 'accept')).find((range) => ['application/dicom+json', 'application/json', 'application/dicom+xml', '*/*'].includes(range.type));
   const xml = preferred?.type === 'application/dicom+xml';
@@ -35,4 +37,4 @@ export const handler = httpHandler(async (event) => {
   const warning = warningHeader(result.warnings);
   if (warning) headers.Warning = warning;
   return { statusCode: result.status, headers, body: xml ? toNativeDicomModel(result.body) : stringifyDicomJson(result.body) };
-});
+}, { audit: 'store' });

@@ -1,6 +1,7 @@
 /**
  * Strata's middy stack for HTTP handlers: CORS on every response, StrataError → HTTP status
- * and JSON body, unknown errors → 500 with the request id only, and one log line per request.
+ * and JSON body, unknown errors → 500 with the request id only, one log line per request, and
+ * one audit event per request of an audited handler (./audit.ts, docs/audit.md).
  */
 import middy from '@middy/core';
 import { executionModeStreamifyResponse } from '@middy/core/StreamifyResponse';
@@ -10,6 +11,9 @@ import { corsHeadersFor } from '#core/cors-policy.ts';
 import { StrataError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { assertUidPathParameters, header } from './http-request.ts';
+import { auditRequest } from './audit.ts';
+import { failsClosed, type AuditEventKind } from '#core/audit/events.ts';
+import { AuditUnavailableError } from '#services/audit/record-audit.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 
 export interface StreamedResult {
@@ -43,26 +47,49 @@ function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult
   };
 }
 
-function httpMiddleware() {
+export interface HttpHandlerOptions {
+  /** The audit event this handler's requests are (#core/audit/events.ts), or how to tell from the request; unaudited when absent (health). */
+  readonly audit?: AuditEventKind | ((event: APIGatewayProxyEvent) => AuditEventKind);
+}
+
+type HttpRequest = middy.Request<APIGatewayProxyEvent, HttpResult, Error, Context>;
+
+const requestIdOf = (request: HttpRequest) => request.context.awsRequestId ?? request.event.requestContext?.requestId;
+
+function httpMiddleware(options: HttpHandlerOptions) {
   let started = 0;
+  const auditKind = (event: APIGatewayProxyEvent) => (typeof options.audit === 'function' ? options.audit(event) : options.audit);
   return {
-    before: (request: middy.Request<APIGatewayProxyEvent, HttpResult, Error, Context>) => {
+    before: (request: HttpRequest) => {
       started = performance.now();
       assertUidPathParameters(request.event);
     },
-    after: (request: middy.Request<APIGatewayProxyEvent, HttpResult, Error, Context>) => {
+    after: async (request: HttpRequest) => {
+      const kind = auditKind(request.event);
+      if (kind && request.response) {
+        const recorded = await auditRequest(kind, request.event, requestIdOf(request), request.response.statusCode);
+        if (!recorded && failsClosed(kind)) {
+          // Nothing is disclosed unrecorded: the prepared body (possibly an S3 stream) is dropped.
+          const body = request.response.body as unknown;
+          if (body && typeof (body as { destroy?: unknown }).destroy === 'function') (body as { destroy(): void }).destroy();
+          request.response = errorResponse(new AuditUnavailableError('the audit trail could not record this request; retry', { headers: { 'Retry-After': '1' } }), requestIdOf(request));
+        }
+      }
       if (request.response) request.response.headers = withCors(request.event, request.response.headers as Record<string, string> | undefined);
       logRequest(request, started);
     },
-    onError: (request: middy.Request<APIGatewayProxyEvent, HttpResult, Error, Context>) => {
-      request.response = errorResponse(request.error, request.context.awsRequestId ?? request.event.requestContext?.requestId);
+    onError: async (request: HttpRequest) => {
+      request.response = errorResponse(request.error, requestIdOf(request));
       request.response.headers = withCors(request.event, request.response.headers as Record<string, string> | undefined);
+      // A refusal discloses nothing: an unwritten record is logged, the refusal stands.
+      const kind = auditKind(request.event);
+      if (kind) await auditRequest(kind, request.event, requestIdOf(request), request.response.statusCode);
       logRequest(request, started);
     },
   };
 }
 
-function logRequest(request: middy.Request<APIGatewayProxyEvent, HttpResult, Error, Context>, started: number): void {
+function logRequest(request: HttpRequest, started: number): void {
   logger.info('request', {
     method: request.event.httpMethod,
     resource: request.event.resource,
@@ -73,11 +100,11 @@ function logRequest(request: middy.Request<APIGatewayProxyEvent, HttpResult, Err
 }
 
 /** A buffered HTTP handler (response ≤ 6 MB). */
-export function httpHandler(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>) {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(fn).use(httpMiddleware() as never);
+export function httpHandler(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>, options: HttpHandlerOptions = {}) {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(fn).use(httpMiddleware(options) as never);
 }
 
 /** A streamed HTTP handler (Lambda response streaming; bodies up to 200 MB, memory bounded). */
-export function streamingHttpHandler(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResult>) {
-  return middy<APIGatewayProxyEvent, HttpResult>(fn, { executionMode: executionModeStreamifyResponse }).use(httpMiddleware() as never);
+export function streamingHttpHandler(fn: (event: APIGatewayProxyEvent, context: Context) => Promise<HttpResult>, options: HttpHandlerOptions = {}) {
+  return middy<APIGatewayProxyEvent, HttpResult>(fn, { executionMode: executionModeStreamifyResponse }).use(httpMiddleware(options) as never);
 }

@@ -2,8 +2,9 @@
  * DELETE of a study, series or instance (non-standard, as Azure's DICOM service; admin only).
  * Per instance the bytes go first (every version), then the index entry with its counts; an
  * object under Object Lock refuses and its instance stays whole, so a partial delete never
- * leaves an index entry without bytes. A tombstone makes the resource answer 410, and an
- * audit record names what was removed. The disposition workflows will take this over.
+ * leaves an index entry without bytes. A tombstone makes the resource answer 410; the audit
+ * trail records the deletion (the handler's audit event, with the counts). The disposition
+ * workflows will take this over.
  */
 import { GoneError, NotFoundError } from '#core/errors.ts';
 import { nameTokens } from '#core/qido/matching.ts';
@@ -15,17 +16,19 @@ import {
   deleteItems,
   deleteSeriesEntry,
   deleteStudyEntry,
-  putAuditRecord,
   putTombstone,
   wasDeleted,
   type DeletedLevel,
 } from '#adapters/deletion-store.ts';
 import { seriesOfStudy } from '#adapters/search-store.ts';
+import { patientIdOf } from '#core/audit/subjects.ts';
 
 export interface DeleteResult {
   deleted: number;
   /** Instances left in place because Object Lock (legal hold, retention) protects them. */
   locked: string[];
+  /** The study's PatientID (0010,0020), for the audit record. */
+  patientId: string | undefined;
 }
 
 const BATCH = 90;
@@ -38,7 +41,7 @@ export async function deleteResources(scope: ResourceScope, context: { now: Date
     if (await wasDeleted(scope)) throw new GoneError('this resource was deleted');
     throw new NotFoundError('no such resource');
   }
-  const result: DeleteResult = { deleted: 0, locked: [] };
+  const result: DeleteResult = { deleted: 0, locked: [], patientId: patientIdOf(records[0]!.study) };
   const bySeries = new Map<string, InstanceRecord[]>();
   for (const record of records) bySeries.set(record.id.series, [...(bySeries.get(record.id.series) ?? []), record]);
 
@@ -66,7 +69,6 @@ export async function deleteResources(scope: ResourceScope, context: { now: Date
   const level: DeletedLevel = scope.sop ? 'instance' : scope.series ? 'series' : 'study';
   const at = context.now.toISOString();
   if (result.locked.length === 0) await putTombstone(level, scope, at);
-  await putAuditRecord({ ...scope, tenant: scope.tenant, action: 'delete', level, instances: result.deleted, requestId: context.requestId, at });
   return result;
 }
 

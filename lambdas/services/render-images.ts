@@ -29,6 +29,8 @@ export interface RenderRequest {
   viewport?: { width: number; height: number } | undefined;
   /** JPEG quality, 1–100. */
   quality: number;
+  /** Told the instances found, before any rendering (the audit notes their patient). */
+  found?: (records: InstanceRecord[]) => void;
 }
 
 /** A thumbnail fits in this square unless the request gives a viewport. */
@@ -51,6 +53,7 @@ export function negotiateRendered(ranges: MediaRange[]): { type: RenderedType; m
 
 export async function renderImages(request: RenderRequest): Promise<Buffer[]> {
   const records = await findInstances(request.scope);
+  request.found?.(records);
   if (request.thumbnail) {
     for (const record of representatives(records, request.scope)) {
       const [image] = await renderInstance(record, [request.frames?.[0] ?? 1], request);

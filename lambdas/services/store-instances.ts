@@ -28,6 +28,8 @@ import { nameTokens } from '#core/qido/matching.ts';
 import { headInstanceObject, putInstanceObject, putMetadataObject } from '#adapters/object-store.ts';
 import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { logger } from '#lambdas/observability/logger.ts';
+import { subjectsOf } from '#core/audit/subjects.ts';
+import type { AuditSubject } from '#core/audit/record.ts';
 
 
 export interface StoreContext {
@@ -41,6 +43,8 @@ export interface StoreContext {
 
 export interface StoreInstancesResult extends StoreResult {
   warnings: string[];
+  /** The patients and studies of the instances read from the request, for the audit record. */
+  subjects: AuditSubject[];
 }
 
 const CONCURRENCY = 8;
@@ -112,7 +116,7 @@ export async function storeInstances(parts: Part[], context: StoreContext): Prom
   }
   const studies = new Set(stored.map((s) => s.retrieveUrl.split('/series/')[0]));
   const studyUrl = studies.size === 1 ? [...studies][0] : undefined;
-  return { ...storeResponse(stored, failed, studyUrl), warnings };
+  return { ...storeResponse(stored, failed, studyUrl), warnings, subjects: subjectsOf(toIndex) };
 }
 
 /**

@@ -1,5 +1,4 @@
 import { ListObjectsV2Command, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey } from '#core/index-keys.ts';
 import { dynamoFor, s3For } from '#test/helpers/aws.ts';
@@ -76,11 +75,15 @@ describe('DELETE of instances, series and studies', () => {
     expect((await wado('/series/9.9')).status).toBe(410); // inside a deleted study
   });
 
-  it('writes an audit record for each deletion', async () => {
-    const day = runtime.clock.now().toISOString().slice(0, 10);
-    const { Items = [] } = await dynamoFor(runtime).send(
-      new QueryCommand({ TableName: runtime.names.table('index'), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `T#default#AUDIT#${day}` } } }),
-    );
-    expect(Items.map((i) => i.level?.S)).toEqual(['instance', 'series', 'study', 'study']);
+  it('records each deletion in the audit trail, with its counts and outcome', async () => {
+    const { records } = (await (await fetch(`${runtime.url}/audit?client=anonymous`)).json()) as { records: { kind: string; eventId: string; outcome: number; status: number; studies: string[]; detail?: Record<string, number> }[] };
+    const deletions = records.filter((r) => r.eventId === '110105' || r.eventId === '110103');
+    expect(deletions.map((r) => [r.kind, r.status, r.outcome, r.detail?.instancesDeleted, r.detail?.instancesKept])).toEqual([
+      ['deleteInstances', 204, 0, 1, 0],
+      ['deleteInstances', 204, 0, 1, 0],
+      ['deleteStudy', 409, 4, 0, 1],
+      ['deleteStudy', 204, 0, 1, 0],
+      ['deleteStudy', 404, 4, undefined, undefined],
+    ]);
   });
 });

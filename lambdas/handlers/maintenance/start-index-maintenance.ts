@@ -29,4 +29,4 @@ export const handler = httpHandler(async (event) => {
     headers: { 'Content-Type': 'application/json', Location: location },
     body: JSON.stringify({ id: name, status: 'RUNNING', location }),
   };
-});
+}, { audit: 'adminWorkflow' });

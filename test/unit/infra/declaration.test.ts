@@ -37,8 +37,8 @@ describe('The system declaration', () => {
     expect(envNameForResource('stateMachine:fixityAudit')).toBe('STATE_MACHINE_FIXITY_AUDIT');
     expect(envNameForResource('execution:fixityAudit')).toBeUndefined();
     const physical = { table: (l: string) => `t-${l}`, bucket: (l: string) => `b-${l}`, stateMachineArn: (l: string) => `arn:sm:${l}` };
-    expect(functionEnvironment(system.functions.startFixityAudit, physical)).toEqual({ TABLE_INDEX: 't-index', STATE_MACHINE_FIXITY_AUDIT: 'arn:sm:fixityAudit' });
-    expect(functionEnvironment(system.functions.storeInstances, physical)).toEqual({ TABLE_INDEX: 't-index', BUCKET_ARCHIVE: 'b-archive' });
+    expect(functionEnvironment(system.functions.startFixityAudit, physical)).toEqual({ STATE_MACHINE_FIXITY_AUDIT: 'arn:sm:fixityAudit', TABLE_INDEX: 't-index', TABLE_AUDIT: 't-audit' });
+    expect(functionEnvironment(system.functions.storeInstances, physical)).toEqual({ TABLE_INDEX: 't-index', BUCKET_ARCHIVE: 'b-archive', TABLE_AUDIT: 't-audit' });
   });
 
   it('lets every function that reads or inspects objects list the bucket, so a missing key is 404 and not 403', () => {

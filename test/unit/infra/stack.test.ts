@@ -14,19 +14,10 @@ import { system } from '#infra/system.ts';
 import { functionTimeoutSeconds, type SystemDeclaration } from '#infra/system-types.ts';
 import { WAF_LOG_GROUP } from '#infra/strata-stack.ts';
 import { TemplateReader } from './key-policy.ts';
+import { synth } from '#test/helpers/synth.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const ACCOUNT = '123456789012';
-
-/** Synthesizes the app as `cdk synth` does (cdk.json context), without bundling the functions. */
-function synth(declaration: SystemDeclaration = system, overrides: Record<string, unknown> = {}, change?: (stacks: ReturnType<typeof buildApp>) => void) {
-  const { context } = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  const app = new App({ context: { ...context, ...overrides, 'aws:cdk:bundling-stacks': [] } });
-  const stacks = buildApp(app, declaration);
-  change?.(stacks);
-  // Synthesizing runs the cdk-nag validation plugins, as `cdk synth` does: a finding throws.
-  return { app, ...stacks, template: Template.fromStack(stacks.primary) };
-}
 
 /** "GET /dicom-web/studies/{study}" for every API method in a template. */
 function apiRoutes(resources: Resources): Set<string> {
@@ -59,6 +50,7 @@ function expectedScope(route: string): string | undefined {
   const [method, path] = route.split(' ') as [string, string];
   if (route === 'GET /health') return undefined;
   if (path.startsWith('/admin/')) return 'strata/ilm.admin';
+  if (path === '/audit' || path.startsWith('/audit/')) return 'strata/admin';
   if (method === 'DELETE') return 'strata/dicom.delete';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
