@@ -210,30 +210,25 @@ describe('Identity and tenancy through the local gateway', () => {
       expect((await fetchWithoutToken(`${runtime.url}/_local/clock`, { headers: admin })).status).toBe(200);
       expect((await fetchWithoutToken(`${runtime.url}/_local/events`, { headers: asB })).status).toBe(403);
     });
-  });
-});
 
-describe('The /_local/ endpoints beyond loopback', () => {
-  it('are refused, even to an admin token, by a gateway that listens beyond loopback', async () => {
-    // One runtime per process (the SDK clients keep their endpoints): a second gateway, told it
-    // listens beyond loopback, in front of a running runtime's identity and functions.
-    const runtime = await startTestRuntime();
-    const gateway = new LocalApiGateway(system.api, system.routes, runtime.lambdas, async () => false, { identity: runtime.identity, loopbackOnly: false }, () => {});
-    const server = createServer(gateway.listener).listen(0, '127.0.0.1');
-    try {
-      await once(server, 'listening');
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const response = await fetchWithoutToken(`${base}/_local/clock`, { headers: await runtime.authorization('default', ['admin']) });
-      expect(response.status).toBe(403);
-      expect(((await response.json()) as { message: string }).message).toMatch(/loopback/);
-      // The API itself still answers, with a token.
-      expect((await fetchWithoutToken(`${base}/dicom-web/studies`, { headers: await runtime.authorization('default', ['dicom.read']) })).status).toBe(200);
-      expect(isLoopback('0.0.0.0') || isLoopback('192.168.1.10') || isLoopback('::')).toBe(false);
-      expect(isLoopback('127.0.0.1') && isLoopback('::1') && isLoopback('localhost')).toBe(true);
-    } finally {
-      server.closeAllConnections();
-      server.close();
-      await runtime.dispose();
-    }
+    it('are refused, even to an admin token, by a gateway that listens beyond loopback', async () => {
+      // A second gateway in front of the same identity and functions, told it listens beyond loopback.
+      const gateway = new LocalApiGateway(system.api, system.routes, runtime.lambdas, async () => false, { identity: runtime.identity, loopbackOnly: false }, () => {});
+      const server = createServer(gateway.listener).listen(0, '127.0.0.1');
+      try {
+        await once(server, 'listening');
+        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const response = await fetchWithoutToken(`${base}/_local/clock`, { headers: await runtime.authorization('default', ['admin']) });
+        expect(response.status).toBe(403);
+        expect(((await response.json()) as { message: string }).message).toMatch(/loopback/);
+        // The API itself still answers, with a token.
+        expect((await fetchWithoutToken(`${base}/dicom-web/studies`, { headers: await runtime.authorization('default', ['dicom.read']) })).status).toBe(200);
+        expect(isLoopback('0.0.0.0') || isLoopback('192.168.1.10') || isLoopback('::')).toBe(false);
+        expect(isLoopback('127.0.0.1') && isLoopback('::1') && isLoopback('localhost')).toBe(true);
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+    });
   });
 });

@@ -268,8 +268,8 @@ describe('The CDK app (synthesized offline)', () => {
     expect(String(trigger.Properties.Description)).toMatch(/pre-token-generation/);
     // Cognito may invoke it, and the function's role grants it GetItem on the clients table alone.
     const roleId = (trigger.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const statements = ofType('AWS::IAM::Policy')
-      .filter(([, policy]) => (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId))
+    const statements = [...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')]
+      .filter(([, policy]) => ((policy.Properties.Roles ?? []) as { Ref: string }[]).some((role) => role.Ref === roleId))
       .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
     const dynamo = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('dynamodb:'));
     expect(dynamo).toEqual(['dynamodb:GetItem']);
