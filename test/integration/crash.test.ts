@@ -247,7 +247,8 @@ describe('Crash test: SIGKILL mid-STOW, restart, maintenance, re-push', () => {
     // A push of new versions: its first transaction is refused (the instances exist), then one replaces each.
     await crashDuring('while new versions are made current', S1_V2, () => killOnNthFile(runtime, journal, 3));
     console.info(`crash points: ${kills.join('; ')}`);
-  }, 120_000);
+    // Three restarts of a child runtime and four full verifications (every request also appends an audit record).
+  }, 240_000);
 
   it('indexes every stored object after the sweep, with exact counts', async () => {
     expect((await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: '+10m' }) })).status).toBe(200);
