@@ -28,8 +28,8 @@ interface Row {
   seq: number;
 }
 
-/** The local gateway passes no token claims yet (identity work): the caller is the default one. */
-const CALLER = { clientId: 'anonymous', tenant: 'default' };
+/** The test runtime's default token: client strata-tests of the default tenant, with every scope (admin included). */
+const CALLER = { clientId: 'strata-tests', tenant: 'default' };
 const PATIENT = 'AUDIT-PID-1';
 const STUDY = '2.25.7100';
 const SERIES = '2.25.7100.1';
@@ -80,7 +80,7 @@ describe('The audit trail', () => {
       ['deleteInstances', '110103', 'D', 'DELETE /dicom-web/studies/{study}/series/{series}/instances/{instance}'],
     ]);
     for (const record of records.filter((r) => r.kind !== 'auditLogUsed')) {
-      expect(record.actor).toEqual({ ...CALLER, admin: false, acrossTenants: false });
+      expect(record.actor).toEqual({ ...CALLER, admin: true, acrossTenants: false });
       expect(record.tenant).toBe(CALLER.tenant);
       expect(record.patientId).toBe(PATIENT);
       // A query names the patient it asked for, not the studies it found (the query, not its results).

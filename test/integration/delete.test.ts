@@ -76,7 +76,7 @@ describe('DELETE of instances, series and studies', () => {
   });
 
   it('records each deletion in the audit trail, with its counts and outcome', async () => {
-    const { records } = (await (await fetch(`${runtime.url}/audit?client=anonymous`)).json()) as { records: { kind: string; eventId: string; outcome: number; status: number; studies: string[]; detail?: Record<string, number> }[] };
+    const { records } = (await (await fetch(`${runtime.url}/audit?client=strata-tests`)).json()) as { records: { kind: string; eventId: string; outcome: number; status: number; studies: string[]; detail?: Record<string, number> }[] };
     const deletions = records.filter((r) => r.eventId === '110105' || r.eventId === '110103');
     expect(deletions.map((r) => [r.kind, r.status, r.outcome, r.detail?.instancesDeleted, r.detail?.instancesKept])).toEqual([
       ['deleteInstances', 204, 0, 1, 0],
