@@ -10,6 +10,9 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   coverageAnalysis: 'perTest',
+  // A static mutant (module-level constant) needs every related test file re-imported per mutant:
+  // minutes each on shared cores. `--ignoreStatic false` includes them.
+  ignoreStatic: true,
   mutate: [
     'lambdas/core/**/*.ts',
     '!lambdas/core/**/*.d.ts',
