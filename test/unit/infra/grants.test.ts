@@ -35,6 +35,8 @@ describe('grantStatements', () => {
         { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['arn:kms:key'] },
       ]);
     }
+    // One write among reads is enough.
+    expect(expand({ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] })[1]).toEqual({ actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['arn:kms:key'] });
   });
 
   it('splits bucket grants: object actions on bucket/*, ListBucket and GetBucketLocation on the bucket', () => {
