@@ -29,6 +29,8 @@ describe('Entity tags', () => {
     expect(matchesIfNoneMatch('"other", "more"', etag)).toBe(false);
     expect(matchesIfNoneMatch('0123', etag)).toBe(false);
     expect(matchesIfNoneMatch('xW/"0123"', etag)).toBe(false);
+    // Only a leading W/ marks a weak tag; one inside the quotes is part of the tag.
+    expect(matchesIfNoneMatch('"0W/123"', etag)).toBe(false);
   });
 });
 

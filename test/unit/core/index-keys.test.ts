@@ -53,6 +53,7 @@ describe('Keys read back and key-size limits (docs/data-model.md)', () => {
     const value = (n: number) => ({ Value: ['x'.repeat(n)] });
     expect(oversizedKeyValue({ '00100020': value(1024), '00080050': value(1024) }, ['y'.repeat(1024)])).toBeUndefined();
     expect(oversizedKeyValue({}, [])).toBeUndefined();
+    expect(oversizedKeyValue({ '00100020': {} }, [])).toBeUndefined();
     expect(oversizedKeyValue({ '00080050': value(1025) }, [])).toBe('AccessionNumber (0008,0050) is 1025 bytes long; values that key the index may have at most 1024');
     expect(oversizedKeyValue({ '00100020': { Value: ['é'.repeat(513)] } }, [])).toBe('PatientID (0010,0020) is 1026 bytes long; values that key the index may have at most 1024');
     expect(oversizedKeyValue({}, ['short', 'z'.repeat(1025)])).toBe('PatientName (0010,0010) has a 1025-byte word; values that key the index may have at most 1024');
