@@ -1,7 +1,7 @@
 /**
  * Least-privilege IAM from the declaration: each grant (`table:index` + actions) becomes one
  * statement on exactly that resource, plus the KMS actions its encryption needs. The stack
- * attaches these; the tests derive the expected actions from the same declaration.
+ * attaches these; the stack test compares them with a table written out by hand (test/unit/infra/expected-iam.ts).
  */
 import type { GrantDeclaration } from '#infra/system-types.ts';
 
@@ -46,12 +46,6 @@ export function grantStatements(grants: readonly GrantDeclaration[], arns: Resou
   }
   if (kms.size) statements.push({ actions: [...kms].sort(), resources: [arns.keyArn] });
   return statements;
-}
-
-/** Every action a function's role may perform, from its grants (logs and tracing added by the function construct). */
-export function grantedActions(grants: readonly GrantDeclaration[]): string[] {
-  const fake = { arn: 'a', indexArn: 'a/index/*', executionsArn: 'e' };
-  return [...new Set(grantStatements(grants, { table: () => fake, bucket: () => fake, stateMachine: () => fake, keyArn: 'k' }).flatMap((s) => s.actions))].sort();
 }
 
 /** What every function's role carries besides its grants: its own log stream and X-Ray. */

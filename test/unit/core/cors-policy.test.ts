@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedOrigin, corsHeadersFor } from '#core/cors-policy.ts';
+import { allowedOrigin, corsHeadersFor, preflightHeaders } from '#core/cors-policy.ts';
 
 describe('The CORS policy from the allowedOrigins setting', () => {
   it('lets any origin read when * is allowed', () => {
@@ -13,5 +13,29 @@ describe('The CORS policy from the allowedOrigins setting', () => {
     expect(corsHeadersFor(allowed, 'https://pacs.example')).toMatchObject({ 'Access-Control-Allow-Origin': 'https://pacs.example', Vary: 'Origin' });
     expect(corsHeadersFor(allowed, 'https://evil.example')).toEqual({ Vary: 'Origin' });
     expect(corsHeadersFor(allowed, undefined)).toEqual({ Vary: 'Origin' });
+  });
+});
+
+describe('The CORS headers themselves', () => {
+  it('exposes the headers viewers need and answers preflights with the policy\'s headers, methods and a 10-minute cache', () => {
+    expect(corsHeadersFor(['*'], undefined)).toEqual({
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Expose-Headers': 'Warning, Content-Location, ETag, Retry-After, Location, Content-Range',
+    });
+    expect(preflightHeaders('https://viewer.example')).toEqual({
+      'Access-Control-Allow-Origin': 'https://viewer.example',
+      'Access-Control-Expose-Headers': 'Warning, Content-Location, ETag, Retry-After, Location, Content-Range',
+      'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, If-None-Match, Range, X-Requested-With',
+      'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+      'Access-Control-Max-Age': '600',
+    });
+  });
+
+  it('never names an origin that is not on the list, even a prefix or an empty one', () => {
+    const allowed = ['https://viewer.example'];
+    expect(allowedOrigin(allowed, 'https://viewer.example')).toBe('https://viewer.example');
+    expect(allowedOrigin(allowed, 'https://viewer.example.evil')).toBeUndefined();
+    expect(allowedOrigin(allowed, '')).toBeUndefined();
+    expect(allowedOrigin([], 'https://viewer.example')).toBeUndefined();
   });
 });

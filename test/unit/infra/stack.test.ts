@@ -6,7 +6,6 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, nagPacks, PROJECT_ROOT } from '#infra/app.ts';
-import { BASELINE_ACTIONS, grantedActions } from '#infra/constructs/grants.ts';
 import { REASONS } from '#infra/nag-suppressions.ts';
 import { RouteTable } from '#infra/local/route-table.ts';
 import { placeholdersOf, readDefinitionText } from '#infra/asl.ts';
@@ -15,6 +14,7 @@ import { functionTimeoutSeconds, type SystemDeclaration } from '#infra/system-ty
 import { WAF_LOG_GROUP } from '#infra/strata-stack.ts';
 import { TemplateReader } from './key-policy.ts';
 import { synth } from '#test/helpers/synth.ts';
+import { EXPECTED_POLICIES, EXPECTED_TRACING, POLICY_ACCOUNT, type ExpectedStatement } from './expected-iam.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const ACCOUNT = '123456789012';
@@ -117,16 +117,44 @@ describe('The CDK app (synthesized offline)', () => {
     for (const [, fn] of functions) expect(fn.Properties.Architectures).toEqual(['arm64']);
   });
 
-  it('gives each function exactly the IAM actions its declaration grants', () => {
-    const policies = ofType('AWS::IAM::ManagedPolicy');
+  it('gives each function exactly the IAM actions and resources its code needs, written out independently', () => {
+    const reader = new TemplateReader(resources, POLICY_ACCOUNT, synthesized.primary.region);
+    const idOf = (type: string, where: (r: Resources[string]) => boolean = () => true) => {
+      const found = ofType(type).filter(([, r]) => where(r));
+      expect(found, type).toHaveLength(1);
+      return found[0]![0];
+    };
+    const names: Record<string, string> = {
+      [`<${idOf('AWS::DynamoDB::Table')}.Arn>`]: 'table',
+      [`<${idOf('AWS::S3::Bucket', (r) => r.Properties.ObjectLockEnabled === true)}.Arn>`]: 'archive',
+      [`<${idOf('AWS::KMS::Key')}.Arn>`]: 'key',
+    };
+    /** A template statement as sorted actions on sorted symbolic resources, one comparable string. */
+    const normalize = (statements: { Action: string | string[]; Resource: unknown }[], ownLogs: string) =>
+      statements
+        .map((s) => {
+          const rendered = [s.Resource].flat().map((r) => reader.render(r).replace(/^<[^>]+\.Arn>/, (arn) => (arn === ownLogs ? 'own-logs' : (names[arn] ?? arn))));
+          return JSON.stringify({ actions: [s.Action].flat().sort(), resources: rendered.sort() });
+        })
+        .sort();
+    const expected = (statements: ExpectedStatement[]) => statements.map((s) => JSON.stringify({ actions: [...s.actions].sort(), resources: [...s.resources].sort() })).sort();
+    const policies = new Map(ofType('AWS::IAM::ManagedPolicy'));
+    const [tracingId] = ofType('AWS::IAM::ManagedPolicy').find(([, p]) => p.Properties.Roles === undefined)!;
+    const documentOf = (id: string) => (policies.get(id)!.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown; Effect: string }[] }).Statement;
+    expect(normalize(documentOf(tracingId), '')).toEqual(expected(EXPECTED_TRACING));
+
+    expect(Object.keys(EXPECTED_POLICIES).sort()).toEqual(Object.keys(system.functions).sort());
     for (const [name, declaration] of Object.entries(system.functions)) {
       const [, fn] = ofType('AWS::Lambda::Function').find(([, f]) => f.Properties.Description === declaration.description)!;
       const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-      const attached = new Set(((resources[roleId]!.Properties.ManagedPolicyArns ?? []) as { Ref?: string }[]).map((arn) => arn.Ref));
-      const actions = policies
-        .filter(([id, p]) => attached.has(id) || ((p.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId))
-        .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => s.Action));
-      expect(new Set(actions), name).toEqual(new Set([...grantedActions(declaration.grants), ...BASELINE_ACTIONS]));
+      const ownLogs = `<${(fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref}.Arn>`;
+      // The role holds the shared tracing policy and one policy of its own, nothing else.
+      expect((resources[roleId]!.Properties.ManagedPolicyArns as { Ref: string }[]).map((arn) => arn.Ref), name).toEqual([tracingId]);
+      const own = [...policies].filter(([, p]) => ((p.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === roleId));
+      expect(own, name).toHaveLength(1);
+      const statements = documentOf(own[0]![0]);
+      for (const statement of statements) expect(statement.Effect, name).toBe('Allow');
+      expect(normalize(statements, ownLogs), name).toEqual(expected(EXPECTED_POLICIES[name]!));
     }
   });
 

@@ -1,0 +1,91 @@
+/**
+ * The IAM policy each function must carry, written out by hand from the calls its handler's
+ * code makes (lambdas/adapters/*), not from the grants declaration or `grantStatements`: a
+ * change to either that widens or narrows a policy fails the stack test until this table is
+ * changed too, on purpose.
+ *
+ * Resources are symbolic: `table` (the index table), `table/index/*` (its GSIs), `archive`
+ * (the bucket), `archive/*` (its objects), `key` (the customer-managed KMS key), `own-logs`
+ * (the function's own log group), and state machine / execution ARNs in full.
+ *
+ * KMS follows from AWS's rules for customer-managed keys: DynamoDB reads need kms:Decrypt, writes
+ * also kms:Encrypt and kms:GenerateDataKey; S3 SSE-KMS reads need kms:Decrypt, PutObject
+ * kms:GenerateDataKey (and kms:Decrypt for multipart). HeadObject is authorized as s3:GetObject,
+ * HeadBucket and ListObjectsV2 as s3:ListBucket; a TransactWrite needs the action of each item.
+ */
+export interface ExpectedStatement {
+  actions: string[];
+  resources: string[];
+}
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const machine = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:strata-${name}`;
+const executions = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:strata-${name}:*`;
+
+const ownLogs: ExpectedStatement = { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['own-logs'] };
+const listArchive: ExpectedStatement = { actions: ['s3:ListBucket'], resources: ['archive'] };
+const kmsRead: ExpectedStatement = { actions: ['kms:Decrypt'], resources: ['key'] };
+const kmsWrite: ExpectedStatement = { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['key'] };
+const onTable = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table'] });
+const onTableAndIndexes = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table', 'table/index/*'] });
+const onObjects = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['archive/*'] });
+
+export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
+  // pingIndex: GetItem of the health item; pingArchive: HeadBucket.
+  health: [ownLogs, onTable('dynamodb:GetItem'), listArchive, kmsRead],
+  // Instance item GetItem, TransactWrite of Put/Update/Delete (versions, counts), UpdateItem;
+  // PutObject of the bytes and metadata, HeadObject/GetObject of an existing key (404 needs ListBucket).
+  storeInstances: [
+    ownLogs,
+    onTable('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    onObjects('s3:GetObject', 's3:PutObject'),
+    listArchive,
+    kmsWrite,
+  ],
+  // QIDO: Query on the table and its GSIs, BatchGetItem of keyed studies.
+  searchForStudies: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:Query'), kmsRead],
+  // WADO: GetItem/BatchGetItem/Query of the index, GetObject of bytes and metadata.
+  retrieve: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, kmsRead],
+  renderImages: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, kmsRead],
+  // Delete: index reads, TransactWrite of Delete/Update, tombstone and audit PutItem;
+  // Object Lock look-ups before DeleteObject. No GetObject: it never reads the bytes.
+  deleteResources: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
+    listArchive,
+    kmsWrite,
+  ],
+  // Storage-class and restore events: one UpdateItem of the instance item.
+  onObjectEvent: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
+  startFixityAudit: [
+    ownLogs,
+    { actions: ['states:StartExecution'], resources: [machine('fixityAudit')] },
+    { actions: ['states:DescribeExecution'], resources: [executions('fixityAudit')] },
+  ],
+  listStudySeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
+  // Query of the series' instances, GetObject to re-hash each.
+  verifySeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:GetObject'), listArchive, kmsRead],
+  startIndexMaintenance: [
+    ownLogs,
+    { actions: ['states:StartExecution'], resources: [machine('indexMaintenance')] },
+    { actions: ['states:DescribeExecution'], resources: [executions('indexMaintenance')] },
+  ],
+  // ListObjectsV2, GetObject to hash an orphan, and the STOW service's writes to index it.
+  sweepOrphans: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:GetObject', 's3:PutObject'),
+    listArchive,
+    kmsWrite,
+  ],
+  // Count walk (Query), study GetItem, corrections by Update/Put/Delete.
+  reconcileCounts: [ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
+  recordFixityResult: [ownLogs, onTable('dynamodb:PutItem'), kmsWrite],
+};
+
+/** The stack's one shared policy every function role also holds: X-Ray has no resource-level permissions. */
+export const EXPECTED_TRACING: ExpectedStatement[] = [{ actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] }];
+
+export const POLICY_ACCOUNT = ACCOUNT;
