@@ -1,13 +1,17 @@
 /**
- * `npm start`: runs Strata locally. PORT, HOST and STRATA_DATA_DIR configure it.
+ * `npm start`: runs Strata locally. PORT, HOST, STRATA_DATA_DIR and STRATA_ALLOWED_ORIGINS
+ * (CORS, comma-separated, as the `allowedOrigins` deployment setting) configure it.
  */
+import { ALLOWED_ORIGINS_ENV, parseAllowedOrigins } from '#core/cors-policy.ts';
 import { startLocalRuntime } from './runtime.ts';
 
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const dataDir = process.env.STRATA_DATA_DIR ?? '.strata';
 
-const runtime = await startLocalRuntime({ port, host, dataDir });
+const allowedOrigins = parseAllowedOrigins(process.env[ALLOWED_ORIGINS_ENV]);
+
+const runtime = await startLocalRuntime({ port, host, dataDir, allowedOrigins });
 const base = `${runtime.url}/dicom-web`;
 
 console.log(`

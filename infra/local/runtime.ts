@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installClock } from '#adapters/clock.ts';
+import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
 import { functionEnvironment } from '#infra/system-env.ts';
 import { system } from '#infra/system.ts';
 import { LocalApiGateway } from './api-gateway.ts';
@@ -38,6 +39,8 @@ export interface LocalRuntimeOptions {
   /** Delay between Task retries in workflows instead of the ASL's intervals (tests use 0). */
   retryIntervalMs?: number;
   log?: (message: string) => void;
+  /** CORS origins (the `allowedOrigins` setting; `npm start` reads STRATA_ALLOWED_ORIGINS); default `*`. */
+  allowedOrigins?: readonly string[];
 }
 
 export interface ServicePorts {
@@ -64,6 +67,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir ?? '.strata');
   const log = options.log ?? ((message: string) => console.error(message));
+  const allowedOrigins = options.allowedOrigins ?? ['*'];
   mkdirSync(dataDir, { recursive: true });
 
   const clock = new LocalClock(dataDir, log);
@@ -112,9 +116,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stepFunctions = sfn;
     await sfn.listen();
 
-    configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint }, (logical) => sfn.arnOf(logical));
+    configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint }, (logical) => sfn.arnOf(logical), allowedOrigins);
 
-    const gateway = new LocalApiGateway(system.api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), log);
+    const gateway = new LocalApiGateway(system.api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), log, allowedOrigins);
     server = createServer(gateway.listener);
     server.keepAliveTimeout = 60_000;
     server.listen(options.port ?? 8080, host);
@@ -141,7 +145,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 }
 
 /** What each handler would get from CDK, pointed at the emulators. */
-function configureEnvironment(endpoints: { dynamo: string; s3: string; sfn: string }, stateMachineArn: (logical: string) => string): void {
+function configureEnvironment(
+  endpoints: { dynamo: string; s3: string; sfn: string },
+  stateMachineArn: (logical: string) => string,
+  allowedOrigins: readonly string[],
+): void {
   const resolved = { table: localTableName, bucket: localBucketName, stateMachineArn };
   for (const fn of Object.values(system.functions)) Object.assign(process.env, functionEnvironment(fn, resolved));
   Object.assign(process.env, {
@@ -152,6 +160,8 @@ function configureEnvironment(endpoints: { dynamo: string; s3: string; sfn: stri
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
     STRATA_S3_FORCE_PATH_STYLE: 'true',
+    // The handlers' side of the CORS policy, as the CDK stack sets it on every function.
+    [ALLOWED_ORIGINS_ENV]: allowedOrigins.join(','),
     STRATA_RUNTIME: `local (${componentVersions()})`,
     STRATA_VERSION: packageVersion(resolve(PROJECT_ROOT, 'package.json')),
   });
