@@ -24,7 +24,8 @@ import { LambdaHost } from './lambda-host.ts';
 import { localAdminRoutes } from './local-admin-routes.ts';
 import { localBucketName, startS3, type LocalS3 } from './s3/local-s3.ts';
 import { LOCAL_ACCOUNT } from './s3/s3-events.ts';
-import { LocalStepFunctions } from './step-functions.ts';
+import { localIam } from './iam/local-iam.ts';
+import { LocalStepFunctions, localStateMachineArn } from './step-functions.ts';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const REGION = 'us-east-1';
@@ -93,7 +94,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
-    dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host, port: options.servicePorts?.dynamodb ?? 0, region: REGION });
+    // Each function's SDK calls are checked against its declared grants, as IAM does in AWS.
+    const stateMachineArn = (logical: string) => localStateMachineArn(logical, REGION, LOCAL_ACCOUNT);
+    const iam = localIam(system.functions, { table: localTableName, bucket: localBucketName, stateMachineArn }, { region: REGION, account: LOCAL_ACCOUNT });
+    dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host, port: options.servicePorts?.dynamodb ?? 0, region: REGION, guard: iam.dynamodb });
     s3 = await startS3(system.buckets, {
       dataDir,
       host,
@@ -101,6 +105,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       region: REGION,
       clock,
       publish: (event) => events.publish(event),
+      guard: iam.s3,
     });
     const sfn = new LocalStepFunctions(system.stateMachines, lambdas, {
       root: PROJECT_ROOT,
@@ -111,6 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       account: LOCAL_ACCOUNT,
       clock,
       log,
+      guard: iam.stepFunctions,
       ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
     });
     stepFunctions = sfn;
