@@ -46,7 +46,7 @@ export function jsonApiGuard(policies: LocalPolicies, account: string, requestsO
       if (!denied) return listener(replay(req, body), res);
       const message = deniedMessage(fn, denied, account);
       res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: message, message }));
-    });
+    }, () => res.destroy()); // the caller went away mid-request (aborted, killed): nothing to answer
   };
 }
 

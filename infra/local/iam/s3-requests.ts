@@ -39,7 +39,7 @@ export function s3Call(req: IncomingMessage): S3Call | undefined {
       : `s3:${method}Bucket${[...q.keys()][0] ?? ''}`;
     return { bucket, requests: [{ action, resource: action === 's3:DeleteObject' ? `${bucketArn}/*` : bucketArn }], readsObject: false };
   }
-  const key = decodeURIComponent(rest.join('/'));
+  const key = decodePath(rest.join('/'));
   const objectArn = `${bucketArn}/${key}`;
   const one = (action: string, readsObject = false): S3Call => ({ bucket, key, requests: [{ action, resource: objectArn }], readsObject });
   for (const [name, actions] of Object.entries(OBJECT_SUBRESOURCES)) {
@@ -60,10 +60,19 @@ export function s3Call(req: IncomingMessage): S3Call | undefined {
     const source = req.headers['x-amz-copy-source'];
     const call = one('s3:PutObject');
     if (typeof source === 'string') {
-      const from = decodeURIComponent(source.split('?')[0]!.replace(/^\//, ''));
+      const from = decodePath(source.split('?')[0]!.replace(/^\//, ''));
       call.requests.push({ action: 's3:GetObject', resource: `arn:aws:s3:::${from}` });
     }
     return call;
   }
   return one(`s3:${method}Object`);
+}
+
+/** A percent-encoded path, or itself when it is not valid percent-encoding (S3 then refuses the request). */
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
