@@ -105,5 +105,5 @@ describe('Logs and workflow failures carry no identifiers', () => {
         .map(([where, text]) => `${what} in ${where}: ${text.slice(0, 300)}`),
     );
     expect(hits).toEqual([]);
-  });
+  }, 240_000); // every fixture pushed and two workflows: minutes on a loaded machine
 });
