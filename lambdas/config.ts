@@ -4,6 +4,7 @@
  * at the point of use, because each function is only given the variables its grants imply
  * (infra/system-env.ts).
  */
+import { ALLOWED_ORIGINS_ENV, parseAllowedOrigins } from '#core/cors-policy.ts';
 import { ConfigurationError } from '#core/errors.ts';
 
 function read(name: string): string | undefined {
@@ -36,7 +37,7 @@ export const config = Object.freeze({
     sfn: read('AWS_ENDPOINT_URL_SFN'),
   },
   /** CORS origins allowed to read responses (the `allowedOrigins` deployment setting); `*` when unset. */
-  allowedOrigins: (read('STRATA_ALLOWED_ORIGINS') ?? '*').split(',').map((origin) => origin.trim()),
+  allowedOrigins: parseAllowedOrigins(read(ALLOWED_ORIGINS_ENV)),
   s3ForcePathStyle: read('STRATA_S3_FORCE_PATH_STYLE') === 'true',
   indexTable: () => required('TABLE_INDEX'),
   clientsTable: () => required('TABLE_CLIENTS'),

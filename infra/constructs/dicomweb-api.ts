@@ -12,7 +12,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CORS_POLICY } from '#core/cors-policy.ts';
+import { gatewayErrorCorsHeaders, preflightOptions } from '#infra/gateway-cors.ts';
 import type { ApiDeclaration, FunctionDeclaration, RouteDeclaration } from '#infra/system-types.ts';
 
 export interface DicomwebApiProps {
@@ -58,12 +58,7 @@ export class DicomwebApi extends Construct {
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
       },
-      defaultCorsPreflightOptions: {
-        allowOrigins: props.allowedOrigins,
-        allowHeaders: [...CORS_POLICY.allowHeaders],
-        allowMethods: [...CORS_POLICY.allowMethods],
-        maxAge: Duration.minutes(10),
-      },
+      defaultCorsPreflightOptions: corsPreflight(props.allowedOrigins),
     });
     const validator = this.restApi.addRequestValidator('Parameters', { validateRequestParameters: true });
     const authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [props.userPool] });
@@ -104,18 +99,9 @@ export class DicomwebApi extends Construct {
     }
   }
 
-  /**
-   * API Gateway's own errors carry CORS headers too, or browsers report "CORS error" instead of
-   * 401/413. Their headers are static, so they can name one origin (or `*`) only: with several
-   * allowed origins they name none rather than widen the policy, and browsers see a CORS error.
-   */
+  /** API Gateway's own errors carry CORS headers too, or browsers report "CORS error" instead of 401/413. */
   private addGatewayResponses(props: DicomwebApiProps): void {
-    const [origin] = props.allowedOrigins;
-    const cors: Record<string, string> = {
-      ...(props.allowedOrigins.length === 1 ? { 'Access-Control-Allow-Origin': `'${origin}'` } : {}),
-      ...(origin === '*' ? {} : { Vary: "'Origin'" }),
-      'Access-Control-Expose-Headers': `'${CORS_POLICY.exposeHeaders.join(',')}'`,
-    };
+    const cors = Object.fromEntries(Object.entries(gatewayErrorCorsHeaders(props.allowedOrigins)).map(([name, value]) => [name, `'${value}'`]));
     const json = (message: string) => ({ 'application/json': JSON.stringify({ message }) });
     this.restApi.addGatewayResponse('Default4xx', { type: apigateway.ResponseType.DEFAULT_4XX, responseHeaders: cors });
     this.restApi.addGatewayResponse('Default5xx', { type: apigateway.ResponseType.DEFAULT_5XX, responseHeaders: cors });
@@ -133,6 +119,17 @@ export class DicomwebApi extends Construct {
       templates: json('No such route'),
     });
   }
+}
+
+/** CDK's preflight options from the one gateway CORS declaration (infra/gateway-cors.ts). */
+function corsPreflight(allowedOrigins: readonly string[]): apigateway.CorsOptions {
+  const options = preflightOptions(allowedOrigins);
+  return {
+    allowOrigins: [...options.allowOrigins],
+    allowHeaders: [...options.allowHeaders],
+    allowMethods: [...options.allowMethods],
+    maxAge: Duration.seconds(options.maxAgeSeconds),
+  };
 }
 
 /**

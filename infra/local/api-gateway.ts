@@ -10,9 +10,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { corsHeaders, preflightHeaders } from '#core/cors-policy.ts';
 import type { ApiDeclaration, RouteDeclaration } from '#infra/system-types.ts';
 import { PRELUDE_DELIMITER } from './lambda-globals.ts';
+import { gatewayCors, type GatewayCors } from './gateway-cors.ts';
 import type { LambdaHost } from './lambda-host.ts';
 import type { LocalIdentity } from './local-identity.ts';
 import { proxyEvent } from './proxy-event.ts';
@@ -35,6 +35,7 @@ export interface GatewayAccess {
 
 export class LocalApiGateway {
   private readonly routes: RouteTable;
+  private readonly cors: GatewayCors;
 
   constructor(
     private readonly api: ApiDeclaration,
@@ -43,14 +44,17 @@ export class LocalApiGateway {
     private readonly localRoutes: LocalRoute,
     private readonly access: GatewayAccess,
     private readonly log: (message: string) => void,
+    /** The `allowedOrigins` setting (STRATA_ALLOWED_ORIGINS locally). */
+    allowedOrigins: readonly string[] = ['*'],
   ) {
     this.routes = new RouteTable(routes);
+    this.cors = gatewayCors(allowedOrigins);
   }
 
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     this.handle(req, res).catch((error: unknown) => {
       this.log(`gateway error: ${error instanceof Error ? error.stack : String(error)}`);
-      if (!res.headersSent) gatewayResponse(res, 502, 'Internal server error');
+      if (!res.headersSent) gatewayResponse(res, this.cors, 502, 'Internal server error');
       else res.destroy();
     });
   };
@@ -63,25 +67,25 @@ export class LocalApiGateway {
     if (path.startsWith('/_local/') && path === url.pathname) {
       if (!this.access.loopbackOnly) {
         req.resume();
-        return gatewayResponse(res, 403, 'Forbidden: the /_local/ admin endpoints exist only while the runtime listens on loopback');
+        return gatewayResponse(res, this.cors, 403, 'Forbidden: the /_local/ admin endpoints exist only while the runtime listens on loopback');
       }
       const verdict = await this.access.identity.authorize(req.headers.authorization, LOCAL_ADMIN_SCOPE);
       if (!verdict.ok) {
         req.resume();
-        return gatewayResponse(res, verdict.status, verdict.message);
+        return gatewayResponse(res, this.cors, verdict.status, verdict.message);
       }
       if (await this.localRoutes(req, res, url)) return;
     }
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS' && this.routes.hasPath(path)) {
       // CORS preflight: a mock integration in AWS, never a Lambda invocation.
-      res.writeHead(204, preflightHeaders('*')).end();
+      res.writeHead(204, this.cors.preflight(header(req, 'origin'))).end();
       return;
     }
     const match = this.routes.match(method, path);
     if (!match) {
       req.resume();
-      return gatewayResponse(res, 404, `No route for ${method} ${path.slice(0, 200)}`);
+      return gatewayResponse(res, this.cors, 404, `No route for ${method} ${path.slice(0, 200)}`);
     }
     // The authorizer runs before the integration: a refused request's body is never read.
     let claims: Record<string, string> | undefined;
@@ -89,17 +93,17 @@ export class LocalApiGateway {
       const verdict = await this.access.identity.authorize(req.headers.authorization, match.route.scope);
       if (!verdict.ok) {
         req.resume();
-        return gatewayResponse(res, verdict.status, verdict.message);
+        return gatewayResponse(res, this.cors, verdict.status, verdict.message);
       }
       claims = verdict.claims;
     }
     const body = await readLimited(req, this.api.maxRequestBytes);
-    if (!body) return gatewayResponse(res, 413, this.api.requestTooLargeMessage);
+    if (!body) return gatewayResponse(res, this.cors, 413, this.api.requestTooLargeMessage);
 
     const event = proxyEvent(req, path, url.searchParams, match, body, STAGE, claims);
     // The invocation payload is the event as JSON: its base64 body plus a few KB of the rest.
     if ((event.body?.length ?? 0) + EVENT_OVERHEAD_BYTES > this.api.maxLambdaPayloadBytes) {
-      return gatewayResponse(res, 413, this.api.requestTooLargeMessage);
+      return gatewayResponse(res, this.cors, 413, this.api.requestTooLargeMessage);
     }
     if (this.lambdas.isStreaming(match.route.function)) return this.stream(match.route.function, event, res);
     return this.buffered(match.route.function, event, res);
@@ -113,15 +117,15 @@ export class LocalApiGateway {
       result = await Promise.race([this.lambdas.invoke(name, event), timeout]);
     } catch (error) {
       this.log(`${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
-      return gatewayResponse(res, 502, 'Internal server error');
+      return gatewayResponse(res, this.cors, 502, 'Internal server error');
     } finally {
       clearTimeout(timer);
     }
-    if (result === 'timeout') return gatewayResponse(res, 504, 'Endpoint request timed out');
+    if (result === 'timeout') return gatewayResponse(res, this.cors, 504, 'Endpoint request timed out');
     const response = result as APIGatewayProxyResult | undefined;
     if (!response || typeof response.statusCode !== 'number') {
       this.log(`${name} returned a malformed proxy response`);
-      return gatewayResponse(res, 502, 'Internal server error');
+      return gatewayResponse(res, this.cors, 502, 'Internal server error');
     }
     const headers: Record<string, string | string[]> = {};
     for (const [key, value] of Object.entries(response.headers ?? {})) headers[key] = String(value);
@@ -163,18 +167,23 @@ export class LocalApiGateway {
       res.end();
     } catch (error) {
       this.log(`${name} failed while streaming: ${error instanceof Error ? error.stack : String(error)}`);
-      if (!res.headersSent) gatewayResponse(res, 502, 'Internal server error');
+      if (!res.headersSent) gatewayResponse(res, this.cors, 502, 'Internal server error');
       else res.destroy();
     }
   }
 }
 
 /** API Gateway's own responses (no Lambda involved), with the CORS headers our CDK stack adds to them. */
-export function gatewayResponse(res: ServerResponse, status: number, message: string): void {
+export function gatewayResponse(res: ServerResponse, cors: GatewayCors, status: number, message: string): void {
   const payload = JSON.stringify({ message });
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...corsHeaders('*') });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...cors.errorHeaders });
   res.end(payload);
 }
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
 
 /** The path of a request target as sent (origin form; the absolute form's path for proxies' requests). */
 export function rawPath(target: string): string {

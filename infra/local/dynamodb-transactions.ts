@@ -18,6 +18,7 @@
  * (DynamoDB's are read-committed). ClientRequestToken idempotency is not emulated.
  */
 import { once } from 'node:events';
+import type { Guard } from './iam/guards.ts';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readAll } from './read-body.ts';
@@ -61,6 +62,8 @@ export async function startTransactionProxy(
     region: string;
     credentials: { accessKeyId: string; secretAccessKey: string };
     journalPath: string;
+    /** Local IAM in front of the proxy (infra/local/iam/). */
+    guard?: Guard;
   },
 ): Promise<TransactionProxy> {
   const origin = new URL(upstream);
@@ -118,7 +121,7 @@ export async function startTransactionProxy(
     };
   };
 
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const listener = async (req: IncomingMessage, res: ServerResponse) => {
     const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
     const single = SINGLE_ITEM_WRITES.has(operation) || operation === 'GetItem';
     if (operation !== 'TransactWriteItems' && !single) return pipeUpstream(origin, req, res);
@@ -145,7 +148,8 @@ export async function startTransactionProxy(
         .writeHead(500, { 'content-type': 'application/x-amz-json-1.0' })
         .end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) }));
     }
-  });
+  };
+  const server = createServer(options.guard ? options.guard(listener) : listener);
   server.keepAliveTimeout = 60_000;
   server.listen(options.port, options.host);
   await once(server, 'listening');

@@ -10,6 +10,7 @@ import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws
 import dynalite from 'dynalite';
 import type { TableDeclaration } from '#infra/system-types.ts';
 import { startTransactionProxy } from './dynamodb-transactions.ts';
+import type { Guard } from './iam/guards.ts';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -23,7 +24,7 @@ export const localTableName = (logical: string) => `strata-${logical}`;
 
 export async function startDynamo(
   tables: Readonly<Record<string, TableDeclaration>>,
-  options: { path: string; host: string; port: number; region: string },
+  options: { path: string; host: string; port: number; region: string; guard?: Guard },
 ): Promise<LocalDynamo> {
   // dynalite's default delays imitate CREATING→ACTIVE; a local archive wants tables at once.
   const server: Server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -44,6 +45,7 @@ export async function startDynamo(
     credentials: localCredentials,
     // Beside dynalite's LevelDB directory, not in it.
     journalPath: `${options.path}-transactions`,
+    ...(options.guard ? { guard: options.guard } : {}),
   });
   return {
     endpoint: proxy.endpoint,

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { FunctionDeclaration } from '#infra/system-types.ts';
+import { runAsFunction } from './iam/function-identity.ts';
 import { installLambdaGlobals, isStreamingHandler } from './lambda-globals.ts';
 
 type BufferedHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -41,14 +42,14 @@ export class LambdaHost {
   async invoke(name: string, event: unknown): Promise<unknown> {
     const handler = await this.handler(name);
     if (isStreamingHandler(handler)) throw new Error(`${name} streams its response; use invokeStreaming`);
-    return (handler as BufferedHandler)(event, this.context(name));
+    return runAsFunction(name, () => (handler as BufferedHandler)(event, this.context(name)));
   }
 
   async invokeStreaming(name: string, event: unknown): Promise<StreamedInvocation> {
     const handler = await this.handler(name);
     if (!isStreamingHandler(handler)) throw new Error(`${name} does not stream its response`);
     const stream = new PassThrough();
-    const done = handler(event, stream, this.context(name)).then(
+    const done = runAsFunction(name, () => handler(event, stream, this.context(name))).then(
       () => {
         if (!stream.writableEnded) stream.end();
       },

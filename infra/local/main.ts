@@ -1,8 +1,10 @@
 /**
- * `npm start`: runs Strata locally. PORT, HOST and STRATA_DATA_DIR configure it. It listens on
+ * `npm start`: runs Strata locally. PORT, HOST, STRATA_DATA_DIR and STRATA_ALLOWED_ORIGINS (CORS,
+ * comma-separated, as the `allowedOrigins` deployment setting) configure it. It listens on
  * loopback unless HOST names another address and `--listen-beyond-loopback` is given: the local
  * signing key and the /_local/ endpoints are made for one machine.
  */
+import { ALLOWED_ORIGINS_ENV, parseAllowedOrigins } from '#core/cors-policy.ts';
 import { startLocalRuntime } from './runtime.ts';
 import { isLoopback } from './loopback.ts';
 
@@ -21,7 +23,9 @@ to listen on ${host} anyway, run: npm start -- ${BEYOND_LOOPBACK_FLAG}`);
 ${dataDir} can read the archive. The /_local/ admin endpoints are switched off.`);
 }
 
-const runtime = await startLocalRuntime({ port, host, dataDir });
+const allowedOrigins = parseAllowedOrigins(process.env[ALLOWED_ORIGINS_ENV]);
+
+const runtime = await startLocalRuntime({ port, host, dataDir, allowedOrigins });
 const base = `${runtime.url}/dicom-web`;
 
 console.log(`

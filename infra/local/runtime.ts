@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installClock } from '#adapters/clock.ts';
+import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
 import { functionEnvironment } from '#infra/system-env.ts';
 import { system } from '#infra/system.ts';
 import { LocalApiGateway } from './api-gateway.ts';
@@ -25,7 +26,8 @@ import { LocalIdentity } from './local-identity.ts';
 import { isLoopback } from './loopback.ts';
 import { localBucketName, startS3, type LocalS3 } from './s3/local-s3.ts';
 import { LOCAL_ACCOUNT } from './s3/s3-events.ts';
-import { LocalStepFunctions } from './step-functions.ts';
+import { localIam } from './iam/local-iam.ts';
+import { LocalStepFunctions, localStateMachineArn } from './step-functions.ts';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const REGION = 'us-east-1';
@@ -43,6 +45,8 @@ export interface LocalRuntimeOptions {
   /** Delay between Task retries in workflows instead of the ASL's intervals (tests use 0). */
   retryIntervalMs?: number;
   log?: (message: string) => void;
+  /** CORS origins (the `allowedOrigins` setting; `npm start` reads STRATA_ALLOWED_ORIGINS); default `*`. */
+  allowedOrigins?: readonly string[];
 }
 
 export interface ServicePorts {
@@ -71,6 +75,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const host = options.host ?? LOOPBACK;
   const dataDir = resolve(options.dataDir ?? '.strata');
   const log = options.log ?? ((message: string) => console.error(message));
+  const allowedOrigins = options.allowedOrigins ?? ['*'];
   mkdirSync(dataDir, { recursive: true });
 
   const clock = new LocalClock(dataDir, log);
@@ -97,7 +102,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
-    dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host: LOOPBACK, port: options.servicePorts?.dynamodb ?? 0, region: REGION });
+    // Each function's SDK calls are checked against its declared grants, as IAM does in AWS.
+    const stateMachineArn = (logical: string) => localStateMachineArn(logical, REGION, LOCAL_ACCOUNT);
+    const iam = localIam(system.functions, { table: localTableName, bucket: localBucketName, stateMachineArn }, { region: REGION, account: LOCAL_ACCOUNT });
+    dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host: LOOPBACK, port: options.servicePorts?.dynamodb ?? 0, region: REGION, guard: iam.dynamodb });
     s3 = await startS3(system.buckets, {
       dataDir,
       host: LOOPBACK,
@@ -105,6 +113,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       region: REGION,
       clock,
       publish: (event) => events.publish(event),
+      guard: iam.s3,
     });
     const sfn = new LocalStepFunctions(system.stateMachines, lambdas, {
       root: PROJECT_ROOT,
@@ -115,16 +124,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       account: LOCAL_ACCOUNT,
       clock,
       log,
+      guard: iam.stepFunctions,
       ...(options.retryIntervalMs === undefined ? {} : { retryIntervalMs: options.retryIntervalMs }),
     });
     stepFunctions = sfn;
     await sfn.listen();
 
-    configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint }, (logical) => sfn.arnOf(logical));
+    configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint }, (logical) => sfn.arnOf(logical), allowedOrigins);
 
     identity = await LocalIdentity.open(dataDir);
     const access = { identity, loopbackOnly: isLoopback(host) };
-    const gateway = new LocalApiGateway(system.api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), access, log);
+    const gateway = new LocalApiGateway(system.api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), access, log, allowedOrigins);
     server = createServer(gateway.listener);
     server.keepAliveTimeout = 60_000;
     server.listen(options.port ?? 8080, host);
@@ -152,7 +162,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 }
 
 /** What each handler would get from CDK, pointed at the emulators. */
-function configureEnvironment(endpoints: { dynamo: string; s3: string; sfn: string }, stateMachineArn: (logical: string) => string): void {
+function configureEnvironment(
+  endpoints: { dynamo: string; s3: string; sfn: string },
+  stateMachineArn: (logical: string) => string,
+  allowedOrigins: readonly string[],
+): void {
   const resolved = { table: localTableName, bucket: localBucketName, stateMachineArn };
   for (const fn of Object.values(system.functions)) Object.assign(process.env, functionEnvironment(fn, resolved));
   Object.assign(process.env, {
@@ -163,6 +177,8 @@ function configureEnvironment(endpoints: { dynamo: string; s3: string; sfn: stri
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
     STRATA_S3_FORCE_PATH_STYLE: 'true',
+    // The handlers' side of the CORS policy, as the CDK stack sets it on every function.
+    [ALLOWED_ORIGINS_ENV]: allowedOrigins.join(','),
     STRATA_RUNTIME: `local (${componentVersions()})`,
     STRATA_VERSION: packageVersion(resolve(PROJECT_ROOT, 'package.json')),
   });

@@ -53,6 +53,7 @@ function answer(sfn: ExecutionControl, operation: string, body: Record<string, s
           type: event.type,
           ...(event.state ? { stateEnteredEventDetails: { name: event.state } } : {}),
           ...(event.error ? { error: event.error } : {}),
+          ...(event.cause ? { cause: event.cause } : {}),
         })),
       };
     case 'ListExecutions':

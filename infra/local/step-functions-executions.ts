@@ -25,6 +25,7 @@ export interface HistoryEvent {
   state?: string;
   index?: number;
   error?: string;
+  cause?: string;
 }
 
 /** What the API needs of the engine. */

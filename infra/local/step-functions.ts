@@ -10,6 +10,7 @@ import './promise-with-resolvers.ts';
 import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { Guard } from './iam/guards.ts';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -41,6 +42,8 @@ export interface LocalStepFunctionsOptions {
   /** Milliseconds between Task retries instead of the ASL's IntervalSeconds (tests: 0). */
   retryIntervalMs?: number;
   log: (message: string) => void;
+  /** Local IAM in front of the API (infra/local/iam/). */
+  guard?: Guard;
 }
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -72,7 +75,7 @@ export class LocalStepFunctions implements ExecutionControl {
   }
 
   async listen(): Promise<void> {
-    this.server = createServer(stepFunctionsApi(this));
+    this.server = createServer(this.options.guard ? this.options.guard(stepFunctionsApi(this)) : stepFunctionsApi(this));
     this.server.listen(this.options.port, this.options.host);
     await once(this.server, 'listening');
     this.endpoint = `http://${this.options.host}:${(this.server.address() as AddressInfo).port}`;
@@ -160,13 +163,15 @@ export class LocalStepFunctions implements ExecutionControl {
   private async recordHistory(record: ExecutionRecord, events: AsyncGenerator<unknown>): Promise<void> {
     try {
       for await (const event of events) {
-        const e = event as { type: string; timestamp: number; state?: { name?: string }; index?: number; Error?: string };
+        const e = event as { type: string; timestamp: number; state?: { name?: string }; index?: number; Error?: string; Cause?: unknown };
         record.history.push({
           type: e.type,
           timestamp: e.timestamp,
           ...(e.state?.name ? { state: e.state.name } : {}),
           ...(e.index === undefined ? {} : { index: e.index }),
           ...(e.Error ? { error: e.Error } : {}),
+          // AWS keeps a failure's cause in the history (TaskFailed, ExecutionFailed): so do we, so that what it says is seen.
+          ...(e.Cause === undefined ? {} : { cause: typeof e.Cause === 'string' ? e.Cause : JSON.stringify(e.Cause) }),
         });
       }
     } catch {

@@ -7,6 +7,8 @@ export const CORS_POLICY = {
   allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'If-None-Match', 'Range', 'X-Requested-With'],
   exposeHeaders: ['Warning', 'Content-Location', 'ETag', 'Retry-After', 'Location', 'Content-Range'],
   allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+  /** How long a browser may cache a preflight's answer. */
+  maxAgeSeconds: 600,
 } as const;
 
 export function corsHeaders(origin: string): Record<string, string> {
@@ -36,11 +38,8 @@ export function corsHeadersFor(allowed: readonly string[], requestOrigin: string
 /** The environment variable that carries the allowed origins to the functions (comma-separated). */
 export const ALLOWED_ORIGINS_ENV = 'STRATA_ALLOWED_ORIGINS';
 
-export function preflightHeaders(origin: string): Record<string, string> {
-  return {
-    ...corsHeaders(origin),
-    'Access-Control-Allow-Headers': CORS_POLICY.allowHeaders.join(', '),
-    'Access-Control-Allow-Methods': CORS_POLICY.allowMethods.join(', '),
-    'Access-Control-Max-Age': '600',
-  };
+/** The origins a comma-separated setting lists; `*` (any origin) when it is unset or empty. */
+export function parseAllowedOrigins(value: string | undefined): string[] {
+  const origins = (value ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  return origins.length ? origins : ['*'];
 }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import type { Clock } from '#adapters/clock.ts';
+import type { Guard } from '#infra/local/iam/guards.ts';
 import type { BucketDeclaration } from '#infra/system-types.ts';
 import { S3FidelityProxy } from './fidelity-proxy.ts';
 import { ObjectStateStore } from './object-state.ts';
@@ -26,7 +27,7 @@ export interface LocalS3 {
 
 export async function startS3(
   buckets: Readonly<Record<string, BucketDeclaration>>,
-  options: { dataDir: string; host: string; port: number; region: string; clock: Clock; publish: (event: S3Event) => void },
+  options: { dataDir: string; host: string; port: number; region: string; clock: Clock; publish: (event: S3Event) => void; guard?: Guard },
 ): Promise<LocalS3> {
   removeInterruptedPuts(join(options.dataDir, 's3'), join(options.dataDir, 's3-fidelity'));
   const s3rver = new S3rver({
@@ -53,7 +54,7 @@ export async function startS3(
     eventBuckets: physical((bucket) => bucket.eventBridge),
     publish: options.publish,
   });
-  const server = createServer(proxy.listener);
+  const server = createServer(options.guard ? options.guard(proxy.listener) : proxy.listener);
   server.keepAliveTimeout = 60_000;
   server.listen(options.port, options.host);
   await once(server, 'listening');

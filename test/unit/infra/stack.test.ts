@@ -65,7 +65,7 @@ describe('The CDK app (synthesized offline)', () => {
   beforeAll(() => {
     synthesized = synth();
     resources = synthesized.template.toJSON().Resources as Resources;
-  }, 180_000);
+  }, 240_000); // a synth with cdk-nag takes minutes when the machine is loaded
 
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 

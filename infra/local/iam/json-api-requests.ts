@@ -1,0 +1,35 @@
+/**
+ * What a DynamoDB or Step Functions JSON request asks IAM for, from its `X-Amz-Target`
+ * operation and body (Service Authorization Reference): a transaction needs the action of each
+ * of its items, a batch its own action on each table.
+ */
+import type { Request } from './policy.ts';
+
+type Body = Record<string, unknown>;
+
+export function dynamoRequests(operation: string, body: Body, tableArn: (name: string) => string): Request[] {
+  const table = (name: unknown, index?: unknown) => `${tableArn(String(name))}${index ? `/index/${String(index)}` : ''}`;
+  const tablesOf = (items: unknown) => Object.keys((items ?? {}) as object);
+  switch (operation) {
+    case 'BatchGetItem':
+    case 'BatchWriteItem':
+      return tablesOf(body.RequestItems).map((name) => ({ action: `dynamodb:${operation}`, resource: table(name) }));
+    case 'TransactWriteItems':
+    case 'TransactGetItems': {
+      const actions: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
+      return ((body.TransactItems ?? []) as Record<string, { TableName?: string }>[]).flatMap((item) =>
+        Object.entries(item).map(([kind, action]) => ({ action: `dynamodb:${actions[kind] ?? kind}`, resource: table(action.TableName) })),
+      );
+    }
+    case 'Query':
+    case 'Scan':
+      return [{ action: `dynamodb:${operation}`, resource: table(body.TableName, body.IndexName) }];
+    default:
+      return [{ action: `dynamodb:${operation}`, resource: body.TableName ? table(body.TableName) : '*' }];
+  }
+}
+
+export function stepFunctionsRequests(operation: string, body: Body): Request[] {
+  const resource = String(body.executionArn ?? body.stateMachineArn ?? '*');
+  return [{ action: `states:${operation}`, resource }];
+}

@@ -1,0 +1,34 @@
+/**
+ * Local IAM for the runtime: the declared functions' policies and the guard of each endpoint.
+ * runtime.ts builds one from the declaration and hands each emulator its guard.
+ */
+import type { FunctionDeclaration } from '#infra/system-types.ts';
+import { dynamoGuard, s3Guard, stepFunctionsGuard, type Guard } from './guards.ts';
+import { LocalPolicies, type LocalArns } from './policy.ts';
+
+export interface LocalIam {
+  policies: LocalPolicies;
+  s3: Guard;
+  dynamodb: Guard;
+  stepFunctions: Guard;
+}
+
+export function localIam(
+  functions: Readonly<Record<string, FunctionDeclaration>>,
+  names: { table: (logical: string) => string; bucket: (logical: string) => string; stateMachineArn: (logical: string) => string },
+  where: { region: string; account: string },
+): LocalIam {
+  const tableArn = (physical: string) => `arn:aws:dynamodb:${where.region}:${where.account}:table/${physical}`;
+  const arns: LocalArns = {
+    table: (logical) => tableArn(names.table(logical)),
+    bucket: (logical) => `arn:aws:s3:::${names.bucket(logical)}`,
+    stateMachine: names.stateMachineArn,
+  };
+  const policies = new LocalPolicies(functions, arns);
+  return {
+    policies,
+    s3: s3Guard(policies, where.account),
+    dynamodb: dynamoGuard(policies, where.account, tableArn),
+    stepFunctions: stepFunctionsGuard(policies, where.account),
+  };
+}
