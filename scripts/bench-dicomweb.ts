@@ -192,8 +192,8 @@ interface ShapeResult {
 async function qidoShapes(base: string, options: Options): Promise<ShapeResult[]> {
   const s = Math.floor(options.studies / 2);
   const study = studyUid(s);
-  // Lists of SOP Instance UIDs: across the population as many as API Gateway's 10,240-byte
-  // request line and headers allow (~9,000 bytes of list), and every instance of one series.
+  // Lists of SOP Instance UIDs: across the population ~9,000 bytes of them (a request line any gateway
+  // accepts; Node's limit is 16 KB), and every instance of one series.
   const everySop: string[] = [];
   for (let n = 0, bytes = 0; n < options.studies * options.series * options.instances; n++) {
     const uid = sopUid(Math.floor(n / (options.series * options.instances)), Math.floor(n / options.instances) % options.series, n % options.instances);
