@@ -194,6 +194,15 @@ interface ShapeResult {
 async function qidoShapes(base: string, options: Options): Promise<ShapeResult[]> {
   const s = Math.floor(options.studies / 2);
   const study = studyUid(s);
+  // Lists of SOP Instance UIDs: across the population ~9,000 bytes of them (a request line any gateway
+  // accepts; Node's limit is 16 KB), and every instance of one series.
+  const everySop: string[] = [];
+  for (let n = 0, bytes = 0; n < options.studies * options.series * options.instances; n++) {
+    const uid = sopUid(Math.floor(n / (options.series * options.instances)), Math.floor(n / options.instances) % options.series, n % options.instances);
+    if ((bytes += uid.length + 1) > 9_000) break;
+    everySop.push(uid);
+  }
+  const inSeries = Array.from({ length: options.instances }, (_, i) => sopUid(s, 0, i));
   const shapes: [string, string][] = [
     ['study by StudyInstanceUID', `/studies?StudyInstanceUID=${study}`],
     ['studies by PatientID', `/studies?PatientID=BP${pad(s, 4)}`],
@@ -204,6 +213,8 @@ async function qidoShapes(base: string, options: Options): Promise<ShapeResult[]
     ['series of a study', `/studies/${study}/series`],
     ['instances of a series', `/studies/${study}/series/${seriesUid(s, 0)}/instances`],
     ['instance by SOPInstanceUID', `/instances?SOPInstanceUID=${sopUid(s, 0, 0)}`],
+    [`instances by a list of ${everySop.length} SOP UIDs`, `/instances?SOPInstanceUID=${everySop.join(',')}`],
+    [`instances of a series by ${inSeries.length} SOP UIDs`, `/studies/${study}/series/${seriesUid(s, 0)}/instances?SOPInstanceUID=${inSeries.join(',')}`],
   ];
   const results: ShapeResult[] = [];
   for (const [shape, path] of shapes) {
@@ -280,7 +291,7 @@ async function startLocal(): Promise<{ base: string; child: ChildProcess; dataDi
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`${base}/health`)).ok) {
         // Every request to the runtime carries a token signed with its local key.

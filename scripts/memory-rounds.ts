@@ -9,7 +9,7 @@
  * in Chrome DevTools (Memory → Comparison).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
@@ -42,6 +42,21 @@ interface Sample {
   external: number;
   arrayBuffers: number;
   maxRss: number;
+  /** Linux: resident pages that are file-backed (the node binary, LevelDB's mmapped tables: reclaimable) vs anonymous. */
+  rssFile: number;
+  rssAnon: number;
+}
+
+/** RssFile and RssAnon from /proc/self/status (0 where there is no /proc). */
+function rssSplit(): { rssFile: number; rssAnon: number } {
+  let status = '';
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    // not Linux
+  }
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rssFile: kb('RssFile'), rssAnon: kb('RssAnon') };
 }
 
 type ChildRequest = { type: 'sample' } | { type: 'snapshot'; file: string };
@@ -62,7 +77,7 @@ async function runChild(): Promise<void> {
     void (async () => {
       await collect();
       if (request.type === 'snapshot') process.send!({ file: writeHeapSnapshot(request.file) });
-      else process.send!({ ...process.memoryUsage(), maxRss: process.resourceUsage().maxRSS * 1024 } satisfies Sample);
+      else process.send!({ ...process.memoryUsage(), maxRss: process.resourceUsage().maxRSS * 1024, ...rssSplit() } satisfies Sample);
     })();
   });
   process.on('disconnect', () => void runtime.stop().then(() => process.exit(0)));
@@ -189,14 +204,14 @@ async function runParent(options: Options): Promise<void> {
   }
   const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1).padStart(8);
   const line = (label: string, s: Sample, extra = '') =>
-    console.log(`${label.padEnd(10)}${mb(s.rss)}${mb(s.heapUsed)}${mb(s.heapTotal)}${mb(s.external)}${mb(s.arrayBuffers)}${mb(s.maxRss)}  ${extra}`);
+    console.log(`${label.padEnd(10)}${mb(s.rss)}${mb(s.heapUsed)}${mb(s.heapTotal)}${mb(s.external)}${mb(s.arrayBuffers)}${mb(s.maxRss)}${mb(s.rssFile)}${mb(s.rssAnon)}  ${extra}`);
   try {
     const { url } = await ask<{ url: string }>();
     // Requests carry a token signed with the runtime's local key, as every client's do.
     await authorizeFetchesTo(url, await LocalIdentity.open(dataDir));
     const file = template();
     console.log(`${options.rounds} rounds of ${options.instances} ${options.repeat ? 'identical' : 'new'} instances + ${options.versions} versions of one SOP (${(file.length / 1024).toFixed(0)} KB each), then WADO/QIDO reads; memory after gc, MB`);
-    console.log(`${'after'.padEnd(10)}${'rss'.padStart(8)}${'heap'.padStart(8)}${'heapTot'.padStart(8)}${'external'.padStart(8)}${'arrBuf'.padStart(8)}${'peakRss'.padStart(8)}`);
+    console.log(`${'after'.padEnd(10)}${'rss'.padStart(8)}${'heap'.padStart(8)}${'heapTot'.padStart(8)}${'external'.padStart(8)}${'arrBuf'.padStart(8)}${'peakRss'.padStart(8)}${'rssFile'.padStart(8)}${'rssAnon'.padStart(8)}`);
     const baseline = await ask<Sample>({ type: 'sample' });
     line('start', baseline);
     let last = baseline;

@@ -14,8 +14,11 @@
  *
  * Isolation: a transaction and a single-item write or GetItem on one of its items run one
  * after the other (DynamoDB serialises them too, refusing the loser with TransactionConflict
- * where we make it wait). Query, Scan and BatchGetItem may see a transaction half applied
- * (DynamoDB's are read-committed). ClientRequestToken idempotency is not emulated.
+ * where we make it wait). A transaction holds its tables exclusively against Query, Scan and
+ * BatchGetItem, which therefore never see it half applied nor see what a cancelled one
+ * wrote and undid (DynamoDB's are read-committed: they see only committed transactions).
+ * This is stricter than DynamoDB between transactions on different items of one table, which
+ * costs only throughput locally. ClientRequestToken idempotency is not emulated.
  */
 import { once } from 'node:events';
 import type { Guard } from './iam/guards.ts';
@@ -23,6 +26,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { AddressInfo } from 'node:net';
 import { readAll } from './read-body.ts';
 import { TransactionJournal, type Item, type ItemImage } from './dynamodb-journal.ts';
+import { NamedLocks } from './read-write-lock.ts';
 import {
   DeleteItemCommand,
   DescribeTableCommand,
@@ -53,6 +57,8 @@ export interface TransactionProxy {
 
 /** Single-item operations that must not interleave with a transaction on the same item. */
 const SINGLE_ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+/** Multi-item reads that must not see a transaction in progress. */
+const MULTI_ITEM_READS = new Set(['Query', 'Scan', 'BatchGetItem']);
 
 export async function startTransactionProxy(
   upstream: string,
@@ -71,6 +77,7 @@ export async function startTransactionProxy(
   const journal = new TransactionJournal(options.journalPath);
   const keySchemas = new Map<string, string[]>();
   const itemLocks = new Map<string, Promise<unknown>>();
+  const tableLocks = new NamedLocks();
 
   const keyOf = async (table: string, item: Item): Promise<Item> => {
     let names = keySchemas.get(table);
@@ -124,9 +131,16 @@ export async function startTransactionProxy(
   const listener = async (req: IncomingMessage, res: ServerResponse) => {
     const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
     const single = SINGLE_ITEM_WRITES.has(operation) || operation === 'GetItem';
-    if (operation !== 'TransactWriteItems' && !single) return pipeUpstream(origin, req, res);
+    const read = MULTI_ITEM_READS.has(operation);
+    if (operation !== 'TransactWriteItems' && !single && !read) return pipeUpstream(origin, req, res);
     try {
       const body = await readAll(req);
+      if (read) {
+        const request = JSON.parse(body.toString('utf8')) as { TableName?: string; RequestItems?: Record<string, unknown> };
+        const tables = request.TableName ? [request.TableName] : Object.keys(request.RequestItems ?? {});
+        await tableLocks.run(tables, false, () => forward(origin, req, body, res));
+        return;
+      }
       if (single) {
         const action = JSON.parse(body.toString('utf8')) as Action;
         const identity = await identityOf(action);
@@ -140,7 +154,8 @@ export async function startTransactionProxy(
       }
       const items = (JSON.parse(body.toString('utf8')) as { TransactItems?: TransactItem[] }).TransactItems ?? [];
       const identities = await Promise.all(items.map((entry) => identityOf(Object.values(entry)[0] as Action)));
-      const { status, body: answer } = await lockItems(itemLocks, identities, () => transact(items));
+      const tables = items.map((entry) => (Object.values(entry)[0] as Action).TableName);
+      const { status, body: answer } = await lockItems(itemLocks, identities, () => tableLocks.run(tables, true, () => transact(items)));
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(answer));
     } catch (error) {
       if (res.headersSent) return void res.destroy();

@@ -3,6 +3,7 @@
  * transaction, and tombstones so a deleted resource answers 410 rather than 404. (Deletions
  * are audited in the audit trail, docs/audit.md.)
  */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys, type ResourceScope } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
@@ -14,48 +15,119 @@ const db = documentClient;
 export type DeletedLevel = 'study' | 'series' | 'instance';
 
 
-/** Removes index entries of instances of one series, with the counts, in one transaction. */
-export async function deleteInstanceEntries(records: InstanceRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  const { tenant, study, series } = records[0]!.id;
-  const TableName = config.indexTable();
-  await db().send(
-    new TransactWriteCommand({
-      TransactItems: [
-        ...records.map((r) => ({ Delete: { TableName, Key: Keys.instance(r.id) } })),
-        { Update: { TableName, Key: Keys.series(tenant, study, series), UpdateExpression: 'ADD nInstances :minus', ExpressionAttributeValues: { ':minus': -records.length } } },
-        { Update: { TableName, Key: Keys.study(tenant, study), UpdateExpression: 'ADD nInstances :minus', ExpressionAttributeValues: { ':minus': -records.length } } },
-      ],
-    }),
-  );
+const cancelled = (error: unknown): error is TransactionCanceledException => error instanceof TransactionCanceledException;
+const refusedAt = (error: TransactionCanceledException, index: number) => error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
+
+export interface InstanceEntriesRemoved {
+  /** Instances whose entry this call removed (the others vanished or got a new version meanwhile). */
+  removed: InstanceRecord[];
+  /** A count was already lower than the instances it counts (drift): the entries went without it. */
+  countsDrifted: boolean;
 }
 
-/** Removes a series summary once its instances are gone, and its modality from the study if no other series has it. */
-export async function deleteSeriesEntry(tenant: string, study: string, series: string, remainingModalities: Set<string>, modality: string): Promise<void> {
+/**
+ * Removes index entries of instances of one series with their counts, in one transaction.
+ * Each entry goes only if it still holds the version whose bytes were deleted, and each count
+ * only drops while it covers what is removed, so a concurrent DELETE (the same instance twice)
+ * or STOW (a new version, a series recreated) can never drive a count below zero.
+ */
+export async function deleteInstanceEntries(records: InstanceRecord[]): Promise<InstanceEntriesRemoved> {
+  const TableName = config.indexTable();
+  let pending = records;
+  let countsDrifted = false;
+  while (pending.length > 0) {
+    const { tenant, study, series } = pending[0]!.id;
+    const minus = { ':minus': -pending.length, ':n': pending.length };
+    const counted = (Key: { pk: string; sk: string }) => ({
+      Update: { TableName, Key, UpdateExpression: 'ADD nInstances :minus', ConditionExpression: 'nInstances >= :n', ExpressionAttributeValues: minus },
+    });
+    const deletes = pending.map((r) => ({
+      Delete: { TableName, Key: Keys.instance(r.id), ConditionExpression: 'sha256 = :sha', ExpressionAttributeValues: { ':sha': r.sha256 } },
+    }));
+    try {
+      await db().send(
+        new TransactWriteCommand({
+          TransactItems: countsDrifted ? deletes : [...deletes, counted(Keys.series(tenant, study, series)), counted(Keys.study(tenant, study))],
+        }),
+      );
+      return { removed: pending, countsDrifted };
+    } catch (error) {
+      if (!cancelled(error)) throw error;
+      const gone = new Set(pending.filter((_, i) => refusedAt(error, i)));
+      if (gone.size === 0 && !countsDrifted && [pending.length, pending.length + 1].some((i) => refusedAt(error, i))) countsDrifted = true;
+      else if (gone.size === 0) throw error; // a conflict: the caller's retry decides
+      pending = pending.filter((r) => !gone.has(r));
+    }
+  }
+  return { removed: [], countsDrifted };
+}
+
+/**
+ * Removes a series summary whose count says it is empty, and counts it out of the study
+ * (taking its modality out of ModalitiesInStudy if no other series has it). Returns false, and
+ * changes nothing, if the series gained an instance meanwhile (a concurrent STOW) or the
+ * study's series count is already too low to drop (drift, for the reconciliation).
+ */
+export async function deleteSeriesEntry(tenant: string, study: string, series: string, remainingModalities: Set<string>, modality: string): Promise<boolean> {
   const TableName = config.indexTable();
   const removeModality = modality && !remainingModalities.has(modality);
-  await db().send(
-    new TransactWriteCommand({
-      TransactItems: [
-        { Delete: { TableName, Key: Keys.series(tenant, study, series) } },
-        {
-          Update: {
-            TableName,
-            Key: Keys.study(tenant, study),
-            UpdateExpression: `ADD nSeries :minus${removeModality ? ' DELETE modalities :modality' : ''}`,
-            ExpressionAttributeValues: { ':minus': -1, ...(removeModality ? { ':modality': new Set([modality]) } : {}) },
+  try {
+    await db().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName, Key: Keys.series(tenant, study, series), ConditionExpression: 'nInstances = :zero', ExpressionAttributeValues: { ':zero': 0 } } },
+          {
+            Update: {
+              TableName,
+              Key: Keys.study(tenant, study),
+              UpdateExpression: `ADD nSeries :minus${removeModality ? ' DELETE modalities :modality' : ''}`,
+              ConditionExpression: 'nSeries >= :one',
+              ExpressionAttributeValues: { ':minus': -1, ':one': 1, ...(removeModality ? { ':modality': new Set([modality]) } : {}) },
+            },
           },
-        },
-      ],
-    }),
-  );
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (cancelled(error)) return false;
+    throw error;
+  }
 }
 
-/** Removes the study summary and its name tokens once its series are gone. */
-export async function deleteStudyEntry(tenant: string, study: string): Promise<void> {
+/**
+ * Removes the study summary and its name tokens, in one transaction, if its counts say it is
+ * empty; false if a STOW added to it meanwhile (or its counts drifted), changing nothing.
+ */
+export async function deleteStudyEntry(tenant: string, study: string, tokens: string[]): Promise<boolean> {
   const TableName = config.indexTable();
-  await db().send(new DeleteCommand({ TableName, Key: Keys.study(tenant, study) }));
+  // Name-token keys are known from the name: absent ones are no-ops.
+  const [first, rest] = [tokens.slice(0, MAX_TOKENS_WITH_STUDY), tokens.slice(MAX_TOKENS_WITH_STUDY)];
+  try {
+    await db().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName,
+              Key: Keys.study(tenant, study),
+              ConditionExpression: 'nInstances = :zero AND nSeries = :zero',
+              ExpressionAttributeValues: { ':zero': 0 },
+            },
+          },
+          ...first.map((token) => ({ Delete: { TableName, Key: Keys.nameToken(tenant, token, study) } })),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancelled(error)) return false;
+    throw error;
+  }
+  await deleteItems(rest.map((token) => Keys.nameToken(tenant, token, study)));
+  return true;
 }
+
+const MAX_TOKENS_WITH_STUDY = 99; // TransactWriteItems takes 100 actions
 
 export async function putTombstone(level: DeletedLevel, id: ResourceScope, at: string): Promise<void> {
   await db().send(

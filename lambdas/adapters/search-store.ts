@@ -33,19 +33,39 @@ export interface SeriesRow {
 const db = documentClient;
 
 const PAGE = 100;
+const BATCH_GET_KEYS = 100; // DynamoDB's limit per BatchGetItem
+/** Reads one request keeps in flight: a long UID list is fast without flooding the table. */
+const CONCURRENT_READS = 16;
+
+/** `work` on every item, at most `limit` at a time; results in the items' order. */
+async function mapBounded<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await work(items[i]!);
+      }
+    }),
+  );
+  return results;
+}
 
 async function batchGet(keys: Record<string, string>[], meter: ReadMeter): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  for (let i = 0; i < keys.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, string>[] }> | undefined = { [config.indexTable()]: { Keys: keys.slice(i, i + 100) } };
+  const batches = Array.from({ length: Math.ceil(keys.length / BATCH_GET_KEYS) }, (_, i) => keys.slice(i * BATCH_GET_KEYS, (i + 1) * BATCH_GET_KEYS));
+  const pages = await mapBounded(batches, CONCURRENT_READS, async (batch) => {
+    const items: Record<string, unknown>[] = [];
+    let request: Record<string, { Keys: Record<string, string>[] }> | undefined = { [config.indexTable()]: { Keys: batch } };
     while (request && Object.keys(request).length) {
       const result = await db().send(new BatchGetCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
       for (const consumed of result.ConsumedCapacity ?? []) meter.readUnits += consumed.CapacityUnits ?? 0;
       items.push(...(result.Responses?.[config.indexTable()] ?? []));
       request = result.UnprocessedKeys as typeof request;
     }
-  }
-  return items;
+    return items;
+  });
+  return pages.flat();
 }
 
 export function toStudyRow(item: Record<string, unknown>): StudyRow {
@@ -166,13 +186,22 @@ export async function seriesByUid(tenant: string, uid: string, meter: ReadMeter)
 }
 
 /** An instance by SOP Instance UID alone (GSI1 on instance items). */
-export async function instancesBySop(tenant: string, sop: string, meter: ReadMeter): Promise<InstanceRecord[]> {
-  const rows: InstanceRecord[] = [];
-  for await (const item of queryIndex(
-    { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': Keys.instanceBySop(tenant, sop).gsi1pk } },
-    meter,
-  )) {
-    rows.push(fromInstanceItem(item, { tenant, study: studyOfPartition(String(item.pk)), ...instanceOfSortKey(String(item.sk)) }));
-  }
-  return rows;
+export async function instancesBySop(tenant: string, sops: string[], meter: ReadMeter): Promise<InstanceRecord[]> {
+  const perSop = await mapBounded(sops, CONCURRENT_READS, async (sop) => {
+    const rows: InstanceRecord[] = [];
+    for await (const item of queryIndex(
+      { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': Keys.instanceBySop(tenant, sop).gsi1pk } },
+      meter,
+    )) {
+      rows.push(fromInstanceItem(item, { tenant, study: studyOfPartition(String(item.pk)), ...instanceOfSortKey(String(item.sk)) }));
+    }
+    return rows;
+  });
+  return perSop.flat();
+}
+
+/** Instances of one series by SOP Instance UID: their item keys are known, so BatchGetItem. */
+export async function instancesByKey(tenant: string, study: string, series: string, sops: string[], meter: ReadMeter): Promise<InstanceRecord[]> {
+  const items = await batchGet(sops.map((sop) => Keys.instance({ tenant, study, series, sop })), meter);
+  return items.map((item) => fromInstanceItem(item, { tenant, study, ...instanceOfSortKey(String(item.sk)) }));
 }

@@ -8,7 +8,7 @@
  */
 import { GoneError, NotFoundError } from '#core/errors.ts';
 import { nameTokens } from '#core/qido/matching.ts';
-import { Keys, metadataObjectKey, type InstanceIdentity, type ResourceScope } from '#core/index-keys.ts';
+import { metadataObjectKey, type InstanceIdentity, type ResourceScope } from '#core/index-keys.ts';
 import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { deleteObjectsUnlessRefused, isLocked } from '#adapters/object-store.ts';
 import {
@@ -22,6 +22,7 @@ import {
 } from '#adapters/deletion-store.ts';
 import { seriesOfStudy } from '#adapters/search-store.ts';
 import { patientIdOf } from '#core/audit/subjects.ts';
+import { reconcileStudy } from '#services/maintenance/reconcile-counts.ts';
 
 export interface DeleteResult {
   deleted: number;
@@ -45,26 +46,32 @@ export async function deleteResources(scope: ResourceScope, context: { now: Date
   const bySeries = new Map<string, InstanceRecord[]>();
   for (const record of records) bySeries.set(record.id.series, [...(bySeries.get(record.id.series) ?? []), record]);
 
+  // Counts found lower than what they count (drift) are recomputed once the entries are gone.
+  let countsDrifted = false;
   for (const [series, members] of bySeries) {
     const removable: InstanceRecord[] = [];
     for (const record of members) {
       if (await deleteObjects(record, context.now)) removable.push(record);
       else result.locked.push(record.id.sop);
     }
-    for (let i = 0; i < removable.length; i += BATCH) await deleteInstanceEntries(removable.slice(i, i + BATCH));
-    result.deleted += removable.length;
+    for (let i = 0; i < removable.length; i += BATCH) {
+      const removed = await deleteInstanceEntries(removable.slice(i, i + BATCH));
+      result.deleted += removed.removed.length;
+      countsDrifted ||= removed.countsDrifted;
+    }
     if ((await listInstanceRecords(scope.tenant, scope.study, series)).length === 0) {
       const all = await seriesOfStudy(scope.tenant, scope.study, { readUnits: 0 });
       const gone = all.find((s) => s.series === series);
       const remaining = new Set(all.filter((s) => s.series !== series).map((s) => String(s.dicom['00080060']?.Value?.[0] ?? '')));
-      await deleteSeriesEntry(scope.tenant, scope.study, series, remaining, String(gone?.dicom['00080060']?.Value?.[0] ?? ''));
+      // Refused when a STOW added to the series meanwhile (it stays), or the study's count drifted.
+      if (gone && !(await deleteSeriesEntry(scope.tenant, scope.study, series, remaining, String(gone.dicom['00080060']?.Value?.[0] ?? '')))) countsDrifted = true;
     }
   }
+  if (countsDrifted) await reconcileStudy(scope.tenant, scope.study, context.now.toISOString());
   if ((await seriesOfStudy(scope.tenant, scope.study, { readUnits: 0 })).length === 0) {
     const name = records[0]!.study['00100010']?.Value?.[0] as Record<string, string> | undefined;
-    // Name-token keys are known from the name: delete them directly (absent ones are no-ops).
-    await deleteItems(nameTokens(Object.values(name ?? {}).join('=')).map((token) => Keys.nameToken(scope.tenant, token, scope.study)));
-    await deleteStudyEntry(scope.tenant, scope.study);
+    // Refused (and kept) when a STOW created a series in it meanwhile.
+    await deleteStudyEntry(scope.tenant, scope.study, [...new Set(nameTokens(Object.values(name ?? {}).join('=')))]);
   }
   const level: DeletedLevel = scope.sop ? 'instance' : scope.series ? 'series' : 'study';
   const at = context.now.toISOString();

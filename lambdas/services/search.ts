@@ -106,8 +106,15 @@ async function* candidates(plan: Plan, request: SearchRequest, meter: ReadMeter)
       yield* instanceViews(study, series, await listInstanceRecords(tenant, plan.study, plan.series, meter), serviceUrl);
       return;
     }
+    case 'instances-by-key': {
+      const [study] = await store.studiesByUid(tenant, [plan.study], meter);
+      if (!study) return;
+      const series = new Map((await store.seriesOfStudy(tenant, plan.study, meter)).map((s) => [s.series, s]));
+      yield* instanceViews(study, series, await store.instancesByKey(tenant, plan.study, plan.series, plan.uids, meter), serviceUrl);
+      return;
+    }
     case 'instances-by-sop': {
-      const rows = (await Promise.all(plan.uids.map((uid) => store.instancesBySop(tenant, uid, meter)))).flat();
+      const rows = await store.instancesBySop(tenant, plan.uids, meter);
       const studies = await studyMap(tenant, rows.map((r) => r.id.study), meter);
       for (const row of rows) {
         const study = studies.get(row.id.study);

@@ -134,6 +134,13 @@ describe('QIDO-RS matching, paging and query planning', () => {
     expect((await qido('/series?PatientID=P1&Modality=CT')).body.map((s) => s['0020000E']?.Value?.[0])).toEqual(['2.25.11.1', '2.25.13.1']);
     expect((await qido('/instances?SOPInstanceUID=2.25.12.1.1')).body.map((i) => i['0020000D']?.Value?.[0])).toEqual(['2.25.12']);
     expect((await qido('/series?SeriesInstanceUID=2.25.13.1')).body).toHaveLength(1);
+    // A list of SOP Instance UIDs in a series (their keys are known), with one absent and one
+    // of another series; and a list across studies.
+    const listed = await qido('/studies/2.25.11/series/2.25.11.1/instances?SOPInstanceUID=2.25.11.1.2,2.25.11.1.9,2.25.11.2.1,2.25.11.1.1');
+    expect(listed.headers.get('x-strata-query-plan')).toBe('instances-by-key');
+    expect(listed.body.map((i) => i['00080018']?.Value?.[0])).toEqual(['2.25.11.1.1', '2.25.11.1.2']);
+    const across = await qido('/instances?SOPInstanceUID=2.25.13.1.1,2.25.12.1.1,2.25.99.1.1,2.25.11.2.1');
+    expect(across.body.map((i) => i['00080018']?.Value?.[0]).sort()).toEqual(['2.25.11.2.1', '2.25.12.1.1', '2.25.13.1.1']);
   });
 
   it('matches inside sequences: RequestAttributesSequence > RequestedProcedureID', async () => {

@@ -115,6 +115,7 @@ export class S3FidelityProxy implements ProxyContext {
       applyLockHeaders(s, req);
     });
     this.options.state.setRestorePending(target.bucket, target.key, false);
+    await this.options.state.saved(target.bucket, target.key);
     await relay(upstream, res, { 'x-amz-checksum-sha256': req.headers['x-amz-checksum-sha256'] ? sha256 : undefined, ...lockHeaders(state) });
     this.emit('Object Created', target, { size: body.bytes.length, etag: etagOf(upstream) }, { reason: 'PutObject' });
   }
@@ -131,16 +132,20 @@ export class S3FidelityProxy implements ProxyContext {
     if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
     const upstream = await sendUpstream(this.options.upstream, { method: 'POST', path: req.url!, headers: req.headers, body: req });
     const payload = await readAll(upstream);
-    res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-    res.end(payload);
-    if (upstream.statusCode === 200 && !payload.includes('<Error>')) {
-      const head = await this.head(target);
+    const completed = upstream.statusCode === 200 && !payload.includes('<Error>');
+    const head = completed ? await this.head(target) : undefined;
+    if (completed) {
       this.options.state.update(target.bucket, target.key, (s) => {
         s.exists = true;
         s.storageClass = head ? storageClassOf(head) : 'STANDARD';
         delete s.sha256; // multipart checksums are composite in S3; not simulated
         delete s.restore;
       });
+      await this.options.state.saved(target.bucket, target.key);
+    }
+    res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+    res.end(payload);
+    if (completed) {
       this.emit('Object Created', target, { size: Number(head?.headers['content-length'] ?? 0), etag: etagOf(head) }, { reason: 'CompleteMultipartUpload' });
     }
   }
@@ -168,9 +173,8 @@ export class S3FidelityProxy implements ProxyContext {
     }
     const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers });
     const payload = await readAll(upstream);
-    res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-    res.end(payload);
-    if (upstream.statusCode !== 200 || payload.includes('<Error>')) return;
+    const answer = () => res.writeHead(upstream.statusCode ?? 502, upstream.headers).end(payload);
+    if (upstream.statusCode !== 200 || payload.includes('<Error>')) return void answer();
     const sourceSha = this.options.state.get(source.bucket, source.key).sha256;
     this.options.state.update(target.bucket, target.key, (s) => {
       s.exists = true;
@@ -181,6 +185,8 @@ export class S3FidelityProxy implements ProxyContext {
       if (!inPlace) applyLockHeaders(s, req);
     });
     this.options.state.setRestorePending(target.bucket, target.key, false);
+    await this.options.state.saved(target.bucket, target.key);
+    answer();
     this.emit('Object Created', target, { size: Number(sourceHead.headers['content-length'] ?? 0) }, { reason: 'CopyObject' });
   }
 
@@ -209,6 +215,7 @@ export class S3FidelityProxy implements ProxyContext {
       delete s.restore;
     });
     this.options.state.setRestorePending(bucket, key, false);
+    await this.options.state.saved(bucket, key);
     this.emit('Object Storage Class Changed', target, { size: Number(head.headers['content-length'] ?? 0), etag: etagOf(head) }, {
       'destination-storage-class': storageClass,
     });
@@ -220,9 +227,13 @@ export class S3FidelityProxy implements ProxyContext {
     if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
     const existed = await this.head(target);
     const upstream = await sendUpstream(this.options.upstream, { method: 'DELETE', path: req.url!, headers: req.headers });
-    await relay(upstream, res);
-    if (existed && (upstream.statusCode ?? 500) < 300) {
+    const deleted = existed && (upstream.statusCode ?? 500) < 300;
+    if (deleted) {
       this.options.state.delete(target.bucket, target.key);
+      await this.options.state.saved(target.bucket, target.key);
+    }
+    await relay(upstream, res);
+    if (deleted) {
       this.emit('Object Deleted', target, { etag: etagOf(existed) }, { reason: 'DeleteObject', 'deletion-type': 'Permanently Deleted' });
     }
   }
@@ -249,6 +260,7 @@ export class S3FidelityProxy implements ProxyContext {
       upstream.resume();
       if (existed) {
         this.options.state.delete(target.bucket, key);
+        await this.options.state.saved(target.bucket, key);
         this.emit('Object Deleted', one, { etag: etagOf(existed) }, { reason: 'DeleteObject', 'deletion-type': 'Permanently Deleted' });
       }
       if (!quiet) results.push(`<Deleted><Key>${escapeXml(key)}</Key></Deleted>`);

@@ -10,6 +10,7 @@ export async function putLegalHold(ctx: ProxyContext, req: IncomingMessage, res:
   if (status !== 'ON' && status !== 'OFF') return sendXmlError(res, 400, 'MalformedXML', 'LegalHold Status must be ON or OFF');
   if (!(await lockable(ctx, res, target))) return;
   ctx.options.state.update(target.bucket, target.key, (s) => (s.legalHold = status));
+  await ctx.options.state.saved(target.bucket, target.key);
   res.writeHead(200).end();
 }
 
@@ -35,6 +36,7 @@ export async function putRetention(ctx: ProxyContext, req: IncomingMessage, res:
     if (next) s.retention = next;
     else delete s.retention;
   });
+  await ctx.options.state.saved(target.bucket, target.key);
   res.writeHead(200).end();
 }
 

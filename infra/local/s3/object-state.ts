@@ -2,12 +2,15 @@
  * What the fidelity layer knows about an object beyond what s3rver keeps: its SHA-256,
  * Object Lock state and restore state. One small JSON file per object that has any such
  * state, under `<dataDir>/s3-fidelity/`, so it survives restarts with the bytes. Writes go to
- * disk asynchronously behind a bounded in-memory copy; `flush()` (on stop) waits for them.
+ * disk asynchronously behind a bounded in-memory copy; a request that changed a state awaits
+ * `saved()` (written, fsynced, renamed into place, directory fsynced) before it is answered, as
+ * S3 acknowledges only what is durable, so a crash right after the answer keeps it (a legal
+ * hold, a retention date, a restore). `flush()` (on stop) waits for every write.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
 export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
@@ -47,8 +50,11 @@ export class ObjectStateStore {
    * archive's objects outnumber what memory should hold, and most are never read twice.
    */
   private readonly cache = new Map<string, ObjectState | null>();
-  /** Writes in flight, with the content each file will have, so an evicted state is never read stale. */
-  private readonly writes = new Map<string, { done: Promise<void>; content: string | undefined }>();
+  /**
+   * Writes in flight, with the content each file will have, so an evicted state is never read
+   * stale; `durable` rejects if the write failed, `done` settles either way.
+   */
+  private readonly writes = new Map<string, { durable: Promise<void>; done: Promise<void>; content: string | undefined }>();
   private readonly pending = new Map<string, { bucket: string; key: string }>();
 
   constructor(
@@ -82,6 +88,11 @@ export class ObjectStateStore {
     this.persist(file, JSON.stringify(state));
   }
 
+  /** Resolves when every change so far to this object's state is durable; rejects if one could not be written. */
+  saved(bucket: string, key: string): Promise<void> {
+    return this.writes.get(this.file(bucket, key))?.durable ?? Promise.resolve();
+  }
+
   /** Resolves when every state change so far is on disk (the runtime awaits it on stop). */
   async flush(): Promise<void> {
     while (this.writes.size) await Promise.allSettled([...this.writes.values()].map((write) => write.done));
@@ -113,11 +124,11 @@ export class ObjectStateStore {
   /** Writes for one file are chained, so the last change is the one that stays. */
   private persist(file: string, content: string | undefined): void {
     const previous = this.writes.get(file)?.done ?? Promise.resolve();
-    // Written aside and renamed over: a process killed mid-write leaves the old state, never half a file.
-    const next = previous.then(() => (content === undefined ? rm(file, { force: true }) : writeFile(`${file}.tmp`, content).then(() => rename(`${file}.tmp`, file))));
+    const durable = previous.then(() => (content === undefined ? removeDurably(file) : writeDurably(file, content)));
     const write = {
       content,
-      done: next.catch(() => {}).finally(() => {
+      durable,
+      done: durable.catch(() => {}).finally(() => {
         if (this.writes.get(file) === write) this.writes.delete(file);
       }),
     };
@@ -148,7 +159,13 @@ export class ObjectStateStore {
     if (pending === this.pending.has(marker)) return;
     if (pending) {
       this.pending.set(marker, { bucket, key });
-      writeFileSync(marker, JSON.stringify({ bucket, key }));
+      const fd = openSync(marker, 'w');
+      try {
+        writeSync(fd, JSON.stringify({ bucket, key }));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     } else {
       this.pending.delete(marker);
       rmSync(marker, { force: true });
@@ -157,6 +174,34 @@ export class ObjectStateStore {
 
   pendingRestores(): ObjectState[] {
     return [...this.pending.values()].map(({ bucket, key }) => this.get(bucket, key));
+  }
+}
+
+/** Written aside, fsynced and renamed over: a crash leaves the old state or the new one, never half a file. */
+async function writeDurably(file: string, content: string): Promise<void> {
+  const handle = await open(`${file}.tmp`, 'w');
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(`${file}.tmp`, file);
+  await syncDirectory(dirname(file));
+}
+
+async function removeDurably(file: string): Promise<void> {
+  await rm(file, { force: true });
+  await syncDirectory(dirname(file));
+}
+
+/** A rename or removal is durable once its directory is. */
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -44,11 +44,13 @@ export async function restoreObject(ctx: ProxyContext, req: IncomingMessage, res
       s.restore!.expiresAt = new Date(now.getTime() + days * 86_400_000).toISOString();
       s.restore!.expiryAnnounced = false;
     });
+    await ctx.options.state.saved(target.bucket, target.key);
     res.writeHead(200).end();
     return;
   }
   ctx.options.state.update(target.bucket, target.key, (s) => (s.restore = planRestore(storageClass, tier as RestoreTier, days, now)));
   ctx.options.state.setRestorePending(target.bucket, target.key, true);
+  await ctx.options.state.saved(target.bucket, target.key);
   res.writeHead(202).end();
   ctx.emit('Object Restore Initiated', target, { size: Number(head.headers['content-length'] ?? 0) }, { 'source-storage-class': storageClass });
 }

@@ -34,6 +34,8 @@ export type Plan =
   | { kind: 'series-of-studies'; studies: StudyPlan }
   | { kind: 'instances-of-study'; study: string; series?: string | undefined }
   | { kind: 'instances-by-sop'; uids: string[] }
+  /** Instances of one series named by SOP Instance UID: their items' keys are known (BatchGetItem). */
+  | { kind: 'instances-by-key'; study: string; series: string; uids: string[] }
   | { kind: 'instances-of-studies'; studies: StudyPlan };
 
 const STUDY_KEYS = 'StudyInstanceUID, AccessionNumber, PatientID, StudyDate or a PatientName prefix (e.g. DOE*)';
@@ -64,8 +66,9 @@ export function planQuery(level: Level, scope: Scope, filters: QueryFilter[], fu
     if (series) return { kind: 'series-by-uid', uids: series };
     return { kind: 'series-of-studies', studies: keyedStudies('series', 'SeriesInstanceUID') };
   }
-  if (scope.study) return { kind: 'instances-of-study', study: scope.study, series: scope.series };
   const sops = uids(Tag.SOPInstanceUID);
+  if (scope.study && scope.series && sops) return { kind: 'instances-by-key', study: scope.study, series: scope.series, uids: sops };
+  if (scope.study) return { kind: 'instances-of-study', study: scope.study, series: scope.series };
   if (sops) return { kind: 'instances-by-sop', uids: sops };
   return { kind: 'instances-of-studies', studies: keyedStudies('instances', 'SOPInstanceUID') };
 }

@@ -1,0 +1,96 @@
+/**
+ * DELETE racing DELETE and STOW on one study: the study and series counts may never go below
+ * zero, no count item may be left without its study, and once the requests have settled the
+ * counts equal what the instance items say — without a reconciliation run.
+ */
+import { QueryCommand, type AttributeValue, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keys } from '#core/index-keys.ts';
+import { dynamoFor } from '#test/helpers/aws.ts';
+import { stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
+import { synthesize } from '#test/helpers/synthetic.ts';
+
+const tenant = 'default';
+const file = (study: string, series: number, sop: number) =>
+  synthesize('CT_small.dcm', { study, series: `${study}.${series}`, sop: `${study}.${series}.${sop}` });
+
+describe('DELETE racing DELETE and STOW on one study', () => {
+  let runtime: TestRuntime;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+  });
+  afterAll(async () => {
+    await runtime?.dispose();
+  });
+
+  /** Every item of the study partition that carries a count, and the instances it holds. */
+  async function partition(study: string) {
+    const items: Record<string, AttributeValue>[] = [];
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page: QueryCommandOutput = await dynamoFor(runtime).send(
+        new QueryCommand({
+          TableName: runtime.names.table('index'),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: Keys.study(tenant, study).pk } },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const sk = (item: (typeof items)[number]) => item.sk!.S!;
+    const instances = items.filter((i) => sk(i).startsWith('INST#')).map((i) => sk(i).split('#')[1]!);
+    const perSeries = Object.fromEntries(items.filter((i) => sk(i).startsWith('SERIES#')).map((i) => [sk(i).slice(7), Number(i.nInstances?.N)]));
+    const summary = items.find((i) => sk(i) === 'STUDY');
+    const truth: Record<string, number> = {};
+    for (const series of instances) truth[series] = (truth[series] ?? 0) + 1;
+    return {
+      study: summary && { nInstances: Number(summary.nInstances?.N), nSeries: Number(summary.nSeries?.N), type: summary.type?.S },
+      perSeries,
+      truth,
+      instances: instances.length,
+    };
+  }
+
+  function expectExact(state: Awaited<ReturnType<typeof partition>>) {
+    for (const count of [...Object.values(state.perSeries), state.study?.nInstances ?? 0, state.study?.nSeries ?? 0]) expect(count).toBeGreaterThanOrEqual(0);
+    expect(state.perSeries).toEqual(state.truth);
+    if (state.instances === 0) expect(state.study).toBeUndefined();
+    else expect(state.study).toEqual({ nInstances: state.instances, nSeries: Object.keys(state.truth).length, type: 'study' });
+  }
+
+  it('the same instance deleted twice at once is counted out once', async () => {
+    const study = '2.25.770001';
+    expect((await stow(runtime.url, [1, 2, 3].map((sop) => file(study, 1, sop)))).status).toBe(200);
+    const url = `${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${study}.1.1`;
+    const answers = await Promise.all([1, 2, 3].map(() => fetch(url, { method: 'DELETE' })));
+    expect(answers.map((a) => a.status).filter((s) => s === 204).length).toBeGreaterThanOrEqual(1);
+    for (const answer of answers) expect([204, 404, 410]).toContain(answer.status);
+    expectExact(await partition(study));
+    expect((await partition(study)).instances).toBe(2);
+  });
+
+  it('a study deleted while STOWs add to it keeps exact, non-negative counts', async () => {
+    for (let round = 0; round < 3; round++) {
+      const study = `2.25.77010${round}`;
+      expect((await stow(runtime.url, [1, 2].flatMap((series) => [1, 2, 3].map((sop) => file(study, series, sop))))).status).toBe(200);
+      // A DELETE of the study, of one series and of one instance, against STOWs into the same
+      // series, a new one, and the instance being deleted.
+      const base = `${runtime.url}/dicom-web/studies/${study}`;
+      const answers = await Promise.all([
+        fetch(base, { method: 'DELETE' }),
+        stow(runtime.url, [file(study, 1, 10 + round), file(study, 3, 1)]),
+        fetch(`${base}/series/${study}.2`, { method: 'DELETE' }),
+        stow(runtime.url, [file(study, 2, 1), file(study, 2, 20)]),
+        fetch(`${base}/series/${study}.1/instances/${study}.1.2`, { method: 'DELETE' }),
+        fetch(base, { method: 'DELETE' }),
+      ]);
+      for (const answer of answers) expect(answer.status).toBeLessThan(500);
+      expectExact(await partition(study));
+    }
+  }, 240_000); // three rounds of six concurrent requests: 20 s alone, minutes on a loaded machine
+});
