@@ -79,10 +79,18 @@ export function tierAt(schedule: readonly ScheduleStep[], ageDays: number): { ti
   return { tier: schedule[current]!.tier, ...(next ? { next } : {}) };
 }
 
+/** Schedules parsed once per rule object: a policy is evaluated for millions of instances. */
+const parsedSchedules = new WeakMap<PolicyRule, ScheduleStep[]>();
+function scheduleOf(rule: PolicyRule): ScheduleStep[] {
+  let steps = parsedSchedules.get(rule);
+  if (!steps) parsedSchedules.set(rule, (steps = parseSchedule(rule.schedule)));
+  return steps;
+}
+
 /** Where `facts`'s instance belongs at `at`, and which policy version says so. */
 export function decide(policy: LifecyclePolicy, facts: InstanceFacts, at: Date): Decision {
   const rule = classify(policy, facts, at);
-  const { tier, next } = tierAt(parseSchedule(rule.schedule), daysBetween(facts.ingestedAt, at));
+  const { tier, next } = tierAt(scheduleOf(rule), daysBetween(facts.ingestedAt, at));
   return {
     policyVersion: policy.version,
     policyClass: rule.id,

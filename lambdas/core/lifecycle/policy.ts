@@ -64,11 +64,18 @@ export interface ScheduleStep {
 
 const DAYS_PER_UNIT: Record<string, number> = { d: 1, w: 7, y: 365 };
 
+/** A policy uses a handful of durations, each read millions of times when evaluated in bulk. */
+const parsedDurations = new Map<string, number>();
+
 /** `30d`, `26w`, `3y` (365 days) → days. */
 export function durationDays(spec: string): number {
+  const known = parsedDurations.get(spec);
+  if (known !== undefined) return known;
   const match = /^(\d+)([dwy])$/.exec(spec);
   if (!match) throw new RangeError(`not a duration: "${spec}" (expected e.g. 30d, 26w, 3y)`);
-  return Number(match[1]) * DAYS_PER_UNIT[match[2]!]!;
+  const days = Number(match[1]) * DAYS_PER_UNIT[match[2]!]!;
+  if (parsedDurations.size < 1_000) parsedDurations.set(spec, days);
+  return days;
 }
 
 export function parseSchedule(schedule: readonly string[]): ScheduleStep[] {
