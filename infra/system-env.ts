@@ -3,6 +3,7 @@
  * Both the CDK stack and the local runtime call this, so a handler reads the same variable
  * names wherever it runs (see lambdas/config.ts for the reading side).
  */
+import { policyEnvironment } from './lifecycle/policy-environment.ts';
 import type { FunctionDeclaration, GrantDeclaration } from './system-types.ts';
 
 /** Physical names/ARNs of declared resources, as each runtime resolves them. */
@@ -30,5 +31,6 @@ export function functionEnvironment(fn: FunctionDeclaration, resolved: ResolvedR
     env[name] =
       kind === 'table' ? resolved.table(logical) : kind === 'bucket' ? resolved.bucket(logical) : resolved.stateMachineArn(logical);
   }
+  if (fn.lifecyclePolicy) env.LIFECYCLE_POLICY = policyEnvironment(fn.lifecyclePolicy);
   return env;
 }

@@ -15,6 +15,8 @@ export interface TableDeclaration {
 export interface BucketDeclaration {
   readonly objectLock: boolean;
   readonly eventBridge: boolean;
+  /** The lifecycle policy file (policies/*.yaml) compiled into the bucket's lifecycle rules. */
+  readonly lifecyclePolicy?: string;
 }
 
 /**
@@ -36,6 +38,8 @@ export interface FunctionDeclaration {
   /** For functions no API route waits on (workflow tasks, events); see `functionTimeoutSeconds`. */
   readonly timeoutSeconds?: number;
   readonly grants: readonly GrantDeclaration[];
+  /** A lifecycle policy file the function classifies by; it receives the validated policy as LIFECYCLE_POLICY. */
+  readonly lifecyclePolicy?: string;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS';

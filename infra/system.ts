@@ -15,6 +15,8 @@ import type { SystemDeclaration } from './system-types.ts';
  * on the audit table (docs/audit.md; test/unit/infra/audit-grants.test.ts checks the template).
  */
 const appendAudit = { resource: 'table:audit', actions: ['dynamodb:Query', 'dynamodb:PutItem'] } as const;
+/** The image lifecycle policy: the archive bucket's lifecycle rules and the class each object is tagged with at ingest. */
+const LIFECYCLE_POLICY = 'policies/lifecycle.yaml';
 
 export const system = {
   api: {
@@ -60,7 +62,7 @@ export const system = {
   },
   buckets: {
     // DICOM bytes, one object per instance, immutable once written; Object Lock for legal holds.
-    archive: { objectLock: true, eventBridge: true },
+    archive: { objectLock: true, eventBridge: true, lifecyclePolicy: LIFECYCLE_POLICY },
   },
   functions: {
     health: {
@@ -79,9 +81,11 @@ export const system = {
         // DeleteItem: a re-pushed earlier version leaves the history when it becomes current again.
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
         // ListBucket: HeadObject of a key not yet stored must answer 404, not 403 (S3 hides absence without it).
-        { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:GetObject', 's3:ListBucket'] },
+        // PutObjectTagging: each object is written with its lifecycle policy class tags.
+        { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:ListBucket'] },
         appendAudit,
       ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
     },
     searchForStudies: {
       entry: 'lambdas/handlers/search.ts',
@@ -177,8 +181,10 @@ export const system = {
           resource: 'table:index',
           actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
         },
-        { resource: 'bucket:archive', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject'] },
+        // PutObjectTagging: an orphan indexed through STOW is written with its lifecycle policy class tags.
+        { resource: 'bucket:archive', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'] },
       ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
     },
     reconcileCounts: {
       entry: 'lambdas/handlers/maintenance/reconcile-counts.ts',
@@ -256,7 +262,7 @@ export const system = {
     {
       name: 'archive-object-changes',
       bucket: 'archive',
-      detailTypes: ['Object Storage Class Changed', 'Object Restore Completed', 'Object Deleted'],
+      detailTypes: ['Object Storage Class Changed', 'Object Restore Completed', 'Object Restore Expired', 'Object Deleted'],
       function: 'onObjectEvent',
     },
   ],

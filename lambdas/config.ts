@@ -6,6 +6,7 @@
  */
 import { ALLOWED_ORIGINS_ENV, parseAllowedOrigins } from '#core/cors-policy.ts';
 import { ConfigurationError } from '#core/errors.ts';
+import type { LifecyclePolicy } from '#core/lifecycle/policy.ts';
 
 function read(name: string): string | undefined {
   const value = process.env[name];
@@ -17,6 +18,8 @@ function required(name: string): string {
   if (value === undefined) throw new ConfigurationError(`environment variable ${name} is not set`);
   return value;
 }
+
+let lifecyclePolicy: LifecyclePolicy | undefined;
 
 export const config = Object.freeze({
   region: read('AWS_REGION') ?? 'us-east-1',
@@ -45,4 +48,6 @@ export const config = Object.freeze({
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
+  /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
+  lifecyclePolicy: (): LifecyclePolicy => (lifecyclePolicy ??= JSON.parse(required('LIFECYCLE_POLICY')) as LifecyclePolicy),
 });

@@ -9,7 +9,7 @@ import { LocalIdentity } from '#infra/local/local-identity.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log(`usage: npm run clock [-- +400d | +5h | +1d12h | 2030-01-01T00:00:00Z]
+  console.log(`usage: npm run clock [-- +2y | +400d | +5h | +1d12h | 2030-01-01T00:00:00Z]
 Shows or advances the simulated clock of the local runtime at STRATA_URL (default http://127.0.0.1:8080)
 whose data directory is STRATA_DATA_DIR (default .strata).`);
   process.exit(0);
@@ -27,9 +27,10 @@ const response = await fetch(`${base}/_local/clock`, {
   console.error(`cannot reach the local runtime at ${base} (is npm start running?): ${String(error)}`);
   process.exit(1);
 });
-const state = (await response.json()) as { now?: string; offsetMs?: number; message?: string };
+const state = (await response.json()) as { now?: string; offsetMs?: number; message?: string; lifecycle?: { examined: number; transitioned: number } };
 if (!response.ok) {
   console.error(state.message ?? response.statusText);
   process.exit(1);
 }
 console.log(`simulated now: ${state.now} (real time + ${((state.offsetMs ?? 0) / 86_400_000).toFixed(2)} days)`);
+if (state.lifecycle) console.log(`lifecycle: ${state.lifecycle.transitioned} of ${state.lifecycle.examined} objects moved to a colder tier`);

@@ -8,6 +8,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { BucketDeclaration } from '#infra/system-types.ts';
+import { compileLifecycleRules, type CompiledLifecycleRule } from '#infra/lifecycle/compile-rules.ts';
+import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 
 export interface ObjectStoreProps {
   declaration: BucketDeclaration;
@@ -45,9 +47,22 @@ export class ObjectStore extends Construct {
         // A delete leaves the bytes as a noncurrent version: recoverable for 30 days, then gone
         // (Object Lock still protects held or retained versions). Dispositions refine this window.
         { id: 'recovery-window-after-delete', noncurrentVersionExpiration: Duration.days(RECOVERY_WINDOW_DAYS) },
+        // The image lifecycle policy, compiled once (infra/lifecycle/compile-rules.ts); the local S3 applies the same rules.
+        ...(props.declaration.lifecyclePolicy ? compileLifecycleRules(loadPolicy(props.declaration.lifecyclePolicy)).map(cdkLifecycleRule) : []),
       ],
+      // Stated rather than left to the default: objects under 128 KB never transition (docs/lifecycle.md).
+      transitionDefaultMinimumObjectSize: s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
     });
   }
+}
+
+function cdkLifecycleRule(rule: CompiledLifecycleRule): s3.LifecycleRule {
+  return {
+    id: rule.id,
+    tagFilters: { [rule.tag.key]: rule.tag.value },
+    objectSizeGreaterThan: rule.objectSizeGreaterThan,
+    transitions: rule.transitions.map((t) => ({ storageClass: new s3.StorageClass(t.storageClass), transitionAfter: Duration.days(t.days) })),
+  };
 }
 
 /** Server access logs: S3 delivers them only to SSE-S3 buckets. */

@@ -7,7 +7,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '#adapters/clock.ts';
 
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** `y` is 365 days, as in lifecycle policies (policies/lifecycle.yaml). */
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 
 /**
  * The latest simulated instant. Dates are written as ISO 8601 with a four-digit year in keys
@@ -24,10 +25,10 @@ export class ClockRangeError extends RangeError {
 
 /** `+400d`, `+5h`, `+90m`, `+1d12h` → milliseconds; anything else is an error. */
 export function parseDuration(spec: string): number {
-  const match = spec.length <= LONGEST_DURATION_SPEC ? /^\+?((?:\d+(?:\.\d+)?[smhdw])+)$/.exec(spec.trim()) : null;
-  if (!match?.[1]) throw new ClockRangeError(`not a duration: "${spec.slice(0, LONGEST_DURATION_SPEC)}" (expected e.g. +400d, +5h, +1d12h)`);
+  const match = spec.length <= LONGEST_DURATION_SPEC ? /^\+?((?:\d+(?:\.\d+)?[smhdwy])+)$/.exec(spec.trim()) : null;
+  if (!match?.[1]) throw new ClockRangeError(`not a duration: "${spec.slice(0, LONGEST_DURATION_SPEC)}" (expected e.g. +400d, +5h, +1d12h, +2y)`);
   let total = 0;
-  for (const [, amount, unit] of match[1].matchAll(/(\d+(?:\.\d+)?)([smhdw])/g)) {
+  for (const [, amount, unit] of match[1].matchAll(/(\d+(?:\.\d+)?)([smhdwy])/g)) {
     total += Number(amount) * UNIT_MS[unit as string]!;
   }
   return Math.round(total);

@@ -54,8 +54,9 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
         clock.advanceTo(new Date(to));
       }
       s3.proxy.announceRestores();
+      const lifecycle = await s3.applyLifecycle();
       await events.idle();
-      return { body: clockState(clock) };
+      return { body: { ...clockState(clock), lifecycle } };
     },
   },
   '/_local/s3/transition': {

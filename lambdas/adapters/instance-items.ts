@@ -23,6 +23,8 @@ export interface InstanceRecord {
   previousVersions?: InstanceVersion[];
   /** Where each frame's bytes are in the object (frames then need one ranged read each). */
   frameRanges?: ByteRange[][] | undefined;
+  /** Until when a restored copy of archived bytes is readable (S3 "Object Restore Completed"). */
+  restoredUntil?: string | undefined;
 }
 
 export interface StoreOutcome {
@@ -81,5 +83,6 @@ export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIden
     study: JSON.parse(String(item.studyDicom ?? '{}')) as DicomJsonDataset,
     previousVersions: (item.previousVersions as InstanceVersion[] | undefined) ?? [],
     frameRanges: item.frames as ByteRange[][] | undefined,
+    restoredUntil: item.restoredUntil === undefined ? undefined : String(item.restoredUntil),
   };
 }

@@ -43,7 +43,7 @@ const META_PREFIX = 'strata-';
  * different objects with the same UIDs can never overwrite each other. Returns 'exists'
  * when something is already stored there.
  */
-export async function putInstanceObject(key: string, bytes: Uint8Array, metadata: ObjectMetadata): Promise<'created' | 'exists'> {
+export async function putInstanceObject(key: string, bytes: Uint8Array, metadata: ObjectMetadata, tags: Record<string, string> = {}): Promise<'created' | 'exists'> {
   try {
     await s3Client().send(
       new PutObjectCommand({
@@ -54,6 +54,8 @@ export async function putInstanceObject(key: string, bytes: Uint8Array, metadata
         IfNoneMatch: '*',
         ChecksumSHA256: Buffer.from(metadata.sha256, 'hex').toString('base64'),
         Metadata: Object.fromEntries(Object.entries(metadata).map(([name, value]) => [META_PREFIX + kebab(name), value])),
+        // The lifecycle policy class: S3 lifecycle rules filter on it (x-amz-tagging, URL-encoded).
+        ...(Object.keys(tags).length ? { Tagging: new URLSearchParams(tags).toString() } : {}),
       }),
     );
     return 'created';

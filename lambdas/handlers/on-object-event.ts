@@ -7,7 +7,7 @@
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { instanceIdentityFromKey } from '#core/index-keys.ts';
-import { setInstanceStorageClass } from '#adapters/index-store.ts';
+import { setInstanceRestoredUntil, setInstanceStorageClass } from '#adapters/index-store.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 
 interface S3EventDetail {
@@ -15,6 +15,7 @@ interface S3EventDetail {
   object: { key: string };
   'destination-storage-class'?: string;
   'source-storage-class'?: string;
+  'restore-expiry-time'?: string;
 }
 
 export const handler = middy(async (event: EventBridgeEvent<string, S3EventDetail>) => {
@@ -26,7 +27,17 @@ export const handler = middy(async (event: EventBridgeEvent<string, S3EventDetai
     logger.info('storage class changed', { storageClass: event.detail['destination-storage-class'], updated });
     return { updated };
   }
-  // Restores and deletions are recorded by the cold-retrieval and disposition work that owns them.
+  if (type === 'Object Restore Completed' && event.detail['restore-expiry-time']) {
+    const updated = await setInstanceRestoredUntil(id, id.sha256, new Date(event.detail['restore-expiry-time']).toISOString());
+    logger.info('restore completed', { updated });
+    return { updated };
+  }
+  if (type === 'Object Restore Expired') {
+    const updated = await setInstanceRestoredUntil(id, id.sha256, undefined);
+    logger.info('restore expired', { updated });
+    return { updated };
+  }
+  // Deletions are recorded by the disposition work that owns them.
   logger.info('object event', { type });
   return { ignored: type };
 });

@@ -4,13 +4,14 @@
  * archive's own attributes (availability, RetrieveURL) added. Documents are read a few at a
  * time; an instance stored before metadata documents existed falls back to the index.
  */
+import { instanceAvailability } from '#core/lifecycle/availability.ts';
+import { clock } from '#adapters/clock.ts';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Tag } from '#core/dicom/tags.ts';
 import { metadataObjectKey } from '#core/index-keys.ts';
 import { resourceUrl } from '#core/dicomweb/resource-url.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
 import { readMetadataObject } from '#adapters/object-store.ts';
-import { COLD_CLASSES } from './retrieve-instances.ts';
 
 const PARALLEL_READS = 8;
 
@@ -33,7 +34,7 @@ async function instanceMetadata(record: InstanceRecord, serviceUrl: string): Pro
   const dataset = stored ? absoluteBulkData(stored, `${instanceUrl}/`) : { ...record.study, ...record.series, ...record.instance };
   const merged: DicomJsonDataset = {
     ...dataset,
-    [Tag.InstanceAvailability]: { vr: 'CS', Value: [COLD_CLASSES.has(record.storageClass) ? 'NEARLINE' : 'ONLINE'] },
+    [Tag.InstanceAvailability]: { vr: 'CS', Value: [instanceAvailability(record.storageClass, record.restoredUntil, clock.now())] },
     [Tag.RetrieveURL]: { vr: 'UR', Value: [instanceUrl] },
   };
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));

@@ -3,6 +3,8 @@
  * stable order, apply the matching rules, then offset and limit. Walks that rely on filters
  * alone are bounded; past the bound the request is refused with the keys that would help.
  */
+import { instanceAvailability } from '#core/lifecycle/availability.ts';
+import { clock } from '#adapters/clock.ts';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Tag } from '#core/dicom/tags.ts';
 import { resourceUrl } from '#core/dicomweb/resource-url.ts';
@@ -14,7 +16,6 @@ import { responseDataset } from '#core/qido/result-attributes.ts';
 import { listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import * as store from '#adapters/search-store.ts';
 import type { ReadMeter, SeriesRow, StudyRow } from '#adapters/search-store.ts';
-import { COLD_CLASSES } from './retrieve-instances.ts';
 
 export const MAX_LIMIT = 1000;
 /** How many candidates a filter-only walk may examine before the query is called too broad. */
@@ -224,7 +225,7 @@ function instanceView(study: StudyRow, series: SeriesRow | undefined, record: In
   return {
     ...seriesPart,
     ...record.instance,
-    [Tag.InstanceAvailability]: { vr: 'CS', Value: [COLD_CLASSES.has(record.storageClass) ? 'NEARLINE' : 'ONLINE'] },
+    [Tag.InstanceAvailability]: { vr: 'CS', Value: [instanceAvailability(record.storageClass, record.restoredUntil, clock.now())] },
     [Tag.RetrieveURL]: { vr: 'UR', Value: [resourceUrl(serviceUrl, record.id)] },
   };
 }

@@ -30,6 +30,10 @@ import { storeInstanceRecords, type InstanceRecord } from '#adapters/index-store
 import { logger } from '#lambdas/observability/logger.ts';
 import { subjectsOf } from '#core/audit/subjects.ts';
 import type { AuditSubject } from '#core/audit/record.ts';
+import { config } from '#lambdas/config.ts';
+import { classify } from '#core/lifecycle/evaluate.ts';
+import { instanceFacts } from '#core/lifecycle/facts.ts';
+import { policyTags } from '#core/lifecycle/policy-class.ts';
 
 
 export interface StoreContext {
@@ -177,6 +181,9 @@ async function storeBytes(part: Part, sha256: string, parsed: ParsedInstance, co
   const id = { tenant: context.tenant, study: parsed.studyInstanceUID, series: parsed.seriesInstanceUID, sop: parsed.sopInstanceUID };
   const objectKey = instanceObjectKey(id, sha256);
   const ingestedAt = context.now.toISOString();
+  // The lifecycle policy places the instance now; S3's lifecycle rules move it by this tag.
+  const policy = config.lifecyclePolicy();
+  const policyClass = classify(policy, instanceFacts(parsed.dataset, { tenant: id.tenant, sopClass: parsed.sopClassUID, ingestedAt }), context.now).id;
   try {
     const [written] = await Promise.all([
       putInstanceObject(objectKey, part.body, {
@@ -188,7 +195,7 @@ async function storeBytes(part: Part, sha256: string, parsed: ParsedInstance, co
         transferSyntax: parsed.transferSyntaxUID,
         sha256,
         ingestedAt,
-      }),
+      }, policyTags({ policyClass, policyVersion: policy.version })),
       putMetadataObject(metadataObjectKey(id, sha256), parsed.dataset),
     ]);
     if (written === 'exists') {

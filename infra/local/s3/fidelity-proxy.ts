@@ -25,6 +25,10 @@ import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from './storage-classes.ts'
 import { readAtMost } from '#infra/local/read-body.ts';
 import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
 import { listObjectsV2 } from './list-objects-v2.ts';
+import { internalHeaders } from './internal-headers.ts';
+import { getObjectTagging, InvalidTagError, putObjectTagging, tagsFromHeader } from './object-tags.ts';
+import { getBucketLifecycle } from './lifecycle-engine.ts';
+import { upstreamStorageClass } from './storage-classes.ts';
 
 
 
@@ -72,11 +76,13 @@ export class S3FidelityProxy implements ProxyContext {
     if (!target.key) {
       if (method === 'POST' && q.has('delete')) return this.deleteObjects(req, res, target);
       if (method === 'GET' && q.get('list-type') === '2') return listObjectsV2(this.options.upstream, req, res, `/${target.bucket}`, q);
+      if (method === 'GET' && q.has('lifecycle')) return getBucketLifecycle(res, target, this.options.lifecycleRules.get(target.bucket));
       return this.forward(req, res);
     }
     if (q.has('legal-hold')) return method === 'PUT' ? putLegalHold(this, req, res, target) : getLegalHold(this, res, target);
     if (q.has('retention')) return method === 'PUT' ? putRetention(this, req, res, target) : getRetention(this, res, target);
     if (method === 'POST' && q.has('restore')) return restoreObject(this, req, res, target);
+    if (q.has('tagging') && (method === 'GET' || method === 'PUT')) return method === 'PUT' ? putObjectTagging(this, req, res, target) : getObjectTagging(this, res, target);
     if (q.has('tagging') || q.has('acl') || q.has('uploads')) return this.forward(req, res);
     if (method === 'PUT' && q.has('uploadId')) return this.putPart(req, res);
     if (method === 'POST' && q.has('uploadId')) return this.completeMultipart(req, res, target);
@@ -102,6 +108,13 @@ export class S3FidelityProxy implements ProxyContext {
     const now = this.options.clock.now();
     const refusal = lockReason(this.options.state.get(target.bucket, target.key), now, bypass(req));
     if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
+    let tags: Record<string, string> | undefined;
+    try {
+      tags = tagsFromHeader(req);
+    } catch (error) {
+      if (error instanceof InvalidTagError) return sendXmlError(res, 400, 'InvalidTag', error.message);
+      throw error;
+    }
 
     const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers: body.headers, body: body.bytes });
     if (upstream.statusCode !== 200) return relay(upstream, res);
@@ -113,6 +126,7 @@ export class S3FidelityProxy implements ProxyContext {
       s.sha256 = sha256;
       delete s.restore;
       applyLockHeaders(s, req);
+      setCreation(s, now, body.bytes.length, tags);
     });
     this.options.state.setRestorePending(target.bucket, target.key, false);
     await this.options.state.saved(target.bucket, target.key);
@@ -140,6 +154,8 @@ export class S3FidelityProxy implements ProxyContext {
         s.storageClass = head ? storageClassOf(head) : 'STANDARD';
         delete s.sha256; // multipart checksums are composite in S3; not simulated
         delete s.restore;
+        // Tags given to CreateMultipartUpload are not simulated.
+        setCreation(s, this.options.clock.now(), Number(head?.headers['content-length'] ?? 0), undefined);
       });
       await this.options.state.saved(target.bucket, target.key);
     }
@@ -175,8 +191,12 @@ export class S3FidelityProxy implements ProxyContext {
     const payload = await readAll(upstream);
     const answer = () => res.writeHead(upstream.statusCode ?? 502, upstream.headers).end(payload);
     if (upstream.statusCode !== 200 || payload.includes('<Error>')) return void answer();
-    const sourceSha = this.options.state.get(source.bucket, source.key).sha256;
+    const sourceState = this.options.state.get(source.bucket, source.key);
+    const sourceSha = sourceState.sha256;
+    const replaceTags = String(req.headers['x-amz-tagging-directive']).toUpperCase() === 'REPLACE';
     this.options.state.update(target.bucket, target.key, (s) => {
+      // A copy is a new object (S3 lifecycle counts its days afresh); tags follow the tagging directive.
+      setCreation(s, now, Number(sourceHead.headers['content-length'] ?? 0), replaceTags ? tagsFromHeader(req) : sourceState.tags);
       s.exists = true;
       s.storageClass = String(headers['x-amz-storage-class'] ?? (inPlace ? sourceClass : 'STANDARD'));
       if (sourceSha) s.sha256 = sourceSha;
@@ -204,7 +224,7 @@ export class S3FidelityProxy implements ProxyContext {
       ...internalHeaders(),
       'x-amz-copy-source': `/${bucket}/${encodePath(key)}`,
       'x-amz-metadata-directive': 'REPLACE',
-      'x-amz-storage-class': storageClass,
+      'x-amz-storage-class': upstreamStorageClass(storageClass),
     };
     Object.assign(headers, objectMetadataHeaders(head));
     const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: `/${bucket}/${encodePath(key)}`, headers });
@@ -312,6 +332,8 @@ export class S3FidelityProxy implements ProxyContext {
     const found = (upstream.statusCode ?? 500) < 300;
     await relay(upstream, res, {
       'x-amz-restore': found ? restoreHeader(state, now) : undefined,
+      // The class S3 reports, which s3rver may not know (GLACIER_IR; storage-classes.ts).
+      'x-amz-storage-class': found && state.storageClass && state.storageClass !== 'STANDARD' ? state.storageClass : undefined,
       ...(found ? lockHeaders(state) : {}),
       // S3 returns full-object checksums only for whole-object reads.
       'x-amz-checksum-sha256': found && wantsChecksum && wholeObject ? state.sha256 : undefined,
@@ -396,13 +418,12 @@ function objectMetadataHeaders(head: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** Headers for the proxy's own calls to s3rver, which checks their form (not their signature). */
-function internalHeaders(): Record<string, string> {
-  return {
-    'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
-    'x-amz-date': new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''),
-    authorization: 'AWS4-HMAC-SHA256 Credential=S3RVER/20000101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
-  };
+/** What the lifecycle engine counts from: creation on the local clock, size and tags. */
+function setCreation(state: ObjectState, now: Date, size: number, tags: Record<string, string> | undefined): void {
+  state.createdAt = now.toISOString();
+  state.size = size;
+  if (tags) state.tags = tags;
+  else delete state.tags;
 }
 
 function applyLockHeaders(state: ObjectState, req: IncomingMessage): void {

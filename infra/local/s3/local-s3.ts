@@ -15,6 +15,9 @@ import { S3FidelityProxy } from './fidelity-proxy.ts';
 import { ObjectStateStore } from './object-state.ts';
 import { removeInterruptedPuts } from './interrupted-puts.ts';
 import type { S3Event } from './s3-events.ts';
+import { compileLifecycleRules } from '#infra/lifecycle/compile-rules.ts';
+import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
+import { applyLifecycle, type LifecycleRun } from './lifecycle-engine.ts';
 
 export const localBucketName = (logical: string) => `strata-${logical}`;
 
@@ -22,6 +25,8 @@ export interface LocalS3 {
   endpoint: string;
   port: number;
   proxy: S3FidelityProxy;
+  /** Applies the buckets' lifecycle rules at the local clock's now (run on every clock move). */
+  applyLifecycle(): Promise<LifecycleRun>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +58,10 @@ export async function startS3(
     objectLockBuckets: physical((bucket) => bucket.objectLock),
     eventBuckets: physical((bucket) => bucket.eventBridge),
     publish: options.publish,
+    // The same compiled rules as the CDK bucket's (infra/constructs/object-store.ts).
+    lifecycleRules: new Map(
+      Object.entries(buckets).map(([logical, bucket]) => [localBucketName(logical), bucket.lifecyclePolicy ? compileLifecycleRules(loadPolicy(bucket.lifecyclePolicy)) : []]),
+    ),
   });
   const server = createServer(options.guard ? options.guard(proxy.listener) : proxy.listener);
   server.keepAliveTimeout = 60_000;
@@ -68,6 +77,7 @@ export async function startS3(
     endpoint: `http://${options.host}:${port}`,
     port,
     proxy,
+    applyLifecycle: () => applyLifecycle(proxy, proxy.options.lifecycleRules),
     async stop() {
       clearInterval(ticker);
       server.closeAllConnections();

@@ -38,6 +38,11 @@ export interface ObjectState {
   legalHold?: 'ON' | 'OFF';
   retention?: { mode: LockMode; retainUntil: string };
   restore?: RestoreState;
+  /** Object tags (S3 keeps them per object; lifecycle rules filter on them). */
+  tags?: Record<string, string>;
+  /** Creation on the local clock and size: what lifecycle rules count days and sizes from. */
+  createdAt?: string;
+  size?: number;
 }
 
 /** States kept in memory; older ones are read again from their file when next needed. */

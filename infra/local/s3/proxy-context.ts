@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '#adapters/clock.ts';
 import type { ObjectStateStore } from './object-state.ts';
+import type { CompiledLifecycleRule } from '#infra/lifecycle/compile-rules.ts';
 import type { S3DetailType, S3EventDetail, s3Event } from './s3-events.ts';
 
 export interface Target {
@@ -40,4 +41,6 @@ export interface FidelityProxyOptions {
   /** Physical names of buckets with EventBridge notifications on. */
   eventBuckets: ReadonlySet<string>;
   publish: (event: ReturnType<typeof s3Event>) => void;
+  /** Physical bucket name → its lifecycle rules (compiled from the policy, as the CDK bucket's). */
+  lifecycleRules: ReadonlyMap<string, readonly CompiledLifecycleRule[]>;
 }

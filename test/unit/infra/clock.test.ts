@@ -9,6 +9,7 @@ describe('Local clock', () => {
     expect(parseDuration('+400d')).toBe(400 * 86_400_000);
     expect(parseDuration('5h')).toBe(5 * 3_600_000);
     expect(parseDuration('+1d12h')).toBe(36 * 3_600_000);
+    expect(parseDuration('+2y')).toBe(2 * 365 * 86_400_000); // a lifecycle year: 365 days
     expect(parseDuration('+2w')).toBe(14 * 86_400_000);
   });
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allStates, placeholdersOf, readDefinitionText, substitute } from '#infra/asl.ts';
+import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { envNameForResource, functionEnvironment } from '#infra/system-env.ts';
 import { system } from '#infra/system.ts';
 import { API_TIMEOUT_SECONDS, functionTimeoutSeconds } from '#infra/system-types.ts';
@@ -38,7 +39,10 @@ describe('The system declaration', () => {
     expect(envNameForResource('execution:fixityAudit')).toBeUndefined();
     const physical = { table: (l: string) => `t-${l}`, bucket: (l: string) => `b-${l}`, stateMachineArn: (l: string) => `arn:sm:${l}` };
     expect(functionEnvironment(system.functions.startFixityAudit, physical)).toEqual({ STATE_MACHINE_FIXITY_AUDIT: 'arn:sm:fixityAudit', TABLE_INDEX: 't-index', TABLE_AUDIT: 't-audit' });
-    expect(functionEnvironment(system.functions.storeInstances, physical)).toEqual({ TABLE_INDEX: 't-index', BUCKET_ARCHIVE: 'b-archive', TABLE_AUDIT: 't-audit' });
+    const { LIFECYCLE_POLICY, ...resources } = functionEnvironment(system.functions.storeInstances, physical);
+    expect(resources).toEqual({ TABLE_INDEX: 't-index', BUCKET_ARCHIVE: 'b-archive', TABLE_AUDIT: 't-audit' });
+    // The policy the function classifies by is the declared file's, validated.
+    expect(JSON.parse(LIFECYCLE_POLICY!)).toMatchObject({ version: loadPolicy(system.functions.storeInstances.lifecyclePolicy).version });
   });
 
   it('lets every function that reads or inspects objects list the bucket, so a missing key is 404 and not 403', () => {

@@ -10,6 +10,8 @@ import { REASONS } from '#infra/nag-suppressions.ts';
 import { RouteTable } from '#infra/local/route-table.ts';
 import { placeholdersOf, readDefinitionText } from '#infra/asl.ts';
 import { system } from '#infra/system.ts';
+import { compileLifecycleRules } from '#infra/lifecycle/compile-rules.ts';
+import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { functionTimeoutSeconds, type SystemDeclaration } from '#infra/system-types.ts';
 import { WAF_LOG_GROUP } from '#infra/strata-stack.ts';
 import { TemplateReader } from './key-policy.ts';
@@ -186,6 +188,23 @@ describe('The CDK app (synthesized offline)', () => {
     synthesized.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
+  });
+
+  it("gives the archive bucket exactly the lifecycle rules compiled from the declared policy", () => {
+    const [, archive] = ofType('AWS::S3::Bucket').find(([, r]) => r.Properties.ObjectLockEnabled)!;
+    const { Rules, TransitionDefaultMinimumObjectSize } = archive.Properties.LifecycleConfiguration as {
+      Rules: { Id: string; TagFilters?: { Key: string; Value: string }[]; ObjectSizeGreaterThan?: number | string; Transitions?: { StorageClass: string; TransitionInDays: number }[] }[];
+      TransitionDefaultMinimumObjectSize?: string;
+    };
+    const deployed = Rules.filter((rule) => rule.Id.startsWith('ilm-')).map((rule) => ({
+      id: rule.Id,
+      tag: { key: rule.TagFilters![0]!.Key, value: rule.TagFilters![0]!.Value },
+      objectSizeGreaterThan: Number(rule.ObjectSizeGreaterThan),
+      transitions: rule.Transitions!.map((t) => ({ days: t.TransitionInDays, storageClass: t.StorageClass })),
+    }));
+    expect(deployed).toEqual(compileLifecycleRules(loadPolicy(system.buckets.archive.lifecyclePolicy)));
+    expect(deployed.length).toBeGreaterThan(0);
+    expect(TransitionDefaultMinimumObjectSize).toBe('all_storage_classes_128K');
   });
 
   it('builds each state machine from its ASL file, substituting only functions that exist', () => {
