@@ -1,5 +1,5 @@
 /** STOW-RS: POST /dicom-web/studies[/{study}] (PS3.18 10.5). */
-import { splitMultipart } from '#core/dicomweb/multipart.ts';
+import { collectMultipart } from '#core/dicomweb/multipart-stream.ts';
 import { parseMediaType } from '#core/dicomweb/media-type.ts';
 import { UnsupportedMediaTypeError } from '#core/errors.ts';
 import { clock } from '#adapters/clock.ts';
@@ -21,7 +21,7 @@ export const handler = httpHandler(async (event) => {
   if (partType !== 'application/dicom') {
     throw new UnsupportedMediaTypeError(`only type="application/dicom" parts are accepted (got "${partType}"); send Part 10 files`);
   }
-  const parts = splitMultipart(bodyOf(event), contentType.parameters.boundary ?? '');
+  const parts = await collectMultipart(bodyOf(event), contentType.parameters.boundary ?? '');
   const result = await storeInstances(parts, {
     tenant: config.defaultTenant,
     studyInUrl: pathParameter(event, 'study'),
