@@ -16,6 +16,7 @@ import { installClock } from '#adapters/clock.ts';
 import { functionEnvironment } from '#infra/system-env.ts';
 import { system } from '#infra/system.ts';
 import { LocalApiGateway } from './api-gateway.ts';
+import { dataPlaneDirections } from '#infra/dataplane/declaration.ts';
 import { LocalClock } from './clock.ts';
 import { localCredentials, localTableName, startDynamo, type LocalDynamo } from './dynamodb.ts';
 import { LocalEventBus } from './event-bus.ts';
@@ -32,6 +33,10 @@ export interface LocalRuntimeOptions {
   host?: string;
   /** HTTP port of the API; 0 picks a free one. */
   port?: number;
+  /** HTTP port of the data plane; 0 (the default) picks a free one. `npm start` uses PORT+1. */
+  dataPort?: number;
+  /** The data plane's whole-part limit (tests lower it so small fixtures take the streamed path). */
+  dataPlaneSpoolBytes?: number;
   dataDir?: string;
   /** Fixed ports for the emulators (a restart in the same process must reuse them). */
   servicePorts?: Partial<ServicePorts>;
@@ -48,6 +53,8 @@ export interface ServicePorts {
 
 export interface LocalRuntime {
   url: string;
+  /** The data plane (STOW-RS and WADO-RS of any size), e.g. http://127.0.0.1:8081. */
+  dataPlaneUrl: string;
   dataDir: string;
   servicePorts: ServicePorts;
   clock: LocalClock;
@@ -76,12 +83,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let s3: LocalS3 | undefined;
   let stepFunctions: LocalStepFunctions | undefined;
   let server: Server | undefined;
+  let dataServer: Server | undefined;
   const stop = async () => {
     await events.idle();
     await stepFunctions?.stop();
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((done) => server!.close(() => done()));
+    for (const http of [server, dataServer]) {
+      if (!http?.listening) continue;
+      http.closeAllConnections();
+      await new Promise<void>((done) => http.close(() => done()));
     }
     await s3?.stop();
     await dynamo?.stop();
@@ -114,7 +123,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint }, (logical) => sfn.arnOf(logical));
 
-    const gateway = new LocalApiGateway(system.api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), log);
+    // Imported only now: the data plane's modules read their configuration (lambdas/config.ts)
+    // when loaded, which must be after configureEnvironment, as for the handlers the Lambda host loads.
+    const { localDataPlane } = await import('./data-plane.ts');
+    dataServer = createServer(localDataPlane({ spoolBytes: options.dataPlaneSpoolBytes }));
+    dataServer.listen(options.dataPort ?? 0, host);
+    await once(dataServer, 'listening');
+    const dataPlaneUrl = `http://${host}:${(dataServer.address() as AddressInfo).port}`;
+    // API Gateway's 413 tells the client where a request of that size goes instead.
+    const api = { ...system.api, requestTooLargeMessage: `${system.api.requestTooLargeMessage} ${dataPlaneDirections(`${dataPlaneUrl}/dicom-web`)}` };
+    const gateway = new LocalApiGateway(api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), log);
     server = createServer(gateway.listener);
     server.keepAliveTimeout = 60_000;
     server.listen(options.port ?? 8080, host);
@@ -128,6 +146,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host}:${port}`,
+    dataPlaneUrl: `http://${host}:${(dataServer!.address() as AddressInfo).port}`,
     dataDir,
     servicePorts: { dynamodb: dynamo.port, s3: s3.port, stepFunctions: portOf(stepFunctions.endpoint) },
     clock,

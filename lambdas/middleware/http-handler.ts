@@ -21,13 +21,13 @@ export interface StreamedResult {
 type HttpResult = APIGatewayProxyResult | StreamedResult;
 
 /** The response's headers under the one CORS policy (a handler's own Vary is kept, Origin added). */
-function withCors(event: APIGatewayProxyEvent, headers: Record<string, string> | undefined): Record<string, string> {
+export function withCors(event: APIGatewayProxyEvent, headers: Record<string, string> | undefined): Record<string, string> {
   const cors = corsHeadersFor(config.allowedOrigins, header(event, 'origin'));
   const vary = [headers?.Vary, cors.Vary].filter(Boolean).join(', ');
   return { ...cors, ...headers, ...(vary ? { Vary: vary } : {}) };
 }
 
-function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
+export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
   if (error instanceof StrataError) {
     return {
       statusCode: error.statusCode,
