@@ -82,7 +82,9 @@ export const system = {
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
         // ListBucket: HeadObject of a key not yet stored must answer 404, not 403 (S3 hides absence without it).
         // PutObjectTagging: each object is written with its lifecycle policy class tags.
-        { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:ListBucket'] },
+        // DeleteObject, AbortMultipartUpload: a streamed instance's staging object (staging/…) is
+        // deleted once copied into place, and its upload aborted when the request is cut off.
+        { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
         appendAudit,
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,

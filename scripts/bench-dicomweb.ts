@@ -14,6 +14,13 @@ import { authorizeFetchesTo } from '#test/helpers/runtime.ts';
 
 dcmjs.log.setLevel('error');
 
+if (process.argv.includes('--data-plane')) {
+  // One large request through the data plane instead of the population benchmark.
+  const { benchDataPlane } = await import('./bench-data-plane.ts');
+  await benchDataPlane(process.argv.slice(2).filter((arg) => arg !== '--data-plane'));
+  process.exit(0);
+}
+
 const HELP = `usage: npm run bench:dicomweb -- [options]
   --studies N       studies to create (50)
   --series N        series per study (2)
@@ -23,7 +30,9 @@ const HELP = `usage: npm run bench:dicomweb -- [options]
   --batch N         instances per STOW request (7, stays under API Gateway's limits)
   --url URL         DICOMweb base of a running Strata, with the token in STRATA_TOKEN (default: start one in a child process)
   --peer URL        DICOMweb base of another server to measure the same way (e.g. Orthanc)
-  --queries N       repetitions per QIDO shape (30)`;
+  --queries N       repetitions per QIDO shape (30)
+  --data-plane      instead: one large STOW-RS and WADO-RS through the data plane
+                    (--mb N total, 1024; --instance-mb N, 64): MB/s and peak RSS`;
 
 interface Options {
   studies: number;

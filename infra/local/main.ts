@@ -1,5 +1,5 @@
 /**
- * `npm start`: runs Strata locally. PORT, HOST, STRATA_DATA_DIR and STRATA_ALLOWED_ORIGINS (CORS,
+ * `npm start`: runs Strata locally. PORT, DATA_PORT (the data plane, default PORT+1), HOST, STRATA_DATA_DIR and STRATA_ALLOWED_ORIGINS (CORS,
  * comma-separated, as the `allowedOrigins` deployment setting) configure it. It listens on
  * loopback unless HOST names another address and `--listen-beyond-loopback` is given: the local
  * signing key and the /_local/ endpoints are made for one machine.
@@ -10,6 +10,7 @@ import { isLoopback } from './loopback.ts';
 
 const BEYOND_LOOPBACK_FLAG = '--listen-beyond-loopback';
 const port = Number(process.env.PORT ?? 8080);
+const dataPort = Number(process.env.DATA_PORT ?? port + 1);
 const host = process.env.HOST ?? '127.0.0.1';
 const dataDir = process.env.STRATA_DATA_DIR ?? '.strata';
 
@@ -25,13 +26,14 @@ ${dataDir} can read the archive. The /_local/ admin endpoints are switched off.`
 
 const allowedOrigins = parseAllowedOrigins(process.env[ALLOWED_ORIGINS_ENV]);
 
-const runtime = await startLocalRuntime({ port, host, dataDir, allowedOrigins });
+const runtime = await startLocalRuntime({ port, dataPort, host, dataDir, allowedOrigins });
 const base = `${runtime.url}/dicom-web`;
 
 console.log(`
 Strata is running locally.
 
   DICOMweb base URL   ${base}
+  Data plane          ${runtime.dataPlaneUrl}/dicom-web  (STOW-RS and WADO-RS of any size; same paths)
   Health              ${runtime.url}/health
   Data directory      ${runtime.dataDir}  (DynamoDB, S3, workflow state and the local signing key persist here)
   Simulated time      ${runtime.clock.now().toISOString()}  (npm run clock -- +400d)

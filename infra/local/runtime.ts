@@ -8,7 +8,7 @@
  */
 import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
 import { functionEnvironment } from '#infra/system-env.ts';
 import { system } from '#infra/system.ts';
 import { LocalApiGateway } from './api-gateway.ts';
+import { dataPlaneDirections } from '#infra/dataplane/declaration.ts';
 import { LocalClock } from './clock.ts';
 import { localCredentials, localTableName, startDynamo, type LocalDynamo } from './dynamodb.ts';
 import { LocalEventBus } from './event-bus.ts';
@@ -39,6 +40,10 @@ export interface LocalRuntimeOptions {
   host?: string;
   /** HTTP port of the API; 0 picks a free one. */
   port?: number;
+  /** HTTP port of the data plane; 0 (the default) picks a free one. `npm start` uses PORT+1. */
+  dataPort?: number;
+  /** The data plane's whole-part limit (tests lower it so small fixtures take the streamed path). */
+  dataPlaneSpoolBytes?: number;
   dataDir?: string;
   /** Fixed ports for the emulators (a restart in the same process must reuse them). */
   servicePorts?: Partial<ServicePorts>;
@@ -57,6 +62,8 @@ export interface ServicePorts {
 
 export interface LocalRuntime {
   url: string;
+  /** The data plane (STOW-RS and WADO-RS of any size), e.g. http://127.0.0.1:8081. */
+  dataPlaneUrl: string;
   dataDir: string;
   servicePorts: ServicePorts;
   clock: LocalClock;
@@ -89,12 +96,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let stepFunctions: LocalStepFunctions | undefined;
   let server: Server | undefined;
   let identity: LocalIdentity | undefined;
+  let dataServer: Server | undefined;
   const stop = async () => {
     await events.idle();
     await stepFunctions?.stop();
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((done) => server!.close(() => done()));
+    for (const http of [server, dataServer]) {
+      if (!http?.listening) continue;
+      http.closeAllConnections();
+      await new Promise<void>((done) => http.close(() => done()));
     }
     await s3?.stop();
     await dynamo?.stop();
@@ -134,7 +143,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     identity = await LocalIdentity.open(dataDir);
     const access = { identity, loopbackOnly: isLoopback(host) };
-    const gateway = new LocalApiGateway(system.api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), access, log, allowedOrigins);
+    // Imported only now: the data plane's modules read their configuration (lambdas/config.ts)
+    // when loaded, which must be after configureEnvironment, as for the handlers the Lambda host loads.
+    const { localDataPlane } = await import('./data-plane.ts');
+    // One verifier for both planes: the data plane checks the same tokens as the gateway.
+    const verifier = identity;
+    const authorize = async (req: IncomingMessage, scope: string | undefined) => {
+      if (!scope) return { claims: null };
+      const verdict = await verifier.authorize(req.headers.authorization, scope);
+      return verdict.ok ? { claims: verdict.claims } : { status: verdict.status, message: verdict.message };
+    };
+    dataServer = createServer(localDataPlane({ authorize, spoolBytes: options.dataPlaneSpoolBytes }));
+    dataServer.listen(options.dataPort ?? 0, host);
+    await once(dataServer, 'listening');
+    const dataPlaneUrl = `http://${host}:${(dataServer.address() as AddressInfo).port}`;
+    // API Gateway's 413 tells the client where a request of that size goes instead.
+    const api = { ...system.api, requestTooLargeMessage: `${system.api.requestTooLargeMessage} ${dataPlaneDirections(`${dataPlaneUrl}/dicom-web`)}` };
+    const gateway = new LocalApiGateway(api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), access, log, allowedOrigins);
     server = createServer(gateway.listener);
     server.keepAliveTimeout = 60_000;
     server.listen(options.port ?? 8080, host);
@@ -148,6 +173,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host}:${port}`,
+    dataPlaneUrl: `http://${host}:${(dataServer!.address() as AddressInfo).port}`,
     dataDir,
     servicePorts: { dynamodb: dynamo.port, s3: s3.port, stepFunctions: portOf(stepFunctions.endpoint) },
     clock,

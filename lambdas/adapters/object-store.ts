@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectLegalHoldCommand,
@@ -50,19 +51,67 @@ export async function putInstanceObject(key: string, bytes: Uint8Array, metadata
         Bucket: config.archiveBucket(),
         Key: key,
         Body: bytes,
-        ContentType: 'application/dicom',
         IfNoneMatch: '*',
         ChecksumSHA256: Buffer.from(metadata.sha256, 'hex').toString('base64'),
-        Metadata: Object.fromEntries(Object.entries(metadata).map(([name, value]) => [META_PREFIX + kebab(name), value])),
-        // The lifecycle policy class: S3 lifecycle rules filter on it (x-amz-tagging, URL-encoded).
-        ...(Object.keys(tags).length ? { Tagging: new URLSearchParams(tags).toString() } : {}),
+        ...instanceObjectAttributes(metadata, tags),
       }),
     );
     return 'created';
   } catch (error) {
-    if (error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.name === 'PreconditionFailed')) return 'exists';
+    if (isPreconditionFailed(error)) return 'exists';
     throw error;
   }
+}
+
+/**
+ * What every instance object carries, however its bytes arrived (one PutObject, or a streamed
+ * upload copied into place): one definition, so both ways store the same object.
+ */
+function instanceObjectAttributes(metadata: ObjectMetadata, tags: Record<string, string>): { ContentType: string; Metadata: Record<string, string>; Tagging?: string } {
+  return {
+    ContentType: 'application/dicom',
+    Metadata: Object.fromEntries(Object.entries(metadata).map(([name, value]) => [META_PREFIX + kebab(name), value])),
+    // The lifecycle policy class: S3 lifecycle rules filter on it (x-amz-tagging, URL-encoded).
+    ...(Object.keys(tags).length ? { Tagging: new URLSearchParams(tags).toString() } : {}),
+  };
+}
+
+const isPreconditionFailed = (error: unknown) =>
+  error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.name === 'PreconditionFailed');
+
+/**
+ * Moves a streamed instance from its staging key to its instance key (server-side copy, unless
+ * the key exists: never overwritten) with the instance object's attributes; the staging object
+ * is deleted either way. 'exists' as for putInstanceObject.
+ */
+export async function promoteStagedObject(stagingKey: string, key: string, metadata: ObjectMetadata, tags: Record<string, string> = {}): Promise<'created' | 'exists'> {
+  const Bucket = config.archiveBucket();
+  try {
+    if (await headInstanceObject(key)) return 'exists';
+    await s3Client().send(
+      new CopyObjectCommand({
+        Bucket,
+        Key: key,
+        CopySource: `${Bucket}/${stagingKey.split('/').map(encodeURIComponent).join('/')}`,
+        MetadataDirective: 'REPLACE',
+        IfNoneMatch: '*',
+        // The copy carries the instance's own tags, not the staging object's.
+        TaggingDirective: 'REPLACE',
+        ...instanceObjectAttributes(metadata, tags),
+      }),
+    );
+    return 'created';
+  } catch (error) {
+    if (isPreconditionFailed(error)) return 'exists';
+    throw error;
+  } finally {
+    await deleteStagedObject(stagingKey);
+  }
+}
+
+/** Removes a staging object (a refused or superseded streamed instance); absent is fine. */
+export async function deleteStagedObject(stagingKey: string): Promise<void> {
+  await s3Client().send(new DeleteObjectCommand({ Bucket: config.archiveBucket(), Key: stagingKey }));
 }
 
 export async function headInstanceObject(key: string): Promise<StoredObject | undefined> {

@@ -89,6 +89,13 @@ export const instanceObjectKey = (id: InstanceIdentity, sha256: string) =>
 export const metadataObjectKey = (id: InstanceIdentity, sha256: string) =>
   `${id.tenant}/metadata/studies/${id.study}/series/${id.series}/instances/${id.sop}/${sha256}.json`;
 
+/**
+ * Where a streamed instance's bytes land while they arrive, before their SHA-256 (and so their
+ * instance key) is known; copied to instanceObjectKey once whole, then deleted. Outside
+ * `<tenant>/studies/`, so lifecycle rules and key parsing never take it for an instance.
+ */
+export const stagingObjectKey = (tenant: string, upload: string) => `staging/${tenant}/${upload}.dcm`;
+
 /** The inverse of instanceObjectKey, for events that carry only the S3 key. */
 export function instanceIdentityFromKey(key: string): (InstanceIdentity & { sha256: string }) | undefined {
   const match = /^([^/]+)\/studies\/([^/]+)\/series\/([^/]+)\/instances\/([^/]+)\/([0-9a-f]{64})\.dcm$/.exec(key);

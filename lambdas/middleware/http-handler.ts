@@ -24,14 +24,26 @@ export interface StreamedResult {
 
 type HttpResult = APIGatewayProxyResult | StreamedResult;
 
+/**
+ * Records the request in the audit trail and returns the response to send: the same one, or,
+ * when a read could not be recorded, a 503 instead — nothing is disclosed unrecorded, and the
+ * prepared body (possibly an S3 stream) is dropped. Writes are answered as they happened.
+ */
+export async function audited<R extends { statusCode: number; body?: unknown }>(kind: AuditEventKind, event: APIGatewayProxyEvent, requestId: string, response: R): Promise<R | APIGatewayProxyResult> {
+  if ((await auditRequest(kind, event, requestId, response.statusCode)) || !failsClosed(kind)) return response;
+  const body = response.body as unknown;
+  if (body && typeof (body as { destroy?: unknown }).destroy === 'function') (body as { destroy(): void }).destroy();
+  return errorResponse(new AuditUnavailableError('the audit trail could not record this request; retry', { headers: { 'Retry-After': '1' } }), requestId);
+}
+
 /** The response's headers under the one CORS policy (a handler's own Vary is kept, Origin added). */
-function withCors(event: APIGatewayProxyEvent, headers: Record<string, string> | undefined): Record<string, string> {
+export function withCors(event: APIGatewayProxyEvent, headers: Record<string, string> | undefined): Record<string, string> {
   const cors = corsHeadersFor(config.allowedOrigins, header(event, 'origin'));
   const vary = [headers?.Vary, cors.Vary].filter(Boolean).join(', ');
   return { ...cors, ...headers, ...(vary ? { Vary: vary } : {}) };
 }
 
-function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
+export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
   if (error instanceof StrataError) {
     return {
       statusCode: error.statusCode,
@@ -66,15 +78,7 @@ function httpMiddleware(options: HttpHandlerOptions) {
     },
     after: async (request: HttpRequest) => {
       const kind = auditKind(request.event);
-      if (kind && request.response) {
-        const recorded = await auditRequest(kind, request.event, requestIdOf(request), request.response.statusCode);
-        if (!recorded && failsClosed(kind)) {
-          // Nothing is disclosed unrecorded: the prepared body (possibly an S3 stream) is dropped.
-          const body = request.response.body as unknown;
-          if (body && typeof (body as { destroy?: unknown }).destroy === 'function') (body as { destroy(): void }).destroy();
-          request.response = errorResponse(new AuditUnavailableError('the audit trail could not record this request; retry', { headers: { 'Retry-After': '1' } }), requestIdOf(request));
-        }
-      }
+      if (kind && request.response) request.response = await audited(kind, request.event, requestIdOf(request), request.response);
       if (request.response) request.response.headers = withCors(request.event, request.response.headers as Record<string, string> | undefined);
       logRequest(request, started);
     },

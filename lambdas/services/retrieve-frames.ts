@@ -12,7 +12,7 @@ import { decodeRleFrame } from '#core/codecs/rle.ts';
 import type { PixelFormat } from '#core/dicom/pixel-format.ts';
 import { decodeWithWasm } from '#core/codecs/wasm-codecs.ts';
 import type { MediaRange } from '#core/dicomweb/accept.ts';
-import { assertDecodable, frameFromSpan, frameRanges, type ByteRange } from '#core/dicom/frames.ts';
+import { assertDecodable, frameFromSpan, frameRanges, offsetTableOf, type ByteRange } from '#core/dicom/frames.ts';
 import { readPart10Structure } from '#core/dicom/part10-structure.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import { NATIVE_SYNTAXES, framedFormat, toExplicitLittleEndian } from '#core/dicom/transcode.ts';
@@ -79,7 +79,7 @@ export async function instanceFrameSource(instance: Buffer, accept: MediaRange[]
     untilTag: '7FE00010',
   });
   const format = framedFormat(header.dict);
-  const ranges = frameRanges(bytes, structure.pixelData!, format, format.frames);
+  const ranges = frameRanges(offsetTableOf(bytes, structure.pixelData!), structure.pixelData!, format, format.frames);
   const slice = (index: number) => Buffer.concat(ranges[index]!.map(([offset, length]) => bytes.subarray(offset, offset + length)));
   return { syntax: structure.transferSyntaxUID, format: { ...format, frames: ranges.length }, frame: async (index) => slice(index), attributes: header.dict };
 }

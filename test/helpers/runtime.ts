@@ -36,7 +36,7 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
   const runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 0, log, ...options, dataDir });
   const port = Number(new URL(runtime.url).port);
   const token = (request: TokenRequest) => runtime.identity.issue({ ttlSeconds: TEST_TOKEN_SECONDS, ...request });
-  const testToken = await authorizeFetchesTo(runtime.url, runtime.identity);
+  const testToken = await authorizeFetchesTo([runtime.url, runtime.dataPlaneUrl], runtime.identity);
   return Object.assign(runtime, {
     testToken,
     token,
@@ -58,24 +58,24 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
 const TEST_TOKEN_SECONDS = 6 * 3600;
 
 /**
- * Makes every `fetch` to `origin` without an Authorization header carry a token: the given one, or
+ * Makes every `fetch` to one of `origins` without an Authorization header carry a token: the given one, or
  * the test client's signed by `identity` (the runtime's local key); returns it.
  * `globalThis.fetch = fetchWithoutToken` undoes it.
  */
-export async function authorizeFetchesTo(origin: string, identity: LocalIdentity | string): Promise<string> {
+export async function authorizeFetchesTo(origins: string | readonly string[], identity: LocalIdentity | string): Promise<string> {
   const token =
     typeof identity === 'string'
       ? identity
       : await identity.issue({ tenant: TEST_TENANT, scopes: system.api.scopes, clientId: 'strata-tests', ttlSeconds: TEST_TOKEN_SECONDS });
-  globalThis.fetch = withToken(origin, token);
+  globalThis.fetch = withToken(typeof origins === 'string' ? [origins] : origins, token);
   return token;
 }
 
-/** `fetch` that adds `Bearer <token>` to requests for `origin` that have no Authorization header. */
-function withToken(origin: string, token: string): typeof fetch {
+/** `fetch` that adds `Bearer <token>` to requests for those origins that have no Authorization header. */
+function withToken(origins: readonly string[], token: string): typeof fetch {
   return (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.startsWith(origin)) return fetchWithoutToken(input, init);
+    if (!origins.some((origin) => url.startsWith(origin))) return fetchWithoutToken(input, init);
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
     return fetchWithoutToken(input, { ...init, headers });

@@ -56,7 +56,8 @@ class Runtime {
     // node itself (not the tsx CLI, which would leave its child running after a SIGKILL).
     const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', STRATA_DATA_DIR: this.dataDir },
+      // DATA_PORT 0: the data plane on any free port (PORT+1 may be another test's).
+      env: { ...process.env, PORT: String(this.port), DATA_PORT: '0', HOST: '127.0.0.1', STRATA_DATA_DIR: this.dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.process = child;

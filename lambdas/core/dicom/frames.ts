@@ -53,16 +53,24 @@ export function assertDecodable(format: PixelFormat, frames: number): void {
 }
 
 export function encapsulatedFrames(bytes: Buffer, pixel: PixelDataLocation, numberOfFrames: number): Buffer[] {
-  return frameFragments(bytes, pixel, Math.min(numberOfFrames, pixel.fragments?.length ?? 0)).map((parts) => Buffer.concat(parts.map((f) => bytes.subarray(f.offset, f.offset + f.length))));
+  return frameFragments(offsetTableOf(bytes, pixel), pixel, Math.min(numberOfFrames, pixel.fragments?.length ?? 0)).map((parts) => Buffer.concat(parts.map((f) => bytes.subarray(f.offset, f.offset + f.length))));
+}
+
+/**
+ * The Basic Offset Table's value (the first item of encapsulated Pixel Data), the only bytes
+ * besides the fragment positions that cutting frames needs; a streamed ingest keeps just these.
+ */
+export function offsetTableOf(bytes: Buffer, pixel: PixelDataLocation): Buffer | undefined {
+  const table = pixel.offsetTable;
+  return table ? bytes.subarray(table.offset, table.offset + table.length) : undefined;
 }
 
 /** The fragments of each frame: by the Basic Offset Table, else one per frame, else all for one frame. */
-function frameFragments(bytes: Buffer, pixel: PixelDataLocation, numberOfFrames: number): Fragment[][] {
+function frameFragments(offsetTable: Buffer | undefined, pixel: PixelDataLocation, numberOfFrames: number): Fragment[][] {
   const fragments = pixel.fragments ?? [];
-  const table = pixel.offsetTable;
-  if (table && table.length >= 4 * numberOfFrames && fragments.length > 0) {
+  if (offsetTable && offsetTable.length >= 4 * numberOfFrames && fragments.length > 0) {
     const firstItem = fragments[0]!.offset - 8;
-    const starts = Array.from({ length: numberOfFrames }, (_, i) => bytes.readUInt32LE(table.offset + 4 * i));
+    const starts = Array.from({ length: numberOfFrames }, (_, i) => offsetTable.readUInt32LE(4 * i));
     return starts.map((start, i) => {
       const end = starts[i + 1] ?? Number.MAX_SAFE_INTEGER;
       return fragments.filter((f) => f.offset - 8 - firstItem >= start && f.offset - 8 - firstItem < end);
@@ -80,12 +88,12 @@ export type ByteRange = [number, number];
  * Where each frame's bytes lie in the stored file, recorded at ingest so that a frame request
  * is one ranged read: one range for a native frame, one per fragment for an encapsulated one.
  */
-export function frameRanges(bytes: Buffer, pixel: PixelDataLocation, format: PixelFormat, numberOfFrames: number): ByteRange[][] {
+export function frameRanges(offsetTable: Buffer | undefined, pixel: PixelDataLocation, format: PixelFormat, numberOfFrames: number): ByteRange[][] {
   if (!pixel.encapsulated) {
     const size = frameSize(format);
     return Array.from({ length: framesHeld(pixel, format, numberOfFrames) }, (_, i) => [[pixel.offset + i * size, size]]);
   }
-  return frameFragments(bytes, pixel, framesHeld(pixel, format, numberOfFrames)).map((parts) => parts.map((f): ByteRange => [f.offset, f.length]));
+  return frameFragments(offsetTable, pixel, framesHeld(pixel, format, numberOfFrames)).map((parts) => parts.map((f): ByteRange => [f.offset, f.length]));
 }
 
 /** Reassembles a frame from one read spanning all its pieces (item headers between them are skipped). */

@@ -93,7 +93,36 @@ class Reader {
   }
 }
 
-export function readPart10Structure(bytes: Buffer): Part10Structure {
+/** Where a top-level Pixel Data element's value starts, for a reader that stops there (PS3.5 7.1). */
+export interface PixelDataStart {
+  /** Offset of the value in the file. */
+  offset: number;
+  /** The value length, or undefined for encapsulated (undefined-length) Pixel Data. */
+  length: number | undefined;
+  littleEndian: boolean;
+  explicit: boolean;
+}
+
+/**
+ * The structure of a file's first bytes, up to the top-level Pixel Data element: what a
+ * streamed ingest parses before the pixels arrive. Everything before Pixel Data must lie in
+ * `prefix`; the pixels and anything after them are checked as they stream
+ * (pixel-data-scanner.ts). Deflated files cannot be read this way (their bytes must be inflated whole).
+ */
+export function readPart10Head(prefix: Buffer): { structure: Part10Structure; pixelStart: PixelDataStart | undefined } {
+  const head: { pixelStart?: PixelDataStart } = {};
+  try {
+    const structure = readPart10Structure(prefix, head);
+    return { structure, pixelStart: head.pixelStart };
+  } catch (error) {
+    if (error instanceof DicomParseError && error.message.startsWith('the file is truncated')) {
+      throw new DicomParseError(`the attributes before Pixel Data take more than the first ${prefix.length} bytes, more than Strata reads before the pixels; send the object without its large non-pixel values`);
+    }
+    throw error;
+  }
+}
+
+export function readPart10Structure(bytes: Buffer, head?: { pixelStart?: PixelDataStart }): Part10Structure {
   if (bytes.length < 132 || bytes.toString('latin1', 128, 132) !== 'DICM') {
     throw new DicomParseError('not a DICOM Part 10 file: the "DICM" prefix after the 128-byte preamble is missing');
   }
@@ -116,6 +145,7 @@ export function readPart10Structure(bytes: Buffer): Part10Structure {
   let body = bytes;
   let start = metaReader.position;
   const deflated = transferSyntaxUID === TransferSyntax.DeflatedExplicitVRLittleEndian;
+  if (deflated && head) throw new DicomParseError('a deflated object this large cannot be read as it streams; send it in an uncompressed or encapsulated transfer syntax');
   if (deflated) {
     try {
       body = inflateRawSync(bytes.subarray(start));
@@ -130,13 +160,13 @@ export function readPart10Structure(bytes: Buffer): Part10Structure {
   };
   const reader = new Reader(body, start, encoding);
   const structure: Part10Structure = { transferSyntaxUID, meta, hasMetaGroupLength, identifiers: {}, topLevelTags: [] };
-  walkDataset(reader, body.length, structure, 0);
+  walkDataset(reader, body.length, structure, 0, head);
   if (deflated && structure.pixelData) structure.pixelData.offset = -1;
   return structure;
 }
 
 /** Walks elements until `end` or an item delimiter; records top-level Pixel Data and identifiers. */
-function walkDataset(reader: Reader, end: number, structure: Part10Structure | undefined, depth: number): void {
+function walkDataset(reader: Reader, end: number, structure: Part10Structure | undefined, depth: number, head?: { pixelStart?: PixelDataStart }): void {
   const topLevel = depth === 0;
   while (reader.position < end) {
     // Trailing padding after the last element (some writers add zero bytes) is tolerated.
@@ -148,6 +178,10 @@ function walkDataset(reader: Reader, end: number, structure: Part10Structure | u
     }
     const { vr, length } = elementHeader(reader, tag);
     if (topLevel && structure) structure.topLevelTags.push(hex(tag));
+    if (tag === PIXEL_DATA && topLevel && structure && head) {
+      head.pixelStart = { offset: reader.position, length: length === UNDEFINED ? undefined : length, ...reader.encoding };
+      return;
+    }
     if (tag === PIXEL_DATA && topLevel && structure) {
       structure.pixelData = pixelData(reader, length);
       continue;

@@ -9,7 +9,7 @@ import { DicomParseError } from '#core/errors.ts';
 import { FailureReason, WarningReason } from '#core/dicomweb/status-codes.ts';
 import { decodeIso2022, usesCodeExtensions } from './charsets.ts';
 import { toDicomJson, type DicomJsonDataset } from './dicom-json.ts';
-import { readPart10Structure, type Part10Structure } from './part10-structure.ts';
+import { readPart10Head, readPart10Structure, type Part10Structure, type PixelDataLocation, type PixelDataStart } from './part10-structure.ts';
 import { pixelGeometryProblem } from './frames.ts';
 import { imagePixelAttributes } from './pixel-format.ts';
 import { Tag } from './tags.ts';
@@ -40,23 +40,27 @@ const TEXT_VRS = new Set(['LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
 export function readInstance(bytes: Uint8Array): ParsedInstance {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const structure = readPart10Structure(buffer); // refuses what is not a whole Part 10 object
+  return withPixelData(readAttributes(buffer, structure), structure.pixelData);
+}
+
+/**
+ * An instance read from its first bytes only, up to Pixel Data (a streamed ingest): everything
+ * but the Pixel Data's location, which `withPixelData` adds once the rest has streamed by
+ * (pixel-data-scanner.ts). The same reading as readInstance, which is this plus the whole walk.
+ */
+export function readInstanceHead(prefix: Buffer): { instance: ParsedInstance; pixelStart: PixelDataStart | undefined } {
+  const { structure, pixelStart } = readPart10Head(prefix);
+  return { instance: readAttributes(prefix, structure), pixelStart };
+}
+
+/** Everything but the Pixel Data: attributes (parsing stops before Pixel Data), identity, what the parser dropped. */
+function readAttributes(buffer: Buffer, structure: Part10Structure): ParsedInstance {
   const { dict, charsets } = parseAttributes(buffer);
   // Small binary values inline; larger ones referenced relative to the instance.
   const dataset = toDicomJson(dict, { inlineBinaryMaxBytes: INLINE_BINARY_MAX, bulkDataUri: (path) => `bulkdata/${path}` });
-  if (structure.pixelData) {
-    // Pixel Data is not read (parsing stops before it); the structure check located it.
-    const bits = Number(dataset['00280100']?.Value?.[0] ?? 8);
-    dataset[Tag.PixelData] = { vr: structure.pixelData.encapsulated || bits <= 8 ? 'OB' : 'OW', BulkDataURI: `bulkdata/${Tag.PixelData}` };
-  }
   if (usesCodeExtensions(charsets)) decodeText(dataset, charsets);
 
   const { identity, warnings } = identify(structure);
-  if (structure.pixelData) {
-    const format = imagePixelAttributes(dataset);
-    const problem = pixelGeometryProblem(structure.pixelData, format, format.frames);
-    // Stored as sent (nothing is lost), with a warning; retrieval serves only the frames that exist.
-    if (problem) warnings.push({ reason: WarningReason.DataSetDoesNotMatchSopClass, message: problem });
-  }
   // The dataset carries the UIDs as written (and, where the meta stood in, the meta's).
   for (const [tag, uid] of Object.entries(identity.values)) dataset[tag] = { vr: 'UI', Value: [uid] };
   const unread = unreadElements(structure, dataset);
@@ -69,6 +73,25 @@ export function readInstance(bytes: Uint8Array): ParsedInstance {
     });
   }
   return { transferSyntaxUID: structure.transferSyntaxUID, ...identity.parsed, dataset, structure, warnings };
+}
+
+/** The instance with its Pixel Data located: a BulkDataURI in the dataset, and a warning when the pixel attributes disagree with it. */
+export function withPixelData(instance: ParsedInstance, pixelData: PixelDataLocation | undefined, tagsAfterPixelData: string[] = []): ParsedInstance {
+  if (!pixelData) return instance;
+  const { dataset } = instance;
+  // Pixel Data is not read (parsing stops before it); the structure check located it.
+  const bits = Number(dataset['00280100']?.Value?.[0] ?? 8);
+  dataset[Tag.PixelData] = { vr: pixelData.encapsulated || bits <= 8 ? 'OB' : 'OW', BulkDataURI: `bulkdata/${Tag.PixelData}` };
+  const warnings = [...instance.warnings];
+  const format = imagePixelAttributes(dataset);
+  const problem = pixelGeometryProblem(pixelData, format, format.frames);
+  if (problem) {
+    // Stored as sent (nothing is lost), with a warning; retrieval serves only the frames that exist.
+    const discarded = warnings.findIndex((w) => w.reason === WarningReason.ElementsDiscarded);
+    warnings.splice(discarded < 0 ? warnings.length : discarded, 0, { reason: WarningReason.DataSetDoesNotMatchSopClass, message: problem });
+  }
+  const topLevelTags = [...instance.structure.topLevelTags, ...tagsAfterPixelData];
+  return { ...instance, structure: { ...instance.structure, topLevelTags, pixelData }, warnings };
 }
 
 const IDENTIFYING = [

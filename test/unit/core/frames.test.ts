@@ -1,6 +1,6 @@
 import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
-import { encapsulatedFrames, frameFromSpan, frameRanges } from '#core/dicom/frames.ts';
+import { encapsulatedFrames, frameFromSpan, frameRanges, offsetTableOf } from '#core/dicom/frames.ts';
 import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
 import { readInstance } from '#core/dicom/read-instance.ts';
 import { fixture } from '#test/helpers/dicom.ts';
@@ -11,7 +11,7 @@ describe('Frame positions recorded at ingest', () => {
       const bytes = fixture(name);
       const parsed = readInstance(bytes);
       const format = imagePixelAttributes(parsed.dataset);
-      const ranges = frameRanges(bytes, parsed.structure.pixelData!, format, format.frames);
+      const ranges = frameRanges(offsetTableOf(bytes, parsed.structure.pixelData!), parsed.structure.pixelData!, format, format.frames);
       expect(ranges).toHaveLength(format.frames);
       const fromSpans = ranges.map((pieces) => {
         const start = pieces[0]![0];

@@ -1,0 +1,113 @@
+/**
+ * The data plane: an HTTP service for the DICOMweb requests whose bodies outgrow API Gateway and
+ * Lambda — STOW-RS of any size, and WADO-RS of whole studies, series and instances — served by
+ * the same exchanges as the Lambda handlers (stow-exchange.ts, retrieve-exchange.ts),
+ * with the request body streamed into the STOW pipeline and the response streamed out. Memory
+ * is bounded by the pipeline (services/store-instances.ts), never by the request.
+ *
+ * Who may call is decided by `authorize` (aws-jwt-verify against the user pool in AWS, the local
+ * gateway's verifier locally); its claims reach the handlers through the Caller contract.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { readMultipart } from '#core/dicomweb/multipart-stream.ts';
+import { audited, errorResponse, withCors } from '#middleware/http-handler.ts';
+import { assertUidPathParameters } from '#middleware/http-request.ts';
+import { logger } from '#lambdas/observability/logger.ts';
+import { retrieve } from '../retrieve-exchange.ts';
+import { stow } from '../stow-exchange.ts';
+import { requestEvent, type Claims } from './request-event.ts';
+
+/** A route the data plane serves, with the scope its declaration requires. */
+export interface DataPlaneRoute {
+  method: string;
+  path: string;
+  scope?: string | undefined;
+}
+
+/** The verified claims of the request's token, or why it is refused. */
+export type Authorize = (req: IncomingMessage, scope: string | undefined) => Promise<{ claims: Claims | null } | { status: 401 | 403; message: string }>;
+
+export interface DataPlaneOptions {
+  routes: readonly DataPlaneRoute[];
+  authorize: Authorize;
+  /** Parts up to this size are held whole (default SPOOL_BYTES); tests lower it to stream small fixtures. */
+  spoolBytes?: number | undefined;
+}
+
+export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const routes = options.routes.map((route) => ({ ...route, pattern: routePattern(route.path) }));
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error('data plane request failed', { error: error as Error });
+      if (!res.headersSent) send(res, 500, { 'Content-Type': 'application/json' }, JSON.stringify({ code: 'InternalError', message: 'Internal error' }));
+      else res.destroy();
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://data-plane');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/health') return send(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify({ status: 'ok' }));
+    const match = matchRoute(routes, method, url.pathname);
+    if (!match) {
+      req.resume();
+      return send(res, 404, { 'Content-Type': 'application/json' }, JSON.stringify({ message: `No route for ${method} ${url.pathname.slice(0, 200)} on the data plane` }));
+    }
+    const verdict = await options.authorize(req, match.route.scope);
+    if ('status' in verdict) {
+      req.resume();
+      return send(res, verdict.status, { 'Content-Type': 'application/json' }, JSON.stringify({ message: verdict.message }));
+    }
+    const event = requestEvent(req, url, match.route.path, match.parameters, verdict.claims);
+    let result: { statusCode: number; headers?: Record<string, unknown> | undefined; body: string | Readable };
+    try {
+      assertUidPathParameters(event);
+      result = method === 'POST' ? await stow(event, (boundary) => readMultipart(req, boundary), options.spoolBytes ? { spoolBytes: options.spoolBytes } : {}) : await retrieve(event);
+    } catch (error) {
+      if (req.destroyed || req.readableAborted) return; // the client went away mid-request: no one to answer
+      result = errorResponse(error, event.requestContext.requestId);
+    }
+    req.resume(); // a refused request's unread body
+    // Audited as the same exchange through API Gateway is (docs/audit.md).
+    result = await audited(method === 'POST' ? 'store' : 'retrieve', event, event.requestContext.requestId, result);
+    const headers = withCors(event, result.headers as Record<string, string> | undefined);
+    logger.info('request', { method, resource: match.route.path, status: result.statusCode, plane: 'data' });
+    if (typeof result.body === 'string') return send(res, result.statusCode, headers, result.body);
+    res.writeHead(result.statusCode, headers);
+    await pipeline(result.body, res).catch(() => res.destroy());
+  }
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+interface CompiledRoute extends DataPlaneRoute {
+  pattern: { regex: RegExp; names: string[] };
+}
+
+/** `/dicom-web/studies/{study}` → a regex with one capture per parameter (a segment each). */
+function routePattern(path: string): { regex: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([a-z]+)\}/gi, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { regex: new RegExp(`^${source}$`), names };
+}
+
+function matchRoute(routes: CompiledRoute[], method: string, path: string): { route: CompiledRoute; parameters: Record<string, string> } | undefined {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const found = route.pattern.regex.exec(path);
+    if (!found) continue;
+    const parameters: Record<string, string> = {};
+    route.pattern.names.forEach((name, i) => (parameters[name] = found[i + 1]!));
+    return { route, parameters };
+  }
+  return undefined;
+}
+

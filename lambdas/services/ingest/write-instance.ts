@@ -1,0 +1,62 @@
+/**
+ * Writes a checked instance's bytes (by `put`: one PutObject, or a staged upload copied into
+ * place) and its metadata document; then the record to index, or why not. Content-addressed
+ * keys make a retry or re-push land on the same key, where the stored bytes must have this hash.
+ */
+import type { InstanceWarning, ParsedInstance } from '#core/dicom/read-instance.ts';
+import type { FailedOutcome } from '#core/dicomweb/store-response.ts';
+import { FailureReason } from '#core/dicomweb/status-codes.ts';
+import { instanceObjectKey, metadataObjectKey } from '#core/index-keys.ts';
+import { headInstanceObject, putMetadataObject, type ObjectMetadata } from '#adapters/object-store.ts';
+import type { InstanceRecord } from '#adapters/index-store.ts';
+import { logger } from '#lambdas/observability/logger.ts';
+import { config } from '#lambdas/config.ts';
+import { classify } from '#core/lifecycle/evaluate.ts';
+import { instanceFacts } from '#core/lifecycle/facts.ts';
+import { policyTags } from '#core/lifecycle/policy-class.ts';
+import { storageFailure } from './check-instance.ts';
+import { identityOf, instanceRecord, objectMetadata } from './instance-record.ts';
+import type { StoreContext } from './store-context.ts';
+
+export interface StoredInstance {
+  record: InstanceRecord;
+  warnings: InstanceWarning[];
+}
+
+export interface WrittenBytes {
+  sha256: string;
+  size: number;
+  /** The Basic Offset Table's bytes of encapsulated Pixel Data, if any. */
+  offsetTable: Buffer | undefined;
+}
+
+export async function writeInstance(
+  parsed: ParsedInstance,
+  bytes: WrittenBytes,
+  put: (key: string, metadata: ObjectMetadata, tags: Record<string, string>) => Promise<'created' | 'exists'>,
+  context: StoreContext,
+): Promise<StoredInstance | FailedOutcome> {
+  const id = identityOf(parsed, context);
+  const objectKey = instanceObjectKey(id, bytes.sha256);
+  try {
+    const [written] = await Promise.all([put(objectKey, objectMetadata(parsed, bytes.sha256, context), lifecycleTags(parsed, id.tenant, context)), putMetadataObject(metadataObjectKey(id, bytes.sha256), parsed.dataset)]);
+    if (written === 'exists') {
+      // Content-addressed key: what is there must be these bytes (a retry or a re-push).
+      const existing = await headInstanceObject(objectKey);
+      if (existing?.metadata.sha256 !== bytes.sha256) {
+        logger.error('object at a content-addressed key has another hash'); // the key names tenant, study, series and SOP
+        return { sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID, failureReason: FailureReason.ProcessingFailure };
+      }
+    }
+  } catch (error) {
+    return storageFailure(parsed, error);
+  }
+  return { record: instanceRecord(parsed, bytes.sha256, bytes.size, bytes.offsetTable, context), warnings: parsed.warnings };
+}
+
+/** The lifecycle policy places the instance now: S3's lifecycle rules move it by these tags (docs/lifecycle.md). */
+function lifecycleTags(parsed: ParsedInstance, tenant: string, context: StoreContext): Record<string, string> {
+  const policy = config.lifecyclePolicy();
+  const facts = instanceFacts(parsed.dataset, { tenant, sopClass: parsed.sopClassUID, ingestedAt: context.now.toISOString() });
+  return policyTags({ policyClass: classify(policy, facts, context.now).id, policyVersion: policy.version });
+}
