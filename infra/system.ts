@@ -111,7 +111,8 @@ export const system = {
       description: 'WADO-RS rendered and thumbnail resources (JPEG/PNG)',
       memoryMb: 1769,
       grants: [
-        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+        // BatchGetItem: tombstones, so a deleted resource answers 410 rather than 404.
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] },
         // ListBucket: a missing object must answer 404 (NoSuchKey), not 403.
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
         appendAudit,

@@ -3,6 +3,7 @@
  * consumes to an optional meter (QIDO reports it per request; benchmarks per query shape).
  */
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { Keys } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 
@@ -20,4 +21,20 @@ export async function* queryIndex(input: Omit<QueryCommandInput, 'TableName'>, m
     for (const item of page.Items ?? []) yield item;
     start = page.LastEvaluatedKey;
   } while (start);
+}
+
+type ReadOptions = Pick<QueryCommandInput, 'ProjectionExpression' | 'ConsistentRead'>;
+
+/** A study's series items, in UID order: one Query on the study partition. */
+export function seriesItemsOf(tenant: string, study: string, options: ReadOptions = {}, meter?: ReadMeter): AsyncGenerator<Record<string, unknown>> {
+  return queryIndex(
+    { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.seriesOfStudyPrefix }, ...options },
+    meter,
+  );
+}
+
+/** The instance items of a study, or of one of its series, in UID order: one Query on the study partition. */
+export function instanceItemsOf(tenant: string, study: string, series: string | undefined, options: ReadOptions = {}, meter?: ReadMeter): AsyncGenerator<Record<string, unknown>> {
+  const prefix = series ? Keys.instancesOfSeriesPrefix(series) : Keys.instancesOfStudyPrefix;
+  return queryIndex({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)', ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': prefix }, ...options }, meter);
 }

@@ -8,7 +8,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { instanceOfSortKey, Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
-import { queryIndex, type ReadMeter } from './index-query.ts';
+import { instanceItemsOf, type ReadMeter } from './index-query.ts';
 import { fromInstanceItem, type InstanceRecord, type InstanceVersion, type StoreOutcome } from './instance-items.ts';
 import { chunks, groupBy, NAME_TOKEN_RESERVE, transactionItems } from './study-transaction.ts';
 import { isEarlierVersion, listEarlierVersions, putEarlierVersion, replaceCurrentVersion } from './instance-versions.ts';
@@ -144,13 +144,7 @@ export async function getInstanceRecord(id: InstanceIdentity): Promise<InstanceR
 /** Instances of a study, or of one of its series, in UID order (one Query on the study partition). */
 export async function listInstanceRecords(tenant: string, study: string, series?: string, meter?: ReadMeter): Promise<InstanceRecord[]> {
   const records: InstanceRecord[] = [];
-  for await (const item of queryIndex(
-    {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': series ? Keys.instancesOfSeriesPrefix(series) : Keys.instancesOfStudyPrefix },
-    },
-    meter,
-  )) {
+  for await (const item of instanceItemsOf(tenant, study, series, {}, meter)) {
     records.push(fromInstanceItem(item, { tenant, study, ...instanceOfSortKey(String(item.sk)) }));
   }
   return records;

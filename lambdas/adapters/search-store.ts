@@ -10,7 +10,7 @@ import type { DateRange } from '#core/qido/query-plan.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { fromInstanceItem, type InstanceRecord } from './index-store.ts';
-import { queryIndex, type ReadMeter } from './index-query.ts';
+import { queryIndex, seriesItemsOf, type ReadMeter } from './index-query.ts';
 
 export type { ReadMeter };
 
@@ -163,14 +163,7 @@ export async function studiesByNameToken(tenant: string, token: string, meter: R
 /** The series of a study: one Query on the study partition. */
 export async function seriesOfStudy(tenant: string, study: string, meter: ReadMeter): Promise<SeriesRow[]> {
   const rows: SeriesRow[] = [];
-  for await (const item of queryIndex(
-    {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.seriesOfStudyPrefix },
-    },
-    meter,
-  ))
-    rows.push(toSeriesRow(item));
+  for await (const item of seriesItemsOf(tenant, study, {}, meter)) rows.push(toSeriesRow(item));
   return rows;
 }
 

@@ -9,7 +9,7 @@ import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { instanceOfSortKey, Keys, studyOfPartition } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
-import { queryIndex } from './index-query.ts';
+import { instanceItemsOf, seriesItemsOf } from './index-query.ts';
 import { seriesItem } from './study-transaction.ts';
 
 const db = documentClient;
@@ -53,12 +53,7 @@ export async function readStudySummary(tenant: string, study: string): Promise<S
   const item = (await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.study(tenant, study), ConsistentRead: true }))).Item;
   if (!item) return undefined;
   const series = new Map<string, number>();
-  for await (const s of queryIndex({
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.seriesOfStudyPrefix },
-    ProjectionExpression: 'sk, nInstances',
-    ConsistentRead: true,
-  }))
+  for await (const s of seriesItemsOf(tenant, study, { ProjectionExpression: 'sk, nInstances', ConsistentRead: true }))
     series.set(String(s.sk).slice(Keys.seriesOfStudyPrefix.length), Number(s.nInstances ?? 0));
   return {
     nInstances: Number(item.nInstances ?? 0),
@@ -78,12 +73,7 @@ export interface InstanceFacts {
 /** The instances of a study as they are (consistent Query, only the attributes counts derive from). */
 export async function readInstanceFacts(tenant: string, study: string): Promise<InstanceFacts[]> {
   const facts: InstanceFacts[] = [];
-  for await (const item of queryIndex({
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.instancesOfStudyPrefix },
-    ProjectionExpression: 'sk, modality, sopClassUID',
-    ConsistentRead: true,
-  }))
+  for await (const item of instanceItemsOf(tenant, study, undefined, { ProjectionExpression: 'sk, modality, sopClassUID', ConsistentRead: true }))
     facts.push({ series: instanceOfSortKey(String(item.sk)).series, modality: String(item.modality ?? ''), sopClassUID: String(item.sopClassUID ?? '') });
   return facts;
 }

@@ -4,18 +4,14 @@ import { Keys } from '#core/index-keys.ts';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
-import { queryIndex } from './index-query.ts';
+import { seriesItemsOf } from './index-query.ts';
 
 const db = documentClient;
 
 /** Series Instance UIDs of a study: one Query on the study partition. */
 export async function listSeriesUids(tenant: string, study: string): Promise<string[]> {
   const uids: string[] = [];
-  for await (const item of queryIndex({
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': Keys.study(tenant, study).pk, ':prefix': Keys.seriesOfStudyPrefix },
-    ProjectionExpression: 'sk',
-  }))
+  for await (const item of seriesItemsOf(tenant, study, { ProjectionExpression: 'sk' }))
     uids.push(String(item.sk).slice(Keys.seriesOfStudyPrefix.length));
   return uids;
 }

@@ -24,9 +24,9 @@ const BOUNDARY = 'strata-data-plane-test';
 const CONTENT_TYPE = `multipart/related; type="application/dicom"; boundary=${BOUNDARY}`;
 
 /** POSTs a streamed body; resolves with the status and text of the answer. */
-function postStream(url: string, body: AsyncIterable<Buffer>): Promise<{ status: number; text: string }> {
+function postStream(url: string, body: AsyncIterable<Buffer>, token: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'Content-Type': CONTENT_TYPE, Accept: 'application/dicom+json' } }, (res) => {
+    const req = request(url, { method: 'POST', headers: { 'Content-Type': CONTENT_TYPE, Accept: 'application/dicom+json', Authorization: `Bearer ${token}` } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -70,10 +70,17 @@ async function stagingLeftovers(runtime: TestRuntime) {
   return { objects: staged.Contents?.length ?? 0, uploads: uploads?.Uploads?.length ?? 0 };
 }
 
+/**
+ * The emulators' ports of this file's first runtime: handler and data-plane modules load once per
+ * process and keep the endpoints they read then, so later runtimes in this file reuse the ports.
+ */
+let filePorts: TestRuntime['servicePorts'] | undefined;
+
 describe('data plane: STOW-RS and WADO-RS of any size', () => {
   let runtime: TestRuntime;
   beforeAll(async () => {
     runtime = await startTestRuntime();
+    filePorts = runtime.servicePorts;
   });
   afterAll(async () => runtime?.dispose());
 
@@ -82,7 +89,7 @@ describe('data plane: STOW-RS and WADO-RS of any size', () => {
     const series = `${study}.1`;
     const count = Math.max(1, Math.round(LARGE_MB / INSTANCE_MB));
     const instances: LargeInstance[] = Array.from({ length: count }, (_, i) => largeInstance(study, series, i, INSTANCE_MB * 1024 * 1024));
-    const { result: first, peakMb } = await peakRss(() => postStream(`${runtime.dataPlaneUrl}/dicom-web/studies`, stowStream(instances, BOUNDARY)));
+    const { result: first, peakMb } = await peakRss(() => postStream(`${runtime.dataPlaneUrl}/dicom-web/studies`, stowStream(instances, BOUNDARY), runtime.testToken));
     expect(first.status, first.text).toBe(200);
     const response = JSON.parse(first.text) as Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
     expect(response['00081199']?.Value).toHaveLength(count);
@@ -96,7 +103,7 @@ describe('data plane: STOW-RS and WADO-RS of any size', () => {
     expect(retrieved).toEqual(sent);
     expect(wadoPeak).toBeLessThan(RSS_BOUND_MB);
 
-    const again = await postStream(`${runtime.dataPlaneUrl}/dicom-web/studies`, stowStream(instances, BOUNDARY));
+    const again = await postStream(`${runtime.dataPlaneUrl}/dicom-web/studies`, stowStream(instances, BOUNDARY), runtime.testToken);
     expect(again.status).toBe(200);
     const repeated = JSON.parse(again.text) as typeof response;
     // The same bytes again: plain successes (no new version, no warning), the index unchanged.
@@ -119,7 +126,7 @@ describe('data plane: STOW-RS and WADO-RS of any size', () => {
     const cut = largeInstance(study, series, 1, 40 * 1024 * 1024);
     const cutAfter = whole.size + 20 * 1024 * 1024;
     await new Promise<void>((resolve) => {
-      const req = request(`${runtime.dataPlaneUrl}/dicom-web/studies`, { method: 'POST', headers: { 'Content-Type': CONTENT_TYPE } });
+      const req = request(`${runtime.dataPlaneUrl}/dicom-web/studies`, { method: 'POST', headers: { 'Content-Type': CONTENT_TYPE, Authorization: `Bearer ${runtime.testToken}` } });
       req.on('error', () => resolve());
       req.on('response', () => resolve());
       (async () => {
@@ -178,7 +185,7 @@ describe('one implementation: the Lambda path and the data plane store the same 
   }
 
   it('gives the same response and the same index items', async () => {
-    const viaLambda = await pushThrough('lambda');
+    const viaLambda = await pushThrough('lambda', filePorts);
     const viaDataPlane = await pushThrough('data', viaLambda.servicePorts);
     expect(viaLambda.status).toBe(202); // one part is refused on purpose
     expect(viaDataPlane.status).toBe(viaLambda.status);

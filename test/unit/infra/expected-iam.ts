@@ -4,7 +4,8 @@
  * change to either that widens or narrows a policy fails the stack test until this table is
  * changed too, on purpose.
  *
- * Resources are symbolic: `table` (the index table), `table/index/*` (its GSIs), `archive`
+ * Resources are symbolic: `table` (the index table), `table/index/*` (its GSIs), `audit` and
+ * `audit/index/*` (the audit trail and its GSIs), `clients` (app client → tenant), `archive`
  * (the bucket), `archive/*` (its objects), `key` (the customer-managed KMS key), `own-logs`
  * (the function's own log group), and state machine / execution ARNs in full.
  *
@@ -30,6 +31,8 @@ const kmsWrite: ExpectedStatement = { actions: ['kms:Decrypt', 'kms:Encrypt', 'k
 const onTable = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table'] });
 const onTableAndIndexes = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table', 'table/index/*'] });
 const onObjects = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['archive/*'] });
+/** Appending to the audit trail: Query of the chain's head, conditional PutItem; never Update/Delete. */
+const appendAudit: ExpectedStatement = { actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: ['audit', 'audit/index/*'] };
 
 export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // pingIndex: GetItem of the health item; pingArchive: HeadBucket.
@@ -39,15 +42,18 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   storeInstances: [
     ownLogs,
     onTable('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
-    onObjects('s3:GetObject', 's3:PutObject'),
+    // Tagging: the lifecycle class; DeleteObject and AbortMultipartUpload: a streamed part's staging object.
+    onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'),
     listArchive,
+    appendAudit,
     kmsWrite,
   ],
   // QIDO: Query on the table and its GSIs, BatchGetItem of keyed studies.
-  searchForStudies: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:Query'), kmsRead],
+  searchForStudies: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:Query'), appendAudit, kmsWrite],
   // WADO: GetItem/BatchGetItem/Query of the index, GetObject of bytes and metadata.
-  retrieve: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, kmsRead],
-  renderImages: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, kmsRead],
+  retrieve: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, appendAudit, kmsWrite],
+  // Rendering reads as WADO does (BatchGetItem: tombstones, so a deleted resource is 410).
+  renderImages: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, appendAudit, kmsWrite],
   // Delete: index reads, TransactWrite of Delete/Update, tombstone and audit PutItem;
   // Object Lock look-ups before DeleteObject. No GetObject: it never reads the bytes.
   deleteResources: [
@@ -55,14 +61,20 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
     listArchive,
+    appendAudit,
     kmsWrite,
   ],
   // Storage-class and restore events: one UpdateItem of the instance item.
   onObjectEvent: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
   startFixityAudit: [
     ownLogs,
+    // The study must exist in the caller's tenant (Query), and its patient is audited (GetItem).
+    onTableAndIndexes('dynamodb:Query'),
+    onTable('dynamodb:GetItem'),
     { actions: ['states:StartExecution'], resources: [machine('fixityAudit')] },
     { actions: ['states:DescribeExecution'], resources: [executions('fixityAudit')] },
+    appendAudit,
+    kmsWrite,
   ],
   listStudySeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
   // Query of the series' instances, GetObject to re-hash each.
@@ -71,18 +83,24 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     ownLogs,
     { actions: ['states:StartExecution'], resources: [machine('indexMaintenance')] },
     { actions: ['states:DescribeExecution'], resources: [executions('indexMaintenance')] },
+    appendAudit,
+    kmsWrite,
   ],
   // ListObjectsV2, GetObject to hash an orphan, and the STOW service's writes to index it.
   sweepOrphans: [
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
-    onObjects('s3:GetObject', 's3:PutObject'),
+    onObjects('s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'),
     listArchive,
     kmsWrite,
   ],
   // Count walk (Query), study GetItem, corrections by Update/Put/Delete.
   reconcileCounts: [ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
   recordFixityResult: [ownLogs, onTable('dynamodb:PutItem'), kmsWrite],
+  // Cognito's pre-token-generation trigger: one GetItem of the app client's tenant.
+  addTenantClaim: [ownLogs, { actions: ['dynamodb:GetItem'], resources: ['clients'] }, kmsRead],
+  // GET /audit and its verification read the trail (Query) and record their own use (PutItem).
+  auditTrail: [ownLogs, appendAudit, kmsWrite],
 };
 
 /** The stack's one shared policy every function role also holds: X-Ray has no resource-level permissions. */

@@ -142,6 +142,6 @@ describe('Storage classes', () => {
   });
 
   it('lets a lifecycle rule move objects down only: never to STANDARD, REDUCED_REDUNDANCY or OUTPOSTS', () => {
-    expect([...LIFECYCLE_TARGET_CLASSES].sort()).toEqual(['DEEP_ARCHIVE', 'GLACIER', 'INTELLIGENT_TIERING', 'ONEZONE_IA', 'STANDARD_IA']);
+    expect([...LIFECYCLE_TARGET_CLASSES].sort()).toEqual(['DEEP_ARCHIVE', 'GLACIER', 'GLACIER_IR', 'INTELLIGENT_TIERING', 'ONEZONE_IA', 'STANDARD_IA']);
   });
 });

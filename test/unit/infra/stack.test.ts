@@ -121,13 +121,16 @@ describe('The CDK app (synthesized offline)', () => {
 
   it('gives each function exactly the IAM actions and resources its code needs, written out independently', () => {
     const reader = new TemplateReader(resources, POLICY_ACCOUNT, synthesized.primary.region);
+    const hasIndex = (r: Resources[string], name: string) => ((r.Properties.GlobalSecondaryIndexes ?? []) as { IndexName: string }[]).some((g) => g.IndexName === name);
     const idOf = (type: string, where: (r: Resources[string]) => boolean = () => true) => {
       const found = ofType(type).filter(([, r]) => where(r));
       expect(found, type).toHaveLength(1);
       return found[0]![0];
     };
     const names: Record<string, string> = {
-      [`<${idOf('AWS::DynamoDB::Table')}.Arn>`]: 'table',
+      [`<${idOf('AWS::DynamoDB::Table', (r) => hasIndex(r, 'gsi1'))}.Arn>`]: 'table',
+      [`<${idOf('AWS::DynamoDB::Table', (r) => hasIndex(r, 'byPatient'))}.Arn>`]: 'audit',
+      [`<${idOf('AWS::DynamoDB::Table', (r) => r.Properties.GlobalSecondaryIndexes === undefined)}.Arn>`]: 'clients',
       [`<${idOf('AWS::S3::Bucket', (r) => r.Properties.ObjectLockEnabled === true)}.Arn>`]: 'archive',
       [`<${idOf('AWS::KMS::Key')}.Arn>`]: 'key',
     };
