@@ -81,7 +81,7 @@ export function toStudyRow(item: Record<string, unknown>): StudyRow {
 
 function toSeriesRow(item: Record<string, unknown>): SeriesRow {
   return {
-    study: String(item.pk).split('#S#')[1]!,
+    study: studyOfPartition(String(item.pk)),
     series: String(item.sk).slice(Keys.seriesOfStudyPrefix.length),
     dicom: JSON.parse(String(item.dicom ?? '{}')) as DicomJsonDataset,
     nInstances: Number(item.nInstances ?? 0),

@@ -1,5 +1,5 @@
 /**
- * CORS for every response, errors included (dicomweb-checklist.md §4): viewers run in
+ * CORS for every response, errors included (the Fetch standard's CORS protocol): viewers run in
  * browsers and must read Warning, Content-Location, ETag and Retry-After. The gateway's own
  * responses (infra/system.ts) and the handlers' responses use this one policy.
  */
