@@ -18,7 +18,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-audit-'));
 const runtime = await startLocalRuntime({ port: 0, dataDir, log: () => {} });
 try {
   // Imported after the runtime has set the functions' environment (endpoints, table names).
-  const { recordAudit } = await import('#services/audit/record-audit.ts');
+  const { recordAudit } = await import('#adapters/audit/record-audit.ts');
   const { verifyAuditTrail } = await import('#services/audit/verify-audit.ts');
   const entry = (n: number) =>
     auditEntries(

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { policyProblems, type LifecyclePolicy } from '#core/lifecycle/policy.ts';
-import schema from '../../policies/lifecycle.schema.json' with { type: 'json' };
+import schema from '#policies/lifecycle.schema.json' with { type: 'json' };
 
 export const DEFAULT_POLICY_FILE = 'policies/lifecycle.yaml';
 

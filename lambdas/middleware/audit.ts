@@ -9,7 +9,7 @@ import { auditEntries, type AuditSubject } from '#core/audit/record.ts';
 import type { AuditEventKind } from '#core/audit/events.ts';
 import { clock } from '#adapters/clock.ts';
 import { logger } from '#lambdas/observability/logger.ts';
-import { recordAudit } from '#services/audit/record-audit.ts';
+import { recordAudit } from '#adapters/audit/record-audit.ts';
 import { uidProblem } from '#core/dicom/uid.ts';
 import { callerOf } from './caller.ts';
 import { pathParameter, queryOf } from './http-request.ts';

@@ -13,7 +13,7 @@ import { config } from '#lambdas/config.ts';
 import { assertUidPathParameters, header } from './http-request.ts';
 import { auditRequest } from './audit.ts';
 import { failsClosed, type AuditEventKind } from '#core/audit/events.ts';
-import { AuditUnavailableError } from '#services/audit/record-audit.ts';
+import { AuditUnavailableError } from '#core/audit/errors.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 
 export interface StreamedResult {

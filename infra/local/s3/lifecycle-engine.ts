@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { CompiledLifecycleRule } from '#infra/lifecycle/compile-rules.ts';
 import { dueStorageClass } from './lifecycle-rules.ts';
 import { decodeXmlText, type Target } from './proxy-context.ts';
-import type { S3FidelityProxy } from './fidelity-proxy.ts';
+import type { FidelityProxyOptions } from './proxy-context.ts';
 import { escapeXml, readAll, sendUpstream, sendXml, sendXmlError } from './upstream.ts';
 import { internalHeaders } from './internal-headers.ts';
 
@@ -17,8 +17,14 @@ export interface LifecycleRun {
   transitioned: number;
 }
 
+/** What the engine needs of the fidelity proxy (its state and a transition), not the proxy itself. */
+export interface LifecycleTarget {
+  readonly options: Pick<FidelityProxyOptions, 'clock' | 'upstream' | 'state'>;
+  transition(bucket: string, key: string, storageClass: string): Promise<'transitioned' | 'no-such-key'>;
+}
+
 /** One pass over every bucket with rules; objects due for a colder class are moved. */
-export async function applyLifecycle(proxy: S3FidelityProxy, rulesByBucket: ReadonlyMap<string, readonly CompiledLifecycleRule[]>): Promise<LifecycleRun> {
+export async function applyLifecycle(proxy: LifecycleTarget, rulesByBucket: ReadonlyMap<string, readonly CompiledLifecycleRule[]>): Promise<LifecycleRun> {
   const run: LifecycleRun = { examined: 0, transitioned: 0 };
   const now = proxy.options.clock.now();
   for (const [bucket, rules] of rulesByBucket) {

@@ -7,7 +7,7 @@ import { PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-d
 import { AuditKeys, auditItemKeys } from '#core/audit/keys.ts';
 import type { SealedAuditRecord } from '#core/audit/hash-chain.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from '../aws-clients.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
 
 const KEY_ATTRIBUTES = ['pk', 'sk', 'patientKey', 'patientTime', 'clientKey', 'clientTime', 'dayKey', 'dayTime'];
 

@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
 import { config } from '#lambdas/config.ts';
-import { s3Client } from '../aws-clients.ts';
+import { s3Client } from '#adapters/aws-clients.ts';
 
 export const PART_BYTES = 8 * 1024 * 1024;
 export const QUEUE_SIZE = 4;

@@ -6,6 +6,7 @@
 import { BadRequestError } from '#core/errors.ts';
 import type { DicomJsonAttribute, DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import type { QueryFilter } from './query-params.ts';
+import { listValues } from './value-list.ts';
 
 export type Matcher = (dataset: DicomJsonDataset) => boolean;
 
@@ -26,8 +27,6 @@ export function compileFilters(filters: QueryFilter[], fuzzy: boolean): Matcher[
   return matchers;
 }
 
-/** The values of a list match (`A\B` as PS3.4 C.2.2.2.2 writes it, or `A,B` as PS3.18 8.3.4.1 allows), trimmed. */
-export const listValues = (value: string): string[] => value.split(/[\\,]/).map((v) => v.trim()).filter(Boolean);
 
 /** Universal matching (PS3.4 C.2.2.2.3): an empty value, or one made only of `*`. */
 export const isUniversal = (value: string) => /^\**$/.test(value);

@@ -8,7 +8,7 @@ import { BadRequestError } from '#core/errors.ts';
 import { lookupAttribute, type TagInfo } from '#core/dicom/dictionary.ts';
 import { quoteUid, uidProblem } from '#core/dicom/uid.ts';
 import { MAX_KEY_VALUE_BYTES } from '#core/index-keys.ts';
-import { listValues } from './matching.ts';
+import { listValues } from './value-list.ts';
 
 export interface QueryFilter extends TagInfo {
   /** For sequence matching (`00400275.00401001`): the tags below the top-level one. */

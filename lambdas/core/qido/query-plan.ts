@@ -5,7 +5,8 @@
  */
 import { BadRequestError } from '#core/errors.ts';
 import { Tag } from '#core/dicom/tags.ts';
-import { isUniversal, listValues, nameTokens, normalizeDate, parseRange } from './matching.ts';
+import { isUniversal, nameTokens, normalizeDate, parseRange } from './matching.ts';
+import { listValues } from './value-list.ts';
 import type { QueryFilter } from './query-params.ts';
 
 export type Level = 'study' | 'series' | 'instance';

@@ -15,8 +15,8 @@ import { readMultipart } from '#core/dicomweb/multipart-stream.ts';
 import { audited, errorResponse, withCors } from '#middleware/http-handler.ts';
 import { assertUidPathParameters } from '#middleware/http-request.ts';
 import { logger } from '#lambdas/observability/logger.ts';
-import { retrieve } from '../retrieve-exchange.ts';
-import { stow } from '../stow-exchange.ts';
+import { retrieve } from '#handlers/retrieve-exchange.ts';
+import { stow } from '#handlers/stow-exchange.ts';
 import { requestEvent, type Claims } from './request-event.ts';
 
 /** A route the data plane serves, with the scope its declaration requires. */

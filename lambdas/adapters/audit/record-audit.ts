@@ -1,5 +1,6 @@
 /**
- * Appends audit entries to their tenant's trail (docs/audit.md, "Tamper evidence").
+ * Appends audit entries to their tenant's trail (docs/audit.md, "Tamper evidence"). An adapter,
+ * below the middleware that records every request: it owns the chains' concurrency, nothing else.
  *
  * A process keeps the head of each chain it appended to and appends after it with one
  * conditional PutItem, one append per chain at a time; a writer that loses the race for the
@@ -12,18 +13,12 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AUDIT_CHAIN_SHARDS, seal } from '#core/audit/hash-chain.ts';
 import type { AuditEntry } from '#core/audit/record.ts';
-import { StrataError } from '#core/errors.ts';
-import { appendRecord, chainHead } from '#adapters/audit/audit-store.ts';
+import { AuditUnavailableError } from '#core/audit/errors.ts';
+import { appendRecord, chainHead } from './audit-store.ts';
 
 const MAX_ATTEMPTS = 20;
 /** The longest pause between attempts (ms): jittered, growing with each loss. */
 const MAX_PAUSE_MS = 100;
-
-/** The trail could not take a record: a request that would disclose data unrecorded is refused. */
-export class AuditUnavailableError extends StrataError {
-  override readonly code = 'AuditUnavailable';
-  override readonly statusCode = 503;
-}
 
 type Head = { seq: number; hash: string } | undefined;
 /** Heads this container appended last, by `<tenant>#<shard>` (an absent chain is a known `undefined`). */
