@@ -1,7 +1,9 @@
 /**
- * The data plane's requests seen as API Gateway proxy events (without a body), so the STOW-RS
- * and WADO-RS exchanges, the request helpers and the Caller contract (#middleware/caller.ts:
- * `requestContext.authorizer.claims`) read them exactly as they read the Lambda path's.
+ * An HTTP request seen as an API Gateway REST (v1 payload) proxy event, without its body: the
+ * data plane's requests, so the STOW-RS and WADO-RS exchanges, the request helpers and the
+ * Caller contract (#middleware/caller.ts: `requestContext.authorizer.claims`) read them exactly
+ * as they read the Lambda path's; and the base of the local gateway's events
+ * (infra/local/proxy-event.ts), which adds the body and what API Gateway itself adds.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -9,41 +11,66 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 export type Claims = Record<string, string | undefined>;
 
-export function requestEvent(req: IncomingMessage, url: URL, resource: string, pathParameters: Record<string, string>, claims: Claims | null): APIGatewayProxyEvent {
-  // Null-prototype maps, as the local gateway builds them: a header named `__proto__` is just a name.
+export interface RequestTarget {
+  /** The path as sent (API Gateway routes on it undecoded, without dot-segment resolution). */
+  path: string;
+  searchParams: URLSearchParams;
+  /** The route's template, e.g. `/dicom-web/studies/{study}`. */
+  resource: string;
+  pathParameters: Record<string, string>;
+  stage: string;
+}
+
+export function requestEvent(req: IncomingMessage, target: RequestTarget, claims: Claims | null): APIGatewayProxyEvent {
+  // Null-prototype maps: a header or parameter named `valueOf` or `__proto__` is just a name.
   const headers: Record<string, string> = Object.create(null);
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i]!] = req.rawHeaders[i + 1]!;
-  // Behind the load balancer it says https; a direct (local) connection is plain http.
-  if (req.headers['x-forwarded-proto'] === undefined) headers['X-Forwarded-Proto'] = 'http';
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  // Behind a load balancer the request says how it arrived; a direct connection is plain http.
+  if (req.headers['x-forwarded-proto'] === undefined) {
+    headers['X-Forwarded-Proto'] = 'http';
+    multiValueHeaders['X-Forwarded-Proto'] = ['http'];
+  }
   const query: Record<string, string> = Object.create(null);
   const multiQuery: Record<string, string[]> = Object.create(null);
-  for (const [name, value] of url.searchParams) {
+  for (const [name, value] of target.searchParams) {
     query[name] = value;
     (multiQuery[name] ??= []).push(value);
   }
   const hasQuery = Object.keys(query).length > 0;
   const now = Date.now();
+  const host = req.headers.host ?? 'localhost';
   return {
-    resource,
-    path: url.pathname,
+    resource: target.resource,
+    path: target.path,
     httpMethod: req.method ?? 'GET',
     headers,
-    multiValueHeaders: {},
+    multiValueHeaders,
     queryStringParameters: hasQuery ? query : null,
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
+    pathParameters: Object.keys(target.pathParameters).length ? target.pathParameters : null,
     stageVariables: null,
     body: null,
     isBase64Encoded: false,
     requestContext: {
       authorizer: claims ? { claims } : null,
-      domainName: req.headers.host ?? 'localhost',
+      domainName: host,
+      domainPrefix: host.split('.')[0] ?? host,
       httpMethod: req.method ?? 'GET',
-      path: url.pathname,
+      // The audit trail records where a request came from.
+      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null },
+      path: target.path,
+      protocol: `HTTP/${req.httpVersion}`,
       requestId: randomUUID(),
+      requestTime: new Date(now).toUTCString(),
       requestTimeEpoch: now,
-      resourcePath: resource,
-      stage: 'data-plane',
+      resourcePath: target.resource,
+      stage: target.stage,
     } as APIGatewayProxyEvent['requestContext'],
   };
 }

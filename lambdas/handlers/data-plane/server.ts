@@ -60,7 +60,7 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
       req.resume();
       return send(res, verdict.status, { 'Content-Type': 'application/json' }, JSON.stringify({ message: verdict.message }));
     }
-    const event = requestEvent(req, url, match.route.path, match.parameters, verdict.claims);
+    const event = requestEvent(req, { path: url.pathname, searchParams: url.searchParams, resource: match.route.path, pathParameters: match.parameters, stage: 'data-plane' }, verdict.claims);
     let result: { statusCode: number; headers?: Record<string, unknown> | undefined; body: string | Readable };
     try {
       assertUidPathParameters(event);
