@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { LocalIdentity } from '#infra/local/local-identity.ts';
+import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -18,7 +19,7 @@ const base = process.env.STRATA_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8
 const spec = args[0];
 const body = spec === undefined ? undefined : JSON.stringify(/^\+/.test(spec) ? { advance: spec } : { to: spec });
 const identity = await LocalIdentity.open(resolve(process.env.STRATA_DATA_DIR ?? '.strata'));
-const token = await identity.issue({ tenant: undefined, scopes: ['admin'], clientId: 'npm-run-clock', ttlSeconds: 60 });
+const token = await identity.issue({ tenant: undefined, scopes: [ADMIN_SCOPE], clientId: 'npm-run-clock', ttlSeconds: 60 });
 const response = await fetch(`${base}/_local/clock`, {
   method: body ? 'POST' : 'GET',
   headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },

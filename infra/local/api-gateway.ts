@@ -18,6 +18,7 @@ import type { LocalIdentity } from './local-identity.ts';
 import { proxyEvent } from './proxy-event.ts';
 import { readAtMost } from './read-body.ts';
 import { RouteTable } from './route-table.ts';
+import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
 
 export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
@@ -25,7 +26,6 @@ const INTEGRATION_TIMEOUT_MS = 29_000;
 const EVENT_OVERHEAD_BYTES = 8 * 1024;
 const STAGE = 'local';
 /** The scope the `/_local/` admin endpoints require. */
-const LOCAL_ADMIN_SCOPE = 'admin';
 
 export interface GatewayAccess {
   identity: LocalIdentity;
@@ -69,7 +69,7 @@ export class LocalApiGateway {
         req.resume();
         return gatewayResponse(res, this.cors, 403, 'Forbidden: the /_local/ admin endpoints exist only while the runtime listens on loopback');
       }
-      const verdict = await this.access.identity.authorize(req.headers.authorization, LOCAL_ADMIN_SCOPE);
+      const verdict = await this.access.identity.authorize(req.headers.authorization, ADMIN_SCOPE);
       if (!verdict.ok) {
         req.resume();
         return gatewayResponse(res, this.cors, verdict.status, verdict.message);

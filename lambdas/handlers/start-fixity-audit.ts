@@ -13,11 +13,11 @@ import { tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { noteAuditSubject } from '#middleware/audit.ts';
 import { patientIdOf } from '#core/audit/subjects.ts';
-import { bodyOf, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
+import { bodyOf, pathParameter } from '#middleware/http-request.ts';
+import { workflowStarted, workflowView } from '#middleware/workflow-responses.ts';
+import { isUid } from '#core/dicom/uid.ts';
 import { describeTenantWorkflow } from '#services/tenant-workflows.ts';
 
-/** PS3.5 §9.1: digits and dots, at most 64 characters. */
-const UID = /^(?=.{1,64}$)[0-9]+(\.[0-9]+)*$/;
 /** The names this handler gives executions; anything else names no audit (and is no valid ARN part). */
 const EXECUTION_NAME = /^fixity-[0-9a-f]{24}-[0-9]{12}$/;
 
@@ -27,8 +27,7 @@ export const handler = httpHandler(async (event) => {
   const execution = pathParameter(event, 'execution');
   if (event.httpMethod === 'GET' && execution) {
     if (!EXECUTION_NAME.test(execution)) throw new NotFoundError(`no fixity audit ${execution.slice(0, 80)}`);
-    const view = await describeTenantWorkflow(stateMachineArn, execution, tenant);
-    return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(view) };
+    return workflowView(await describeTenantWorkflow(stateMachineArn, execution, tenant));
   }
   let request: unknown;
   try {
@@ -40,7 +39,7 @@ export const handler = httpHandler(async (event) => {
     throw new BadRequestError('the body must be a JSON object: {"studyInstanceUID": "…"}');
   }
   const study = (request as { studyInstanceUID?: unknown }).studyInstanceUID;
-  if (typeof study !== 'string' || !UID.test(study)) throw new BadRequestError('studyInstanceUID must be a DICOM UID');
+  if (typeof study !== 'string' || !isUid(study)) throw new BadRequestError('studyInstanceUID must be a DICOM UID');
   // A study of another tenant is as absent as one never stored.
   if ((await listSeriesUids(tenant, study)).length === 0) throw new NotFoundError(`no study ${study} to audit`);
   const dataset = await getStudyDataset(tenant, study);
@@ -49,10 +48,5 @@ export const handler = httpHandler(async (event) => {
   const minute = clock.now().toISOString().slice(0, 16).replace(/[:T-]/g, '');
   const name = `fixity-${createHash('sha256').update(`${tenant}/${study}`).digest('hex').slice(0, 24)}-${minute}`;
   await startWorkflow(stateMachineArn, name, { tenant, study });
-  const location = `${publicBaseUrl(event)}/admin/fixity-audits/${name}`;
-  return {
-    statusCode: 202,
-    headers: { 'Content-Type': 'application/json', Location: location },
-    body: JSON.stringify({ id: name, status: 'RUNNING', location }),
-  };
+  return workflowStarted(event, '/admin/fixity-audits', name);
 }, { audit: 'adminWorkflow' });

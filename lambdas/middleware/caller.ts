@@ -11,6 +11,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { BadRequestError, ForbiddenError, UnauthorizedError } from '#core/errors.ts';
 import { isTenantId } from '#core/identity/tenant-id.ts';
+import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
 import type { ResourceScope } from '#core/index-keys.ts';
 import { pathParameter, queryOf } from './http-request.ts';
 
@@ -23,8 +24,7 @@ export interface Caller {
   readonly scopes: readonly string[];
 }
 
-/** The scope that may act in any tenant (it names the tenant with `?tenant=`). */
-export const ADMIN_SCOPE = 'admin';
+export { ADMIN_SCOPE };
 /** The query parameter an administrator names another tenant with; refused to anyone else. */
 export const TENANT_PARAMETER = 'tenant';
 

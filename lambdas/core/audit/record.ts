@@ -4,6 +4,7 @@
  * are passed in (core reads no clock).
  */
 import { AUDIT_EVENTS, outcomeOf, type AuditEventKind, type EventActionCode, type EventOutcome } from './events.ts';
+import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
 
 export interface AuditActor {
   /** The OAuth2 client (token `client_id`). */
@@ -78,7 +79,7 @@ export function auditEntries(facts: RequestFacts, subjects: readonly AuditSubjec
     requestId: facts.requestId,
     ...(facts.query ? { query: facts.query } : {}),
   };
-  const admin = facts.caller.scopes.includes('admin');
+  const admin = facts.caller.scopes.includes(ADMIN_SCOPE);
   const groups = groupByPatient(subjects, facts.caller.tenant);
   return groups.map((group) => ({
     ...base,

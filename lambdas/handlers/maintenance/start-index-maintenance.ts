@@ -9,7 +9,8 @@ import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
 import { tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
-import { pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
+import { pathParameter } from '#middleware/http-request.ts';
+import { workflowStarted, workflowView } from '#middleware/workflow-responses.ts';
 import { describeTenantWorkflow } from '#services/tenant-workflows.ts';
 
 export const handler = httpHandler(async (event) => {
@@ -17,16 +18,10 @@ export const handler = httpHandler(async (event) => {
   const tenant = tenantOf(event);
   const execution = pathParameter(event, 'execution');
   if (event.httpMethod === 'GET' && execution) {
-    const view = await describeTenantWorkflow(stateMachineArn, execution, tenant);
-    return { statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(view) };
+    return workflowView(await describeTenantWorkflow(stateMachineArn, execution, tenant));
   }
   // One run per second: a retried request starts nothing new (execution names are idempotent).
   const name = `maintenance-${clock.now().toISOString().slice(0, 19).replace(/[:T-]/g, '')}`;
   await startWorkflow(stateMachineArn, name, { tenant });
-  const location = `${publicBaseUrl(event)}/admin/index-maintenance/${name}`;
-  return {
-    statusCode: 202,
-    headers: { 'Content-Type': 'application/json', Location: location },
-    body: JSON.stringify({ id: name, status: 'RUNNING', location }),
-  };
+  return workflowStarted(event, '/admin/index-maintenance', name);
 }, { audit: 'adminWorkflow' });
