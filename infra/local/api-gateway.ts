@@ -17,7 +17,7 @@ import type { LambdaHost } from './lambda-host.ts';
 import type { LocalIdentity } from './local-identity.ts';
 import { proxyEvent } from './proxy-event.ts';
 import { readAtMost } from './read-body.ts';
-import { RouteTable } from './route-table.ts';
+import { RouteTable } from '#core/routing/route-table.ts';
 import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
 
 export type LocalRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
@@ -34,7 +34,7 @@ export interface GatewayAccess {
 }
 
 export class LocalApiGateway {
-  private readonly routes: RouteTable;
+  private readonly routes: RouteTable<RouteDeclaration>;
   private readonly cors: GatewayCors;
 
   constructor(

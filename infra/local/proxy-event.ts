@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { requestEvent } from '#handlers/data-plane/request-event.ts';
-import type { RouteMatch } from './route-table.ts';
+import type { RouteMatch } from '#core/routing/route-table.ts';
 
 /** `claims`: the verified token's, placed where API Gateway's Cognito authorizer puts them. */
 export function proxyEvent(

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readMultipart } from '#core/dicomweb/multipart-stream.ts';
+import { RouteTable } from '#core/routing/route-table.ts';
 import { audited, errorResponse, withCors } from '#middleware/http-handler.ts';
 import { assertUidPathParameters } from '#middleware/http-request.ts';
 import { logger } from '#lambdas/observability/logger.ts';
@@ -37,7 +38,7 @@ export interface DataPlaneOptions {
 }
 
 export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const routes = options.routes.map((route) => ({ ...route, pattern: routePattern(route.path) }));
+  const routes = new RouteTable(options.routes);
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error('data plane request failed', { error: error as Error });
@@ -50,7 +51,7 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
     const url = new URL(req.url ?? '/', 'http://data-plane');
     const method = req.method ?? 'GET';
     if (url.pathname === '/health') return send(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify({ status: 'ok' }));
-    const match = matchRoute(routes, method, url.pathname);
+    const match = routes.match(method, url.pathname);
     if (!match) {
       req.resume();
       return send(res, 404, { 'Content-Type': 'application/json' }, JSON.stringify({ message: `No route for ${method} ${url.pathname.slice(0, 200)} on the data plane` }));
@@ -60,7 +61,7 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
       req.resume();
       return send(res, verdict.status, { 'Content-Type': 'application/json' }, JSON.stringify({ message: verdict.message }));
     }
-    const event = requestEvent(req, { path: url.pathname, searchParams: url.searchParams, resource: match.route.path, pathParameters: match.parameters, stage: 'data-plane' }, verdict.claims);
+    const event = requestEvent(req, { path: url.pathname, searchParams: url.searchParams, resource: match.route.path, pathParameters: match.pathParameters, stage: 'data-plane' }, verdict.claims);
     let result: { statusCode: number; headers?: Record<string, unknown> | undefined; body: string | Readable };
     try {
       assertUidPathParameters(event);
@@ -84,30 +85,3 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
   res.end(body);
 }
-
-interface CompiledRoute extends DataPlaneRoute {
-  pattern: { regex: RegExp; names: string[] };
-}
-
-/** `/dicom-web/studies/{study}` → a regex with one capture per parameter (a segment each). */
-function routePattern(path: string): { regex: RegExp; names: string[] } {
-  const names: string[] = [];
-  const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([a-z]+)\}/gi, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
-  return { regex: new RegExp(`^${source}$`), names };
-}
-
-function matchRoute(routes: CompiledRoute[], method: string, path: string): { route: CompiledRoute; parameters: Record<string, string> } | undefined {
-  for (const route of routes) {
-    if (route.method !== method) continue;
-    const found = route.pattern.regex.exec(path);
-    if (!found) continue;
-    const parameters: Record<string, string> = {};
-    route.pattern.names.forEach((name, i) => (parameters[name] = found[i + 1]!));
-    return { route, parameters };
-  }
-  return undefined;
-}
-

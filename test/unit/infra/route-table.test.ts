@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RouteTable } from '#infra/local/route-table.ts';
+import { RouteTable } from '#core/routing/route-table.ts';
 import { system } from '#infra/system.ts';
 
 describe('RouteTable', () => {

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, nagPacks, PROJECT_ROOT } from '#infra/app.ts';
 import { REASONS } from '#infra/nag-suppressions.ts';
-import { RouteTable } from '#infra/local/route-table.ts';
+import { RouteTable } from '#core/routing/route-table.ts';
 import { placeholdersOf, readDefinitionText } from '#infra/asl.ts';
 import { system } from '#infra/system.ts';
 import { compileLifecycleRules } from '#infra/lifecycle/compile-rules.ts';

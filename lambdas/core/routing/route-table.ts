@@ -1,24 +1,30 @@
 /**
  * Matches request paths to the declared routes the way API Gateway REST resources do:
- * literal segments win over `{param}` segments, `{param+}` takes the rest of the path.
+ * literal segments win over `{param}` segments, `{param+}` takes the rest of the path. The local
+ * gateway and the data plane route with it, so both planes match a path alike.
  */
-import type { RouteDeclaration } from '#infra/system-types.ts';
 
-export interface RouteMatch {
-  route: RouteDeclaration;
+/** What routing needs of a route; the caller's own route type comes back in the match. */
+export interface Route {
+  method: string;
+  path: string;
+}
+
+export interface RouteMatch<R extends Route = Route> {
+  route: R;
   pathParameters: Record<string, string>;
 }
 
-interface CompiledRoute {
-  route: RouteDeclaration;
+interface CompiledRoute<R extends Route> {
+  route: R;
   segments: string[];
   specificity: number[];
 }
 
-export class RouteTable {
-  private readonly compiled: CompiledRoute[];
+export class RouteTable<R extends Route> {
+  private readonly compiled: CompiledRoute<R>[];
 
-  constructor(routes: readonly RouteDeclaration[]) {
+  constructor(routes: readonly R[]) {
     this.compiled = routes.map((route) => {
       const segments = route.path.split('/').filter(Boolean);
       return { route, segments, specificity: segments.map((s) => (s.startsWith('{') ? (s.endsWith('+}') ? 0 : 1) : 2)) };
@@ -26,9 +32,9 @@ export class RouteTable {
   }
 
   /** The best route for a method and path; `undefined` when none (API Gateway answers 403/404). */
-  match(method: string, path: string): RouteMatch | undefined {
+  match(method: string, path: string): RouteMatch<R> | undefined {
     const parts = path.split('/').filter(Boolean);
-    let best: { match: RouteMatch; specificity: number[] } | undefined;
+    let best: { match: RouteMatch<R>; specificity: number[] } | undefined;
     for (const candidate of this.compiled) {
       if (candidate.route.method !== method) continue;
       const pathParameters = matchSegments(candidate.segments, parts);
