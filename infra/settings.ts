@@ -17,6 +17,22 @@ export interface StrataSettings {
   certificateArn?: string | undefined;
   cognitoDomainPrefix?: string | undefined;
   waf: boolean;
+  /**
+   * The data plane (ECS Fargate behind an ALB) for requests larger than Lambda takes. On by
+   * default; it needs its own hostname and an ACM certificate for it (HTTPS only), so without
+   * `dataPlaneDomainName` and a certificate the stack is synthesized without it and says so.
+   */
+  dataPlane: {
+    enabled: boolean;
+    domainName?: string | undefined;
+    /** Defaults to `certificateArn` (e.g. a wildcard certificate covering both hostnames). */
+    certificateArn?: string | undefined;
+    /** Where hospitals connect from (CIDRs); the internet by default, a hospital's ranges where known. */
+    ingressCidrs: string[];
+    cpu: number;
+    memoryMiB: number;
+    maxTasks: number;
+  };
   throttle: { rateLimit: number; burstLimit: number };
 }
 
@@ -45,6 +61,15 @@ export function settingsFromContext(node: Context): StrataSettings {
     certificateArn: text('certificateArn'),
     cognitoDomainPrefix: text('cognitoDomainPrefix'),
     waf: text('waf') === 'true',
+    dataPlane: {
+      enabled: text('dataPlane') !== 'false',
+      domainName: text('dataPlaneDomainName'),
+      certificateArn: text('dataPlaneCertificateArn') ?? text('certificateArn'),
+      ingressCidrs: list('dataPlaneIngressCidrs', ['0.0.0.0/0']),
+      cpu: number('dataPlaneCpu', 512),
+      memoryMiB: number('dataPlaneMemoryMiB', 1024),
+      maxTasks: number('dataPlaneMaxTasks', 4),
+    },
     throttle: { rateLimit: number('throttleRate', 200), burstLimit: number('throttleBurst', 400) },
   };
 }

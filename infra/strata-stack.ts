@@ -2,7 +2,7 @@
  * The production stack: composes the constructs from the one system declaration
  * (infra/system.ts). It holds no resource definitions of its own beyond the wiring.
  */
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,10 +12,13 @@ import type { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
+import { DataPlaneService } from './constructs/data-plane-service.ts';
 import { DicomwebApi } from './constructs/dicomweb-api.ts';
+import { dataPlaneDirections, dataPlaneFunctions, dataPlaneGrants, dataPlaneRouteEnvironment } from './dataplane/declaration.ts';
+import { DATA_PLANE_PORT, dataPlaneImageDirectory } from './dataplane/image.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EventRules } from './constructs/event-rules.ts';
-import { TRACING_ACTIONS, type ResourceArns } from './constructs/grants.ts';
+import { grantStatements, TRACING_ACTIONS, type ResourceArns } from './constructs/grants.ts';
 import { Identity } from './constructs/identity.ts';
 import { MetadataIndex } from './constructs/metadata-index.ts';
 import { ObjectStore, accessLogBucket } from './constructs/object-store.ts';
@@ -38,6 +41,7 @@ export interface StrataStackProps extends StackProps {
 export class StrataStack extends Stack {
   readonly functions: Record<string, StrataFunction> = {};
   readonly api: DicomwebApi;
+  readonly dataPlane?: DataPlaneService;
 
   constructor(scope: Construct, id: string, props: StrataStackProps) {
     super(scope, id, props);
@@ -102,8 +106,39 @@ export class StrataStack extends Stack {
       scopes: system.api.scopes,
       tokenTrigger: functionOf(system.api.tokenTrigger),
       domainPrefix: settings.cognitoDomainPrefix });
+    const dataPlaneUrl = this.dataPlaneUrl(settings);
+    if (dataPlaneUrl) {
+      this.dataPlane = new DataPlaneService(this, 'DataPlane', {
+        imageDirectory: dataPlaneImageDirectory(props.projectRoot),
+        port: DATA_PLANE_PORT,
+        environment: {
+          ...Object.assign({}, ...dataPlaneFunctions(system).map((name) => functionEnvironment(system.functions[name]!, resolved))),
+          AWS_REGION: this.region,
+          STRATA_VERSION: version,
+          [ALLOWED_ORIGINS_ENV]: settings.allowedOrigins.join(','),
+          // RetrieveURLs in its STOW answers point at the data plane, which serves any size.
+          STRATA_PUBLIC_URL: dataPlaneUrl,
+          STRATA_DATA_PLANE_ROUTES: dataPlaneRouteEnvironment(system),
+          STRATA_USER_POOL_ID: identity.userPool.userPoolId,
+          STRATA_RESOURCE_SERVER: system.api.resourceServer,
+          POWERTOOLS_SERVICE_NAME: 'strata',
+        },
+        statements: grantStatements(dataPlaneGrants(system), arns),
+        key,
+        accessLogs,
+        logRetention,
+        certificateArn: settings.dataPlane.certificateArn!,
+        ingressCidrs: settings.dataPlane.ingressCidrs,
+        cpu: settings.dataPlane.cpu,
+        memoryMiB: settings.dataPlane.memoryMiB,
+        maxTasks: settings.dataPlane.maxTasks,
+      });
+      new CfnOutput(this, 'DataPlaneUrl', { value: `${dataPlaneUrl}/dicom-web`, description: 'Large STOW-RS and whole-study WADO-RS (any size)' });
+      new CfnOutput(this, 'DataPlaneLoadBalancer', { value: this.dataPlane.loadBalancer.loadBalancerDnsName, description: `Point ${settings.dataPlane.domainName} here (DNS CNAME or alias)` });
+    }
     this.api = new DicomwebApi(this, 'DicomWeb', {
-      api: system.api,
+      // API Gateway's 413 tells the client where a request of that size goes instead.
+      api: dataPlaneUrl ? { ...system.api, requestTooLargeMessage: `${system.api.requestTooLargeMessage} ${dataPlaneDirections(`${dataPlaneUrl}/dicom-web`)}` } : system.api,
       routes: system.routes,
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, { function: fn.function, declaration: system.functions[name]! }])),
       userPool: identity.userPool,
@@ -134,7 +169,25 @@ export class StrataStack extends Stack {
       stateMachines: workflows.stateMachines,
       deadLetters: events.deadLetters,
       waf: settings.waf,
+      dataPlane: this.dataPlane,
     });
+  }
+
+  /**
+   * The data plane's public URL, or undefined (with a synth warning saying why) when it is off
+   * or lacks the hostname and certificate that HTTPS needs.
+   */
+  private dataPlaneUrl(settings: StrataSettings): string | undefined {
+    const { enabled, domainName, certificateArn } = settings.dataPlane;
+    if (!enabled) return undefined;
+    if (!domainName || !certificateArn) {
+      Annotations.of(this).addWarningV2(
+        'strata:dataPlaneNotDeployed',
+        'The data plane (STOW-RS and WADO-RS of any size) is not deployed: it needs -c dataPlaneDomainName=<host> and -c dataPlaneCertificateArn=<ACM ARN> (or certificateArn). Without it the API takes requests up to ~4.4 MB only. -c dataPlane=false silences this.',
+      );
+      return undefined;
+    }
+    return `https://${domainName}`;
   }
 
   /**
@@ -153,6 +206,7 @@ export class StrataStack extends Stack {
       ],
     });
     new wafv2.CfnWebACLAssociation(this, 'WafAssociation', { resourceArn: this.api.restApi.deploymentStage.stageArn, webAclArn: acl.attrArn });
+    if (this.dataPlane) new wafv2.CfnWebACLAssociation(this, 'WafDataPlaneAssociation', { resourceArn: this.dataPlane.loadBalancer.loadBalancerArn, webAclArn: acl.attrArn });
     // WAF delivers only to log groups named aws-waf-logs-*, addressed by an ARN without the ':*' suffix.
     const wafLogs = new logs.LogGroup(this, 'WafLogs', { logGroupName: WAF_LOG_GROUP, retention: logRetention, encryptionKey: key });
     const logging = new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {

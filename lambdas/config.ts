@@ -48,6 +48,13 @@ export const config = Object.freeze({
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
+  /** The data plane's service (Fargate): its port, routes and the user pool whose tokens it accepts. */
+  dataPlane: {
+    port: () => Number(read('PORT') ?? 8080),
+    routes: () => JSON.parse(required('STRATA_DATA_PLANE_ROUTES')) as { method: string; path: string; scope?: string }[],
+    userPoolId: () => required('STRATA_USER_POOL_ID'),
+    resourceServer: () => required('STRATA_RESOURCE_SERVER'),
+  },
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
   lifecyclePolicy: (): LifecyclePolicy => (lifecyclePolicy ??= JSON.parse(required('LIFECYCLE_POLICY')) as LifecyclePolicy),
 });

@@ -5,7 +5,7 @@
  * serve those routes. Both the local runtime and the CDK stack read this.
  */
 import { system } from '#infra/system.ts';
-import type { GrantDeclaration, RouteDeclaration } from '#infra/system-types.ts';
+import type { GrantDeclaration, RouteDeclaration, SystemDeclaration } from '#infra/system-types.ts';
 
 /** WADO-RS resources that are whole instances (not metadata, frames, bulk data or renderings). */
 const WHOLE_RESOURCE = /^\/dicom-web\/studies\/\{study\}(\/series\/\{series\}(\/instances\/\{instance\})?)?$/;
@@ -16,10 +16,19 @@ export function dataPlaneRoutes(routes: readonly RouteDeclaration[] = system.rou
   );
 }
 
-/** The grants of the functions behind the data plane's routes, each once. */
-export function dataPlaneGrants(): GrantDeclaration[] {
-  const functions = new Set(dataPlaneRoutes().map((route) => route.function));
-  return [...functions].flatMap((name) => [...system.functions[name as keyof typeof system.functions].grants]);
+/** The functions whose routes the data plane serves, each once. */
+export function dataPlaneFunctions(declaration: SystemDeclaration = system): string[] {
+  return [...new Set(dataPlaneRoutes(declaration.routes).map((route) => route.function))];
+}
+
+/** The grants of the functions behind the data plane's routes. */
+export function dataPlaneGrants(declaration: SystemDeclaration = system): GrantDeclaration[] {
+  return dataPlaneFunctions(declaration).flatMap((name) => [...declaration.functions[name]!.grants]);
+}
+
+/** What the service reads as config.dataPlane.routes: each route's method, path and scope. */
+export function dataPlaneRouteEnvironment(declaration: SystemDeclaration = system): string {
+  return JSON.stringify(dataPlaneRoutes(declaration.routes).map(({ method, path, scope }) => ({ method, path, ...(scope ? { scope } : {}) })));
 }
 
 /** What API Gateway's 413 adds: where a request too large for Lambda goes (same paths, any size). */

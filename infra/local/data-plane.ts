@@ -9,8 +9,6 @@
 import { dataPlaneListener, type Authorize } from '#handlers/data-plane/server.ts';
 import { dataPlaneRoutes } from '#infra/dataplane/declaration.ts';
 
-export const openLocally: Authorize = async () => ({ claims: null });
-
-export function localDataPlane(options: { authorize?: Authorize; spoolBytes?: number | undefined } = {}) {
-  return dataPlaneListener({ routes: dataPlaneRoutes(), authorize: options.authorize ?? openLocally, spoolBytes: options.spoolBytes });
+export function localDataPlane(options: { authorize: Authorize; spoolBytes?: number | undefined }) {
+  return dataPlaneListener({ routes: dataPlaneRoutes(), authorize: options.authorize, spoolBytes: options.spoolBytes });
 }

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, errors, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { accessVerdict, bearerToken, type Verdict } from '#core/identity/access-token.ts';
 import { system } from '#infra/system.ts';
 
 const RESOURCE_SERVER_ID = system.api.resourceServer;
@@ -30,10 +31,7 @@ export interface TokenRequest {
   ttlSeconds?: number;
 }
 
-/** The claims as API Gateway's Cognito authorizer hands them to Lambda: every value a string. */
-export type AuthorizerClaims = Record<string, string>;
-
-export type Verdict = { ok: true; claims: AuthorizerClaims; scopes: string[] } | { ok: false; status: 401 | 403; message: string };
+export type { AuthorizerClaims, Verdict } from '#core/identity/access-token.ts';
 
 export class LocalIdentity {
   private constructor(
@@ -92,7 +90,7 @@ export class LocalIdentity {
    * this issuer (missing, malformed, wrongly signed, expired), 403 when it lacks the route's scope.
    */
   async authorize(authorization: string | undefined, requiredScope: string): Promise<Verdict> {
-    const token = /^Bearer +([^ ]+)$/i.exec(authorization?.trim() ?? '')?.[1];
+    const token = bearerToken(authorization);
     if (!token) return { ok: false, status: 401, message: 'Unauthorized: send Authorization: Bearer <access token> (npm run token)' };
     let payload: JWTPayload;
     try {
@@ -101,13 +99,6 @@ export class LocalIdentity {
       const reason = error instanceof errors.JWTExpired ? 'the token has expired' : error instanceof errors.JOSEError ? 'the token does not verify' : 'the token is malformed';
       return { ok: false, status: 401, message: `Unauthorized: ${reason}` };
     }
-    if (payload.token_use !== 'access') return { ok: false, status: 401, message: 'Unauthorized: not an access token' };
-    const scopes = String(payload.scope ?? '').split(' ').filter(Boolean);
-    if (!scopes.includes(`${RESOURCE_SERVER_ID}/${requiredScope}`)) {
-      return { ok: false, status: 403, message: `Forbidden: this route needs the ${requiredScope} scope` };
-    }
-    const claims: AuthorizerClaims = {};
-    for (const [name, value] of Object.entries(payload)) claims[name] = typeof value === 'string' ? value : JSON.stringify(value);
-    return { ok: true, claims, scopes: scopes.map((scope) => scope.slice(RESOURCE_SERVER_ID.length + 1)) };
+    return accessVerdict(payload, RESOURCE_SERVER_ID, requiredScope);
   }
 }

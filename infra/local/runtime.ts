@@ -8,7 +8,7 @@
  */
 import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,12 +148,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { localDataPlane } = await import('./data-plane.ts');
     // One verifier for both planes: the data plane checks the same tokens as the gateway.
     const verifier = identity;
-    const authorize = async (req: IncomingMessage, scope: string | undefined) => {
-      if (!scope) return { claims: null };
-      const verdict = await verifier.authorize(req.headers.authorization, scope);
-      return verdict.ok ? { claims: verdict.claims } : { status: verdict.status, message: verdict.message };
-    };
-    dataServer = createServer(localDataPlane({ authorize, spoolBytes: options.dataPlaneSpoolBytes }));
+    dataServer = createServer(localDataPlane({ authorize: (authorization, scope) => verifier.authorize(authorization, scope), spoolBytes: options.dataPlaneSpoolBytes }));
     dataServer.listen(options.dataPort ?? 0, host);
     await once(dataServer, 'listening');
     const dataPlaneUrl = `http://${host}:${(dataServer.address() as AddressInfo).port}`;

@@ -5,12 +5,13 @@
  * with the request body streamed into the STOW pipeline and the response streamed out. Memory
  * is bounded by the pipeline (services/store-instances.ts), never by the request.
  *
- * Who may call is decided by `authorize` (aws-jwt-verify against the user pool in AWS, the local
- * gateway's verifier locally); its claims reach the handlers through the Caller contract.
+ * Who may call is decided by `authorize` for every route that declares a scope; the verified
+ * claims reach the handlers through the Caller contract, as API Gateway's authorizer hands them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Verdict } from '#core/identity/access-token.ts';
 import { readMultipart } from '#core/dicomweb/multipart-stream.ts';
 import { RouteTable } from '#core/routing/route-table.ts';
 import { audited, errorResponse, withCors } from '#middleware/http-handler.ts';
@@ -27,8 +28,12 @@ export interface DataPlaneRoute {
   scope?: string | undefined;
 }
 
-/** The verified claims of the request's token, or why it is refused. */
-export type Authorize = (req: IncomingMessage, scope: string | undefined) => Promise<{ claims: Claims | null } | { status: 401 | 403; message: string }>;
+/**
+ * The Cognito authorizer's decision for a request's Authorization header and its route's scope:
+ * aws-jwt-verify against the user pool in AWS (adapters/identity/cognito-access-tokens.ts), the
+ * local gateway's verifier locally.
+ */
+export type Authorize = (authorization: string | undefined, scope: string) => Promise<Verdict>;
 
 export interface DataPlaneOptions {
   routes: readonly DataPlaneRoute[];
@@ -56,12 +61,16 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
       req.resume();
       return send(res, 404, { 'Content-Type': 'application/json' }, JSON.stringify({ message: `No route for ${method} ${url.pathname.slice(0, 200)} on the data plane` }));
     }
-    const verdict = await options.authorize(req, match.route.scope);
-    if ('status' in verdict) {
-      req.resume();
-      return send(res, verdict.status, { 'Content-Type': 'application/json' }, JSON.stringify({ message: verdict.message }));
+    let claims: Claims | null = null;
+    if (match.route.scope !== undefined) {
+      const verdict = await options.authorize(req.headers.authorization, match.route.scope);
+      if (!verdict.ok) {
+        req.resume();
+        return send(res, verdict.status, { 'Content-Type': 'application/json' }, JSON.stringify({ message: verdict.message }));
+      }
+      claims = verdict.claims;
     }
-    const event = requestEvent(req, { path: url.pathname, searchParams: url.searchParams, resource: match.route.path, pathParameters: match.pathParameters, stage: 'data-plane' }, verdict.claims);
+    const event = requestEvent(req, { path: url.pathname, searchParams: url.searchParams, resource: match.route.path, pathParameters: match.pathParameters, stage: 'data-plane' }, claims);
     let result: { statusCode: number; headers?: Record<string, unknown> | undefined; body: string | Readable };
     try {
       assertUidPathParameters(event);

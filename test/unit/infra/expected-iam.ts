@@ -107,3 +107,17 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
 export const EXPECTED_TRACING: ExpectedStatement[] = [{ actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] }];
 
 export const POLICY_ACCOUNT = ACCOUNT;
+
+/**
+ * The data plane's task role (ECS Fargate): it serves STOW-RS and whole-resource WADO-RS with the
+ * same code as storeInstances and retrieve, so it may do what those two may do together — and
+ * nothing else (no own-logs statement: the awslogs driver writes with the execution role).
+ */
+export const EXPECTED_DATA_PLANE: ExpectedStatement[] = [
+  onTable('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+  onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'),
+  onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'),
+  listArchive,
+  appendAudit,
+  kmsWrite,
+];

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { App, type CfnResource } from 'aws-cdk-lib';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, nagPacks, PROJECT_ROOT } from '#infra/app.ts';
 import { REASONS } from '#infra/nag-suppressions.ts';
@@ -16,10 +16,12 @@ import { functionTimeoutSeconds, type SystemDeclaration } from '#infra/system-ty
 import { WAF_LOG_GROUP } from '#infra/strata-stack.ts';
 import { TemplateReader } from './key-policy.ts';
 import { synth } from '#test/helpers/synth.ts';
-import { EXPECTED_POLICIES, EXPECTED_TRACING, POLICY_ACCOUNT, type ExpectedStatement } from './expected-iam.ts';
+import { EXPECTED_DATA_PLANE, EXPECTED_POLICIES, EXPECTED_TRACING, POLICY_ACCOUNT, type ExpectedStatement } from './expected-iam.ts';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const ACCOUNT = '123456789012';
+/** A deployment with the data plane: its hostname and the ACM certificate for it. */
+const DATA_PLANE_CONTEXT = { dataPlaneDomainName: 'stow.hospital.example', dataPlaneCertificateArn: `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/data-plane` };
 
 /** "GET /dicom-web/studies/{study}" for every API method in a template. */
 function apiRoutes(resources: Resources): Set<string> {
@@ -65,7 +67,7 @@ describe('The CDK app (synthesized offline)', () => {
 
   // Synthesis with cdk-nag takes a minute on a loaded two-core machine.
   beforeAll(() => {
-    synthesized = synth();
+    synthesized = synth(system, DATA_PLANE_CONTEXT);
     resources = synthesized.template.toJSON().Resources as Resources;
   }, 240_000); // a synth with cdk-nag takes minutes when the machine is loaded
 
@@ -161,6 +163,13 @@ describe('The CDK app (synthesized offline)', () => {
       for (const statement of statements) expect(statement.Effect, name).toBe('Allow');
       expect(normalize(statements, ownLogs), name).toEqual(expected(EXPECTED_POLICIES[name]!));
     }
+    const [taskDefinition] = ofType('AWS::ECS::TaskDefinition').map(([, t]) => t);
+    const taskRoleId = (taskDefinition!.Properties.TaskRoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    // The task role holds one managed policy and no inline one.
+    const taskPolicies = (resources[taskRoleId]!.Properties.ManagedPolicyArns as { Ref: string }[]).map((arn) => arn.Ref);
+    expect(taskPolicies).toHaveLength(1);
+    expect(ofType('AWS::IAM::Policy').filter(([, p]) => ((p.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === taskRoleId))).toEqual([]);
+    expect(normalize(documentOf(taskPolicies[0]!), ''), 'data plane').toEqual(expected(EXPECTED_DATA_PLANE));
   });
 
   it('has the declared table and indexes, encrypted with a customer key, with PITR and deletion protection', () => {
@@ -338,6 +347,87 @@ describe('One declaration for both runtimes', () => {
     expect(new RouteTable(declaration.routes).match('GET', '/dicom-web/echo')?.route.function).toBe('health');
     const resources = synth(declaration).template.toJSON().Resources as Resources;
     expect(apiRoutes(resources).has('GET /dicom-web/echo')).toBe(true);
+  });
+});
+
+describe('The data plane on ECS Fargate behind an ALB (-c dataPlaneDomainName, -c dataPlaneCertificateArn)', () => {
+  let built: ReturnType<typeof synth>;
+  let resources: Resources;
+  beforeAll(() => {
+    built = synth(system, DATA_PLANE_CONTEXT);
+    resources = built.template.toJSON().Resources as Resources;
+  }, 240_000);
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type).map(([, r]) => r);
+  const attributes = (resource: Resources[string], key: string) =>
+    Object.fromEntries(((resource.Properties[key] ?? []) as { Key: string; Value: unknown }[]).map(({ Key, Value }) => [Key, Value]));
+
+  it('runs one arm64 Fargate service whose container image CDK builds from this repository', () => {
+    const [service] = ofType('AWS::ECS::Service');
+    expect(service!.Properties.LaunchType).toBe('FARGATE');
+    expect(service!.Properties.DesiredCount).toBe(1);
+    const [task] = ofType('AWS::ECS::TaskDefinition');
+    expect(task!.Properties.RuntimePlatform).toEqual({ CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' });
+    const [container] = task!.Properties.ContainerDefinitions as { Image: unknown; ReadonlyRootFilesystem: boolean; HealthCheck: { Command: string[] }; LogConfiguration: { LogDriver: string }; Environment: { Name: string; Value: unknown }[] }[];
+    expect(JSON.stringify(container!.Image)).toContain('cdk-hnb659fds-container-assets');
+    expect(container!.ReadonlyRootFilesystem).toBe(true);
+    expect(container!.HealthCheck.Command.join(' ')).toContain('/health');
+    expect(container!.LogConfiguration.LogDriver).toBe('awslogs');
+    const env = Object.fromEntries(container!.Environment.map(({ Name, Value }) => [Name, Value]));
+    // Its routes and scopes are the declaration's STOW-RS and whole-resource WADO-RS routes.
+    const routes = JSON.parse(env.STRATA_DATA_PLANE_ROUTES as string) as { method: string; path: string; scope?: string }[];
+    expect(routes.map((r) => `${r.method} ${r.path} ${r.scope}`)).toEqual(
+      system.routes.filter((r) => (r.method === 'POST' && r.function === 'storeInstances') || (r.function === 'retrieve' && !/metadata|frames|bulkdata|rendered|thumbnail/.test(r.path))).map((r) => `${r.method} ${r.path} ${'scope' in r ? r.scope : undefined}`),
+    );
+    expect(routes.every((r) => r.scope === 'dicom.read' || r.scope === 'dicom.write')).toBe(true);
+    const [poolId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Cognito::UserPool')!;
+    expect(env.STRATA_USER_POOL_ID).toEqual({ Ref: poolId });
+    expect(env.STRATA_PUBLIC_URL).toBe('https://stow.hospital.example');
+  });
+
+  it('listens on HTTPS only, with a TLS 1.2+ policy, access logs, deletion protection and invalid headers dropped', () => {
+    const listeners = ofType('AWS::ElasticLoadBalancingV2::Listener');
+    expect(listeners.map((l) => [l.Properties.Port, l.Properties.Protocol])).toEqual([[443, 'HTTPS']]);
+    expect(listeners[0]!.Properties.Certificates).toEqual([{ CertificateArn: DATA_PLANE_CONTEXT.dataPlaneCertificateArn }]);
+    expect(listeners[0]!.Properties.SslPolicy).toMatch(/^ELBSecurityPolicy-TLS13-1-2/);
+    const [alb] = ofType('AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(alb!.Properties.Scheme).toBe('internet-facing');
+    expect(attributes(alb!, 'LoadBalancerAttributes')).toMatchObject({
+      'access_logs.s3.enabled': 'true',
+      'deletion_protection.enabled': 'true',
+      'routing.http.drop_invalid_header_fields.enabled': 'true',
+    });
+    // Security groups: 443 in from the configured CIDRs to the ALB; the tasks only from the ALB.
+    const groups = ofType('AWS::EC2::SecurityGroup');
+    const albGroup = groups.find((g) => String(g.Properties.GroupDescription).startsWith('HTTPS from hospitals'))!;
+    expect(albGroup.Properties.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })]);
+    const taskIngress = ofType('AWS::EC2::SecurityGroupIngress');
+    expect(taskIngress).toHaveLength(1);
+    expect(taskIngress[0]!.Properties).toMatchObject({ FromPort: 8080, ToPort: 8080, SourceSecurityGroupId: expect.anything() });
+  });
+
+  it('checks the tasks\' health on /health and scales them on CPU and requests per task', () => {
+    const [group] = ofType('AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(group!.Properties).toMatchObject({ HealthCheckPath: '/health', TargetType: 'ip', Port: 8080 });
+    const [target] = ofType('AWS::ApplicationAutoScaling::ScalableTarget');
+    expect(target!.Properties).toMatchObject({ MinCapacity: 1, MaxCapacity: 4, ScalableDimension: 'ecs:service:DesiredCount' });
+    const metrics = ofType('AWS::ApplicationAutoScaling::ScalingPolicy').map(
+      (p) => (p.Properties.TargetTrackingScalingPolicyConfiguration as { PredefinedMetricSpecification: { PredefinedMetricType: string } }).PredefinedMetricSpecification.PredefinedMetricType,
+    );
+    expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization']);
+  });
+
+  it('tells API Gateway\'s 413 where large requests go, and passes the packs', () => {
+    const [response] = ofType('AWS::ApiGateway::GatewayResponse').filter((r) => r.Properties.StatusCode === '413');
+    expect(JSON.stringify(response!.Properties.ResponseTemplates)).toContain('https://stow.hospital.example/dicom-web');
+    for (const pack of nagPacks(built.app)) expect(pack.validateScope(built.primary).violations.map((v) => v.ruleName)).toEqual([]);
+  });
+
+  it('is left out, with a warning that says what it needs, when no hostname or certificate is configured', () => {
+    const without = synth(system);
+    expect(Object.keys(without.template.toJSON().Resources as Resources).filter((id) => id.startsWith('DataPlane'))).toEqual([]);
+    expect(Object.values(without.template.toJSON().Resources as Resources).filter((r) => r.Type.startsWith('AWS::ECS::'))).toEqual([]);
+    const warnings = Annotations.fromStack(without.primary).findWarning('*', Match.stringLikeRegexp('data plane.*dataPlaneDomainName.*dataPlaneCertificateArn'));
+    expect(warnings).toHaveLength(1);
   });
 });
 
