@@ -137,7 +137,7 @@ export const system = {
       grants: [{ resource: 'table:index', actions: ['dynamodb:UpdateItem'] }],
     },
     startFixityAudit: {
-      entry: 'lambdas/handlers/start-fixity-audit.ts',
+      entry: 'lambdas/handlers/fixity/fixity-audits.ts',
       description: 'Admin: start and follow a fixity audit of a study',
       grants: [
         // Query: the study must exist in the caller's tenant before an audit starts.

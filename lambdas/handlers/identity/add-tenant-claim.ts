@@ -6,9 +6,8 @@
  */
 import middy from '@middy/core';
 import { ForbiddenError } from '#core/errors.ts';
-import { isTenantId } from '#core/identity/tenant-id.ts';
-import { tenantOfClient } from '#adapters/identity/client-tenants.ts';
 import { logger } from '#lambdas/observability/logger.ts';
+import { tenantClaimOf } from '#services/identity/tenant-claim.ts';
 
 /** The parts of the V3_0 event this trigger reads and writes. */
 export interface PreTokenGenerationV3Event {
@@ -21,10 +20,12 @@ export interface PreTokenGenerationV3Event {
 
 export const handler = middy(async (event: PreTokenGenerationV3Event): Promise<PreTokenGenerationV3Event> => {
   const clientId = event.callerContext.clientId;
-  const tenant = await tenantOfClient(clientId);
-  if (!tenant || !isTenantId(tenant)) {
-    logger.warn('token refused: the app client has no valid tenant', { clientId, triggerSource: event.triggerSource });
-    throw new ForbiddenError(`app client ${clientId} has no tenant (docs/security.md)`);
+  let tenant: string;
+  try {
+    tenant = await tenantClaimOf(clientId);
+  } catch (error) {
+    if (error instanceof ForbiddenError) logger.warn('token refused: the app client has no valid tenant', { clientId, triggerSource: event.triggerSource });
+    throw error;
   }
   event.response.claimsAndScopeOverrideDetails = { accessTokenGeneration: { claimsToAddOrOverride: { tenant } } };
   return event;

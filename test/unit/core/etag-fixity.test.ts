@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { contentEtag, matchesIfNoneMatch } from '#core/dicomweb/etag.ts';
-import { summariseFixity, type SeriesFixity } from '#core/fixity.ts';
+import { summariseFixity, type SeriesFixity } from '#core/fixity/series-fixity.ts';
 
 describe('Entity tags', () => {
   it('is a strong quoted tag of 32 hex digits, the SHA-256 of the identifiers joined by |', () => {
