@@ -11,7 +11,7 @@ import { clock } from '#adapters/clock.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 import { recordAudit } from '#adapters/audit/record-audit.ts';
 import { uidProblem } from '#core/dicom/uid.ts';
-import { callerOf } from './caller.ts';
+import { callerOf, tenantOf } from './caller.ts';
 import { pathParameter, queryOf } from './http-request.ts';
 
 const notes = new WeakMap<APIGatewayProxyEvent, AuditSubject[]>();
@@ -29,7 +29,11 @@ const QUERY_KINDS: ReadonlySet<AuditEventKind> = new Set(['query', 'auditLogUsed
 export async function auditRequest(kind: AuditEventKind, event: APIGatewayProxyEvent, requestId: string, status: number): Promise<boolean> {
   try {
     const study = studyInPath(event);
-    const subjects = [...(notes.get(event) ?? []), ...(study ? [{ studies: [study] }] : [])];
+    // What a subject does not place in a tenant happened in the tenant the request acted in (an
+    // administrator's ?tenant=), even when the request was refused before a service said so.
+    const acting = actingTenant(event);
+    const touched: AuditSubject[] = [...(notes.get(event) ?? []), ...(study ? [{ studies: [study] }] : [])];
+    const subjects = (touched.length ? touched : [{}]).map((subject) => ({ ...subject, tenant: subject.tenant ?? acting }));
     const query = QUERY_KINDS.has(kind) ? new URLSearchParams(queryOf(event)).toString() : undefined;
     await recordAudit(
       auditEntries(
@@ -51,6 +55,15 @@ export async function auditRequest(kind: AuditEventKind, event: APIGatewayProxyE
   } catch (error) {
     logger.error('audit record not written', { kind, resource: event.resource, status, requestId, error: (error as Error).name });
     return false;
+  }
+}
+
+/** The tenant the request acted in; the caller's own when the request named none it may name. */
+function actingTenant(event: APIGatewayProxyEvent): string | undefined {
+  try {
+    return tenantOf(event);
+  } catch {
+    return undefined;
   }
 }
 

@@ -101,6 +101,13 @@ describe('The audit trail', () => {
     expect(missing.patientId).toBeUndefined();
   });
 
+  it('keeps an administrator\'s refused cross-tenant request in the trail of the tenant it named', async () => {
+    expect((await fetch(`${runtime.url}/dicom-web/studies/2.25.7198/metadata?tenant=north`)).status).toBe(404);
+    const named = (await audit(`from=${started}&tenant=north`)).records.find((r) => r.studies.includes('2.25.7198'));
+    expect(named).toMatchObject({ kind: 'retrieve', status: 404, tenant: 'north', actor: { clientId: CALLER.clientId, tenant: CALLER.tenant, acrossTenants: true } });
+    expect((await audit(`from=${started}`)).records.some((r) => r.studies.includes('2.25.7198'))).toBe(false);
+  });
+
   it('finds records by client and time range, records its own use, and exports CSV', async () => {
     const byClient = await audit(`client=${CALLER.clientId}&from=${started}`);
     expect(byClient.records.length).toBeGreaterThan(9);
