@@ -6,9 +6,9 @@
  * Authorization: the runtime passes the local gateway's verifier as `authorize` (runtime.ts), so
  * both local planes check the same tokens, scopes and tenant claim.
  */
-import { dataPlaneListener, type Authorize } from '#handlers/data-plane/server.ts';
+import { createDataPlaneServer, type Authorize } from '#handlers/data-plane/server.ts';
 import { dataPlaneRoutes } from '#infra/dataplane/declaration.ts';
 
 export function localDataPlane(options: { authorize: Authorize; spoolBytes?: number | undefined }) {
-  return dataPlaneListener({ routes: dataPlaneRoutes(), authorize: options.authorize, spoolBytes: options.spoolBytes });
+  return createDataPlaneServer({ routes: dataPlaneRoutes(), authorize: options.authorize, spoolBytes: options.spoolBytes });
 }

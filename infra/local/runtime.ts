@@ -148,7 +148,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { localDataPlane } = await import('./data-plane.ts');
     // One verifier for both planes: the data plane checks the same tokens as the gateway.
     const verifier = identity;
-    dataServer = createServer(localDataPlane({ authorize: (authorization, scope) => verifier.authorize(authorization, scope), spoolBytes: options.dataPlaneSpoolBytes }));
+    dataServer = localDataPlane({ authorize: (authorization, scope) => verifier.authorize(authorization, scope), spoolBytes: options.dataPlaneSpoolBytes });
     dataServer.listen(options.dataPort ?? 0, host);
     await once(dataServer, 'listening');
     const dataPlaneUrl = `http://${host}:${(dataServer.address() as AddressInfo).port}`;

@@ -4,24 +4,15 @@
  * are verified against the user pool, and it stops gracefully when ECS sends SIGTERM: the load
  * balancer has already stopped routing to it, so requests in flight are allowed to finish.
  */
-import { createServer } from 'node:http';
 import { cognitoAuthorizer } from '#adapters/identity/cognito-access-tokens.ts';
 import { config } from '#lambdas/config.ts';
 import { logger } from '#lambdas/observability/logger.ts';
-import { dataPlaneListener } from './server.ts';
+import { createDataPlaneServer } from './server.ts';
 
-const server = createServer(
-  dataPlaneListener({
-    routes: config.dataPlane.routes(),
-    authorize: cognitoAuthorizer({ userPoolId: config.dataPlane.userPoolId(), resourceServer: config.dataPlane.resourceServer() }),
-  }),
-);
-// A STOW of a large study may pause between parts while S3 commits them; the load balancer's idle timeout governs.
-server.requestTimeout = 0;
-server.headersTimeout = 60_000;
-// Longer than the load balancer's idle timeout (DATA_PLANE_IDLE_TIMEOUT_SECONDS, 120 s), so it never
-// reuses a connection the service has just closed (AWS's advice for ALB targets).
-server.keepAliveTimeout = 130_000;
+const server = createDataPlaneServer({
+  routes: config.dataPlane.routes(),
+  authorize: cognitoAuthorizer({ userPoolId: config.dataPlane.userPoolId(), resourceServer: config.dataPlane.resourceServer() }),
+});
 server.listen(config.dataPlane.port(), () => logger.info('data plane listening', { port: config.dataPlane.port(), version: config.version }));
 
 process.on('SIGTERM', () => {

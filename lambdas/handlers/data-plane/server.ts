@@ -8,7 +8,7 @@
  * Who may call is decided by `authorize` for every route that declares a scope; the verified
  * claims reach the handlers through the Caller contract, as API Gateway's authorizer hands them.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Verdict } from '#core/identity/access-token.ts';
@@ -88,6 +88,20 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
     res.writeHead(result.statusCode, headers);
     await pipeline(result.body, res).catch(() => res.destroy());
   }
+}
+
+/**
+ * The data plane's HTTP server, with the timeouts a STOW of any size needs: no limit on a whole
+ * request (Node's default, 300 s, cut off a 1 GB STOW on a slow link with 408), a minute for its
+ * headers, and keep-alive longer than the load balancer's idle timeout (120 s) so it never
+ * reuses a connection the service has just closed (AWS's advice for ALB targets).
+ */
+export function createDataPlaneServer(options: DataPlaneOptions): Server {
+  const server = createServer(dataPlaneListener(options));
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 130_000;
+  return server;
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
