@@ -28,6 +28,15 @@ export class ObjectStore extends Construct {
 
   constructor(scope: Construct, id: string, props: ObjectStoreProps) {
     super(scope, id);
+    const lifecycleRules: s3.LifecycleRule[] = [
+      { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      { id: 'stale-incoming-uploads', prefix: INCOMING_PREFIX, abortIncompleteMultipartUploadAfter: Duration.days(1), expiration: Duration.days(7) },
+      // A delete leaves the bytes as a noncurrent version: recoverable for 30 days, then gone
+      // (Object Lock still protects held or retained versions). Dispositions refine this window.
+      { id: 'recovery-window-after-delete', noncurrentVersionExpiration: Duration.days(RECOVERY_WINDOW_DAYS) },
+      // The image lifecycle policy, compiled once (infra/lifecycle/compile-rules.ts); the local S3 applies the same rules.
+      ...(props.declaration.lifecyclePolicy ? compileLifecycleRules(loadPolicy(props.declaration.lifecyclePolicy)).map(cdkLifecycleRule) : []),
+    ];
     this.bucket = new s3.Bucket(this, 'Bucket', {
       versioned: true,
       objectLockEnabled: props.declaration.objectLock,
@@ -41,17 +50,15 @@ export class ObjectStore extends Construct {
       serverAccessLogsPrefix: `${id.toLowerCase()}/`,
       eventBridgeEnabled: props.declaration.eventBridge,
       removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [
-        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
-        { id: 'stale-incoming-uploads', prefix: INCOMING_PREFIX, abortIncompleteMultipartUploadAfter: Duration.days(1), expiration: Duration.days(7) },
-        // A delete leaves the bytes as a noncurrent version: recoverable for 30 days, then gone
-        // (Object Lock still protects held or retained versions). Dispositions refine this window.
-        { id: 'recovery-window-after-delete', noncurrentVersionExpiration: Duration.days(RECOVERY_WINDOW_DAYS) },
-        // The image lifecycle policy, compiled once (infra/lifecycle/compile-rules.ts); the local S3 applies the same rules.
-        ...(props.declaration.lifecyclePolicy ? compileLifecycleRules(loadPolicy(props.declaration.lifecyclePolicy)).map(cdkLifecycleRule) : []),
-      ],
+      lifecycleRules,
       // Stated rather than left to the default: objects under 128 KB never transition (docs/lifecycle.md).
       transitionDefaultMinimumObjectSize: s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
+    });
+    // CloudFormation types ObjectSizeGreaterThan as a string; CDK writes a number, which the
+    // template validator flags (W9003) on every synth. Written as CloudFormation reads it.
+    lifecycleRules.forEach((rule, index) => {
+      if (rule.objectSizeGreaterThan === undefined) return;
+      (this.bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride(`LifecycleConfiguration.Rules.${index}.ObjectSizeGreaterThan`, String(rule.objectSizeGreaterThan));
     });
   }
 }
