@@ -3,15 +3,15 @@
  * to, each checked through the API (or the bucket) with the values the documents state:
  * the S3 key layout and object metadata, ETag and Cache-Control on every retrieve response,
  * CORS on every response shape, QIDO's limit cap, JSON media type and study attributes, and
- * the STOW failure reasons 0x0122 and 0xA700 with their Warning headers. (0x0110 through the API
- * needs write faults, which the local S3's fault injector does not offer: it fails GETs only.)
+ * the STOW failure reasons 0x0122, 0xA700 and 0x0110 with their Warning headers, metadata while the
+ * bytes are cold, and deletion refused under Object Lock retention.
  */
-import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectRetentionCommand } from '@aws-sdk/client-s3';
 import dcmjs from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBucketName } from '#infra/local/s3/local-s3.ts';
 import { s3For } from '#test/helpers/aws.ts';
-import { CT_SMALL, fixture, sha256, stow } from '#test/helpers/dicom.ts';
+import { CT_SMALL, fixture, multipartBodies, sha256, stow } from '#test/helpers/dicom.ts';
 import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -158,5 +158,64 @@ describe('Documented claims', () => {
     expect(first.headers.get('warning')).toMatch(/^299 /);
     const later = await stow(runtime.url, versions.slice(10));
     expect(failureReasons(later.json)).toEqual([]);
+  });
+
+  /** The one object of a study pushed in this test, and the instance's URL from the STOW answer. */
+  const pushOne = async (name: string) => {
+    const { status, json } = await stow(runtime.url, [fixture(name)]);
+    expect(status).toBe(200);
+    const url = String((json['00081199']!.Value![0] as Record<string, { Value: string[] }>)['00081190']!.Value[0]);
+    const study = /studies\/([^/]+)/.exec(url)![1]!;
+    const listed = await s3For(runtime).send(new ListObjectsV2Command({ Bucket: localBucketName('archive'), Prefix: `default/studies/${study}/` }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key!).filter((key) => key.endsWith('.dcm'));
+    expect(keys).toHaveLength(1);
+    return { url, key: keys[0]! };
+  };
+
+  it('serves metadata and QIDO while the bytes are in DEEP_ARCHIVE, and answers the bytes with 503 + Retry-After', async () => {
+    const { url, key } = await pushOne('MR_small.dcm');
+    const moved = await fetch(`${runtime.url}/_local/s3/transition`, { method: 'POST', body: JSON.stringify({ key, storageClass: 'DEEP_ARCHIVE' }) });
+    expect(moved.status).toBe(200);
+    const bytes = await fetch(url, { headers: { Accept: 'multipart/related; type="application/dicom"' } });
+    expect(bytes.status).toBe(503);
+    expect(Number(bytes.headers.get('retry-after'))).toBeGreaterThan(0);
+    const metadata = await fetch(`${url}/metadata`);
+    expect(metadata.status).toBe(200);
+    const [instance] = (await metadata.json()) as Record<string, { Value?: unknown[] }>[];
+    expect(instance!['00080018']!.Value).toEqual([url.split('/').pop()]);
+    const study = /studies\/([^/]+)/.exec(url)![1]!;
+    const found = (await (await fetch(`${runtime.url}/dicom-web/studies/${study}/instances?includefield=00080056`)).json()) as Record<string, { Value?: unknown[] }>[];
+    expect(found.map((s) => s['00080056']?.Value?.[0])).toEqual(['OFFLINE']);
+  });
+
+  it('refuses to delete an instance whose object is under Object Lock retention, and keeps it whole', async () => {
+    const { url, key } = await pushOne('SC_rgb_small_odd.dcm');
+    const until = new Date(Date.now() + 86_400_000);
+    await s3For(runtime).send(new PutObjectRetentionCommand({ Bucket: localBucketName('archive'), Key: key, Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until } }));
+    const refused = await fetch(url, { method: 'DELETE' });
+    expect(refused.status).toBe(409);
+    const kept = await fetch(url, { headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } });
+    expect(kept.status).toBe(200);
+    const [part] = multipartBodies(Buffer.from(await kept.arrayBuffer()), kept.headers.get('content-type')!);
+    expect(sha256(part!.body)).toBe(sha256(fixture('SC_rgb_small_odd.dcm')));
+  });
+
+  it('answers 0x0110 when S3 refuses the write, keeps nothing of it, and stores it once S3 recovers', async () => {
+    const bytes = fixture('liver_1frame.dcm');
+    const file = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const study = String(file.dict['0020000D']!.Value![0]);
+    const faults = `${runtime.url}/_local/s3/faults`;
+    expect((await fetch(faults, { method: 'POST', body: JSON.stringify({ keyPrefix: `default/studies/${study}/`, status: 500, code: 'InternalError', operation: 'write' }) })).status).toBe(200);
+    try {
+      const refused = await stow(runtime.url, [bytes]);
+      expect(refused.status).toBe(409);
+      expect(failureReasons(refused.json)).toEqual([0x0110]);
+      expect(await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json()).toEqual([]);
+    } finally {
+      await fetch(faults, { method: 'DELETE' });
+    }
+    const stored = await stow(runtime.url, [bytes]);
+    expect(stored.status).toBe(200);
+    expect(failureReasons(stored.json)).toEqual([]);
   });
 });

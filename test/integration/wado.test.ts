@@ -9,6 +9,7 @@ import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 const MR = { study: '1.3.6.1.4.1.5962.1.2.4.20040826185059.5457', series: '1.3.6.1.4.1.5962.1.3.4.1.20040826185059.5457', sop: '1.3.6.1.4.1.5962.1.1.4.1.1.20040826185059.5457' };
 const NM = { study: '1.3.6.1.4.1.5962.1.2.8.20040826185059.5457', series: '1.3.6.1.4.1.5962.1.3.8.1.20040826185059.5457', sop: '1.3.6.1.4.1.5962.1.1.8.1.5.20040826185059.5457' };
 const RGB_RLE = { file: 'SC_rgb_rle_2frame.dcm' };
+const RGB_JPEG = { study: '1.2.826.0.1.3680043.8.498.12406831542731051035295345080039845114', series: '1.2.826.0.1.3680043.8.498.16157229083793556332623330502397121062', sop: '1.2.276.0.7230010.3.1.4.8323329.15150.1506363677.126194' };
 
 const pixelsOf = (bytes: Buffer) => {
   const file = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
@@ -87,6 +88,32 @@ describe('WADO-RS: transfer syntaxes, frames and errors', () => {
     expect((await retrieve(`${path}/frames/3`, 'multipart/related; type="application/octet-stream"')).status).toBe(404);
     expect((await retrieve(`${path}/frames/x`, 'multipart/related; type="application/octet-stream"')).status).toBe(400);
   });
+
+  // Compressed frames as stored (PS3.18 8.7.3.5.2): the bytes of the frame's fragments, cut here by
+  // dcmjs; and the same frame decoded, which for a lossless source must equal MR_small's native pixels.
+  for (const [source, mediaType, ids] of [
+    ['MR_small_jpeg_ls_lossless.dcm', 'image/jls', MR],
+    ['MR_small_jp2klossless.dcm', 'image/jp2', MR],
+    ['SC_rgb_jpeg_dcmtk.dcm', 'image/jpeg', RGB_JPEG],
+  ] as const) {
+    it(`returns a frame of ${source} as stored (${mediaType}) byte for byte, and decoded on request`, async () => {
+      const bytes = fixture(source);
+      expect((await stow(runtime.url, [bytes])).status).toBeLessThan(300);
+      const file = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+      const frame = Buffer.from(file.dict['7FE00010']!.Value![0] as ArrayBuffer);
+      const stored = await retrieve(`${instancePath(ids)}/frames/1`, `multipart/related; type="${mediaType}"`);
+      expect(stored.status).toBe(200);
+      expect(stored.parts).toHaveLength(1);
+      expect(stored.parts[0]!.headers).toMatch(new RegExp(`content-type: *${mediaType.replace('/', '\\/')}`, 'i'));
+      // A fragment is padded to even length; the frame is its bytes up to the padding.
+      expect(sha256(stored.parts[0]!.body.subarray(0, frame.length))).toBe(sha256(frame));
+      expect(stored.parts[0]!.body.length - frame.length).toBeLessThanOrEqual(1);
+      const decoded = await retrieve(`${instancePath(ids)}/frames/1`, 'multipart/related; type="application/octet-stream"');
+      expect(decoded.status).toBe(200);
+      if (ids === MR) expect(sha256(decoded.parts[0]!.body)).toBe(reference.pixels);
+      else expect(decoded.parts[0]!.body.length).toBe(Number(file.dict['00280010']!.Value![0]) * Number(file.dict['00280011']!.Value![0]) * Number(file.dict['00280002']!.Value![0]) * (Number(file.dict['00280100']!.Value![0]) / 8));
+    });
+  }
 
   it('returns native frames as slices of the pixel data', async () => {
     await stow(runtime.url, [fixture('MR_small.dcm')]);

@@ -32,13 +32,15 @@ import { upstreamStorageClass } from './storage-classes.ts';
 
 
 
-/** A failure to inject into reads of matching keys (tests of retries and degraded storage). */
+/** A failure to inject into reads or writes of matching keys (tests of retries and degraded storage). */
 export interface InjectedFault {
   bucket: string;
   keyPrefix: string;
   status: number;
   code: string;
-  /** How many reads fail before the fault clears itself; absent = until removed. */
+  /** GETs (`read`, the default) or object PUTs and copies (`write`). */
+  operation?: 'read' | 'write';
+  /** How many requests fail before the fault clears itself; absent = until removed. */
   remaining?: number;
 }
 
@@ -86,7 +88,14 @@ export class S3FidelityProxy implements ProxyContext {
     if (q.has('tagging') || q.has('acl') || q.has('uploads')) return this.forward(req, res);
     if (method === 'PUT' && q.has('uploadId')) return this.putPart(req, res);
     if (method === 'POST' && q.has('uploadId')) return this.completeMultipart(req, res, target);
-    if (method === 'PUT') return req.headers['x-amz-copy-source'] ? this.copyObject(req, res, target) : this.putObject(req, res, target);
+    if (method === 'PUT') {
+      const fault = this.takeFault(target, 'write');
+      if (fault) {
+        req.resume();
+        return sendXmlError(res, fault.status, fault.code, 'Injected fault (local runtime)');
+      }
+      return req.headers['x-amz-copy-source'] ? this.copyObject(req, res, target) : this.putObject(req, res, target);
+    }
     if (method === 'GET' || method === 'HEAD') return this.readObject(req, res, target);
     if (method === 'DELETE' && !q.has('uploadId')) return this.deleteObject(req, res, target);
     return this.forward(req, res);
@@ -295,7 +304,7 @@ export class S3FidelityProxy implements ProxyContext {
     announceRestores(this);
   }
 
-  /** Makes GETs of keys under `keyPrefix` fail with `status` (e.g. 503 SlowDown) until cleared; false when the list is full. */
+  /** Makes GETs (or PUTs) of keys under `keyPrefix` fail with `status` (e.g. 503 SlowDown) until cleared; false when the list is full. */
   injectFault(fault: InjectedFault): boolean {
     if (this.faults.length >= MAX_FAULTS) return false;
     this.faults.push({ ...fault });
@@ -306,8 +315,8 @@ export class S3FidelityProxy implements ProxyContext {
     this.faults = [];
   }
 
-  private takeFault(target: Target): InjectedFault | undefined {
-    const fault = this.faults.find((f) => f.bucket === target.bucket && target.key.startsWith(f.keyPrefix));
+  private takeFault(target: Target, operation: 'read' | 'write' = 'read'): InjectedFault | undefined {
+    const fault = this.faults.find((f) => f.bucket === target.bucket && target.key.startsWith(f.keyPrefix) && (f.operation ?? 'read') === operation);
     if (fault?.remaining !== undefined && --fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
     return fault;
   }
