@@ -198,6 +198,8 @@ export const system = {
       entry: 'lambdas/handlers/identity/add-tenant-claim.ts',
       description: 'Cognito pre-token-generation trigger: adds the app client\'s tenant claim to its access tokens',
       grants: [{ resource: 'table:clients', actions: ['dynamodb:GetItem'] }],
+      // Cognito waits 5 s for a trigger, then refuses the token request.
+      timeoutSeconds: 5,
     },
     auditTrail: {
       entry: 'lambdas/handlers/audit/audit-trail.ts',

@@ -54,6 +54,10 @@ export const config = Object.freeze({
     routes: () => JSON.parse(required('STRATA_DATA_PLANE_ROUTES')) as { method: string; path: string; scope?: string }[],
     userPoolId: () => required('STRATA_USER_POOL_ID'),
     resourceServer: () => required('STRATA_RESOURCE_SERVER'),
+    /** STOW-RS requests one task serves at once (its memory's share); unlimited when unset. */
+    maxConcurrentStows: () => (read('STRATA_DATA_PLANE_MAX_STOWS') === undefined ? undefined : Number(read('STRATA_DATA_PLANE_MAX_STOWS'))),
+    /** Behind the load balancer the client's address is the last X-Forwarded-For entry, not the socket's. */
+    behindLoadBalancer: read('STRATA_BEHIND_LOAD_BALANCER') === 'true',
   },
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
   lifecyclePolicy: (): LifecyclePolicy => (lifecyclePolicy ??= JSON.parse(required('LIFECYCLE_POLICY')) as LifecyclePolicy),

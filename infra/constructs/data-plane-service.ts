@@ -8,7 +8,7 @@
  * address for egress (ECR, CloudWatch Logs, the user pool's JWKS) but a security group that
  * admits only the load balancer. S3 and DynamoDB are reached through gateway endpoints, so
  * image bytes never cross the internet. This saves the NAT gateway ($32.85/month plus
- * $0.045/GB) that private subnets would need; docs/data-plane.md gives the idle cost.
+ * $0.045/GB) that private subnets would need; the README (Deploy to AWS) gives the idle cost.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as certificates from 'aws-cdk-lib/aws-certificatemanager';
@@ -25,10 +25,24 @@ import type { Statement } from './grants.ts';
 
 /** The load balancer's idle timeout: a STOW client may pause this long between bytes. */
 export const DATA_PLANE_IDLE_TIMEOUT_SECONDS = 120;
-/** How long a stopping task may finish requests in flight (Fargate's maximum stop timeout). */
-const DRAIN_SECONDS = 120;
+/**
+ * How long the load balancer lets requests in flight finish on a task it stops routing to (scale-in,
+ * deployment) before ECS stops it: a 1 GB STOW at 20 Mbit/s takes about 7 minutes. Then SIGTERM
+ * gives the process Fargate's maximum stop timeout, 120 s, to finish.
+ */
+const DRAIN_SECONDS = 600;
+const STOP_TIMEOUT_SECONDS = 120;
+/** Memory of the task outside STOW requests (Node, the service, WADO streams), measured locally at ~250 MB. */
+const BASELINE_MIB = 384;
+/** What one STOW-RS request may hold (services/store-instances.ts: ~128 MiB), with headroom. */
+const STOW_MIB = 160;
 /** Scale out when the tasks' average CPU passes this (hashing and TLS are the CPU cost of a STOW). */
 const TARGET_CPU_PERCENT = 60;
+
+/** STOW-RS requests a task of `memoryMiB` serves at once: what is left after its baseline, per request. */
+export function maxConcurrentStows(memoryMiB: number): number {
+  return Math.max(1, Math.floor((memoryMiB - BASELINE_MIB) / STOW_MIB));
+}
 
 export interface DataPlaneServiceProps {
   imageDirectory: string;
@@ -84,12 +98,18 @@ export class DataPlaneService extends Construct {
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.key });
     this.taskDefinition.addContainer('service', {
       image: ecs.ContainerImage.fromAsset(props.imageDirectory, { platform: Platform.LINUX_ARM64 }),
-      environment: { ...props.environment, PORT: String(props.port) },
+      environment: {
+        ...props.environment,
+        PORT: String(props.port),
+        STRATA_BEHIND_LOAD_BALANCER: 'true',
+        // The task's memory decides how many STOW-RS requests it serves at once; more get 503 + Retry-After.
+        STRATA_DATA_PLANE_MAX_STOWS: String(maxConcurrentStows(props.memoryMiB)),
+      },
       portMappings: [{ containerPort: props.port }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'data-plane', logGroup }),
       // Nothing is written to disk: the STOW pipeline holds at most a bounded part in memory.
       readonlyRootFilesystem: true,
-      stopTimeout: Duration.seconds(DRAIN_SECONDS),
+      stopTimeout: Duration.seconds(STOP_TIMEOUT_SECONDS),
       healthCheck: {
         command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${props.port}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
         interval: Duration.seconds(30),

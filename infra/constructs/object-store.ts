@@ -7,6 +7,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { STAGING_PREFIX } from '#core/index-keys.ts';
 import type { BucketDeclaration } from '#infra/system-types.ts';
 import { compileLifecycleRules, type CompiledLifecycleRule } from '#infra/lifecycle/compile-rules.ts';
 import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
@@ -34,6 +35,9 @@ export class ObjectStore extends Construct {
       // A delete leaves the bytes as a noncurrent version: recoverable for 30 days, then gone
       // (Object Lock still protects held or retained versions). Dispositions refine this window.
       { id: 'recovery-window-after-delete', noncurrentVersionExpiration: Duration.days(RECOVERY_WINDOW_DAYS) },
+      // A streamed part's staging copy is deleted once copied to its key: its noncurrent version holds no
+      // one's data (the copy does), so it goes after a day instead of the recovery window, with its marker.
+      { id: 'staging-copies', prefix: STAGING_PREFIX, noncurrentVersionExpiration: Duration.days(1), expiredObjectDeleteMarker: true },
       // The image lifecycle policy, compiled once (infra/lifecycle/compile-rules.ts); the local S3 applies the same rules.
       ...(props.declaration.lifecyclePolicy ? compileLifecycleRules(loadPolicy(props.declaration.lifecyclePolicy)).map(cdkLifecycleRule) : []),
     ];

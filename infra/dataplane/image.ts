@@ -6,8 +6,7 @@
  * Dockerfile on the official Node image. Nothing is downloaded at image build but the base image.
  */
 import { buildSync } from 'esbuild';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { BUNDLE_OPTIONS, NODE_TARGET, UNBUNDLED_PACKAGES } from '#infra/bundling.ts';
 
@@ -27,12 +26,43 @@ CMD ["node", "--enable-source-maps", "main.mjs"]
 `;
 
 const built = new Map<string, string>();
+const PREFIX = 'data-plane-image-';
 
-/** A directory holding the Dockerfile and what it copies; built once per process and project. */
+/** Directories of processes that ended without their exit hook (killed test workers). */
+function removeOrphans(cache: string): void {
+  if (!existsSync(cache)) return;
+  for (const name of readdirSync(cache)) {
+    const pid = Number(name.slice(PREFIX.length));
+    if (!name.startsWith(PREFIX) || !Number.isInteger(pid) || isAlive(pid)) continue;
+    rmSync(join(cache, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A directory holding the Dockerfile and what it copies; built once per process and project, in
+ * the project's own cache (so the source map's relative paths, and so the image's hash, are the
+ * same wherever the repository is checked out, and nothing is left behind in /tmp).
+ */
 export function dataPlaneImageDirectory(projectRoot: string): string {
   const cached = built.get(projectRoot);
   if (cached) return cached;
-  const dir = mkdtempSync(join(tmpdir(), 'strata-data-plane-image-'));
+  // One directory per process (test workers synthesize in parallel), at a fixed depth, removed on exit
+  // (CDK has copied it into cdk.out as the asset by then).
+  const cache = join(projectRoot, 'node_modules', '.cache', 'strata');
+  removeOrphans(cache);
+  const dir = join(cache, `${PREFIX}${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   buildSync({
     ...BUNDLE_OPTIONS,
     banner: { js: BUNDLE_OPTIONS.banner },

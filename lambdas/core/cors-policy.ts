@@ -35,6 +35,19 @@ export function corsHeadersFor(allowed: readonly string[], requestOrigin: string
   return origin ? { ...corsHeaders(origin), ...vary } : vary;
 }
 
+/**
+ * The answer to a CORS preflight from `requestOrigin` under the configured origins (services that
+ * answer preflights themselves, like the data plane; API Gateway answers the API's).
+ */
+export function preflightHeadersFor(allowed: readonly string[], requestOrigin: string | undefined): Record<string, string> {
+  return {
+    ...corsHeadersFor(allowed, requestOrigin),
+    'Access-Control-Allow-Headers': CORS_POLICY.allowHeaders.join(','),
+    'Access-Control-Allow-Methods': CORS_POLICY.allowMethods.join(','),
+    'Access-Control-Max-Age': String(CORS_POLICY.maxAgeSeconds),
+  };
+}
+
 /** The environment variable that carries the allowed origins to the functions (comma-separated). */
 export const ALLOWED_ORIGINS_ENV = 'STRATA_ALLOWED_ORIGINS';
 

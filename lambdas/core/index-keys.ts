@@ -94,7 +94,9 @@ export const metadataObjectKey = (id: InstanceIdentity, sha256: string) =>
  * instance key) is known; copied to instanceObjectKey once whole, then deleted. Outside
  * `<tenant>/studies/`, so lifecycle rules and key parsing never take it for an instance.
  */
-export const stagingObjectKey = (tenant: string, upload: string) => `staging/${tenant}/${upload}.dcm`;
+/** Where a streamed part is uploaded before it is checked and copied to its content-addressed key. */
+export const STAGING_PREFIX = 'staging/';
+export const stagingObjectKey = (tenant: string, upload: string) => `${STAGING_PREFIX}${tenant}/${upload}.dcm`;
 
 /** The inverse of instanceObjectKey, for events that carry only the S3 key. */
 export function instanceIdentityFromKey(key: string): (InstanceIdentity & { sha256: string }) | undefined {

@@ -44,13 +44,22 @@ export function assertNotCold(records: InstanceRecord[]): void {
 const instanceOrder = (record: InstanceRecord) => Number(record.instance['00200013']?.Value?.[0] ?? Number.MAX_SAFE_INTEGER);
 
 /**
- * Whether an instance can be sent in `transferSyntax`: as stored, or converted to Explicit VR
- * Little Endian — decoded within the decoding budget, judged from the indexed attributes before
- * the first byte is sent (the conversion re-checks against the bytes).
+ * Converting holds the whole stored instance and its converted copy in memory (and the decoded
+ * pixels, for a compressed one): above this stored size only the stored transfer syntax is
+ * served (`transfer-syntax=*`), so one request cannot exhaust a data plane task's memory. Sent as
+ * stored, an instance of any size streams.
  */
-function servable(record: InstanceRecord, transferSyntax: string): boolean {
+export const MAX_CONVERTED_INSTANCE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Whether an instance can be sent in `transferSyntax`: as stored, or converted to Explicit VR
+ * Little Endian — within the conversion budget and decoded within the decoding budget, judged
+ * from the indexed attributes before the first byte is sent (the conversion re-checks the bytes).
+ */
+export function servable(record: Pick<InstanceRecord, 'transferSyntaxUID' | 'size' | 'instance'>, transferSyntax: string): boolean {
   if (transferSyntax === '*' || record.transferSyntaxUID === transferSyntax) return true;
   if (transferSyntax !== TransferSyntax.ExplicitVRLittleEndian || !canConvertToExplicitLittleEndian(record.transferSyntaxUID)) return false;
+  if (record.size > MAX_CONVERTED_INSTANCE_BYTES) return false;
   if (NATIVE_SYNTAXES.has(record.transferSyntaxUID)) return true;
   const format = imagePixelAttributes(record.instance);
   return isDecodable(format, format.frames);
@@ -67,7 +76,7 @@ export async function instancesStream(records: InstanceRecord[], transferSyntax:
   if (unservable.length) {
     throw new NotAcceptableError(
       `${unservable.length} instance(s) are stored as ${[...new Set(unservable.map((r) => r.transferSyntaxUID))].join(', ')} and cannot be sent as ${transferSyntax}; ` +
-        'request transfer-syntax=* to receive them as stored',
+        `request transfer-syntax=* to receive them as stored (instances over ${MAX_CONVERTED_INSTANCE_BYTES / 1024 / 1024} MiB are only sent as stored)`,
     );
   }
   assertNotCold(records);

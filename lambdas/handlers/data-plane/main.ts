@@ -12,6 +12,8 @@ import { createDataPlaneServer } from './server.ts';
 const server = createDataPlaneServer({
   routes: config.dataPlane.routes(),
   authorize: cognitoAuthorizer({ userPoolId: config.dataPlane.userPoolId(), resourceServer: config.dataPlane.resourceServer() }),
+  maxConcurrentStows: config.dataPlane.maxConcurrentStows(),
+  behindLoadBalancer: config.dataPlane.behindLoadBalancer,
 });
 server.listen(config.dataPlane.port(), () => logger.info('data plane listening', { port: config.dataPlane.port(), version: config.version }));
 

@@ -19,6 +19,18 @@ export interface RequestTarget {
   resource: string;
   pathParameters: Record<string, string>;
   stage: string;
+  /** Behind a load balancer that appends the client's address to X-Forwarded-For (an ALB). */
+  behindLoadBalancer?: boolean | undefined;
+}
+
+/**
+ * The client's address as the audit trail records it: the socket's peer, or behind a load
+ * balancer the last X-Forwarded-For entry — the one the load balancer appended; entries before it
+ * are whatever the client claimed.
+ */
+export function clientAddress(req: IncomingMessage, behindLoadBalancer: boolean | undefined): string {
+  const forwarded = behindLoadBalancer ? String(req.headers['x-forwarded-for'] ?? '').split(',').map((entry) => entry.trim()).filter(Boolean).at(-1) : undefined;
+  return forwarded ?? req.socket.remoteAddress ?? '127.0.0.1';
 }
 
 export function requestEvent(req: IncomingMessage, target: RequestTarget, claims: Claims | null): APIGatewayProxyEvent {
@@ -63,7 +75,7 @@ export function requestEvent(req: IncomingMessage, target: RequestTarget, claims
       domainPrefix: host.split('.')[0] ?? host,
       httpMethod: req.method ?? 'GET',
       // The audit trail records where a request came from.
-      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null },
+      identity: { sourceIp: clientAddress(req, target.behindLoadBalancer), userAgent: req.headers['user-agent'] ?? null },
       path: target.path,
       protocol: `HTTP/${req.httpVersion}`,
       requestId: randomUUID(),

@@ -12,10 +12,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Verdict } from '#core/identity/access-token.ts';
+import { corsHeadersFor, preflightHeadersFor } from '#core/cors-policy.ts';
 import { readMultipart } from '#core/dicomweb/multipart-stream.ts';
 import { RouteTable } from '#core/routing/route-table.ts';
 import { audited, errorResponse, withCors } from '#middleware/http-handler.ts';
 import { assertUidPathParameters } from '#middleware/http-request.ts';
+import { config } from '#lambdas/config.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 import { retrieve } from '#handlers/retrieve-exchange.ts';
 import { stow } from '#handlers/stow-exchange.ts';
@@ -40,10 +42,21 @@ export interface DataPlaneOptions {
   authorize: Authorize;
   /** Parts up to this size are held whole (default SPOOL_BYTES); tests lower it to stream small fixtures. */
   spoolBytes?: number | undefined;
+  /**
+   * STOW-RS requests served at once: each may hold ~128 MiB (services/store-instances.ts), so the
+   * task's memory sets the limit; more answer 503 + Retry-After, which clients retry. Unlimited when absent.
+   */
+  maxConcurrentStows?: number | undefined;
+  /** Behind an ALB: the client's address is the last X-Forwarded-For entry (request-event.ts). */
+  behindLoadBalancer?: boolean | undefined;
 }
+
+/** How long a client refused for load is asked to wait. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
 
 export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = new RouteTable(options.routes);
+  let stowsInFlight = 0;
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error('data plane request failed', { error: error as Error });
@@ -56,21 +69,43 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
     const url = new URL(req.url ?? '/', 'http://data-plane');
     const method = req.method ?? 'GET';
     if (url.pathname === '/health') return send(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify({ status: 'ok' }));
+    const origin = req.headers.origin;
+    if (method === 'OPTIONS' && (routes.match('GET', url.pathname) || routes.match('POST', url.pathname))) {
+      req.resume();
+      return send(res, 204, preflightHeadersFor(config.allowedOrigins, origin), '');
+    }
+    // The service's own answers carry CORS too, or browsers report "CORS error" instead of the status.
+    const answer = (status: number, message: string, headers: Record<string, string> = {}) =>
+      send(res, status, { ...corsHeadersFor(config.allowedOrigins, origin), 'Content-Type': 'application/json', ...headers }, JSON.stringify({ message }));
     const match = routes.match(method, url.pathname);
     if (!match) {
       req.resume();
-      return send(res, 404, { 'Content-Type': 'application/json' }, JSON.stringify({ message: `No route for ${method} ${url.pathname.slice(0, 200)} on the data plane` }));
+      return answer(404, `No route for ${method} ${url.pathname.slice(0, 200)} on the data plane`);
     }
+    if (method === 'POST' && options.maxConcurrentStows !== undefined && stowsInFlight >= options.maxConcurrentStows) {
+      // Answer at once and close: reading a large body only to refuse it would cost what the limit saves.
+      res.once('finish', () => req.destroy());
+      return answer(503, `This data plane task is storing ${stowsInFlight} requests; retry in ${BUSY_RETRY_AFTER_SECONDS} s`, { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS), Connection: 'close' });
+    }
+    if (method === 'POST') stowsInFlight++;
+    try {
+      await serve(req, res, url, method, match, answer);
+    } finally {
+      if (method === 'POST') stowsInFlight--;
+    }
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse, url: URL, method: string, match: NonNullable<ReturnType<typeof routes.match>>, answer: (status: number, message: string) => void): Promise<void> {
     let claims: Claims | null = null;
     if (match.route.scope !== undefined) {
       const verdict = await options.authorize(req.headers.authorization, match.route.scope);
       if (!verdict.ok) {
         req.resume();
-        return send(res, verdict.status, { 'Content-Type': 'application/json' }, JSON.stringify({ message: verdict.message }));
+        return answer(verdict.status, verdict.message);
       }
       claims = verdict.claims;
     }
-    const event = requestEvent(req, { path: url.pathname, searchParams: url.searchParams, resource: match.route.path, pathParameters: match.pathParameters, stage: 'data-plane' }, claims);
+    const event = requestEvent(req, { path: url.pathname, searchParams: url.searchParams, resource: match.route.path, pathParameters: match.pathParameters, stage: 'data-plane', behindLoadBalancer: options.behindLoadBalancer }, claims);
     let result: { statusCode: number; headers?: Record<string, unknown> | undefined; body: string | Readable };
     try {
       assertUidPathParameters(event);

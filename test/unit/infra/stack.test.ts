@@ -382,6 +382,9 @@ describe('The data plane on ECS Fargate behind an ALB (-c dataPlaneDomainName, -
     const [poolId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Cognito::UserPool')!;
     expect(env.STRATA_USER_POOL_ID).toEqual({ Ref: poolId });
     expect(env.STRATA_PUBLIC_URL).toBe('https://stow.hospital.example');
+    // A 1 GB task serves 4 STOW-RS at once (~128 MiB each above its baseline), and audits the client's address.
+    expect(env.STRATA_DATA_PLANE_MAX_STOWS).toBe('4');
+    expect(env.STRATA_BEHIND_LOAD_BALANCER).toBe('true');
   });
 
   it('listens on HTTPS only, with a TLS 1.2+ policy, access logs, deletion protection and invalid headers dropped', () => {
@@ -408,6 +411,8 @@ describe('The data plane on ECS Fargate behind an ALB (-c dataPlaneDomainName, -
   it('checks the tasks\' health on /health and scales them on CPU and requests per task', () => {
     const [group] = ofType('AWS::ElasticLoadBalancingV2::TargetGroup');
     expect(group!.Properties).toMatchObject({ HealthCheckPath: '/health', TargetType: 'ip', Port: 8080 });
+    // Requests in flight get 10 minutes to finish when a task is drained (a 1 GB STOW at 20 Mbit/s takes ~7).
+    expect(attributes(group!, 'TargetGroupAttributes')['deregistration_delay.timeout_seconds']).toBe('600');
     const [target] = ofType('AWS::ApplicationAutoScaling::ScalableTarget');
     expect(target!.Properties).toMatchObject({ MinCapacity: 1, MaxCapacity: 4, ScalableDimension: 'ecs:service:DesiredCount' });
     const metrics = ofType('AWS::ApplicationAutoScaling::ScalingPolicy').map(
