@@ -61,8 +61,9 @@ export const system = {
     },
   },
   buckets: {
-    // DICOM bytes, one object per instance, immutable once written; Object Lock for legal holds.
-    archive: { objectLock: true, eventBridge: true, lifecyclePolicy: LIFECYCLE_POLICY },
+    // DICOM bytes, one object per instance, immutable once written; versioned (deletes are
+    // recoverable, docs/data-model.md) with Object Lock for legal holds (docs/legal-hold.md).
+    archive: { versioned: true, objectLock: true, eventBridge: true, lifecyclePolicy: LIFECYCLE_POLICY },
   },
   functions: {
     health: {

@@ -28,8 +28,9 @@ export class ObjectStore extends Construct {
 
   constructor(scope: Construct, id: string, props: ObjectStoreProps) {
     super(scope, id);
+    if (props.declaration.objectLock && !props.declaration.versioned) throw new Error(`${id}: S3 Object Lock requires a versioned bucket`);
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      versioned: true,
+      versioned: props.declaration.versioned,
       objectLockEnabled: props.declaration.objectLock,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.key,
