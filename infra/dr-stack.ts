@@ -15,7 +15,7 @@ export class StrataDrStack extends Stack {
     super(scope, id, props);
     const { key } = new EncryptionKey(this, 'Encryption');
     const accessLogs = accessLogBucket(this, 'AccessLogs', Duration.days(props.settings.accessLogRetentionDays));
-    const replica = new ObjectStore(this, 'Replica', { declaration: { objectLock: true, eventBridge: true }, key, accessLogs }).bucket;
+    const replica = new ObjectStore(this, 'Replica', { declaration: { versioned: true, objectLock: true, eventBridge: true }, key, accessLogs }).bucket;
     new CfnOutput(this, 'ReplicaBucketArn', { value: replica.bucketArn, description: 'pass to the primary stack as -c drBucketArn=…' });
     new CfnOutput(this, 'ReplicaKeyArn', { value: key.keyArn, description: 'pass to the primary stack as -c drKeyArn=…' });
     acknowledgeDrStack(this, { replica, accessLogs });

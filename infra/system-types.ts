@@ -13,6 +13,9 @@ export interface TableDeclaration {
 }
 
 export interface BucketDeclaration {
+  /** S3 versioning Enabled: an overwrite or a plain delete keeps the previous bytes as a noncurrent version. */
+  readonly versioned: boolean;
+  /** Object Lock (legal holds, retention) on object versions; S3 requires `versioned`. */
   readonly objectLock: boolean;
   readonly eventBridge: boolean;
   /** The lifecycle policy file (policies/*.yaml) compiled into the bucket's lifecycle rules. */

@@ -15,6 +15,15 @@ import type { SystemDeclaration } from './system-types.ts';
  * on the audit table (docs/audit.md; test/unit/infra/audit-grants.test.ts checks the template).
  */
 const appendAudit = { resource: 'table:audit', actions: ['dynamodb:Query', 'dynamodb:PutItem'] } as const;
+/**
+ * Legal holds (docs/legal-hold.md): an instance stored through STOW (or indexed by the orphan
+ * sweep, which stores through STOW) is checked against the held registrations (BatchGetItem)
+ * and, when held, gets S3's legal hold and joins the hold (UpdateItem).
+ */
+const holdAtIngest = [
+  { resource: 'table:index', actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
+  { resource: 'bucket:archive', actions: ['s3:PutObjectLegalHold'] },
+] as const;
 /** The image lifecycle policy: the archive bucket's lifecycle rules and the class each object is tagged with at ingest. */
 const LIFECYCLE_POLICY = 'policies/lifecycle.yaml';
 
@@ -61,8 +70,9 @@ export const system = {
     },
   },
   buckets: {
-    // DICOM bytes, one object per instance, immutable once written; Object Lock for legal holds.
-    archive: { objectLock: true, eventBridge: true, lifecyclePolicy: LIFECYCLE_POLICY },
+    // DICOM bytes, one object per instance, immutable once written; versioned (deletes are
+    // recoverable, docs/data-model.md) with Object Lock for legal holds (docs/legal-hold.md).
+    archive: { versioned: true, objectLock: true, eventBridge: true, lifecyclePolicy: LIFECYCLE_POLICY },
   },
   functions: {
     health: {
@@ -86,6 +96,7 @@ export const system = {
         // deleted once copied into place, and its upload aborted when the request is cut off.
         { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
         appendAudit,
+        ...holdAtIngest,
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
@@ -186,6 +197,7 @@ export const system = {
         },
         // PutObjectTagging: an orphan indexed through STOW is written with its lifecycle policy class tags.
         { resource: 'bucket:archive', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'] },
+        ...holdAtIngest,
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
@@ -210,6 +222,38 @@ export const system = {
       entry: 'lambdas/handlers/fixity/record-fixity-result.ts',
       description: 'Fixity audit step: record the outcome on the study',
       grants: [{ resource: 'table:index', actions: ['dynamodb:PutItem'] }],
+    },
+    // ---- legal holds (docs/legal-hold.md) ----
+    legalHolds: {
+      entry: 'lambdas/handlers/holds/legal-holds.ts',
+      description: 'Legal holds: place, list, show and release (index at once, S3 by the legal-hold workflow)',
+      grants: [
+        // Hold items and registrations; the scope resolved by key (gsi1 patient, gsi2 accession, QIDO's plans).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] },
+        { resource: 'stateMachine:legalHold', actions: ['states:StartExecution'] },
+        appendAudit,
+      ],
+    },
+    listHeldStudies: {
+      entry: 'lambdas/handlers/holds/list-held-studies.ts',
+      description: 'Legal-hold workflow step: the hold\'s studies in batches',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem'] }],
+    },
+    applyLegalHold: {
+      entry: 'lambdas/handlers/holds/apply-legal-hold.ts',
+      description: 'Legal-hold workflow step: mark (or unmark) a batch of studies\' instances and set (or clear) S3 legal holds on every version',
+      // Sets a legal hold on every version of every object of a few studies.
+      timeoutSeconds: 900,
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
+        // ListBucketVersions: each object's versions; PutObjectLegalHold on each version.
+        { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:PutObjectLegalHold'] },
+      ],
+    },
+    finishLegalHold: {
+      entry: 'lambdas/handlers/holds/finish-legal-hold.ts',
+      description: 'Legal-hold workflow step: record the S3 state and audit the completed action with its counts',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }, appendAudit],
     },
   },
   routes: [
@@ -262,6 +306,11 @@ export const system = {
     { method: 'GET', path: '/admin/index-maintenance/{execution}', function: 'startIndexMaintenance', scope: 'ilm.admin' },
     { method: 'GET', path: '/audit', function: 'auditTrail', scope: 'admin' },
     { method: 'GET', path: '/audit/verification', function: 'auditTrail', scope: 'admin' },
+    // ---- legal holds ----
+    { method: 'POST', path: '/holds', function: 'legalHolds', scope: 'legal.hold' },
+    { method: 'GET', path: '/holds', function: 'legalHolds', scope: 'legal.hold' },
+    { method: 'GET', path: '/holds/{id}', function: 'legalHolds', scope: 'legal.hold' },
+    { method: 'POST', path: '/holds/{id}/release', function: 'legalHolds', scope: 'legal.hold' },
   ],
   eventRules: [
     {
@@ -285,6 +334,14 @@ export const system = {
       functions: { SweepOrphansFunctionArn: 'sweepOrphans', ReconcileCountsFunctionArn: 'reconcileCounts' },
       // Hourly in AWS; the local runtime runs it at every start.
       schedule: 'rate(1 hour)',
+    },
+    legalHold: {
+      file: 'statemachines/legal-hold.asl.json',
+      functions: {
+        ListHeldStudiesFunctionArn: 'listHeldStudies',
+        ApplyLegalHoldFunctionArn: 'applyLegalHold',
+        FinishLegalHoldFunctionArn: 'finishLegalHold',
+      },
     },
   },
 } as const satisfies SystemDeclaration;

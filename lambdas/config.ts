@@ -59,6 +59,7 @@ export const config = Object.freeze({
     /** Behind the load balancer the client's address is the last X-Forwarded-For entry, not the socket's. */
     behindLoadBalancer: read('STRATA_BEHIND_LOAD_BALANCER') === 'true',
   },
+  legalHoldStateMachineArn: () => required('STATE_MACHINE_LEGAL_HOLD'),
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
   lifecyclePolicy: (): LifecyclePolicy => (lifecyclePolicy ??= JSON.parse(required('LIFECYCLE_POLICY')) as LifecyclePolicy),
 });

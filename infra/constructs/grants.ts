@@ -17,7 +17,8 @@ export interface Statement {
   resources: string[];
 }
 
-const BUCKET_LEVEL = new Set(['s3:ListBucket', 's3:GetBucketLocation']);
+/** Actions on the bucket itself, not its objects (Service Authorization Reference: resource type `bucket`). */
+const BUCKET_LEVEL = new Set(['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketLocation']);
 
 export function grantStatements(grants: readonly GrantDeclaration[], arns: ResourceArns): Statement[] {
   const statements: Statement[] = [];

@@ -41,8 +41,9 @@ export class ObjectStore extends Construct {
       // The image lifecycle policy, compiled once (infra/lifecycle/compile-rules.ts); the local S3 applies the same rules.
       ...(props.declaration.lifecyclePolicy ? compileLifecycleRules(loadPolicy(props.declaration.lifecyclePolicy)).map(cdkLifecycleRule) : []),
     ];
+    if (props.declaration.objectLock && !props.declaration.versioned) throw new Error(`${id}: S3 Object Lock requires a versioned bucket`);
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      versioned: true,
+      versioned: props.declaration.versioned,
       objectLockEnabled: props.declaration.objectLock,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.key,

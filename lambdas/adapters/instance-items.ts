@@ -25,6 +25,8 @@ export interface InstanceRecord {
   frameRanges?: ByteRange[][] | undefined;
   /** Until when a restored copy of archived bytes is readable (S3 "Object Restore Completed"). */
   restoredUntil?: string | undefined;
+  /** Ids of the legal holds covering the instance (docs/legal-hold.md); absent when none. */
+  holds?: string[] | undefined;
 }
 
 export interface StoreOutcome {
@@ -64,6 +66,7 @@ export function instanceItem(record: InstanceRecord): Record<string, unknown> {
     storageClass: record.storageClass,
     ingestedAt: record.ingestedAt,
     frames: record.frameRanges,
+    ...(record.holds?.length ? { holds: new Set(record.holds) } : {}),
   };
 }
 
@@ -84,5 +87,6 @@ export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIden
     previousVersions: (item.previousVersions as InstanceVersion[] | undefined) ?? [],
     frameRanges: item.frames as ByteRange[][] | undefined,
     restoredUntil: item.restoredUntil === undefined ? undefined : String(item.restoredUntil),
+    holds: item.holds === undefined ? undefined : [...(item.holds as Set<string>)].sort(),
   };
 }

@@ -60,6 +60,19 @@ export const Keys = {
   }),
   /** A fixity audit's outcome on the study partition, newest last. */
   fixityResult: (tenant: string, study: string, auditedAt: string) => ({ pk: studyPartition(tenant, study), sk: `FIXITY#${auditedAt}` }),
+  /** A legal hold: one item per hold in its tenant's holds partition (docs/legal-hold.md). */
+  hold: (tenant: string, id: string) => ({ pk: `T#${tenant}#HOLDS`, sk: `HOLD#${id}` }),
+  /** The holds of a tenant: Query pk, begins_with(sk, 'HOLD#'). */
+  holdsOfTenant: (tenant: string) => `T#${tenant}#HOLDS`,
+  holdsPrefix: 'HOLD#',
+  /**
+   * What holds cover: one item per held study, patient (with its issuer, `''` = any) or
+   * accession number, holding the set of covering hold ids. Read by key at DELETE, disposition
+   * and ingest (BatchGetItem), never scanned.
+   */
+  heldStudy: (tenant: string, study: string) => ({ pk: `T#${tenant}#HELD#S#${study}`, sk: 'HELD' }),
+  heldPatient: (tenant: string, patientId: string, issuer: string) => ({ pk: `T#${tenant}#HELD#PID#${patientId}#ISS#${issuer}`, sk: 'HELD' }),
+  heldAccession: (tenant: string, accession: string) => ({ pk: `T#${tenant}#HELD#ACC#${accession}`, sk: 'HELD' }),
   /** The reserved item the health check reads. */
   health: { pk: 'HEALTH', sk: 'HEALTH' },
 } as const;

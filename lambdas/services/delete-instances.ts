@@ -6,7 +6,9 @@
  * trail records the deletion (the handler's audit event, with the counts). The disposition
  * workflows will take this over.
  */
-import { GoneError, NotFoundError } from '#core/errors.ts';
+import { ConflictError, GoneError, NotFoundError } from '#core/errors.ts';
+import { holdsCovering } from '#core/holds/covering.ts';
+import { holdsCoveringData } from '#services/holds/holds-covering.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { metadataObjectKey, type InstanceIdentity, type ResourceScope } from '#core/index-keys.ts';
 import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
@@ -42,6 +44,9 @@ export async function deleteResources(scope: ResourceScope, context: { now: Date
     if (await wasDeleted(scope)) throw new GoneError('this resource was deleted');
     throw new NotFoundError('no such resource');
   }
+  // A legal hold refuses the whole request before anything goes (docs/legal-hold.md).
+  const holds = holdsCovering({ studyHolds: await holdsCoveringData(scope), instanceHolds: records.flatMap((r) => r.holds ?? []) });
+  if (holds.length) throw new ConflictError(`held by legal hold ${holds.join(', ')}: nothing was deleted`);
   const result: DeleteResult = { deleted: 0, locked: [], patientId: patientIdOf(records[0]!.study) };
   const bySeries = new Map<string, InstanceRecord[]>();
   for (const record of records) bySeries.set(record.id.series, [...(bySeries.get(record.id.series) ?? []), record]);

@@ -150,31 +150,36 @@ describe('S3 fidelity layer in front of s3rver', () => {
     expect(notArchived.name).toBe('InvalidObjectState');
   });
 
-  it('refuses to delete or overwrite an object under legal hold until the hold is released', async () => {
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'held.bin', Body: Buffer.from('evidence') }));
+  it('refuses to delete a version under legal hold until the hold is released; a plain DELETE only hides it', async () => {
+    const put = await s3.send(new PutObjectCommand({ Bucket, Key: 'held.bin', Body: Buffer.from('evidence') }));
     await s3.send(new PutObjectLegalHoldCommand({ Bucket, Key: 'held.bin', LegalHold: { Status: 'ON' } }));
     const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'held.bin' }));
     expect(head.ObjectLockLegalHoldStatus).toBe('ON');
 
-    expect((await errorOf(s3.send(new DeleteObjectCommand({ Bucket, Key: 'held.bin' })))).$metadata.httpStatusCode).toBe(403);
-    expect((await errorOf(s3.send(new PutObjectCommand({ Bucket, Key: 'held.bin', Body: Buffer.from('tampered') })))).$metadata.httpStatusCode).toBe(403);
-    expect(await (await s3.send(new GetObjectCommand({ Bucket, Key: 'held.bin' }))).Body!.transformToString()).toBe('evidence');
+    const byVersion = await errorOf(s3.send(new DeleteObjectCommand({ Bucket, Key: 'held.bin', VersionId: put.VersionId })));
+    expect([byVersion.$metadata.httpStatusCode, byVersion.name]).toEqual([403, 'AccessDenied']);
+    // Versioned, as in AWS: an overwrite is a new version and a plain DELETE a delete marker; the held version stays.
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'held.bin', Body: Buffer.from('tampered') }));
+    expect((await s3.send(new DeleteObjectCommand({ Bucket, Key: 'held.bin' }))).DeleteMarker).toBe(true);
+    const kept = await s3.send(new GetObjectCommand({ Bucket, Key: 'held.bin', VersionId: put.VersionId }));
+    expect(await kept.Body!.transformToString()).toBe('evidence');
 
-    await s3.send(new PutObjectLegalHoldCommand({ Bucket, Key: 'held.bin', LegalHold: { Status: 'OFF' } }));
-    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'held.bin' }));
-    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'held.bin' })))).$metadata.httpStatusCode).toBe(404);
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket, Key: 'held.bin', VersionId: put.VersionId, LegalHold: { Status: 'OFF' } }));
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'held.bin', VersionId: put.VersionId }));
+    expect((await errorOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'held.bin', VersionId: put.VersionId })))).$metadata.httpStatusCode).toBe(404);
   });
 
   it('keeps COMPLIANCE retention until its date on the local clock, and refuses to shorten it', async () => {
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'retained.bin', Body: Buffer.from('kept') }));
+    const put = await s3.send(new PutObjectCommand({ Bucket, Key: 'retained.bin', Body: Buffer.from('kept') }));
     const until = new Date(runtime.clock.now().getTime() + 10 * 24 * HOUR);
     await s3.send(new PutObjectRetentionCommand({ Bucket, Key: 'retained.bin', Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until } }));
-    expect((await errorOf(s3.send(new DeleteObjectCommand({ Bucket, Key: 'retained.bin' })))).$metadata.httpStatusCode).toBe(403);
+    const VersionId = put.VersionId;
+    expect((await errorOf(s3.send(new DeleteObjectCommand({ Bucket, Key: 'retained.bin', VersionId })))).$metadata.httpStatusCode).toBe(403);
     const shorten = s3.send(new PutObjectRetentionCommand({ Bucket, Key: 'retained.bin', Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(until.getTime() - HOUR) } }));
     expect((await errorOf(shorten)).$metadata.httpStatusCode).toBe(403);
 
     runtime.clock.advance(11 * 24 * HOUR);
-    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'retained.bin' }));
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'retained.bin', VersionId }));
   });
 
   it('round-trips object tags', async () => {

@@ -1,14 +1,18 @@
 /**
  * The S3 fidelity layer keeps state s3rver does not (legal holds, retention, restores, the
  * object's checksum and class). S3 answers only once a change is durable, so the local S3,
- * killed with SIGKILL the moment an answer leaves it, must still hold what it answered.
+ * killed with SIGKILL the moment an answer leaves it, must still hold what it answered (a delete
+ * marker too, with the version under it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DeleteObjectCommand,
+  GetObjectCommand,
   GetObjectLegalHoldCommand,
+  ListObjectVersionsCommand,
   GetObjectRetentionCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -95,5 +99,13 @@ describe('Local S3: state answered before a crash survives it', () => {
 
     s3 = await answeredThenKilled((c) => c.send(new RestoreObjectCommand({ Bucket, Key: 'cold', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Standard' } } })));
     expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'cold' }))).Restore).toMatch(/ongoing-request="true"/);
-  }, 240_000); // five starts of the local S3, seconds each on a loaded machine
+    child!.kill('SIGKILL');
+
+    // A delete marker, once answered, stays, and the version under it keeps its bytes and its hold.
+    s3 = await answeredThenKilled((c) => c.send(new DeleteObjectCommand({ Bucket, Key: 'held' })));
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: 'held' }));
+    expect([versions.DeleteMarkers?.length, versions.Versions?.length]).toEqual([1, 1]);
+    const held = await s3.send(new GetObjectCommand({ Bucket, Key: 'held', VersionId: versions.Versions![0]!.VersionId }));
+    expect([await held.Body!.transformToString(), held.ObjectLockLegalHoldStatus]).toEqual(['held', 'ON']);
+  }, 300_000); // six starts of the local S3, seconds each on a loaded machine
 });

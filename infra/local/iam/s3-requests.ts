@@ -54,14 +54,16 @@ export function s3Call(req: IncomingMessage): S3Call | undefined {
     return one('s3:PutObject'); // UploadPart, CompleteMultipartUpload
   }
   if (method === 'POST' && q.has('uploads')) return one('s3:PutObject');
-  if (method === 'GET' || method === 'HEAD') return one('s3:GetObject', true);
-  if (method === 'DELETE') return one('s3:DeleteObject');
+  // A request naming a version needs the version's own action (Service Authorization Reference).
+  if (method === 'GET' || method === 'HEAD') return one(q.has('versionId') ? 's3:GetObjectVersion' : 's3:GetObject', true);
+  if (method === 'DELETE') return one(q.has('versionId') ? 's3:DeleteObjectVersion' : 's3:DeleteObject');
   if (method === 'PUT') {
     const source = req.headers['x-amz-copy-source'];
     const call = one('s3:PutObject');
     if (typeof source === 'string') {
-      const from = decodePath(source.split('?')[0]!.replace(/^\//, ''));
-      call.requests.push({ action: 's3:GetObject', resource: `arn:aws:s3:::${from}` });
+      const [path = '', sourceQuery = ''] = source.split('?');
+      const from = decodePath(path.replace(/^\//, ''));
+      call.requests.push({ action: new URLSearchParams(sourceQuery).has('versionId') ? 's3:GetObjectVersion' : 's3:GetObject', resource: `arn:aws:s3:::${from}` });
     }
     return call;
   }

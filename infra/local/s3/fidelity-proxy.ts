@@ -5,7 +5,9 @@
  * - keeps a SHA-256 per object and returns it with `x-amz-checksum-mode: ENABLED`;
  * - gates GET of GLACIER / DEEP_ARCHIVE objects behind RestoreObject (403 InvalidObjectState);
  * - simulates restores with tier delays on the local clock, and the `x-amz-restore` header;
- * - Object Lock legal holds and retention, refusing delete and overwrite while locked;
+ * - versioning (versions.ts, version-bytes.ts): version ids, delete markers, ListObjectVersions,
+ *   reads and deletes by versionId;
+ * - Object Lock legal holds and retention per version, refusing the deletion of a locked version;
  * - changes a storage class in place (CopyObject onto itself), which s3rver refuses;
  * - emits the EventBridge events S3 would send for the bucket.
  * Everything else is passed to s3rver unchanged.
@@ -16,19 +18,23 @@ import { ChunkedEncodingError, checksumMismatches, decodeAwsChunked } from './aw
 import { KeyedLock } from './keyed-lock.ts';
 import { lockHeaders, lockReason } from './object-lock.ts';
 import { getLegalHold, getRetention, putLegalHold, putRetention } from './object-lock-handlers.ts';
-import type { ObjectState } from './object-state.ts';
-import { bypass, decodeXmlText, encodePath, etagOf, parseTarget, storageClassOf, type FidelityProxyOptions, type ProxyContext, type Target } from './proxy-context.ts';
+import type { ObjectVersion } from './object-state.ts';
+import { bypass, encodePath, etagOf, parseTarget, resolveVersion, storageClassOf, updateVersion, type FidelityProxyOptions, type ProxyContext, type Target } from './proxy-context.ts';
 import { announceRestores, restoreObject } from './restore-handlers.ts';
 import { isReadable, restoreHeader } from './restore-policy.ts';
 import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
 import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from './storage-classes.ts';
 import { readAtMost } from '#infra/local/read-body.ts';
-import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
+import { readAll, relay, sendUpstream, sendXmlError } from './upstream.ts';
 import { listObjectsV2 } from './list-objects-v2.ts';
 import { internalHeaders } from './internal-headers.ts';
 import { getObjectTagging, InvalidTagError, putObjectTagging, tagsFromHeader } from './object-tags.ts';
 import { getBucketLifecycle } from './lifecycle-engine.ts';
 import { upstreamStorageClass } from './storage-classes.ts';
+import { deleteObject, deleteObjects } from './delete-handlers.ts';
+import { listObjectVersions } from './list-object-versions.ts';
+import { isShadowBucket, VersionBytes } from './version-bytes.ts';
+import { addressedVersion, currentObject, isObject, newVersionId, NULL_VERSION, pushVersion } from './versions.ts';
 
 
 
@@ -44,9 +50,10 @@ export interface InjectedFault {
   remaining?: number;
 }
 
-/** DeleteObjects takes at most 1,000 keys (S3 API Reference); 1,000 keys of 1,024 bytes, escaped, fit in 8 MB. */
-const MAX_DELETE_KEYS = 1_000;
-const MAX_DELETE_REQUEST_BYTES = 8 * 1024 * 1024;
+/** What a write hands back: stored (the new version's fields, and how to answer) or not (the answer as is). */
+type WriteOutcome =
+  | { stored: false; answer: () => Promise<void> | void }
+  | { stored: true; version: Omit<ObjectVersion, 'versionId'>; answer: (headers: Record<string, string | undefined>) => Promise<void> | void };
 
 /** Faults are checked on every GET: a bounded list keeps that cheap. */
 export const MAX_FAULTS = 100;
@@ -54,8 +61,19 @@ export const MAX_FAULTS = 100;
 export class S3FidelityProxy implements ProxyContext {
   private readonly keyLocks = new KeyedLock();
   private faults: InjectedFault[] = [];
+  readonly bytes: VersionBytes;
 
-  constructor(readonly options: FidelityProxyOptions) {}
+  constructor(readonly options: FidelityProxyOptions) {
+    this.bytes = new VersionBytes(options.upstream, options.state);
+  }
+
+  serialized<T>(target: Target, task: () => Promise<T>): Promise<T> {
+    return this.keyLocks.run(`${target.bucket}/${target.key}`, task);
+  }
+
+  versioned(bucket: string): boolean {
+    return this.options.versionedBuckets.has(bucket);
+  }
 
   /** Node `request` listener. Errors become S3-style XML errors, never a dropped socket. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
@@ -75,8 +93,14 @@ export class S3FidelityProxy implements ProxyContext {
       req.resume();
       return sendXmlError(res, 400, 'InvalidStorageClass', 'The storage class you specified is not valid');
     }
+    // The shadow buckets behind versioning are the proxy's own (version-bytes.ts).
+    if (isShadowBucket(target.bucket)) {
+      req.resume();
+      return sendXmlError(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: target.bucket });
+    }
     if (!target.key) {
-      if (method === 'POST' && q.has('delete')) return this.deleteObjects(req, res, target);
+      if (method === 'POST' && q.has('delete')) return deleteObjects(this, req, res, target);
+      if (method === 'GET' && q.has('versions')) return listObjectVersions(this.options.upstream, this.options.state, res, target.bucket, q);
       if (method === 'GET' && q.get('list-type') === '2') return listObjectsV2(this.options.upstream, req, res, `/${target.bucket}`, q);
       if (method === 'GET' && q.has('lifecycle')) return getBucketLifecycle(res, target, this.options.lifecycleRules.get(target.bucket));
       return this.forward(req, res);
@@ -97,7 +121,7 @@ export class S3FidelityProxy implements ProxyContext {
       return req.headers['x-amz-copy-source'] ? this.copyObject(req, res, target) : this.putObject(req, res, target);
     }
     if (method === 'GET' || method === 'HEAD') return this.readObject(req, res, target);
-    if (method === 'DELETE' && !q.has('uploadId')) return this.deleteObject(req, res, target);
+    if (method === 'DELETE' && !q.has('uploadId')) return deleteObject(this, req, res, target);
     return this.forward(req, res);
   }
 
@@ -107,7 +131,7 @@ export class S3FidelityProxy implements ProxyContext {
     const body = await this.readVerifiedBody(req, res);
     if (!body) return;
     // Conditional writes (If-None-Match: *) must be atomic per key, as in S3.
-    return this.keyLocks.run(`${target.bucket}/${target.key}`, () => this.storeObject(req, res, target, body));
+    return this.serialized(target, () => this.storeObject(req, res, target, body));
   }
 
   private async storeObject(req: IncomingMessage, res: ServerResponse, target: Target, body: { bytes: Buffer; headers: IncomingMessage['headers'] }) {
@@ -115,8 +139,6 @@ export class S3FidelityProxy implements ProxyContext {
       return sendXmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
     }
     const now = this.options.clock.now();
-    const refusal = lockReason(this.options.state.get(target.bucket, target.key), now, bypass(req));
-    if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
     let tags: Record<string, string> | undefined;
     try {
       tags = tagsFromHeader(req);
@@ -124,23 +146,57 @@ export class S3FidelityProxy implements ProxyContext {
       if (error instanceof InvalidTagError) return sendXmlError(res, 400, 'InvalidTag', error.message);
       throw error;
     }
-
-    const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers: body.headers, body: body.bytes });
-    if (upstream.statusCode !== 200) return relay(upstream, res);
-
-    const sha256 = createHash('sha256').update(body.bytes).digest('base64');
-    const state = this.options.state.update(target.bucket, target.key, (s) => {
-      s.exists = true;
-      s.storageClass = String(req.headers['x-amz-storage-class'] ?? 'STANDARD');
-      s.sha256 = sha256;
-      delete s.restore;
-      applyLockHeaders(s, req);
-      setCreation(s, now, body.bytes.length, tags);
+    const lock = lockFromHeaders(req);
+    return this.writeVersion(req, res, target, async () => {
+      const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers: body.headers, body: body.bytes });
+      if (upstream.statusCode !== 200) return { stored: false, answer: () => relay(upstream, res) };
+      const sha256 = createHash('sha256').update(body.bytes).digest('base64');
+      const version = { storageClass: String(req.headers['x-amz-storage-class'] ?? 'STANDARD'), sha256, etag: etagOf(upstream), ...lock, ...creation(now, body.bytes.length, tags) };
+      return {
+        stored: true,
+        version,
+        answer: async (headers) => {
+          await relay(upstream, res, { 'x-amz-checksum-sha256': req.headers['x-amz-checksum-sha256'] ? sha256 : undefined, ...lockHeaders(version as ObjectVersion), ...headers });
+          this.emit('Object Created', target, { size: body.bytes.length, etag: etagOf(upstream), 'version-id': headers['x-amz-version-id'] }, { reason: 'PutObject' });
+        },
+      };
     });
-    this.options.state.setRestorePending(target.bucket, target.key, false);
-    await this.options.state.saved(target.bucket, target.key);
-    await relay(upstream, res, { 'x-amz-checksum-sha256': req.headers['x-amz-checksum-sha256'] ? sha256 : undefined, ...lockHeaders(state) });
-    this.emit('Object Created', target, { size: body.bytes.length, etag: etagOf(upstream) }, { reason: 'PutObject' });
+  }
+
+  /**
+   * A write of a new version of `target` (PutObject, CopyObject, CompleteMultipartUpload), on
+   * the caller's key lock. Versioned bucket: the current bytes are set aside as a noncurrent
+   * version before s3rver overwrites them, the new version goes on top with a fresh id, and the
+   * change is journaled until s3rver agrees (version-bytes.ts). Unversioned: the write replaces
+   * the `null` version, and is refused while that version is locked.
+   */
+  private async writeVersion(req: IncomingMessage, res: ServerResponse, target: Target, write: () => Promise<WriteOutcome>): Promise<void> {
+    const versioned = this.versioned(target.bucket);
+    const state = this.options.state.get(target.bucket, target.key);
+    const previous = currentObject(state);
+    if (!versioned) {
+      const refusal = lockReason(previous, this.options.clock.now(), bypass(req));
+      if (refusal) {
+        req.resume();
+        return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
+      }
+    }
+    const journaled = versioned && state.versions.length > 0;
+    if (journaled) this.options.state.moves.set(target.bucket, target.key, true);
+    if (journaled && previous) await this.bytes.keepAside(target.bucket, target.key, previous);
+    const outcome = await write();
+    if (outcome.stored) {
+      const versionId = versioned ? newVersionId() : NULL_VERSION;
+      this.options.state.update(target.bucket, target.key, (s) => pushVersion(s, { versionId, ...outcome.version }, versioned));
+      this.options.state.setRestorePending(target.bucket, target.key, false);
+      await this.options.state.saved(target.bucket, target.key);
+    }
+    if (journaled) {
+      await this.bytes.settle(target.bucket, target.key);
+      this.options.state.moves.set(target.bucket, target.key, false);
+    }
+    if (!outcome.stored) return outcome.answer();
+    return outcome.answer({ 'x-amz-version-id': versioned ? this.options.state.get(target.bucket, target.key).versions[0]!.versionId : undefined });
   }
 
   private async putPart(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -151,72 +207,91 @@ export class S3FidelityProxy implements ProxyContext {
   }
 
   private async completeMultipart(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const refusal = lockReason(this.options.state.get(target.bucket, target.key), this.options.clock.now(), bypass(req));
-    if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
-    const upstream = await sendUpstream(this.options.upstream, { method: 'POST', path: req.url!, headers: req.headers, body: req });
-    const payload = await readAll(upstream);
-    const completed = upstream.statusCode === 200 && !payload.includes('<Error>');
-    const head = completed ? await this.head(target) : undefined;
-    if (completed) {
-      this.options.state.update(target.bucket, target.key, (s) => {
-        s.exists = true;
-        s.storageClass = head ? storageClassOf(head) : 'STANDARD';
-        delete s.sha256; // multipart checksums are composite in S3; not simulated
-        delete s.restore;
-        // Tags given to CreateMultipartUpload are not simulated.
-        setCreation(s, this.options.clock.now(), Number(head?.headers['content-length'] ?? 0), undefined);
-      });
-      await this.options.state.saved(target.bucket, target.key);
-    }
-    res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-    res.end(payload);
-    if (completed) {
-      this.emit('Object Created', target, { size: Number(head?.headers['content-length'] ?? 0), etag: etagOf(head) }, { reason: 'CompleteMultipartUpload' });
-    }
+    return this.serialized(target, () =>
+      this.writeVersion(req, res, target, async () => {
+        const upstream = await sendUpstream(this.options.upstream, { method: 'POST', path: req.url!, headers: req.headers, body: req });
+        const payload = await readAll(upstream);
+        const answer = (headers: Record<string, string | undefined> = {}) => {
+          const extra = Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined));
+          res.writeHead(upstream.statusCode ?? 502, { ...upstream.headers, ...extra });
+          res.end(payload);
+        };
+        if (upstream.statusCode !== 200 || payload.includes('<Error>')) return { stored: false, answer };
+        const head = await this.head(target);
+        const size = Number(head?.headers['content-length'] ?? 0);
+        // Multipart checksums are composite in S3 (not simulated); tags given to CreateMultipartUpload are not simulated.
+        const version = { storageClass: head ? storageClassOf(head) : 'STANDARD', etag: etagOf(head), ...creation(this.options.clock.now(), size, undefined) };
+        return {
+          stored: true,
+          version,
+          answer: (headers) => {
+            answer(headers);
+            this.emit('Object Created', target, { size, etag: etagOf(head), 'version-id': headers['x-amz-version-id'] }, { reason: 'CompleteMultipartUpload' });
+          },
+        };
+      }),
+    );
   }
 
   private async copyObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const source = parseTarget(decodeURIComponent(String(req.headers['x-amz-copy-source']).split('?')[0]!).replace(/^\/?/, '/'));
+    const [sourcePathText, sourceQuery = ''] = String(req.headers['x-amz-copy-source']).split('?');
+    const source = parseTarget(decodeURIComponent(sourcePathText!).replace(/^\/?/, '/'));
+    const sourceVersionId = new URLSearchParams(sourceQuery).get('versionId');
     const now = this.options.clock.now();
-    const inPlace = source.bucket === target.bucket && source.key === target.key;
-    if (!inPlace) {
-      const refusal = lockReason(this.options.state.get(target.bucket, target.key), now, bypass(req));
-      if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
+    const sourceState = this.options.state.get(source.bucket, source.key);
+    let sourceVersion: ObjectVersion | undefined;
+    if (sourceState.versions.length || sourceVersionId !== null) {
+      const addressed = addressedVersion(sourceState, sourceVersionId);
+      if ('missing' in addressed || addressed.version.deleteMarker) {
+        return sendXmlError(res, 404, 'missing' in addressed ? addressed.missing : 'NoSuchKey', 'The specified key does not exist.', { Key: source.key });
+      }
+      sourceVersion = addressed.version;
     }
-    const sourceHead = await this.head(source);
+    const sourcePath = sourceVersion ? this.bytes.pathOf(source.bucket, source.key, sourceVersion) : `/${source.bucket}/${encodePath(source.key)}`;
+    const sourceHead = await this.headPath(sourcePath);
     if (!sourceHead) return sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: source.key });
-    const sourceClass = storageClassOf(sourceHead);
-    if (!isReadable(sourceClass, this.options.state.get(source.bucket, source.key), now)) {
+    const sourceClass = sourceVersion?.storageClass ?? storageClassOf(sourceHead);
+    if (!isReadable(sourceClass, sourceVersion ?? {}, now)) {
       return sendXmlError(res, 403, 'InvalidObjectState', 'The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.', { StorageClass: sourceClass ?? '' });
     }
-    const headers = { ...req.headers };
+    const inPlace = source.bucket === target.bucket && source.key === target.key && sourcePath === `/${target.bucket}/${encodePath(target.key)}`;
+    const headers: IncomingMessage['headers'] = { ...req.headers, 'x-amz-copy-source': sourcePath };
     if (inPlace && headers['x-amz-metadata-directive'] !== 'REPLACE') {
       // S3 allows an in-place copy that only changes the storage class; s3rver only accepts
       // REPLACE, so carry the object's own metadata across as a REPLACE.
       headers['x-amz-metadata-directive'] = 'REPLACE';
       Object.assign(headers, objectMetadataHeaders(sourceHead));
     }
-    const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers });
-    const payload = await readAll(upstream);
-    const answer = () => res.writeHead(upstream.statusCode ?? 502, upstream.headers).end(payload);
-    if (upstream.statusCode !== 200 || payload.includes('<Error>')) return void answer();
-    const sourceState = this.options.state.get(source.bucket, source.key);
-    const sourceSha = sourceState.sha256;
     const replaceTags = String(req.headers['x-amz-tagging-directive']).toUpperCase() === 'REPLACE';
-    this.options.state.update(target.bucket, target.key, (s) => {
-      // A copy is a new object (S3 lifecycle counts its days afresh); tags follow the tagging directive.
-      setCreation(s, now, Number(sourceHead.headers['content-length'] ?? 0), replaceTags ? tagsFromHeader(req) : sourceState.tags);
-      s.exists = true;
-      s.storageClass = String(headers['x-amz-storage-class'] ?? (inPlace ? sourceClass : 'STANDARD'));
-      if (sourceSha) s.sha256 = sourceSha;
-      else delete s.sha256;
-      delete s.restore;
-      if (!inPlace) applyLockHeaders(s, req);
-    });
-    this.options.state.setRestorePending(target.bucket, target.key, false);
-    await this.options.state.saved(target.bucket, target.key);
-    answer();
-    this.emit('Object Created', target, { size: Number(sourceHead.headers['content-length'] ?? 0) }, { reason: 'CopyObject' });
+    const size = Number(sourceHead.headers['content-length'] ?? 0);
+    return this.serialized(target, () =>
+      this.writeVersion(req, res, target, async () => {
+        const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!.split('?')[0]!, headers });
+        const payload = await readAll(upstream);
+        const answer = (extra: Record<string, string | undefined> = {}) => {
+          const defined = Object.fromEntries(Object.entries(extra).filter((entry): entry is [string, string] => entry[1] !== undefined));
+          res.writeHead(upstream.statusCode ?? 502, { ...upstream.headers, ...defined }).end(payload);
+        };
+        if (upstream.statusCode !== 200 || payload.includes('<Error>')) return { stored: false, answer };
+        const written = await this.head(target);
+        // A copy is a new object (S3 lifecycle counts its days afresh); tags follow the tagging directive.
+        const version = {
+          storageClass: String(headers['x-amz-storage-class'] ?? (inPlace ? sourceClass : 'STANDARD')),
+          ...(sourceVersion?.sha256 ? { sha256: sourceVersion.sha256 } : {}),
+          etag: etagOf(written),
+          ...(inPlace ? {} : lockFromHeaders(req)),
+          ...creation(now, size, replaceTags ? tagsFromHeader(req) : sourceVersion?.tags),
+        };
+        return {
+          stored: true,
+          version,
+          answer: (extra) => {
+            answer({ ...extra, 'x-amz-copy-source-version-id': sourceVersion && this.versioned(source.bucket) ? sourceVersion.versionId : undefined });
+            this.emit('Object Created', target, { size, 'version-id': extra['x-amz-version-id'] }, { reason: 'CopyObject' });
+          },
+        };
+      }),
+    );
   }
 
   /**
@@ -229,6 +304,11 @@ export class S3FidelityProxy implements ProxyContext {
     const target: Target = { bucket, key, query: new URLSearchParams() };
     const head = await this.head(target);
     if (!head) return 'no-such-key';
+    return this.serialized(target, () => this.transitionCurrent(target, head, storageClass));
+  }
+
+  private async transitionCurrent(target: Target, head: IncomingMessage, storageClass: string): Promise<'transitioned'> {
+    const { bucket, key } = target;
     const headers: Record<string, string> = {
       ...internalHeaders(),
       'x-amz-copy-source': `/${bucket}/${encodePath(key)}`,
@@ -236,65 +316,21 @@ export class S3FidelityProxy implements ProxyContext {
       'x-amz-storage-class': upstreamStorageClass(storageClass),
     };
     Object.assign(headers, objectMetadataHeaders(head));
+    // A transition changes the current version's class in place; it makes no new version.
+    const versionId = currentObject(this.options.state.get(bucket, key))?.versionId ?? NULL_VERSION;
     const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: `/${bucket}/${encodePath(key)}`, headers });
     const payload = await readAll(upstream);
     if (upstream.statusCode !== 200 || payload.includes('<Error>')) throw new Error(`transition failed: ${payload.toString()}`);
-    this.options.state.update(bucket, key, (s) => {
-      s.storageClass = storageClass;
-      delete s.restore;
+    updateVersion(this, target, versionId, (v) => {
+      v.storageClass = storageClass;
+      delete v.restore;
     });
     this.options.state.setRestorePending(bucket, key, false);
     await this.options.state.saved(bucket, key);
-    this.emit('Object Storage Class Changed', target, { size: Number(head.headers['content-length'] ?? 0), etag: etagOf(head) }, {
+    this.emit('Object Storage Class Changed', target, { size: Number(head.headers['content-length'] ?? 0), etag: etagOf(head), 'version-id': versionId }, {
       'destination-storage-class': storageClass,
     });
     return 'transitioned';
-  }
-
-  private async deleteObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const refusal = lockReason(this.options.state.get(target.bucket, target.key), this.options.clock.now(), bypass(req));
-    if (refusal) return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
-    const existed = await this.head(target);
-    const upstream = await sendUpstream(this.options.upstream, { method: 'DELETE', path: req.url!, headers: req.headers });
-    const deleted = existed && (upstream.statusCode ?? 500) < 300;
-    if (deleted) {
-      this.options.state.delete(target.bucket, target.key);
-      await this.options.state.saved(target.bucket, target.key);
-    }
-    await relay(upstream, res);
-    if (deleted) {
-      this.emit('Object Deleted', target, { etag: etagOf(existed) }, { reason: 'DeleteObject', 'deletion-type': 'Permanently Deleted' });
-    }
-  }
-
-  private async deleteObjects(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const body = await readAtMost(req, MAX_DELETE_REQUEST_BYTES);
-    if (!body) return sendXmlError(res, 400, 'MaxMessageLengthExceeded', 'Your request was too big.');
-    const xml = body.toString('utf8');
-    const quiet = xmlValue(xml, 'Quiet') === 'true';
-    const keys = [...xml.matchAll(/<Object>\s*<Key>([^<]*)<\/Key>/g)].map((m) => decodeXmlText(m[1]!));
-    if (keys.length > MAX_DELETE_KEYS) {
-      return sendXmlError(res, 400, 'MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema (at most ${MAX_DELETE_KEYS} keys)`);
-    }
-    const results: string[] = [];
-    for (const key of keys) {
-      const one: Target = { bucket: target.bucket, key, query: new URLSearchParams() };
-      const refusal = lockReason(this.options.state.get(target.bucket, key), this.options.clock.now(), bypass(req));
-      if (refusal) {
-        results.push(`<Error><Key>${escapeXml(key)}</Key><Code>AccessDenied</Code><Message>Access Denied because ${refusal}</Message></Error>`);
-        continue;
-      }
-      const existed = await this.head(one);
-      const upstream = await sendUpstream(this.options.upstream, { method: 'DELETE', path: `/${target.bucket}/${encodePath(key)}`, headers: internalHeaders() });
-      upstream.resume();
-      if (existed) {
-        this.options.state.delete(target.bucket, key);
-        await this.options.state.saved(target.bucket, key);
-        this.emit('Object Deleted', one, { etag: etagOf(existed) }, { reason: 'DeleteObject', 'deletion-type': 'Permanently Deleted' });
-      }
-      if (!quiet) results.push(`<Deleted><Key>${escapeXml(key)}</Key></Deleted>`);
-    }
-    sendXml(res, 200, `<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${results.join('')}</DeleteResult>`);
   }
 
   // ---- reads and restores -------------------------------------------------------------
@@ -326,27 +362,34 @@ export class S3FidelityProxy implements ProxyContext {
     if (fault) return sendXmlError(res, fault.status, fault.code, 'Injected fault (local runtime)');
     const now = this.options.clock.now();
     const state = this.options.state.get(target.bucket, target.key);
+    // Objects with a fidelity state are read as the version addressed; others (stored before it) pass through.
+    const version = state.versions.length || target.query.has('versionId') ? await resolveVersion(this, res, target) : undefined;
+    if ((state.versions.length || target.query.has('versionId')) && !version) return;
+    const query = new URLSearchParams(target.query);
+    query.delete('versionId');
+    const path = `${version ? this.bytes.pathOf(target.bucket, target.key, version) : `/${target.bucket}/${encodePath(target.key)}`}${query.size ? `?${query}` : ''}`;
     if (req.method === 'GET') {
-      const head = state.storageClass ? undefined : await this.head(target);
-      const storageClass = state.storageClass ?? (head ? storageClassOf(head) : undefined);
-      if (storageClass && !isReadable(storageClass, state, now)) {
+      const head = version?.storageClass ? undefined : await this.headPath(path);
+      const storageClass = version?.storageClass ?? (head ? storageClassOf(head) : undefined);
+      if (storageClass && !isReadable(storageClass, version ?? {}, now)) {
         return sendXmlError(res, 403, 'InvalidObjectState', "The operation is not valid for the object's storage class", {
           StorageClass: storageClass ?? '',
         });
       }
     }
-    const upstream = await sendUpstream(this.options.upstream, { method: req.method!, path: req.url!, headers: req.headers });
+    const upstream = await sendUpstream(this.options.upstream, { method: req.method!, path, headers: req.headers });
     const wantsChecksum = String(req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED';
     const wholeObject = !req.headers.range && !target.query.has('partNumber');
     const found = (upstream.statusCode ?? 500) < 300;
     await relay(upstream, res, {
-      'x-amz-restore': found ? restoreHeader(state, now) : undefined,
+      'x-amz-version-id': found && this.versioned(target.bucket) ? (version?.versionId ?? NULL_VERSION) : undefined,
+      'x-amz-restore': found && version ? restoreHeader(version, now) : undefined,
       // The class S3 reports, which s3rver may not know (GLACIER_IR; storage-classes.ts).
-      'x-amz-storage-class': found && state.storageClass && state.storageClass !== 'STANDARD' ? state.storageClass : undefined,
-      ...(found ? lockHeaders(state) : {}),
+      'x-amz-storage-class': found && version?.storageClass && version.storageClass !== 'STANDARD' ? version.storageClass : undefined,
+      ...(found ? lockHeaders(version) : {}),
       // S3 returns full-object checksums only for whole-object reads.
-      'x-amz-checksum-sha256': found && wantsChecksum && wholeObject ? state.sha256 : undefined,
-      'x-amz-checksum-type': found && wantsChecksum && wholeObject && state.sha256 ? 'FULL_OBJECT' : undefined,
+      'x-amz-checksum-sha256': found && wantsChecksum && wholeObject ? version?.sha256 : undefined,
+      'x-amz-checksum-type': found && wantsChecksum && wholeObject && version?.sha256 ? 'FULL_OBJECT' : undefined,
     });
   }
 
@@ -363,16 +406,17 @@ export class S3FidelityProxy implements ProxyContext {
    */
   private async exists(target: Target): Promise<boolean> {
     if (!this.options.state.has(target.bucket, target.key)) return false;
-    const known = this.options.state.get(target.bucket, target.key).exists;
-    return known ?? (await this.head(target)) !== undefined;
+    const versions = this.options.state.get(target.bucket, target.key).versions;
+    return versions.length ? isObject(versions[0]) : (await this.head(target)) !== undefined;
   }
 
-  async head(target: Target): Promise<import('node:http').IncomingMessage | undefined> {
-    const upstream = await sendUpstream(this.options.upstream, {
-      method: 'HEAD',
-      path: `/${target.bucket}/${encodePath(target.key)}`,
-      headers: internalHeaders(),
-    });
+  /** HEAD of the key's current bytes in s3rver. */
+  head(target: Target): Promise<IncomingMessage | undefined> {
+    return this.headPath(`/${target.bucket}/${encodePath(target.key)}`);
+  }
+
+  private async headPath(path: string): Promise<IncomingMessage | undefined> {
+    const upstream = await sendUpstream(this.options.upstream, { method: 'HEAD', path, headers: internalHeaders() });
     upstream.resume();
     return upstream.statusCode === 200 ? upstream : undefined;
   }
@@ -412,7 +456,7 @@ export class S3FidelityProxy implements ProxyContext {
     return { bytes, headers };
   }
 
-  emit(type: S3DetailType, target: Target, object: { size?: number; etag?: string | undefined }, extra: Partial<S3EventDetail>): void {
+  emit(type: S3DetailType, target: Target, object: { size?: number; etag?: string | undefined; 'version-id'?: string | undefined }, extra: Partial<S3EventDetail>): void {
     if (!this.options.eventBuckets.has(target.bucket)) return;
     this.options.publish(s3Event(type, target.bucket, { key: target.key, ...object }, this.options.clock.now(), this.options.region, extra));
   }
@@ -428,19 +472,19 @@ function objectMetadataHeaders(head: IncomingMessage): Record<string, string> {
 }
 
 /** What the lifecycle engine counts from: creation on the local clock, size and tags. */
-function setCreation(state: ObjectState, now: Date, size: number, tags: Record<string, string> | undefined): void {
-  state.createdAt = now.toISOString();
-  state.size = size;
-  if (tags) state.tags = tags;
-  else delete state.tags;
+function creation(now: Date, size: number, tags: Record<string, string> | undefined): Pick<ObjectVersion, 'createdAt' | 'size' | 'tags'> {
+  return { createdAt: now.toISOString(), size, ...(tags ? { tags } : {}) };
 }
 
-function applyLockHeaders(state: ObjectState, req: IncomingMessage): void {
+/** The Object Lock a PutObject or CopyObject sets on the version it writes. */
+function lockFromHeaders(req: IncomingMessage): Pick<ObjectVersion, 'legalHold' | 'retention'> {
+  const lock: Pick<ObjectVersion, 'legalHold' | 'retention'> = {};
   const hold = req.headers['x-amz-object-lock-legal-hold'];
-  if (hold === 'ON' || hold === 'OFF') state.legalHold = hold;
+  if (hold === 'ON' || hold === 'OFF') lock.legalHold = hold;
   const mode = req.headers['x-amz-object-lock-mode'];
   const until = req.headers['x-amz-object-lock-retain-until-date'];
   if ((mode === 'GOVERNANCE' || mode === 'COMPLIANCE') && typeof until === 'string') {
-    state.retention = { mode, retainUntil: new Date(until).toISOString() };
+    lock.retention = { mode, retainUntil: new Date(until).toISOString() };
   }
+  return lock;
 }

@@ -11,6 +11,7 @@ import { decodeXmlText, type Target } from './proxy-context.ts';
 import type { FidelityProxyOptions } from './proxy-context.ts';
 import { escapeXml, readAll, sendUpstream, sendXml, sendXmlError } from './upstream.ts';
 import { internalHeaders } from './internal-headers.ts';
+import { currentObject } from './versions.ts';
 
 export interface LifecycleRun {
   examined: number;
@@ -31,8 +32,9 @@ export async function applyLifecycle(proxy: LifecycleTarget, rulesByBucket: Read
     if (!rules.length) continue;
     for await (const { key, lastModified } of listKeys(proxy.options.upstream, bucket)) {
       run.examined += 1;
-      const state = proxy.options.state.get(bucket, key);
-      if (!state.tags || state.size === undefined) continue; // untagged objects match no compiled rule
+      // Transitions apply to current versions (noncurrent-version rules are not simulated).
+      const state = currentObject(proxy.options.state.get(bucket, key));
+      if (!state?.tags || state.size === undefined) continue; // untagged objects match no compiled rule
       const target = dueStorageClass(rules, {
         storageClass: state.storageClass ?? 'STANDARD',
         createdAt: new Date(state.createdAt ?? lastModified),

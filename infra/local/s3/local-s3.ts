@@ -18,6 +18,7 @@ import type { S3Event } from './s3-events.ts';
 import { compileLifecycleRules } from '#infra/lifecycle/compile-rules.ts';
 import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { applyLifecycle, type LifecycleRun } from './lifecycle-engine.ts';
+import { shadowBuckets } from './version-bytes.ts';
 
 export const localBucketName = (logical: string) => `strata-${logical}`;
 
@@ -34,7 +35,10 @@ export async function startS3(
   buckets: Readonly<Record<string, BucketDeclaration>>,
   options: { dataDir: string; host: string; port: number; region: string; clock: Clock; publish: (event: S3Event) => void; guard?: Guard },
 ): Promise<LocalS3> {
-  removeInterruptedPuts(join(options.dataDir, 's3'), join(options.dataDir, 's3-fidelity'));
+  for (const [logical, bucket] of Object.entries(buckets)) {
+    if (bucket.objectLock && !bucket.versioned) throw new Error(`bucket ${logical}: S3 Object Lock requires a versioned bucket`);
+  }
+  const interrupted = removeInterruptedPuts(join(options.dataDir, 's3'));
   const s3rver = new S3rver({
     address: '127.0.0.1',
     port: 0,
@@ -42,7 +46,10 @@ export async function startS3(
     directory: join(options.dataDir, 's3'),
     // The proxy rewrites decoded bodies, which invalidates the client's signature.
     allowMismatchedSignatures: true,
-    configureBuckets: Object.keys(buckets).map((logical) => ({ name: localBucketName(logical) })),
+    // A versioned bucket's noncurrent versions and deleted keys live in shadow buckets (version-bytes.ts).
+    configureBuckets: Object.entries(buckets).flatMap(([logical, bucket]) =>
+      [localBucketName(logical), ...(bucket.versioned ? shadowBuckets(localBucketName(logical)) : [])].map((name) => ({ name })),
+    ),
   });
   const upstreamAddress = await s3rver.run();
 
@@ -56,6 +63,7 @@ export async function startS3(
     clock: options.clock,
     region: options.region,
     objectLockBuckets: physical((bucket) => bucket.objectLock),
+    versionedBuckets: physical((bucket) => bucket.versioned),
     eventBuckets: physical((bucket) => bucket.eventBridge),
     publish: options.publish,
     // The same compiled rules as the CDK bucket's (infra/constructs/object-store.ts).
@@ -63,6 +71,15 @@ export async function startS3(
       Object.entries(buckets).map(([logical, bucket]) => [localBucketName(logical), bucket.lifecyclePolicy ? compileLifecycleRules(loadPolicy(bucket.lifecyclePolicy)) : []]),
     ),
   });
+  // Before serving: keys whose bytes a crash left moving between versions, or whose PUT it cut
+  // short, are made to agree with their versions again.
+  for (const { bucket, key } of interrupted) {
+    if (proxy.versioned(bucket)) state.moves.set(bucket, key, true);
+    // A cut copy of a noncurrent version: its key's versions are settled too.
+    const shadowOf = /^(.*)--noncurrent$/.exec(bucket)?.[1];
+    if (shadowOf && proxy.versioned(shadowOf)) state.moves.set(shadowOf, key.slice(0, key.lastIndexOf('/')), true);
+  }
+  await proxy.bytes.recover();
   const server = createServer(options.guard ? options.guard(proxy.listener) : proxy.listener);
   server.keepAliveTimeout = 60_000;
   server.listen(options.port, options.host);

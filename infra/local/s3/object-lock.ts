@@ -1,12 +1,14 @@
 /**
- * Object Lock as S3 documents it (legal hold; GOVERNANCE and COMPLIANCE retention).
- * Locally there is no versioning, so what AWS protects per version we protect per key: a
- * locked object can be neither deleted nor overwritten (in AWS a plain DELETE would add a
- * delete marker and an overwrite a new version, leaving the locked version intact).
+ * Object Lock as S3 documents it (legal hold; GOVERNANCE and COMPLIANCE retention), per object
+ * version: a locked version cannot be deleted (DELETE with its versionId is refused). In a
+ * versioned bucket a plain DELETE adds a delete marker and an overwrite a new version, both
+ * leaving the locked version intact, so neither is refused; an unversioned bucket (no Object
+ * Lock in S3, kept for completeness) refuses both.
  */
-import type { ObjectState } from './object-state.ts';
+import type { ObjectVersion } from './object-state.ts';
 
-export function lockReason(state: ObjectState, now: Date, bypassGovernance: boolean): string | undefined {
+export function lockReason(state: ObjectVersion | undefined, now: Date, bypassGovernance: boolean): string | undefined {
+  if (!state) return undefined;
   if (state.legalHold === 'ON') return 'the object is under legal hold';
   const retention = state.retention;
   if (retention && Date.parse(retention.retainUntil) > now.getTime()) {
@@ -21,8 +23,8 @@ export function lockReason(state: ObjectState, now: Date, bypassGovernance: bool
  * shortened or removed only with the bypass header.
  */
 export function retentionChangeRefusal(
-  current: ObjectState['retention'],
-  next: ObjectState['retention'],
+  current: ObjectVersion['retention'],
+  next: ObjectVersion['retention'],
   now: Date,
   bypassGovernance: boolean,
 ): string | undefined {
@@ -34,10 +36,10 @@ export function retentionChangeRefusal(
   return undefined;
 }
 
-export function lockHeaders(state: ObjectState): Record<string, string | undefined> {
+export function lockHeaders(state: ObjectVersion | undefined): Record<string, string | undefined> {
   return {
-    'x-amz-object-lock-legal-hold': state.legalHold,
-    'x-amz-object-lock-mode': state.retention?.mode,
-    'x-amz-object-lock-retain-until-date': state.retention?.retainUntil,
+    'x-amz-object-lock-legal-hold': state?.legalHold,
+    'x-amz-object-lock-mode': state?.retention?.mode,
+    'x-amz-object-lock-retain-until-date': state?.retention?.retainUntil,
   };
 }

@@ -27,29 +27,48 @@ export interface RestoreState {
   expiryAnnounced?: boolean;
 }
 
-export interface ObjectState {
-  bucket: string;
-  key: string;
-  /** Set for every object written through the proxy, so existence checks need no HEAD. */
-  exists?: boolean;
+/** What S3 keeps per object version (S3 User Guide, "Working with objects in a versioning-enabled bucket"). */
+export interface ObjectVersion {
+  /** `null` for an object stored before versioning (or in an unversioned bucket), as S3 names it. */
+  versionId: string;
+  /** A delete marker: no bytes, and GET/HEAD of the key answer 404 while it is current. */
+  deleteMarker?: true;
   /** The class S3 would report, kept so reads need no HEAD to s3rver. */
   storageClass?: string;
   sha256?: string;
+  /** s3rver's ETag of the bytes (MD5): tells which version's bytes a key holds after a crash. */
+  etag?: string | undefined;
   legalHold?: 'ON' | 'OFF';
   retention?: { mode: LockMode; retainUntil: string };
   restore?: RestoreState;
-  /** Object tags (S3 keeps them per object; lifecycle rules filter on them). */
+  /** Object tags (S3 keeps them per version; lifecycle rules filter on the current one's). */
   tags?: Record<string, string>;
-  /** Creation on the local clock and size: what lifecycle rules count days and sizes from. */
+  /** Creation on the local clock (LastModified) and size: what lifecycle rules count days and sizes from. */
   createdAt?: string;
   size?: number;
+}
+
+export interface ObjectState {
+  bucket: string;
+  key: string;
+  /** Newest first: `versions[0]` is the current version (an object or a delete marker); empty when nothing is known. */
+  versions: ObjectVersion[];
+}
+
+/** A state file written before versions were kept (one object per key) reads as the `null` version. */
+function migrated(parsed: ObjectState | (Omit<ObjectVersion, 'versionId'> & { bucket: string; key: string; exists?: boolean })): ObjectState {
+  if ('versions' in parsed && Array.isArray(parsed.versions)) return parsed as ObjectState;
+  const { bucket, key, exists, ...fields } = parsed as Omit<ObjectVersion, 'versionId'> & { bucket: string; key: string; exists?: boolean };
+  return { bucket, key, versions: exists === false ? [] : [{ versionId: 'null', ...fields }] };
 }
 
 /** States kept in memory; older ones are read again from their file when next needed. */
 export const CACHED_STATES = 5_000;
 
 export class ObjectStateStore {
-  private readonly restoresDirectory: string;
+  private readonly restoresPending: KeyMarkers;
+  /** Keys whose bytes are moving between the current key and its noncurrent copies (version-bytes.ts). */
+  readonly moves: KeyMarkers;
   /**
    * Recently used states, least recently used first (Map order), at most `capacity`: an
    * archive's objects outnumber what memory should hold, and most are never read twice.
@@ -60,18 +79,13 @@ export class ObjectStateStore {
    * stale; `durable` rejects if the write failed, `done` settles either way.
    */
   private readonly writes = new Map<string, { durable: Promise<void>; done: Promise<void>; content: string | undefined }>();
-  private readonly pending = new Map<string, { bucket: string; key: string }>();
 
   constructor(
     private readonly directory: string,
     private readonly capacity = CACHED_STATES,
   ) {
-    this.restoresDirectory = join(directory, 'restores-pending');
-    mkdirSync(this.restoresDirectory, { recursive: true });
-    for (const name of readdirSync(this.restoresDirectory)) {
-      const marker = join(this.restoresDirectory, name);
-      this.pending.set(marker, JSON.parse(readFileSync(marker, 'utf8')) as { bucket: string; key: string });
-    }
+    this.restoresPending = new KeyMarkers(join(directory, 'restores-pending'));
+    this.moves = new KeyMarkers(join(directory, 'version-moves'));
   }
 
   private file(bucket: string, key: string): string {
@@ -84,7 +98,7 @@ export class ObjectStateStore {
 
   get(bucket: string, key: string): ObjectState {
     const state = this.load(bucket, key);
-    return state ? structuredClone(state) : { bucket, key };
+    return state ? structuredClone(state) : { bucket, key, versions: [] };
   }
 
   put(state: ObjectState): void {
@@ -114,7 +128,7 @@ export class ObjectStateStore {
     if (state === undefined) {
       const writing = this.writes.get(file);
       const content = writing ? writing.content : readIfExists(file);
-      state = content === undefined ? null : (JSON.parse(content) as ObjectState);
+      state = content === undefined ? null : migrated(JSON.parse(content) as ObjectState);
     }
     this.remember(file, state);
     return state;
@@ -160,10 +174,35 @@ export class ObjectStateStore {
    * states, not one per object.
    */
   setRestorePending(bucket: string, key: string, pending: boolean): void {
-    const marker = join(this.restoresDirectory, createHash('sha1').update(`${bucket}/${key}`).digest('hex'));
-    if (pending === this.pending.has(marker)) return;
-    if (pending) {
-      this.pending.set(marker, { bucket, key });
+    this.restoresPending.set(bucket, key, pending);
+  }
+
+  pendingRestores(): ObjectState[] {
+    return this.restoresPending.list().map(({ bucket, key }) => this.get(bucket, key));
+  }
+}
+
+/**
+ * A durable set of keys (one fsynced marker file each, mirrored in memory): restores still to
+ * announce, and keys whose bytes are being moved between versions (version-bytes.ts), which a
+ * restart must finish.
+ */
+export class KeyMarkers {
+  private readonly markers = new Map<string, { bucket: string; key: string }>();
+
+  constructor(private readonly directory: string) {
+    mkdirSync(directory, { recursive: true });
+    for (const name of readdirSync(directory)) {
+      const marker = join(directory, name);
+      this.markers.set(marker, JSON.parse(readFileSync(marker, 'utf8')) as { bucket: string; key: string });
+    }
+  }
+
+  set(bucket: string, key: string, on: boolean): void {
+    const marker = join(this.directory, createHash('sha1').update(`${bucket}/${key}`).digest('hex'));
+    if (on === this.markers.has(marker)) return;
+    if (on) {
+      this.markers.set(marker, { bucket, key });
       const fd = openSync(marker, 'w');
       try {
         writeSync(fd, JSON.stringify({ bucket, key }));
@@ -172,13 +211,13 @@ export class ObjectStateStore {
         closeSync(fd);
       }
     } else {
-      this.pending.delete(marker);
+      this.markers.delete(marker);
       rmSync(marker, { force: true });
     }
   }
 
-  pendingRestores(): ObjectState[] {
-    return [...this.pending.values()].map(({ bucket, key }) => this.get(bucket, key));
+  list(): { bucket: string; key: string }[] {
+    return [...this.markers.values()];
   }
 }
 

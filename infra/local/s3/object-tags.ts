@@ -1,11 +1,11 @@
 /**
  * Object tags as S3 keeps them: set by PutObject's `x-amz-tagging` header (s3rver ignores it),
- * read and replaced through `?tagging`. They live in the fidelity state beside the object,
+ * read and replaced through `?tagging`, per version (`?versionId=`, else the current one). They live in the fidelity state beside the object,
  * because the local lifecycle engine filters on them as S3's does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readAtMost } from '#infra/local/read-body.ts';
-import { decodeXmlText, type ProxyContext, type Target } from './proxy-context.ts';
+import { decodeXmlText, resolveVersion, updateVersion, type ProxyContext, type Target } from './proxy-context.ts';
 import { escapeXml, sendXml, sendXmlError } from './upstream.ts';
 
 /** S3's limits: 10 tags per object, keys up to 128 and values up to 256 characters. */
@@ -33,17 +33,17 @@ export function tagsFromHeader(req: IncomingMessage): Record<string, string> | u
 }
 
 export async function getObjectTagging(ctx: ProxyContext, res: ServerResponse, target: Target): Promise<void> {
-  if (!(await ctx.head(target))) return sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: target.key });
-  const tags = Object.entries(ctx.options.state.get(target.bucket, target.key).tags ?? {});
+  const version = await resolveVersion(ctx, res, target);
+  if (!version) return;
+  const tags = Object.entries(version.tags ?? {});
   const tagSet = tags.map(([key, value]) => `<Tag><Key>${escapeXml(key)}</Key><Value>${escapeXml(value)}</Value></Tag>`).join('');
+  res.setHeader('x-amz-version-id', version.versionId);
   sendXml(res, 200, `<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet>${tagSet}</TagSet></Tagging>`);
 }
 
 export async function putObjectTagging(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
   const body = await readAtMost(req, MAX_TAGGING_BYTES);
   if (!body) return sendXmlError(res, 400, 'MaxMessageLengthExceeded', 'Your request was too big.');
-  const head = await ctx.head(target);
-  if (!head) return sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: target.key });
   let tags: Record<string, string>;
   try {
     const pairs = [...body.toString('utf8').matchAll(/<Tag>\s*<Key>([^<]*)<\/Key>\s*<Value>([^<]*)<\/Value>\s*<\/Tag>/g)];
@@ -51,7 +51,12 @@ export async function putObjectTagging(ctx: ProxyContext, req: IncomingMessage, 
   } catch (error) {
     return sendXmlError(res, 400, 'InvalidTag', (error as Error).message);
   }
-  ctx.options.state.update(target.bucket, target.key, (s) => (s.tags = tags));
-  res.writeHead(200).end();
-  ctx.emit('Object Tags Added', target, {}, {});
+  await ctx.serialized(target, async () => {
+    const version = await resolveVersion(ctx, res, target);
+    if (!version) return;
+    updateVersion(ctx, target, version.versionId, (v) => (v.tags = tags));
+    await ctx.options.state.saved(target.bucket, target.key);
+    res.writeHead(200, { 'x-amz-version-id': version.versionId }).end();
+    ctx.emit('Object Tags Added', target, { 'version-id': version.versionId }, {});
+  });
 }

@@ -5,7 +5,7 @@
  * Bulk ≤ 48 h, Expedited not offered. Time is the local clock's, so `npm run clock -- +5h`
  * completes a Standard restore.
  */
-import type { ObjectState, RestoreState, RestoreTier } from './object-state.ts';
+import type { ObjectVersion, RestoreState, RestoreTier } from './object-state.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -47,7 +47,7 @@ export function restorePhase(restore: RestoreState | undefined, now: Date): Rest
 }
 
 /** The `x-amz-restore` header S3 returns on HEAD/GET, or undefined when none applies. */
-export function restoreHeader(state: ObjectState, now: Date): string | undefined {
+export function restoreHeader(state: Pick<ObjectVersion, 'restore'>, now: Date): string | undefined {
   const phase = restorePhase(state.restore, now);
   if (phase === 'ongoing') return 'ongoing-request="true"';
   if (phase === 'restored') {
@@ -57,7 +57,7 @@ export function restoreHeader(state: ObjectState, now: Date): string | undefined
 }
 
 /** Can GET read the bytes of an object in `storageClass` now? */
-export function isReadable(storageClass: string | undefined, state: ObjectState, now: Date): boolean {
+export function isReadable(storageClass: string | undefined, state: Pick<ObjectVersion, 'restore'>, now: Date): boolean {
   if (!storageClass || !ARCHIVE_CLASSES.has(storageClass)) return true;
   return restorePhase(state.restore, now) === 'restored';
 }

@@ -20,7 +20,7 @@ export type S3DetailType =
 export interface S3EventDetail {
   version: '0';
   bucket: { name: string };
-  object: { key: string; size?: number; etag?: string | undefined; sequencer?: string };
+  object: { key: string; size?: number; etag?: string | undefined; 'version-id'?: string | undefined; sequencer?: string };
   'request-id': string;
   requester: string;
   reason?: string;
@@ -38,7 +38,7 @@ let sequence = 0;
 export function s3Event(
   detailType: S3DetailType,
   bucket: string,
-  object: { key: string; size?: number; etag?: string | undefined },
+  object: { key: string; size?: number; etag?: string | undefined; 'version-id'?: string | undefined },
   time: Date,
   region: string,
   extra: Partial<S3EventDetail> = {},

@@ -47,11 +47,12 @@ export function sendXmlError(
   code: string,
   message: string,
   extra: Record<string, string> = {},
+  headers: Record<string, string> = {},
 ): void {
   const fields = Object.entries(extra)
     .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
     .join('');
-  to.writeHead(status, { 'content-type': 'application/xml' });
+  to.writeHead(status, { ...headers, 'content-type': 'application/xml' });
   to.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message>${fields}</Error>`);
 }
 

@@ -48,6 +48,10 @@ export const AUDIT_EVENTS = {
   adminWorkflow: of('applicationActivity', 'E'),
   /** GET /audit and its verification: the audit log itself was read. */
   auditLogUsed: of('auditLogUsed', 'R'),
+  /** Placing or releasing a legal hold, and its workflow's completion with the counts (docs/legal-hold.md). */
+  legalHold: of('instancesAccessed', 'U'),
+  /** Reading holds (their scope names a patient). */
+  legalHoldRead: of('instancesAccessed', 'R'),
   /** The trail's own integrity check found an altered or missing record. */
   securityAlert: of('securityAlert', 'E'),
 } as const satisfies Record<string, AuditEventType>;

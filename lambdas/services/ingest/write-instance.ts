@@ -17,6 +17,7 @@ import { policyTags } from '#core/lifecycle/policy-class.ts';
 import { storageFailure } from './check-instance.ts';
 import { identityOf, instanceRecord, objectMetadata } from './instance-record.ts';
 import type { StoreContext } from './store-context.ts';
+import { holdArrival, holdsAtIngest } from '#services/holds/hold-at-ingest.ts';
 
 export interface StoredInstance {
   record: InstanceRecord;
@@ -38,6 +39,7 @@ export async function writeInstance(
 ): Promise<StoredInstance | FailedOutcome> {
   const id = identityOf(parsed, context);
   const objectKey = instanceObjectKey(id, bytes.sha256);
+  let holds: string[] = [];
   try {
     const [written] = await Promise.all([put(objectKey, objectMetadata(parsed, bytes.sha256, context), lifecycleTags(parsed, id.tenant, context)), putMetadataObject(metadataObjectKey(id, bytes.sha256), parsed.dataset)]);
     if (written === 'exists') {
@@ -48,10 +50,14 @@ export async function writeInstance(
         return { sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID, failureReason: FailureReason.ProcessingFailure };
       }
     }
+    // A study arriving for a held patient, accession or study is held from its first instance (docs/legal-hold.md).
+    holds = await holdsAtIngest(id.tenant, id.study, parsed.dataset, context);
+    if (holds.length) await holdArrival(id.tenant, id.study, objectKey, holds, context);
   } catch (error) {
     return storageFailure(parsed, error);
   }
-  return { record: instanceRecord(parsed, bytes.sha256, bytes.size, bytes.offsetTable, context), warnings: parsed.warnings };
+  const record = instanceRecord(parsed, bytes.sha256, bytes.size, bytes.offsetTable, context);
+  return { record: holds.length ? { ...record, holds } : record, warnings: parsed.warnings };
 }
 
 /** The lifecycle policy places the instance now: S3's lifecycle rules move it by these tags (docs/lifecycle.md). */

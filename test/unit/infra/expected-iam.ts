@@ -41,9 +41,11 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // PutObject of the bytes and metadata, HeadObject/GetObject of an existing key (404 needs ListBucket).
   storeInstances: [
     ownLogs,
-    onTable('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
-    // Tagging: the lifecycle class; DeleteObject and AbortMultipartUpload: a streamed part's staging object.
-    onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'),
+    // BatchGetItem: the legal-hold registrations an arriving study is checked against.
+    onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    // Tagging: the lifecycle class; DeleteObject and AbortMultipartUpload: a streamed part's staging object;
+    // PutObjectLegalHold: a study arriving for a held patient is held at ingest.
+    onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
     listArchive,
     appendAudit,
     kmsWrite,
@@ -90,7 +92,9 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   sweepOrphans: [
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
-    onObjects('s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'),
+    // PutObjectLegalHold: an orphan of a held study is held as STOW holds it.
+    onObjects('s3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
+    onTable('dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
     listArchive,
     kmsWrite,
   ],
@@ -101,6 +105,28 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   addTenantClaim: [ownLogs, { actions: ['dynamodb:GetItem'], resources: ['clients'] }, kmsRead],
   // GET /audit and its verification read the trail (Query) and record their own use (PutItem).
   auditTrail: [ownLogs, appendAudit, kmsWrite],
+  // ---- legal holds (docs/legal-hold.md) ----
+  // Hold items and registrations (Get/Put/Update, BatchGet of registrations), the scope by gsi1/gsi2/QIDO (Query, BatchGet), the workflow.
+  legalHolds: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    { actions: ['states:StartExecution'], resources: [machine('legalHold')] },
+    appendAudit,
+    kmsWrite,
+  ],
+  // The hold item's studies.
+  listHeldStudies: [ownLogs, onTable('dynamodb:GetItem'), kmsRead],
+  // Instances and earlier versions of a study (Query), the instance's holds (Get, Update ADD/DELETE), study registrations (BatchGet);
+  // each object's versions (ListObjectVersions: s3:ListBucketVersions on the bucket) and PutObjectLegalHold per version.
+  applyLegalHold: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:PutObjectLegalHold'),
+    { actions: ['s3:ListBucketVersions'], resources: ['archive'] },
+    kmsWrite,
+  ],
+  // The hold's S3 state (UpdateItem) and counts (GetItem), then the audit record.
+  finishLegalHold: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), appendAudit, kmsWrite],
 };
 
 /** The stack's one shared policy every function role also holds: X-Ray has no resource-level permissions. */
@@ -114,9 +140,10 @@ export const POLICY_ACCOUNT = ACCOUNT;
  * nothing else (no own-logs statement: the awslogs driver writes with the execution role).
  */
 export const EXPECTED_DATA_PLANE: ExpectedStatement[] = [
-  onTable('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+  // BatchGetItem/UpdateItem and PutObjectLegalHold: a study arriving for a held patient is held at ingest (as storeInstances).
+  onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
   onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'),
-  onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'),
+  onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
   listArchive,
   appendAudit,
   kmsWrite,

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lockHeaders, lockReason, retentionChangeRefusal } from '#infra/local/s3/object-lock.ts';
-import type { ObjectState, RestoreState } from '#infra/local/s3/object-state.ts';
+import type { ObjectVersion, RestoreState } from '#infra/local/s3/object-state.ts';
 import { isReadable, planRestore, restoreDelayMs, restoreHeader, restorePhase } from '#infra/local/s3/restore-policy.ts';
 import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from '#infra/local/s3/storage-classes.ts';
 
@@ -15,7 +15,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const NOW = new Date('2026-03-01T10:00:00.000Z');
 const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
-const state = (extra: Partial<ObjectState> = {}): ObjectState => ({ bucket: 'b', key: 'k', exists: true, ...extra });
+const state = (extra: Partial<ObjectVersion> = {}): ObjectVersion => ({ versionId: 'v1', ...extra });
 const restore = (readyInMs: number, days: number): RestoreState => ({
   tier: 'Standard',
   days,

@@ -55,6 +55,7 @@ function expectedScope(route: string): string | undefined {
   if (route === 'GET /health') return undefined;
   if (path.startsWith('/admin/')) return 'strata/ilm.admin';
   if (path === '/audit' || path.startsWith('/audit/')) return 'strata/admin';
+  if (path === '/holds' || path.startsWith('/holds/')) return 'strata/legal.hold';
   if (method === 'DELETE') return 'strata/dicom.delete';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
@@ -77,7 +78,7 @@ describe('The CDK app (synthesized offline)', () => {
     expect(apiRoutes(resources)).toEqual(new Set(system.routes.map((r) => `${r.method} ${r.path}`)));
     const scoped = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.AuthorizationType === 'COGNITO_USER_POOLS');
     expect(scoped).toHaveLength(system.routes.filter((r) => 'scope' in r).length);
-    for (const [, method] of scoped) expect(method.Properties.AuthorizationScopes).toEqual([expect.stringMatching(/^strata\/((dicom|ilm)\.\w+|admin)$/)]);
+    for (const [, method] of scoped) expect(method.Properties.AuthorizationScopes).toEqual([expect.stringMatching(/^strata\/((dicom|ilm|legal)\.\w+|admin)$/)]);
   });
 
   it('demands of every route the scope its action needs, route by route', () => {

@@ -1,0 +1,203 @@
+/**
+ * Holds in the index table (docs/legal-hold.md): the hold items of a tenant's holds partition,
+ * the registrations (held study / patient / accession → set of hold ids) read by key, and
+ * the per-instance set of covering holds. Every access is a GetItem, BatchGetItem, Query or
+ * UpdateItem on a designed key; set updates (ADD/DELETE) make every write idempotent.
+ */
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
+import type { Hold, HoldProgress } from '#core/holds/hold.ts';
+import { config } from '#lambdas/config.ts';
+import { documentClient } from '../aws-clients.ts';
+import { queryIndex } from '../index-query.ts';
+
+type Key = { pk: string; sk: string };
+const db = documentClient;
+
+function toHold(item: Record<string, unknown>): Hold {
+  const { pk: _pk, sk: _sk, studies, ...rest } = item;
+  return { ...(rest as unknown as Omit<Hold, 'studies'>), studies: [...((studies as Set<string> | undefined) ?? [])].sort() };
+}
+
+/** Creates the hold item (conditional: an id is never reused). */
+export async function putHold(hold: Hold): Promise<void> {
+  const { studies, ...rest } = hold;
+  await db().send(
+    new PutCommand({
+      TableName: config.indexTable(),
+      Item: { ...Keys.hold(hold.tenant, hold.id), type: 'hold', ...rest, ...(studies.length ? { studies: new Set(studies) } : {}) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+}
+
+export async function getHold(tenant: string, id: string): Promise<Hold | undefined> {
+  const result = await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.hold(tenant, id), ConsistentRead: true }));
+  return result.Item ? toHold(result.Item) : undefined;
+}
+
+/** A tenant's holds, oldest first (one Query on its holds partition). */
+export async function listHolds(tenant: string): Promise<Hold[]> {
+  const holds: Hold[] = [];
+  for await (const item of queryIndex({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': Keys.holdsOfTenant(tenant), ':prefix': Keys.holdsPrefix },
+  })) {
+    holds.push(toHold(item));
+  }
+  return holds.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** Marks a hold released (once: a second release changes nothing and answers false). */
+export async function markHoldReleased(tenant: string, id: string, at: string, by: string, progress: HoldProgress): Promise<boolean> {
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: config.indexTable(),
+        Key: Keys.hold(tenant, id),
+        UpdateExpression: 'SET #status = :released, releasedAt = :at, releasedBy = :by, progress = :progress',
+        ConditionExpression: '#status = :active',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':released': 'released', ':active': 'active', ':at': at, ':by': by, ':progress': progress },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/** Adds one batch's counts to the hold's progress (the Map's steps report as they go). */
+export async function addHoldProgress(tenant: string, id: string, done: Omit<HoldProgress, 's3'>): Promise<void> {
+  await db().send(
+    new UpdateCommand({
+      TableName: config.indexTable(),
+      Key: Keys.hold(tenant, id),
+      UpdateExpression: 'ADD progress.studiesDone :s, progress.instances :i, progress.bytes :b, progress.objectVersions :v',
+      ExpressionAttributeValues: { ':s': done.studiesDone, ':i': done.instances, ':b': done.bytes, ':v': done.objectVersions },
+    }),
+  );
+}
+
+export async function setHoldS3State(tenant: string, id: string, s3: HoldProgress['s3']): Promise<void> {
+  await db().send(
+    new UpdateCommand({
+      TableName: config.indexTable(),
+      Key: Keys.hold(tenant, id),
+      UpdateExpression: 'SET progress.s3 = :s3',
+      ExpressionAttributeValues: { ':s3': s3 },
+    }),
+  );
+}
+
+/** Adds studies to a hold's list (a study held at ingest joins the hold it arrived under). */
+export async function addStudiesToHold(tenant: string, id: string, studies: string[]): Promise<void> {
+  if (!studies.length) return;
+  await db().send(
+    new UpdateCommand({ TableName: config.indexTable(), Key: Keys.hold(tenant, id), UpdateExpression: 'ADD studies :s', ExpressionAttributeValues: { ':s': new Set(studies) } }),
+  );
+}
+
+/** Adds (or removes) a hold id to a registration's set; the item goes when its set empties (DynamoDB drops empty sets). */
+export async function setRegistration(key: Key, holdId: string, on: boolean): Promise<void> {
+  await db().send(
+    new UpdateCommand({
+      TableName: config.indexTable(),
+      Key: key,
+      UpdateExpression: `${on ? 'ADD' : 'DELETE'} holds :h`,
+      ExpressionAttributeValues: { ':h': new Set([holdId]) },
+    }),
+  );
+}
+
+/** The hold ids registered on each key (one BatchGetItem; absent keys have none). */
+export async function registeredHolds(keys: Key[]): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  const TableName = config.indexTable();
+  let request: Record<string, { Keys: Key[]; ProjectionExpression: string; ConsistentRead: boolean }> | undefined = {
+    [TableName]: { Keys: dedupe(keys), ProjectionExpression: 'pk, holds', ConsistentRead: true },
+  };
+  if (!keys.length) return found;
+  while (request && Object.keys(request).length) {
+    const result = await db().send(new BatchGetCommand({ RequestItems: request }));
+    for (const item of result.Responses?.[TableName] ?? []) found.set(String(item.pk), [...((item.holds as Set<string> | undefined) ?? [])]);
+    request = result.UnprocessedKeys as typeof request;
+  }
+  return found;
+}
+
+const dedupe = (keys: Key[]) => [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
+
+/** Adds a hold to an instance's set of covering holds. */
+export async function markInstance(id: InstanceIdentity, holdId: string): Promise<void> {
+  await db().send(
+    new UpdateCommand({
+      TableName: config.indexTable(),
+      Key: Keys.instance(id),
+      UpdateExpression: 'ADD holds :h',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':h': new Set([holdId]) },
+    }),
+  ).catch((error: Error) => {
+    if (error.name !== 'ConditionalCheckFailedException') throw error; // deleted meanwhile: nothing to mark
+  });
+}
+
+/** Removes a hold from an instance's set; returns the holds that still cover it. */
+export async function unmarkInstance(id: InstanceIdentity, holdId: string): Promise<string[]> {
+  const result = await db().send(
+    new UpdateCommand({
+      TableName: config.indexTable(),
+      Key: Keys.instance(id),
+      UpdateExpression: 'DELETE holds :h',
+      ExpressionAttributeValues: { ':h': new Set([holdId]) },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return [...((result.Attributes?.holds as Set<string> | undefined) ?? [])];
+}
+
+/** The holds currently marked on an instance (consistent read). */
+export async function instanceHolds(id: InstanceIdentity): Promise<string[]> {
+  const result = await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.instance(id), ProjectionExpression: 'holds', ConsistentRead: true }));
+  return [...((result.Item?.holds as Set<string> | undefined) ?? [])];
+}
+
+/** What the hold workflow needs of a study's instances: identity, object keys of every version, size. */
+export interface HeldInstance {
+  id: InstanceIdentity;
+  objectKeys: string[];
+  bytes: number;
+}
+
+export async function instancesToHold(tenant: string, study: string): Promise<HeldInstance[]> {
+  const pk = Keys.study(tenant, study).pk;
+  const bySk = new Map<string, HeldInstance>();
+  for await (const item of queryIndex({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': Keys.instancesOfStudyPrefix },
+    ProjectionExpression: 'sk, objectKey, #size',
+    ExpressionAttributeNames: { '#size': 'size' },
+    ConsistentRead: true,
+  })) {
+    const [, series = '', sop = ''] = String(item.sk).split('#');
+    bySk.set(`${series}#${sop}`, { id: { tenant, study, series, sop }, objectKeys: [String(item.objectKey)], bytes: Number(item.size ?? 0) });
+  }
+  // Earlier versions of each instance (VER#<series>#<sop>#<sha256>) are held too.
+  for await (const item of queryIndex({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': 'VER#' },
+    ProjectionExpression: 'sk, objectKey, #size',
+    ExpressionAttributeNames: { '#size': 'size' },
+    ConsistentRead: true,
+  })) {
+    const [, series = '', sop = ''] = String(item.sk).split('#');
+    const instance = bySk.get(`${series}#${sop}`);
+    if (instance) {
+      instance.objectKeys.push(String(item.objectKey));
+      instance.bytes += Number(item.size ?? 0);
+    }
+  }
+  return [...bySk.values()];
+}

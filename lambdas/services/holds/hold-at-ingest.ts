@@ -1,0 +1,52 @@
+/**
+ * Studies that arrive after a hold for a held patient (or accession, or study) are held at
+ * ingest: the stored object gets S3's legal hold, the instance is recorded with its covering
+ * holds, and a new study joins the hold (its registration and the hold's study list), so
+ * DELETE refuses it at once and releasing the hold lets it go with the rest.
+ */
+import { Tag } from '#core/dicom/tags.ts';
+import { firstString, type DicomJsonDataset } from '#core/dicom/dicom-json.ts';
+import { Keys } from '#core/index-keys.ts';
+import { registrationsOf } from '#core/holds/hold.ts';
+import { addStudiesToHold, registeredHolds, setRegistration } from '#adapters/holds/hold-store.ts';
+import { holdCurrentVersion } from '#adapters/holds/object-holds.ts';
+
+const ISSUER_OF_PATIENT_ID = '00100021';
+
+/** Answers and registrations already made for one STOW request (keyed by its context object). */
+const perRequest = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+function once<T>(request: object, key: string, work: () => Promise<T>): Promise<T> {
+  const done = perRequest.get(request) ?? new Map<string, Promise<unknown>>();
+  perRequest.set(request, done);
+  if (!done.has(key)) done.set(key, work());
+  return done.get(key) as Promise<T>;
+}
+
+/**
+ * The holds covering an arriving instance: one BatchGetItem of its study, patient and
+ * accession registrations, asked once per request for each combination.
+ */
+export function holdsAtIngest(tenant: string, study: string, dataset: DicomJsonDataset, request: object): Promise<string[]> {
+  const arriving = {
+    study,
+    patientId: firstString(dataset, Tag.PatientID),
+    issuer: firstString(dataset, ISSUER_OF_PATIENT_ID),
+    accession: firstString(dataset, Tag.AccessionNumber),
+  };
+  return once(request, JSON.stringify(['holds', tenant, arriving]), async () => {
+    const found = await registeredHolds(registrationsOf(tenant, arriving));
+    return [...new Set([...found.values()].flat())].sort();
+  });
+}
+
+/** Holds the stored object, and registers its study under each hold (once per request; idempotent). */
+export async function holdArrival(tenant: string, study: string, objectKey: string, holds: string[], request: object): Promise<void> {
+  await holdCurrentVersion(objectKey);
+  await once(request, JSON.stringify(['register', tenant, study, holds]), async () => {
+    for (const holdId of holds) {
+      await setRegistration(Keys.heldStudy(tenant, study), holdId, true);
+      await addStudiesToHold(tenant, holdId, [study]);
+    }
+  });
+}

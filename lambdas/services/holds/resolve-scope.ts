@@ -1,0 +1,42 @@
+/**
+ * A hold's scope as the studies it covers now, each found by a designed key: a patient's
+ * studies on gsi1, an accession's on gsi2, a study by its key, a QIDO study query through the
+ * search service (whose own bounds refuse a query that would need a scan).
+ */
+import { BadRequestError } from '#core/errors.ts';
+import { Tag } from '#core/dicom/tags.ts';
+import { firstString } from '#core/dicom/dicom-json.ts';
+import type { HoldScope } from '#core/holds/hold.ts';
+import { parseQidoQuery } from '#core/qido/query-params.ts';
+import { studiesByAccession, studiesByUid, studiesOfPatient } from '#adapters/search-store.ts';
+import { MAX_LIMIT, search } from '#services/search.ts';
+
+/** One hold's studies travel through a workflow's state (256 KiB): at most this many. */
+export const MAX_HELD_STUDIES = 2_000;
+
+export async function resolveHoldScope(tenant: string, scope: HoldScope): Promise<string[]> {
+  const meter = { readUnits: 0 };
+  let studies: string[];
+  if ('patient' in scope) {
+    // By PatientID: IssuerOfPatientID is not kept at study level, so every study with the ID is
+    // held (preserving too much is the safe side); ingest matches the issuer (docs/legal-hold.md).
+    studies = [];
+    for await (const row of studiesOfPatient(tenant, scope.patient.id, {}, meter)) {
+      studies.push(row.study);
+      if (studies.length > MAX_HELD_STUDIES) break;
+    }
+  } else if ('study' in scope) {
+    studies = (await studiesByUid(tenant, [scope.study], meter)).map((row) => row.study);
+  } else if ('accession' in scope) {
+    studies = (await studiesByAccession(tenant, scope.accession, meter)).map((row) => row.study);
+  } else {
+    const query = parseQidoQuery([...new URLSearchParams(scope.query)]);
+    const result = await search({ tenant, level: 'study', scope: {}, query: { ...query, offset: 0, limit: MAX_LIMIT }, serviceUrl: '' });
+    if (result.warnings.some((w) => w.startsWith('there are more than'))) {
+      throw new BadRequestError(`the hold's query matches more than ${MAX_LIMIT} studies: narrow it, or place several holds`);
+    }
+    studies = result.matches.map((dataset) => firstString(dataset, Tag.StudyInstanceUID)).filter(Boolean);
+  }
+  if (studies.length > MAX_HELD_STUDIES) throw new BadRequestError(`a hold covers at most ${MAX_HELD_STUDIES} studies; split it into several holds`);
+  return [...new Set(studies)];
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { BadRequestError } from '#core/errors.ts';
+import { holdsCovering, isHeld, stillHeldAfterRelease } from '#core/holds/covering.ts';
+import { parseHoldRequest, registrationsOf, scopeRegistration } from '#core/holds/hold.ts';
+import { Keys } from '#core/index-keys.ts';
+
+describe('Legal hold requests and coverage (core/holds)', () => {
+  it('accepts each scope form and refuses anything else with 400', () => {
+    const base = { matter: 'Doe v. Hospital', reason: 'litigation' };
+    expect(parseHoldRequest({ ...base, scope: { patient: { id: 'P1' } } }).scope).toEqual({ patient: { id: 'P1' } });
+    expect(parseHoldRequest({ ...base, scope: { patient: { id: 'P1', issuer: 'HOSP' } } }).scope).toEqual({ patient: { id: 'P1', issuer: 'HOSP' } });
+    expect(parseHoldRequest({ ...base, scope: { study: '1.2.3' } }).scope).toEqual({ study: '1.2.3' });
+    expect(parseHoldRequest({ ...base, scope: { accession: 'A-9' } }).scope).toEqual({ accession: 'A-9' });
+    expect(parseHoldRequest({ ...base, scope: { query: 'PatientName=DOE*' } }).scope).toEqual({ query: 'PatientName=DOE*' });
+    for (const bad of [
+      null,
+      [],
+      { ...base },
+      { ...base, scope: {} },
+      { ...base, scope: { study: '1.2.3', accession: 'A' } },
+      { ...base, scope: { study: 'x.y' } },
+      { ...base, scope: { patient: { id: '' } } },
+      { ...base, scope: { mystery: 1 } },
+      { matter: '', reason: 'r', scope: { study: '1.2.3' } },
+      { matter: 'm'.repeat(257), reason: 'r', scope: { study: '1.2.3' } },
+    ]) {
+      expect(() => parseHoldRequest(bad), JSON.stringify(bad)).toThrow(BadRequestError);
+    }
+  });
+
+  it('registers patient and accession scopes for arrivals, and checks an arrival against its study, patient (any issuer and its own) and accession', () => {
+    expect(scopeRegistration('t', { patient: { id: 'P1' } })).toEqual(Keys.heldPatient('t', 'P1', ''));
+    expect(scopeRegistration('t', { patient: { id: 'P1', issuer: 'H' } })).toEqual(Keys.heldPatient('t', 'P1', 'H'));
+    expect(scopeRegistration('t', { accession: 'A' })).toEqual(Keys.heldAccession('t', 'A'));
+    expect(scopeRegistration('t', { study: '1.2' })).toBeUndefined();
+    expect(registrationsOf('t', { study: '1.2', patientId: 'P1', issuer: 'H', accession: 'A' })).toEqual([
+      Keys.heldStudy('t', '1.2'),
+      Keys.heldPatient('t', 'P1', ''),
+      Keys.heldPatient('t', 'P1', 'H'),
+      Keys.heldAccession('t', 'A'),
+    ]);
+    expect(registrationsOf('t', { study: '1.2' })).toEqual([Keys.heldStudy('t', '1.2')]);
+    expect(Keys.heldStudy('t', '1.2').pk).not.toBe(Keys.heldStudy('u', '1.2').pk);
+  });
+
+  it('covers an instance by its own holds or its study\'s, each once, and keeps the lock while another hold remains', () => {
+    expect(holdsCovering({ instanceHolds: ['b', 'a'], studyHolds: ['a', 'c'] })).toEqual(['a', 'b', 'c']);
+    expect(holdsCovering({})).toEqual([]);
+    expect(isHeld({ studyHolds: ['x'] })).toBe(true);
+    expect(isHeld({ instanceHolds: [], studyHolds: [] })).toBe(false);
+    expect(stillHeldAfterRelease(['a'], 'a')).toBe(false);
+    expect(stillHeldAfterRelease(['a', 'b'], 'a')).toBe(true);
+    expect(stillHeldAfterRelease([], 'a')).toBe(false);
+  });
+});
