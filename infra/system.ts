@@ -134,7 +134,8 @@ export const system = {
     onObjectEvent: {
       entry: 'lambdas/handlers/on-object-event.ts',
       description: 'Keeps the index in step with S3 storage-class, restore and delete events',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:UpdateItem'] }],
+      // GetItem: the instance's class, size and modality before the change, for the usage counters (docs/finance.md).
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
     },
     startFixityAudit: {
       entry: 'lambdas/handlers/start-fixity-audit.ts',

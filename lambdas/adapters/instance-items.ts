@@ -25,6 +25,8 @@ export interface InstanceRecord {
   frameRanges?: ByteRange[][] | undefined;
   /** Until when a restored copy of archived bytes is readable (S3 "Object Restore Completed"). */
   restoredUntil?: string | undefined;
+  /** When the bytes entered their storage class (a lifecycle transition); absent: at ingest. */
+  storageClassChangedAt?: string | undefined;
 }
 
 export interface StoreOutcome {
@@ -45,6 +47,9 @@ export interface InstanceVersion {
   size: number;
   transferSyntaxUID: string;
   ingestedAt: string;
+  /** The version's storage class and when it entered it (absent on items older than the usage counters: STANDARD, at ingest). */
+  storageClass?: string | undefined;
+  storageClassChangedAt?: string | undefined;
 }
 
 export function instanceItem(record: InstanceRecord): Record<string, unknown> {
@@ -84,5 +89,6 @@ export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIden
     previousVersions: (item.previousVersions as InstanceVersion[] | undefined) ?? [],
     frameRanges: item.frames as ByteRange[][] | undefined,
     restoredUntil: item.restoredUntil === undefined ? undefined : String(item.restoredUntil),
+    storageClassChangedAt: item.storageClassChangedAt === undefined ? undefined : String(item.storageClassChangedAt),
   };
 }

@@ -64,8 +64,9 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     appendAudit,
     kmsWrite,
   ],
-  // Storage-class and restore events: one UpdateItem of the instance item.
-  onObjectEvent: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
+  // Storage-class and restore events: GetItem of the instance (or version) item, then a TransactWrite
+  // of Updates: that item and its usage counters (docs/finance.md).
+  onObjectEvent: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
   startFixityAudit: [
     ownLogs,
     // The study must exist in the caller's tenant (Query), and its patient is audited (GetItem).
