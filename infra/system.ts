@@ -210,6 +210,13 @@ export const system = {
       description: 'Fixity audit step: record the outcome on the study',
       grants: [{ resource: 'table:index', actions: ['dynamodb:PutItem'] }],
     },
+    // Finance (docs/finance.md): reports and projections from the usage counters, read by Query.
+    financeReports: {
+      entry: 'lambdas/handlers/finance/opex.ts',
+      description: 'Finance: monthly OpEx per tier, tenant and modality (JSON/CSV) and projections under lifecycle policies',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
   },
   routes: [
     { method: 'GET', path: '/health', function: 'health' },
@@ -261,6 +268,10 @@ export const system = {
     { method: 'GET', path: '/admin/index-maintenance/{execution}', function: 'startIndexMaintenance', scope: 'ilm.admin' },
     { method: 'GET', path: '/audit', function: 'auditTrail', scope: 'admin' },
     { method: 'GET', path: '/audit/verification', function: 'auditTrail', scope: 'admin' },
+    // Finance (docs/finance.md)
+    { method: 'GET', path: '/finance/opex', function: 'financeReports', scope: 'finance.read' },
+    { method: 'GET', path: '/finance/projection', function: 'financeReports', scope: 'finance.read' },
+    { method: 'POST', path: '/finance/projection', function: 'financeReports', scope: 'finance.read' },
   ],
   eventRules: [
     {

@@ -45,7 +45,7 @@ export type Counter = (typeof COUNTERS)[number];
 export type Counters = Record<Counter, number>;
 
 /** The counters a day's history item keeps (the month item keeps them all). */
-export const DAILY_COUNTERS: readonly Counter[] = ['objects', 'bytes', 'ingestedBytes', 'ingestedObjects', 'deletedBytes', 'deletedObjects'];
+export const DAILY_COUNTERS: readonly Counter[] = ['objects', 'bytes', 'ingestedBytes', 'ingestedObjects', 'smallIngestedBytes', 'smallIngestedObjects', 'deletedBytes', 'deletedObjects'];
 /** The counters the balance (all time) keeps. */
 export const BALANCE_COUNTERS: readonly Counter[] = ['objects', 'bytes', 'billable'];
 

@@ -98,6 +98,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // Count walk (Query), study GetItem, corrections by Update/Put/Delete.
   reconcileCounts: [ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
   recordFixityResult: [ownLogs, onTable('dynamodb:PutItem'), kmsWrite],
+  // Finance reports: Query of the usage counters' partitions (balance, month, day items); nothing else.
+  financeReports: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
   // Cognito's pre-token-generation trigger: one GetItem of the app client's tenant.
   addTenantClaim: [ownLogs, { actions: ['dynamodb:GetItem'], resources: ['clients'] }, kmsRead],
   // GET /audit and its verification read the trail (Query) and record their own use (PutItem).

@@ -46,13 +46,14 @@ function apiMethods(resources: Resources): Map<string, Resources[string]> {
 /**
  * The scope each route must demand, written from the security model (docs/security.md), not
  * read from the declaration: reading is dicom.read, storing dicom.write, deleting
- * dicom.delete, administration ilm.admin, and only the health check is public.
+ * dicom.delete, administration ilm.admin, finance reports finance.read, and only the health check is public.
  */
 function expectedScope(route: string): string | undefined {
   const [method, path] = route.split(' ') as [string, string];
   if (route === 'GET /health') return undefined;
   if (path.startsWith('/admin/')) return 'strata/ilm.admin';
   if (path === '/audit' || path.startsWith('/audit/')) return 'strata/admin';
+  if (path.startsWith('/finance/')) return 'strata/finance.read';
   if (method === 'DELETE') return 'strata/dicom.delete';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
@@ -75,7 +76,7 @@ describe('The CDK app (synthesized offline)', () => {
     expect(apiRoutes(resources)).toEqual(new Set(system.routes.map((r) => `${r.method} ${r.path}`)));
     const scoped = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.AuthorizationType === 'COGNITO_USER_POOLS');
     expect(scoped).toHaveLength(system.routes.filter((r) => 'scope' in r).length);
-    for (const [, method] of scoped) expect(method.Properties.AuthorizationScopes).toEqual([expect.stringMatching(/^strata\/((dicom|ilm)\.\w+|admin)$/)]);
+    for (const [, method] of scoped) expect(method.Properties.AuthorizationScopes).toEqual([expect.stringMatching(/^strata\/((dicom|ilm|finance)\.\w+|admin)$/)]);
   });
 
   it('demands of every route the scope its action needs, route by route', () => {
