@@ -11,7 +11,7 @@
 import { BadRequestError } from '../errors.ts';
 import type { PriceTable, StorageTier } from './price-table.ts';
 import { putCharge, retrievalCharge, storageCharges, storagePrice, transitionCharge, type TierHolding } from './s3-cost.ts';
-import type { CounterRow, UsageTier } from './usage.ts';
+import { COUNTERS, type CounterRow, type UsageTier } from './usage.ts';
 import { BYTES_PER_GB, hoursInMonth, monthsBetween } from './units.ts';
 
 export const DIMENSIONS = ['tier', 'tenant', 'modality'] as const;
@@ -85,7 +85,7 @@ function sumBy(rows: readonly CounterRow[], key: (r: CounterRow) => string): Map
     const k = key(row);
     const sum = sums.get(k);
     if (!sum) sums.set(k, { ...row });
-    else for (const [name, value] of Object.entries(row)) if (typeof value === 'number') (sum as unknown as Record<string, number>)[name]! += value;
+    else for (const name of COUNTERS) sum[name] += row[name];
   }
   return sums;
 }
