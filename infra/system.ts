@@ -145,7 +145,8 @@ export const system = {
     onObjectEvent: {
       entry: 'lambdas/handlers/on-object-event.ts',
       description: 'Keeps the index in step with S3 storage-class, restore and delete events',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:UpdateItem'] }],
+      // GetItem: the instance's class, size and modality before the change, for the usage counters (docs/finance.md).
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
     },
     startFixityAudit: {
       entry: 'lambdas/handlers/fixity/fixity-audits.ts',
@@ -255,6 +256,13 @@ export const system = {
       description: 'Legal-hold workflow step: record the S3 state and audit the completed action with its counts',
       grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }, appendAudit],
     },
+    // Finance (docs/finance.md): reports and projections from the usage counters, read by Query.
+    financeReports: {
+      entry: 'lambdas/handlers/finance/opex.ts',
+      description: 'Finance: monthly OpEx per tier, tenant and modality (JSON/CSV) and projections under lifecycle policies',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
   },
   routes: [
     { method: 'GET', path: '/health', function: 'health' },
@@ -311,6 +319,10 @@ export const system = {
     { method: 'GET', path: '/holds', function: 'legalHolds', scope: 'legal.hold' },
     { method: 'GET', path: '/holds/{id}', function: 'legalHolds', scope: 'legal.hold' },
     { method: 'POST', path: '/holds/{id}/release', function: 'legalHolds', scope: 'legal.hold' },
+    // Finance (docs/finance.md)
+    { method: 'GET', path: '/finance/opex', function: 'financeReports', scope: 'finance.read' },
+    { method: 'GET', path: '/finance/projection', function: 'financeReports', scope: 'finance.read' },
+    { method: 'POST', path: '/finance/projection', function: 'financeReports', scope: 'finance.read' },
   ],
   eventRules: [
     {

@@ -5,10 +5,13 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { deleted, type UsageDelta } from '#core/finance/usage.ts';
+import { isStorageTier } from '#core/finance/price-table.ts';
 import { Keys, type ResourceScope } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
-import type { InstanceRecord } from './index-store.ts';
+import { usageActions } from './finance/usage-store.ts';
+import type { InstanceRecord, InstanceVersion } from './index-store.ts';
 
 const db = documentClient;
 
@@ -31,11 +34,14 @@ export interface InstanceEntriesRemoved {
  * only drops while it covers what is removed, so a concurrent DELETE (the same instance twice)
  * or STOW (a new version, a series recreated) can never drive a count below zero.
  */
-export async function deleteInstanceEntries(records: InstanceRecord[]): Promise<InstanceEntriesRemoved> {
+export async function deleteInstanceEntries(records: InstanceRecord[], at: string): Promise<InstanceEntriesRemoved> {
   const TableName = config.indexTable();
   let pending = records;
   let countsDrifted = false;
   while (pending.length > 0) {
+    // The usage counters (docs/finance.md) go down with the entries, in the same transaction:
+    // an entry already gone (a concurrent DELETE) cancels it, so nothing is counted out twice.
+    const usage = usageActions(pending.flatMap((r) => deletedUsage(r, r, at)), pending[0]!.id.study);
     const { tenant, study, series } = pending[0]!.id;
     const minus = { ':minus': -pending.length, ':n': pending.length };
     const counted = (Key: { pk: string; sk: string }) => ({
@@ -47,7 +53,7 @@ export async function deleteInstanceEntries(records: InstanceRecord[]): Promise<
     try {
       await db().send(
         new TransactWriteCommand({
-          TransactItems: countsDrifted ? deletes : [...deletes, counted(Keys.series(tenant, study, series)), counted(Keys.study(tenant, study))],
+          TransactItems: countsDrifted ? [...deletes, ...usage] : [...deletes, counted(Keys.series(tenant, study, series)), counted(Keys.study(tenant, study)), ...usage],
         }),
       );
       return { removed: pending, countsDrifted };
@@ -60,6 +66,39 @@ export async function deleteInstanceEntries(records: InstanceRecord[]): Promise<
     }
   }
   return { removed: [], countsDrifted };
+}
+
+/** What deleting the bytes of `version` (the current one, or an earlier one of `current`) takes off the usage counters. */
+function deletedUsage(current: InstanceRecord, version: InstanceRecord | InstanceVersion, at: string): UsageDelta[] {
+  const tier = version.storageClass ?? 'STANDARD';
+  if (!isStorageTier(tier)) return [];
+  const restored = 'restoredUntil' in version && version.restoredUntil !== undefined;
+  const object = { tenant: current.id.tenant, modality: current.modality, size: version.size };
+  return deleted(object, tier, version.storageClassChangedAt ?? version.ingestedAt, at, restored);
+}
+
+/**
+ * Removes the items of earlier versions whose bytes were deleted, each with its usage counters
+ * in one transaction (an item already gone counts nothing). Versions listed on legacy items
+ * have no item and were never counted.
+ */
+export async function deleteVersionEntries(current: InstanceRecord, versions: (InstanceVersion & { itemKey?: { pk: string; sk: string } })[], at: string): Promise<void> {
+  const TableName = config.indexTable();
+  for (const version of versions) {
+    if (!version.itemKey) continue;
+    try {
+      await db().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName, Key: version.itemKey, ConditionExpression: 'attribute_exists(pk)' } },
+            ...usageActions(deletedUsage(current, version, at), current.id.study),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(cancelled(error) && refusedAt(error, 0))) throw error;
+    }
+  }
 }
 
 /**

@@ -4,13 +4,14 @@
  * never drift from the instances, and each instance is created exactly once.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { instanceOfSortKey, Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { instanceItemsOf, type ReadMeter } from './index-query.ts';
 import { fromInstanceItem, type InstanceRecord, type InstanceVersion, type StoreOutcome } from './instance-items.ts';
 import { chunks, groupBy, NAME_TOKEN_RESERVE, transactionItems } from './study-transaction.ts';
+import { USAGE_ACTIONS_PER_KEY } from './finance/usage-store.ts';
 import { isEarlierVersion, listEarlierVersions, putEarlierVersion, replaceCurrentVersion } from './instance-versions.ts';
 
 export type { InstanceRecord, InstanceVersion, StoreOutcome };
@@ -33,7 +34,8 @@ export async function storeInstanceRecords(records: InstanceRecord[]): Promise<S
   // successive rounds (the later ones become versions of the first).
   for (const round of rounds(records)) {
     for (const group of groupBy(round, (r) => `${r.id.tenant}|${r.id.study}`).values()) {
-      const reserved = 1 + new Set(group.map((r) => r.id.series)).size + NAME_TOKEN_RESERVE;
+      const modalities = new Set(group.map((r) => r.modality)).size;
+      const reserved = 1 + new Set(group.map((r) => r.id.series)).size + NAME_TOKEN_RESERVE + USAGE_ACTIONS_PER_KEY * modalities;
       for (const chunk of chunks(group, MAX_ACTIONS - reserved)) await storeStudyChunk(chunk, outcome);
     }
   }
@@ -148,51 +150,6 @@ export async function listInstanceRecords(tenant: string, study: string, series?
     records.push(fromInstanceItem(item, { tenant, study, ...instanceOfSortKey(String(item.sk)) }));
   }
   return records;
-}
-
-/**
- * Records the storage class S3 reports after a lifecycle transition, if the object is the
- * instance's current version (older versions move tiers without changing what is served).
- */
-export async function setInstanceStorageClass(id: InstanceIdentity, sha256: string, storageClass: string, at: string): Promise<boolean> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: config.indexTable(),
-        Key: Keys.instance(id),
-        // A transition ends any restored copy (S3 drops it with the old class).
-        UpdateExpression: 'SET storageClass = :c, storageClassChangedAt = :at REMOVE restoredUntil',
-        ConditionExpression: 'sha256 = :sha',
-        ExpressionAttributeValues: { ':c': storageClass, ':at': at, ':sha': sha256 },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
-}
-
-/**
- * Records that a restored copy of the current version is readable until `until` (or, with
- * undefined, that it expired). Older versions' restores change nothing that is served.
- */
-export async function setInstanceRestoredUntil(id: InstanceIdentity, sha256: string, until: string | undefined): Promise<boolean> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: config.indexTable(),
-        Key: Keys.instance(id),
-        UpdateExpression: until === undefined ? 'REMOVE restoredUntil' : 'SET restoredUntil = :until',
-        ConditionExpression: 'sha256 = :sha',
-        ExpressionAttributeValues: { ':sha': sha256, ...(until === undefined ? {} : { ':until': until }) },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
 }
 
 /** A cheap read that proves the table is reachable. */

@@ -27,6 +27,8 @@ export interface InstanceRecord {
   restoredUntil?: string | undefined;
   /** Ids of the legal holds covering the instance (docs/legal-hold.md); absent when none. */
   holds?: string[] | undefined;
+  /** When the bytes entered their storage class (a lifecycle transition); absent: at ingest. */
+  storageClassChangedAt?: string | undefined;
 }
 
 export interface StoreOutcome {
@@ -47,6 +49,9 @@ export interface InstanceVersion {
   size: number;
   transferSyntaxUID: string;
   ingestedAt: string;
+  /** The version's storage class and when it entered it (absent on items older than the usage counters: STANDARD, at ingest). */
+  storageClass?: string | undefined;
+  storageClassChangedAt?: string | undefined;
 }
 
 export function instanceItem(record: InstanceRecord): Record<string, unknown> {
@@ -88,5 +93,6 @@ export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIden
     frameRanges: item.frames as ByteRange[][] | undefined,
     restoredUntil: item.restoredUntil === undefined ? undefined : String(item.restoredUntil),
     holds: item.holds === undefined ? undefined : [...(item.holds as Set<string>)].sort(),
+    storageClassChangedAt: item.storageClassChangedAt === undefined ? undefined : String(item.storageClassChangedAt),
   };
 }

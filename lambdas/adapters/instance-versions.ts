@@ -5,10 +5,12 @@
  * Items written before versions had their own items keep a `previousVersions` list, read here
  * with the others.
  */
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ingested } from '#core/finance/usage.ts';
 import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
+import { usageActions } from './finance/usage-store.ts';
 import { queryIndex } from './index-query.ts';
 import type { InstanceRecord, InstanceVersion } from './instance-items.ts';
 
@@ -20,7 +22,13 @@ const versionOf = (record: InstanceRecord): InstanceVersion => ({
   size: record.size,
   transferSyntaxUID: record.transferSyntaxUID,
   ingestedAt: record.ingestedAt,
+  storageClass: record.storageClass,
+  ...(record.storageClassChangedAt ? { storageClassChangedAt: record.storageClassChangedAt } : {}),
 });
+
+/** The usage counters of new bytes of `record` (docs/finance.md): the replaced or kept version stays counted where it is. */
+const newBytesCounted = (record: InstanceRecord) =>
+  usageActions(ingested({ tenant: record.id.tenant, modality: record.modality, size: record.size }, record.ingestedAt), record.id.study);
 
 const versionItem = (id: InstanceIdentity, version: InstanceVersion) => ({ ...Keys.instanceVersion(id, version.sha256), type: 'version', ...version });
 
@@ -32,12 +40,21 @@ const versionItem = (id: InstanceIdentity, version: InstanceVersion) => ({ ...Ke
  */
 export async function replaceCurrentVersion(record: InstanceRecord, current: InstanceRecord): Promise<boolean> {
   const TableName = config.indexTable();
+  // Bytes already kept as an earlier version are already counted; the condition on their item
+  // makes the transaction fail (and the caller re-read) if that changed meanwhile.
+  const wasVersion = await versionItemExists(record.id, record.sha256);
   try {
     await db().send(
       new TransactWriteCommand({
         TransactItems: [
           { Put: { TableName, Item: versionItem(current.id, versionOf(current)) } },
-          { Delete: { TableName, Key: Keys.instanceVersion(record.id, record.sha256) } },
+          {
+            Delete: {
+              TableName,
+              Key: Keys.instanceVersion(record.id, record.sha256),
+              ConditionExpression: wasVersion ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)',
+            },
+          },
           {
             Update: {
               TableName,
@@ -60,6 +77,7 @@ export async function replaceCurrentVersion(record: InstanceRecord, current: Ins
               },
             },
           },
+          ...(wasVersion ? [] : newBytesCounted(record)),
         ],
       }),
     );
@@ -70,9 +88,28 @@ export async function replaceCurrentVersion(record: InstanceRecord, current: Ins
   }
 }
 
-/** Keeps `record` as an earlier version without touching the current one (idempotent). */
+/** Keeps `record` as an earlier version without touching the current one (idempotent: counted once). */
 export async function putEarlierVersion(record: InstanceRecord): Promise<void> {
-  await db().send(new PutCommand({ TableName: config.indexTable(), Item: versionItem(record.id, versionOf(record)) }));
+  const TableName = config.indexTable();
+  try {
+    await db().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName, Item: versionItem(record.id, versionOf(record)), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...newBytesCounted(record),
+        ],
+      }),
+    );
+  } catch (error) {
+    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    if ((error as Error).name === 'TransactionCanceledException' && reasons?.[0]?.Code === 'ConditionalCheckFailed') return; // already kept
+    throw error;
+  }
+}
+
+async function versionItemExists(id: InstanceIdentity, sha256: string): Promise<boolean> {
+  const item = await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.instanceVersion(id, sha256), ProjectionExpression: 'pk', ConsistentRead: true }));
+  return item.Item !== undefined;
 }
 
 /** Whether these bytes are a known earlier version of the instance (one GetItem, or the legacy list). */
@@ -98,6 +135,8 @@ export async function listEarlierVersions(current: InstanceRecord): Promise<(Ins
       size: Number(item.size),
       transferSyntaxUID: String(item.transferSyntaxUID),
       ingestedAt: String(item.ingestedAt),
+      storageClass: item.storageClass === undefined ? undefined : String(item.storageClass),
+      storageClassChangedAt: item.storageClassChangedAt === undefined ? undefined : String(item.storageClassChangedAt),
       itemKey: { pk: String(item.pk), sk: String(item.sk) },
     });
   }

@@ -8,6 +8,8 @@ import { personNameText, type DicomJsonDataset } from '#core/dicom/dicom-json.ts
 import { Keys } from '#core/index-keys.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { config } from '#lambdas/config.ts';
+import { ingested } from '#core/finance/usage.ts';
+import { usageActions } from './finance/usage-store.ts';
 import { instanceItem, type InstanceRecord } from './instance-items.ts';
 
 type Transact = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -101,6 +103,9 @@ export function transactionItems(records: InstanceRecord[], knownSeries: Set<str
       ExpressionAttributeValues: values,
     },
   });
+  // The usage counters (docs/finance.md) change with the instances or not at all: a duplicate
+  // push cancels this transaction on its instance item, so it never counts twice.
+  actions.push(...usageActions(records.flatMap((r) => ingested({ tenant, modality: r.modality, size: r.size }, now)), study));
   return { actions, instanceAt };
 }
 

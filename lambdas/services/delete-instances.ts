@@ -15,7 +15,7 @@ import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type Insta
 import { deleteObjectsUnlessRefused, isLocked } from '#adapters/object-store.ts';
 import {
   deleteInstanceEntries,
-  deleteItems,
+  deleteVersionEntries,
   deleteSeriesEntry,
   deleteStudyEntry,
   putTombstone,
@@ -34,7 +34,8 @@ export interface DeleteResult {
   patientId: string | undefined;
 }
 
-const BATCH = 90;
+// Instance deletes per transaction, leaving room for the two counts and the usage counters (≤ 100 actions).
+const BATCH = 75;
 
 export async function deleteResources(scope: ResourceScope, context: { now: Date; requestId: string }): Promise<DeleteResult> {
   const records = scope.sop && scope.series
@@ -48,6 +49,7 @@ export async function deleteResources(scope: ResourceScope, context: { now: Date
   const holds = holdsCovering({ studyHolds: await holdsCoveringData(scope), instanceHolds: records.flatMap((r) => r.holds ?? []) });
   if (holds.length) throw new ConflictError(`held by legal hold ${holds.join(', ')}: nothing was deleted`);
   const result: DeleteResult = { deleted: 0, locked: [], patientId: patientIdOf(records[0]!.study) };
+  const at = context.now.toISOString();
   const bySeries = new Map<string, InstanceRecord[]>();
   for (const record of records) bySeries.set(record.id.series, [...(bySeries.get(record.id.series) ?? []), record]);
 
@@ -56,11 +58,11 @@ export async function deleteResources(scope: ResourceScope, context: { now: Date
   for (const [series, members] of bySeries) {
     const removable: InstanceRecord[] = [];
     for (const record of members) {
-      if (await deleteObjects(record, context.now)) removable.push(record);
+      if (await deleteObjects(record, context.now, at)) removable.push(record);
       else result.locked.push(record.id.sop);
     }
     for (let i = 0; i < removable.length; i += BATCH) {
-      const removed = await deleteInstanceEntries(removable.slice(i, i + BATCH));
+      const removed = await deleteInstanceEntries(removable.slice(i, i + BATCH), at);
       result.deleted += removed.removed.length;
       countsDrifted ||= removed.countsDrifted;
     }
@@ -79,7 +81,6 @@ export async function deleteResources(scope: ResourceScope, context: { now: Date
     await deleteStudyEntry(scope.tenant, scope.study, [...new Set(nameTokens(Object.values(name ?? {}).join('=')))]);
   }
   const level: DeletedLevel = scope.sop ? 'instance' : scope.series ? 'series' : 'study';
-  const at = context.now.toISOString();
   if (result.locked.length === 0) await putTombstone(level, scope, at);
   return result;
 }
@@ -88,13 +89,13 @@ export async function deleteResources(scope: ResourceScope, context: { now: Date
  * Deletes every version's object, then the earlier versions' items (before the instance item,
  * so none is left without its instance); false, deleting nothing, if Object Lock protects any.
  */
-async function deleteObjects(record: InstanceRecord, now: Date): Promise<boolean> {
+async function deleteObjects(record: InstanceRecord, now: Date, at: string): Promise<boolean> {
   const earlier = await listEarlierVersions(record);
   const keys = [record.objectKey, ...earlier.map((v) => v.objectKey)];
   for (const key of keys) if (await isLocked(key, now)) return false;
   // Each version's metadata document is PHI too (the whole DICOM JSON): it goes with the bytes.
   const metadataKeys = [record.sha256, ...earlier.map((v) => v.sha256)].map((sha256) => metadataObjectKey(record.id, sha256));
   if (!(await deleteObjectsUnlessRefused([...keys, ...metadataKeys]))) return false;
-  await deleteItems(earlier.flatMap((v) => (v.itemKey ? [v.itemKey] : [])));
+  await deleteVersionEntries(record, earlier, at);
   return true;
 }

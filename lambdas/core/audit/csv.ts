@@ -30,7 +30,7 @@ const COLUMNS: readonly [string, (record: SealedAuditRecord) => string | number 
  * A spreadsheet would run a cell that starts with = + - @ (or a tab or CR) as a formula (CSV
  * injection); such cells get a leading apostrophe. The JSON export keeps every value exact.
  */
-function cell(value: string | number | boolean | undefined): string {
+export function cell(value: string | number | boolean | undefined): string {
   if (value === undefined) return '';
   let text = String(value);
   if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;

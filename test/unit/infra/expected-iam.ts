@@ -66,8 +66,9 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     appendAudit,
     kmsWrite,
   ],
-  // Storage-class and restore events: one UpdateItem of the instance item.
-  onObjectEvent: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
+  // Storage-class and restore events: GetItem of the instance (or version) item, then a TransactWrite
+  // of Updates: that item and its usage counters (docs/finance.md).
+  onObjectEvent: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
   startFixityAudit: [
     ownLogs,
     // The study must exist in the caller's tenant (Query), and its patient is audited (GetItem).
@@ -101,6 +102,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // Count walk (Query), study GetItem, corrections by Update/Put/Delete.
   reconcileCounts: [ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
   recordFixityResult: [ownLogs, onTable('dynamodb:PutItem'), kmsWrite],
+  // Finance reports: Query of the usage counters' partitions (balance, month, day items); nothing else.
+  financeReports: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
   // Cognito's pre-token-generation trigger: one GetItem of the app client's tenant.
   addTenantClaim: [ownLogs, { actions: ['dynamodb:GetItem'], resources: ['clients'] }, kmsRead],
   // GET /audit and its verification read the trail (Query) and record their own use (PutItem).

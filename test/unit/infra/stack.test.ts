@@ -48,7 +48,7 @@ function apiMethods(resources: Resources): Map<string, Resources[string]> {
 /**
  * The scope each route must demand, written from the security model (docs/security.md), not
  * read from the declaration: reading is dicom.read, storing dicom.write, deleting
- * dicom.delete, administration ilm.admin, and only the health check is public.
+ * dicom.delete, administration ilm.admin, finance reports finance.read, and only the health check is public.
  */
 function expectedScope(route: string): string | undefined {
   const [method, path] = route.split(' ') as [string, string];
@@ -56,6 +56,7 @@ function expectedScope(route: string): string | undefined {
   if (path.startsWith('/admin/')) return 'strata/ilm.admin';
   if (path === '/audit' || path.startsWith('/audit/')) return 'strata/admin';
   if (path === '/holds' || path.startsWith('/holds/')) return 'strata/legal.hold';
+  if (path.startsWith('/finance/')) return 'strata/finance.read';
   if (method === 'DELETE') return 'strata/dicom.delete';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
@@ -78,7 +79,7 @@ describe('The CDK app (synthesized offline)', () => {
     expect(apiRoutes(resources)).toEqual(new Set(system.routes.map((r) => `${r.method} ${r.path}`)));
     const scoped = ofType('AWS::ApiGateway::Method').filter(([, m]) => m.Properties.AuthorizationType === 'COGNITO_USER_POOLS');
     expect(scoped).toHaveLength(system.routes.filter((r) => 'scope' in r).length);
-    for (const [, method] of scoped) expect(method.Properties.AuthorizationScopes).toEqual([expect.stringMatching(/^strata\/((dicom|ilm|legal)\.\w+|admin)$/)]);
+    for (const [, method] of scoped) expect(method.Properties.AuthorizationScopes).toEqual([expect.stringMatching(/^strata\/((dicom|ilm|legal|finance)\.\w+|admin)$/)]);
   });
 
   it('demands of every route the scope its action needs, route by route', () => {

@@ -1,0 +1,114 @@
+/**
+ * What S3 says happened to an instance's bytes, recorded on its index item together with the
+ * usage counters (docs/finance.md), in one transaction: a lifecycle transition, a restored
+ * copy completed or expired. Each applies once: a replayed or late event finds the item already
+ * in that state (or a colder class) and changes and counts nothing.
+ */
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { isStorageTier, type StorageTier } from '#core/finance/price-table.ts';
+import { restoreCompleted, restoredCopyGone, tierChanged, type StoredObject } from '#core/finance/usage.ts';
+import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
+import { TIER_ORDER, type Tier } from '#core/lifecycle/policy.ts';
+import { config } from '#lambdas/config.ts';
+import { documentClient } from './aws-clients.ts';
+import { usageActions } from './finance/usage-store.ts';
+
+const db = documentClient;
+const MAX_ATTEMPTS = 5;
+
+/** The item holding these bytes: the instance item (current version) or an earlier version's. */
+async function itemOf(id: InstanceIdentity, sha256: string) {
+  const TableName = config.indexTable();
+  const instance = (await db().send(new GetCommand({ TableName, Key: Keys.instance(id), ConsistentRead: true }))).Item;
+  if (instance?.sha256 === sha256) return { key: Keys.instance(id), item: instance, modality: String(instance.modality ?? ''), current: true };
+  const version = (await db().send(new GetCommand({ TableName, Key: Keys.instanceVersion(id, sha256), ConsistentRead: true }))).Item;
+  return version ? { key: Keys.instanceVersion(id, sha256), item: version, modality: String(instance?.modality ?? ''), current: false } : undefined;
+}
+
+const tierOf = (item: Record<string, unknown>): StorageTier => {
+  const tier = String(item.storageClass ?? 'STANDARD');
+  return isStorageTier(tier) ? tier : 'STANDARD';
+};
+const colder = (to: StorageTier, from: StorageTier) => TIER_ORDER.indexOf(to as Tier) > TIER_ORDER.indexOf(from as Tier);
+const cancelled = (error: unknown) => (error as Error).name === 'TransactionCanceledException';
+
+/**
+ * Records the storage class S3 reports after a lifecycle transition of these bytes (the current
+ * version's or an earlier one's). False when no item holds them, or the class is not colder
+ * than the recorded one (a replayed or out-of-order event).
+ */
+export async function recordStorageClass(id: InstanceIdentity, sha256: string, storageClass: string, at: string): Promise<boolean> {
+  if (!isStorageTier(storageClass)) throw new RangeError(`not a storage class: ${storageClass}`);
+  const TableName = config.indexTable();
+  for (let attempt = 1; ; attempt++) {
+    const found = await itemOf(id, sha256);
+    if (!found) return false;
+    const from = tierOf(found.item);
+    if (!colder(storageClass, from)) return false;
+    const object: StoredObject = { tenant: id.tenant, modality: found.modality, size: Number(found.item.size) };
+    const since = String(found.item.storageClassChangedAt ?? found.item.ingestedAt ?? at);
+    const restored = found.item.restoredUntil !== undefined;
+    const deltas = [...tierChanged(object, from, storageClass, since, at), ...(restored ? restoredCopyGone(object, at) : [])];
+    try {
+      await db().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName,
+                Key: found.key,
+                // A transition ends any restored copy (S3 drops it with the old class).
+                UpdateExpression: 'SET storageClass = :c, storageClassChangedAt = :at REMOVE restoredUntil',
+                ConditionExpression: `sha256 = :sha AND ${from === 'STANDARD' ? '(attribute_not_exists(storageClass) OR storageClass = :from)' : 'storageClass = :from'} AND ${restored ? 'attribute_exists(restoredUntil)' : 'attribute_not_exists(restoredUntil)'}`,
+                ExpressionAttributeValues: { ':c': storageClass, ':at': at, ':sha': sha256, ':from': from },
+              },
+            },
+            ...usageActions(deltas, id.study),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!cancelled(error) || attempt >= MAX_ATTEMPTS) throw error; // changed meanwhile: re-read
+    }
+  }
+}
+
+/**
+ * Records that a restored copy of the current version is readable until `until` (counted once,
+ * when it appears; a later date only moves the expiry), or with undefined, that it expired
+ * (counted out once). Older versions' restores change nothing that is served or counted.
+ */
+export async function recordRestoredCopy(id: InstanceIdentity, sha256: string, until: string | undefined, at: string): Promise<boolean> {
+  const TableName = config.indexTable();
+  for (let attempt = 1; ; attempt++) {
+    const found = await itemOf(id, sha256);
+    if (!found?.current) return false;
+    const had = found.item.restoredUntil !== undefined;
+    if (until === undefined && !had) return false;
+    const object: StoredObject = { tenant: id.tenant, modality: found.modality, size: Number(found.item.size) };
+    const deltas = until === undefined ? restoredCopyGone(object, at) : had ? [] : restoreCompleted(object, tierOf(found.item), at);
+    try {
+      await db().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName,
+                Key: found.key,
+                UpdateExpression: until === undefined ? 'REMOVE restoredUntil' : 'SET restoredUntil = :until',
+                ConditionExpression: `sha256 = :sha AND ${had ? 'attribute_exists(restoredUntil)' : 'attribute_not_exists(restoredUntil)'}`,
+                ExpressionAttributeValues: { ':sha': sha256, ...(until === undefined ? {} : { ':until': until }) },
+              },
+            },
+            ...usageActions(deltas, id.study),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!cancelled(error) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
