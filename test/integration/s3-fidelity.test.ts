@@ -5,6 +5,8 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
@@ -218,5 +220,31 @@ describe('S3 fidelity layer in front of s3rver', () => {
     const wado = await fetch(`${runtime.url}/dicom-web/studies/${CT_SMALL.study}`, { headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } });
     expect(wado.status).toBe(503);
     expect(wado.headers.get('retry-after')).toBeTruthy();
+  });
+
+  it('lists and pages keys in S3\'s byte order when one UID is a prefix of another (1.2 and 1.2.3)', async () => {
+    // s3rver walks directories, so its order (and its paging) put t/1.2/… before t/1.2-x/… and t/1.2.3/….
+    const keys = ['order/1.2/a.dcm', 'order/1.2.3/a.dcm', 'order/1.2/b.dcm', 'order/1.20/a.dcm', 'order/1.2-x/a.dcm'];
+    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket, Key, Body: 'x' }));
+    const expected = ['order/1.2-x/a.dcm', 'order/1.2.3/a.dcm', 'order/1.2/a.dcm', 'order/1.2/b.dcm', 'order/1.20/a.dcm'];
+    const listed: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'order/', MaxKeys: 2, ContinuationToken: token }));
+      listed.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.NextContinuationToken;
+    } while (token);
+    expect(listed).toEqual(expected);
+    const grouped = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'order/', Delimiter: '/' }));
+    expect((grouped.CommonPrefixes ?? []).map((p) => p.Prefix)).toEqual(['order/1.2-x/', 'order/1.2.3/', 'order/1.2/', 'order/1.20/']);
+    const versions: string[] = [];
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: 'order/', MaxKeys: 2, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
+      versions.push(...(page.Versions ?? []).map((o) => o.Key!));
+      [keyMarker, versionMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextVersionIdMarker] : [undefined, undefined];
+    } while (keyMarker);
+    expect(versions).toEqual(expected);
   });
 });

@@ -8,9 +8,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ObjectStateStore, ObjectVersion } from './object-state.ts';
-import { decodeXmlText } from './proxy-context.ts';
 import { internalHeaders } from './internal-headers.ts';
-import { escapeXml, readAll, sendUpstream, sendXml, sendXmlError } from './upstream.ts';
+import { byKey, listKeysAfter } from './ordered-listing.ts';
+import { escapeXml, sendXml, sendXmlError } from './upstream.ts';
 import { deletedKeysBucket } from './version-bytes.ts';
 import { NULL_VERSION } from './versions.ts';
 
@@ -74,26 +74,16 @@ function entryXml(key: string, version: ObjectVersion, latest: boolean): string 
   );
 }
 
-/** Keys of one s3rver bucket after `after`, in order, page by page (ListObjects v1 with marker). */
+/** Keys of one s3rver bucket after `after`, in S3's order (ordered-listing.ts). */
 async function* listKeys(upstream: URL, bucket: string, prefix: string, after: string): AsyncGenerator<string> {
-  let marker = after;
-  for (;;) {
-    const query = new URLSearchParams({ prefix, 'max-keys': '1000', ...(marker ? { marker } : {}) });
-    const answer = await sendUpstream(upstream, { method: 'GET', path: `/${bucket}?${query}`, headers: internalHeaders() });
-    const xml = (await readAll(answer)).toString('utf8');
-    if (answer.statusCode !== 200) throw new Error(`listing ${bucket} failed: ${xml.slice(0, 200)}`);
-    const keys = [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => decodeXmlText(m[1]!));
-    yield* keys;
-    if (!/<IsTruncated>true<\/IsTruncated>/.test(xml) || !keys.length) return;
-    marker = keys.at(-1)!;
-  }
+  yield* await listKeysAfter(upstream, bucket, prefix, after, internalHeaders());
 }
 
 /** Two ordered key streams as one, each key once. */
 async function* mergeSorted(a: AsyncGenerator<string>, b: AsyncGenerator<string>): AsyncGenerator<string> {
   let [x, y] = await Promise.all([a.next(), b.next()]);
   while (!x.done || !y.done) {
-    if (y.done || (!x.done && x.value <= y.value)) {
+    if (y.done || (!x.done && byKey(x.value, y.value) <= 0)) {
       const key = x.value as string;
       yield key;
       if (!y.done && y.value === key) y = await b.next();
