@@ -104,7 +104,12 @@ export const system = {
         // ListBucket: a missing object is NoSuchKey (WADO 404) only when the caller may list the bucket; else AccessDenied.
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
         appendAudit,
+        // Cold retrieval: a read of archived bytes writes the study's restore record (conditional PutItem) and starts its round.
+        { resource: 'table:index', actions: ['dynamodb:PutItem'] },
+        { resource: 'stateMachine:restore', actions: ['states:StartExecution'] },
       ],
+      // The default restore tier and days (policy `retrieval`).
+      lifecyclePolicy: LIFECYCLE_POLICY,
     },
     renderImages: {
       entry: 'lambdas/handlers/render.ts',
@@ -134,7 +139,8 @@ export const system = {
     onObjectEvent: {
       entry: 'lambdas/handlers/on-object-event.ts',
       description: 'Keeps the index in step with S3 storage-class, restore and delete events',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:UpdateItem'] }],
+      // GetItem: the instance's tier and the study's restore before the transaction that changes them (TransactWrite of Updates).
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
     },
     startFixityAudit: {
       entry: 'lambdas/handlers/start-fixity-audit.ts',
@@ -203,6 +209,25 @@ export const system = {
       entry: 'lambdas/handlers/audit/audit-trail.ts',
       description: 'Admin: query, export (JSON/CSV) and verify the audit trail',
       grants: [{ resource: 'table:audit', actions: ['dynamodb:Query', 'dynamodb:PutItem'] }],
+    },
+    // ---- cold retrieval (issue 12): the restore workflow, /restores, prior prefetch ----
+    restorePages: {
+      entry: 'lambdas/handlers/restores/restore-pages.ts',
+      description: 'Restore workflow step: the series of the study (the pages the Map restores)',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
+    },
+    restoreSeries: {
+      entry: 'lambdas/handlers/restores/restore-series.ts',
+      description: 'Restore workflow step: RestoreObject for the archived instances of one series',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:Query'] },
+        { resource: 'bucket:archive', actions: ['s3:RestoreObject'] },
+      ],
+    },
+    recordRestoreRequests: {
+      entry: 'lambdas/handlers/restores/record-restore-requests.ts',
+      description: 'Restore workflow step: sums what S3 answered and ends a round with nothing to wait for',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:UpdateItem'] }],
     },
     recordFixityResult: {
       entry: 'lambdas/handlers/fixity/record-fixity-result.ts',
@@ -276,6 +301,14 @@ export const system = {
         ListStudySeriesFunctionArn: 'listStudySeries',
         VerifySeriesFunctionArn: 'verifySeries',
         RecordFixityResultFunctionArn: 'recordFixityResult',
+      },
+    },
+    restore: {
+      file: 'statemachines/restore.asl.json',
+      functions: {
+        RestorePagesFunctionArn: 'restorePages',
+        RestoreSeriesFunctionArn: 'restoreSeries',
+        RecordRestoreRequestsFunctionArn: 'recordRestoreRequests',
       },
     },
     indexMaintenance: {

@@ -48,6 +48,7 @@ export const config = Object.freeze({
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
+  restoreStateMachineArn: () => required('STATE_MACHINE_RESTORE'),
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
   lifecyclePolicy: (): LifecyclePolicy => (lifecyclePolicy ??= JSON.parse(required('LIFECYCLE_POLICY')) as LifecyclePolicy),
 });

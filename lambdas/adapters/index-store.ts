@@ -150,51 +150,6 @@ export async function listInstanceRecords(tenant: string, study: string, series?
   return records;
 }
 
-/**
- * Records the storage class S3 reports after a lifecycle transition, if the object is the
- * instance's current version (older versions move tiers without changing what is served).
- */
-export async function setInstanceStorageClass(id: InstanceIdentity, sha256: string, storageClass: string, at: string): Promise<boolean> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: config.indexTable(),
-        Key: Keys.instance(id),
-        // A transition ends any restored copy (S3 drops it with the old class).
-        UpdateExpression: 'SET storageClass = :c, storageClassChangedAt = :at REMOVE restoredUntil',
-        ConditionExpression: 'sha256 = :sha',
-        ExpressionAttributeValues: { ':c': storageClass, ':at': at, ':sha': sha256 },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
-}
-
-/**
- * Records that a restored copy of the current version is readable until `until` (or, with
- * undefined, that it expired). Older versions' restores change nothing that is served.
- */
-export async function setInstanceRestoredUntil(id: InstanceIdentity, sha256: string, until: string | undefined): Promise<boolean> {
-  try {
-    await db().send(
-      new UpdateCommand({
-        TableName: config.indexTable(),
-        Key: Keys.instance(id),
-        UpdateExpression: until === undefined ? 'REMOVE restoredUntil' : 'SET restoredUntil = :until',
-        ConditionExpression: 'sha256 = :sha',
-        ExpressionAttributeValues: { ':sha': sha256, ...(until === undefined ? {} : { ':until': until }) },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
-}
-
 /** A cheap read that proves the table is reachable. */
 export async function pingIndex(): Promise<void> {
   await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.health }));

@@ -60,6 +60,10 @@ export const Keys = {
   }),
   /** A fixity audit's outcome on the study partition, newest last. */
   fixityResult: (tenant: string, study: string, auditedAt: string) => ({ pk: studyPartition(tenant, study), sk: `FIXITY#${auditedAt}` }),
+  /** The restore of a study's archived instances (one per study, docs/lifecycle.md). */
+  restore: (tenant: string, study: string) => ({ pk: studyPartition(tenant, study), sk: 'RESTORE' }),
+  /** GSI3 on restore items: a tenant's restores, newest first (sort key `<requestedAt>#<study>`). */
+  restoresOfTenant: (tenant: string) => `T#${tenant}#RESTORES`,
   /** The reserved item the health check reads. */
   health: { pk: 'HEALTH', sk: 'HEALTH' },
 } as const;

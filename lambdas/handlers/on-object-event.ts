@@ -1,13 +1,14 @@
 /**
  * EventBridge → index: keeps each instance's storage class in step with S3 (lifecycle
- * transitions, completed restores, deletions), so QIDO can report InstanceAvailability and
- * WADO knows before reading whether bytes are in a cold tier. The event carries only the
+ * transitions, completed restores, deletions), so QIDO can report InstanceAvailability (per
+ * instance, series and study) and WADO knows before reading whether bytes are in a cold tier;
+ * a completed restore also advances its study's restore (services/restores/tier-events.ts). The event carries only the
  * object key, from which the instance identity is recovered (core/index-keys.ts).
  */
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { instanceIdentityFromKey } from '#core/index-keys.ts';
-import { setInstanceRestoredUntil, setInstanceStorageClass } from '#adapters/index-store.ts';
+import { onTierEvent } from '#services/restores/tier-events.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 
 interface S3EventDetail {
@@ -23,17 +24,17 @@ export const handler = middy(async (event: EventBridgeEvent<string, S3EventDetai
   if (!id) return { ignored: 'not an instance object' };
   const type = event['detail-type'];
   if (type === 'Object Storage Class Changed' && event.detail['destination-storage-class']) {
-    const updated = await setInstanceStorageClass(id, id.sha256, event.detail['destination-storage-class'], event.time);
+    const { updated } = await onTierEvent(id, id.sha256, { storageClass: event.detail['destination-storage-class'], at: event.time });
     logger.info('storage class changed', { storageClass: event.detail['destination-storage-class'], updated });
     return { updated };
   }
   if (type === 'Object Restore Completed' && event.detail['restore-expiry-time']) {
-    const updated = await setInstanceRestoredUntil(id, id.sha256, new Date(event.detail['restore-expiry-time']).toISOString());
-    logger.info('restore completed', { updated });
-    return { updated };
+    const { updated, completed } = await onTierEvent(id, id.sha256, { restoredUntil: new Date(event.detail['restore-expiry-time']).toISOString() });
+    logger.info('object restore completed', { updated, studyRestoreCompleted: completed !== undefined });
+    return { updated, ...(completed ? { completedRestore: completed.round } : {}) };
   }
   if (type === 'Object Restore Expired') {
-    const updated = await setInstanceRestoredUntil(id, id.sha256, undefined);
+    const { updated } = await onTierEvent(id, id.sha256, { restoredUntil: undefined });
     logger.info('restore expired', { updated });
     return { updated };
   }

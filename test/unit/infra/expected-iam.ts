@@ -51,7 +51,17 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // QIDO: Query on the table and its GSIs, BatchGetItem of keyed studies.
   searchForStudies: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:Query'), appendAudit, kmsWrite],
   // WADO: GetItem/BatchGetItem/Query of the index, GetObject of bytes and metadata.
-  retrieve: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, appendAudit, kmsWrite],
+  // Cold retrieval: the study's restore record (conditional PutItem) and StartExecution of its round.
+  retrieve: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'),
+    onObjects('s3:GetObject'),
+    listArchive,
+    appendAudit,
+    onTable('dynamodb:PutItem'),
+    { actions: ['states:StartExecution'], resources: [machine('restore')] },
+    kmsWrite,
+  ],
   // Rendering reads as WADO does (BatchGetItem: tombstones, so a deleted resource is 410).
   renderImages: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, appendAudit, kmsWrite],
   // Delete: index reads, TransactWrite of Delete/Update, tombstone and audit PutItem;
@@ -65,7 +75,12 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // Storage-class and restore events: one UpdateItem of the instance item.
-  onObjectEvent: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
+  // GetItem of the instance and the study's restore, then a TransactWrite of Updates (instance, counts, restore).
+  onObjectEvent: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
+  restorePages: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
+  // Query of the series' instances; RestoreObject per archived instance (no ListBucket: every key comes from the index).
+  restoreSeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:RestoreObject'), kmsRead],
+  recordRestoreRequests: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
   startFixityAudit: [
     ownLogs,
     // The study must exist in the caller's tenant (Query), and its patient is audited (GetItem).
