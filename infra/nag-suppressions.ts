@@ -118,6 +118,7 @@ function functionWildcards(stack: Stack, fn: StrataFunction, tables: Record<stri
     table: (logical) => ({ arn: arnOf(tables[logical]!), indexArn: `${arnOf(tables[logical]!)}/index/*` }),
     bucket: (logical) => ({ arn: arnOf(buckets[logical]!) }),
     stateMachine: (logical) => ({ arn: states('stateMachine', stateMachineName(logical)), executionsArn: `${states('execution', stateMachineName(logical))}:*` }),
+    eventBus: (name) => ({ arn: `arn:${partition}:events:${region}:<AWS::AccountId>:event-bus/${name}` }),
     keyArn: '<key>',
   });
   // A bare `*` is nobody's resource: it is never acknowledged here, so it fails the synth (IAM5).

@@ -139,8 +139,12 @@ export const system = {
     onObjectEvent: {
       entry: 'lambdas/handlers/on-object-event.ts',
       description: 'Keeps the index in step with S3 storage-class, restore and delete events',
-      // GetItem: the instance's tier and the study's restore before the transaction that changes them (TransactWrite of Updates).
-      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
+      grants: [
+        // GetItem: the instance's tier and the study's restore before the transaction that changes them (TransactWrite of Updates).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+        // The last restored object of a study's restore announces it (Restore Completed).
+        { resource: 'eventBus:default', actions: ['events:PutEvents'] },
+      ],
     },
     startFixityAudit: {
       entry: 'lambdas/handlers/start-fixity-audit.ts',
@@ -227,7 +231,22 @@ export const system = {
     recordRestoreRequests: {
       entry: 'lambdas/handlers/restores/record-restore-requests.ts',
       description: 'Restore workflow step: sums what S3 answered and ends a round with nothing to wait for',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:UpdateItem'] }],
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+        { resource: 'eventBus:default', actions: ['events:PutEvents'] },
+      ],
+    },
+    restores: {
+      entry: 'lambdas/handlers/restores/restores-api.ts',
+      description: 'GET/POST /restores: restore archived studies ahead of a read and follow their progress',
+      grants: [
+        // GetItem/PutItem: the study's restore record (conditional put); Query: a patient's studies (gsi1),
+        // a study's instances, the tenant's restores (gsi3).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
+        { resource: 'stateMachine:restore', actions: ['states:StartExecution'] },
+        appendAudit,
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
     },
     recordFixityResult: {
       entry: 'lambdas/handlers/fixity/record-fixity-result.ts',
@@ -283,6 +302,10 @@ export const system = {
     { method: 'GET', path: '/admin/fixity-audits/{execution}', function: 'startFixityAudit', scope: 'ilm.admin' },
     { method: 'POST', path: '/admin/index-maintenance', function: 'startIndexMaintenance', scope: 'ilm.admin' },
     { method: 'GET', path: '/admin/index-maintenance/{execution}', function: 'startIndexMaintenance', scope: 'ilm.admin' },
+    // Cold retrieval: dicom.read, as a WADO read of the same study would start the same restore.
+    { method: 'POST', path: '/restores', function: 'restores', scope: 'dicom.read' },
+    { method: 'GET', path: '/restores', function: 'restores', scope: 'dicom.read' },
+    { method: 'GET', path: '/restores/{id}', function: 'restores', scope: 'dicom.read' },
     { method: 'GET', path: '/audit', function: 'auditTrail', scope: 'admin' },
     { method: 'GET', path: '/audit/verification', function: 'auditTrail', scope: 'admin' },
   ],

@@ -38,6 +38,7 @@ export const config = Object.freeze({
     s3: read('AWS_ENDPOINT_URL_S3'),
     dynamodb: read('AWS_ENDPOINT_URL_DYNAMODB'),
     sfn: read('AWS_ENDPOINT_URL_SFN'),
+    events: read('AWS_ENDPOINT_URL_EVENTBRIDGE'),
   },
   /** CORS origins allowed to read responses (the `allowedOrigins` deployment setting); `*` when unset. */
   allowedOrigins: parseAllowedOrigins(read(ALLOWED_ORIGINS_ENV)),
@@ -49,6 +50,8 @@ export const config = Object.freeze({
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
   restoreStateMachineArn: () => required('STATE_MACHINE_RESTORE'),
+  /** The bus Strata's own events go to (`default`). */
+  eventBus: () => required('EVENT_BUS_DEFAULT'),
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
   lifecyclePolicy: (): LifecyclePolicy => (lifecyclePolicy ??= JSON.parse(required('LIFECYCLE_POLICY')) as LifecyclePolicy),
 });

@@ -50,7 +50,7 @@ export const restoreExecutions = (runtime: TestRuntime) => runtime.stepFunctions
 
 interface RestoreBody {
   code: string;
-  restore: { id: string; status: string; tier: string; expectedReadyAt: string; instances: { total: number; restored: number } };
+  restore: { id: string; study: string; status: string; tier: string; expectedReadyAt: string; instances: { total: number; restored: number } };
 }
 
 describe('Cold retrieval through WADO', () => {
@@ -106,7 +106,18 @@ describe('Cold retrieval through WADO', () => {
     const metadata = await fetch(`${runtime.url}/dicom-web/studies/${cold.study}/metadata`, { headers: { Accept: 'application/dicom+json' } });
     expect(metadata.status).toBe(200);
 
+    // Progress: GET /restores/{id}; nothing restored yet.
+    const progress = await fetch(`${runtime.url}/restores/${body.restore.id}`);
+    expect(progress.status).toBe(200);
+    expect(await progress.json()).toMatchObject({ id: body.restore.id, status: 'IN_PROGRESS', instances: { total: 3, restored: 0 } });
+
     await advance(runtime, '+13h');
+    const done = (await (await fetch(`${runtime.url}/restores/${body.restore.id}`)).json()) as RestoreBody['restore'];
+    expect(done).toMatchObject({ status: 'COMPLETED', instances: { total: 3, restored: 3 } });
+    // Completion is announced once on the bus.
+    const announced = runtime.events.published.filter((e) => e['detail-type'] === 'Restore Completed' && (e.detail as { id: string }).id === body.restore.id);
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.source).toBe('strata.restores');
     const served = await wado(cold.study);
     expect(served.status).toBe(200);
     const parts = multipartBodies(Buffer.from(await served.arrayBuffer()), served.headers.get('content-type')!);
@@ -125,7 +136,7 @@ describe('Cold retrieval through WADO', () => {
     expect(restoreExecutions(runtime).length).toBe(before);
   });
 
-  it('a frame of a GLACIER instance starts the restore too, with GLACIER's shorter expected time', async () => {
+  it('a frame of a GLACIER instance starts the restore too, with the shorter expected time of GLACIER', async () => {
     const cold = coldStudy('3');
     expect((await stow(runtime.url, cold.instances.map((i) => i.bytes))).status).toBe(200);
     await moveTo(runtime, cold.instances[0]!.key, 'GLACIER');
@@ -144,5 +155,64 @@ describe('Cold retrieval through WADO', () => {
       headers: { Accept: 'multipart/related; type="application/octet-stream"' },
     });
     expect(after.status).toBe(200);
+  });
+
+  it('POST /restores restores every study of a patient ahead of the read, joins restores in progress, and reports progress', async () => {
+    const patientId = 'P-RESTORE-AHEAD';
+    const first = coldStudy('4', { patientId, count: 2 });
+    const second = coldStudy('5', { patientId });
+    const online = coldStudy('6', { patientId });
+    for (const s of [first, second, online]) expect((await stow(runtime.url, s.instances.map((i) => i.bytes))).status).toBe(200);
+    for (const i of [...first.instances, ...second.instances]) await moveTo(runtime, i.key, 'GLACIER');
+    // Already being restored through WADO before the request: joined, not restarted.
+    expect((await wado(second.study)).status).toBe(503);
+    await runtime.stepFunctions.idle();
+    const before = restoreExecutions(runtime).length;
+
+    const response = await fetch(`${runtime.url}/restores`, { method: 'POST', body: JSON.stringify({ patient: { id: patientId }, tier: 'Expedited' }) });
+    expect(response.status).toBe(202);
+    const { studies } = (await response.json()) as { studies: { study: string; status: string; started: boolean; restore?: RestoreBody['restore'] }[] };
+    const byStudy = new Map(studies.map((s) => [s.study, s]));
+    expect(byStudy.get(first.study)).toMatchObject({ status: 'IN_PROGRESS', started: true, restore: { tier: 'Expedited', instances: { total: 2, restored: 0 } } });
+    expect(byStudy.get(second.study)).toMatchObject({ status: 'IN_PROGRESS', started: false, restore: { tier: 'Standard' } });
+    expect(byStudy.get(online.study)).toMatchObject({ status: 'ONLINE', started: false });
+    await runtime.stepFunctions.idle();
+    expect(restoreExecutions(runtime).length).toBe(before + 1);
+
+    const listed = (await (await fetch(`${runtime.url}/restores?patient=${patientId}`)).json()) as { restores: RestoreBody['restore'][] };
+    expect(listed.restores.map((r) => r.study).sort()).toEqual([first.study, second.study].sort());
+
+    // Expedited from GLACIER: up to 5 minutes.
+    await advance(runtime, '+6m');
+    expect(await (await fetch(`${runtime.url}/restores/${byStudy.get(first.study)!.restore!.id}`)).json()).toMatchObject({ status: 'COMPLETED', instances: { total: 2, restored: 2 } });
+    expect(await (await fetch(`${runtime.url}/restores/${byStudy.get(second.study)!.restore!.id}`)).json()).toMatchObject({ status: 'IN_PROGRESS' });
+    const response2 = await wado(first.study);
+    expect(response2.status).toBe(200);
+    await response2.arrayBuffer();
+  });
+
+  it('refuses Expedited for DEEP_ARCHIVE and bad requests with 400, and shows nothing of another tenant', async () => {
+    const deep = coldStudy('7');
+    expect((await stow(runtime.url, deep.instances.map((i) => i.bytes))).status).toBe(200);
+    await moveTo(runtime, deep.instances[0]!.key, 'DEEP_ARCHIVE');
+    const refused = await fetch(`${runtime.url}/restores`, { method: 'POST', body: JSON.stringify({ study: deep.study, tier: 'Expedited' }) });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/Expedited retrieval is not available for DEEP_ARCHIVE/);
+    for (const body of [{}, { study: 'x' }, { study: deep.study, tier: 'Fast' }, { study: deep.study, days: 0 }, { study: deep.study, patient: { id: 'p' } }, { study: deep.study, extra: 1 }]) {
+      expect((await fetch(`${runtime.url}/restores`, { method: 'POST', body: JSON.stringify(body) })).status).toBe(400);
+    }
+    const started = await fetch(`${runtime.url}/restores`, { method: 'POST', body: JSON.stringify({ study: deep.study, tier: 'Bulk' }) });
+    expect(started.status).toBe(202);
+    const { studies } = (await started.json()) as { studies: { restore: RestoreBody['restore'] }[] };
+    const id = studies[0]!.restore.id;
+    expect(studies[0]!.restore).toMatchObject({ tier: 'Bulk', status: 'IN_PROGRESS' });
+
+    const other = await runtime.authorization('other-tenant', ['dicom.read']);
+    expect((await fetch(`${runtime.url}/restores/${id}`, { headers: other })).status).toBe(404);
+    expect((await fetch(`${runtime.url}/restores`, { method: 'POST', body: JSON.stringify({ study: deep.study }), headers: other })).status).toBe(404);
+    expect(((await (await fetch(`${runtime.url}/restores`, { headers: other })).json()) as { restores: unknown[] }).restores).toEqual([]);
+    // A token without dicom.read may not ask.
+    const writer = await runtime.authorization(TEST_TENANT, ['dicom.write']);
+    expect((await fetch(`${runtime.url}/restores/${id}`, { headers: writer })).status).toBe(403);
   });
 });

@@ -8,6 +8,7 @@ import type { RestoreRecord } from '#core/restores/restore-record.ts';
 import type { SeriesRestoreCounts } from './restore-series.ts';
 import { clock } from '#adapters/clock.ts';
 import { finishRestore, getRestoreRecord } from '#adapters/restores/restore-records.ts';
+import { publishRestoreCompleted } from '#adapters/restores/restore-events.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 
 /** Completes the study's restore round if every object it waits for is restored; the record when this call completed it. */
@@ -18,6 +19,7 @@ export async function completeIfRestored(tenant: string, study: string): Promise
   if (!(await finishRestore(tenant, study, record.round, 'COMPLETED', at))) return undefined;
   const completed = { ...record, status: 'COMPLETED' as const, completedAt: at };
   logger.info('restore completed', { round: record.round, total: record.total });
+  await publishRestoreCompleted(completed);
   return completed;
 }
 
@@ -31,6 +33,11 @@ export async function recordRestoreRequests(input: { tenant: string; study: stri
   for (const result of input.results) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += result[key];
   const waiting = totals.requested + totals.inProgress;
   let completed = false;
-  if (waiting === 0) completed = await finishRestore(input.tenant, input.study, input.round, 'COMPLETED', clock.now().toISOString());
+  if (waiting === 0) {
+    const at = clock.now().toISOString();
+    completed = await finishRestore(input.tenant, input.study, input.round, 'COMPLETED', at);
+    const record = completed ? await getRestoreRecord(input.tenant, input.study) : undefined;
+    if (record) await publishRestoreCompleted(record);
+  }
   return { ...totals, series: input.results.length, completedWithoutWaiting: completed };
 }

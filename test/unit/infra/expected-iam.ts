@@ -31,6 +31,8 @@ const kmsWrite: ExpectedStatement = { actions: ['kms:Decrypt', 'kms:Encrypt', 'k
 const onTable = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table'] });
 const onTableAndIndexes = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table', 'table/index/*'] });
 const onObjects = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['archive/*'] });
+/** Strata's own events (a completed restore) on the account's default bus. */
+const restoreEvents: ExpectedStatement = { actions: ['events:PutEvents'], resources: [`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`] };
 /** Appending to the audit trail: Query of the chain's head, conditional PutItem; never Update/Delete. */
 const appendAudit: ExpectedStatement = { actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: ['audit', 'audit/index/*'] };
 
@@ -76,11 +78,19 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   ],
   // Storage-class and restore events: one UpdateItem of the instance item.
   // GetItem of the instance and the study's restore, then a TransactWrite of Updates (instance, counts, restore).
-  onObjectEvent: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
+  onObjectEvent: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
   restorePages: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
   // Query of the series' instances; RestoreObject per archived instance (no ListBucket: every key comes from the index).
   restoreSeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:RestoreObject'), kmsRead],
-  recordRestoreRequests: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
+  recordRestoreRequests: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
+  // Restore records (GetItem, conditional PutItem), a patient's studies (gsi1), a study's instances, the tenant's restores (gsi3).
+  restores: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
+    { actions: ['states:StartExecution'], resources: [machine('restore')] },
+    appendAudit,
+    kmsWrite,
+  ],
   startFixityAudit: [
     ownLogs,
     // The study must exist in the caller's tenant (Query), and its patient is audited (GetItem).

@@ -46,7 +46,7 @@ function apiMethods(resources: Resources): Map<string, Resources[string]> {
 /**
  * The scope each route must demand, written from the security model (docs/security.md), not
  * read from the declaration: reading is dicom.read, storing dicom.write, deleting
- * dicom.delete, administration ilm.admin, and only the health check is public.
+ * dicom.delete, administration ilm.admin, restores dicom.read, and only the health check is public.
  */
 function expectedScope(route: string): string | undefined {
   const [method, path] = route.split(' ') as [string, string];
@@ -56,6 +56,8 @@ function expectedScope(route: string): string | undefined {
   if (method === 'DELETE') return 'strata/dicom.delete';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
+  // Restoring archived studies ahead of a read: whoever may read may have them brought back (docs/lifecycle.md).
+  if (path === '/restores' || path.startsWith('/restores/')) return 'strata/dicom.read';
   throw new Error(`no expected scope written for ${route}: add it here`);
 }
 
