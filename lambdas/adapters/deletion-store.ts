@@ -6,6 +6,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys, type ResourceScope } from '#core/index-keys.ts';
+import { coldContribution } from '#core/lifecycle/availability.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import type { InstanceRecord } from './index-store.ts';
@@ -37,9 +38,18 @@ export async function deleteInstanceEntries(records: InstanceRecord[]): Promise<
   let countsDrifted = false;
   while (pending.length > 0) {
     const { tenant, study, series } = pending[0]!.id;
-    const minus = { ':minus': -pending.length, ':n': pending.length };
+    // Archived instances leave the series' and study's cold counts (study/series InstanceAvailability) with them.
+    const cold = pending.reduce(
+      (sum, r) => {
+        const c = coldContribution(r.storageClass, r.restoredUntil !== undefined);
+        return { nearline: sum.nearline + c.nearline, offline: sum.offline + c.offline };
+      },
+      { nearline: 0, offline: 0 },
+    );
+    const coldTerms = cold.nearline || cold.offline ? ', nNearline :coldN, nOffline :coldO' : '';
+    const minus = { ':minus': -pending.length, ':n': pending.length, ...(coldTerms ? { ':coldN': -cold.nearline, ':coldO': -cold.offline } : {}) };
     const counted = (Key: { pk: string; sk: string }) => ({
-      Update: { TableName, Key, UpdateExpression: 'ADD nInstances :minus', ConditionExpression: 'nInstances >= :n', ExpressionAttributeValues: minus },
+      Update: { TableName, Key, UpdateExpression: `ADD nInstances :minus${coldTerms}`, ConditionExpression: 'nInstances >= :n', ExpressionAttributeValues: minus },
     });
     const deletes = pending.map((r) => ({
       Delete: { TableName, Key: Keys.instance(r.id), ConditionExpression: 'sha256 = :sha', ExpressionAttributeValues: { ':sha': r.sha256 } },

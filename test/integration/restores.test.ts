@@ -215,4 +215,41 @@ describe('Cold retrieval through WADO', () => {
     const writer = await runtime.authorization(TEST_TENANT, ['dicom.write']);
     expect((await fetch(`${runtime.url}/restores/${id}`, { headers: writer })).status).toBe(403);
   });
+
+  it('reports study- and series-level InstanceAvailability from the tiers of their instances, kept current by the tier events', async () => {
+    const study = coldStudy('8', { count: 2 });
+    // A second series in the same study, left on Standard.
+    const otherSeries = `${study.study}.2`;
+    const warm = synthesize('SC_rgb_jpeg_dcmd.dcm', { study: study.study, series: otherSeries, sop: `${otherSeries}.1`, patientId: 'P-AVAIL', modality: 'CT' });
+    expect((await stow(runtime.url, [...study.instances.map((i) => i.bytes), warm])).status).toBe(200);
+    const availability = async () => {
+      const studies = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study.study}`)).json()) as Record<string, { Value: string[] }>[];
+      const series = (await (await fetch(`${runtime.url}/dicom-web/studies/${study.study}/series?includefield=00080056`)).json()) as Record<string, { Value: string[] }>[];
+      return {
+        study: studies[0]!['00080056']!.Value[0],
+        series: Object.fromEntries(series.map((s) => [s['0020000E']!.Value[0], s['00080056']!.Value[0]])),
+      };
+    };
+    expect(await availability()).toEqual({ study: 'ONLINE', series: { [study.series]: 'ONLINE', [otherSeries]: 'ONLINE' } });
+    await moveTo(runtime, study.instances[0]!.key, 'GLACIER');
+    expect(await availability()).toEqual({ study: 'NEARLINE', series: { [study.series]: 'NEARLINE', [otherSeries]: 'ONLINE' } });
+    await moveTo(runtime, study.instances[1]!.key, 'DEEP_ARCHIVE');
+    expect(await availability()).toEqual({ study: 'OFFLINE', series: { [study.series]: 'OFFLINE', [otherSeries]: 'ONLINE' } });
+    // A duplicate class-changed event changes no count.
+    await moveTo(runtime, study.instances[1]!.key, 'DEEP_ARCHIVE').catch(() => {});
+    const started = await fetch(`${runtime.url}/restores`, { method: 'POST', body: JSON.stringify({ study: study.study }) });
+    expect(started.status).toBe(202);
+    await runtime.stepFunctions.idle();
+    await advance(runtime, '+13h');
+    expect(await availability()).toEqual({ study: 'ONLINE', series: { [study.series]: 'ONLINE', [otherSeries]: 'ONLINE' } });
+    // The restored copies expire (7 days by policy): back to what the tiers say.
+    await advance(runtime, '+8d');
+    expect(await availability()).toEqual({ study: 'OFFLINE', series: { [study.series]: 'OFFLINE', [otherSeries]: 'ONLINE' } });
+    // Deleting the archived instances takes them out of the counts.
+    for (const i of study.instances) {
+      expect((await fetch(`${runtime.url}/dicom-web/studies/${study.study}/series/${study.series}/instances/${i.id.sop}`, { method: 'DELETE' })).status).toBeLessThan(300);
+    }
+    expect((await availability()).study).toBe('ONLINE');
+  });
 });
+
