@@ -86,6 +86,8 @@ export const system = {
         // deleted once copied into place, and its upload aborted when the request is cut off.
         { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
         appendAudit,
+        // Prior prefetch: each stored study starts its (idempotently named) prefetch workflow.
+        { resource: 'stateMachine:priorPrefetch', actions: ['states:StartExecution'] },
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
@@ -248,6 +250,22 @@ export const system = {
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
+    selectPriors: {
+      entry: 'lambdas/handlers/restores/select-priors.ts',
+      description: 'Prior prefetch step: the earlier studies of the patient the policy names',
+      // GetItem: the new study; Query: the patient's studies (gsi1) and, for body parts, their series.
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] }],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    restorePrior: {
+      entry: 'lambdas/handlers/restores/restore-prior.ts',
+      description: 'Prior prefetch step: restore one prior study (joins a restore in progress)',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
+        { resource: 'stateMachine:restore', actions: ['states:StartExecution'] },
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
     recordFixityResult: {
       entry: 'lambdas/handlers/fixity/record-fixity-result.ts',
       description: 'Fixity audit step: record the outcome on the study',
@@ -333,6 +351,10 @@ export const system = {
         RestoreSeriesFunctionArn: 'restoreSeries',
         RecordRestoreRequestsFunctionArn: 'recordRestoreRequests',
       },
+    },
+    priorPrefetch: {
+      file: 'statemachines/prior-prefetch.asl.json',
+      functions: { SelectPriorsFunctionArn: 'selectPriors', RestorePriorFunctionArn: 'restorePrior' },
     },
     indexMaintenance: {
       file: 'statemachines/index-maintenance.asl.json',

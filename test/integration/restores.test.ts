@@ -251,5 +251,41 @@ describe('Cold retrieval through WADO', () => {
     }
     expect((await availability()).study).toBe('ONLINE');
   });
+
+  it('prefetches priors: a new study restores the patient\'s archived earlier studies the policy names (same modality, last 3 years), once', async () => {
+    const patientId = 'P-PRIORS';
+    const recentCt = coldStudy('9', { patientId, studyDate: '20290301', modality: 'CT' });
+    const recentMr = coldStudy('10', { patientId, studyDate: '20290601', modality: 'MR' });
+    const oldCt = coldStudy('11', { patientId, studyDate: '20240101', modality: 'CT' });
+    for (const s of [recentCt, recentMr, oldCt]) {
+      expect((await stow(runtime.url, s.instances.map((i) => i.bytes))).status).toBe(200);
+      for (const i of s.instances) await moveTo(runtime, i.key, 'DEEP_ARCHIVE');
+    }
+    await runtime.stepFunctions.idle();
+    const prefetchArn = runtime.stepFunctions.arnOf('priorPrefetch');
+    const before = runtime.stepFunctions.listExecutions(prefetchArn).length;
+
+    const today = coldStudy('12', { patientId, studyDate: '20300101', modality: 'CT' });
+    expect((await stow(runtime.url, today.instances.map((i) => i.bytes))).status).toBe(200);
+    await runtime.stepFunctions.idle();
+    const runs = runtime.stepFunctions.listExecutions(prefetchArn);
+    expect(runs.length).toBe(before + 1);
+    expect(runs.at(-1)!.status).toBe('SUCCEEDED');
+    expect(JSON.parse(runs.at(-1)!.output!)).toMatchObject({ priors: [recentCt.study] });
+
+    const { restores } = (await (await fetch(`${runtime.url}/restores?patient=${patientId}`)).json()) as { restores: (RestoreBody['restore'] & { reason: string })[] };
+    expect(restores.map((r) => ({ study: r.study, reason: r.reason, tier: r.tier, status: r.status }))).toEqual([
+      { study: recentCt.study, reason: 'prefetch', tier: 'Bulk', status: 'IN_PROGRESS' },
+    ]);
+    // The same study pushed again starts no second prefetch.
+    expect((await stow(runtime.url, today.instances.map((i) => i.bytes))).status).toBe(200);
+    await runtime.stepFunctions.idle();
+    expect(runtime.stepFunctions.listExecutions(prefetchArn).length).toBe(before + 1);
+    // Bulk from DEEP_ARCHIVE: up to 48 hours; then the prior is read at once.
+    await advance(runtime, '+49h');
+    const prior = await wado(recentCt.study);
+    expect(prior.status).toBe(200);
+    await prior.arrayBuffer();
+  });
 });
 

@@ -48,6 +48,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'),
     listArchive,
     appendAudit,
+    // Each stored study starts its prior prefetch.
+    { actions: ['states:StartExecution'], resources: [machine('priorPrefetch')] },
     kmsWrite,
   ],
   // QIDO: Query on the table and its GSIs, BatchGetItem of keyed studies.
@@ -83,6 +85,15 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // Query of the series' instances; RestoreObject per archived instance (no ListBucket: every key comes from the index).
   restoreSeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:RestoreObject'), kmsRead],
   recordRestoreRequests: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
+  // The new study (GetItem), the patient's studies (gsi1) and their series (body parts).
+  selectPriors: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), kmsRead],
+  // As a restore request: the prior's restore record, its instances, StartExecution of its round.
+  restorePrior: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
+    { actions: ['states:StartExecution'], resources: [machine('restore')] },
+    kmsWrite,
+  ],
   // Restore records (GetItem, conditional PutItem), a patient's studies (gsi1), a study's instances, the tenant's restores (gsi3).
   restores: [
     ownLogs,

@@ -4,6 +4,7 @@ import { aggregateAvailability, coldContribution } from '#core/lifecycle/availab
 import { parseRestoreId, replaceable, restoreIdOf, retryAfterSeconds } from '#core/restores/restore-record.ts';
 import { parseRestoreRequest } from '#core/restores/restore-request.ts';
 import { restoreDelayMs, tierFor } from '#core/restores/restore-tiers.ts';
+import { selectPriors, type StudySummary } from '#core/restores/prior-selection.ts';
 
 const HOUR = 3_600_000;
 const now = new Date('2031-05-01T12:00:00Z');
@@ -86,5 +87,33 @@ describe('study and series availability from cold counts', () => {
     expect(aggregateAvailability({ nearline: 0, offline: 0 })).toBe('ONLINE');
     expect(aggregateAvailability({ nearline: 2, offline: 0 })).toBe('NEARLINE');
     expect(aggregateAvailability({ nearline: 2, offline: 1 })).toBe('OFFLINE');
+  });
+});
+
+describe('prior selection', () => {
+  const current: StudySummary = { study: 'new', studyDate: '20300101', modalities: ['CT'], bodyParts: ['CHEST'] };
+  const study = (id: string, studyDate: string, modalities: string[], bodyParts: string[] = []): StudySummary => ({ study: id, studyDate, modalities, bodyParts });
+  const candidates = [
+    study('ct-2029', '20290101', ['CT'], ['CHEST']),
+    study('ct-2028-head', '20280101', ['CT', 'SR'], ['HEAD']),
+    study('mr-2029', '20290601', ['MR'], ['CHEST']),
+    study('ct-2026', '20261231', ['CT'], ['CHEST']),
+    study('ct-2027', '20270102', ['CT'], ['CHEST']),
+    study('ct-later', '20300601', ['CT'], ['CHEST']),
+    study('undated', '', ['CT'], ['CHEST']),
+    study('new', '20300101', ['CT'], ['CHEST']),
+  ];
+
+  it('keeps earlier studies within the window, of a shared modality, newest first', () => {
+    expect(selectPriors(current, candidates, { within: '3y', sameModality: true })).toEqual(['ct-2029', 'ct-2028-head', 'ct-2027']);
+  });
+
+  it('narrows to a shared body part, widens to any modality, and caps the count', () => {
+    expect(selectPriors(current, candidates, { within: '3y', sameModality: true, sameBodyPart: true })).toEqual(['ct-2029', 'ct-2027']);
+    expect(selectPriors(current, candidates, { within: '3y', maxStudies: 2 })).toEqual(['mr-2029', 'ct-2029']);
+  });
+
+  it('selects nothing for a study without a date', () => {
+    expect(selectPriors({ ...current, studyDate: '' }, candidates, { within: '10y' })).toEqual([]);
   });
 });
