@@ -266,6 +266,37 @@ export const system = {
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
+    // ---- re-classification (issue 12): pins and policy changes re-tag objects in bulk ----
+    reclassifications: {
+      entry: 'lambdas/handlers/lifecycle/reclassifications.ts',
+      description: 'Admin: pin a study or re-evaluate the tenant after a policy change (re-classification workflow), and follow it',
+      grants: [
+        // UpdateItem: the study's pins (conditional on the study existing).
+        { resource: 'table:index', actions: ['dynamodb:UpdateItem'] },
+        { resource: 'stateMachine:reclassify', actions: ['states:StartExecution'] },
+        { resource: 'execution:reclassify', actions: ['states:DescribeExecution'] },
+        appendAudit,
+      ],
+    },
+    reclassifyNextPage: {
+      entry: 'lambdas/handlers/lifecycle/reclassify-next-page.ts',
+      description: 'Re-classification step: the next page of studies (gsi3) to re-evaluate',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
+    },
+    reclassifyStudy: {
+      entry: 'lambdas/handlers/lifecycle/reclassify-study.ts',
+      description: 'Re-classification step: re-evaluate one study and re-tag the objects whose class changed',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+        { resource: 'bucket:archive', actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'] },
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    reclassifyTally: {
+      entry: 'lambdas/handlers/lifecycle/reclassify-tally.ts',
+      description: 'Re-classification step: add a page\'s counts to the totals',
+      grants: [],
+    },
     recordFixityResult: {
       entry: 'lambdas/handlers/fixity/record-fixity-result.ts',
       description: 'Fixity audit step: record the outcome on the study',
@@ -324,6 +355,8 @@ export const system = {
     { method: 'POST', path: '/restores', function: 'restores', scope: 'dicom.read' },
     { method: 'GET', path: '/restores', function: 'restores', scope: 'dicom.read' },
     { method: 'GET', path: '/restores/{id}', function: 'restores', scope: 'dicom.read' },
+    { method: 'POST', path: '/admin/reclassifications', function: 'reclassifications', scope: 'ilm.admin' },
+    { method: 'GET', path: '/admin/reclassifications/{execution}', function: 'reclassifications', scope: 'ilm.admin' },
     { method: 'GET', path: '/audit', function: 'auditTrail', scope: 'admin' },
     { method: 'GET', path: '/audit/verification', function: 'auditTrail', scope: 'admin' },
   ],
@@ -355,6 +388,14 @@ export const system = {
     priorPrefetch: {
       file: 'statemachines/prior-prefetch.asl.json',
       functions: { SelectPriorsFunctionArn: 'selectPriors', RestorePriorFunctionArn: 'restorePrior' },
+    },
+    reclassify: {
+      file: 'statemachines/reclassify.asl.json',
+      functions: {
+        ReclassifyNextPageFunctionArn: 'reclassifyNextPage',
+        ReclassifyStudyFunctionArn: 'reclassifyStudy',
+        ReclassifyTallyFunctionArn: 'reclassifyTally',
+      },
     },
     indexMaintenance: {
       file: 'statemachines/index-maintenance.asl.json',

@@ -51,6 +51,7 @@ export const config = Object.freeze({
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
   restoreStateMachineArn: () => required('STATE_MACHINE_RESTORE'),
   priorPrefetchStateMachineArn: () => required('STATE_MACHINE_PRIOR_PREFETCH'),
+  reclassifyStateMachineArn: () => required('STATE_MACHINE_RECLASSIFY'),
   /** The bus Strata's own events go to (`default`). */
   eventBus: () => required('EVENT_BUS_DEFAULT'),
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */

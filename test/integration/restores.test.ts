@@ -4,7 +4,7 @@
  * again starts nothing; the restore completes on the local clock and the bytes served are the
  * bytes stored. GLACIER_IR and metadata are served without any restore.
  */
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey, type InstanceIdentity } from '#core/index-keys.ts';
 import { s3For } from '#test/helpers/aws.ts';
@@ -286,6 +286,49 @@ describe('Cold retrieval through WADO', () => {
     const prior = await wado(recentCt.study);
     expect(prior.status).toBe(200);
     await prior.arrayBuffer();
+  });
+
+  it('re-classifies in bulk: pinning a study re-tags its objects, a policy-wide run re-tags only what changed, with counts', async () => {
+    const pinned = coldStudy('13', { count: 3 });
+    expect((await stow(runtime.url, pinned.instances.map((i) => i.bytes))).status).toBe(200);
+    await moveTo(runtime, pinned.instances[0]!.key, 'DEEP_ARCHIVE');
+    const classOf = async (key: string) => (await s3.send(new GetObjectTaggingCommand({ Bucket, Key: key }))).TagSet?.find((t) => t.Key === 'strata-policy-class')?.Value;
+    expect(await classOf(pinned.instances[1]!.key)).toBe('clinical');
+
+    const run = async (body: unknown) => {
+      const started = await fetch(`${runtime.url}/admin/reclassifications`, { method: 'POST', body: JSON.stringify(body) });
+      expect(started.status).toBe(202);
+      const { id } = (await started.json()) as { id: string };
+      await runtime.stepFunctions.idle();
+      const view = (await (await fetch(`${runtime.url}/admin/reclassifications/${id}`)).json()) as { status: string; output: Record<string, number> };
+      expect(view.status).toBe('SUCCEEDED');
+      return view.output;
+    };
+    expect(await run({ study: pinned.study, pins: ['research'] })).toEqual({ studies: 1, examined: 3, retagged: 3, unchanged: 0, warmerTierWanted: 1 });
+    for (const i of pinned.instances) expect(await classOf(i.key)).toBe('pinned');
+    // Other tags are kept.
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: pinned.instances[1]!.key }))).TagSet?.map((t) => t.Key).sort()).toEqual(['strata-policy-class', 'strata-policy-version']);
+
+    // Unpinned, then the whole tenant re-evaluated (as after a policy change): only the pinned study's objects change.
+    const unpinned = await fetch(`${runtime.url}/admin/reclassifications`, { method: 'POST', body: JSON.stringify({ study: pinned.study, pins: [] }) });
+    expect(unpinned.status).toBe(202);
+    await runtime.stepFunctions.idle();
+    // Unpinning re-tagged them back already; a tenant-wide run now finds nothing to change.
+    for (const i of pinned.instances) expect(await classOf(i.key)).toBe('clinical');
+    // An object whose tag no longer says what the policy decides (as after a policy change) is the only one re-tagged.
+    const other = coldStudy('14');
+    expect((await stow(runtime.url, other.instances.map((i) => i.bytes))).status).toBe(200);
+    await s3.send(new PutObjectTaggingCommand({ Bucket, Key: other.instances[0]!.key, Tagging: { TagSet: [{ Key: 'strata-policy-class', Value: 'legacy' }, { Key: 'strata-policy-version', Value: '0' }] } }));
+    const all = await run({ all: true });
+    expect(all.retagged).toBe(1);
+    expect(all.unchanged).toBe(all.examined! - 1);
+    expect(all.studies).toBeGreaterThanOrEqual(2);
+    expect(await classOf(other.instances[0]!.key)).toBe('clinical');
+
+    for (const body of [{}, { study: pinned.study }, { study: pinned.study, pins: ['forever'] }, { all: 'yes' }, { all: true, study: pinned.study }]) {
+      expect((await fetch(`${runtime.url}/admin/reclassifications`, { method: 'POST', body: JSON.stringify(body) })).status).toBe(400);
+    }
+    expect((await fetch(`${runtime.url}/admin/reclassifications`, { method: 'POST', body: JSON.stringify({ study: '1.2.3.999', pins: [] }) })).status).toBe(404);
   });
 });
 

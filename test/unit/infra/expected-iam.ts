@@ -94,6 +94,19 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     { actions: ['states:StartExecution'], resources: [machine('restore')] },
     kmsWrite,
   ],
+  // The study's pins (UpdateItem), the re-classification workflow started and followed.
+  reclassifications: [
+    ownLogs,
+    onTable('dynamodb:UpdateItem'),
+    { actions: ['states:StartExecution'], resources: [machine('reclassify')] },
+    { actions: ['states:DescribeExecution'], resources: [executions('reclassify')] },
+    appendAudit,
+    kmsWrite,
+  ],
+  reclassifyNextPage: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
+  // The study's pins (GetItem) and instances (Query); each object's tags read and, when its class changed, rewritten.
+  reclassifyStudy: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObjectTagging', 's3:PutObjectTagging'), kmsRead],
+  reclassifyTally: [ownLogs],
   // Restore records (GetItem, conditional PutItem), a patient's studies (gsi1), a study's instances, the tenant's restores (gsi3).
   restores: [
     ownLogs,
