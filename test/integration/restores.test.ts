@@ -245,6 +245,15 @@ describe('Cold retrieval through WADO', () => {
     // The restored copies expire (7 days by policy): back to what the tiers say.
     await advance(runtime, '+8d');
     expect(await availability()).toEqual({ study: 'OFFLINE', series: { [study.series]: 'OFFLINE', [otherSeries]: 'ONLINE' } });
+    // A second round after the copies expired: a new id, counted and completed like the first.
+    const again = await fetch(`${runtime.url}/restores`, { method: 'POST', body: JSON.stringify({ study: study.study }) });
+    const [second] = ((await again.json()) as { studies: { restore: RestoreBody['restore'] }[] }).studies;
+    expect(second!.restore.id.startsWith('2.')).toBe(true);
+    await runtime.stepFunctions.idle();
+    await advance(runtime, '+13h');
+    expect(await (await fetch(`${runtime.url}/restores/${second!.restore.id}`)).json()).toMatchObject({ status: 'COMPLETED', instances: { total: 2, restored: 2 } });
+    expect((await availability()).study).toBe('ONLINE');
+    await advance(runtime, '+8d');
     // Deleting the archived instances takes them out of the counts.
     for (const i of study.instances) {
       expect((await fetch(`${runtime.url}/dicom-web/studies/${study.study}/series/${study.series}/instances/${i.id.sop}`, { method: 'DELETE' })).status).toBeLessThan(300);

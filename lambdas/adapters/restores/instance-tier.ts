@@ -11,6 +11,7 @@ import { coldContribution } from '#core/lifecycle/availability.ts';
 import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { ARCHIVE_CLASSES } from '#core/restores/restore-tiers.ts';
 import { config } from '#lambdas/config.ts';
+import { clock } from '../clock.ts';
 import { documentClient } from '../aws-clients.ts';
 import { getRestoreRecord } from './restore-records.ts';
 
@@ -40,7 +41,10 @@ export async function applyTierChange(id: InstanceIdentity, sha256: string, chan
     const before = coldContribution(oldClass, oldRestored);
     const after = coldContribution(newClass, newRestored);
     const delta = { nearline: after.nearline - before.nearline, offline: after.offline - before.offline };
-    const completesRestore = !oldRestored && newRestored && ARCHIVE_CLASSES.has(oldClass);
+    // A copy recorded as restored but past its expiry (its expiry event not yet applied, or never
+    // sent because a new restore replaced it) is no copy: its object counts for a new round.
+    const oldCopyReadable = oldRestored && Date.parse(String(item.restoredUntil)) > clock.now().getTime();
+    const completesRestore = !oldCopyReadable && newRestored && ARCHIVE_CLASSES.has(oldClass);
     const restore = completesRestore ? await getRestoreRecord(id.tenant, id.study) : undefined;
     const counting = restore?.status === 'IN_PROGRESS' ? restore : undefined;
 
