@@ -116,6 +116,7 @@ function grantWildcards(stack: Stack, grants: SystemDeclaration['functions'][str
     table: (logical) => ({ arn: arnOf(tables[logical]!), indexArn: `${arnOf(tables[logical]!)}/index/*` }),
     bucket: (logical) => ({ arn: arnOf(buckets[logical]!) }),
     stateMachine: (logical) => ({ arn: states('stateMachine', stateMachineName(logical)), executionsArn: `${states('execution', stateMachineName(logical))}:*` }),
+    eventBus: (name) => ({ arn: `arn:${partition}:events:${region}:<AWS::AccountId>:event-bus/${name}` }),
     keyArn: '<key>',
   });
   // A bare `*` is nobody's resource: it is never acknowledged here, so it fails the synth (IAM5).

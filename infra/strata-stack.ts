@@ -67,6 +67,7 @@ export class StrataStack extends Stack {
         arn: stateMachineArn(logical),
         executionsArn: this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName(logical)}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       }),
+      eventBus: (name) => ({ arn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) }),
       keyArn: key.keyArn,
     };
     const resolved = {

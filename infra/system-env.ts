@@ -28,8 +28,9 @@ export function functionEnvironment(fn: FunctionDeclaration, resolved: ResolvedR
     const name = envNameForResource(grant.resource);
     if (!name) continue;
     const [kind, logical] = grant.resource.split(':') as [string, string];
+    // An event bus is named the same everywhere (`default`: the account's, locally the runtime's).
     env[name] =
-      kind === 'table' ? resolved.table(logical) : kind === 'bucket' ? resolved.bucket(logical) : resolved.stateMachineArn(logical);
+      kind === 'table' ? resolved.table(logical) : kind === 'bucket' ? resolved.bucket(logical) : kind === 'eventBus' ? logical : resolved.stateMachineArn(logical);
   }
   if (fn.lifecyclePolicy) env.LIFECYCLE_POLICY = policyEnvironment(fn.lifecyclePolicy);
   return env;

@@ -24,11 +24,12 @@ export interface BucketDeclaration {
 
 /**
  * What a function may touch. `resource` is `kind:logicalName`; the kinds are `table`, `bucket`,
- * `stateMachine` and `execution` (the executions of a state machine). The CDK stack turns each
- * grant into one least-privilege IAM statement and one environment variable.
+ * `stateMachine`, `execution` (the executions of a state machine) and `eventBus` (an EventBridge
+ * bus, `eventBus:default` for the account's default bus). The CDK stack turns each grant into
+ * one least-privilege IAM statement and one environment variable.
  */
 export interface GrantDeclaration {
-  readonly resource: `${'table' | 'bucket' | 'stateMachine' | 'execution'}:${string}`;
+  readonly resource: `${'table' | 'bucket' | 'stateMachine' | 'execution' | 'eventBus'}:${string}`;
   readonly actions: readonly string[];
 }
 

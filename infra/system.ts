@@ -97,6 +97,8 @@ export const system = {
         { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
         appendAudit,
         ...holdAtIngest,
+        // Prior prefetch: each stored study starts its (idempotently named) prefetch workflow.
+        { resource: 'stateMachine:priorPrefetch', actions: ['states:StartExecution'] },
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
@@ -115,7 +117,12 @@ export const system = {
         // ListBucket: a missing object is NoSuchKey (WADO 404) only when the caller may list the bucket; else AccessDenied.
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
         appendAudit,
+        // Cold retrieval: a read of archived bytes writes the study's restore record (conditional PutItem) and starts its round.
+        { resource: 'table:index', actions: ['dynamodb:PutItem'] },
+        { resource: 'stateMachine:restore', actions: ['states:StartExecution'] },
       ],
+      // The default restore tier and days (policy `retrieval`).
+      lifecyclePolicy: LIFECYCLE_POLICY,
     },
     renderImages: {
       entry: 'lambdas/handlers/render.ts',
@@ -145,8 +152,13 @@ export const system = {
     onObjectEvent: {
       entry: 'lambdas/handlers/on-object-event.ts',
       description: 'Keeps the index in step with S3 storage-class, restore and delete events',
-      // GetItem: the instance's class, size and modality before the change, for the usage counters (docs/finance.md).
-      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
+      grants: [
+        // GetItem: the instance's tier, size and modality and the study's restore before the transaction that
+        // changes them with the usage counters (TransactWrite of Updates; docs/finance.md).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+        // The last restored object of a study's restore announces it (Restore Completed).
+        { resource: 'eventBus:default', actions: ['events:PutEvents'] },
+      ],
     },
     startFixityAudit: {
       entry: 'lambdas/handlers/fixity/fixity-audits.ts',
@@ -218,6 +230,87 @@ export const system = {
       entry: 'lambdas/handlers/audit/audit-trail.ts',
       description: 'Admin: query, export (JSON/CSV) and verify the audit trail',
       grants: [{ resource: 'table:audit', actions: ['dynamodb:Query', 'dynamodb:PutItem'] }],
+    },
+    // ---- cold retrieval (issue 12): the restore workflow, /restores, prior prefetch ----
+    restorePages: {
+      entry: 'lambdas/handlers/restores/restore-pages.ts',
+      description: 'Restore workflow step: the series of the study (the pages the Map restores)',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
+    },
+    restoreSeries: {
+      entry: 'lambdas/handlers/restores/restore-series.ts',
+      description: 'Restore workflow step: RestoreObject for the archived instances of one series',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:Query'] },
+        { resource: 'bucket:archive', actions: ['s3:RestoreObject'] },
+      ],
+    },
+    recordRestoreRequests: {
+      entry: 'lambdas/handlers/restores/record-restore-requests.ts',
+      description: 'Restore workflow step: sums what S3 answered and ends a round with nothing to wait for',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+        { resource: 'eventBus:default', actions: ['events:PutEvents'] },
+      ],
+    },
+    restores: {
+      entry: 'lambdas/handlers/restores/restores-api.ts',
+      description: 'GET/POST /restores: restore archived studies ahead of a read and follow their progress',
+      grants: [
+        // GetItem/PutItem: the study's restore record (conditional put); Query: a patient's studies (gsi1),
+        // a study's instances, the tenant's restores (gsi3).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
+        { resource: 'stateMachine:restore', actions: ['states:StartExecution'] },
+        appendAudit,
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    selectPriors: {
+      entry: 'lambdas/handlers/restores/select-priors.ts',
+      description: 'Prior prefetch step: the earlier studies of the patient the policy names',
+      // GetItem: the new study; Query: the patient's studies (gsi1) and, for body parts, their series.
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] }],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    restorePrior: {
+      entry: 'lambdas/handlers/restores/restore-prior.ts',
+      description: 'Prior prefetch step: restore one prior study (joins a restore in progress)',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
+        { resource: 'stateMachine:restore', actions: ['states:StartExecution'] },
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    // ---- re-classification (issue 12): pins and policy changes re-tag objects in bulk ----
+    reclassifications: {
+      entry: 'lambdas/handlers/lifecycle/reclassifications.ts',
+      description: 'Admin: pin a study or re-evaluate the tenant after a policy change (re-classification workflow), and follow it',
+      grants: [
+        // UpdateItem: the study's pins (conditional on the study existing).
+        { resource: 'table:index', actions: ['dynamodb:UpdateItem'] },
+        { resource: 'stateMachine:reclassify', actions: ['states:StartExecution'] },
+        { resource: 'execution:reclassify', actions: ['states:DescribeExecution'] },
+        appendAudit,
+      ],
+    },
+    reclassifyNextPage: {
+      entry: 'lambdas/handlers/lifecycle/reclassify-next-page.ts',
+      description: 'Re-classification step: the next page of studies (gsi3) to re-evaluate',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
+    },
+    reclassifyStudy: {
+      entry: 'lambdas/handlers/lifecycle/reclassify-study.ts',
+      description: 'Re-classification step: re-evaluate one study and re-tag the objects whose class changed',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+        { resource: 'bucket:archive', actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'] },
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    reclassifyTally: {
+      entry: 'lambdas/handlers/lifecycle/reclassify-tally.ts',
+      description: 'Re-classification step: add a page\'s counts to the totals',
+      grants: [],
     },
     recordFixityResult: {
       entry: 'lambdas/handlers/fixity/record-fixity-result.ts',
@@ -312,6 +405,12 @@ export const system = {
     { method: 'GET', path: '/admin/fixity-audits/{execution}', function: 'startFixityAudit', scope: 'ilm.admin' },
     { method: 'POST', path: '/admin/index-maintenance', function: 'startIndexMaintenance', scope: 'ilm.admin' },
     { method: 'GET', path: '/admin/index-maintenance/{execution}', function: 'startIndexMaintenance', scope: 'ilm.admin' },
+    // Cold retrieval: dicom.read, as a WADO read of the same study would start the same restore.
+    { method: 'POST', path: '/restores', function: 'restores', scope: 'dicom.read' },
+    { method: 'GET', path: '/restores', function: 'restores', scope: 'dicom.read' },
+    { method: 'GET', path: '/restores/{id}', function: 'restores', scope: 'dicom.read' },
+    { method: 'POST', path: '/admin/reclassifications', function: 'reclassifications', scope: 'ilm.admin' },
+    { method: 'GET', path: '/admin/reclassifications/{execution}', function: 'reclassifications', scope: 'ilm.admin' },
     { method: 'GET', path: '/audit', function: 'auditTrail', scope: 'admin' },
     { method: 'GET', path: '/audit/verification', function: 'auditTrail', scope: 'admin' },
     // ---- legal holds ----
@@ -339,6 +438,26 @@ export const system = {
         ListStudySeriesFunctionArn: 'listStudySeries',
         VerifySeriesFunctionArn: 'verifySeries',
         RecordFixityResultFunctionArn: 'recordFixityResult',
+      },
+    },
+    restore: {
+      file: 'statemachines/restore.asl.json',
+      functions: {
+        RestorePagesFunctionArn: 'restorePages',
+        RestoreSeriesFunctionArn: 'restoreSeries',
+        RecordRestoreRequestsFunctionArn: 'recordRestoreRequests',
+      },
+    },
+    priorPrefetch: {
+      file: 'statemachines/prior-prefetch.asl.json',
+      functions: { SelectPriorsFunctionArn: 'selectPriors', RestorePriorFunctionArn: 'restorePrior' },
+    },
+    reclassify: {
+      file: 'statemachines/reclassify.asl.json',
+      functions: {
+        ReclassifyNextPageFunctionArn: 'reclassifyNextPage',
+        ReclassifyStudyFunctionArn: 'reclassifyStudy',
+        ReclassifyTallyFunctionArn: 'reclassifyTally',
       },
     },
     indexMaintenance: {

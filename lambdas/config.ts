@@ -38,6 +38,7 @@ export const config = Object.freeze({
     s3: read('AWS_ENDPOINT_URL_S3'),
     dynamodb: read('AWS_ENDPOINT_URL_DYNAMODB'),
     sfn: read('AWS_ENDPOINT_URL_SFN'),
+    events: read('AWS_ENDPOINT_URL_EVENTBRIDGE'),
   },
   /** CORS origins allowed to read responses (the `allowedOrigins` deployment setting); `*` when unset. */
   allowedOrigins: parseAllowedOrigins(read(ALLOWED_ORIGINS_ENV)),
@@ -60,6 +61,11 @@ export const config = Object.freeze({
     behindLoadBalancer: read('STRATA_BEHIND_LOAD_BALANCER') === 'true',
   },
   legalHoldStateMachineArn: () => required('STATE_MACHINE_LEGAL_HOLD'),
+  restoreStateMachineArn: () => required('STATE_MACHINE_RESTORE'),
+  priorPrefetchStateMachineArn: () => required('STATE_MACHINE_PRIOR_PREFETCH'),
+  reclassifyStateMachineArn: () => required('STATE_MACHINE_RECLASSIFY'),
+  /** The bus Strata's own events go to (`default`). */
+  eventBus: () => required('EVENT_BUS_DEFAULT'),
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
   lifecyclePolicy: (): LifecyclePolicy => (lifecyclePolicy ??= JSON.parse(required('LIFECYCLE_POLICY')) as LifecyclePolicy),
 });

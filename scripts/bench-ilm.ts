@@ -17,12 +17,14 @@ const numberArg = (name: string, fallback: number) => {
   return at >= 0 ? Number(args[at + 1]) : fallback;
 };
 if (args.includes('--help')) {
-  console.log('usage: npm run bench:ilm -- [--studies 1000000] [--objects 100000] [--page 1000]');
+  console.log('usage: npm run bench:ilm -- [--studies 1000000] [--objects 100000] [--page 25] [--objects-per-study 100]');
   process.exit(0);
 }
 const STUDIES = numberArg('--studies', 1_000_000);
 const OBJECTS = numberArg('--objects', 100_000);
-const PAGE = numberArg('--page', 1_000);
+/** Studies per page of the reclassify workflow (lambdas/services/lifecycle/reclassify.ts PAGE_SIZE) and objects per study, assumed. */
+const PAGE = numberArg('--page', 25);
+const OBJECTS_PER_STUDY = numberArg('--objects-per-study', 100);
 
 // ---- policy evaluation rate ----------------------------------------------------------------
 
@@ -86,22 +88,24 @@ const PRICE = {
   /** The worst case, if tagging requests on archived objects are billed at DEEP_ARCHIVE's PUT rate. */
   s3PutPer1000DeepArchive: 0.05,
 };
-const pages = Math.ceil(OBJECTS / PAGE);
-// Per run: start, list first page, Map state, end ≈ 4; per page (Map iteration): the task and its iteration's start/end ≈ 3.
-const transitions = 4 + pages * 3;
-const lambdaGbSeconds = pages * 0.5 /* GB */ * 10; /* s per page of 1,000 re-tags at 100-way concurrency, assumed */
+// The built workflow (statemachines/reclassify.asl.json) pages by studies: NextPage, a Map over the page's
+// studies (one ReclassifyStudy task each), Tally and a Choice per page; a start and a Done per run.
+const studies = Math.ceil(OBJECTS / OBJECTS_PER_STUDY);
+const pages = Math.ceil(studies / PAGE);
+const transitions = 2 + pages * 4 + studies * 2;
+const lambdaInvocations = studies + pages * 2;
+const lambdaGbSeconds = studies * 0.128 /* GB */ * 2; /* s per study of 100 objects at 16 tag requests in flight, assumed */
 const cost = {
   sfn: transitions * PRICE.sfnPerTransition,
-  lambda: pages * PRICE.lambdaPerRequest + lambdaGbSeconds * PRICE.lambdaArmPerGbSecond,
-  list: (pages * PRICE.s3ListPer1000) / 1000,
+  lambda: lambdaInvocations * PRICE.lambdaPerRequest + lambdaGbSeconds * PRICE.lambdaArmPerGbSecond,
   getTags: (OBJECTS * PRICE.s3GetPer1000) / 1000,
   putTags: (OBJECTS * PRICE.s3PutPer1000) / 1000,
 };
 const total = Object.values(cost).reduce((a, b) => a + b, 0);
 const usd = (n: number) => `$${n.toFixed(4)}`;
-console.log(`\nre-classifying ${OBJECTS.toLocaleString('en-US')} objects (model of the planned workflow: Map over ${pages} pages of ${PAGE} keys):`);
+console.log(`\nre-classifying ${OBJECTS.toLocaleString('en-US')} objects in ${studies.toLocaleString('en-US')} studies (the reclassify workflow: ${pages} pages of ${PAGE} studies, a Map per page; every object re-tagged, the worst case):`);
 console.log(`  Step Functions: ${transitions} state transitions = ${usd(cost.sfn)} (one execution per object would be ≥ ${(OBJECTS * 3).toLocaleString('en-US')} = ${usd(OBJECTS * 3 * PRICE.sfnPerTransition)})`);
-console.log(`  Lambda: ${pages} invocations, ~${lambdaGbSeconds} GB-s = ${usd(cost.lambda)}`);
-console.log(`  S3: ${pages} LIST + ${OBJECTS.toLocaleString('en-US')} GetObjectTagging + ${OBJECTS.toLocaleString('en-US')} PutObjectTagging = ${usd(cost.list + cost.getTags + cost.putTags)}`);
+console.log(`  Lambda: ${lambdaInvocations} invocations, ~${Math.round(lambdaGbSeconds)} GB-s = ${usd(cost.lambda)}`);
+console.log(`  S3: ${OBJECTS.toLocaleString('en-US')} GetObjectTagging + ${OBJECTS.toLocaleString('en-US')} PutObjectTagging = ${usd(cost.getTags + cost.putTags)} (index reads: one Query per study)`);
 console.log(`  total ≈ ${usd(total)} (if tagging archived objects is billed at DEEP_ARCHIVE's PUT rate: +${usd((OBJECTS * (PRICE.s3PutPer1000DeepArchive - PRICE.s3PutPer1000)) / 1000)})`);
 console.log('  moving objects back to a warmer tier (a pin on archived bytes) is extra: a restore plus a COPY per object.');

@@ -9,6 +9,8 @@ export interface ResourceArns {
   table(logical: string): { arn: string; indexArn: string };
   bucket(logical: string): { arn: string };
   stateMachine(logical: string): { arn: string; executionsArn: string };
+  /** An EventBridge bus by name (`default`: the account's default bus). */
+  eventBus(name: string): { arn: string };
   keyArn: string;
 }
 
@@ -43,6 +45,8 @@ export function grantStatements(grants: readonly GrantDeclaration[], arns: Resou
       statements.push({ actions, resources: [arns.stateMachine(logical).arn] });
     } else if (kind === 'execution') {
       statements.push({ actions, resources: [arns.stateMachine(logical).executionsArn] });
+    } else if (kind === 'eventBus') {
+      statements.push({ actions, resources: [arns.eventBus(logical).arn] });
     }
   }
   if (kms.size) statements.push({ actions: [...kms].sort(), resources: [arns.keyArn] });

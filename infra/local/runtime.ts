@@ -58,6 +58,7 @@ export interface ServicePorts {
   dynamodb: number;
   s3: number;
   stepFunctions: number;
+  events: number;
 }
 
 export interface LocalRuntime {
@@ -97,10 +98,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let server: Server | undefined;
   let identity: LocalIdentity | undefined;
   let dataServer: Server | undefined;
+  let eventsServer: Server | undefined;
   const stop = async () => {
     await events.idle();
     await stepFunctions?.stop();
-    for (const http of [server, dataServer]) {
+    for (const http of [server, dataServer, eventsServer]) {
       if (!http?.listening) continue;
       http.closeAllConnections();
       await new Promise<void>((done) => http.close(() => done()));
@@ -139,7 +141,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stepFunctions = sfn;
     await sfn.listen();
 
-    configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint }, (logical) => sfn.arnOf(logical), allowedOrigins);
+    // EventBridge PutEvents (Strata's own events, e.g. a completed restore) into the local bus.
+    const eventsApi = createServer(iam.events(events.eventsApi(clock, REGION, LOCAL_ACCOUNT)));
+    eventsServer = eventsApi;
+    eventsApi.listen(options.servicePorts?.events ?? 0, LOOPBACK);
+    await once(eventsApi, 'listening');
+    const eventsEndpoint = `http://${LOOPBACK}:${(eventsApi.address() as AddressInfo).port}`;
+
+    configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint, events: eventsEndpoint }, (logical) => sfn.arnOf(logical), allowedOrigins);
 
     identity = await LocalIdentity.open(dataDir);
     const access = { identity, loopbackOnly: isLoopback(host) };
@@ -170,7 +179,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     url: `http://${host}:${port}`,
     dataPlaneUrl: `http://${host}:${(dataServer!.address() as AddressInfo).port}`,
     dataDir,
-    servicePorts: { dynamodb: dynamo.port, s3: s3.port, stepFunctions: portOf(stepFunctions.endpoint) },
+    servicePorts: { dynamodb: dynamo.port, s3: s3.port, stepFunctions: portOf(stepFunctions.endpoint), events: (eventsServer!.address() as AddressInfo).port },
     clock,
     events,
     s3,
@@ -184,7 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
 /** What each handler would get from CDK, pointed at the emulators. */
 function configureEnvironment(
-  endpoints: { dynamo: string; s3: string; sfn: string },
+  endpoints: { dynamo: string; s3: string; sfn: string; events: string },
   stateMachineArn: (logical: string) => string,
   allowedOrigins: readonly string[],
 ): void {
@@ -197,6 +206,7 @@ function configureEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.events,
     STRATA_S3_FORCE_PATH_STYLE: 'true',
     // The handlers' side of the CORS policy, as the CDK stack sets it on every function.
     [ALLOWED_ORIGINS_ENV]: allowedOrigins.join(','),

@@ -3,6 +3,7 @@
  * Endpoints come from config: unset in AWS, the local emulators in infra/local.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +13,7 @@ let s3: S3Client | undefined;
 let dynamodb: DynamoDBClient | undefined;
 let sfn: SFNClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
+let events: EventBridgeClient | undefined;
 
 const withEndpoint = (endpoint: string | undefined) => (endpoint ? { endpoint } : {});
 
@@ -32,6 +34,11 @@ export function dynamoClient(): DynamoDBClient {
 export function sfnClient(): SFNClient {
   sfn ??= new SFNClient({ region: config.region, ...withEndpoint(config.endpoints.sfn) });
   return sfn;
+}
+
+export function eventBridgeClient(): EventBridgeClient {
+  events ??= new EventBridgeClient({ region: config.region, ...withEndpoint(config.endpoints.events) });
+  return events;
 }
 
 /** The document client every index adapter uses (plain JS values in and out). */

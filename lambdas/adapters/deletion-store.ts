@@ -8,6 +8,7 @@ import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from
 import { deleted, type UsageDelta } from '#core/finance/usage.ts';
 import { isStorageTier } from '#core/finance/price-table.ts';
 import { Keys, type ResourceScope } from '#core/index-keys.ts';
+import { coldContribution } from '#core/lifecycle/availability.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { usageActions } from './finance/usage-store.ts';
@@ -43,9 +44,18 @@ export async function deleteInstanceEntries(records: InstanceRecord[], at: strin
     // an entry already gone (a concurrent DELETE) cancels it, so nothing is counted out twice.
     const usage = usageActions(pending.flatMap((r) => deletedUsage(r, r, at)), pending[0]!.id.study);
     const { tenant, study, series } = pending[0]!.id;
-    const minus = { ':minus': -pending.length, ':n': pending.length };
+    // Archived instances leave the series' and study's cold counts (study/series InstanceAvailability) with them.
+    const cold = pending.reduce(
+      (sum, r) => {
+        const c = coldContribution(r.storageClass, r.restoredUntil !== undefined);
+        return { nearline: sum.nearline + c.nearline, offline: sum.offline + c.offline };
+      },
+      { nearline: 0, offline: 0 },
+    );
+    const coldTerms = cold.nearline || cold.offline ? ', nNearline :coldN, nOffline :coldO' : '';
+    const minus = { ':minus': -pending.length, ':n': pending.length, ...(coldTerms ? { ':coldN': -cold.nearline, ':coldO': -cold.offline } : {}) };
     const counted = (Key: { pk: string; sk: string }) => ({
-      Update: { TableName, Key, UpdateExpression: 'ADD nInstances :minus', ConditionExpression: 'nInstances >= :n', ExpressionAttributeValues: minus },
+      Update: { TableName, Key, UpdateExpression: `ADD nInstances :minus${coldTerms}`, ConditionExpression: 'nInstances >= :n', ExpressionAttributeValues: minus },
     });
     const deletes = pending.map((r) => ({
       Delete: { TableName, Key: Keys.instance(r.id), ConditionExpression: 'sha256 = :sha', ExpressionAttributeValues: { ':sha': r.sha256 } },

@@ -5,6 +5,7 @@
  */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
+import type { ColdCounts } from '#core/lifecycle/availability.ts';
 import { instanceOfSortKey, Keys, studyOfPartition } from '#core/index-keys.ts';
 import type { DateRange } from '#core/qido/query-plan.ts';
 import { config } from '#lambdas/config.ts';
@@ -21,6 +22,8 @@ export interface StudyRow {
   nInstances: number;
   modalities: string[];
   sopClasses: string[];
+  /** Instances that cannot be read now (kept by the tier events, adapters/restores/instance-tier.ts). */
+  cold: ColdCounts;
 }
 
 export interface SeriesRow {
@@ -28,6 +31,7 @@ export interface SeriesRow {
   series: string;
   dicom: DicomJsonDataset;
   nInstances: number;
+  cold: ColdCounts;
 }
 
 const db = documentClient;
@@ -76,8 +80,11 @@ export function toStudyRow(item: Record<string, unknown>): StudyRow {
     nInstances: Number(item.nInstances ?? 0),
     modalities: [...((item.modalities as Set<string> | undefined) ?? [])].sort(),
     sopClasses: [...((item.sopClasses as Set<string> | undefined) ?? [])].sort(),
+    cold: coldCountsOf(item),
   };
 }
+
+const coldCountsOf = (item: Record<string, unknown>): ColdCounts => ({ nearline: Number(item.nNearline ?? 0), offline: Number(item.nOffline ?? 0) });
 
 function toSeriesRow(item: Record<string, unknown>): SeriesRow {
   return {
@@ -85,6 +92,7 @@ function toSeriesRow(item: Record<string, unknown>): SeriesRow {
     series: String(item.sk).slice(Keys.seriesOfStudyPrefix.length),
     dicom: JSON.parse(String(item.dicom ?? '{}')) as DicomJsonDataset,
     nInstances: Number(item.nInstances ?? 0),
+    cold: coldCountsOf(item),
   };
 }
 

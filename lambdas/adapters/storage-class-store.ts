@@ -33,6 +33,30 @@ const colder = (to: StorageTier, from: StorageTier) => TIER_ORDER.indexOf(to as 
 const cancelled = (error: unknown) => (error as Error).name === 'TransactionCanceledException';
 
 /**
+ * The usage counters' updates for a change of the current version's tier or restored copy, from
+ * its item as read (the caller's transaction is conditional on that state): a transition moves
+ * the bytes between tiers and ends any restored copy; a restored copy appearing is billed as a
+ * retrieval and held as RESTORED until it goes.
+ */
+export function usageOfTierChange(id: InstanceIdentity, item: Record<string, unknown>, at: string, change: { storageClass: string } | { restoredUntil: string | undefined }) {
+  const object: StoredObject = { tenant: id.tenant, modality: String(item.modality ?? ''), size: Number(item.size) };
+  const from = tierOf(item);
+  const had = item.restoredUntil !== undefined;
+  let deltas: ReturnType<typeof tierChanged> = [];
+  if ('storageClass' in change) {
+    if (isStorageTier(change.storageClass) && change.storageClass !== from) {
+      const since = String(item.storageClassChangedAt ?? item.ingestedAt ?? at);
+      deltas = [...tierChanged(object, from, change.storageClass, since, at), ...(had ? restoredCopyGone(object, at) : [])];
+    }
+  } else if (change.restoredUntil === undefined) {
+    if (had) deltas = restoredCopyGone(object, at);
+  } else if (!had) {
+    deltas = restoreCompleted(object, from, at);
+  }
+  return usageActions(deltas, id.study);
+}
+
+/**
  * Records the storage class S3 reports after a lifecycle transition of these bytes (the current
  * version's or an earlier one's). False when no item holds them, or the class is not colder
  * than the recorded one (a replayed or out-of-order event).

@@ -12,6 +12,8 @@ export interface StrataErrorOptions {
   failureReason?: number;
   /** Extra response headers, e.g. Retry-After. */
   headers?: Record<string, string>;
+  /** Extra fields of the JSON error body, e.g. the restore a 503 started. */
+  details?: Record<string, unknown>;
 }
 
 export class StrataError extends Error {
@@ -19,12 +21,14 @@ export class StrataError extends Error {
   readonly statusCode: number = 500;
   readonly failureReason: number | undefined;
   readonly headers: Record<string, string>;
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(message: string, options: StrataErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.failureReason = options.failureReason;
     this.headers = options.headers ?? {};
+    this.details = options.details;
   }
 }
 

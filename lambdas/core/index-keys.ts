@@ -73,6 +73,10 @@ export const Keys = {
   heldStudy: (tenant: string, study: string) => ({ pk: `T#${tenant}#HELD#S#${study}`, sk: 'HELD' }),
   heldPatient: (tenant: string, patientId: string, issuer: string) => ({ pk: `T#${tenant}#HELD#PID#${patientId}#ISS#${issuer}`, sk: 'HELD' }),
   heldAccession: (tenant: string, accession: string) => ({ pk: `T#${tenant}#HELD#ACC#${accession}`, sk: 'HELD' }),
+  /** The restore of a study's archived instances (one per study, docs/lifecycle.md). */
+  restore: (tenant: string, study: string) => ({ pk: studyPartition(tenant, study), sk: 'RESTORE' }),
+  /** GSI3 on restore items: a tenant's restores, newest first (sort key `<requestedAt>#<study>`). */
+  restoresOfTenant: (tenant: string) => `T#${tenant}#RESTORES`,
   /** The reserved item the health check reads. */
   health: { pk: 'HEALTH', sk: 'HEALTH' },
 } as const;

@@ -12,7 +12,7 @@ import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 import { NotAcceptableError } from '#core/errors.ts';
 import { resourceUrl } from '#core/dicomweb/resource-url.ts';
 import { subjectsOf } from '#core/audit/subjects.ts';
-import { resourceScopeOf } from '#middleware/caller.ts';
+import { callerOf, resourceScopeOf } from '#middleware/caller.ts';
 import { noteAuditSubject } from '#middleware/audit.ts';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { StreamedResult } from '#middleware/http-handler.ts';
@@ -21,6 +21,7 @@ import { instancesMetadata } from '#services/instance-metadata.ts';
 import { findInstances, instancesStream } from '#services/retrieve-instances.ts';
 import { parseFrameList } from '#services/retrieve-frames.ts';
 import { bulkDataOf, framesOf } from '#services/retrieve-parts.ts';
+import { requireReadable } from '#services/restores/cold-read.ts';
 
 /** The WADO-RS exchange: the Lambda handler's, and the data plane's for whole instances. */
 export async function retrieve(event: APIGatewayProxyEvent): Promise<StreamedResult> {
@@ -38,6 +39,7 @@ export async function retrieve(event: APIGatewayProxyEvent): Promise<StreamedRes
 
   const partsResource = event.resource.endsWith('/frames/{frames}') ? 'frames' : event.resource.endsWith('/bulkdata/{path+}') ? 'bulkdata' : undefined;
   if (partsResource) {
+    await requireReadable(records.slice(0, 1), callerOf(event).clientId);
     const instanceUrl = resourceUrl(serviceUrl, records[0]!.id);
     const parts =
       partsResource === 'frames'
@@ -75,6 +77,7 @@ export async function retrieve(event: APIGatewayProxyEvent): Promise<StreamedRes
   }
   const transferSyntax = instanceTransferSyntax(ranges);
   if (!transferSyntax) throw new NotAcceptableError('instances are available as multipart/related; type="application/dicom"');
+  await requireReadable(records, callerOf(event).clientId);
   const { boundary, body } = await instancesStream(records, transferSyntax, serviceUrl);
   return {
     statusCode: 200,

@@ -13,6 +13,20 @@ import { storeInstances, type StoreContext } from '#services/store-instances.ts'
 import { stringifyDicomJson } from '#core/dicom/dicom-json-text.ts';
 import { toNativeDicomModel } from '#core/dicom/dicom-xml.ts';
 import { parseAccept } from '#core/dicomweb/accept.ts';
+import { startPriorPrefetch } from '#services/restores/prior-prefetch.ts';
+import { logger } from '#lambdas/observability/logger.ts';
+
+/**
+ * Prior prefetch of the stored studies (issue 12): an optimisation, so a failure to start it is
+ * logged and the STOW answered as it happened (the instances are stored either way).
+ */
+async function prefetchPriorsOf(tenant: string, studies: string[]): Promise<void> {
+  try {
+    await startPriorPrefetch(tenant, studies);
+  } catch (error) {
+    logger.warn('prior prefetch not started', { error: (error as Error).name });
+  }
+}
 
 /**
  * The STOW-RS exchange, whatever carries the body: `parts` reads it (the Lambda event's buffered
@@ -31,14 +45,16 @@ export async function stow(
   if (partType !== 'application/dicom') {
     throw new UnsupportedMediaTypeError(`only type="application/dicom" parts are accepted (got "${partType}"); send Part 10 files`);
   }
+  const tenant = tenantOf(event);
   const result = await storeInstances(await parts(contentType.parameters.boundary ?? ''), {
-    tenant: tenantOf(event),
+    tenant,
     studyInUrl: pathParameter(event, 'study'),
     serviceUrl: `${publicBaseUrl(event)}/dicom-web`,
     now: clock.now(),
     ...options,
   });
   for (const subject of result.subjects) noteAuditSubject(event, subject);
+  if (result.status !== 409) await prefetchPriorsOf(tenant, result.subjects.flatMap((s) => s.studies).filter((s): s is string => s !== undefined));
   // PS3.18 10.5.3: the response is DICOM JSON unless the client prefers the XML model.
   const preferred = parseAccept(header(event, 'accept')).find((range) => ['application/dicom+json', 'application/json', 'application/dicom+xml', '*/*'].includes(range.type));
   const xml = preferred?.type === 'application/dicom+xml';

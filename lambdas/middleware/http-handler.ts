@@ -48,7 +48,7 @@ export function errorResponse(error: unknown, requestId: string): APIGatewayProx
     return {
       statusCode: error.statusCode,
       headers: { 'Content-Type': 'application/json', ...error.headers },
-      body: JSON.stringify({ code: error.code, message: error.message, requestId }),
+      body: JSON.stringify({ code: error.code, message: error.message, ...error.details, requestId }),
     };
   }
   logger.error('unhandled error', { error: error as Error, requestId });

@@ -16,8 +16,9 @@ import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
 import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { wasDeleted } from '#adapters/deletion-store.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
+import { clock } from '#adapters/clock.ts';
+import { unreadable } from './restores/start-restore.ts';
 
-export const COLD_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 const LOOKAHEAD = 4;
 
 export async function findInstances(scope: ResourceScope): Promise<InstanceRecord[]> {
@@ -33,9 +34,13 @@ export async function findInstances(scope: ResourceScope): Promise<InstanceRecor
   return records.sort((a, b) => instanceOrder(a) - instanceOrder(b) || a.id.sop.localeCompare(b.id.sop));
 }
 
-/** 503 + Retry-After when any of `records` sits in an archive tier (its bytes need a restore first). */
+/**
+ * 503 + Retry-After when any of `records` sits in an archive tier without a restored copy (its
+ * bytes need a restore first). The retrieve exchange starts that restore before this runs
+ * (services/restores/cold-read.ts); this is the last guard before bytes are read.
+ */
 export function assertNotCold(records: InstanceRecord[]): void {
-  const cold = records.filter((r) => COLD_CLASSES.has(r.storageClass));
+  const cold = unreadable(records, clock.now());
   if (cold.length) {
     throw new NotYetAvailableError(`${cold.length} instance(s) are in an archive tier and must be restored first`, { headers: { 'Retry-After': '14400' } });
   }

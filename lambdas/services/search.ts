@@ -3,7 +3,7 @@
  * stable order, apply the matching rules, then offset and limit. Walks that rely on filters
  * alone are bounded; past the bound the request is refused with the keys that would help.
  */
-import { instanceAvailability } from '#core/lifecycle/availability.ts';
+import { aggregateAvailability, instanceAvailability } from '#core/lifecycle/availability.ts';
 import { clock } from '#adapters/clock.ts';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Tag } from '#core/dicom/tags.ts';
@@ -198,7 +198,7 @@ function sortSeries(rows: SeriesRow[]): SeriesRow[] {
 function studyView(row: StudyRow, serviceUrl: string): DicomJsonDataset {
   return {
     ...row.dicom,
-    [Tag.InstanceAvailability]: { vr: 'CS', Value: ['ONLINE'] },
+    [Tag.InstanceAvailability]: { vr: 'CS', Value: [aggregateAvailability(row.cold)] },
     [Tag.ModalitiesInStudy]: row.modalities.length ? { vr: 'CS', Value: row.modalities } : { vr: 'CS' },
     [Tag.SOPClassesInStudy]: { vr: 'UI', Value: row.sopClasses },
     [Tag.RetrieveURL]: { vr: 'UR', Value: [resourceUrl(serviceUrl, { study: row.study })] },
@@ -212,6 +212,7 @@ function seriesView(study: StudyRow, row: SeriesRow, serviceUrl: string): DicomJ
     ...studyView(study, serviceUrl),
     ...row.dicom,
     [Tag.RetrieveURL]: { vr: 'UR', Value: [resourceUrl(serviceUrl, row)] },
+    [Tag.InstanceAvailability]: { vr: 'CS', Value: [aggregateAvailability(row.cold)] },
     [Tag.NumberOfSeriesRelatedInstances]: { vr: 'IS', Value: [row.nInstances] },
   };
 }

@@ -9,7 +9,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { readAll } from '#infra/local/read-body.ts';
-import { dynamoRequests, stepFunctionsRequests } from './json-api-requests.ts';
+import { dynamoRequests, eventsRequests, stepFunctionsRequests } from './json-api-requests.ts';
 import { deniedMessage, type LocalPolicies, type Request } from './policy.ts';
 import { callerOf, restoreProcessKey } from './principals.ts';
 import { s3Call } from './s3-requests.ts';
@@ -54,6 +54,9 @@ export const dynamoGuard = (policies: LocalPolicies, account: string, tableArn: 
   jsonApiGuard(policies, account, (operation, body) => dynamoRequests(operation, body, tableArn));
 
 export const stepFunctionsGuard = (policies: LocalPolicies, account: string): Guard => jsonApiGuard(policies, account, stepFunctionsRequests);
+
+export const eventsGuard = (policies: LocalPolicies, account: string, busArn: (name: string) => string): Guard =>
+  jsonApiGuard(policies, account, (operation, body) => eventsRequests(operation, body, busArn));
 
 function parseBody(body: Buffer): Record<string, unknown> {
   try {

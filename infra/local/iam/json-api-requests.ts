@@ -1,5 +1,5 @@
 /**
- * What a DynamoDB or Step Functions JSON request asks IAM for, from its `X-Amz-Target`
+ * What a DynamoDB, Step Functions or EventBridge JSON request asks IAM for, from its `X-Amz-Target`
  * operation and body (Service Authorization Reference): a transaction needs the action of each
  * of its items, a batch its own action on each table.
  */
@@ -32,4 +32,12 @@ export function dynamoRequests(operation: string, body: Body, tableArn: (name: s
 export function stepFunctionsRequests(operation: string, body: Body): Request[] {
   const resource = String(body.executionArn ?? body.stateMachineArn ?? '*');
   return [{ action: `states:${operation}`, resource }];
+}
+
+/** PutEvents needs events:PutEvents on the bus of each entry (the default bus when none is named). */
+export function eventsRequests(operation: string, body: Body, busArn: (name: string) => string): Request[] {
+  const entries = (Array.isArray(body.Entries) ? body.Entries : []) as { EventBusName?: string }[];
+  const buses = new Set(entries.map((entry) => entry.EventBusName ?? 'default'));
+  if (buses.size === 0) buses.add('default');
+  return [...buses].map((bus) => ({ action: `events:${operation}`, resource: bus.startsWith('arn:') ? bus : busArn(bus) }));
 }

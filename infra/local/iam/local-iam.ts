@@ -3,7 +3,7 @@
  * runtime.ts builds one from the declaration and hands each emulator its guard.
  */
 import type { FunctionDeclaration } from '#infra/system-types.ts';
-import { dynamoGuard, s3Guard, stepFunctionsGuard, type Guard } from './guards.ts';
+import { dynamoGuard, eventsGuard, s3Guard, stepFunctionsGuard, type Guard } from './guards.ts';
 import { LocalPolicies, type LocalArns } from './policy.ts';
 
 export interface LocalIam {
@@ -11,6 +11,7 @@ export interface LocalIam {
   s3: Guard;
   dynamodb: Guard;
   stepFunctions: Guard;
+  events: Guard;
 }
 
 export function localIam(
@@ -23,6 +24,7 @@ export function localIam(
     table: (logical) => tableArn(names.table(logical)),
     bucket: (logical) => `arn:aws:s3:::${names.bucket(logical)}`,
     stateMachine: names.stateMachineArn,
+    eventBus: (name) => `arn:aws:events:${where.region}:${where.account}:event-bus/${name}`,
   };
   const policies = new LocalPolicies(functions, arns);
   return {
@@ -30,5 +32,6 @@ export function localIam(
     s3: s3Guard(policies, where.account),
     dynamodb: dynamoGuard(policies, where.account, tableArn),
     stepFunctions: stepFunctionsGuard(policies, where.account),
+    events: eventsGuard(policies, where.account, arns.eventBus),
   };
 }

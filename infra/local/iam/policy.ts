@@ -17,6 +17,7 @@ export interface LocalArns {
   table(logical: string): string;
   bucket(logical: string): string;
   stateMachine(logical: string): string;
+  eventBus(name: string): string;
 }
 
 export class LocalPolicies {
@@ -30,6 +31,7 @@ export class LocalPolicies {
           table: (logical) => ({ arn: arns.table(logical), indexArn: `${arns.table(logical)}/index/*` }),
           bucket: (logical) => ({ arn: arns.bucket(logical) }),
           stateMachine: (logical) => ({ arn: arns.stateMachine(logical), executionsArn: `${arns.stateMachine(logical).replace(':stateMachine:', ':execution:')}:*` }),
+          eventBus: (name) => ({ arn: arns.eventBus(name) }),
           keyArn: 'arn:aws:kms:local:000000000000:key/local',
         }),
       );

@@ -6,17 +6,12 @@
  * completes a Standard restore.
  */
 import type { ObjectVersion, RestoreState, RestoreTier } from './object-state.ts';
+import { ARCHIVE_CLASSES, RESTORE_DELAY_MS } from '#core/restores/restore-tiers.ts';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+const DAY = 24 * 3_600_000;
 
-export const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-
-const RESTORE_DELAY_MS: Record<string, Partial<Record<RestoreTier, number>>> = {
-  GLACIER: { Expedited: 5 * MINUTE, Standard: 5 * HOUR, Bulk: 12 * HOUR },
-  DEEP_ARCHIVE: { Standard: 12 * HOUR, Bulk: 48 * HOUR },
-};
+// One table of delays: the simulator takes as long as Strata tells clients to wait.
+export { ARCHIVE_CLASSES };
 
 export function restoreDelayMs(storageClass: string, tier: RestoreTier): number | undefined {
   return RESTORE_DELAY_MS[storageClass]?.[tier];

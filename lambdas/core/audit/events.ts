@@ -46,6 +46,10 @@ export const AUDIT_EVENTS = {
   deleteInstances: of('instancesAccessed', 'D'),
   /** Administrative workflows that read every instance of a study (fixity audit) or the index (maintenance). */
   adminWorkflow: of('applicationActivity', 'E'),
+  /** POST /restores: archived instances are brought back to a readable tier (their storage is updated). */
+  restoreRequest: of('instancesAccessed', 'U'),
+  /** GET /restores: which studies are being restored, and how far. */
+  restoreStatus: of('query', 'E'),
   /** GET /audit and its verification: the audit log itself was read. */
   auditLogUsed: of('auditLogUsed', 'R'),
   /** Placing or releasing a legal hold, and its workflow's completion with the counts (docs/legal-hold.md). */

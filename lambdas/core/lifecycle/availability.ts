@@ -15,3 +15,28 @@ export function instanceAvailability(storageClass: string, restoredUntil: string
   if (restoredUntil !== undefined && Date.parse(restoredUntil) > now.getTime()) return 'ONLINE';
   return storageClass === 'GLACIER' ? 'NEARLINE' : 'OFFLINE';
 }
+
+/**
+ * What one instance adds to its series' and study's counts of unreadable instances: its tier
+ * with restoredness as the index records it (a restored copy's expiry arrives as an event,
+ * which removes it), so the counts change only on events, never with the passing of time.
+ */
+export interface ColdCounts {
+  nearline: number;
+  offline: number;
+}
+
+export function coldContribution(storageClass: string, restored: boolean): ColdCounts {
+  if (restored) return { nearline: 0, offline: 0 };
+  return { nearline: storageClass === 'GLACIER' ? 1 : 0, offline: storageClass === 'DEEP_ARCHIVE' ? 1 : 0 };
+}
+
+/**
+ * A study's or series' InstanceAvailability from its counts: the least available of its
+ * instances (a study is ONLINE only when every instance can be read now).
+ */
+export function aggregateAvailability(counts: Partial<ColdCounts>): Availability {
+  if ((counts.offline ?? 0) > 0) return 'OFFLINE';
+  if ((counts.nearline ?? 0) > 0) return 'NEARLINE';
+  return 'ONLINE';
+}

@@ -55,6 +55,19 @@ export interface LifecyclePolicy {
   version: number;
   description?: string;
   rules: PolicyRule[];
+  /** How archived instances are restored (default: Standard, 7 days). */
+  retrieval?: { tier?: 'Expedited' | 'Standard' | 'Bulk'; days?: number };
+  /** Prior prefetch (absent: none). */
+  priors?: PriorsPolicy;
+}
+
+export interface PriorsPolicy {
+  /** How far before the new study's StudyDate a prior may be (`3y`). */
+  within: string;
+  sameModality?: boolean;
+  sameBodyPart?: boolean;
+  maxStudies?: number;
+  tier?: 'Expedited' | 'Standard' | 'Bulk';
 }
 
 export interface ScheduleStep {

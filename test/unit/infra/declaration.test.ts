@@ -40,7 +40,10 @@ describe('The system declaration', () => {
     const physical = { table: (l: string) => `t-${l}`, bucket: (l: string) => `b-${l}`, stateMachineArn: (l: string) => `arn:sm:${l}` };
     expect(functionEnvironment(system.functions.startFixityAudit, physical)).toEqual({ STATE_MACHINE_FIXITY_AUDIT: 'arn:sm:fixityAudit', TABLE_INDEX: 't-index', TABLE_AUDIT: 't-audit' });
     const { LIFECYCLE_POLICY, ...resources } = functionEnvironment(system.functions.storeInstances, physical);
-    expect(resources).toEqual({ TABLE_INDEX: 't-index', BUCKET_ARCHIVE: 'b-archive', TABLE_AUDIT: 't-audit' });
+    expect(resources).toEqual({ TABLE_INDEX: 't-index', BUCKET_ARCHIVE: 'b-archive', TABLE_AUDIT: 't-audit', STATE_MACHINE_PRIOR_PREFETCH: 'arn:sm:priorPrefetch' });
+    // An event bus is named the same in both runtimes.
+    expect(envNameForResource('eventBus:default')).toBe('EVENT_BUS_DEFAULT');
+    expect(functionEnvironment(system.functions.onObjectEvent, physical)).toEqual({ TABLE_INDEX: 't-index', EVENT_BUS_DEFAULT: 'default' });
     // The policy the function classifies by is the declared file's, validated.
     expect(JSON.parse(LIFECYCLE_POLICY!)).toMatchObject({ version: loadPolicy(system.functions.storeInstances.lifecyclePolicy).version });
   });

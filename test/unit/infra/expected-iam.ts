@@ -31,6 +31,8 @@ const kmsWrite: ExpectedStatement = { actions: ['kms:Decrypt', 'kms:Encrypt', 'k
 const onTable = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table'] });
 const onTableAndIndexes = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table', 'table/index/*'] });
 const onObjects = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['archive/*'] });
+/** Strata's own events (a completed restore) on the account's default bus. */
+const restoreEvents: ExpectedStatement = { actions: ['events:PutEvents'], resources: [`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`] };
 /** Appending to the audit trail: Query of the chain's head, conditional PutItem; never Update/Delete. */
 const appendAudit: ExpectedStatement = { actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: ['audit', 'audit/index/*'] };
 
@@ -48,12 +50,24 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
     listArchive,
     appendAudit,
+    // Each stored study starts its prior prefetch.
+    { actions: ['states:StartExecution'], resources: [machine('priorPrefetch')] },
     kmsWrite,
   ],
   // QIDO: Query on the table and its GSIs, BatchGetItem of keyed studies.
   searchForStudies: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:Query'), appendAudit, kmsWrite],
   // WADO: GetItem/BatchGetItem/Query of the index, GetObject of bytes and metadata.
-  retrieve: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, appendAudit, kmsWrite],
+  // Cold retrieval: the study's restore record (conditional PutItem) and StartExecution of its round.
+  retrieve: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'),
+    onObjects('s3:GetObject'),
+    listArchive,
+    appendAudit,
+    onTable('dynamodb:PutItem'),
+    { actions: ['states:StartExecution'], resources: [machine('restore')] },
+    kmsWrite,
+  ],
   // Rendering reads as WADO does (BatchGetItem: tombstones, so a deleted resource is 410).
   renderImages: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, appendAudit, kmsWrite],
   // Delete: index reads, TransactWrite of Delete/Update, tombstone and audit PutItem;
@@ -66,9 +80,43 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     appendAudit,
     kmsWrite,
   ],
-  // Storage-class and restore events: GetItem of the instance (or version) item, then a TransactWrite
-  // of Updates: that item and its usage counters (docs/finance.md).
-  onObjectEvent: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
+  // Storage-class and restore events: GetItem of the instance (or version) item and the study's restore,
+  // then a TransactWrite of Updates (instance, cold counts, restore, usage counters; docs/finance.md).
+  onObjectEvent: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
+  restorePages: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
+  // Query of the series' instances; RestoreObject per archived instance (no ListBucket: every key comes from the index).
+  restoreSeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:RestoreObject'), kmsRead],
+  recordRestoreRequests: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
+  // The new study (GetItem), the patient's studies (gsi1) and their series (body parts).
+  selectPriors: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), kmsRead],
+  // As a restore request: the prior's restore record, its instances, StartExecution of its round.
+  restorePrior: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
+    { actions: ['states:StartExecution'], resources: [machine('restore')] },
+    kmsWrite,
+  ],
+  // The study's pins (UpdateItem), the re-classification workflow started and followed.
+  reclassifications: [
+    ownLogs,
+    onTable('dynamodb:UpdateItem'),
+    { actions: ['states:StartExecution'], resources: [machine('reclassify')] },
+    { actions: ['states:DescribeExecution'], resources: [executions('reclassify')] },
+    appendAudit,
+    kmsWrite,
+  ],
+  reclassifyNextPage: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
+  // The study's pins (GetItem) and instances (Query); each object's tags read and, when its class changed, rewritten.
+  reclassifyStudy: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObjectTagging', 's3:PutObjectTagging'), kmsRead],
+  reclassifyTally: [ownLogs],
+  // Restore records (GetItem, conditional PutItem), a patient's studies (gsi1), a study's instances, the tenant's restores (gsi3).
+  restores: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
+    { actions: ['states:StartExecution'], resources: [machine('restore')] },
+    appendAudit,
+    kmsWrite,
+  ],
   startFixityAudit: [
     ownLogs,
     // The study must exist in the caller's tenant (Query), and its patient is audited (GetItem).
@@ -149,5 +197,7 @@ export const EXPECTED_DATA_PLANE: ExpectedStatement[] = [
   onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
   listArchive,
   appendAudit,
+  // A stored study starts its priors' prefetch (storeInstances); a WADO of archived bytes starts their restore (retrieve).
+  { actions: ['states:StartExecution'], resources: [machine('priorPrefetch'), machine('restore')] },
   kmsWrite,
 ];

@@ -12,6 +12,7 @@ const arns: ResourceArns = {
   table: (logical) => ({ arn: `arn:table/${logical}`, indexArn: `arn:table/${logical}/index/*` }),
   bucket: (logical) => ({ arn: `arn:s3:::${logical}` }),
   stateMachine: (logical) => ({ arn: `arn:states:stateMachine:${logical}`, executionsArn: `arn:states:execution:${logical}:*` }),
+  eventBus: (name) => ({ arn: `arn:events:event-bus/${name}` }),
   keyArn: 'arn:kms:key',
 };
 const expand = (...grants: GrantDeclaration[]) => grantStatements(grants, arns);
@@ -67,6 +68,10 @@ describe('grantStatements', () => {
       { actions: ['states:StartExecution'], resources: ['arn:states:stateMachine:audit'] },
       { actions: ['states:DescribeExecution'], resources: ['arn:states:execution:audit:*'] },
     ]);
+  });
+
+  it('grants PutEvents on the one event bus named, with no KMS', () => {
+    expect(expand({ resource: 'eventBus:default', actions: ['events:PutEvents'] })).toEqual([{ actions: ['events:PutEvents'], resources: ['arn:events:event-bus/default'] }]);
   });
 
   it('merges the KMS needs of all grants into one sorted statement, last', () => {

@@ -48,7 +48,8 @@ function apiMethods(resources: Resources): Map<string, Resources[string]> {
 /**
  * The scope each route must demand, written from the security model (docs/security.md), not
  * read from the declaration: reading is dicom.read, storing dicom.write, deleting
- * dicom.delete, administration ilm.admin, finance reports finance.read, and only the health check is public.
+ * dicom.delete, administration ilm.admin, finance reports finance.read, restores dicom.read, holds legal.hold,
+ * and only the health check is public.
  */
 function expectedScope(route: string): string | undefined {
   const [method, path] = route.split(' ') as [string, string];
@@ -60,6 +61,8 @@ function expectedScope(route: string): string | undefined {
   if (method === 'DELETE') return 'strata/dicom.delete';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
+  // Restoring archived studies ahead of a read: whoever may read may have them brought back (docs/lifecycle.md).
+  if (path === '/restores' || path.startsWith('/restores/')) return 'strata/dicom.read';
   throw new Error(`no expected scope written for ${route}: add it here`);
 }
 

@@ -1,0 +1,5 @@
+/** Re-classification step: the next page of studies to re-evaluate (statemachines/reclassify.asl.json). */
+import middy from '@middy/core';
+import { nextPage } from '#services/lifecycle/reclassify.ts';
+
+export const handler = middy(nextPage);

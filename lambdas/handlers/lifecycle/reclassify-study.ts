@@ -1,0 +1,5 @@
+/** Re-classification step: re-evaluate one study and re-tag the objects whose class changed (statemachines/reclassify.asl.json). */
+import middy from '@middy/core';
+import { reclassifyStudy } from '#services/lifecycle/reclassify.ts';
+
+export const handler = middy(reclassifyStudy);

@@ -1,0 +1,5 @@
+/** Restore workflow step: the study's series, the pages the Map iterates. */
+import middy from '@middy/core';
+import { restorePages } from '#services/restores/restore-series.ts';
+
+export const handler = middy(restorePages);

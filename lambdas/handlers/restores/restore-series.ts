@@ -1,0 +1,5 @@
+/** Restore workflow step: RestoreObject for the unreadable archived instances of one series. */
+import middy from '@middy/core';
+import { restoreSeries } from '#services/restores/restore-series.ts';
+
+export const handler = middy(restoreSeries);
