@@ -158,6 +158,21 @@ describe('npm run push', () => {
     }
   });
 
+  it('the bundled strata-push bin (npm run build:clients) runs on plain Node and stores files', { timeout: 180_000 }, async () => {
+    await run(TSX, [join(ROOT, 'scripts', 'build-clients.ts')], { cwd: ROOT });
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'clients', 'dist', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(Object.keys(manifest.bin).sort()).toEqual(['strata-edge', 'strata-push']);
+    const { dir } = writeInstances(3, 1, '9021');
+    cleanup.push(dir);
+    // Outside the repository: no tsx, no node_modules, no package.json imports.
+    const result = await run(process.execPath, [join(ROOT, 'clients', 'dist', manifest.bin['strata-push']!), '--url', `${runtime.url}/dicom-web`, '--token', runtime.testToken, dir], { cwd: tmpdir() }).then(
+      (ok) => ({ code: 0, ...ok }),
+      (error: Result) => error,
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(row(result.stdout, 'stored')).toBe(3);
+  });
+
   it('stores nothing with a token the archive does not accept, and says so once', { timeout: 60_000 }, async () => {
     const { dir } = writeInstances(30, 1, '9019');
     cleanup.push(dir);
