@@ -13,6 +13,7 @@ import { compileFilters, type Matcher } from '#core/qido/matching.ts';
 import { planQuery, STUDY_KEY_HELP, type Level, type Plan, type Scope, type StudyPlan } from '#core/qido/query-plan.ts';
 import type { QidoQuery } from '#core/qido/query-params.ts';
 import { responseDataset } from '#core/qido/result-attributes.ts';
+import { instancePrivateAttributes } from '#core/qido/private-attributes.ts';
 import { listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import * as store from '#adapters/search-store.ts';
 import type { ReadMeter, SeriesRow, StudyRow } from '#adapters/search-store.ts';
@@ -226,6 +227,7 @@ function instanceView(study: StudyRow, series: SeriesRow | undefined, record: In
   return {
     ...seriesPart,
     ...record.instance,
+    ...instancePrivateAttributes(record.sha256),
     [Tag.InstanceAvailability]: { vr: 'CS', Value: [instanceAvailability(record.storageClass, record.restoredUntil, clock.now())] },
     [Tag.RetrieveURL]: { vr: 'UR', Value: [resourceUrl(serviceUrl, record.id)] },
   };

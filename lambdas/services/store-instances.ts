@@ -83,6 +83,16 @@ export async function storeInstances(parts: Part[] | AsyncIterable<StreamedPart>
   return result;
 }
 
+/**
+ * Indexes instances whose bytes are already in place (uploaded to S3 and copied into the archive
+ * layout: the presigned path) and answers as STOW-RS does, by the same rules.
+ */
+export async function indexWrittenInstances(outcomes: (StoredInstance | FailedOutcome)[], context: StoreContext): Promise<StoreInstancesResult> {
+  const request = new StoreRequest(context);
+  outcomes.forEach((outcome, index) => request.settle(outcome, index));
+  return request.index();
+}
+
 const asStreamed = (part: Part): StreamedPart => ({ headers: part.headers, body: toAsync([part.body]) });
 
 class StoreRequest {
@@ -184,7 +194,7 @@ class StoreRequest {
     while (this.inFlight.size) await Promise.race(this.inFlight);
   }
 
-  private settle(outcome: StoredInstance | FailedOutcome | 'duplicate', index: number): void {
+  settle(outcome: StoredInstance | FailedOutcome | 'duplicate', index: number): void {
     if (outcome === 'duplicate') return;
     if ('failureReason' in outcome) {
       this.failed.push(outcome);

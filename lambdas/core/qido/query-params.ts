@@ -9,6 +9,7 @@ import { lookupAttribute, type TagInfo } from '#core/dicom/dictionary.ts';
 import { quoteUid, uidProblem } from '#core/dicom/uid.ts';
 import { MAX_KEY_VALUE_BYTES } from '#core/index-keys.ts';
 import { listValues } from './value-list.ts';
+import { isStrataPrivateTag } from './private-attributes.ts';
 
 export interface QueryFilter extends TagInfo {
   /** For sequence matching (`00400275.00401001`): the tags below the top-level one. */
@@ -73,6 +74,7 @@ function applyControl(query: QidoQuery, name: string, value: string): void {
     case 'includefield':
       for (const field of value.split(',').map((f) => f.trim()).filter(Boolean)) {
         if (field.toLowerCase() === 'all') query.includeAll = true;
+        else if (isStrataPrivateTag(field)) query.includeFields.push(field.toUpperCase());
         else {
           const info = lookupAttribute(field.split('.')[0]!);
           if (info) query.includeFields.push(info.tag);

@@ -7,6 +7,7 @@ import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { lookupAttribute } from '#core/dicom/dictionary.ts';
 import type { Level } from './query-plan.ts';
 import type { QidoQuery } from './query-params.ts';
+import { isStrataPrivateTag, PRIVATE_CREATOR_TAG, withoutPrivateAttributes } from './private-attributes.ts';
 
 const COMMON = ['00080005', '00080201', '00081190'];
 
@@ -22,10 +23,14 @@ export const DEFAULT_ATTRIBUTES: Record<Level, string[]> = {
 
 /** Attributes returned for a match, in tag order; `levels` lists whose defaults apply (e.g. study+series for /series). */
 export function responseDataset(view: DicomJsonDataset, levels: Level[], query: QidoQuery): DicomJsonDataset {
-  if (query.includeAll) return sortTags({ ...view });
-  const wanted = new Set<string>([...levels.flatMap((level) => DEFAULT_ATTRIBUTES[level]), ...query.includeFields]);
+  const privateTags = query.includeFields.filter(isStrataPrivateTag);
+  // A private attribute travels with its Private Creator, and only when asked for by tag.
+  const privates: DicomJsonDataset = {};
+  for (const tag of privateTags) if (view[tag]) Object.assign(privates, { [PRIVATE_CREATOR_TAG]: view[PRIVATE_CREATOR_TAG], [tag]: view[tag] });
+  if (query.includeAll) return sortTags({ ...withoutPrivateAttributes(view), ...privates });
+  const wanted = new Set<string>([...levels.flatMap((level) => DEFAULT_ATTRIBUTES[level]), ...query.includeFields.filter((tag) => !isStrataPrivateTag(tag))]);
   for (const filter of query.filters) wanted.add(filter.tag);
-  const out: DicomJsonDataset = {};
+  const out: DicomJsonDataset = { ...privates };
   for (const tag of wanted) {
     const attribute = view[tag];
     if (attribute) out[tag] = attribute;
