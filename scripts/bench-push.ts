@@ -1,6 +1,6 @@
 /**
  * `npm run bench:push [-- --files 400 --kb 512 --large 4 --large-mb 32 --concurrency 4]`: the push
- * engine (clients/push) against a local runtime in this process: synthetic files written to a
+ * engine (scripts/clients/push) against a local runtime in this process: synthetic files written to a
  * temporary folder, then pushed — small ones through the API, large ones through the data plane —
  * and pushed again (every file already present: the resume check alone). Prints instances/s and
  * MB/s for each phase. Client and archive share this machine's cores.

@@ -1,7 +1,7 @@
 /**
- * `npm run build:clients`: bundles the ingest clients into clients/dist/, a package of its own —
- * one self-contained file per bin, no dependencies to install — so `npm install -g ./clients/dist`
- * (or `npm pack ./clients/dist` and installing the tarball on a hospital's machine) gives the
+ * `npm run build:clients`: bundles the ingest clients into scripts/clients/dist/, a package of its own —
+ * one self-contained file per bin, no dependencies to install — so `npm install -g ./scripts/clients/dist`
+ * (or `npm pack ./scripts/clients/dist` and installing the tarball on a hospital's machine) gives the
  * `strata-push` and `strata-edge` commands.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -10,9 +10,9 @@ import { build } from 'esbuild';
 import { BUNDLE_OPTIONS } from '#infra/bundling.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const dist = resolve(root, 'clients/dist');
+const dist = resolve(root, 'scripts/clients/dist');
 /** Each bin and its source entry. */
-const BINS: Record<string, string> = { 'strata-push': 'clients/push/bin.ts', 'strata-edge': 'clients/edge/bin.ts' };
+const BINS: Record<string, string> = { 'strata-push': 'scripts/clients/push/bin.ts', 'strata-edge': 'scripts/clients/edge/bin.ts' };
 
 mkdirSync(dist, { recursive: true });
 for (const [bin, entry] of Object.entries(BINS)) {

@@ -1,6 +1,6 @@
 /**
  * `npm run edge -- --aet STRATA --port 11112 --url … --token …`: the edge gateway
- * (clients/edge/cli.ts; also the `strata-edge` bin of the clients package). `--help` lists its options.
+ * (scripts/clients/edge/cli.ts; also the `strata-edge` bin of the clients package). `--help` lists its options.
  */
 import { main } from '#clients/edge/cli.ts';
 

@@ -1,5 +1,5 @@
 /**
- * `npm run push -- <file|folder>…`: the push CLI (clients/push/cli.ts; also the `strata-push`
+ * `npm run push -- <file|folder>…`: the push CLI (scripts/clients/push/cli.ts; also the `strata-push`
  * bin of the clients package). `--help` lists its options.
  */
 import { main } from '#clients/push/cli.ts';

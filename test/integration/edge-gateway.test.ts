@@ -1,5 +1,5 @@
 /**
- * The edge gateway (clients/edge) with DCMTK's echoscu and storescu as the real senders:
+ * The edge gateway (scripts/clients/edge) with DCMTK's echoscu and storescu as the real senders:
  * instances sent while the archive is down are acknowledged only once spooled, survive a
  * SIGKILL of the gateway, and drain into the archive once it starts — each instance there once,
  * byte for byte as the gateway acknowledged it (its meta, then the dataset storescu sent). A second send of the same files doubles

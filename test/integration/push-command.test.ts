@@ -1,5 +1,5 @@
 /**
- * `npm run push` (clients/push) against a local archive, as a PACS administrator runs it: a whole
+ * `npm run push` (scripts/clients/push) against a local archive, as a PACS administrator runs it: a whole
  * folder of real files (stored, refused with a reason, or skipped as not DICOM, and summed up), a
  * run killed halfway and run again (every file stored exactly once), and a flaky network (503
  * with Retry-After, dropped connections) that loses nothing.
@@ -160,12 +160,12 @@ describe('npm run push', () => {
 
   it('the bundled strata-push bin (npm run build:clients) runs on plain Node and stores files', { timeout: 180_000 }, async () => {
     await run(TSX, [join(ROOT, 'scripts', 'build-clients.ts')], { cwd: ROOT });
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'clients', 'dist', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'scripts', 'clients', 'dist', 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(Object.keys(manifest.bin).sort()).toEqual(['strata-edge', 'strata-push']);
     const { dir } = writeInstances(3, 1, '9021');
     cleanup.push(dir);
     // Outside the repository: no tsx, no node_modules, no package.json imports.
-    const result = await run(process.execPath, [join(ROOT, 'clients', 'dist', manifest.bin['strata-push']!), '--url', `${runtime.url}/dicom-web`, '--token', runtime.testToken, dir], { cwd: tmpdir() }).then(
+    const result = await run(process.execPath, [join(ROOT, 'scripts', 'clients', 'dist', manifest.bin['strata-push']!), '--url', `${runtime.url}/dicom-web`, '--token', runtime.testToken, dir], { cwd: tmpdir() }).then(
       (ok) => ({ code: 0, ...ok }),
       (error: Result) => error,
     );
