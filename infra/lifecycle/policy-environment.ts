@@ -12,7 +12,8 @@ export const MAX_POLICY_ENV_BYTES = 3_000;
 export function policyEnvironment(file: string): string {
   const policy = loadPolicy(file);
   // Descriptions are for the people reading the file; the functions need the rules.
-  const json = JSON.stringify({ version: policy.version, rules: policy.rules.map(({ description: _, ...rule }) => rule) });
+  const retention = policy.retention && { ...policy.retention, rules: policy.retention.rules.map(({ description: _, ...rule }) => rule) };
+  const json = JSON.stringify({ version: policy.version, rules: policy.rules.map(({ description: _, ...rule }) => rule), ...(retention ? { retention } : {}) });
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_POLICY_ENV_BYTES) {
     throw new Error(`${file}: the lifecycle policy is ${bytes} bytes as JSON; functions receive it in their environment, which allows ${MAX_POLICY_ENV_BYTES} (shorten descriptions or merge rules)`);
