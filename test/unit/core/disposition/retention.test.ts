@@ -147,7 +147,7 @@ ${retention}`;
     } catch (error) {
       const message = (error as Error).message;
       expect(message).toMatch(/line 12, retention rule 1 "a": minors are kept at least until age 18/);
-      expect(message).toMatch(/retention rule 1 "a" matches everything/);
+      expect(message).toMatch(/line 10, retention rule 1 "a": retention rule "a" matches everything/);
       expect(message).toMatch(/the last retention rule \("b"\) must match everything/);
     }
   });
