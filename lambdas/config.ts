@@ -19,7 +19,7 @@ function required(name: string): string {
   return value;
 }
 
-let lifecyclePolicy: LifecyclePolicy | undefined;
+let lifecyclePolicy: { text: string; policy: LifecyclePolicy } | undefined;
 
 export const config = Object.freeze({
   region: read('AWS_REGION') ?? 'us-east-1',
@@ -48,6 +48,12 @@ export const config = Object.freeze({
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
+  dispositionStateMachineArn: () => required('STATE_MACHINE_DISPOSITION'),
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
-  lifecyclePolicy: (): LifecyclePolicy => (lifecyclePolicy ??= JSON.parse(required('LIFECYCLE_POLICY')) as LifecyclePolicy),
+  /** Re-read when the variable changes (a deploy of an edited policy; locally, a test that edits it). */
+  lifecyclePolicy: (): LifecyclePolicy => {
+    const text = required('LIFECYCLE_POLICY');
+    if (lifecyclePolicy?.text !== text) lifecyclePolicy = { text, policy: JSON.parse(text) as LifecyclePolicy };
+    return lifecyclePolicy.policy;
+  },
 });

@@ -17,7 +17,7 @@ export interface Statement {
   resources: string[];
 }
 
-const BUCKET_LEVEL = new Set(['s3:ListBucket', 's3:GetBucketLocation']);
+const BUCKET_LEVEL = new Set(['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketLocation']);
 
 export function grantStatements(grants: readonly GrantDeclaration[], arns: ResourceArns): Statement[] {
   const statements: Statement[] = [];

@@ -60,6 +60,18 @@ export const Keys = {
   }),
   /** A fixity audit's outcome on the study partition, newest last. */
   fixityResult: (tenant: string, study: string, auditedAt: string) => ({ pk: studyPartition(tenant, study), sk: `FIXITY#${auditedAt}` }),
+  /** Disposition (docs/disposition.md): a run's own item, and one item per study it examined. */
+  dispositionRun: (tenant: string, id: string) => ({ pk: `T#${tenant}#DISP#${id}`, sk: 'RUN' }),
+  dispositionStudy: (tenant: string, id: string, study: string) => ({ pk: `T#${tenant}#DISP#${id}`, sk: `STUDY#${study}` }),
+  dispositionStudiesPrefix: 'STUDY#',
+  /** A soft-deleted study's index items, out of QIDO's and WADO's sight: same sort keys, this partition. */
+  disposedStudyPartition: (tenant: string, study: string) => `T#${tenant}#DISPOSED#${study}`,
+  /**
+   * The legal holds on a study: attribute `holdIds` (a string set) of this item in the study's
+   * partition. The disposition workflow reads it through its HoldsPort; the legal-hold
+   * service writes it. Soft-delete does not move it, so a hold also reaches disposed studies.
+   */
+  legalHolds: (tenant: string, study: string) => ({ pk: studyPartition(tenant, study), sk: 'LEGAL_HOLDS' }),
   /** The reserved item the health check reads. */
   health: { pk: 'HEALTH', sk: 'HEALTH' },
 } as const;

@@ -55,7 +55,8 @@ export function s3Call(req: IncomingMessage): S3Call | undefined {
   }
   if (method === 'POST' && q.has('uploads')) return one('s3:PutObject');
   if (method === 'GET' || method === 'HEAD') return one('s3:GetObject', true);
-  if (method === 'DELETE') return one('s3:DeleteObject');
+  // A version's own DELETE (permanent) is a separate permission from a delete marker's.
+  if (method === 'DELETE') return one(q.has('versionId') ? 's3:DeleteObjectVersion' : 's3:DeleteObject');
   if (method === 'PUT') {
     const source = req.headers['x-amz-copy-source'];
     const call = one('s3:PutObject');

@@ -25,6 +25,7 @@ import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from './storage-classes.ts'
 import { readAtMost } from '#infra/local/read-body.ts';
 import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError, xmlValue } from './upstream.ts';
 import { listObjectsV2 } from './list-objects-v2.ts';
+import { listObjectVersions } from './list-object-versions.ts';
 import { internalHeaders } from './internal-headers.ts';
 import { getObjectTagging, InvalidTagError, putObjectTagging, tagsFromHeader } from './object-tags.ts';
 import { getBucketLifecycle } from './lifecycle-engine.ts';
@@ -76,8 +77,14 @@ export class S3FidelityProxy implements ProxyContext {
     if (!target.key) {
       if (method === 'POST' && q.has('delete')) return this.deleteObjects(req, res, target);
       if (method === 'GET' && q.get('list-type') === '2') return listObjectsV2(this.options.upstream, req, res, `/${target.bucket}`, q);
+      if (method === 'GET' && q.has('versions')) return listObjectVersions(this.options.upstream, req, res, `/${target.bucket}`, q);
       if (method === 'GET' && q.has('lifecycle')) return getBucketLifecycle(res, target, this.options.lifecycleRules.get(target.bucket));
       return this.forward(req, res);
+    }
+    // Object Lock look-ups are reads too: an injected read fault hits them as it hits GetObject.
+    if (method === 'GET' && (q.has('legal-hold') || q.has('retention'))) {
+      const fault = this.takeFault(target);
+      if (fault) return sendXmlError(res, fault.status, fault.code, 'Injected fault (local runtime)');
     }
     if (q.has('legal-hold')) return method === 'PUT' ? putLegalHold(this, req, res, target) : getLegalHold(this, res, target);
     if (q.has('retention')) return method === 'PUT' ? putRetention(this, req, res, target) : getRetention(this, res, target);

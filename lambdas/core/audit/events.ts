@@ -46,6 +46,10 @@ export const AUDIT_EVENTS = {
   deleteInstances: of('instancesAccessed', 'D'),
   /** Administrative workflows that read every instance of a study (fixity audit) or the index (maintenance). */
   adminWorkflow: of('applicationActivity', 'E'),
+  /** Disposition runs: a dry run started or read, a report approved or rejected (docs/disposition.md). */
+  disposition: of('applicationActivity', 'E'),
+  /** A soft-deleted study restored within its recovery window. */
+  dispositionRestore: of('instancesAccessed', 'U'),
   /** GET /audit and its verification: the audit log itself was read. */
   auditLogUsed: of('auditLogUsed', 'R'),
   /** The trail's own integrity check found an altered or missing record. */
