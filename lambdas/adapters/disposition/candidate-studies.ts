@@ -20,6 +20,14 @@ export interface CandidatePage {
   cursor?: string | undefined;
 }
 
+/** A study item (from the study's partition or the vault) as a candidate. */
+export const candidateOf = (study: string, item: Record<string, unknown>): CandidateStudy => ({
+  study,
+  dicom: item.dicom as string | undefined,
+  modalities: item.modalities as Set<string> | undefined,
+  pins: item.pins as Set<string> | undefined,
+});
+
 /** Studies whose gsi3 sort key is below `before` (`YYYYMMDD`). */
 export async function candidatePage(tenant: string, before: string, cursor: string | undefined, limit: number): Promise<CandidatePage> {
   const page = await documentClient().send(
@@ -34,12 +42,7 @@ export async function candidatePage(tenant: string, before: string, cursor: stri
     }),
   );
   return {
-    studies: (page.Items ?? []).map((item) => ({
-      study: studyOfPartition(String(item.pk)),
-      dicom: item.dicom as string | undefined,
-      modalities: item.modalities as Set<string> | undefined,
-      pins: item.pins as Set<string> | undefined,
-    })),
+    studies: (page.Items ?? []).map((item) => candidateOf(studyOfPartition(String(item.pk)), item)),
     cursor: page.LastEvaluatedKey ? JSON.stringify(page.LastEvaluatedKey) : undefined,
   };
 }

@@ -14,6 +14,7 @@ import { advanceCursor, setStudyState, studyPage, updateRun } from '#adapters/di
 import { hideStudy, storedItems, studyItemAnywhere, unhideStudy, vaultItems } from '#adapters/disposition/study-vault.ts';
 import { removeDeleteMarkers, softDeleteObject } from '#adapters/disposition/disposition-objects.ts';
 import { isLocked } from '#adapters/object-store.ts';
+import { candidateOf } from '#adapters/disposition/candidate-studies.ts';
 import { factsOf, policyOfRun, runOf } from './evaluate.ts';
 
 export const EXECUTE_PAGE = 25;
@@ -34,7 +35,7 @@ export async function softDeletePage(tenant: string, id: string, now: Date, hold
       continue;
     }
     const partition = found.hidden ? Keys.disposedStudyPartition(tenant, entry.study) : Keys.study(tenant, entry.study).pk;
-    const verdict = evaluateRetention(policy.retention, await factsOf(tenant, { ...found.item, study: entry.study } as never, partition, held.get(entry.study) ?? [], policy), now);
+    const verdict = evaluateRetention(policy.retention, await factsOf(tenant, candidateOf(entry.study, found.item), partition, held.get(entry.study) ?? [], policy), now);
     const items = found.hidden ? await vaultItems(tenant, entry.study) : await liveItems(tenant, entry.study);
     const { keys } = objectsOfItems(tenant, entry.study, items);
     const keptBecause = verdict.outcome !== 'eligible' ? ('reason' in verdict ? verdict.reason : `retained until ${verdict.retainUntil}`) : (await anyLocked(keys, now)) ? 'an object of the study is under S3 Object Lock' : undefined;
