@@ -356,6 +356,72 @@ export const system = {
       grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
+    // Disposition (issue 15, docs/disposition.md): the API and the four workflow steps.
+    dispositions: {
+      entry: 'lambdas/handlers/disposition/dispositions.ts',
+      description: 'Admin: start a disposition dry run, read its report, approve or reject it',
+      grants: [
+        // PutItem/UpdateItem: the run; Query: its studies; BatchGetItem: legal holds of the report's studies.
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] },
+        // GetObject: the report (JSON, CSV); ListBucket: a missing report is NoSuchKey, not AccessDenied.
+        { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
+        // SendTask*: the answer to the workflow's approval wait (task tokens of this state machine).
+        { resource: 'stateMachine:disposition', actions: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'] },
+        appendAudit,
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    restoreDisposedStudy: {
+      entry: 'lambdas/handlers/disposition/restore-study.ts',
+      description: 'Admin: restore a soft-deleted study within its recovery window',
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
+        // ListBucketVersions + DeleteObjectVersion: remove the delete markers above each object's newest version.
+        { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion'] },
+        appendAudit,
+      ],
+    },
+    evaluateStudies: {
+      entry: 'lambdas/handlers/disposition/evaluate-studies.ts',
+      description: 'Disposition step: evaluate candidate studies against the retention rules, then write the report',
+      timeoutSeconds: 900,
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'] },
+        // PutObject: report.json and report.csv under disposition/<tenant>/<id>/.
+        { resource: 'bucket:archive', actions: ['s3:PutObject'] },
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    awaitDispositionApproval: {
+      entry: 'lambdas/handlers/disposition/await-approval.ts',
+      description: 'Disposition step: park the approval task token on the run',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:UpdateItem'] }],
+    },
+    softDeleteStudies: {
+      entry: 'lambdas/handlers/disposition/soft-delete-studies.ts',
+      description: 'Disposition step: re-check and soft-delete approved studies, then open the recovery window',
+      timeoutSeconds: 900,
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'] },
+        // DeleteObject: the delete marker; Object Lock look-ups first (ListBucket: 404, not 403, for a missing object);
+        // ListBucketVersions + DeleteObjectVersion: a hold found mid-move puts the study back.
+        {
+          resource: 'bucket:archive',
+          actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObjectVersion'],
+        },
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    purgeStudies: {
+      entry: 'lambdas/handlers/disposition/purge-studies.ts',
+      description: 'Disposition step: purge soft-deleted studies (every version) after the window, then the certificate of destruction',
+      timeoutSeconds: 900,
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'] },
+        // PutObject + PutObjectRetention: the certificate, under Object Lock (COMPLIANCE).
+        { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:PutObject', 's3:PutObjectRetention'] },
+      ],
+    },
   },
   routes: [
     { method: 'GET', path: '/health', function: 'health' },
@@ -422,6 +488,12 @@ export const system = {
     { method: 'GET', path: '/finance/opex', function: 'financeReports', scope: 'finance.read' },
     { method: 'GET', path: '/finance/projection', function: 'financeReports', scope: 'finance.read' },
     { method: 'POST', path: '/finance/projection', function: 'financeReports', scope: 'finance.read' },
+    // Disposition (issue 15): approving or rejecting also needs the admin scope (checked by the handler).
+    { method: 'POST', path: '/dispositions', function: 'dispositions', scope: 'ilm.admin' },
+    { method: 'GET', path: '/dispositions/{id}', function: 'dispositions', scope: 'ilm.admin' },
+    { method: 'POST', path: '/dispositions/{id}/approve', function: 'dispositions', scope: 'admin' },
+    { method: 'POST', path: '/dispositions/{id}/reject', function: 'dispositions', scope: 'admin' },
+    { method: 'POST', path: '/dispositions/restore', function: 'restoreDisposedStudy', scope: 'ilm.admin' },
   ],
   eventRules: [
     {
@@ -472,6 +544,15 @@ export const system = {
         ListHeldStudiesFunctionArn: 'listHeldStudies',
         ApplyLegalHoldFunctionArn: 'applyLegalHold',
         FinishLegalHoldFunctionArn: 'finishLegalHold',
+      },
+    },
+    disposition: {
+      file: 'statemachines/disposition.asl.json',
+      functions: {
+        EvaluateStudiesFunctionArn: 'evaluateStudies',
+        AwaitApprovalFunctionArn: 'awaitDispositionApproval',
+        SoftDeleteStudiesFunctionArn: 'softDeleteStudies',
+        PurgeStudiesFunctionArn: 'purgeStudies',
       },
     },
   },

@@ -19,7 +19,7 @@ function required(name: string): string {
   return value;
 }
 
-let lifecyclePolicy: LifecyclePolicy | undefined;
+let lifecyclePolicy: { text: string; policy: LifecyclePolicy } | undefined;
 
 export const config = Object.freeze({
   region: read('AWS_REGION') ?? 'us-east-1',
@@ -66,6 +66,12 @@ export const config = Object.freeze({
   reclassifyStateMachineArn: () => required('STATE_MACHINE_RECLASSIFY'),
   /** The bus Strata's own events go to (`default`). */
   eventBus: () => required('EVENT_BUS_DEFAULT'),
+  dispositionStateMachineArn: () => required('STATE_MACHINE_DISPOSITION'),
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
-  lifecyclePolicy: (): LifecyclePolicy => (lifecyclePolicy ??= JSON.parse(required('LIFECYCLE_POLICY')) as LifecyclePolicy),
+  /** Re-read when the variable changes (a deploy of an edited policy; locally, a test that edits it). */
+  lifecyclePolicy: (): LifecyclePolicy => {
+    const text = required('LIFECYCLE_POLICY');
+    if (lifecyclePolicy?.text !== text) lifecyclePolicy = { text, policy: JSON.parse(text) as LifecyclePolicy };
+    return lifecyclePolicy.policy;
+  },
 });

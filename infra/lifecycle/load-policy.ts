@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { policyProblems, type LifecyclePolicy } from '#core/lifecycle/policy.ts';
+import { retentionProblems } from '#core/disposition/retention-policy.ts';
 import schema from '#policies/lifecycle.schema.json' with { type: 'json' };
 
 export const DEFAULT_POLICY_FILE = 'policies/lifecycle.yaml';
@@ -32,7 +33,7 @@ export function parsePolicy(text: string, file = 'policy'): LifecyclePolicy {
   }
   const policy: unknown = document.toJS();
   if (!validate(policy)) throw new PolicyError(file, (validate.errors ?? []).map((e) => describeSchemaError(e, document, lines, policy)));
-  const problems = policyProblems(policy);
+  const problems = [...policyProblems(policy), ...(policy.retention ? retentionProblems(policy.retention) : [])];
   if (problems.length) throw new PolicyError(file, problems.map((p) => `${where(p.path, document, lines, policy)}${p.message}`));
   return policy;
 }
@@ -65,8 +66,12 @@ function where(path: (string | number)[], document: Document, lines: LineCounter
   for (let depth = path.length; depth >= 0 && !isNode(node); depth -= 1) node = document.getIn(path.slice(0, depth), true);
   const offset = isNode(node) ? node.range?.[0] : undefined;
   const line = offset === undefined ? '' : `line ${lines.linePos(offset).line}, `;
-  const ruleIndex = path[0] === 'rules' && typeof path[1] === 'number' ? path[1] : undefined;
-  const id = ruleIndex === undefined ? undefined : (policy as { rules?: { id?: unknown }[] }).rules?.[ruleIndex]?.id;
-  const rule = ruleIndex === undefined ? '' : `rule ${ruleIndex + 1}${typeof id === 'string' ? ` "${id}"` : ''}: `;
+  // Tier rules at `rules.N`, retention rules at `retention.rules.N`.
+  const inRetention = path[0] === 'retention' && path[1] === 'rules';
+  const rulePath = inRetention ? path.slice(1) : path;
+  const ruleIndex = rulePath[0] === 'rules' && typeof rulePath[1] === 'number' ? rulePath[1] : undefined;
+  const rules = inRetention ? (policy as { retention?: { rules?: { id?: unknown }[] } }).retention?.rules : (policy as { rules?: { id?: unknown }[] }).rules;
+  const id = ruleIndex === undefined ? undefined : rules?.[ruleIndex]?.id;
+  const rule = ruleIndex === undefined ? '' : `${inRetention ? 'retention ' : ''}rule ${ruleIndex + 1}${typeof id === 'string' ? ` "${id}"` : ''}: `;
   return `${line}${rule}`;
 }

@@ -12,11 +12,13 @@ export const MAX_POLICY_ENV_BYTES = 3_000;
 export function policyEnvironment(file: string): string {
   const policy = loadPolicy(file);
   // Descriptions are for the people reading the file; the functions need the rules.
+  const retention = policy.retention && { ...policy.retention, rules: policy.retention.rules.map(({ description: _, ...rule }) => rule) };
   const json = JSON.stringify({
     version: policy.version,
     rules: policy.rules.map(({ description: _, ...rule }) => rule),
     ...(policy.retrieval ? { retrieval: policy.retrieval } : {}),
     ...(policy.priors ? { priors: policy.priors } : {}),
+    ...(retention ? { retention } : {}),
   });
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_POLICY_ENV_BYTES) {

@@ -1,6 +1,7 @@
 /**
  * The Step Functions API (AWS JSON 1.0) over the local executions: StartExecution,
- * DescribeExecution, ListExecutions, StopExecution and a simplified GetExecutionHistory.
+ * DescribeExecution, ListExecutions, StopExecution, a simplified GetExecutionHistory, and
+ * SendTaskSuccess / SendTaskFailure for callback tasks (step-functions-timers.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionControl } from './step-functions-executions.ts';
@@ -64,6 +65,12 @@ function answer(sfn: ExecutionControl, operation: string, body: Record<string, s
       };
     case 'StopExecution':
       return { stopDate: sfn.stopExecution(body.executionArn ?? '', body.error, body.cause).stopDate };
+    case 'SendTaskSuccess':
+      sfn.sendTaskSuccess(body.taskToken ?? '', body.output ?? '');
+      return {};
+    case 'SendTaskFailure':
+      sfn.sendTaskFailure(body.taskToken ?? '', body.error, body.cause);
+      return {};
     default:
       throw new ApiError('UnknownOperationException', `operation ${operation} is not supported by the local runtime`);
   }

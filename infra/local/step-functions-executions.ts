@@ -34,4 +34,6 @@ export interface ExecutionControl {
   describeExecution(executionArn: string): ExecutionRecord;
   listExecutions(stateMachineArn: string, statusFilter?: string): ExecutionRecord[];
   stopExecution(executionArn: string, error?: string, cause?: string): ExecutionRecord;
+  sendTaskSuccess(token: string, output: string): void;
+  sendTaskFailure(token: string, error?: string, cause?: string): void;
 }

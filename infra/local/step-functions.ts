@@ -21,6 +21,7 @@ import type { StateMachineDeclaration } from '#infra/system-types.ts';
 import { localFunctionArn, type LambdaHost } from './lambda-host.ts';
 import { ApiError, stepFunctionsApi } from './step-functions-api.ts';
 import type { ExecutionControl, ExecutionRecord, ExecutionStatus, HistoryEvent } from './step-functions-executions.ts';
+import { LocalTimers, type AdvancingClock } from './step-functions-timers.ts';
 
 export type { ExecutionRecord, ExecutionStatus, HistoryEvent };
 
@@ -38,7 +39,8 @@ export interface LocalStepFunctionsOptions {
   port: number;
   region: string;
   account: string;
-  clock: Clock;
+  /** Wait states and callback timeouts follow it (step-functions-timers.ts). */
+  clock: Clock & AdvancingClock;
   /** Milliseconds between Task retries instead of the ASL's IntervalSeconds (tests: 0). */
   retryIntervalMs?: number;
   log: (message: string) => void;
@@ -57,6 +59,7 @@ export class LocalStepFunctions implements ExecutionControl {
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
   private readonly directory: string;
   private server: ReturnType<typeof createServer> | undefined;
+  private readonly timers: LocalTimers;
   endpoint = '';
 
   constructor(
@@ -64,6 +67,7 @@ export class LocalStepFunctions implements ExecutionControl {
     private readonly lambdas: LambdaHost,
     private readonly options: LocalStepFunctionsOptions,
   ) {
+    this.timers = new LocalTimers(options.clock);
     this.directory = join(options.dataDir, 'stepfunctions');
     mkdirSync(this.directory, { recursive: true });
     for (const [name, declaration] of Object.entries(declarations)) this.load(name, declaration);
@@ -82,6 +86,7 @@ export class LocalStepFunctions implements ExecutionControl {
   }
 
   async stop(): Promise<void> {
+    this.timers.abandonAll();
     for (const run of this.running.values()) run.abort();
     await Promise.allSettled([...this.running.values()].map((run) => run.done));
     this.server?.closeAllConnections();
@@ -91,6 +96,26 @@ export class LocalStepFunctions implements ExecutionControl {
   /** Resolves when every execution started so far has finished (for tests and scripts). */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((run) => run.done));
+  }
+
+  /**
+   * Resolves when every running execution is finished or parked: waiting on the local clock
+   * (a Wait state) or for a task token (an approval). `idle()` would wait for those forever.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      const busy = [...this.running.keys()].filter((arn) => !this.timers.isParked(arn));
+      if (busy.length === 0) return;
+      await Promise.race([...busy.map((arn) => this.running.get(arn)?.done), new Promise((resolve) => setTimeout(resolve, 25))]);
+    }
+  }
+
+  sendTaskSuccess(token: string, output: string): void {
+    this.timers.sendTaskSuccess(token, output);
+  }
+
+  sendTaskFailure(token: string, error?: string, cause?: string): void {
+    this.timers.sendTaskFailure(token, error, cause);
   }
 
   startExecution(stateMachineArn: string, input: string, requestedName?: string): ExecutionRecord {
@@ -204,6 +229,16 @@ export class LocalStepFunctions implements ExecutionControl {
       if (direct) localHandlers[stateName] = (input) => this.lambdas.invoke(direct, input);
       else if (state.Resource === LAMBDA_INVOKE) localHandlers[stateName] = (input) => this.invokeOptimised(input, byArn);
     }
+    // Wait and callback states, rewritten to run on the local clock and local task tokens.
+    Object.assign(
+      localHandlers,
+      this.timers.rewrite(allStates(definition.States), (resource, input) => {
+        const direct = byArn.get(resource);
+        if (direct) return this.lambdas.invoke(direct, input);
+        if (resource === LAMBDA_INVOKE) return this.invokeOptimised(input, byArn);
+        throw new Error(`the local runtime cannot run callback tasks on ${resource}`);
+      }),
+    );
     const arn = this.arnOf(name);
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
     this.machines.set(arn, { arn, machine, localHandlers, retryOverrides });

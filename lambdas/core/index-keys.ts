@@ -77,6 +77,12 @@ export const Keys = {
   restore: (tenant: string, study: string) => ({ pk: studyPartition(tenant, study), sk: 'RESTORE' }),
   /** GSI3 on restore items: a tenant's restores, newest first (sort key `<requestedAt>#<study>`). */
   restoresOfTenant: (tenant: string) => `T#${tenant}#RESTORES`,
+  /** Disposition (docs/disposition.md): a run's own item, and one item per study it examined. */
+  dispositionRun: (tenant: string, id: string) => ({ pk: `T#${tenant}#DISP#${id}`, sk: 'RUN' }),
+  dispositionStudy: (tenant: string, id: string, study: string) => ({ pk: `T#${tenant}#DISP#${id}`, sk: `STUDY#${study}` }),
+  dispositionStudiesPrefix: 'STUDY#',
+  /** A soft-deleted study's index items, out of QIDO's and WADO's sight: same sort keys, this partition. */
+  disposedStudyPartition: (tenant: string, study: string) => `T#${tenant}#DISPOSED#${study}`,
   /** The reserved item the health check reads. */
   health: { pk: 'HEALTH', sk: 'HEALTH' },
 } as const;

@@ -4,6 +4,7 @@
  * of its items, a batch its own action on each table.
  */
 import type { Request } from './policy.ts';
+import { decodeTaskToken } from '../step-functions-timers.ts';
 
 type Body = Record<string, unknown>;
 
@@ -30,7 +31,9 @@ export function dynamoRequests(operation: string, body: Body, tableArn: (name: s
 }
 
 export function stepFunctionsRequests(operation: string, body: Body): Request[] {
-  const resource = String(body.executionArn ?? body.stateMachineArn ?? '*');
+  // SendTask*: authorized on the state machine whose execution issued the token (as CDK's grantTaskResponse).
+  const tokenMachine = typeof body.taskToken === 'string' ? decodeTaskToken(body.taskToken)?.execution.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '') : undefined;
+  const resource = String(tokenMachine ?? body.executionArn ?? body.stateMachineArn ?? '*');
   return [{ action: `states:${operation}`, resource }];
 }
 

@@ -56,6 +56,7 @@ export function s3Call(req: IncomingMessage): S3Call | undefined {
   if (method === 'POST' && q.has('uploads')) return one('s3:PutObject');
   // A request naming a version needs the version's own action (Service Authorization Reference).
   if (method === 'GET' || method === 'HEAD') return one(q.has('versionId') ? 's3:GetObjectVersion' : 's3:GetObject', true);
+  // A version's own DELETE (permanent) is a separate permission from a delete marker's.
   if (method === 'DELETE') return one(q.has('versionId') ? 's3:DeleteObjectVersion' : 's3:DeleteObject');
   if (method === 'PUT') {
     const source = req.headers['x-amz-copy-source'];

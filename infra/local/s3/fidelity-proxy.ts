@@ -105,6 +105,11 @@ export class S3FidelityProxy implements ProxyContext {
       if (method === 'GET' && q.has('lifecycle')) return getBucketLifecycle(res, target, this.options.lifecycleRules.get(target.bucket));
       return this.forward(req, res);
     }
+    // Object Lock look-ups are reads too: an injected read fault hits them as it hits GetObject.
+    if (method === 'GET' && (q.has('legal-hold') || q.has('retention'))) {
+      const fault = this.takeFault(target);
+      if (fault) return sendXmlError(res, fault.status, fault.code, 'Injected fault (local runtime)');
+    }
     if (q.has('legal-hold')) return method === 'PUT' ? putLegalHold(this, req, res, target) : getLegalHold(this, res, target);
     if (q.has('retention')) return method === 'PUT' ? putRetention(this, req, res, target) : getRetention(this, res, target);
     if (method === 'POST' && q.has('restore')) return restoreObject(this, req, res, target);

@@ -50,6 +50,10 @@ export const AUDIT_EVENTS = {
   restoreRequest: of('instancesAccessed', 'U'),
   /** GET /restores: which studies are being restored, and how far. */
   restoreStatus: of('query', 'E'),
+  /** Disposition runs: a dry run started or read, a report approved or rejected (docs/disposition.md). */
+  disposition: of('applicationActivity', 'E'),
+  /** A soft-deleted study restored within its recovery window. */
+  dispositionRestore: of('instancesAccessed', 'U'),
   /** GET /audit and its verification: the audit log itself was read. */
   auditLogUsed: of('auditLogUsed', 'R'),
   /** Placing or releasing a legal hold, and its workflow's completion with the counts (docs/legal-hold.md). */

@@ -4,6 +4,7 @@
  * before an IA class, each class's minimum before the next) and rule ordering (one catch-all,
  * last). Pure: the loader (infra/lifecycle/load-policy.ts) parses and schema-checks the file.
  */
+import type { RetentionPolicy } from '#core/disposition/retention-policy.ts';
 
 export type Tier = 'STANDARD' | 'STANDARD_IA' | 'INTELLIGENT_TIERING' | 'ONEZONE_IA' | 'GLACIER_IR' | 'GLACIER' | 'DEEP_ARCHIVE';
 
@@ -55,6 +56,8 @@ export interface LifecyclePolicy {
   version: number;
   description?: string;
   rules: PolicyRule[];
+  /** Minimum retention before disposition (core/disposition/retention.ts); absent: nothing is ever eligible. */
+  retention?: RetentionPolicy;
   /** How archived instances are restored (default: Standard, 7 days). */
   retrieval?: { tier?: 'Expedited' | 'Standard' | 'Bulk'; days?: number };
   /** Prior prefetch (absent: none). */

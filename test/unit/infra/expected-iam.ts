@@ -178,6 +178,52 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   ],
   // The hold's S3 state (UpdateItem) and counts (GetItem), then the audit record.
   finishLegalHold: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), appendAudit, kmsWrite],
+  // Disposition (issue 15). The API: the run (Get/Put/Update), its studies (Query), the report's
+  // studies' legal holds (BatchGetItem); the report object; start the workflow, answer its approval wait.
+  dispositions: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:GetObject'),
+    listArchive,
+    { actions: ['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution'], resources: [machine('disposition')] },
+    appendAudit,
+    kmsWrite,
+  ],
+  // Restore: the vault's items back (Query, Put, Delete), the run (Get), the study's state (Update);
+  // the delete markers above each object's newest version (ListObjectVersions, DeleteObject with VersionId).
+  restoreDisposedStudy: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:DeleteObjectVersion'),
+    { actions: ['s3:ListBucketVersions'], resources: ['archive'] },
+    appendAudit,
+    kmsWrite,
+  ],
+  // Evaluate: gsi3 and each study's partition (Query), holds (BatchGetItem), the run and its studies; the report objects.
+  evaluateStudies: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:PutObject'),
+    kmsWrite,
+  ],
+  // The approval step parks its task token on the run.
+  awaitDispositionApproval: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
+  // Execute: re-check (holds, Object Lock), move the index items to the vault, delete markers; a hold found mid-move puts them back.
+  softDeleteStudies: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
+    { actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: ['archive'] },
+    kmsWrite,
+  ],
+  // Purge: every version of every object, the vault, name tokens, tombstone; the certificate under Object Lock.
+  purgeStudies: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:DeleteObjectVersion', 's3:PutObject', 's3:PutObjectRetention'),
+    { actions: ['s3:ListBucketVersions'], resources: ['archive'] },
+    kmsWrite,
+  ],
 };
 
 /** The stack's one shared policy every function role also holds: X-Ray has no resource-level permissions. */

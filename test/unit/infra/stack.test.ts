@@ -48,8 +48,8 @@ function apiMethods(resources: Resources): Map<string, Resources[string]> {
 /**
  * The scope each route must demand, written from the security model (docs/security.md), not
  * read from the declaration: reading is dicom.read, storing dicom.write, deleting
- * dicom.delete, administration ilm.admin, finance reports finance.read, restores dicom.read, holds legal.hold,
- * and only the health check is public.
+ * dicom.delete, administration ilm.admin (approving a disposition admin), finance reports finance.read,
+ * restores dicom.read, holds legal.hold, and only the health check is public.
  */
 function expectedScope(route: string): string | undefined {
   const [method, path] = route.split(' ') as [string, string];
@@ -58,6 +58,9 @@ function expectedScope(route: string): string | undefined {
   if (path === '/audit' || path.startsWith('/audit/')) return 'strata/admin';
   if (path === '/holds' || path.startsWith('/holds/')) return 'strata/legal.hold';
   if (path.startsWith('/finance/')) return 'strata/finance.read';
+  // Approving or rejecting a deletion is an administrator's act; the rest of disposition is lifecycle administration.
+  if (path.startsWith('/dispositions/') && (path.endsWith('/approve') || path.endsWith('/reject'))) return 'strata/admin';
+  if (path === '/dispositions' || path.startsWith('/dispositions/')) return 'strata/ilm.admin';
   if (method === 'DELETE') return 'strata/dicom.delete';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';

@@ -1,0 +1,68 @@
+/**
+ * Disposition through the API (docs/disposition.md):
+ * - `POST /dispositions` starts a run (its dry run first) and answers 202 with its id;
+ * - `GET /dispositions/{id}` its status and summary; `?format=json|csv` (or `Accept: text/csv`) the report;
+ * - `POST /dispositions/{id}/approve|reject` an administrator's answer to that report (409 when stale);
+ * (`POST /dispositions/restore` is restore-study.ts: another audit event, other grants.)
+ * Everything is in the caller's tenant; every request is audited.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { BadRequestError, ForbiddenError, NotFoundError } from '#core/errors.ts';
+import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
+import { DISPOSITION_ID } from '#core/disposition/disposition-run.ts';
+import { clock } from '#adapters/clock.ts';
+import { indexHolds } from '#adapters/disposition/index-holds.ts';
+import { readReportObject } from '#adapters/disposition/disposition-objects.ts';
+import { callerOf, tenantOf } from '#middleware/caller.ts';
+import { httpHandler } from '#middleware/http-handler.ts';
+import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
+import { approve, reject, startDisposition } from '#services/disposition/approval.ts';
+import { runOf } from '#services/disposition/evaluate.ts';
+import type { DispositionRun } from '#adapters/disposition/disposition-store.ts';
+
+const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'Content-Type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+/** The run as the API shows it: never its task token. */
+const view = ({ taskToken: _, cursors: __, ...run }: DispositionRun) => run;
+
+function idOf(event: APIGatewayProxyEvent): string {
+  const id = pathParameter(event, 'id') ?? '';
+  if (!DISPOSITION_ID.test(id)) throw new NotFoundError(`no disposition ${id.slice(0, 80)}`);
+  return id;
+}
+
+async function report(tenant: string, run: DispositionRun, format: string): Promise<APIGatewayProxyResult> {
+  const key = format === 'csv' ? run.reportKeys?.csv : run.reportKeys?.json;
+  const body = key && (await readReportObject(key));
+  if (!body) throw new NotFoundError(`the report of ${run.id} is not written yet (status ${run.status})`);
+  const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json';
+  return { statusCode: 200, headers: { 'Content-Type': type, 'Content-Disposition': `attachment; filename="${tenant}-${run.id}.${format}"` }, body };
+}
+
+export const handler = httpHandler(async (event) => {
+  const tenant = tenantOf(event);
+  const caller = callerOf(event);
+  const now = clock.now();
+  const resource = event.resource ?? '';
+
+  if (event.httpMethod === 'POST' && resource === '/dispositions') {
+    const run = await startDisposition(tenant, caller.clientId, now);
+    const location = `${publicBaseUrl(event)}/dispositions/${run.id}`;
+    return json(202, { id: run.id, status: run.status, location }, { Location: location });
+  }
+  const id = idOf(event);
+  if (event.httpMethod === 'GET') {
+    const run = await runOf(tenant, id);
+    const format = queryOf(event).find(([name]) => name === 'format')?.[1] ?? (header(event, 'accept')?.includes('text/csv') ? 'csv' : undefined);
+    if (format !== undefined && format !== 'csv' && format !== 'json') throw new BadRequestError('format must be json or csv');
+    return format ? report(tenant, run, format) : json(200, view(run));
+  }
+  // Approving a deletion is an administrator's act: the route's scope, and the admin scope.
+  if (!caller.scopes.includes(ADMIN_SCOPE)) throw new ForbiddenError(`approving or rejecting a disposition needs the ${ADMIN_SCOPE} scope`);
+  if (resource.endsWith('/approve')) return json(200, view(await approve(tenant, id, caller.clientId, now, indexHolds)));
+  return json(200, view(await reject(tenant, id, caller.clientId)));
+}, { audit: 'disposition' });

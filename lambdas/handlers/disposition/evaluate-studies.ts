@@ -1,0 +1,15 @@
+/** Disposition, Evaluate (statemachines/disposition.asl.json): one page of candidates, then the report. */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { indexHolds } from '#adapters/disposition/index-holds.ts';
+import { evaluatePage, writeReport } from '#services/disposition/evaluate.ts';
+import { pagesWhileTimeLeft, stepInput, type StepOutput } from './step-input.ts';
+
+export const handler = middy(async (input: unknown, context: Context): Promise<StepOutput> => {
+  const { tenant, id, step } = stepInput(input, ['page', 'report']);
+  if (step === 'report') {
+    await writeReport(tenant, id);
+    return { tenant, id };
+  }
+  return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => evaluatePage(tenant, id, indexHolds))) };
+});

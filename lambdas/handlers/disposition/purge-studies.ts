@@ -1,0 +1,16 @@
+/** Disposition, Purge: one page of soft-deleted studies destroyed (all versions), then the certificate. */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { clock } from '#adapters/clock.ts';
+import { indexHolds } from '#adapters/disposition/index-holds.ts';
+import { purgePage, writeCertificate } from '#services/disposition/purge.ts';
+import { pagesWhileTimeLeft, stepInput, type StepOutput } from './step-input.ts';
+
+export const handler = middy(async (input: unknown, context: Context): Promise<StepOutput> => {
+  const { tenant, id, step } = stepInput(input, ['page', 'certificate']);
+  if (step === 'certificate') {
+    await writeCertificate(tenant, id, clock.now());
+    return { tenant, id };
+  }
+  return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => purgePage(tenant, id, clock.now(), indexHolds))) };
+});

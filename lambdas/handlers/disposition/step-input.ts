@@ -1,0 +1,40 @@
+/**
+ * What every disposition workflow step receives and returns: the run's tenant and id and, for
+ * looped steps, whether more pages remain. Study UIDs never travel in workflow state (they
+ * would sit in the execution history): each step reads its page from the run's items.
+ */
+export interface StepInput {
+  tenant: string;
+  id: string;
+  /** Which part of the phase this invocation does. */
+  step: string;
+}
+
+export interface StepOutput {
+  tenant: string;
+  id: string;
+  more?: boolean;
+  recoverUntil?: string;
+}
+
+export function stepInput(input: unknown, steps: readonly string[]): StepInput {
+  const { tenant, id, step } = (input ?? {}) as Partial<StepInput>;
+  if (typeof tenant !== 'string' || typeof id !== 'string' || typeof step !== 'string' || !steps.includes(step)) {
+    throw new TypeError(`a disposition step needs {tenant, id, step: ${steps.join('|')}}`);
+  }
+  return { tenant, id, step };
+}
+
+/**
+ * Time a page may take at most (25 studies of thousands of instances each): a step stops
+ * taking new pages when less is left, and the workflow calls it again. Pages per step are thus
+ * bounded by the function's timeout, so a run's history grows with its duration, not its size.
+ */
+export const PAGE_RESERVE_MS = 5 * 60_000;
+
+export async function pagesWhileTimeLeft(remainingMs: () => number, page: () => Promise<{ more: boolean }>): Promise<{ more: boolean }> {
+  let result: { more: boolean };
+  do result = await page();
+  while (result.more && remainingMs() > PAGE_RESERVE_MS);
+  return result;
+}

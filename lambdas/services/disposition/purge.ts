@@ -1,0 +1,91 @@
+/**
+ * Purge, once the recovery window has ended: every version of every object of each
+ * soft-deleted study is deleted, its hidden index items dropped and a tombstone left (WADO
+ * answers 410). A legal hold placed during the window wins: that study is restored instead.
+ * The checksums are recorded on the study before anything is destroyed, so a rerun after a
+ * crash still has them for the certificate of destruction, written last under Object Lock.
+ */
+import { nameTokens } from '#core/qido/matching.ts';
+import { Keys } from '#core/index-keys.ts';
+import type { HoldsPort } from '#core/disposition/holds-port.ts';
+import { objectsOfItems } from '#core/disposition/disposition-run.ts';
+import { addPeriod } from '#core/disposition/retention.ts';
+import { parsePeriod } from '#core/disposition/retention-policy.ts';
+import { advanceCursor, allStudies, setStudyState, studyPage, updateRun } from '#adapters/disposition/disposition-store.ts';
+import { dropVault, vaultItems } from '#adapters/disposition/study-vault.ts';
+import { dispositionObjectKey, purgeAllVersions, putLockedCertificate } from '#adapters/disposition/disposition-objects.ts';
+import { deleteItems, putTombstone } from '#adapters/deletion-store.ts';
+import { runOf } from './evaluate.ts';
+import { restoreObjectsAndIndex } from './soft-delete.ts';
+
+export const PURGE_PAGE = 25;
+
+export async function purgePage(tenant: string, id: string, now: Date, holds: HoldsPort): Promise<{ more: boolean }> {
+  const run = await runOf(tenant, id);
+  if (run.done?.purge) return { more: false };
+  if (run.recoverUntil && now.getTime() < Date.parse(run.recoverUntil)) throw new Error('the recovery window has not ended');
+  await updateRun(tenant, id, { status: 'PURGING' }, ['RECOVERABLE', 'PURGING']);
+  const from = run.cursors?.purge;
+  const page = await studyPage(tenant, id, from, PURGE_PAGE);
+  const pending = page.studies.filter((s) => s.state === 'soft-deleted');
+  const held = await holds.holdsOn(tenant, pending.map((s) => s.study));
+  for (const entry of pending) {
+    const items = await vaultItems(tenant, entry.study);
+    const { keys, checksums } = objectsOfItems(tenant, entry.study, items);
+    if (held.has(entry.study)) {
+      await restoreObjectsAndIndex(tenant, entry.study, keys);
+      await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'kept', { keptBecause: 'a legal hold was placed during the recovery window; the study was restored', restoredAt: now.toISOString() });
+      continue;
+    }
+    // Checksums first (once): after the vault is dropped they could not be read again.
+    if (!entry.checksums) await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'soft-deleted', { checksums });
+    for (const key of keys) await purgeAllVersions(key);
+    const study = items.find((item) => item.sk === 'STUDY');
+    if (study) {
+      const name = (JSON.parse(String(study.dicom ?? '{}')) as Record<string, { Value?: Record<string, string>[] }>)['00100010']?.Value?.[0];
+      const tokens = [...new Set(nameTokens(Object.values(name ?? {}).join('=')))];
+      await deleteItems(tokens.map((token) => Keys.nameToken(tenant, token, entry.study)));
+    }
+    await putTombstone('study', { tenant, study: entry.study }, now.toISOString());
+    await dropVault(tenant, entry.study);
+    await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'purged', { purgedAt: now.toISOString() });
+  }
+  await advanceCursor(tenant, id, 'purge', from, page.cursor);
+  return { more: page.cursor !== undefined };
+}
+
+/** The certificate of destruction: what, when, under which policy version and approval, with checksums. */
+export async function writeCertificate(tenant: string, id: string, now: Date): Promise<{ certificateKey: string }> {
+  const run = await runOf(tenant, id);
+  if (run.certificateKey) return { certificateKey: run.certificateKey };
+  const studies = await allStudies(tenant, id);
+  const purged = studies.filter((s) => s.state === 'purged');
+  const certificate = {
+    certificate: 'destruction',
+    disposition: id,
+    tenant,
+    policyVersion: run.policyVersion,
+    evaluatedAt: run.evaluatedAt,
+    approvedBy: run.approvedBy,
+    approvedAt: run.approvedAt,
+    recoveryWindow: run.recoveryWindow,
+    issuedAt: now.toISOString(),
+    destroyed: purged.map((s) => ({
+      study: s.study,
+      rule: s.rule,
+      jurisdiction: s.jurisdiction,
+      category: s.category,
+      studyDate: s.studyDate,
+      instances: s.instances,
+      bytes: s.bytes,
+      softDeletedAt: s.softDeletedAt,
+      purgedAt: s.purgedAt,
+      sha256: s.checksums ?? [],
+    })),
+    kept: studies.filter((s) => s.state === 'skipped' || s.state === 'kept' || s.state === 'restored').map((s) => ({ study: s.study, state: s.state, reason: s.keptBecause })),
+  };
+  const key = dispositionObjectKey(tenant, id, 'certificate.json');
+  await putLockedCertificate(key, JSON.stringify(certificate, null, 1), addPeriod(now, parsePeriod(run.certificateRetention)));
+  await updateRun(tenant, id, { status: 'PURGED', certificateKey: key });
+  return { certificateKey: key };
+}
