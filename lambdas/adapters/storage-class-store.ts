@@ -1,8 +1,9 @@
 /**
- * What S3 says happened to an instance's bytes, recorded on its index item together with the
- * usage counters (docs/finance.md), in one transaction: a lifecycle transition, a restored
- * copy completed or expired. Each applies once: a replayed or late event finds the item already
- * in that state (or a colder class) and changes and counts nothing.
+ * The usage counters (docs/finance.md) of what S3 says happened to an instance's bytes: the
+ * updates a tier change or a restored copy adds to the transaction that records it (the current
+ * version's is adapters/restores/instance-tier.ts), and the lifecycle transition of an earlier
+ * version's bytes, recorded here. Each applies once: a replayed or late event finds the item
+ * already in that state (or a colder class) and changes and counts nothing.
  */
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { isStorageTier, type StorageTier } from '#core/finance/price-table.ts';
@@ -69,10 +70,7 @@ export async function recordStorageClass(id: InstanceIdentity, sha256: string, s
     if (!found) return false;
     const from = tierOf(found.item);
     if (!colder(storageClass, from)) return false;
-    const object: StoredObject = { tenant: id.tenant, modality: found.modality, size: Number(found.item.size) };
-    const since = String(found.item.storageClassChangedAt ?? found.item.ingestedAt ?? at);
     const restored = found.item.restoredUntil !== undefined;
-    const deltas = [...tierChanged(object, from, storageClass, since, at), ...(restored ? restoredCopyGone(object, at) : [])];
     try {
       await db().send(
         new TransactWriteCommand({
@@ -87,7 +85,7 @@ export async function recordStorageClass(id: InstanceIdentity, sha256: string, s
                 ExpressionAttributeValues: { ':c': storageClass, ':at': at, ':sha': sha256, ':from': from },
               },
             },
-            ...usageActions(deltas, id.study),
+            ...usageOfTierChange(id, { ...found.item, modality: found.modality }, at, { storageClass }),
           ],
         }),
       );
@@ -98,41 +96,4 @@ export async function recordStorageClass(id: InstanceIdentity, sha256: string, s
   }
 }
 
-/**
- * Records that a restored copy of the current version is readable until `until` (counted once,
- * when it appears; a later date only moves the expiry), or with undefined, that it expired
- * (counted out once). Older versions' restores change nothing that is served or counted.
- */
-export async function recordRestoredCopy(id: InstanceIdentity, sha256: string, until: string | undefined, at: string): Promise<boolean> {
-  const TableName = config.indexTable();
-  for (let attempt = 1; ; attempt++) {
-    const found = await itemOf(id, sha256);
-    if (!found?.current) return false;
-    const had = found.item.restoredUntil !== undefined;
-    if (until === undefined && !had) return false;
-    const object: StoredObject = { tenant: id.tenant, modality: found.modality, size: Number(found.item.size) };
-    const deltas = until === undefined ? restoredCopyGone(object, at) : had ? [] : restoreCompleted(object, tierOf(found.item), at);
-    try {
-      await db().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName,
-                Key: found.key,
-                UpdateExpression: until === undefined ? 'REMOVE restoredUntil' : 'SET restoredUntil = :until',
-                ConditionExpression: `sha256 = :sha AND ${had ? 'attribute_exists(restoredUntil)' : 'attribute_not_exists(restoredUntil)'}`,
-                ExpressionAttributeValues: { ':sha': sha256, ...(until === undefined ? {} : { ':until': until }) },
-              },
-            },
-            ...usageActions(deltas, id.study),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (!cancelled(error) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
-}
 
