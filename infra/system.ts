@@ -42,7 +42,7 @@ export const system = {
     maxLambdaPayloadBytes: 6 * 1024 * 1024,
     requestTooLargeMessage:
       'Request body too large for the DICOMweb API (API Gateway accepts 10 MB, Lambda 6 MB after base64). ' +
-      'Send fewer instances per STOW-RS request, or upload large files through the presigned-upload path.',
+      'Send fewer instances per STOW-RS request (npm run push splits and routes by size).',
     cors: CORS_POLICY,
   },
   tables: {
