@@ -17,7 +17,8 @@ is not DICOM, sends study by study, and resumes: what the archive already holds 
 UID and SHA-256) is not sent again. Ends with a summary table; exit status 2 if anything was refused
 or not sent.
 
-  --url URL          the archive's DICOMweb root (default $STRATA_URL/dicom-web, else http://127.0.0.1:8080/dicom-web)
+  --url URL          the archive's DICOMweb root (default $STRATA_URL/dicom-web, else http://127.0.0.1:$PORT/dicom-web,
+                     PORT as for npm start, 8080 by default)
   --data-url URL     the data plane's DICOMweb root, for files over ~4 MB ($STRATA_DATA_URL; locally
                      the API's port + 1 by default)
   --token TOKEN      access token with scope dicom.write (default $STRATA_TOKEN); locally:
@@ -59,7 +60,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(HELP);
     return 1;
   }
-  const url = values.url ?? (process.env.STRATA_URL ? `${process.env.STRATA_URL}/dicom-web` : 'http://127.0.0.1:8080/dicom-web');
+  // Like `npm run clock`: the same PORT as the `npm start` it talks to.
+  const url = values.url ?? (process.env.STRATA_URL ? `${process.env.STRATA_URL}/dicom-web` : `http://127.0.0.1:${process.env.PORT ?? 8080}/dicom-web`);
   const token = values.token ?? process.env.STRATA_TOKEN;
   if (!token) {
     console.error(`no access token: pass --token or set STRATA_TOKEN\n\n${HELP}`);
