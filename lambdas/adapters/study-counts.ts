@@ -11,6 +11,7 @@ import { config } from '#lambdas/config.ts';
 import { documentClient } from './aws-clients.ts';
 import { instanceItemsOf, seriesItemsOf } from './index-query.ts';
 import { seriesItem } from './study-transaction.ts';
+import { appliedIf, conditionFailed } from './conditional-write.ts';
 
 const db = documentClient;
 
@@ -78,7 +79,6 @@ export async function readInstanceFacts(tenant: string, study: string): Promise<
   return facts;
 }
 
-const conditionFailed = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 /** Sets the study's counts and sets if they are still `seen`; false if they changed meanwhile. */
 export async function correctStudySummary(tenant: string, study: string, seen: StudySummary, actual: Omit<StudySummary, 'series'>, at: string): Promise<boolean> {
@@ -95,8 +95,8 @@ export async function correctStudySummary(tenant: string, study: string, seen: S
     sets.splice(sets.indexOf('sopClasses = :classes'), 1);
     removes.push('sopClasses');
   }
-  try {
-    await db().send(
+  return appliedIf(
+    db().send(
       new UpdateCommand({
         TableName: config.indexTable(),
         Key: Keys.study(tenant, study),
@@ -104,18 +104,14 @@ export async function correctStudySummary(tenant: string, study: string, seen: S
         ConditionExpression: 'nInstances = :seenN AND nSeries = :seenS',
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (conditionFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Sets a series' count if it is still `seen`; false if it changed meanwhile. */
 export async function correctSeriesCount(tenant: string, study: string, series: string, seen: number, actual: number, at: string): Promise<boolean> {
-  try {
-    await db().send(
+  return appliedIf(
+    db().send(
       new UpdateCommand({
         TableName: config.indexTable(),
         Key: Keys.series(tenant, study, series),
@@ -123,25 +119,17 @@ export async function correctSeriesCount(tenant: string, study: string, series: 
         ConditionExpression: 'nInstances = :seen',
         ExpressionAttributeValues: { ':n': actual, ':seen': seen, ':at': at },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (conditionFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Removes a series summary none of whose instances exist, if its count is still `seen`. */
 export async function deleteEmptySeries(tenant: string, study: string, series: string, seen: number): Promise<boolean> {
-  try {
-    await db().send(
+  return appliedIf(
+    db().send(
       new DeleteCommand({ TableName: config.indexTable(), Key: Keys.series(tenant, study, series), ConditionExpression: 'nInstances = :seen', ExpressionAttributeValues: { ':seen': seen } }),
-    );
-    return true;
-  } catch (error) {
-    if (conditionFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Creates the missing summary of a series from one of its instances (unless one appeared meanwhile). */

@@ -10,6 +10,7 @@ import { Keys } from '#core/index-keys.ts';
 import type { ReportRow, ReportSummary } from '#core/disposition/report.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '../aws-clients.ts';
+import { appliedIf } from '../conditional-write.ts';
 
 export type RunStatus = 'EVALUATING' | 'AWAITING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'EXECUTING' | 'RECOVERABLE' | 'PURGING' | 'PURGED';
 export type Phase = 'evaluate' | 'execute' | 'purge';
@@ -92,8 +93,8 @@ export async function updateRun(tenant: string, id: string, fields: Partial<Disp
       return `:s${i}`;
     }).join(', ')})`;
   }
-  try {
-    await db().send(
+  return appliedIf(
+    db().send(
       new UpdateCommand({
         TableName: table(),
         Key: Keys.dispositionRun(tenant, id),
@@ -102,12 +103,8 @@ export async function updateRun(tenant: string, id: string, fields: Partial<Disp
         ExpressionAttributeNames: names,
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -122,8 +119,8 @@ export async function advanceCursor(tenant: string, id: string, phase: Phase, fr
   if (from !== undefined) values[':from'] = from;
   const set = to === undefined ? 'REMOVE cursors.#phase SET done.#phase = :done' : 'SET cursors.#phase = :to, done.#phase = :done';
   if (to !== undefined) values[':to'] = to;
-  try {
-    await db().send(
+  return appliedIf(
+    db().send(
       new UpdateCommand({
         TableName: table(),
         Key: Keys.dispositionRun(tenant, id),
@@ -132,12 +129,8 @@ export async function advanceCursor(tenant: string, id: string, phase: Phase, fr
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function putStudy(tenant: string, id: string, study: DispositionStudy): Promise<void> {
@@ -160,8 +153,8 @@ export async function setStudyState(tenant: string, id: string, study: string, f
     sets.push(`#f${i} = :f${i}`);
   });
   from.forEach((s, i) => (values[`:from${i}`] = s));
-  try {
-    await db().send(
+  return appliedIf(
+    db().send(
       new UpdateCommand({
         TableName: table(),
         Key: Keys.dispositionStudy(tenant, id, study),
@@ -170,12 +163,8 @@ export async function setStudyState(tenant: string, id: string, study: string, f
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** One page of the run's study items, in UID order. */

@@ -10,6 +10,7 @@ import type { Hold, HoldProgress } from '#core/holds/hold.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '../aws-clients.ts';
 import { queryIndex } from '../index-query.ts';
+import { appliedIf } from '../conditional-write.ts';
 
 type Key = { pk: string; sk: string };
 const db = documentClient;
@@ -50,8 +51,8 @@ export async function listHolds(tenant: string): Promise<Hold[]> {
 
 /** Marks a hold released (once: a second release changes nothing and answers false). */
 export async function markHoldReleased(tenant: string, id: string, at: string, by: string, progress: HoldProgress): Promise<boolean> {
-  try {
-    await db().send(
+  return appliedIf(
+    db().send(
       new UpdateCommand({
         TableName: config.indexTable(),
         Key: Keys.hold(tenant, id),
@@ -60,12 +61,8 @@ export async function markHoldReleased(tenant: string, id: string, at: string, b
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':released': 'released', ':active': 'active', ':at': at, ':by': by, ':progress': progress },
       }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Adds one batch's counts to the hold's progress (the Map's steps report as they go). */

@@ -7,11 +7,12 @@ import { Keys, studyOfPartition } from '#core/index-keys.ts';
 import type { Pin } from '#core/lifecycle/policy.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '../aws-clients.ts';
+import { appliedIf } from '../conditional-write.ts';
 
 /** Sets the study's pins (an empty list removes them); false when the index does not know the study. */
 export async function setStudyPins(tenant: string, study: string, pins: readonly Pin[]): Promise<boolean> {
-  try {
-    await documentClient().send(
+  return appliedIf(
+    documentClient().send(
       new UpdateCommand({
         TableName: config.indexTable(),
         Key: Keys.study(tenant, study),
@@ -19,12 +20,8 @@ export async function setStudyPins(tenant: string, study: string, pins: readonly
         ConditionExpression: 'attribute_exists(pk)',
         ...(pins.length ? { ExpressionAttributeValues: { ':pins': new Set(pins) } } : {}),
       }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function studyPins(tenant: string, study: string): Promise<Pin[]> {
