@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
 import { DataPlaneService } from './constructs/data-plane-service.ts';
 import { DicomwebApi } from './constructs/dicomweb-api.ts';
-import { dataPlaneDirections, dataPlaneFunctions, dataPlaneGrants, dataPlaneRouteEnvironment } from './dataplane/declaration.ts';
+import { apiWithDataPlane, dataPlaneFunctions, dataPlaneGrants, dataPlaneRouteEnvironment } from './dataplane/declaration.ts';
 import { DATA_PLANE_PORT, dataPlaneImageDirectory } from './dataplane/image.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EventRules } from './constructs/event-rules.ts';
@@ -139,7 +139,7 @@ export class StrataStack extends Stack {
     }
     this.api = new DicomwebApi(this, 'DicomWeb', {
       // API Gateway's 413 tells the client where a request of that size goes instead.
-      api: dataPlaneUrl ? { ...system.api, requestTooLargeMessage: `${system.api.requestTooLargeMessage} ${dataPlaneDirections(`${dataPlaneUrl}/dicom-web`)}` } : system.api,
+      api: dataPlaneUrl ? apiWithDataPlane(system.api, dataPlaneUrl) : system.api,
       routes: system.routes,
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, { function: fn.function, declaration: system.functions[name]! }])),
       userPool: identity.userPool,

@@ -56,7 +56,10 @@ export const config = Object.freeze({
     userPoolId: () => required('STRATA_USER_POOL_ID'),
     resourceServer: () => required('STRATA_RESOURCE_SERVER'),
     /** STOW-RS requests one task serves at once (its memory's share); unlimited when unset. */
-    maxConcurrentStows: () => (read('STRATA_DATA_PLANE_MAX_STOWS') === undefined ? undefined : Number(read('STRATA_DATA_PLANE_MAX_STOWS'))),
+    maxConcurrentStows: () => {
+      const limit = read('STRATA_DATA_PLANE_MAX_STOWS');
+      return limit === undefined ? undefined : Number(limit);
+    },
     /** Behind the load balancer the client's address is the last X-Forwarded-For entry, not the socket's. */
     behindLoadBalancer: read('STRATA_BEHIND_LOAD_BALANCER') === 'true',
   },

@@ -5,7 +5,7 @@
  * serve those routes. Both the local runtime and the CDK stack read this.
  */
 import { system } from '#infra/system.ts';
-import type { GrantDeclaration, RouteDeclaration, SystemDeclaration } from '#infra/system-types.ts';
+import type { ApiDeclaration, GrantDeclaration, RouteDeclaration, SystemDeclaration } from '#infra/system-types.ts';
 
 /** WADO-RS resources that are whole instances (not metadata, frames, bulk data or renderings). */
 const WHOLE_RESOURCE = /^\/dicom-web\/studies\/\{study\}(\/series\/\{series\}(\/instances\/\{instance\})?)?$/;
@@ -34,3 +34,8 @@ export function dataPlaneRouteEnvironment(declaration: SystemDeclaration = syste
 /** What API Gateway's 413 adds: where a request too large for Lambda goes (same paths, any size). */
 export const dataPlaneDirections = (dataPlaneBaseUrl: string) =>
   `Large STOW-RS requests and WADO-RS retrievals of whole studies, series or instances go to the data plane, same paths, no size limit: ${dataPlaneBaseUrl}`;
+
+/** The API as declared, its 413 naming the data plane at `dataPlaneUrl` (the CDK stack's and the local runtime's). */
+export function apiWithDataPlane(api: ApiDeclaration, dataPlaneUrl: string): ApiDeclaration {
+  return { ...api, requestTooLargeMessage: `${api.requestTooLargeMessage} ${dataPlaneDirections(`${dataPlaneUrl}/dicom-web`)}` };
+}

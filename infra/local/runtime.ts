@@ -17,7 +17,7 @@ import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
 import { functionEnvironment } from '#infra/system-env.ts';
 import { system } from '#infra/system.ts';
 import { LocalApiGateway } from './api-gateway.ts';
-import { dataPlaneDirections } from '#infra/dataplane/declaration.ts';
+import { apiWithDataPlane } from '#infra/dataplane/declaration.ts';
 import { LocalClock } from './clock.ts';
 import { localCredentials, localTableName, startDynamo, type LocalDynamo } from './dynamodb.ts';
 import { LocalEventBus } from './event-bus.ts';
@@ -162,7 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await once(dataServer, 'listening');
     const dataPlaneUrl = `http://${host}:${(dataServer.address() as AddressInfo).port}`;
     // API Gateway's 413 tells the client where a request of that size goes instead.
-    const api = { ...system.api, requestTooLargeMessage: `${system.api.requestTooLargeMessage} ${dataPlaneDirections(`${dataPlaneUrl}/dicom-web`)}` };
+    const api = apiWithDataPlane(system.api, dataPlaneUrl);
     const gateway = new LocalApiGateway(api, system.routes, lambdas, localAdminRoutes({ clock, s3, events, stepFunctions: sfn }), access, log, allowedOrigins);
     server = createServer(gateway.listener);
     server.keepAliveTimeout = 60_000;
