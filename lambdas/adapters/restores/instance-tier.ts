@@ -27,13 +27,15 @@ export interface TierChangeResult {
   updated: boolean;
   /** A study restore in progress counted this object as restored. */
   countedFor?: { round: number } | undefined;
+  /** The bytes are not the instance's current version (an earlier version's, or no instance's). */
+  notCurrent?: boolean;
 }
 
 export async function applyTierChange(id: InstanceIdentity, sha256: string, change: TierChange): Promise<TierChangeResult> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const read = await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.instance(id), ConsistentRead: true }));
     const item = read.Item;
-    if (!item || item.sha256 !== sha256) return { updated: false };
+    if (!item || item.sha256 !== sha256) return { updated: false, notCurrent: true };
     const oldClass = String(item.storageClass ?? 'STANDARD');
     const oldRestored = item.restoredUntil !== undefined;
     // A transition ends any restored copy (S3 drops it with the old class).

@@ -10,10 +10,9 @@ import { recordStorageClass } from '#adapters/storage-class-store.ts';
 import { completeIfRestored } from './restore-progress.ts';
 
 export async function onTierEvent(id: InstanceIdentity, sha256: string, change: TierChange): Promise<{ updated: boolean; completed?: RestoreRecord | undefined }> {
-  const { updated } = await applyTierChange(id, sha256, change);
-  // Bytes of an earlier version change class too (S3 moves every version): their item and the usage
-  // counters follow; a duplicate event for the current version finds nothing colder and counts nothing.
-  if (!updated && 'storageClass' in change) await recordStorageClass(id, sha256, change.storageClass, change.at);
+  const { updated, notCurrent } = await applyTierChange(id, sha256, change);
+  // Bytes of an earlier version change class too (S3 moves every version): their item and the usage counters follow.
+  if (notCurrent && 'storageClass' in change) await recordStorageClass(id, sha256, change.storageClass, change.at);
   // Also on a duplicate event: a crash after counting the last object must not leave the round open.
   const completed = 'restoredUntil' in change && change.restoredUntil !== undefined ? await completeIfRestored(id.tenant, id.study) : undefined;
   return { updated, completed };
