@@ -18,6 +18,19 @@ export function bodyOf(event: APIGatewayProxyEvent): Buffer {
   return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 }
 
+/**
+ * The request body parsed as JSON; `invalid` is the 400's message when it is not JSON. An empty
+ * body reads as `ifEmpty` when one is given (e.g. `'{}'`), else it is not JSON either.
+ */
+export function jsonBodyOf(event: APIGatewayProxyEvent, invalid: string, ifEmpty?: string): unknown {
+  const text = bodyOf(event).toString('utf8');
+  try {
+    return JSON.parse(text === '' && ifEmpty !== undefined ? ifEmpty : text);
+  } catch {
+    throw new BadRequestError(invalid);
+  }
+}
+
 /** Query parameters with every repeated value, in order. */
 export function queryOf(event: APIGatewayProxyEvent): [string, string][] {
   const pairs: [string, string][] = [];

@@ -18,7 +18,7 @@ import { clock } from '#adapters/clock.ts';
 import { config } from '#lambdas/config.ts';
 import { callerOf, tenantOf, TENANT_PARAMETER } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
-import { bodyOf, header, queryOf } from '#middleware/http-request.ts';
+import { jsonBodyOf, header, queryOf } from '#middleware/http-request.ts';
 import { opex, projection } from '#services/finance/opex.ts';
 
 const OPEX_PARAMETERS = new Set(['from', 'to', 'groupBy', 'format', TENANT_PARAMETER]);
@@ -55,12 +55,7 @@ export const handler = httpHandler(async (event) => {
   }
   const params = parameters(event, PROJECTION_PARAMETERS);
   if (event.httpMethod === 'POST') {
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(bodyOf(event).toString('utf8')) as Record<string, unknown>;
-    } catch {
-      throw new BadRequestError('the body must be JSON: { "policy": {…}, "years": 10, "ingestGbPerMonth": 100 }');
-    }
+    const body = jsonBodyOf(event, 'the body must be JSON: { "policy": {…}, "years": 10, "ingestGbPerMonth": 100 }') as Record<string, unknown>;
     const query = parseProjectionQuery({ ...params, ...body, policy: undefined });
     return json(await projection(tenant, config.lifecyclePolicy(), parseProposedPolicy(body?.policy), query, now));
   }

@@ -5,14 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { BadRequestError, NotFoundError } from '#core/errors.ts';
+import { NotFoundError } from '#core/errors.ts';
 import { parseHoldRequest, type Hold } from '#core/holds/hold.ts';
 import { clock } from '#adapters/clock.ts';
 import { getHold, listHolds } from '#adapters/holds/hold-store.ts';
 import { callerOf, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { noteAuditSubject } from '#middleware/audit.ts';
-import { bodyOf, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
+import { jsonBodyOf, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
 import { placeHold, releaseHold } from '#services/holds/place-hold.ts';
 
 /** Hold ids are UUIDs: anything else names no hold. */
@@ -40,13 +40,7 @@ export const handler = httpHandler(async (event) => {
     noteHold(event, hold, 'release');
     return json(202, view(hold), { Location: `${publicBaseUrl(event)}/holds/${hold.id}` });
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyOf(event).toString('utf8'));
-  } catch {
-    throw new BadRequestError('the body must be JSON');
-  }
-  const hold = await placeHold(parseHoldRequest(body), randomUUID(), actor);
+  const hold = await placeHold(parseHoldRequest(jsonBodyOf(event, 'the body must be JSON')), randomUUID(), actor);
   noteHold(event, hold, 'place');
   return json(201, view(hold), { Location: `${publicBaseUrl(event)}/holds/${hold.id}` });
 }, { audit: (event) => (event.httpMethod === 'GET' ? 'legalHoldRead' : 'legalHold') });

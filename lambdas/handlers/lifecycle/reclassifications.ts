@@ -4,12 +4,12 @@
  * re-classification workflow, answering 202 with where to follow it;
  * GET /admin/reclassifications/{execution} reports its status and counts.
  */
-import { BadRequestError, NotFoundError } from '#core/errors.ts';
+import { NotFoundError } from '#core/errors.ts';
 import { config } from '#lambdas/config.ts';
 import { tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { noteAuditSubject } from '#middleware/audit.ts';
-import { bodyOf, pathParameter } from '#middleware/http-request.ts';
+import { jsonBodyOf, pathParameter } from '#middleware/http-request.ts';
 import { workflowStarted, workflowView } from '#middleware/workflow-responses.ts';
 import { parseReclassification, startReclassification } from '#services/lifecycle/start-reclassification.ts';
 import { describeTenantWorkflow } from '#services/tenant-workflows.ts';
@@ -23,13 +23,7 @@ export const handler = httpHandler(async (event) => {
     if (!EXECUTION_NAME.test(execution)) throw new NotFoundError(`no re-classification ${execution.slice(0, 80)}`);
     return workflowView(await describeTenantWorkflow(config.reclassifyStateMachineArn(), execution, tenant));
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(bodyOf(event).toString('utf8') || 'null');
-  } catch {
-    throw new BadRequestError('the body is not JSON');
-  }
-  const request = parseReclassification(body);
+  const request = parseReclassification(jsonBodyOf(event, 'the body is not JSON', 'null'));
   if ('study' in request) noteAuditSubject(event, { patientId: undefined, studies: [request.study] });
   return workflowStarted(event, '/admin/reclassifications', await startReclassification(tenant, request));
 }, { audit: 'adminWorkflow' });

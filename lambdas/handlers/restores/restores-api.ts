@@ -11,7 +11,7 @@ import { parseRestoreRequest } from '#core/restores/restore-request.ts';
 import { callerOf, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { noteAuditSubject } from '#middleware/audit.ts';
-import { bodyOf, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
+import { jsonBodyOf, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { listRestores, requestRestores, restoreById } from '#services/restores/restore-requests.ts';
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}) => ({
@@ -40,13 +40,7 @@ export const handler = httpHandler(
       if (patientId !== undefined) noteAuditSubject(event, { patientId, studies: [] });
       return json(200, { restores: await listRestores(tenant, { patientId, limit }) });
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(bodyOf(event).toString('utf8') || 'null');
-    } catch {
-      throw new BadRequestError('the body is not JSON');
-    }
-    const request = parseRestoreRequest(body);
+    const request = parseRestoreRequest(jsonBodyOf(event, 'the body is not JSON', 'null'));
     const answer = await requestRestores(tenant, request, callerOf(event).clientId);
     noteAuditSubject(event, { patientId: answer.patientId, studies: answer.studies.map((s) => s.study) });
     const base = `${publicBaseUrl(event)}/restores`;
