@@ -150,7 +150,7 @@ export const system = {
       ],
     },
     onObjectEvent: {
-      entry: 'lambdas/handlers/on-object-event.ts',
+      entry: 'lambdas/handlers/lifecycle/on-object-event.ts',
       description: 'Keeps the index in step with S3 storage-class, restore and delete events',
       grants: [
         // GetItem: the instance's tier, size and modality and the study's restore before the transaction that
@@ -198,6 +198,11 @@ export const system = {
         { resource: 'execution:indexMaintenance', actions: ['states:DescribeExecution'] },
         appendAudit,
       ],
+    },
+    maintenanceTenants: {
+      entry: 'lambdas/handlers/maintenance/maintenance-tenants.ts',
+      description: 'Index maintenance step: the tenants a run covers (a scheduled run: every tenant with a usage balance)',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
     },
     sweepOrphans: {
       entry: 'lambdas/handlers/maintenance/sweep-orphans.ts',
@@ -534,7 +539,7 @@ export const system = {
     },
     indexMaintenance: {
       file: 'statemachines/index-maintenance.asl.json',
-      functions: { SweepOrphansFunctionArn: 'sweepOrphans', ReconcileCountsFunctionArn: 'reconcileCounts' },
+      functions: { MaintenanceTenantsFunctionArn: 'maintenanceTenants', SweepOrphansFunctionArn: 'sweepOrphans', ReconcileCountsFunctionArn: 'reconcileCounts' },
       // Hourly in AWS; the local runtime runs it at every start.
       schedule: 'rate(1 hour)',
     },

@@ -9,10 +9,10 @@ export interface ListedObject {
   storageClass: string;
 }
 
-/** Up to `maxKeys` objects in key order after `startAfter`, and whether more follow. */
-export async function listArchivePage(startAfter: string | undefined, maxKeys: number): Promise<{ objects: ListedObject[]; more: boolean }> {
+/** Up to `maxKeys` objects under `prefix` in key order after `startAfter`, and whether more follow. */
+export async function listArchivePage(prefix: string, startAfter: string | undefined, maxKeys: number): Promise<{ objects: ListedObject[]; more: boolean }> {
   const page = await s3Client().send(
-    new ListObjectsV2Command({ Bucket: config.archiveBucket(), MaxKeys: maxKeys, ...(startAfter ? { StartAfter: startAfter } : {}) }),
+    new ListObjectsV2Command({ Bucket: config.archiveBucket(), Prefix: prefix, MaxKeys: maxKeys, ...(startAfter ? { StartAfter: startAfter } : {}) }),
   );
   return {
     objects: (page.Contents ?? []).map((o) => ({ key: o.Key!, lastModified: o.LastModified ?? new Date(0), storageClass: o.StorageClass ?? 'STANDARD' })),

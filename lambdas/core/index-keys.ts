@@ -96,13 +96,16 @@ export function instanceOfSortKey(sk: string): { series: string; sop: string } {
   return { series, sop };
 }
 
+/** Where every instance object of a tenant lives: its sweeps list this prefix. */
+export const instancesPrefix = (tenant: string) => `${tenant}/studies/`;
+
 /**
  * Where one version of an instance's bytes lives in the archive bucket. The key ends with the
  * content's SHA-256, so a retry lands on the same key and different content never overwrites
  * (docs/decisions/0002-instance-versions.md).
  */
 export const instanceObjectKey = (id: InstanceIdentity, sha256: string) =>
-  `${id.tenant}/studies/${id.study}/series/${id.series}/instances/${id.sop}/${sha256}.dcm`;
+  `${instancesPrefix(id.tenant)}${id.study}/series/${id.series}/instances/${id.sop}/${sha256}.dcm`;
 
 /**
  * The instance's metadata (DICOM JSON, BulkDataURIs relative to the instance) for one version.

@@ -44,14 +44,14 @@ describe('Index maintenance: orphan sweep and count reconciliation', () => {
     return view.output;
   }
   /** Bytes stored as STOW stores them, with no index entry: what a crash between the two leaves. */
-  async function putOrphan(bytes: Buffer, id: { study: string; series: string; sop: string }, ingestedAt: Date): Promise<string> {
-    const key = instanceObjectKey({ tenant, ...id }, sha256(bytes));
+  async function putOrphan(bytes: Buffer, id: { study: string; series: string; sop: string }, ingestedAt: Date, owner = tenant): Promise<string> {
+    const key = instanceObjectKey({ tenant: owner, ...id }, sha256(bytes));
     await s3For(runtime).send(
       new PutObjectCommand({
         Bucket: runtime.names.bucket('archive'),
         Key: key,
         Body: bytes,
-        Metadata: { 'strata-tenant': tenant, 'strata-study': id.study, 'strata-series': id.series, 'strata-sop': id.sop, 'strata-sha256': sha256(bytes), 'strata-ingested-at': ingestedAt.toISOString() },
+        Metadata: { 'strata-tenant': owner, 'strata-study': id.study, 'strata-series': id.series, 'strata-sop': id.sop, 'strata-sha256': sha256(bytes), 'strata-ingested-at': ingestedAt.toISOString() },
       }),
     );
     return key;
@@ -154,5 +154,36 @@ describe('Index maintenance: orphan sweep and count reconciliation', () => {
     const report = await maintain();
     expect(report.sweep.unindexable).toContainEqual({ key: leftover, reason: expect.stringContaining('was deleted') });
     expect(await served(id)).toBe(410);
+  });
+
+  it('on its schedule covers every tenant that holds anything; a tenant\'s own run reports its own objects only', async () => {
+    const other = 'maintenance-b';
+    const asOther = await runtime.authorization(other);
+    const stored = { study: '2.25.82200', series: '2.25.82200.1', sop: '2.25.82200.1.1' };
+    expect((await stow(runtime.url, [synthesize('CT_small.dcm', stored)], '/dicom-web/studies', asOther)).status).toBe(200);
+    const orphan = { ...stored, sop: '2.25.82200.1.2' };
+    const orphanKey = await putOrphan(synthesize('CT_small.dcm', orphan), orphan, new Date(runtime.clock.now().getTime() - 3_600_000), other);
+    runtime.clock.advance(10 * 60_000);
+
+    // The default tenant's administrator: B's orphan is neither indexed nor named.
+    const own = await maintain();
+    expect(JSON.stringify(own)).not.toContain('2.25.82200');
+
+    // What EventBridge's schedule starts: no tenant in the input.
+    const machine = runtime.stepFunctions.arnOf('indexMaintenance');
+    const { executionArn } = runtime.stepFunctions.startExecution(machine, '{}', 'scheduled-test');
+    await runtime.stepFunctions.idle();
+    const run = runtime.stepFunctions.describeExecution(executionArn);
+    expect(run.status).toBe('SUCCEEDED');
+    const { reports } = JSON.parse(run.output!) as { reports: (Report & { tenant: string })[] };
+    expect(reports.map((r) => r.tenant)).toEqual([tenant, other]);
+    const forOther = reports.find((r) => r.tenant === other)!;
+    expect(forOther.sweep.indexed).toEqual([orphanKey]);
+    expect(forOther.reconcile.studiesChecked).toBe(1);
+    expect(reports.find((r) => r.tenant === tenant)!.sweep.indexed).toEqual([]);
+    const servedToOther = await fetch(`${runtime.url}/dicom-web/studies/${orphan.study}/series/${orphan.series}/instances/${orphan.sop}`, {
+      headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*', ...asOther },
+    });
+    expect(servedToOther.status).toBe(200);
   });
 });

@@ -1,9 +1,9 @@
-/** The state the index-maintenance workflow (statemachines/index-maintenance.asl.json) passes between its steps. */
+/** The state the index-maintenance workflow (statemachines/index-maintenance.asl.json) passes between the steps of one tenant. */
 import type { ReconcileState } from '#services/maintenance/reconcile-counts.ts';
 import type { SweepState } from '#services/maintenance/sweep-orphans.ts';
 
 export interface MaintenanceState {
-  tenant?: string;
+  tenant: string;
   /** Present (with a cursor) while the sweep has pages left; its totals once done. */
   sweep?: SweepState;
   reconcile?: ReconcileState;

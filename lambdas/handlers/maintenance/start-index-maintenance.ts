@@ -1,27 +1,23 @@
 /**
- * Admin: POST /admin/index-maintenance starts the index maintenance workflow
- * (statemachines/index-maintenance.asl.json: orphan sweep, then count reconciliation) and
+ * Admin: POST /admin/index-maintenance starts the index maintenance workflow for the caller's
+ * tenant (statemachines/index-maintenance.asl.json: orphan sweep, then count reconciliation) and
  * answers 202 with where to follow it; GET /admin/index-maintenance/{execution} reports its
- * status and, once done, what it indexed, reported and corrected. It also runs on a schedule.
+ * status and, once done, what it indexed, reported and corrected. It also runs on a schedule,
+ * then for every tenant.
  */
-import { clock } from '#adapters/clock.ts';
-import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
 import { tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { pathParameter } from '#middleware/http-request.ts';
 import { workflowStarted, workflowView } from '#middleware/workflow-responses.ts';
+import { startIndexMaintenance } from '#services/maintenance/start-maintenance.ts';
 import { describeTenantWorkflow } from '#services/tenant-workflows.ts';
 
 export const handler = httpHandler(async (event) => {
-  const stateMachineArn = config.indexMaintenanceStateMachineArn();
   const tenant = tenantOf(event);
   const execution = pathParameter(event, 'execution');
   if (event.httpMethod === 'GET' && execution) {
-    return workflowView(await describeTenantWorkflow(stateMachineArn, execution, tenant));
+    return workflowView(await describeTenantWorkflow(config.indexMaintenanceStateMachineArn(), execution, tenant));
   }
-  // One run per second: a retried request starts nothing new (execution names are idempotent).
-  const name = `maintenance-${clock.now().toISOString().slice(0, 19).replace(/[:T-]/g, '')}`;
-  await startWorkflow(stateMachineArn, name, { tenant });
-  return workflowStarted(event, '/admin/index-maintenance', name);
+  return workflowStarted(event, '/admin/index-maintenance', await startIndexMaintenance(tenant));
 }, { audit: 'adminWorkflow' });

@@ -1,4 +1,4 @@
-/** Index maintenance, step 1 (looped): one page of the orphan sweep. */
+/** Index maintenance, step 1 (looped per tenant): one page of the orphan sweep. */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
@@ -7,5 +7,5 @@ import type { MaintenanceState } from './maintenance-state.ts';
 
 export const handler = middy(async (state: MaintenanceState, context: Context): Promise<MaintenanceState> => ({
   ...state,
-  sweep: await sweepOrphansPage(state.sweep ?? {}, clock.now(), () => context.getRemainingTimeInMillis()),
+  sweep: await sweepOrphansPage(state.tenant, state.sweep ?? {}, clock.now(), () => context.getRemainingTimeInMillis()),
 }));

@@ -7,7 +7,7 @@
  * time runs short: the cursor is the last key examined (ListObjectsV2 StartAfter).
  */
 import { createHash } from 'node:crypto';
-import { instanceIdentityFromKey, type InstanceIdentity } from '#core/index-keys.ts';
+import { instanceIdentityFromKey, instancesPrefix, type InstanceIdentity } from '#core/index-keys.ts';
 import { listArchivePage, type ListedObject } from '#adapters/archive-listing.ts';
 import { lastDeletedAt } from '#adapters/deletion-store.ts';
 import { getInstanceRecord } from '#adapters/index-store.ts';
@@ -40,9 +40,10 @@ const PAGE = 200;
 const TIME_RESERVE_MS = 10_000; // indexing one large orphan, and the answer
 const MAX_LISTED = 100;
 
-export async function sweepOrphansPage(state: Partial<SweepState>, now: Date, timeLeftMs: () => number): Promise<SweepState> {
+/** One page of the sweep of `tenant`'s instance objects (its report names keys of that tenant only). */
+export async function sweepOrphansPage(tenant: string, state: Partial<SweepState>, now: Date, timeLeftMs: () => number): Promise<SweepState> {
   const next: SweepState = { examined: 0, tooRecent: 0, alreadyIndexed: 0, indexedAsCurrent: 0, indexedAsEarlierVersion: 0, indexed: [], unindexable: [], ...state, cursor: undefined };
-  const page = await listArchivePage(state.cursor, PAGE);
+  const page = await listArchivePage(instancesPrefix(tenant), state.cursor, PAGE);
   const cutoff = now.getTime() - MIN_ORPHAN_AGE_MINUTES * 60_000;
   let last: string | undefined;
   for (const object of page.objects) {

@@ -147,6 +147,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     listArchive,
     kmsWrite,
   ],
+  // The tenants of a scheduled maintenance run: one Query of the usage balances.
+  maintenanceTenants: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
   // Count walk (Query), study GetItem, corrections by Update/Put/Delete.
   reconcileCounts: [ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
   recordFixityResult: [ownLogs, onTable('dynamodb:PutItem'), kmsWrite],

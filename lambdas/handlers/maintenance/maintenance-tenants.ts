@@ -1,0 +1,9 @@
+/** Index maintenance, step 0: the tenants this run covers (statemachines/index-maintenance.asl.json maps over them). */
+import middy from '@middy/core';
+import { tenantsToMaintain } from '#services/maintenance/tenants-to-maintain.ts';
+
+export const handler = middy(async (input: { tenant?: unknown }): Promise<{ tenant?: string; tenants: string[] }> => {
+  // A scheduled run's input is EventBridge's event, with no tenant.
+  const tenant = typeof input.tenant === 'string' ? input.tenant : undefined;
+  return { ...(tenant ? { tenant } : {}), tenants: await tenantsToMaintain(tenant) };
+});
