@@ -181,6 +181,87 @@ describe('Identity and tenancy through the local gateway', () => {
       expect((await fetch(`${runtime.url}/admin/fixity-audits/${id}`, { headers: asB })).status).toBe(200);
     });
 
+    /** A JSON request to a non-DICOMweb route, its status and body with ids and times masked. */
+    async function call(path: string, headers: Record<string, string>, body?: unknown, method = body === undefined ? 'GET' : 'POST') {
+      const response = await fetch(`${runtime.url}${path}`, { method, headers: { ...headers, 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const text = (await response.text())
+        .replace(/"requestId":"[^"]*"/g, '"requestId":"<id>"')
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+        .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>');
+      return { status: response.status, text };
+    }
+    const masked = (answer: { status: number; text: string }, uids: typeof B) => ({ ...answer, text: answer.text.replaceAll(uids.study, '<study>') });
+
+    it('re-classification (admin route): A cannot pin B\'s study, nor follow B\'s run', async () => {
+      const pin = async (uids: typeof B) => masked(await call('/admin/reclassifications', asA, { study: uids.study, pins: ['research'] }), uids);
+      const [ofB, ofNowhere] = [await pin(B), await pin(NOWHERE)];
+      expect(ofB).toEqual(ofNowhere);
+      expect(ofB.status).toBe(404);
+      const started = await call('/admin/reclassifications', asB, { study: B.study, pins: ['teaching'] });
+      expect(started.status).toBe(202);
+      const started2 = await fetch(`${runtime.url}/admin/reclassifications`, { method: 'POST', headers: { ...asB, 'Content-Type': 'application/json' }, body: JSON.stringify({ study: B.study, pins: [] }) });
+      const { id } = (await started2.json()) as { id: string };
+      await runtime.stepFunctions.idle();
+      expect((await call(`/admin/reclassifications/${id}`, asA)).status).toBe(404);
+      expect((await call(`/admin/reclassifications/${id}`, asB)).status).toBe(200);
+    });
+
+    it('restores: a restore of B\'s study or patient by A answers as for one stored nowhere, and A\'s list stays empty', async () => {
+      const restore = async (uids: typeof B) => masked(await call('/restores', asA, { study: uids.study }), uids);
+      const [ofB, ofNowhere] = [await restore(B), await restore(NOWHERE)];
+      expect(ofB).toEqual(ofNowhere);
+      expect(ofB.status).toBe(404);
+      const byPatient = async (patient: string) => (await call('/restores', asA, { patient: { id: patient } })).text.replace(patient, '<patient>');
+      expect(await byPatient('B-PATIENT')).toEqual(await byPatient('NOWHERE-PATIENT'));
+      expect(JSON.parse((await call('/restores', asA)).text)).toMatchObject({ restores: [] });
+    });
+
+    it('legal holds: a hold by A on B\'s study or patient covers nothing of B, and B\'s hold is invisible to A', async () => {
+      const holds = { ...asA, ...(await runtime.authorization(TENANT_A, ['legal.hold'])) };
+      const holdsOfB = await runtime.authorization(TENANT_B, ['legal.hold']);
+      // Placed, then resolved by the workflow: what A's hold covers reads the same for B's UIDs as for UIDs stored nowhere.
+      const covered = async (scope: unknown, uids: typeof B, patient?: string) => {
+        const placed = await fetch(`${runtime.url}/holds`, { method: 'POST', headers: { ...holds, 'Content-Type': 'application/json' }, body: JSON.stringify({ matter: 'm', reason: 'r', scope }) });
+        expect(placed.status).toBe(201);
+        const { id } = (await placed.json()) as { id: string };
+        await runtime.stepFunctions.idle();
+        const view = masked(await call(`/holds/${id}`, holds), uids);
+        return { ...view, text: patient ? view.text.replaceAll(patient, '<patient>') : view.text };
+      };
+      expect(await covered({ study: B.study }, B)).toEqual(await covered({ study: NOWHERE.study }, NOWHERE));
+      expect(await covered({ patient: { id: 'B-PATIENT' } }, B, 'B-PATIENT')).toEqual(await covered({ patient: { id: 'NOWHERE-PATIENT' } }, NOWHERE, 'NOWHERE-PATIENT'));
+      const placedByB = await fetch(`${runtime.url}/holds`, { method: 'POST', headers: { ...holdsOfB, 'Content-Type': 'application/json' }, body: JSON.stringify({ matter: 'b', reason: 'b', scope: { study: B.study } }) });
+      expect(placedByB.status).toBe(201);
+      const { id } = (await placedByB.json()) as { id: string };
+      await runtime.stepFunctions.idle();
+      expect((await call(`/holds/${id}`, holds)).status).toBe(404);
+      expect((await call(`/holds/${id}/release`, holds, {})).status).toBe(404);
+      expect(JSON.parse((await call('/holds', holds)).text).holds.map((h: { matter: string }) => h.matter)).not.toContain('b');
+      const released = await fetch(`${runtime.url}/holds/${id}/release`, { method: 'POST', headers: { ...holdsOfB, 'Content-Type': 'application/json' }, body: '{}' });
+      expect(released.status).toBe(202);
+      await runtime.stepFunctions.idle();
+    });
+
+    it('dispositions (admin routes): A cannot read, approve, reject or restore anything of B', async () => {
+      const adminB = await runtime.authorization(TENANT_B, ['ilm.admin', 'admin']);
+      const adminA = await runtime.authorization(TENANT_A, ['ilm.admin', 'admin']);
+      const started = await fetch(`${runtime.url}/dispositions`, { method: 'POST', headers: adminB });
+      expect(started.status).toBe(202);
+      const { id } = (await started.json()) as { id: string };
+      await runtime.stepFunctions.settled();
+      expect((await call(`/dispositions/${id}`, adminB)).status).toBe(200);
+      expect((await call(`/dispositions/${id}`, adminA)).status).toBe(404);
+      expect((await call(`/dispositions/${id}?format=csv`, adminA)).status).toBe(404);
+      expect((await call(`/dispositions/${id}/approve`, adminA, {})).status).toBe(404);
+      expect((await call(`/dispositions/${id}/reject`, adminA, {})).status).toBe(404);
+      const restore = async (uids: typeof B) => masked(await call('/dispositions/restore', adminA, { studyInstanceUID: uids.study }), uids);
+      const [ofB, ofNowhere] = [await restore(B), await restore(NOWHERE)];
+      expect(ofB).toEqual(ofNowhere);
+      expect(ofB.status).toBe(404);
+      expect((await call(`/dispositions/${id}/reject`, adminB, {})).status).toBe(200);
+      await runtime.stepFunctions.idle();
+    });
+
     it('DELETE at each level answers as for a UID stored nowhere, and B\'s study is untouched', async () => {
       expectNotFound(await asSeenByA((u) => `/studies/${u.study}/series/${u.series}/instances/${u.sop}`, { method: 'DELETE' }));
       expectNotFound(await asSeenByA((u) => `/studies/${u.study}/series/${u.series}`, { method: 'DELETE' }));
