@@ -16,6 +16,17 @@ import type { SystemDeclaration } from './system-types.ts';
  */
 const appendAudit = { resource: 'table:audit', actions: ['dynamodb:Query', 'dynamodb:PutItem'] } as const;
 /**
+ * Deleting instances (docs/deletion.md), in a DELETE request or a step of the deletion workflow:
+ * the deletion record, instance, version, series and study items, tombstones (index); every
+ * version's object unless Object Lock protects it (archive); the outcome (audit).
+ */
+const deletion = [
+  { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+  // ListBucket: the Object Lock look-ups of an already-missing object answer 404, not 403.
+  { resource: 'bucket:archive', actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket'] },
+  appendAudit,
+] as const;
+/**
  * Legal holds (docs/legal-hold.md): an instance stored through STOW (or indexed by the orphan
  * sweep, which stores through STOW) is checked against the held registrations (BatchGetItem)
  * and, when held, gets S3's legal hold and joins the hold (UpdateItem).
@@ -138,16 +149,18 @@ export const system = {
     },
     deleteResources: {
       entry: 'lambdas/handlers/delete-resources.ts',
-      description: 'Admin: delete a study, series or instance (bytes, index, tombstone, audit)',
-      grants: [
-        {
-          resource: 'table:index',
-          actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        },
-        // ListBucket: the Object Lock look-ups of an already-missing object answer 404, not 403.
-        { resource: 'bucket:archive', actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket'] },
-        appendAudit,
-      ],
+      description: 'Admin: delete a study, series or instance (bytes, index, tombstone, audit); the workflow carries on what outgrows the request',
+      grants: [...deletion, { resource: 'stateMachine:deletion', actions: ['states:StartExecution'] }],
+    },
+    deletions: {
+      entry: 'lambdas/handlers/deletion/deletions.ts',
+      description: 'GET /deletions/{id}: how far a deletion that outgrew its request got',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem'] }, appendAudit],
+    },
+    continueDeletion: {
+      entry: 'lambdas/handlers/deletion/continue-deletion.ts',
+      description: 'Deletion workflow step: carry a recorded deletion on while the step\'s time allows',
+      grants: deletion,
     },
     onObjectEvent: {
       entry: 'lambdas/handlers/lifecycle/on-object-event.ts',
@@ -197,6 +210,15 @@ export const system = {
         { resource: 'stateMachine:indexMaintenance', actions: ['states:StartExecution'] },
         { resource: 'execution:indexMaintenance', actions: ['states:DescribeExecution'] },
         appendAudit,
+      ],
+    },
+    resumeDeletions: {
+      entry: 'lambdas/handlers/maintenance/resume-deletions.ts',
+      description: 'Index maintenance step: carry on deletions whose request or workflow died',
+      grants: [
+        // Query: the tenant's deletions under way (gsi3); UpdateItem: count the new attempt.
+        { resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:UpdateItem'] },
+        { resource: 'stateMachine:deletion', actions: ['states:StartExecution'] },
       ],
     },
     maintenanceTenants: {
@@ -472,6 +494,7 @@ export const system = {
     { method: 'DELETE', path: '/dicom-web/studies/{study}', function: 'deleteResources', scope: 'dicom.delete' },
     { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}', function: 'deleteResources', scope: 'dicom.delete' },
     { method: 'DELETE', path: '/dicom-web/studies/{study}/series/{series}/instances/{instance}', function: 'deleteResources', scope: 'dicom.delete' },
+    { method: 'GET', path: '/deletions/{id}', function: 'deletions', scope: 'dicom.delete' },
     { method: 'POST', path: '/admin/fixity-audits', function: 'startFixityAudit', scope: 'ilm.admin' },
     { method: 'GET', path: '/admin/fixity-audits/{execution}', function: 'startFixityAudit', scope: 'ilm.admin' },
     { method: 'POST', path: '/admin/index-maintenance', function: 'startIndexMaintenance', scope: 'ilm.admin' },
@@ -539,9 +562,13 @@ export const system = {
     },
     indexMaintenance: {
       file: 'statemachines/index-maintenance.asl.json',
-      functions: { MaintenanceTenantsFunctionArn: 'maintenanceTenants', SweepOrphansFunctionArn: 'sweepOrphans', ReconcileCountsFunctionArn: 'reconcileCounts' },
+      functions: { MaintenanceTenantsFunctionArn: 'maintenanceTenants', ResumeDeletionsFunctionArn: 'resumeDeletions', SweepOrphansFunctionArn: 'sweepOrphans', ReconcileCountsFunctionArn: 'reconcileCounts' },
       // Hourly in AWS; the local runtime runs it at every start.
       schedule: 'rate(1 hour)',
+    },
+    deletion: {
+      file: 'statemachines/deletion.asl.json',
+      functions: { ContinueDeletionFunctionArn: 'continueDeletion' },
     },
     legalHold: {
       file: 'statemachines/legal-hold.asl.json',

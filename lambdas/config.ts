@@ -49,6 +49,7 @@ export const config = Object.freeze({
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
+  deletionStateMachineArn: () => required('STATE_MACHINE_DELETION'),
   /** The data plane's service (Fargate): its port, routes and the user pool whose tokens it accepts. */
   dataPlane: {
     port: () => Number(read('PORT') ?? 8080),

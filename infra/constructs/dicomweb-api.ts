@@ -68,6 +68,9 @@ export class DicomwebApi extends Construct {
       if (!target) throw new Error(`route ${route.method} ${route.path} names an undeclared function ${route.function}`);
       const integration = new apigateway.LambdaIntegration(target.function, {
         proxy: true,
+        // One invoke permission per function for this API (its own execute-api ARN), not two per
+        // method: 50-odd methods would otherwise spend a fifth of CloudFormation's 500 resources.
+        scopePermissionToMethod: false,
         ...(target.declaration.streaming ? { responseTransferMode: apigateway.ResponseTransferMode.STREAM } : {}),
       });
       const resource = this.restApi.root.resourceForPath(route.path);

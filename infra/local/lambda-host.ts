@@ -21,8 +21,6 @@ export interface StreamedInvocation {
   done: Promise<void>;
 }
 
-const DEFAULT_TIMEOUT_MS = 29_000; // API Gateway REST's integration timeout
-
 export class LambdaHost {
   private readonly loaded = new Map<string, Promise<unknown>>();
 
@@ -30,6 +28,8 @@ export class LambdaHost {
     private readonly root: string,
     private readonly functions: Readonly<Record<string, FunctionDeclaration>>,
     private readonly accountRegion: { region: string; account: string },
+    /** Each function's time, as Lambda gives it in AWS (functionTimeoutSeconds). */
+    private readonly timeoutMs: (name: string) => number,
   ) {
     installLambdaGlobals();
   }
@@ -87,7 +87,8 @@ export class LambdaHost {
   }
 
   private context(name: string): Context {
-    const deadline = Date.now() + DEFAULT_TIMEOUT_MS;
+    // The handler sees its remaining time as in AWS; the local host does not cut it off.
+    const deadline = Date.now() + this.timeoutMs(name);
     const { region, account } = this.accountRegion;
     return {
       callbackWaitsForEmptyEventLoop: false,

@@ -16,6 +16,7 @@ import { installClock } from '#adapters/clock.ts';
 import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
 import { functionEnvironment } from '#infra/system-env.ts';
 import { system } from '#infra/system.ts';
+import { functionTimeoutSeconds } from '#infra/system-types.ts';
 import { LocalApiGateway } from './api-gateway.ts';
 import { apiWithDataPlane } from '#infra/dataplane/declaration.ts';
 import { LocalClock } from './clock.ts';
@@ -50,6 +51,8 @@ export interface LocalRuntimeOptions {
   /** Delay between Task retries in workflows instead of the ASL's intervals (tests use 0). */
   retryIntervalMs?: number;
   log?: (message: string) => void;
+  /** Shorter function times than the declaration's (tests make a deletion outgrow its request). */
+  functionTimeoutSeconds?: Readonly<Record<string, number>>;
   /** CORS origins (the `allowedOrigins` setting; `npm start` reads STRATA_ALLOWED_ORIGINS); default `*`. */
   allowedOrigins?: readonly string[];
 }
@@ -89,7 +92,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const clock = new LocalClock(dataDir, log);
   installClock(clock);
 
-  const lambdas = new LambdaHost(PROJECT_ROOT, system.functions, { region: REGION, account: LOCAL_ACCOUNT });
+  const lambdas = new LambdaHost(
+    PROJECT_ROOT,
+    system.functions,
+    { region: REGION, account: LOCAL_ACCOUNT },
+    (name) => 1000 * (options.functionTimeoutSeconds?.[name] ?? functionTimeoutSeconds(system, name)),
+  );
   const events = new LocalEventBus(system.eventRules, localBucketName, lambdas, log);
 
   let dynamo: LocalDynamo | undefined;

@@ -83,6 +83,10 @@ export const Keys = {
   dispositionStudiesPrefix: 'STUDY#',
   /** A soft-deleted study's index items, out of QIDO's and WADO's sight: same sort keys, this partition. */
   disposedStudyPartition: (tenant: string, study: string) => `T#${tenant}#DISPOSED#${study}`,
+  /** A deletion's durable record (docs/deletion.md). */
+  deletion: (tenant: string, id: string) => ({ pk: `T#${tenant}#DELETION#${id}`, sk: 'DELETION' }),
+  /** GSI3 on deletion records while they are under way (removed when finished): what maintenance resumes. */
+  deletionsUnderWay: (tenant: string) => `T#${tenant}#DELETING`,
   /** The reserved item the health check reads. */
   health: { pk: 'HEALTH', sk: 'HEALTH' },
 } as const;

@@ -44,6 +44,8 @@ export const AUDIT_EVENTS = {
   deleteStudy: of('studyDeleted', 'D'),
   /** DELETE of a series or an instance (PS3.15 A.5.3: DICOM Instances Accessed, action D). */
   deleteInstances: of('instancesAccessed', 'D'),
+  /** GET /deletions/{id}: how far a deletion that outgrew its request got (docs/deletion.md). */
+  deletionStatus: of('query', 'E'),
   /** Administrative workflows that read every instance of a study (fixity audit) or the index (maintenance). */
   adminWorkflow: of('applicationActivity', 'E'),
   /** POST /restores: archived instances are brought back to a readable tier (their storage is updated). */

@@ -70,9 +70,22 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   ],
   // Rendering reads as WADO does (BatchGetItem: tombstones, so a deleted resource is 410).
   renderImages: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, appendAudit, kmsWrite],
-  // Delete: index reads, TransactWrite of Delete/Update, tombstone and audit PutItem;
-  // Object Lock look-ups before DeleteObject. No GetObject: it never reads the bytes.
+  // Delete: the deletion record (Put/Update), index reads, TransactWrite of Delete/Update, tombstone and audit PutItem;
+  // Object Lock look-ups before DeleteObject. No GetObject: it never reads the bytes. What outgrows
+  // the request goes on in the deletion workflow (StartExecution).
   deleteResources: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
+    listArchive,
+    appendAudit,
+    { actions: ['states:StartExecution'], resources: [machine('deletion')] },
+    kmsWrite,
+  ],
+  // The deletion record by key, and the audit record of the read.
+  deletions: [ownLogs, onTable('dynamodb:GetItem'), appendAudit, kmsWrite],
+  // A step of the deletion workflow: what a DELETE request does, without starting workflows.
+  continueDeletion: [
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
@@ -80,6 +93,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     appendAudit,
     kmsWrite,
   ],
+  // Maintenance: the tenant's deletions under way (gsi3 Query), a new attempt counted (UpdateItem) and started.
+  resumeDeletions: [ownLogs, onTableAndIndexes('dynamodb:Query', 'dynamodb:UpdateItem'), { actions: ['states:StartExecution'], resources: [machine('deletion')] }, kmsWrite],
   // Storage-class and restore events: GetItem of the instance (or version) item and the study's restore,
   // then a TransactWrite of Updates (instance, cold counts, restore, usage counters; docs/finance.md).
   onObjectEvent: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],

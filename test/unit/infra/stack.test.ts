@@ -47,7 +47,7 @@ function apiMethods(resources: Resources): Map<string, Resources[string]> {
 
 /**
  * The scope each route must demand, written from the security model (docs/security.md), not
- * read from the declaration: reading is dicom.read, storing dicom.write, deleting
+ * read from the declaration: reading is dicom.read, storing dicom.write, deleting (and following a deletion)
  * dicom.delete, administration ilm.admin (approving a disposition admin), finance reports finance.read,
  * restores dicom.read, holds legal.hold, and only the health check is public.
  */
@@ -61,7 +61,8 @@ function expectedScope(route: string): string | undefined {
   // Approving or rejecting a deletion is an administrator's act; the rest of disposition is lifecycle administration.
   if (path.startsWith('/dispositions/') && (path.endsWith('/approve') || path.endsWith('/reject'))) return 'strata/admin';
   if (path === '/dispositions' || path.startsWith('/dispositions/')) return 'strata/ilm.admin';
-  if (method === 'DELETE') return 'strata/dicom.delete';
+  // Deleting, and following a deletion that outgrew its request.
+  if (method === 'DELETE' || path.startsWith('/deletions/')) return 'strata/dicom.delete';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
   // Restoring archived studies ahead of a read: whoever may read may have them brought back (docs/lifecycle.md).
@@ -80,6 +81,22 @@ describe('The CDK app (synthesized offline)', () => {
   }, 240_000); // a synth with cdk-nag takes minutes when the machine is loaded
 
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+  it('lets API Gateway invoke each routed function through this API only, with one permission per function', () => {
+    const fromApi = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com');
+    const routed = new Set(system.routes.map((r) => r.function));
+    expect(fromApi).toHaveLength(routed.size);
+    const [[api]] = ofType('AWS::ApiGateway::RestApi') as [[string, unknown]];
+    for (const [, permission] of fromApi) {
+      // arn:aws:execute-api:<region>:<account>:<this API's id>/*/*/* — never any API of the account.
+      expect(JSON.stringify(permission.Properties.SourceArn)).toMatch(new RegExp(`"arn:aws:execute-api:[^"]*",.*\\{"Ref":"${api}"\\},"/\\*/\\*/\\*"`));
+    }
+  });
+
+  it('stays well under CloudFormation\'s 500 resources per stack, with room for the domains to come', () => {
+    // CDK refuses to synthesize past 500; 450 keeps a margin a feature can be added in.
+    expect(Object.keys(resources).length).toBeLessThanOrEqual(450);
+  });
 
   it('has every declared route, with its scope, and no other', () => {
     expect(apiRoutes(resources)).toEqual(new Set(system.routes.map((r) => `${r.method} ${r.path}`)));

@@ -1,0 +1,57 @@
+/**
+ * A deletion (DELETE of a study, series or instance) as a durable record: written before the
+ * first byte goes, advanced as it proceeds, and finished when the last index entry is gone. A
+ * deletion interrupted by a crash or a timeout is therefore never forgotten: the index
+ * maintenance resumes any whose progress stopped (docs/deletion.md).
+ */
+import type { ResourceScope } from '#core/index-keys.ts';
+
+export type DeletionStatus = 'DELETING' | 'COMPLETED' | 'PARTLY_KEPT';
+
+/** How far a deletion got: instances are taken in (series, SOP) order, so the last one done is its cursor. */
+export interface DeletionProgress {
+  /** `<series>#<sop>` of the last instance handled. */
+  after?: string | undefined;
+  deleted: number;
+  /** Instances left in place because Object Lock (retention) protects them. */
+  kept: number;
+  /** A count was found lower than what it counts: the study is recounted at the end. */
+  countsDrifted: boolean;
+}
+
+export interface Deletion {
+  id: string;
+  scope: ResourceScope;
+  status: DeletionStatus;
+  requestedAt: string;
+  requestedBy: string;
+  /** Instances the scope held when the deletion was asked for. */
+  instances: number;
+  progress: DeletionProgress;
+  updatedAt: string;
+  finishedAt?: string | undefined;
+  /** Executions of the deletion workflow started for it (0 while the request itself finishes it). */
+  attempts: number;
+  /** The study's PatientID, for the audit record. */
+  patientId?: string | undefined;
+}
+
+export const DELETION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const NO_PROGRESS: DeletionProgress = { deleted: 0, kept: 0, countsDrifted: false };
+
+/**
+ * A deletion whose progress has not moved for this long is no longer being worked on: neither
+ * a DELETE request (API Gateway ends it at 29 s) nor a workflow step (at most 300 s) can still
+ * be running it.
+ */
+export const STALLED_AFTER_MS = 10 * 60_000;
+
+export function isStalled(deletion: Pick<Deletion, 'status' | 'updatedAt'>, now: Date): boolean {
+  return deletion.status === 'DELETING' && now.getTime() - Date.parse(deletion.updatedAt) >= STALLED_AFTER_MS;
+}
+
+/** The position of an instance in a deletion's order. */
+export const deletionCursor = (id: { series: string; sop: string }): string => `${id.series}#${id.sop}`;
+
+export const finalStatus = (progress: DeletionProgress): DeletionStatus => (progress.kept > 0 ? 'PARTLY_KEPT' : 'COMPLETED');
