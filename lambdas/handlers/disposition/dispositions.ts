@@ -11,14 +11,11 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '#core/errors.ts'
 import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
 import { DISPOSITION_ID } from '#core/disposition/disposition-run.ts';
 import { clock } from '#adapters/clock.ts';
-import { indexHolds } from '#adapters/disposition/index-holds.ts';
-import { readReportObject } from '#adapters/disposition/disposition-objects.ts';
 import { callerOf, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { approve, reject, startDisposition } from '#services/disposition/approval.ts';
-import { runOf } from '#services/disposition/evaluate.ts';
-import type { DispositionRun } from '#adapters/disposition/disposition-store.ts';
+import { reportOf, runOf, type DispositionRun } from '#services/disposition/evaluate.ts';
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
   statusCode,
@@ -35,10 +32,8 @@ function idOf(event: APIGatewayProxyEvent): string {
   return id;
 }
 
-async function report(tenant: string, run: DispositionRun, format: string): Promise<APIGatewayProxyResult> {
-  const key = format === 'csv' ? run.reportKeys?.csv : run.reportKeys?.json;
-  const body = key && (await readReportObject(key));
-  if (!body) throw new NotFoundError(`the report of ${run.id} is not written yet (status ${run.status})`);
+async function report(tenant: string, run: DispositionRun, format: 'json' | 'csv'): Promise<APIGatewayProxyResult> {
+  const body = await reportOf(run, format);
   const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json';
   return { statusCode: 200, headers: { 'Content-Type': type, 'Content-Disposition': `attachment; filename="${tenant}-${run.id}.${format}"` }, body };
 }
@@ -63,6 +58,6 @@ export const handler = httpHandler(async (event) => {
   }
   // Approving a deletion is an administrator's act: the route's scope, and the admin scope.
   if (!caller.scopes.includes(ADMIN_SCOPE)) throw new ForbiddenError(`approving or rejecting a disposition needs the ${ADMIN_SCOPE} scope`);
-  if (resource.endsWith('/approve')) return json(200, view(await approve(tenant, id, caller.clientId, now, indexHolds)));
+  if (resource.endsWith('/approve')) return json(200, view(await approve(tenant, id, caller.clientId, now)));
   return json(200, view(await reject(tenant, id, caller.clientId)));
 }, { audit: 'disposition' });

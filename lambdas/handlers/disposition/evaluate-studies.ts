@@ -1,7 +1,6 @@
 /** Disposition, Evaluate (statemachines/disposition.asl.json): one page of candidates, then the report. */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { indexHolds } from '#adapters/disposition/index-holds.ts';
 import { evaluatePage, writeReport } from '#services/disposition/evaluate.ts';
 import { pagesWhileTimeLeft, stepInput, type StepOutput } from './step-input.ts';
 
@@ -11,5 +10,5 @@ export const handler = middy(async (input: unknown, context: Context): Promise<S
     await writeReport(tenant, id);
     return { tenant, id };
   }
-  return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => evaluatePage(tenant, id, indexHolds))) };
+  return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => evaluatePage(tenant, id))) };
 });

@@ -2,7 +2,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
-import { indexHolds } from '#adapters/disposition/index-holds.ts';
 import { purgePage, writeCertificate } from '#services/disposition/purge.ts';
 import { pagesWhileTimeLeft, stepInput, type StepOutput } from './step-input.ts';
 
@@ -12,5 +11,5 @@ export const handler = middy(async (input: unknown, context: Context): Promise<S
     await writeCertificate(tenant, id, clock.now());
     return { tenant, id };
   }
-  return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => purgePage(tenant, id, clock.now(), indexHolds))) };
+  return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => purgePage(tenant, id, clock.now()))) };
 });

@@ -2,12 +2,11 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
-import { indexHolds } from '#adapters/disposition/index-holds.ts';
 import { openRecoveryWindow, softDeletePage } from '#services/disposition/soft-delete.ts';
 import { pagesWhileTimeLeft, stepInput, type StepOutput } from './step-input.ts';
 
 export const handler = middy(async (input: unknown, context: Context): Promise<StepOutput> => {
   const { tenant, id, step } = stepInput(input, ['page', 'window']);
   if (step === 'window') return { tenant, id, ...(await openRecoveryWindow(tenant, id, clock.now())) };
-  return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => softDeletePage(tenant, id, clock.now(), indexHolds))) };
+  return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => softDeletePage(tenant, id, clock.now()))) };
 });

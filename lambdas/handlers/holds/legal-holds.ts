@@ -8,12 +8,12 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { NotFoundError } from '#core/errors.ts';
 import { parseHoldRequest, type Hold } from '#core/holds/hold.ts';
 import { clock } from '#adapters/clock.ts';
-import { getHold, listHolds } from '#adapters/holds/hold-store.ts';
 import { callerOf, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { noteAuditSubject } from '#middleware/audit.ts';
 import { jsonBodyOf, pathParameter, publicBaseUrl } from '#middleware/http-request.ts';
 import { placeHold, releaseHold } from '#services/holds/place-hold.ts';
+import { holdOf, holdsOf } from '#services/holds/read-holds.ts';
 
 /** Hold ids are UUIDs: anything else names no hold. */
 const HOLD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -25,13 +25,12 @@ export const handler = httpHandler(async (event) => {
   const actor = { tenant, clientId: callerOf(event).clientId, now: clock.now() };
 
   if (event.httpMethod === 'GET' && id === undefined) {
-    const holds = await listHolds(tenant);
+    const holds = await holdsOf(tenant);
     noteAuditSubject(event, { detail: { holds: holds.length } });
     return json(200, { holds: holds.map(summary) });
   }
   if (event.httpMethod === 'GET') {
-    const hold = await getHold(tenant, id!);
-    if (!hold) throw new NotFoundError(`no hold ${id}`);
+    const hold = await holdOf(tenant, id!);
     noteHold(event, hold, 'read');
     return json(200, view(hold));
   }

@@ -1,6 +1,6 @@
 /** Legal-hold workflow, step 1: the hold's studies in batches for the Map (statemachines/legal-hold.asl.json). */
 import middy from '@middy/core';
-import { getHold } from '#adapters/holds/hold-store.ts';
+import { holdOf } from '#services/holds/read-holds.ts';
 import type { HoldAction } from '#services/holds/apply-hold.ts';
 
 interface Input {
@@ -13,8 +13,7 @@ interface Input {
 const BATCH = 5;
 
 export const handler = middy(async (input: Input) => {
-  const hold = await getHold(input.tenant, input.holdId);
-  if (!hold) throw new Error('HoldNotFound');
+  const hold = await holdOf(input.tenant, input.holdId);
   const batches = [];
   for (let i = 0; i < hold.studies.length; i += BATCH) batches.push({ ...input, studies: hold.studies.slice(i, i + BATCH) });
   return { ...input, batches, studyCount: hold.studies.length };

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError } from '#core/errors.ts';
 import type { HoldsPort } from '#core/disposition/holds-port.ts';
+import { indexHolds } from '#adapters/disposition/index-holds.ts';
 import { dispositionId, examineBefore, staleness } from '#core/disposition/disposition-run.ts';
 import { allStudies, createRun, updateRun, type DispositionRun } from '#adapters/disposition/disposition-store.ts';
 import { completeTask, failTask } from '#adapters/disposition/task-tokens.ts';
@@ -47,7 +48,7 @@ async function waitingRun(tenant: string, id: string): Promise<DispositionRun & 
   return run as DispositionRun & { taskToken: string };
 }
 
-export async function approve(tenant: string, id: string, approver: string, now: Date, holds: HoldsPort): Promise<DispositionRun> {
+export async function approve(tenant: string, id: string, approver: string, now: Date, holds: HoldsPort = indexHolds): Promise<DispositionRun> {
   const run = await waitingRun(tenant, id);
   const eligible = (await allStudies(tenant, id)).filter((s) => s.state === 'eligible').map((s) => s.study);
   const held = await holds.holdsOn(tenant, eligible);

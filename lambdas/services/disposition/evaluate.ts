@@ -8,6 +8,7 @@
 import { ConflictError, NotFoundError } from '#core/errors.ts';
 import { Keys } from '#core/index-keys.ts';
 import type { HoldsPort } from '#core/disposition/holds-port.ts';
+import { indexHolds } from '#adapters/disposition/index-holds.ts';
 import { evaluateRetention } from '#core/disposition/retention.ts';
 import { studyFacts } from '#core/disposition/study-facts.ts';
 import { monthlyStorageCost, PRICE_SOURCE } from '#core/disposition/monthly-savings.ts';
@@ -16,7 +17,9 @@ import type { LifecyclePolicy } from '#core/lifecycle/policy.ts';
 import { firstString, type DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { candidatePage, oneInstanceDataset, storedVersions, type CandidateStudy } from '#adapters/disposition/candidate-studies.ts';
 import { advanceCursor, allStudies, getRun, putStudy, updateRun, type DispositionRun } from '#adapters/disposition/disposition-store.ts';
-import { dispositionObjectKey, putReportObject } from '#adapters/disposition/disposition-objects.ts';
+
+export type { DispositionRun };
+import { dispositionObjectKey, putReportObject, readReportObject } from '#adapters/disposition/disposition-objects.ts';
 import { config } from '#lambdas/config.ts';
 
 /** Studies per step: each needs a Query of its partition; a page stays well inside a Lambda's minutes. */
@@ -29,6 +32,14 @@ export async function runOf(tenant: string, id: string): Promise<DispositionRun>
 }
 
 /** The policy in force must be the run's: a policy deployed mid-run ends the run rather than mixing versions. */
+/** A run's written report (JSON or CSV); 404 while it is not written yet. */
+export async function reportOf(run: DispositionRun, format: 'json' | 'csv'): Promise<string> {
+  const key = format === 'csv' ? run.reportKeys?.csv : run.reportKeys?.json;
+  const body = key && (await readReportObject(key));
+  if (!body) throw new NotFoundError(`the report of ${run.id} is not written yet (status ${run.status})`);
+  return body;
+}
+
 export function policyOfRun(run: DispositionRun): LifecyclePolicy {
   const policy = config.lifecyclePolicy();
   if (policy.version !== run.policyVersion) throw new ConflictError(`the lifecycle policy changed during the run (version ${run.policyVersion}, now ${policy.version})`);
@@ -46,7 +57,7 @@ export async function factsOf(tenant: string, study: CandidateStudy, partition: 
   return { ...facts, facility: facility || undefined };
 }
 
-export async function evaluatePage(tenant: string, id: string, holds: HoldsPort): Promise<{ more: boolean }> {
+export async function evaluatePage(tenant: string, id: string, holds: HoldsPort = indexHolds): Promise<{ more: boolean }> {
   const run = await runOf(tenant, id);
   if (run.done?.evaluate) return { more: false };
   const policy = policyOfRun(run);

@@ -8,6 +8,7 @@
 import { nameTokens } from '#core/qido/matching.ts';
 import { Keys } from '#core/index-keys.ts';
 import type { HoldsPort } from '#core/disposition/holds-port.ts';
+import { indexHolds } from '#adapters/disposition/index-holds.ts';
 import { objectsOfItems } from '#core/disposition/disposition-run.ts';
 import { addPeriod } from '#core/disposition/retention.ts';
 import { parsePeriod } from '#core/disposition/retention-policy.ts';
@@ -20,7 +21,7 @@ import { restoreObjectsAndIndex } from './soft-delete.ts';
 
 export const PURGE_PAGE = 25;
 
-export async function purgePage(tenant: string, id: string, now: Date, holds: HoldsPort): Promise<{ more: boolean }> {
+export async function purgePage(tenant: string, id: string, now: Date, holds: HoldsPort = indexHolds): Promise<{ more: boolean }> {
   const run = await runOf(tenant, id);
   if (run.done?.purge) return { more: false };
   if (run.recoverUntil && now.getTime() < Date.parse(run.recoverUntil)) throw new Error('the recovery window has not ended');

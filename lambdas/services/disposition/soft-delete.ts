@@ -7,6 +7,7 @@
  */
 import { Keys } from '#core/index-keys.ts';
 import type { HoldsPort } from '#core/disposition/holds-port.ts';
+import { indexHolds } from '#adapters/disposition/index-holds.ts';
 import { addPeriod, evaluateRetention } from '#core/disposition/retention.ts';
 import { objectsOfItems } from '#core/disposition/disposition-run.ts';
 import { parsePeriod } from '#core/disposition/retention-policy.ts';
@@ -19,7 +20,7 @@ import { factsOf, policyOfRun, runOf } from './evaluate.ts';
 
 export const EXECUTE_PAGE = 25;
 
-export async function softDeletePage(tenant: string, id: string, now: Date, holds: HoldsPort): Promise<{ more: boolean }> {
+export async function softDeletePage(tenant: string, id: string, now: Date, holds: HoldsPort = indexHolds): Promise<{ more: boolean }> {
   const run = await runOf(tenant, id);
   if (run.done?.execute) return { more: false };
   await updateRun(tenant, id, { status: 'EXECUTING' }, ['APPROVED', 'EXECUTING']);
