@@ -7,6 +7,7 @@
  * (a CloudFormation-generated bucket name in AWS, a fixed local name on a laptop).
  */
 import { CORS_POLICY } from '#core/cors-policy.ts';
+import { RESOURCE_SERVER } from '#core/identity/scopes.ts';
 import type { SystemDeclaration } from './system-types.ts';
 
 /**
@@ -15,6 +16,15 @@ import type { SystemDeclaration } from './system-types.ts';
  * on the audit table (docs/audit.md; test/unit/infra/audit-grants.test.ts checks the template).
  */
 const appendAudit = { resource: 'table:audit', actions: ['dynamodb:Query', 'dynamodb:PutItem'] } as const;
+/**
+ * A read of an instance's bytes (WADO, rendered): archived bytes start the study's restore (its
+ * record by conditional PutItem, its round's execution), and the study's last access is noted
+ * once a day (UpdateItem) for last-access rules (docs/lifecycle.md).
+ */
+const bytesRead = [
+  { resource: 'table:index', actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+  { resource: 'stateMachine:restore', actions: ['states:StartExecution'] },
+] as const;
 /**
  * Deleting instances (docs/deletion.md), in a DELETE request or a step of the deletion workflow:
  * the deletion record, instance, version, series and study items, tombstones (index); every
@@ -40,7 +50,7 @@ const LIFECYCLE_POLICY = 'policies/lifecycle.yaml';
 
 export const system = {
   api: {
-    resourceServer: 'strata',
+    resourceServer: RESOURCE_SERVER,
     /** The function Cognito calls before issuing a token (AWS only; the local identity adds the claim itself). */
     tokenTrigger: 'addTenantClaim',
     scopes: ['dicom.read', 'dicom.write', 'dicom.delete', 'ilm.admin', 'legal.hold', 'finance.read', 'admin'],
@@ -128,9 +138,7 @@ export const system = {
         // ListBucket: a missing object is NoSuchKey (WADO 404) only when the caller may list the bucket; else AccessDenied.
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
         appendAudit,
-        // Cold retrieval: a read of archived bytes writes the study's restore record (conditional PutItem) and starts its round.
-        { resource: 'table:index', actions: ['dynamodb:PutItem'] },
-        { resource: 'stateMachine:restore', actions: ['states:StartExecution'] },
+        ...bytesRead,
       ],
       // The default restore tier and days (policy `retrieval`).
       lifecyclePolicy: LIFECYCLE_POLICY,
@@ -145,7 +153,10 @@ export const system = {
         // ListBucket: a missing object must answer 404 (NoSuchKey), not 403.
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
         appendAudit,
+        ...bytesRead,
       ],
+      // The default restore tier and days (policy `retrieval`).
+      lifecyclePolicy: LIFECYCLE_POLICY,
     },
     deleteResources: {
       entry: 'lambdas/handlers/delete-resources.ts',

@@ -6,7 +6,7 @@ import { parseAccept } from '#core/dicomweb/accept.ts';
 import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
 import { BadRequestError } from '#core/errors.ts';
 import { parseWindowParameter } from '#core/render/pixel-window.ts';
-import { resourceScopeOf } from '#middleware/caller.ts';
+import { callerOf, resourceScopeOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { noteAuditSubject } from '#middleware/audit.ts';
 import { subjectsOf } from '#core/audit/subjects.ts';
@@ -27,6 +27,7 @@ export const handler = httpHandler(async (event) => {
     viewport: query.has('viewport') ? parseViewport(query.get('viewport')!) : undefined,
     quality: query.has('quality') ? parseQuality(query.get('quality')!) : 90,
     found: (records) => subjectsOf(records).forEach((subject) => noteAuditSubject(event, subject)),
+    requestedBy: callerOf(event).clientId,
   });
   const headers = { 'Cache-Control': 'private' };
   if (images.length === 1 && !multipart) {

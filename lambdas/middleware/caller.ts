@@ -11,7 +11,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { BadRequestError, ForbiddenError, UnauthorizedError } from '#core/errors.ts';
 import { isTenantId } from '#core/identity/tenant-id.ts';
-import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
+import { ADMIN_SCOPE, strataScopes } from '#core/identity/scopes.ts';
 import type { ResourceScope } from '#core/index-keys.ts';
 import { pathParameter, queryOf } from './http-request.ts';
 
@@ -34,7 +34,8 @@ type Claims = Record<string, string | undefined>;
 export function callerOf(event: APIGatewayProxyEvent): Caller {
   const claims = event.requestContext?.authorizer?.claims as Claims | undefined;
   if (!claims?.client_id) throw new UnauthorizedError('this route needs a bearer token (Authorization: Bearer <access token>)');
-  const scopes = (claims.scope ?? '').split(' ').filter(Boolean).map((scope) => scope.slice(scope.lastIndexOf('/') + 1));
+  // Only strata/… scopes: another resource server's `admin` is not Strata's.
+  const scopes = strataScopes(claims.scope);
   const tenant = claims.tenant;
   if (!tenant) throw new ForbiddenError(`client ${claims.client_id} has no tenant: its token carries no tenant claim (docs/security.md)`);
   if (!isTenantId(tenant)) throw new ForbiddenError('the token\'s tenant claim is not a valid tenant id');

@@ -14,7 +14,9 @@ import { NATIVE_SYNTAXES } from '#core/dicom/transcode.ts';
 import { TransferSyntax } from '#core/dicom/tags.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
 import { readInstanceBytes } from '#adapters/object-store.ts';
-import { assertNotCold, findInstances } from './retrieve-instances.ts';
+import { findInstances } from './retrieve-instances.ts';
+import { requireReadable } from '#services/restores/cold-read.ts';
+import { noteStudiesRead } from '#services/lifecycle/study-access.ts';
 import { instanceFrameSource, renderFrames } from './retrieve-frames.ts';
 
 export type RenderedType = 'image/jpeg' | 'image/png';
@@ -31,6 +33,8 @@ export interface RenderRequest {
   quality: number;
   /** Told the instances found, before any rendering (the audit notes their patient). */
   found?: (records: InstanceRecord[]) => void;
+  /** Who asks: a restore of archived bytes started on their behalf says so. */
+  requestedBy: string;
 }
 
 /** A thumbnail fits in this square unless the request gives a viewport. */
@@ -83,7 +87,9 @@ function representatives(records: InstanceRecord[], scope: ResourceScope): Insta
 
 /** The rendered frames of one instance; none when it has no pixel data (an SR, say). */
 async function renderInstance(record: InstanceRecord, frames: number[] | undefined, request: RenderRequest): Promise<Buffer[]> {
-  assertNotCold([record]);
+  // Archived bytes are restored, as for WADO: 503 with the restore, then the image.
+  await requireReadable([record], request.requestedBy);
+  await noteStudiesRead([record.id]);
   let source;
   try {
     source = await instanceFrameSource(await readInstanceBytes(record.objectKey), NATIVE_FRAMES);

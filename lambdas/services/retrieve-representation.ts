@@ -23,6 +23,7 @@ import { findInstances, instancesStream } from './retrieve-instances.ts';
 import { parseFrameList } from './retrieve-frames.ts';
 import { bulkDataOf, framesOf } from './retrieve-parts.ts';
 import { requireReadable } from '#services/restores/cold-read.ts';
+import { noteStudiesRead } from '#services/lifecycle/study-access.ts';
 
 /** Which representation of the scoped resource is asked for. */
 export type RetrievedPart =
@@ -63,6 +64,8 @@ export async function retrieveRepresentation(request: RetrieveRequest): Promise<
     request.accept ?? '',
     part.kind === 'frames' ? part.frames : '',
     part.kind === 'bulkdata' ? part.path : '',
+    // A different content-coding is a different representation (RFC 9110 8.8.3): its own strong tag.
+    part.kind === 'metadata' && request.acceptsGzip ? 'gzip' : '',
     ...records.map((r) => r.sha256),
   ]);
   if (matchesIfNoneMatch(request.ifNoneMatch, etag)) return { notModified: true, etag };
@@ -83,6 +86,7 @@ export async function retrieveRepresentation(request: RetrieveRequest): Promise<
       const transferSyntax = instanceTransferSyntax(ranges);
       if (!transferSyntax) throw new NotAcceptableError('instances are available as multipart/related; type="application/dicom"');
       await requireReadable(records, request.requestedBy);
+      await noteStudiesRead(records.map((r) => r.id));
       const { boundary, body } = await instancesStream(records, transferSyntax, request.serviceUrl);
       return { etag, contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`, body };
     }
@@ -97,6 +101,7 @@ async function partsOf(
   request: RetrieveRequest,
 ): Promise<{ contentType: string; body: Readable }> {
   await requireReadable([record], request.requestedBy);
+  await noteStudiesRead([record.id]);
   const instanceUrl = resourceUrl(request.serviceUrl, record.id);
   const parts =
     part.kind === 'frames' ? await framesOf(record, parseFrameList(part.frames), ranges, instanceUrl) : await bulkDataOf(record, part.path, ranges, instanceUrl);

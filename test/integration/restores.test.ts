@@ -157,6 +157,27 @@ describe('Cold retrieval through WADO', () => {
     expect(after.status).toBe(200);
   });
 
+  it('a rendered image or thumbnail of a DEEP_ARCHIVE instance starts the restore too (503 + the restore), and renders once restored', async () => {
+    const cold = coldStudy('15');
+    expect((await stow(runtime.url, cold.instances.map((i) => i.bytes))).status).toBe(200);
+    await moveTo(runtime, cold.instances[0]!.key, 'DEEP_ARCHIVE');
+    const { id } = cold.instances[0]!;
+    const rendered = `${runtime.url}/dicom-web/studies/${id.study}/series/${id.series}/instances/${id.sop}/rendered`;
+    const first = await fetch(rendered, { headers: { Accept: 'image/jpeg' } });
+    expect(first.status).toBe(503);
+    expect(Number(first.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = (await first.json()) as RestoreBody;
+    expect(body.restore).toMatchObject({ study: id.study, status: 'IN_PROGRESS', instances: { total: 1, restored: 0 } });
+    const thumbnail = await fetch(`${runtime.url}/dicom-web/studies/${id.study}/thumbnail`, { headers: { Accept: 'image/jpeg' } });
+    expect(thumbnail.status).toBe(503);
+    expect(((await thumbnail.json()) as RestoreBody).restore.id).toBe(body.restore.id);
+    await runtime.stepFunctions.idle();
+    await advance(runtime, '+49h');
+    const after = await fetch(rendered, { headers: { Accept: 'image/jpeg' } });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('content-type')).toBe('image/jpeg');
+  });
+
   it('POST /restores restores every study of a patient ahead of the read, joins restores in progress, and reports progress', async () => {
     const patientId = 'P-RESTORE-AHEAD';
     const first = coldStudy('4', { patientId, count: 2 });

@@ -1,2 +1,15 @@
+/**
+ * Strata's OAuth2 resource server: its scopes are `strata/<scope>`. Only scopes of this resource
+ * server mean anything here — a token may also carry scopes of other resource servers in the same
+ * user pool (`other/admin`), which must never count as Strata's.
+ */
+export const RESOURCE_SERVER = 'strata';
+
 /** The scope that may act in any tenant (naming it with `?tenant=`), read the audit trail and use the local admin endpoints. */
 export const ADMIN_SCOPE = 'admin';
+
+/** Strata's scopes among a token's space-separated `scope` claim, without their prefix. */
+export function strataScopes(scopeClaim: string | undefined): string[] {
+  const prefix = `${RESOURCE_SERVER}/`;
+  return (scopeClaim ?? '').split(' ').filter((scope) => scope.startsWith(prefix)).map((scope) => scope.slice(prefix.length));
+}

@@ -16,7 +16,7 @@ import { TIER_ORDER, type Tier } from '#core/lifecycle/policy.ts';
 import { clock } from '#adapters/clock.ts';
 import { listInstanceRecords } from '#adapters/index-store.ts';
 import { objectTags, putObjectTags } from '#adapters/lifecycle/object-tags.ts';
-import { studiesPage, studyPins } from '#adapters/lifecycle/study-pins.ts';
+import { studiesPage, studyLifecycleState } from '#adapters/lifecycle/study-lifecycle.ts';
 import { config } from '#lambdas/config.ts';
 
 export interface ReclassifyCounts {
@@ -53,7 +53,7 @@ export async function nextPage(input: PageInput) {
 export async function reclassifyStudy(input: { tenant: string; study: string }): Promise<ReclassifyCounts> {
   const policy = config.lifecyclePolicy();
   const now = clock.now();
-  const pins = await studyPins(input.tenant, input.study);
+  const { pins, lastAccessAt } = await studyLifecycleState(input.tenant, input.study);
   const records = await listInstanceRecords(input.tenant, input.study);
   const counts = { ...zeroCounts(), studies: 1 };
   let next = 0;
@@ -61,7 +61,7 @@ export async function reclassifyStudy(input: { tenant: string; study: string }):
     Array.from({ length: Math.min(CONCURRENT_OBJECTS, records.length) }, async () => {
       while (next < records.length) {
         const record = records[next++]!;
-        const facts = { ...instanceFacts({ ...record.study, ...record.series, ...record.instance }, { tenant: input.tenant, sopClass: record.sopClassUID, ingestedAt: record.ingestedAt }), pins };
+        const facts = { ...instanceFacts({ ...record.study, ...record.series, ...record.instance }, { tenant: input.tenant, sopClass: record.sopClassUID, ingestedAt: record.ingestedAt }), pins, lastAccessAt };
         const decision = decide(policy, facts, now);
         counts.examined += 1;
         const tags = await objectTags(record.objectKey);

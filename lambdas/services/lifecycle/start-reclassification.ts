@@ -9,7 +9,7 @@ import { BadRequestError, NotFoundError } from '#core/errors.ts';
 import { isUid } from '#core/dicom/uid.ts';
 import type { Pin } from '#core/lifecycle/policy.ts';
 import { clock } from '#adapters/clock.ts';
-import { setStudyPins } from '#adapters/lifecycle/study-pins.ts';
+import { setStudyPins } from '#adapters/lifecycle/study-lifecycle.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
 

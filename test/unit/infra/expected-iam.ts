@@ -64,12 +64,22 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onObjects('s3:GetObject'),
     listArchive,
     appendAudit,
-    onTable('dynamodb:PutItem'),
+    // Archived bytes: the restore record (PutItem) and its round; the study's last access (UpdateItem, once a day).
+    onTable('dynamodb:PutItem', 'dynamodb:UpdateItem'),
     { actions: ['states:StartExecution'], resources: [machine('restore')] },
     kmsWrite,
   ],
-  // Rendering reads as WADO does (BatchGetItem: tombstones, so a deleted resource is 410).
-  renderImages: [ownLogs, onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, appendAudit, kmsWrite],
+  // Rendering reads as WADO does (BatchGetItem: tombstones, so a deleted resource is 410), archived bytes included.
+  renderImages: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'),
+    onObjects('s3:GetObject'),
+    listArchive,
+    appendAudit,
+    onTable('dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    { actions: ['states:StartExecution'], resources: [machine('restore')] },
+    kmsWrite,
+  ],
   // Delete: the deletion record (Put/Update), index reads, TransactWrite of Delete/Update, tombstone and audit PutItem;
   // Object Lock look-ups before DeleteObject. No GetObject: it never reads the bytes. What outgrows
   // the request goes on in the deletion workflow (StartExecution).

@@ -31,6 +31,13 @@ describe('callerOf and tenantOf: the tenant comes from the verified token only',
     expect(() => tenantOf(event(claims('strata/admin', 'a'), { tenant: ['T#x'] }))).toThrow(BadRequestError);
   });
 
+  it('counts only Strata\'s own scopes: another resource server\'s admin, or a bare one, names no tenant', () => {
+    expect(callerOf(event(claims('strata/dicom.read other/admin admin x/strata/admin', 'a'))).scopes).toEqual(['dicom.read']);
+    for (const foreign of ['other/admin', 'admin', 'strata-evil/admin', 'x/strata/admin']) {
+      expect(() => tenantOf(event(claims(`strata/dicom.read ${foreign}`, 'a'), { tenant: ['b'] })), foreign).toThrow(ForbiddenError);
+    }
+  });
+
   it('builds the resource scope from the path and the caller\'s tenant', () => {
     expect(resourceScopeOf(event(claims('strata/dicom.read', 'a'), {}, { study: '1.2', series: '1.2.3' }))).toEqual({ tenant: 'a', study: '1.2', series: '1.2.3', sop: undefined });
   });

@@ -1,5 +1,6 @@
 /**
- * Research/teaching pins of a study (a string set on the study item) and the walk over a
+ * What the lifecycle policy keeps on a study item — research/teaching pins (a string set) and
+ * when its bytes were last read — and the walk over a
  * tenant's studies (GSI3, newest first, one page per call) that a policy change re-evaluates.
  */
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -24,9 +25,32 @@ export async function setStudyPins(tenant: string, study: string, pins: readonly
   );
 }
 
-export async function studyPins(tenant: string, study: string): Promise<Pin[]> {
-  const { Item } = await documentClient().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.study(tenant, study), ProjectionExpression: 'pins', ConsistentRead: true }));
-  return [...((Item?.pins as Set<Pin> | undefined) ?? [])].sort();
+/** What the lifecycle policy reads from the study item: its pins and when its bytes were last read. */
+export async function studyLifecycleState(tenant: string, study: string): Promise<{ pins: Pin[]; lastAccessAt?: string | undefined }> {
+  const { Item } = await documentClient().send(
+    new GetCommand({ TableName: config.indexTable(), Key: Keys.study(tenant, study), ProjectionExpression: 'pins, lastAccessAt', ConsistentRead: true }),
+  );
+  return { pins: [...((Item?.pins as Set<Pin> | undefined) ?? [])].sort(), ...(Item?.lastAccessAt ? { lastAccessAt: String(Item.lastAccessAt) } : {}) };
+}
+
+/**
+ * Records that the study's bytes were read at `at` — at most once per UTC day per study (the
+ * condition makes every later read that day a refused no-op), so last-access rules cost one
+ * write per study and day, not one per read.
+ */
+export async function recordStudyAccess(tenant: string, study: string, at: Date): Promise<void> {
+  const day = `${at.toISOString().slice(0, 10)}T00:00:00.000Z`;
+  await appliedIf(
+    documentClient().send(
+      new UpdateCommand({
+        TableName: config.indexTable(),
+        Key: Keys.study(tenant, study),
+        UpdateExpression: 'SET lastAccessAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastAccessAt) OR lastAccessAt < :day)',
+        ExpressionAttributeValues: { ':at': at.toISOString(), ':day': day },
+      }),
+    ),
+  );
 }
 
 /** One page of a tenant's studies (GSI3) and the cursor of the next, if any. */
