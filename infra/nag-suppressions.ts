@@ -5,14 +5,14 @@
  * without authorizer, a bucket on SSE-S3, another wildcard) fails `cdk synth`.
  * docs/security.md lists the same rules with the same reasons; a test keeps the two in step.
  */
-import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Names, Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type { DataPlaneService } from './constructs/data-plane-service.ts';
+import type { DataPlaneStack } from './constructs/data-plane-stack.ts';
 import type { DicomwebApi } from './constructs/dicomweb-api.ts';
 import { dataPlaneGrants } from './dataplane/declaration.ts';
 import { grantStatements } from './constructs/grants.ts';
@@ -88,6 +88,14 @@ export function arnOf(construct: IConstruct): string {
   return `<${Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement)}.Arn>`;
 }
 
+/**
+ * `<referencetoStrata…Arn>` as cdk-nag prints, inside a nested stack, the ARN of a resource of its
+ * parent: CDK passes it as a parameter named after the resource (aws-cdk-lib core/lib/private/refs.ts).
+ */
+export function parameterArnOf(construct: IConstruct): string {
+  return `<${`reference-to-${Names.nodeUniqueId(cfn(construct).node)}Arn`.replace(/[^A-Za-z0-9]/g, '')}>`;
+}
+
 /** cdk-nag prints unresolved pseudo parameters as <AWS::…>, resolved ones literally. */
 export function pseudo(value: string, name: string): string {
   return Token.isUnresolved(value) ? `<AWS::${name}>` : value;
@@ -107,14 +115,23 @@ export function acknowledgeBucketNotificationHandler(stack: Stack): void {
 
 const cfn = (construct: IConstruct) => construct.node.defaultChild ?? construct;
 
-/** The wildcards of a policy written from grants, as cdk-nag prints them; each is one resource's. */
-function grantWildcards(stack: Stack, grants: SystemDeclaration['functions'][string]['grants'], tables: Record<string, dynamodb.Table>, buckets: Record<string, s3.Bucket>): Suppression[] {
+/**
+ * The wildcards of a policy written from grants, as cdk-nag prints them; each is one resource's.
+ * `arn` prints a table's or bucket's ARN as the policy's stack sees it (a nested stack sees a parameter).
+ */
+function grantWildcards(
+  stack: Stack,
+  grants: SystemDeclaration['functions'][string]['grants'],
+  tables: Record<string, dynamodb.Table>,
+  buckets: Record<string, s3.Bucket>,
+  arn: (construct: IConstruct) => string = arnOf,
+): Suppression[] {
   const partition = pseudo(stack.partition, 'Partition');
   const region = pseudo(stack.region, 'Region');
   const states = (resource: string, name: string) => `arn:${partition}:states:${region}:<AWS::AccountId>:${resource}:${name}`;
   const statements = grantStatements(grants, {
-    table: (logical) => ({ arn: arnOf(tables[logical]!), indexArn: `${arnOf(tables[logical]!)}/index/*` }),
-    bucket: (logical) => ({ arn: arnOf(buckets[logical]!) }),
+    table: (logical) => ({ arn: arn(tables[logical]!), indexArn: `${arn(tables[logical]!)}/index/*` }),
+    bucket: (logical) => ({ arn: arn(buckets[logical]!) }),
     stateMachine: (logical) => ({ arn: states('stateMachine', stateMachineName(logical)), executionsArn: `${states('execution', stateMachineName(logical))}:*` }),
     eventBus: (name) => ({ arn: `arn:${partition}:events:${region}:<AWS::AccountId>:event-bus/${name}` }),
     keyArn: '<key>',
@@ -143,7 +160,7 @@ export interface PrimaryStackParts {
   stateMachines: Record<string, sfn.StateMachine>;
   deadLetters: sqs.Queue;
   waf: boolean;
-  dataPlane: DataPlaneService | undefined;
+  dataPlane: DataPlaneStack | undefined;
 }
 
 /** Each acknowledgment of the primary stack, on the resource it is about. */
@@ -181,12 +198,15 @@ export function acknowledgePrimaryStack(stack: Stack, parts: PrimaryStackParts):
   }
   acknowledge(cfn(parts.userPool), REASONS.noThreatProtection);
   acknowledge(cfn(parts.deadLetters), REASONS.isDeadLetterQueue);
-  if (parts.dataPlane) acknowledgeDataPlane(stack, parts.dataPlane, parts);
+  if (parts.dataPlane) acknowledgeDataPlane(parts.dataPlane, parts);
 }
 
-function acknowledgeDataPlane(stack: Stack, dataPlane: DataPlaneService, parts: PrimaryStackParts): void {
+/** The data plane's nested stack: each acknowledgment on its one resource there, as for the primary stack. */
+function acknowledgeDataPlane(nested: DataPlaneStack, parts: PrimaryStackParts): void {
+  const dataPlane = nested.service;
   acknowledge(cfn(dataPlane.taskDefinition), REASONS.dataPlaneEnvironment);
-  acknowledge(dataPlane.taskPolicy, ...grantWildcards(stack, dataPlaneGrants(parts.system), parts.tables, parts.buckets));
+  // Its tables and buckets are the primary stack's, seen through the nested stack's parameters.
+  acknowledge(dataPlane.taskPolicy, ...grantWildcards(nested, dataPlaneGrants(parts.system), parts.tables, parts.buckets, parameterArnOf));
   const executionPolicy = dataPlane.taskDefinition.executionRole?.node.tryFindChild('DefaultPolicy');
   if (executionPolicy) acknowledge(executionPolicy, REASONS.dataPlaneExecutionRole, REASONS.dataPlaneCdkInline);
   acknowledge(dataPlane.loadBalancerSecurityGroup, REASONS.dataPlaneInternetIngress);

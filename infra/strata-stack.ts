@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
-import { DataPlaneService } from './constructs/data-plane-service.ts';
+import { DataPlaneStack } from './constructs/data-plane-stack.ts';
 import { DicomwebApi } from './constructs/dicomweb-api.ts';
 import { apiWithDataPlane, dataPlaneFunctions, dataPlaneGrants, dataPlaneRouteEnvironment } from './dataplane/declaration.ts';
 import { DATA_PLANE_PORT, dataPlaneImageDirectory } from './dataplane/image.ts';
@@ -41,7 +41,8 @@ export interface StrataStackProps extends StackProps {
 export class StrataStack extends Stack {
   readonly functions: Record<string, StrataFunction> = {};
   readonly api: DicomwebApi;
-  readonly dataPlane?: DataPlaneService;
+  /** The data plane's nested stack, when the data plane is configured. */
+  readonly dataPlane?: DataPlaneStack;
 
   constructor(scope: Construct, id: string, props: StrataStackProps) {
     super(scope, id, props);
@@ -109,7 +110,8 @@ export class StrataStack extends Stack {
       domainPrefix: settings.cognitoDomainPrefix });
     const dataPlaneUrl = this.dataPlaneUrl(settings);
     if (dataPlaneUrl) {
-      this.dataPlane = new DataPlaneService(this, 'DataPlane', {
+      // A nested stack of its own: the primary stack keeps CloudFormation's 500 resources for the API.
+      this.dataPlane = new DataPlaneStack(this, 'DataPlane', {
         imageDirectory: dataPlaneImageDirectory(props.projectRoot),
         port: DATA_PLANE_PORT,
         environment: {
@@ -135,7 +137,7 @@ export class StrataStack extends Stack {
         maxTasks: settings.dataPlane.maxTasks,
       });
       new CfnOutput(this, 'DataPlaneUrl', { value: `${dataPlaneUrl}/dicom-web`, description: 'Large STOW-RS and whole-study WADO-RS (any size)' });
-      new CfnOutput(this, 'DataPlaneLoadBalancer', { value: this.dataPlane.loadBalancer.loadBalancerDnsName, description: `Point ${settings.dataPlane.domainName} here (DNS CNAME or alias)` });
+      new CfnOutput(this, 'DataPlaneLoadBalancer', { value: this.dataPlane.service.loadBalancer.loadBalancerDnsName, description: `Point ${settings.dataPlane.domainName} here (DNS CNAME or alias)` });
     }
     this.api = new DicomwebApi(this, 'DicomWeb', {
       // API Gateway's 413 tells the client where a request of that size goes instead.
@@ -207,7 +209,7 @@ export class StrataStack extends Stack {
       ],
     });
     new wafv2.CfnWebACLAssociation(this, 'WafAssociation', { resourceArn: this.api.restApi.deploymentStage.stageArn, webAclArn: acl.attrArn });
-    if (this.dataPlane) new wafv2.CfnWebACLAssociation(this, 'WafDataPlaneAssociation', { resourceArn: this.dataPlane.loadBalancer.loadBalancerArn, webAclArn: acl.attrArn });
+    this.dataPlane?.associateWebAcl(acl.attrArn);
     // WAF delivers only to log groups named aws-waf-logs-*, addressed by an ARN without the ':*' suffix.
     const wafLogs = new logs.LogGroup(this, 'WafLogs', { logGroupName: WAF_LOG_GROUP, retention: logRetention, encryptionKey: key });
     const logging = new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
