@@ -58,8 +58,12 @@ export class DicomwebApi extends Construct {
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
       },
-      defaultCorsPreflightOptions: corsPreflight(props.allowedOrigins),
     });
+    // Preflights only where a route is: a browser never asks an intermediate resource
+    // (`/dicom-web/studies/{study}/series/{series}/instances/{instance}/frames`), and each
+    // OPTIONS method there would spend one of CloudFormation's 500 resources for nothing.
+    const preflight = corsPreflight(props.allowedOrigins);
+    for (const path of new Set(props.routes.map((route) => route.path))) this.restApi.root.resourceForPath(path).addCorsPreflight(preflight);
     const validator = this.restApi.addRequestValidator('Parameters', { validateRequestParameters: true });
     const authorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [props.userPool] });
 
