@@ -30,7 +30,6 @@ export const config = Object.freeze({
    * The tenant whose counts the scheduled index maintenance reconciles (a schedule has no caller).
    * Requests never use it: their tenant comes from the token (middleware/caller.ts).
    */
-  defaultTenant: read('STRATA_DEFAULT_TENANT') ?? 'default',
   /** Public base URL (custom domain) for RetrieveURL / BulkDataURI; else derived per request. */
   publicBaseUrl: read('STRATA_PUBLIC_URL'),
   /** Service endpoints: unset in AWS; the local runtime points them at its emulators. */

@@ -2,8 +2,8 @@
 import middy from '@middy/core';
 import { tenantsToMaintain } from '#services/maintenance/tenants-to-maintain.ts';
 
-export const handler = middy(async (input: { tenant?: unknown }): Promise<{ tenant?: string; tenants: string[] }> => {
-  // A scheduled run's input is EventBridge's event, with no tenant.
+export const handler = middy(async (input: { tenant?: unknown }): Promise<{ tenant?: string; tenants: string[]; detailed: boolean }> => {
+  // A scheduled run's input is EventBridge's event, with no tenant; it reports counts per tenant, not keys.
   const tenant = typeof input.tenant === 'string' ? input.tenant : undefined;
-  return { ...(tenant ? { tenant } : {}), tenants: await tenantsToMaintain(tenant) };
+  return { ...(tenant ? { tenant } : {}), tenants: await tenantsToMaintain(tenant), detailed: tenant !== undefined };
 });
