@@ -32,6 +32,10 @@ export const Keys = {
   instancesOfSeriesPrefix: (series: string) => `INST#${series}#`,
   /** An earlier version of an instance, one item each (docs/decisions/0002-instance-versions.md). */
   instanceVersion: (id: InstanceIdentity, sha256: string) => ({ pk: studyPartition(id.tenant, id.study), sk: `VER#${id.series}#${id.sop}#${sha256}` }),
+  /** Every earlier version in a study partition: Query pk, begins_with(sk, 'VER#'). */
+  versionsOfStudyPrefix: 'VER#',
+  /** The study summary's sort key. */
+  studySortKey: 'STUDY',
   /** The earlier versions of one instance: Query pk, begins_with(sk, 'VER#<series>#<sop>#'). */
   versionsOfInstancePrefix: (id: InstanceIdentity) => `VER#${id.series}#${id.sop}#`,
   /** GSI1 on instance items: find an instance by SOP Instance UID alone. */
@@ -94,7 +98,7 @@ export const Keys = {
 /** The Study Instance UID of a study partition key (`T#<tenant>#S#<study>`). */
 export const studyOfPartition = (pk: string): string => pk.slice(pk.indexOf('#S#') + 3);
 
-/** Series and SOP Instance UIDs of an instance item's sort key (`INST#<series>#<sop>`). */
+/** Series and SOP Instance UIDs of an instance item's sort key (`INST#<series>#<sop>`) or an earlier version's (`VER#<series>#<sop>#<sha256>`). */
 export function instanceOfSortKey(sk: string): { series: string; sop: string } {
   const [, series = '', sop = ''] = sk.split('#');
   return { series, sop };

@@ -4,6 +4,7 @@ import type { Clock } from '#adapters/clock.ts';
 import type { ObjectStateStore, ObjectVersion } from './object-state.ts';
 import type { VersionBytes } from './version-bytes.ts';
 import { sendXmlError } from './upstream.ts';
+export { decodeXmlText, encodePath } from './s3-text.ts';
 import { addressedVersion, findVersion, NULL_VERSION } from './versions.ts';
 import type { CompiledLifecycleRule } from '#infra/lifecycle/compile-rules.ts';
 import type { S3DetailType, S3EventDetail, s3Event } from './s3-events.ts';
@@ -31,12 +32,9 @@ export function parseTarget(url: string): Target {
   return { bucket, key: rest.map((segment) => decodeURIComponent(segment)).join('/'), query: parsed.searchParams };
 }
 
-export const encodePath = (key: string) => key.split('/').map(encodeURIComponent).join('/');
 export const bypass = (req: IncomingMessage) => String(req.headers['x-amz-bypass-governance-retention']).toLowerCase() === 'true';
 export const storageClassOf = (head: IncomingMessage) => (head.headers['x-amz-storage-class'] as string | undefined) ?? 'STANDARD';
 export const etagOf = (response: IncomingMessage | undefined) => (response?.headers.etag as string | undefined)?.replace(/"/g, '');
-export const decodeXmlText = (text: string) =>
-  text.replace(/&(lt|gt|amp|apos|quot);/g, (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[entity]!);
 
 export interface FidelityProxyOptions {
   upstream: URL;

@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { ObjectStateStore, ObjectVersion } from './object-state.ts';
-import { decodeXmlText, encodePath } from './proxy-context.ts';
+import { decodeXmlText, encodePath } from './s3-text.ts';
 import { internalHeaders } from './internal-headers.ts';
 import { readAll, sendUpstream } from './upstream.ts';
 import { currentObject, isObject, removeVersion } from './versions.ts';

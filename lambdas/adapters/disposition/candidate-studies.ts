@@ -57,7 +57,7 @@ export interface StoredVersion {
 /** Every stored version of every instance in a partition (the study's, or its vault's). */
 export async function storedVersions(partition: string): Promise<StoredVersion[]> {
   const versions: StoredVersion[] = [];
-  for (const prefix of [Keys.instancesOfStudyPrefix, 'VER#']) {
+  for (const prefix of [Keys.instancesOfStudyPrefix, Keys.versionsOfStudyPrefix]) {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await documentClient().send(

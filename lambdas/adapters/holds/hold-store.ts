@@ -5,7 +5,7 @@
  * UpdateItem on a designed key; set updates (ADD/DELETE) make every write idempotent.
  */
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
+import { instanceOfSortKey, Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import type { Hold, HoldProgress } from '#core/holds/hold.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '../aws-clients.ts';
@@ -178,18 +178,18 @@ export async function instancesToHold(tenant: string, study: string): Promise<He
     ExpressionAttributeNames: { '#size': 'size' },
     ConsistentRead: true,
   })) {
-    const [, series = '', sop = ''] = String(item.sk).split('#');
+    const { series, sop } = instanceOfSortKey(String(item.sk));
     bySk.set(`${series}#${sop}`, { id: { tenant, study, series, sop }, objectKeys: [String(item.objectKey)], bytes: Number(item.size ?? 0) });
   }
   // Earlier versions of each instance (VER#<series>#<sop>#<sha256>) are held too.
   for await (const item of queryIndex({
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': pk, ':prefix': 'VER#' },
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': Keys.versionsOfStudyPrefix },
     ProjectionExpression: 'sk, objectKey, #size',
     ExpressionAttributeNames: { '#size': 'size' },
     ConsistentRead: true,
   })) {
-    const [, series = '', sop = ''] = String(item.sk).split('#');
+    const { series, sop } = instanceOfSortKey(String(item.sk));
     const instance = bySk.get(`${series}#${sop}`);
     if (instance) {
       instance.objectKeys.push(String(item.objectKey));

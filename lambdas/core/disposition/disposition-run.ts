@@ -2,7 +2,7 @@
  * Pure decisions of a disposition run: which studies it examines, its id, what an approval
  * must find unchanged, and which objects a study's index items stand for.
  */
-import { metadataObjectKey } from '#core/index-keys.ts';
+import { instanceOfSortKey, Keys, metadataObjectKey } from '#core/index-keys.ts';
 import { addPeriod } from './retention.ts';
 import { parsePeriod, type RetentionPolicy } from './retention-policy.ts';
 
@@ -37,8 +37,8 @@ export function objectsOfItems(tenant: string, study: string, items: readonly { 
   const keys: string[] = [];
   const checksums: string[] = [];
   for (const item of items) {
-    if (!item.sk.startsWith('INST#') && !item.sk.startsWith('VER#')) continue;
-    const [, series = '', sop = ''] = item.sk.split('#');
+    if (!item.sk.startsWith(Keys.instancesOfStudyPrefix) && !item.sk.startsWith(Keys.versionsOfStudyPrefix)) continue;
+    const { series, sop } = instanceOfSortKey(item.sk);
     const sha256 = String(item.sha256 ?? '');
     if (typeof item.objectKey === 'string') keys.push(item.objectKey);
     if (sha256) {

@@ -7,12 +7,12 @@
 import { Keys } from '#core/index-keys.ts';
 
 /** Sort keys of the items a soft-delete moves. */
-export const MOVED_PREFIXES = ['STUDY', Keys.seriesOfStudyPrefix, Keys.instancesOfStudyPrefix, 'VER#'] as const;
+export const MOVED_PREFIXES = [Keys.studySortKey, Keys.seriesOfStudyPrefix, Keys.instancesOfStudyPrefix, Keys.versionsOfStudyPrefix] as const;
 const GSI_KEYS = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk'] as const;
 
 export type IndexItem = Record<string, unknown> & { pk: string; sk: string };
 
-export const isMoved = (sk: string) => MOVED_PREFIXES.some((prefix) => (prefix === 'STUDY' ? sk === 'STUDY' : sk.startsWith(prefix)));
+export const isMoved = (sk: string) => MOVED_PREFIXES.some((prefix) => (prefix === Keys.studySortKey ? sk === prefix : sk.startsWith(prefix)));
 
 export function toVault(item: IndexItem, tenant: string, study: string, dispositionId: string): IndexItem {
   const hiddenKeys: Record<string, unknown> = {};
