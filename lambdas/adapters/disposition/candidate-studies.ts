@@ -8,7 +8,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys, studyOfPartition } from '#core/index-keys.ts';
 import type { StudyItemView } from '#core/disposition/study-facts.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from '../aws-clients.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
 
 export interface CandidateStudy extends StudyItemView {
   study: string;

@@ -17,7 +17,7 @@ import {
   type ListObjectVersionsCommandOutput,
 } from '@aws-sdk/client-s3';
 import { config } from '#lambdas/config.ts';
-import { s3Client } from '../aws-clients.ts';
+import { s3Client } from '#adapters/aws-clients.ts';
 
 const bucket = () => config.archiveBucket();
 

@@ -9,8 +9,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { Keys } from '#core/index-keys.ts';
 import type { ReportRow, ReportSummary } from '#core/disposition/report.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from '../aws-clients.ts';
-import { appliedIf } from '../conditional-write.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
+import { appliedIf } from '#adapters/conditional-write.ts';
 
 export type RunStatus = 'EVALUATING' | 'AWAITING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'EXECUTING' | 'RECOVERABLE' | 'PURGING' | 'PURGED';
 export type Phase = 'evaluate' | 'execute' | 'purge';

@@ -6,7 +6,7 @@
  */
 import type { HoldsPort } from '#core/disposition/holds-port.ts';
 import { Keys } from '#core/index-keys.ts';
-import { registeredHolds } from '../holds/hold-store.ts';
+import { registeredHolds } from '#adapters/holds/hold-store.ts';
 
 const BATCH = 100;
 

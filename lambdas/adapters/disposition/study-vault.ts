@@ -9,7 +9,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { Keys } from '#core/index-keys.ts';
 import { fromVault, isMoved, toVault, type IndexItem } from '#core/disposition/study-vault.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from '../aws-clients.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
 
 const db = documentClient;
 const table = () => config.indexTable();

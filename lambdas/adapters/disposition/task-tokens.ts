@@ -1,7 +1,7 @@
 /** Answering a workflow's callback task (the approval wait): the Step Functions API, as in AWS. */
 import { InvalidToken, SendTaskFailureCommand, SendTaskSuccessCommand, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { ConflictError } from '#core/errors.ts';
-import { sfnClient } from '../aws-clients.ts';
+import { sfnClient } from '#adapters/aws-clients.ts';
 
 const gone = (error: unknown) => error instanceof TaskDoesNotExist || error instanceof TaskTimedOut || error instanceof InvalidToken;
 const closed = () => new ConflictError('the workflow is no longer waiting for this approval (it ended, timed out or was answered)');

@@ -10,7 +10,7 @@ export type { CounterRow };
 import { BALANCE_PARTITION, shardOf, tenantUsagePartition, UsageKeys, type CounterKey } from '#core/finance/usage-keys.ts';
 import { dayOf, monthOf } from '#core/finance/units.ts';
 import { config } from '#lambdas/config.ts';
-import { queryIndex } from '../index-query.ts';
+import { queryIndex } from '#adapters/index-query.ts';
 
 type Transact = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

@@ -8,9 +8,9 @@ import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk
 import { instanceOfSortKey, Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import type { Hold, HoldProgress } from '#core/holds/hold.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from '../aws-clients.ts';
-import { queryIndex } from '../index-query.ts';
-import { appliedIf } from '../conditional-write.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
+import { queryIndex } from '#adapters/index-query.ts';
+import { appliedIf } from '#adapters/conditional-write.ts';
 
 type Key = { pk: string; sk: string };
 const db = documentClient;

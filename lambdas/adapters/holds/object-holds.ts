@@ -4,7 +4,7 @@
  */
 import { ListObjectVersionsCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { config } from '#lambdas/config.ts';
-import { s3Client } from '../aws-clients.ts';
+import { s3Client } from '#adapters/aws-clients.ts';
 
 /** The version ids of one key, delete markers excluded (they have no lock). */
 export async function objectVersionIds(key: string): Promise<string[]> {

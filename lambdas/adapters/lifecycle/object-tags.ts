@@ -1,7 +1,7 @@
 /** An archive object's tags (the policy class S3 lifecycle rules filter on): read, and rewritten with other tags kept. */
 import { GetObjectTaggingCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { config } from '#lambdas/config.ts';
-import { s3Client } from '../aws-clients.ts';
+import { s3Client } from '#adapters/aws-clients.ts';
 
 export async function objectTags(key: string): Promise<Record<string, string>> {
   const result = await s3Client().send(new GetObjectTaggingCommand({ Bucket: config.archiveBucket(), Key: key }));

@@ -7,8 +7,8 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys, studyOfPartition } from '#core/index-keys.ts';
 import type { Pin } from '#core/lifecycle/policy.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from '../aws-clients.ts';
-import { appliedIf } from '../conditional-write.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
+import { appliedIf } from '#adapters/conditional-write.ts';
 
 /** Sets the study's pins (an empty list removes them); false when the index does not know the study. */
 export async function setStudyPins(tenant: string, study: string, pins: readonly Pin[]): Promise<boolean> {

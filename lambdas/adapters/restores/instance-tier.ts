@@ -11,9 +11,9 @@ import { coldContribution } from '#core/lifecycle/availability.ts';
 import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { ARCHIVE_CLASSES } from '#core/restores/restore-tiers.ts';
 import { config } from '#lambdas/config.ts';
-import { clock } from '../clock.ts';
-import { documentClient } from '../aws-clients.ts';
-import { usageOfTierChange } from '../storage-class-store.ts';
+import { clock } from '#adapters/clock.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
+import { usageOfTierChange } from '#adapters/storage-class-store.ts';
 import { getRestoreRecord } from './restore-records.ts';
 
 const db = documentClient;

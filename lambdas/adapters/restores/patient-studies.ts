@@ -4,8 +4,8 @@ import { firstString, type DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Keys, studyOfPartition } from '#core/index-keys.ts';
 import type { StudySummary } from '#core/restores/prior-selection.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from '../aws-clients.ts';
-import { queryIndex, seriesItemsOf } from '../index-query.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
+import { queryIndex, seriesItemsOf } from '#adapters/index-query.ts';
 
 const STUDY_DATE = '00080020';
 const PATIENT_ID = '00100020';

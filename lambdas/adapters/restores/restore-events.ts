@@ -6,7 +6,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { restoreView, type RestoreRecord } from '#core/restores/restore-record.ts';
 import { config } from '#lambdas/config.ts';
-import { eventBridgeClient } from '../aws-clients.ts';
+import { eventBridgeClient } from '#adapters/aws-clients.ts';
 
 export const RESTORE_EVENT_SOURCE = 'strata.restores';
 

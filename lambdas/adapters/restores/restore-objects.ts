@@ -2,7 +2,7 @@
 import { RestoreObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import type { RestoreTier } from '#core/restores/restore-tiers.ts';
 import { config } from '#lambdas/config.ts';
-import { s3Client } from '../aws-clients.ts';
+import { s3Client } from '#adapters/aws-clients.ts';
 
 /** requested: a restore began (202); ready: a restored copy exists (200, its expiry extended); inProgress: S3 is already restoring it (409); notArchived: nothing to restore (403 InvalidObjectState). */
 export type RestoreOutcome = 'requested' | 'ready' | 'inProgress' | 'notArchived';

@@ -7,8 +7,8 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys } from '#core/index-keys.ts';
 import type { RestoreRecord, RestoreStatus } from '#core/restores/restore-record.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from '../aws-clients.ts';
-import { queryIndex } from '../index-query.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
+import { queryIndex } from '#adapters/index-query.ts';
 
 const db = documentClient;
 

@@ -1,5 +1,5 @@
 /** The projection's query parameters: `years` (1–10, default 10), `ingestGbPerMonth` (≥ 0; measured when absent), `compare`. */
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError } from '#core/errors.ts';
 import { MAX_YEARS } from './projection.ts';
 
 export interface ProjectionQuery {

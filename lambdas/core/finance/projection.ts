@@ -11,8 +11,8 @@
  * rules do not match and the next does); months are 30.4375 days; nothing is deleted; reads,
  * restores and the serverless costs are not projected.
  */
-import { classify, tierAt } from '../lifecycle/evaluate.ts';
-import { parseSchedule, type LifecyclePolicy, type ScheduleStep } from '../lifecycle/policy.ts';
+import { classify, tierAt } from '#core/lifecycle/evaluate.ts';
+import { parseSchedule, type LifecyclePolicy, type ScheduleStep } from '#core/lifecycle/policy.ts';
 import { isStorageTier, STORAGE_TIERS, type PriceTable, type StorageTier } from './price-table.ts';
 import { putCharge, storageCharges, transitionCharge, type TierHolding } from './s3-cost.ts';
 import { BYTES_PER_GB } from './units.ts';

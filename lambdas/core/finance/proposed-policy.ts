@@ -3,8 +3,8 @@
  * policies/lifecycle.yaml (the schema's fields) and S3's transition rules (policyProblems),
  * checked here because the function has no YAML or schema validator; refused with every problem.
  */
-import { BadRequestError } from '../errors.ts';
-import { policyProblems, type LifecyclePolicy } from '../lifecycle/policy.ts';
+import { BadRequestError } from '#core/errors.ts';
+import { policyProblems, type LifecyclePolicy } from '#core/lifecycle/policy.ts';
 
 const MATCH_FIELDS = new Set(['tenants', 'facilities', 'modalities', 'sopClasses', 'bodyParts', 'patientAge', 'studyAge', 'lastAccess', 'pins']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,5 +1,5 @@
 /** The OpEx report as CSV (RFC 4180; cells escaped as the audit export does): one row per month and group. */
-import { cell } from '../audit/csv.ts';
+import { cell } from '#core/audit/csv.ts';
 import type { CostLines, OpexReport } from './report.ts';
 
 const COSTS: readonly (keyof CostLines)[] = ['storage', 'overhead', 'earlyDeletion', 'requests', 'retrieval', 'total'];

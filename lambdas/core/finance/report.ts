@@ -8,7 +8,7 @@
  * Opening balances come from the balance (held now) minus every month's change since: so the
  * month rows needed run from `from` to the current month, never from the archive's beginning.
  */
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError } from '#core/errors.ts';
 import type { PriceTable, StorageTier } from './price-table.ts';
 import { putCharge, retrievalCharge, storageCharges, storagePrice, transitionCharge, type TierHolding } from './s3-cost.ts';
 import { COUNTERS, type CounterRow, type UsageTier } from './usage.ts';

@@ -3,8 +3,8 @@
  * (policy `priors`): studied before the new one and within `within` of it, sharing a modality
  * and/or a body part when the policy says so, newest first, at most `maxStudies`.
  */
-import { durationDays, type PriorsPolicy } from '../lifecycle/policy.ts';
-import { isoDate } from '../lifecycle/facts.ts';
+import { durationDays, type PriorsPolicy } from '#core/lifecycle/policy.ts';
+import { isoDate } from '#core/lifecycle/facts.ts';
 
 export interface StudySummary {
   study: string;

@@ -4,8 +4,8 @@
  * The scope is an object with one key so that later scopes (a legal hold: {"hold": "<id>"},
  * issue 14) are one more key, not a new shape.
  */
-import { BadRequestError } from '../errors.ts';
-import { isUid } from '../dicom/uid.ts';
+import { BadRequestError } from '#core/errors.ts';
+import { isUid } from '#core/dicom/uid.ts';
 import { isRestoreTier, RESTORE_TIERS, type RestoreTier } from './restore-tiers.ts';
 
 export type RestoreScope = { study: string } | { patient: { id: string } };
