@@ -68,6 +68,9 @@ export class DicomwebApi extends Construct {
       if (!target) throw new Error(`route ${route.method} ${route.path} names an undeclared function ${route.function}`);
       const integration = new apigateway.LambdaIntegration(target.function, {
         proxy: true,
+        // One invoke permission per method, not two: the console's "Test" button (the test-invoke-stage
+        // permission) is not needed, and CloudFormation allows 500 resources per stack.
+        allowTestInvoke: false,
         ...(target.declaration.streaming ? { responseTransferMode: apigateway.ResponseTransferMode.STREAM } : {}),
       });
       const resource = this.restApi.root.resourceForPath(route.path);
