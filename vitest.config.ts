@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds the console (Vite) once before any test when it is missing or stale: the local
+    // runtime serves it and the synth copies it (infra/console/build.ts).
+    globalSetup: ['test/helpers/console-build.ts'],
     // Integration tests boot the whole local runtime (dynalite, s3rver, HTTP);
     // two cores: keep file parallelism modest.
     maxWorkers: 2,

@@ -6,6 +6,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureConsoleBuilt } from './console/build.ts';
 import { StrataDrStack } from './dr-stack.ts';
 import { settingsFromContext } from './settings.ts';
 import { StrataStack } from './strata-stack.ts';
@@ -41,6 +42,8 @@ export function nagPacks(app: App) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // The console function's bundle copies the console's built files (infra/console/build.ts).
+  await ensureConsoleBuilt(PROJECT_ROOT, (message) => console.error(message));
   const app = new App();
   buildApp(app);
   app.synth();

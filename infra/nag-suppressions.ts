@@ -57,6 +57,8 @@ export const REASONS = {
   wafOptional: { id: 'AwsSolutions-APIG3', reason: 'WAF is optional (context waf=true) because its body inspection limits conflict with multi-megabyte STOW-RS requests; enable it where an organisation mandates it.' },
   publicRoute: { id: 'AwsSolutions-APIG4', reason: 'GET /health answers liveness and component versions, no data; every DICOMweb and admin route requires a Cognito token with its scope.' },
   publicRouteCognito: { id: 'AwsSolutions-COG4', reason: 'GET /health carries no authorizer by design (liveness probes hold no token).' },
+  consolePage: { id: 'AwsSolutions-APIG4', reason: 'GET /console and /console/{path+} serve the console\'s static files (HTML, JavaScript, CSS), no data: a browser must load the page before its user can paste a token; every figure it shows comes from routes that require a Cognito token with its scope.' },
+  consolePageCognito: { id: 'AwsSolutions-COG4', reason: 'The console\'s static files carry no authorizer by design: the page is what asks for the token.' },
   noThreatProtection: { id: 'AwsSolutions-COG8', reason: 'The user pool issues client-credentials tokens to machines (PACS, modalities, viewers\' back ends); Plus-plan threat protection targets interactive sign-ins, which this pool does not offer.' },
   dataPlaneEnvironment: { id: 'AwsSolutions-ECS2', reason: 'The data plane\'s environment holds resource names, its routes and the user pool id: configuration, no secret (it holds no credentials; the task role signs its AWS calls).' },
   dataPlaneExecutionRole: { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'CDK\'s ECS task execution role: ecr:GetAuthorizationToken supports no resource-level permission (the image pull and log writes are scoped to their repository and log group).' },
@@ -67,8 +69,12 @@ export const REASONS = {
   isDeadLetterQueue: { id: 'AwsSolutions-SQS3', reason: 'The queue is itself the dead-letter queue of the S3 event rules.' },
 } as const satisfies Record<string, Suppression>;
 
-/** Routes that may be called without a token; any other route without a scope fails the synth. */
-export const PUBLIC_ROUTES = new Set(['GET /health']);
+/** Routes that may be called without a token, and why; any other route without a scope fails the synth. */
+export const PUBLIC_ROUTES: ReadonlyMap<string, readonly Suppression[]> = new Map([
+  ['GET /health', [REASONS.publicRoute, REASONS.publicRouteCognito]],
+  ['GET /console', [REASONS.consolePage, REASONS.consolePageCognito]],
+  ['GET /console/{path+}', [REASONS.consolePage, REASONS.consolePageCognito]],
+]);
 
 export function acknowledge(scope: IConstruct, ...suppressions: Suppression[]): void {
   Validations.of(scope).acknowledge(...suppressions);
@@ -194,7 +200,8 @@ export function acknowledgePrimaryStack(stack: Stack, parts: PrimaryStackParts):
   const logsRole = restApi.node.tryFindChild('CloudWatchRole');
   if (logsRole) acknowledge(logsRole, REASONS.apiGatewayLogsRole);
   for (const { route, method } of parts.api.methods) {
-    if (!route.scope && PUBLIC_ROUTES.has(`${route.method} ${route.path}`)) acknowledge(method, REASONS.publicRoute, REASONS.publicRouteCognito);
+    const reasons = route.scope ? undefined : PUBLIC_ROUTES.get(`${route.method} ${route.path}`);
+    if (reasons) acknowledge(method, ...reasons);
   }
   acknowledge(cfn(parts.userPool), REASONS.noThreatProtection);
   acknowledge(cfn(parts.deadLetters), REASONS.isDeadLetterQueue);

@@ -22,7 +22,7 @@ import { grantStatements, TRACING_ACTIONS, type ResourceArns } from './construct
 import { Identity } from './constructs/identity.ts';
 import { MetadataIndex } from './constructs/metadata-index.ts';
 import { ObjectStore, accessLogBucket } from './constructs/object-store.ts';
-import { StrataFunction } from './constructs/strata-function.ts';
+import { bundledStaticFilesPath, StrataFunction } from './constructs/strata-function.ts';
 import { Workflows, stateMachineName } from './constructs/workflows.ts';
 import { acknowledgePrimaryStack } from './nag-suppressions.ts';
 import type { StrataSettings } from './settings.ts';
@@ -75,6 +75,7 @@ export class StrataStack extends Stack {
       table: (logical: string) => required(tables, logical, 'table').tableName,
       bucket: (logical: string) => required(buckets, logical, 'bucket').bucketName,
       stateMachineArn,
+      staticFiles: bundledStaticFilesPath,
     };
     const tracing = new iam.ManagedPolicy(this, 'Tracing', {
       description: 'X-Ray tracing for every strata function',

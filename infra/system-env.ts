@@ -11,7 +11,11 @@ export interface ResolvedResources {
   table(logical: string): string;
   bucket(logical: string): string;
   stateMachineArn(logical: string): string;
+  /** Where a function's `staticFiles` folder is when it runs (in the bundle in AWS, in place locally). */
+  staticFiles(folder: string): string;
 }
+
+export const STATIC_FILES_ENV = 'STATIC_FILES_DIR';
 
 const screaming = (logical: string) => logical.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 
@@ -33,5 +37,6 @@ export function functionEnvironment(fn: FunctionDeclaration, resolved: ResolvedR
       kind === 'table' ? resolved.table(logical) : kind === 'bucket' ? resolved.bucket(logical) : kind === 'eventBus' ? logical : resolved.stateMachineArn(logical);
   }
   if (fn.lifecyclePolicy) env.LIFECYCLE_POLICY = policyEnvironment(fn.lifecyclePolicy);
+  if (fn.staticFiles) env[STATIC_FILES_ENV] = resolved.staticFiles(fn.staticFiles);
   return env;
 }

@@ -44,6 +44,11 @@ export interface FunctionDeclaration {
   readonly grants: readonly GrantDeclaration[];
   /** A lifecycle policy file the function classifies by; it receives the validated policy as LIFECYCLE_POLICY. */
   readonly lifecyclePolicy?: string;
+  /**
+   * A folder of the project shipped with the function (the console's built files): CDK copies it
+   * into the bundle, the local runtime reads it in place; the function finds it at STATIC_FILES_DIR.
+   */
+  readonly staticFiles?: string;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS';

@@ -409,6 +409,15 @@ export const system = {
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
+    // ---- console (issue 16, docs/finance.md#the-console): the web page for finance and administrators ----
+    // Its static files only (built by Vite, infra/console/build.ts); every figure it shows comes from the
+    // API with the token the user pastes. No grants: it reads nothing but its own files.
+    console: {
+      entry: 'lambdas/handlers/console/console-files.ts',
+      description: 'The console web page (/console/): OpEx, projection and disposition charts, drawn from the API',
+      grants: [],
+      staticFiles: 'scripts/clients/console/dist',
+    },
     restoreDisposedStudy: {
       entry: 'lambdas/handlers/disposition/restore-study.ts',
       description: 'Admin: restore a soft-deleted study within its recovery window',
@@ -533,6 +542,11 @@ export const system = {
     { method: 'POST', path: '/dispositions/{id}/approve', function: 'dispositions', scope: 'admin' },
     { method: 'POST', path: '/dispositions/{id}/reject', function: 'dispositions', scope: 'admin' },
     { method: 'POST', path: '/dispositions/restore', function: 'restoreDisposedStudy', scope: 'ilm.admin' },
+    // The console's runs list: the latest dry run's saving (issue 16).
+    { method: 'GET', path: '/dispositions', function: 'dispositions', scope: 'ilm.admin' },
+    // ---- console (issue 16): public static files, no data; the page signs in with a bearer token ----
+    { method: 'GET', path: '/console', function: 'console' },
+    { method: 'GET', path: '/console/{path+}', function: 'console' },
   ],
   eventRules: [
     {

@@ -70,6 +70,8 @@ export const config = Object.freeze({
   /** The bus Strata's own events go to (`default`). */
   eventBus: () => required('EVENT_BUS_DEFAULT'),
   dispositionStateMachineArn: () => required('STATE_MACHINE_DISPOSITION'),
+  /** A function's declared static files (the console's): in its bundle in AWS, in the project locally. */
+  staticFilesDir: () => required('STATIC_FILES_DIR'),
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
   /** Re-read when the variable changes (a deploy of an edited policy; locally, a test that edits it). */
   lifecyclePolicy: (): LifecyclePolicy => {

@@ -15,6 +15,10 @@ import { BUNDLE_OPTIONS, NODE_TARGET, UNBUNDLED_PACKAGES, needsCodecs } from '#i
 import type { FunctionDeclaration } from '#infra/system-types.ts';
 import { BASELINE_ACTIONS, grantStatements, type ResourceArns } from './grants.ts';
 
+/** Where a function's declared `staticFiles` folder is copied in its bundle, and so where it runs from (Lambda's task root is /var/task). */
+export const BUNDLED_STATIC_FILES = 'static';
+export const bundledStaticFilesPath = (): string => `/var/task/${BUNDLED_STATIC_FILES}`;
+
 export interface StrataFunctionProps {
   name: string;
   declaration: FunctionDeclaration;
@@ -90,13 +94,15 @@ export class StrataFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          // The codecs' .wasm files are read from node_modules at run time.
-          afterBundling: (inputDir: string, outputDir: string) =>
-            codecs
+          // The codecs' .wasm files are read from node_modules at run time; static files from BUNDLED_STATIC_FILES.
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...(codecs
               ? UNBUNDLED_PACKAGES.map(
                   (pkg) => `mkdir -p ${outputDir}/node_modules/${pkg} && cp -r ${inputDir}/node_modules/${pkg}/dist ${inputDir}/node_modules/${pkg}/package.json ${outputDir}/node_modules/${pkg}/`,
                 )
-              : [],
+              : []),
+            ...(declaration.staticFiles ? [`cp -r ${inputDir}/${declaration.staticFiles} ${outputDir}/${BUNDLED_STATIC_FILES}`] : []),
+          ],
         },
       },
     });

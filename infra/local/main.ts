@@ -5,7 +5,8 @@
  * signing key and the /_local/ endpoints are made for one machine.
  */
 import { ALLOWED_ORIGINS_ENV, parseAllowedOrigins } from '#core/cors-policy.ts';
-import { startLocalRuntime } from './runtime.ts';
+import { ensureConsoleBuilt } from '#infra/console/build.ts';
+import { PROJECT_ROOT, startLocalRuntime } from './runtime.ts';
 import { isLoopback } from './loopback.ts';
 
 const BEYOND_LOOPBACK_FLAG = '--listen-beyond-loopback';
@@ -26,6 +27,8 @@ ${dataDir} can read the archive. The /_local/ admin endpoints are switched off.`
 
 const allowedOrigins = parseAllowedOrigins(process.env[ALLOWED_ORIGINS_ENV]);
 
+// The console's static files (/console/), built by Vite when missing or older than their sources.
+await ensureConsoleBuilt(PROJECT_ROOT, (message) => console.log(message));
 const runtime = await startLocalRuntime({ port, dataPort, host, dataDir, allowedOrigins });
 const base = `${runtime.url}/dicom-web`;
 
@@ -35,10 +38,11 @@ Strata is running locally.
   DICOMweb base URL   ${base}
   Data plane          ${runtime.dataPlaneUrl}/dicom-web  (STOW-RS and WADO-RS of any size; same paths)
   Health              ${runtime.url}/health
+  Console             ${runtime.url}/console/  (OpEx, projections, disposition; sign in with a token with finance.read, ilm.admin)
   Data directory      ${runtime.dataDir}  (DynamoDB, S3, workflow state and the local signing key persist here)
   Simulated time      ${runtime.clock.now().toISOString()}  (npm run clock -- +400d)
 
-Every route but /health needs a bearer token. Get one (the token is the last line):
+Every route but /health and /console/ needs a bearer token. Get one (the token is the last line):
   export STRATA_TOKEN=$(npm run -s token -- --tenant demo --scopes dicom.read,dicom.write | tail -1)
 
 Push a first study (STOW-RS; reads STRATA_TOKEN):

@@ -205,7 +205,8 @@ function configureEnvironment(
   stateMachineArn: (logical: string) => string,
   allowedOrigins: readonly string[],
 ): void {
-  const resolved = { table: localTableName, bucket: localBucketName, stateMachineArn };
+  // Static files are read where they are in the project (the console's, built by infra/console/build.ts).
+  const resolved = { table: localTableName, bucket: localBucketName, stateMachineArn, staticFiles: (folder: string) => resolve(PROJECT_ROOT, folder) };
   for (const fn of Object.values(system.functions)) Object.assign(process.env, functionEnvironment(fn, resolved));
   Object.assign(process.env, {
     AWS_REGION: REGION,

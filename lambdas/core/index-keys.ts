@@ -85,6 +85,8 @@ export const Keys = {
   dispositionRun: (tenant: string, id: string) => ({ pk: `T#${tenant}#DISP#${id}`, sk: 'RUN' }),
   dispositionStudy: (tenant: string, id: string, study: string) => ({ pk: `T#${tenant}#DISP#${id}`, sk: `STUDY#${study}` }),
   dispositionStudiesPrefix: 'STUDY#',
+  /** GSI3 on run items: a tenant's disposition runs, newest first (sort key `<evaluatedAt>#<id>`). */
+  dispositionsOfTenant: (tenant: string) => `T#${tenant}#DISPOSITIONS`,
   /** A soft-deleted study's index items, out of QIDO's and WADO's sight: same sort keys, this partition. */
   disposedStudyPartition: (tenant: string, study: string) => `T#${tenant}#DISPOSED#${study}`,
   /** A deletion's durable record (docs/deletion.md). */

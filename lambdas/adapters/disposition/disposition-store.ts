@@ -11,6 +11,7 @@ import type { ReportRow, ReportSummary } from '#core/disposition/report.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '#adapters/aws-clients.ts';
 import { appliedIf } from '#adapters/conditional-write.ts';
+import { queryIndex } from '#adapters/index-query.ts';
 
 export type RunStatus = 'EVALUATING' | 'AWAITING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'EXECUTING' | 'RECOVERABLE' | 'PURGING' | 'PURGED';
 export type Phase = 'evaluate' | 'execute' | 'purge';
@@ -58,16 +59,38 @@ const db = documentClient;
 const table = () => config.indexTable();
 
 export async function createRun(run: DispositionRun): Promise<void> {
-  await db().send(new PutCommand({ TableName: table(), Item: { ...Keys.dispositionRun(run.tenant, run.id), type: 'disposition', ...run, cursors: {}, done: {}, examined: 0, retained: 0 }, ConditionExpression: 'attribute_not_exists(pk)' })).catch((error: unknown) => {
+  await db().send(new PutCommand({ TableName: table(), Item: { ...Keys.dispositionRun(run.tenant, run.id), ...runListing(run), type: 'disposition', ...run, cursors: {}, done: {}, examined: 0, retained: 0 }, ConditionExpression: 'attribute_not_exists(pk)' })).catch((error: unknown) => {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   });
 }
 
+/** GSI3 keys of a run item: the tenant's runs, newest first (GET /dispositions). */
+const runListing = (run: DispositionRun) => ({ gsi3pk: Keys.dispositionsOfTenant(run.tenant), gsi3sk: `${run.evaluatedAt}#${run.id}` });
+
+const runOfItem = (item: Record<string, unknown>): DispositionRun => {
+  const { pk: _, sk: __, type: ___, gsi3pk: ____, gsi3sk: _____, ...run } = item;
+  return run as unknown as DispositionRun;
+};
+
 export async function getRun(tenant: string, id: string): Promise<DispositionRun | undefined> {
   const { Item } = await db().send(new GetCommand({ TableName: table(), Key: Keys.dispositionRun(tenant, id), ConsistentRead: true }));
-  if (!Item) return undefined;
-  const { pk: _, sk: __, type: ___, ...run } = Item;
-  return run as DispositionRun;
+  return Item ? runOfItem(Item) : undefined;
+}
+
+/** The tenant's runs, newest first (GSI3, eventually consistent), at most `limit`. */
+export async function latestRuns(tenant: string, limit: number): Promise<DispositionRun[]> {
+  const runs: DispositionRun[] = [];
+  for await (const item of queryIndex({
+    IndexName: 'gsi3',
+    KeyConditionExpression: 'gsi3pk = :pk',
+    ExpressionAttributeValues: { ':pk': Keys.dispositionsOfTenant(tenant) },
+    ScanIndexForward: false,
+    Limit: limit,
+  })) {
+    runs.push(runOfItem(item));
+    if (runs.length >= limit) break;
+  }
+  return runs;
 }
 
 /** Sets fields of the run; with `expected`, only while its status is one of those (false otherwise). */

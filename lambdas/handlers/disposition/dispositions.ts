@@ -1,6 +1,7 @@
 /**
  * Disposition through the API (docs/disposition.md):
  * - `POST /dispositions` starts a run (its dry run first) and answers 202 with its id;
+ * - `GET /dispositions?limit=` the tenant's runs, newest first (the console shows the latest dry run's saving);
  * - `GET /dispositions/{id}` its status and summary; `?format=json|csv` (or `Accept: text/csv`) the report;
  * - `POST /dispositions/{id}/approve|reject` an administrator's answer to that report (409 when stale);
  * (`POST /dispositions/restore` is restore-study.ts: another audit event, other grants.)
@@ -15,7 +16,20 @@ import { callerOf, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { approve, reject, startDisposition } from '#services/disposition/approval.ts';
-import { reportOf, runOf, type DispositionRun } from '#services/disposition/evaluate.ts';
+import { latestRunsOf, reportOf, runOf, type DispositionRun } from '#services/disposition/evaluate.ts';
+
+const DEFAULT_LIST = 10;
+const MAX_LIST = 50;
+
+function listLimit(event: APIGatewayProxyEvent): number {
+  const params = queryOf(event);
+  const unknown = params.find(([name]) => name !== 'limit');
+  if (unknown) throw new BadRequestError(`unknown parameter "${unknown[0]}" (takes limit)`);
+  const given = params.find(([name]) => name === 'limit')?.[1];
+  if (given === undefined) return DEFAULT_LIST;
+  if (!/^\d{1,3}$/.test(given) || Number(given) < 1 || Number(given) > MAX_LIST) throw new BadRequestError(`limit must be 1..${MAX_LIST}`);
+  return Number(given);
+}
 
 const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult => ({
   statusCode,
@@ -48,6 +62,9 @@ export const handler = httpHandler(async (event) => {
     const run = await startDisposition(tenant, caller.clientId, now);
     const location = `${publicBaseUrl(event)}/dispositions/${run.id}`;
     return json(202, { id: run.id, status: run.status, location }, { Location: location });
+  }
+  if (event.httpMethod === 'GET' && resource === '/dispositions') {
+    return json(200, { runs: (await latestRunsOf(tenant, listLimit(event))).map(view) });
   }
   const id = idOf(event);
   if (event.httpMethod === 'GET') {

@@ -16,7 +16,7 @@ import { reportCsv, rowOf, summarize, type ReportRow } from '#core/disposition/r
 import type { LifecyclePolicy } from '#core/lifecycle/policy.ts';
 import { firstString, type DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { candidatePage, oneInstanceDataset, storedVersions, type CandidateStudy } from '#adapters/disposition/candidate-studies.ts';
-import { advanceCursor, allStudies, getRun, putStudy, updateRun, type DispositionRun } from '#adapters/disposition/disposition-store.ts';
+import { advanceCursor, allStudies, getRun, latestRuns, putStudy, updateRun, type DispositionRun } from '#adapters/disposition/disposition-store.ts';
 
 export type { DispositionRun };
 import { dispositionObjectKey, putReportObject, readReportObject } from '#adapters/disposition/disposition-objects.ts';
@@ -32,6 +32,9 @@ export async function runOf(tenant: string, id: string): Promise<DispositionRun>
 }
 
 /** The policy in force must be the run's: a policy deployed mid-run ends the run rather than mixing versions. */
+/** A tenant's latest runs, newest first. */
+export const latestRunsOf = (tenant: string, limit: number): Promise<DispositionRun[]> => latestRuns(tenant, limit);
+
 /** A run's written report (JSON or CSV); 404 while it is not written yet. */
 export async function reportOf(run: DispositionRun, format: 'json' | 'csv'): Promise<string> {
   const key = format === 'csv' ? run.reportKeys?.csv : run.reportKeys?.json;

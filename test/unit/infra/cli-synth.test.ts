@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '#infra/app.ts';
 
 type Manifest = { version: string; artifacts: Record<string, { type: string }> };
-type Template = { Resources: Record<string, { Type: string; Properties: { Runtime?: string; Code?: { S3Key?: string } } }> };
+type Template = { Resources: Record<string, { Type: string; Properties: { Runtime?: string; Code?: { S3Key?: string }; Environment?: { Variables?: Record<string, string> } } }> };
 
 /** The environment of a machine with no AWS configuration at all. */
 function withoutCredentials(home: string): NodeJS.ProcessEnv {
@@ -45,5 +45,9 @@ describe('npm run synth (real CDK CLI, offline, no credentials)', () => {
       .map((r) => join(out, `asset.${r.Properties.Code!.S3Key!.replace(/\.zip$/, '')}`, 'index.mjs'));
     expect(bundles.length).toBeGreaterThan(0);
     for (const bundle of bundles) expect(existsSync(bundle), bundle).toBe(true);
+    // The console function's bundle carries the console's built page and assets (infra/console/build.ts).
+    const consoleAsset = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.STATIC_FILES_DIR);
+    const staticDir = join(out, `asset.${consoleAsset!.Properties.Code!.S3Key!.replace(/\.zip$/, '')}`, 'static');
+    expect(readFileSync(join(staticDir, 'index.html'), 'utf8')).toMatch(/<script type="module"[^>]* src="\.\/assets\/index-[\w-]+\.js"/);
   });
 });

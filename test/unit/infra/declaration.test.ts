@@ -37,13 +37,15 @@ describe('The system declaration', () => {
     expect(envNameForResource('table:index')).toBe('TABLE_INDEX');
     expect(envNameForResource('stateMachine:fixityAudit')).toBe('STATE_MACHINE_FIXITY_AUDIT');
     expect(envNameForResource('execution:fixityAudit')).toBeUndefined();
-    const physical = { table: (l: string) => `t-${l}`, bucket: (l: string) => `b-${l}`, stateMachineArn: (l: string) => `arn:sm:${l}` };
+    const physical = { table: (l: string) => `t-${l}`, bucket: (l: string) => `b-${l}`, stateMachineArn: (l: string) => `arn:sm:${l}`, staticFiles: (f: string) => `/where/${f}` };
     expect(functionEnvironment(system.functions.startFixityAudit, physical)).toEqual({ STATE_MACHINE_FIXITY_AUDIT: 'arn:sm:fixityAudit', TABLE_INDEX: 't-index', TABLE_AUDIT: 't-audit' });
     const { LIFECYCLE_POLICY, ...resources } = functionEnvironment(system.functions.storeInstances, physical);
     expect(resources).toEqual({ TABLE_INDEX: 't-index', BUCKET_ARCHIVE: 'b-archive', TABLE_AUDIT: 't-audit', STATE_MACHINE_PRIOR_PREFETCH: 'arn:sm:priorPrefetch' });
     // An event bus is named the same in both runtimes.
     expect(envNameForResource('eventBus:default')).toBe('EVENT_BUS_DEFAULT');
     expect(functionEnvironment(system.functions.onObjectEvent, physical)).toEqual({ TABLE_INDEX: 't-index', EVENT_BUS_DEFAULT: 'default' });
+    // A function with static files (the console) is told where its folder is in the runtime at hand.
+    expect(functionEnvironment(system.functions.console, physical)).toEqual({ STATIC_FILES_DIR: '/where/scripts/clients/console/dist' });
     // The policy the function classifies by is the declared file's, validated.
     expect(JSON.parse(LIFECYCLE_POLICY!)).toMatchObject({ version: loadPolicy(system.functions.storeInstances.lifecyclePolicy).version });
   });

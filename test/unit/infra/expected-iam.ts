@@ -207,6 +207,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   finishLegalHold: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), appendAudit, kmsWrite],
   // Disposition (issue 15). The API: the run (Get/Put/Update), its studies (Query), the report's
   // studies' legal holds (BatchGetItem); the report object; start the workflow, answer its approval wait.
+  // The console's static files are in its own bundle: it calls no AWS service.
+  console: [ownLogs],
   dispositions: [
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),

@@ -73,11 +73,12 @@ function apiMethods(resources: Resources): Map<string, Resources[string]> {
  * The scope each route must demand, written from the security model (docs/security.md), not
  * read from the declaration: reading is dicom.read, storing dicom.write, deleting (and following a deletion)
  * dicom.delete, administration ilm.admin (approving a disposition admin), finance reports finance.read,
- * restores dicom.read, holds legal.hold, and only the health check is public.
+ * restores dicom.read, holds legal.hold, and only the health check and the console's static files
+ * (no data: the page asks for a token) are public.
  */
 function expectedScope(route: string): string | undefined {
   const [method, path] = route.split(' ') as [string, string];
-  if (route === 'GET /health') return undefined;
+  if (route === 'GET /health' || route === 'GET /console' || route === 'GET /console/{path+}') return undefined;
   if (path.startsWith('/admin/')) return 'strata/ilm.admin';
   if (path === '/audit' || path.startsWith('/audit/')) return 'strata/admin';
   if (path === '/holds' || path.startsWith('/holds/')) return 'strata/legal.hold';
@@ -164,6 +165,19 @@ describe('The CDK app (synthesized offline)', () => {
     synthesized.template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
     const streamed = ofType('AWS::ApiGateway::Method').filter(([, m]) => (m.Properties.Integration as { ResponseTransferMode?: string }).ResponseTransferMode === 'STREAM');
     expect(streamed).toHaveLength(system.routes.filter((r) => r.function === 'retrieve').length);
+  });
+
+  it('serves the console from a function that reads its static files from its own bundle, on public routes', () => {
+    const [consoleFunction, ...others] = ofType('AWS::Lambda::Function').filter(([, f]) => f.Properties.Description === system.functions.console.description);
+    expect(others).toHaveLength(0);
+    // The folder the bundling step copies the built console into (infra/constructs/strata-function.ts).
+    expect((consoleFunction![1].Properties.Environment as { Variables: Record<string, unknown> }).Variables.STATIC_FILES_DIR).toBe('/var/task/static');
+    const methods = apiMethods(resources);
+    for (const route of ['GET /console', 'GET /console/{path+}']) expect(methods.get(route)?.Properties.AuthorizationType, route).toBe('NONE');
+    // Every other function lacks the variable: no other folder is shipped.
+    for (const [, fn] of ofType('AWS::Lambda::Function').filter(([id]) => id !== consoleFunction![0])) {
+      expect((fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.STATIC_FILES_DIR).toBeUndefined();
+    }
   });
 
   it('has one Node.js 22 arm64 function per declared handler', () => {
