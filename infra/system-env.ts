@@ -11,6 +11,8 @@ export interface ResolvedResources {
   table(logical: string): string;
   bucket(logical: string): string;
   stateMachineArn(logical: string): string;
+  /** A declared signing key's ARN (`key:<logical>` grants). */
+  signingKeyArn?(logical: string): string;
 }
 
 const screaming = (logical: string) => logical.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
@@ -30,8 +32,21 @@ export function functionEnvironment(fn: FunctionDeclaration, resolved: ResolvedR
     const [kind, logical] = grant.resource.split(':') as [string, string];
     // An event bus is named the same everywhere (`default`: the account's, locally the runtime's).
     env[name] =
-      kind === 'table' ? resolved.table(logical) : kind === 'bucket' ? resolved.bucket(logical) : kind === 'eventBus' ? logical : resolved.stateMachineArn(logical);
+      kind === 'table'
+        ? resolved.table(logical)
+        : kind === 'bucket'
+          ? resolved.bucket(logical)
+          : kind === 'eventBus'
+            ? logical
+            : kind === 'key'
+              ? signingKeyArn(resolved, logical)
+              : resolved.stateMachineArn(logical);
   }
   if (fn.lifecyclePolicy) env.LIFECYCLE_POLICY = policyEnvironment(fn.lifecyclePolicy);
   return env;
+}
+
+function signingKeyArn(resolved: ResolvedResources, logical: string): string {
+  if (!resolved.signingKeyArn) throw new Error(`key:${logical} is granted but this runtime resolves no signing keys`);
+  return resolved.signingKeyArn(logical);
 }

@@ -68,6 +68,9 @@ export class DicomwebApi extends Construct {
       if (!target) throw new Error(`route ${route.method} ${route.path} names an undeclared function ${route.function}`);
       const integration = new apigateway.LambdaIntegration(target.function, {
         proxy: true,
+        // No second Lambda permission per method for the console's test-invoke stage: it is not a
+        // way clients call, and those ~55 permissions took the stack past CloudFormation's 500 resources.
+        allowTestInvoke: false,
         ...(target.declaration.streaming ? { responseTransferMode: apigateway.ResponseTransferMode.STREAM } : {}),
       });
       const resource = this.restApi.root.resourceForPath(route.path);
