@@ -9,6 +9,11 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main as exportCommand } from '#clients/export/cli.ts';
+import { verifyPackage } from '#clients/export/verify-package.ts';
 import { instanceObjectKey } from '#core/index-keys.ts';
 import { stow } from '#test/helpers/dicom.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
@@ -194,5 +199,23 @@ describe('Discovery export (issue 14 acceptance, local runtime)', () => {
     expect(((await api('GET', '/exports', undefined, otherTenant)).json as { exports: unknown[] }).exports).toEqual([]);
     // Its own query finds nothing of tenant A either.
     expect((await api('POST', '/exports', { query: `PatientID=${PATIENT}` }, otherTenant)).status).toBe(400);
+  });
+
+  it('npm run export: starts, follows, downloads and verifies a package, and the check catches a changed file', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'strata-export-cli-'));
+    const written = { out: '', err: '' };
+    const stream = (name: 'out' | 'err') => ({ isTTY: false, write: (text: string) => ((written[name] += text), true) }) as unknown as NodeJS.WriteStream;
+    try {
+      const code = await exportCommand(['--hold', holdId, '--out', out, '--url', runtime.url, '--token', runtime.testToken, '--poll', '0.05'], { out: stream('out'), err: stream('err') });
+      expect(code, written.err).toBe(0);
+      expect(written.out).toMatch(/^VERIFIED: signature valid, manifests match, 4\/4 files match their SHA-256/);
+      expect(written.err).toMatch(/completed: 4\/4 instances/);
+      const file = join(out, 'files', warm[0]!.study, warm[0]!.series, `${warm[0]!.sop}.dcm`);
+      writeFileSync(file, Buffer.concat([warm[0]!.bytes, Buffer.from([0])]));
+      const check = await verifyPackage(out);
+      expect([check.ok, check.signatureValid, check.problems]).toEqual([false, true, [`files/${warm[0]!.study}/${warm[0]!.series}/${warm[0]!.sop}.dcm: SHA-256 or size differs from the manifest`]]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
