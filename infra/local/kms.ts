@@ -36,6 +36,8 @@ class KmsError extends Error {
 
 export class LocalKms {
   private readonly keys = new Map<string, LocalKey>();
+  /** Calls answered per operation (benchmarks report them: KMS bills per request). */
+  readonly calls: Record<string, number> = {};
 
   constructor(declarations: Readonly<Record<string, SigningKeyDeclaration>>, dataDir: string, region: string, account: string) {
     const dir = join(dataDir, 'kms');
@@ -77,6 +79,7 @@ export class LocalKms {
     }, () => res.destroy());
 
   private answer(operation: string, request: Record<string, unknown>): unknown {
+    this.calls[operation] = (this.calls[operation] ?? 0) + 1;
     const key = this.keyOf(request.KeyId);
     switch (operation) {
       case 'GetPublicKey':

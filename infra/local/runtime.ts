@@ -72,6 +72,8 @@ export interface LocalRuntime {
   clock: LocalClock;
   events: LocalEventBus;
   s3: LocalS3;
+  /** The declared signing keys (Sign, Verify, GetPublicKey). */
+  kms: LocalKms;
   stepFunctions: LocalStepFunctions;
   lambdas: LambdaHost;
   /** Issues (and verifies) the local access tokens; the key is in the data directory. */
@@ -102,6 +104,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let dataServer: Server | undefined;
   let eventsServer: Server | undefined;
   let kmsServer: Server | undefined;
+  let kms: LocalKms | undefined;
   const stop = async () => {
     await events.idle();
     await stepFunctions?.stop();
@@ -118,8 +121,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     // Each function's SDK calls are checked against its declared grants, as IAM does in AWS.
     const stateMachineArn = (logical: string) => localStateMachineArn(logical, REGION, LOCAL_ACCOUNT);
-    const kms = new LocalKms(system.signingKeys, dataDir, REGION, LOCAL_ACCOUNT);
-    const signingKeyArn = (logical: string) => kms.arnOf(logical);
+    const localKms = new LocalKms(system.signingKeys, dataDir, REGION, LOCAL_ACCOUNT);
+    kms = localKms;
+    const signingKeyArn = (logical: string) => localKms.arnOf(logical);
     const iam = localIam(system.functions, { table: localTableName, bucket: localBucketName, stateMachineArn, signingKeyArn }, { region: REGION, account: LOCAL_ACCOUNT });
     dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host: LOOPBACK, port: options.servicePorts?.dynamodb ?? 0, region: REGION, guard: iam.dynamodb });
     s3 = await startS3(system.buckets, {
@@ -154,7 +158,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const eventsEndpoint = `http://${LOOPBACK}:${(eventsApi.address() as AddressInfo).port}`;
 
     // KMS Sign/Verify/GetPublicKey with the declared signing keys (discovery export summaries).
-    kmsServer = createServer(iam.kms(kms.listener));
+    kmsServer = createServer(iam.kms(localKms.listener));
     kmsServer.listen(options.servicePorts?.kms ?? 0, LOOPBACK);
     await once(kmsServer, 'listening');
     const kmsEndpoint = `http://${LOOPBACK}:${(kmsServer.address() as AddressInfo).port}`;
@@ -204,6 +208,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     clock,
     events,
     s3,
+    kms: kms!,
     stepFunctions,
     lambdas,
     identity: identity!,
