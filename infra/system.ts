@@ -464,8 +464,9 @@ export const system = {
     },
     tallyExport: {
       entry: 'lambdas/handlers/exports/tally-export.ts',
-      description: 'Export workflow step: how many instances still wait for a restore after a round',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:UpdateItem'] }],
+      description: 'Export workflow step: which studies still wait for a restore after a round, and until when',
+      // UpdateItem: the round on the export; GetItem: the pending studies' restore records (when they are expected ready).
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
     },
     finishExport: {
       entry: 'lambdas/handlers/exports/finish-export.ts',

@@ -7,7 +7,7 @@ export interface ExportPlan {
   exportId: string;
   studies: string[];
   /** The state the round loop carries: rounds done, instances still waiting for a restore. */
-  tally: { round: number; waiting: number; failed: boolean };
+  tally: { round: number; waiting: number; failed: boolean; waitSeconds: number };
 }
 
 export async function planExport(tenant: string, exportId: string): Promise<ExportPlan> {
@@ -22,5 +22,5 @@ export async function planExport(tenant: string, exportId: string): Promise<Expo
     }
   }
   await setExportTotals(tenant, exportId, { instances, bytes });
-  return { tenant, exportId, studies: record.studies, tally: { round: 0, waiting: 0, failed: false } };
+  return { tenant, exportId, studies: record.studies, tally: { round: 0, waiting: 0, failed: false, waitSeconds: 0 } };
 }

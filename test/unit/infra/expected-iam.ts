@@ -250,8 +250,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     { actions: ['states:StartExecution'], resources: [machine('restore')] },
     kmsWrite,
   ],
-  // The round's end on the export item.
-  tallyExport: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
+  // The round's end on the export item (Update); the pending studies' restore records (Get).
+  tallyExport: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
   // The file rows (Query), the export item (Get, Update); the package documents; the summary signed, the public key read.
   finishExport: [
     ownLogs,
