@@ -141,6 +141,7 @@ function grantWildcards(
     stateMachine: (logical) => ({ arn: states('stateMachine', stateMachineName(logical)), executionsArn: `${states('execution', stateMachineName(logical))}:*` }),
     eventBus: (name) => ({ arn: `arn:${partition}:events:${region}:<AWS::AccountId>:event-bus/${name}` }),
     keyArn: '<key>',
+    signingKey: (logical) => ({ arn: `<signing-key-${logical}>` }),
   });
   // A bare `*` is nobody's resource: it is never acknowledged here, so it fails the synth (IAM5).
   const wildcards = new Set(statements.flatMap((statement) => statement.resources).filter((resource) => resource.includes('*') && resource !== '*'));

@@ -18,6 +18,7 @@ import { apiWithDataPlane, dataPlaneFunctions, dataPlaneGrants, dataPlaneRouteEn
 import { DATA_PLANE_PORT, dataPlaneImageDirectory } from './dataplane/image.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EventRules } from './constructs/event-rules.ts';
+import { SigningKeys } from './constructs/signing-keys.ts';
 import { grantStatements, TRACING_ACTIONS, type ResourceArns } from './constructs/grants.ts';
 import { Identity } from './constructs/identity.ts';
 import { MetadataIndex } from './constructs/metadata-index.ts';
@@ -49,6 +50,7 @@ export class StrataStack extends Stack {
     const { system, settings } = props;
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
     const { key } = new EncryptionKey(this, 'Encryption');
+    const signingKeys = new SigningKeys(this, 'Signing', system.signingKeys ?? {}).keys;
     const accessLogs = accessLogBucket(this, 'AccessLogs', Duration.days(settings.accessLogRetentionDays));
 
     const buckets = Object.fromEntries(
@@ -70,12 +72,14 @@ export class StrataStack extends Stack {
       }),
       eventBus: (name) => ({ arn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) }),
       keyArn: key.keyArn,
+      signingKey: (logical) => ({ arn: required(signingKeys, logical, 'signing key').keyArn }),
     };
     const resolved = {
       table: (logical: string) => required(tables, logical, 'table').tableName,
       bucket: (logical: string) => required(buckets, logical, 'bucket').bucketName,
       stateMachineArn,
       staticFiles: bundledStaticFilesPath,
+      signingKeyArn: (logical: string) => required(signingKeys, logical, 'signing key').keyArn,
     };
     const tracing = new iam.ManagedPolicy(this, 'Tracing', {
       description: 'X-Ray tracing for every strata function',

@@ -13,6 +13,8 @@ export interface ResolvedResources {
   stateMachineArn(logical: string): string;
   /** Where a function's `staticFiles` folder is when it runs (in the bundle in AWS, in place locally). */
   staticFiles(folder: string): string;
+  /** A declared signing key's ARN (`key:<logical>` grants). */
+  signingKeyArn?(logical: string): string;
 }
 
 export const STATIC_FILES_ENV = 'STATIC_FILES_DIR';
@@ -34,9 +36,22 @@ export function functionEnvironment(fn: FunctionDeclaration, resolved: ResolvedR
     const [kind, logical] = grant.resource.split(':') as [string, string];
     // An event bus is named the same everywhere (`default`: the account's, locally the runtime's).
     env[name] =
-      kind === 'table' ? resolved.table(logical) : kind === 'bucket' ? resolved.bucket(logical) : kind === 'eventBus' ? logical : resolved.stateMachineArn(logical);
+      kind === 'table'
+        ? resolved.table(logical)
+        : kind === 'bucket'
+          ? resolved.bucket(logical)
+          : kind === 'eventBus'
+            ? logical
+            : kind === 'key'
+              ? signingKeyArn(resolved, logical)
+              : resolved.stateMachineArn(logical);
   }
   if (fn.lifecyclePolicy) env.LIFECYCLE_POLICY = policyEnvironment(fn.lifecyclePolicy);
   if (fn.staticFiles) env[STATIC_FILES_ENV] = resolved.staticFiles(fn.staticFiles);
   return env;
+}
+
+function signingKeyArn(resolved: ResolvedResources, logical: string): string {
+  if (!resolved.signingKeyArn) throw new Error(`key:${logical} is granted but this runtime resolves no signing keys`);
+  return resolved.signingKeyArn(logical);
 }

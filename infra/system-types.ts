@@ -20,16 +20,26 @@ export interface BucketDeclaration {
   readonly eventBridge: boolean;
   /** The lifecycle policy file (policies/*.yaml) compiled into the bucket's lifecycle rules. */
   readonly lifecyclePolicy?: string;
+  /** Objects expire this many days after creation (derived, re-creatable data: discovery export packages). */
+  readonly expireAfterDays?: number;
+}
+
+/** A customer-managed KMS key for signatures (asymmetric, SIGN_VERIFY); locally infra/local/kms.ts holds it. */
+export interface SigningKeyDeclaration {
+  readonly description: string;
+  /** The key spec and the one algorithm Strata signs with. */
+  readonly spec: 'ECC_NIST_P256';
+  readonly algorithm: 'ECDSA_SHA_256';
 }
 
 /**
  * What a function may touch. `resource` is `kind:logicalName`; the kinds are `table`, `bucket`,
- * `stateMachine`, `execution` (the executions of a state machine) and `eventBus` (an EventBridge
- * bus, `eventBus:default` for the account's default bus). The CDK stack turns each grant into
+ * `stateMachine`, `execution` (the executions of a state machine), `eventBus` (an EventBridge
+ * bus, `eventBus:default` for the account's default bus) and `key` (a declared signing key). The CDK stack turns each grant into
  * one least-privilege IAM statement and one environment variable.
  */
 export interface GrantDeclaration {
-  readonly resource: `${'table' | 'bucket' | 'stateMachine' | 'execution' | 'eventBus'}:${string}`;
+  readonly resource: `${'table' | 'bucket' | 'stateMachine' | 'execution' | 'eventBus' | 'key'}:${string}`;
   readonly actions: readonly string[];
 }
 
@@ -104,6 +114,8 @@ export interface SystemDeclaration {
   readonly routes: readonly RouteDeclaration[];
   readonly eventRules: readonly EventRuleDeclaration[];
   readonly stateMachines: Readonly<Record<string, StateMachineDeclaration>>;
+  /** Asymmetric KMS keys (discovery export signatures); absent: none. */
+  readonly signingKeys?: Readonly<Record<string, SigningKeyDeclaration>>;
 }
 
 /** API Gateway REST's integration timeout: a buffered API function running longer only burns money. */

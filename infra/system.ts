@@ -47,6 +47,8 @@ const holdAtIngest = [
 ] as const;
 /** The image lifecycle policy: the archive bucket's lifecycle rules and the class each object is tagged with at ingest. */
 const LIFECYCLE_POLICY = 'policies/lifecycle.yaml';
+/** Discovery export packages are kept this long, then S3 deletes them (download again means export again). */
+const EXPORT_EXPIRY_DAYS = 30;
 
 export const system = {
   api: {
@@ -94,6 +96,9 @@ export const system = {
     // DICOM bytes, one object per instance, immutable once written; versioned (deletes are
     // recoverable, docs/data-model.md) with Object Lock for legal holds (docs/legal-hold.md).
     archive: { versioned: true, objectLock: true, eventBridge: true, lifecyclePolicy: LIFECYCLE_POLICY },
+    // Discovery export packages (docs/exports.md): copies made for one production, re-creatable
+    // from the archive, so they expire; versioned like every bucket here (an overwrite is recoverable).
+    exports: { versioned: true, objectLock: false, eventBridge: false, expireAfterDays: EXPORT_EXPIRY_DAYS },
   },
   functions: {
     health: {
@@ -469,6 +474,58 @@ export const system = {
         { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:PutObject', 's3:PutObjectRetention'] },
       ],
     },
+    // ---- discovery exports (issue 14, docs/exports.md): API, and the export workflow's four steps ----
+    exports: {
+      entry: 'lambdas/handlers/exports/exports-api.ts',
+      description: 'Discovery exports: start one for a hold or a query, follow it, list files with time-limited download URLs',
+      grants: [
+        // The export item and its file rows (Get/Put/Query); the hold (GetItem); a query's studies (QIDO: Query, BatchGetItem).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] },
+        // GetObject: what the presigned download URLs are signed for (ListBucket: a missing object is 404, not 403).
+        { resource: 'bucket:exports', actions: ['s3:GetObject', 's3:ListBucket'] },
+        { resource: 'stateMachine:export', actions: ['states:StartExecution'] },
+        appendAudit,
+      ],
+    },
+    planExport: {
+      entry: 'lambdas/handlers/exports/plan-export.ts',
+      description: 'Export workflow step: count the instances and bytes of the export\'s studies',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] }],
+    },
+    copyExportPage: {
+      entry: 'lambdas/handlers/exports/copy-export-page.ts',
+      description: 'Export workflow step: copy one page of a study\'s instances into the package, re-hashing each; start or join the restore of archived ones',
+      memoryMb: 1024,
+      timeoutSeconds: 900,
+      grants: [
+        // Query: the study's instances and the rows already copied; PutItem: a file row (conditional); UpdateItem: progress.
+        // GetItem/PutItem: the study's restore record (start or join a round).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+        // ListBucket: a missing object is NoSuchKey (reported), not AccessDenied.
+        { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
+        { resource: 'bucket:exports', actions: ['s3:PutObject', 's3:AbortMultipartUpload'] },
+        { resource: 'stateMachine:restore', actions: ['states:StartExecution'] },
+      ],
+      // The default restore tier and days (policy `retrieval`).
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
+    tallyExport: {
+      entry: 'lambdas/handlers/exports/tally-export.ts',
+      description: 'Export workflow step: which studies still wait for a restore after a round, and until when',
+      // UpdateItem: the round on the export; GetItem: the pending studies' restore records (when they are expected ready).
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
+    },
+    finishExport: {
+      entry: 'lambdas/handlers/exports/finish-export.ts',
+      description: 'Export workflow step: manifest (CSV, JSON) and the KMS-signed summary of the package, then the audit record',
+      timeoutSeconds: 900,
+      grants: [
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] },
+        { resource: 'bucket:exports', actions: ['s3:PutObject'] },
+        { resource: 'key:exportSigning', actions: ['kms:Sign', 'kms:GetPublicKey'] },
+        appendAudit,
+      ],
+    },
   },
   routes: [
     { method: 'GET', path: '/health', function: 'health' },
@@ -547,6 +604,11 @@ export const system = {
     // ---- console (issue 16): public static files, no data; the page signs in with a bearer token ----
     { method: 'GET', path: '/console', function: 'console' },
     { method: 'GET', path: '/console/{path+}', function: 'console' },
+    // ---- discovery exports (issue 14): counsel's scope, as for the holds they export ----
+    { method: 'POST', path: '/exports', function: 'exports', scope: 'legal.hold' },
+    { method: 'GET', path: '/exports', function: 'exports', scope: 'legal.hold' },
+    { method: 'GET', path: '/exports/{id}', function: 'exports', scope: 'legal.hold' },
+    { method: 'GET', path: '/exports/{id}/files', function: 'exports', scope: 'legal.hold' },
   ],
   eventRules: [
     {
@@ -612,6 +674,19 @@ export const system = {
         PurgeStudiesFunctionArn: 'purgeStudies',
       },
     },
+    export: {
+      file: 'statemachines/export.asl.json',
+      functions: {
+        PlanExportFunctionArn: 'planExport',
+        CopyExportPageFunctionArn: 'copyExportPage',
+        TallyExportFunctionArn: 'tallyExport',
+        FinishExportFunctionArn: 'finishExport',
+      },
+    },
+  },
+  signingKeys: {
+    // Signs each discovery export's summary.json (docs/exports.md); verifiable with its public key alone.
+    exportSigning: { description: 'Strata: signs discovery export summaries', spec: 'ECC_NIST_P256', algorithm: 'ECDSA_SHA_256' },
   },
 } as const satisfies SystemDeclaration;
 

@@ -38,6 +38,7 @@ export const config = Object.freeze({
     dynamodb: read('AWS_ENDPOINT_URL_DYNAMODB'),
     sfn: read('AWS_ENDPOINT_URL_SFN'),
     events: read('AWS_ENDPOINT_URL_EVENTBRIDGE'),
+    kms: read('AWS_ENDPOINT_URL_KMS'),
   },
   /** CORS origins allowed to read responses (the `allowedOrigins` deployment setting); `*` when unset. */
   allowedOrigins: parseAllowedOrigins(read(ALLOWED_ORIGINS_ENV)),
@@ -72,6 +73,10 @@ export const config = Object.freeze({
   dispositionStateMachineArn: () => required('STATE_MACHINE_DISPOSITION'),
   /** A function's declared static files (the console's): in its bundle in AWS, in the project locally. */
   staticFilesDir: () => required('STATIC_FILES_DIR'),
+  /** Discovery exports (docs/exports.md): the packages' bucket, the workflow, the key that signs summaries. */
+  exportsBucket: () => required('BUCKET_EXPORTS'),
+  exportStateMachineArn: () => required('STATE_MACHINE_EXPORT'),
+  exportSigningKeyArn: () => required('KEY_EXPORT_SIGNING'),
   /** The lifecycle policy, validated at synth or local start (infra/lifecycle/policy-environment.ts). */
   /** Re-read when the variable changes (a deploy of an edited policy; locally, a test that edits it). */
   lifecyclePolicy: (): LifecyclePolicy => {

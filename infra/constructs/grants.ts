@@ -12,6 +12,8 @@ export interface ResourceArns {
   /** An EventBridge bus by name (`default`: the account's default bus). */
   eventBus(name: string): { arn: string };
   keyArn: string;
+  /** A declared signing key (`key:<logical>` grants: kms:Sign, kms:GetPublicKey). */
+  signingKey?(logical: string): { arn: string };
 }
 
 export interface Statement {
@@ -47,6 +49,9 @@ export function grantStatements(grants: readonly GrantDeclaration[], arns: Resou
       statements.push({ actions, resources: [arns.stateMachine(logical).executionsArn] });
     } else if (kind === 'eventBus') {
       statements.push({ actions, resources: [arns.eventBus(logical).arn] });
+    } else if (kind === 'key') {
+      if (!arns.signingKey) throw new Error(`key:${logical} is granted but no signing key ARNs were given`);
+      statements.push({ actions, resources: [arns.signingKey(logical).arn] });
     }
   }
   if (kms.size) statements.push({ actions: [...kms].sort(), resources: [arns.keyArn] });

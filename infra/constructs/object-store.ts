@@ -40,6 +40,8 @@ export class ObjectStore extends Construct {
       { id: 'staging-copies', prefix: STAGING_PREFIX, noncurrentVersionExpiration: Duration.days(1), expiredObjectDeleteMarker: true },
       // The image lifecycle policy, compiled once (infra/lifecycle/compile-rules.ts); the local S3 applies the same rules.
       ...(props.declaration.lifecyclePolicy ? compileLifecycleRules(loadPolicy(props.declaration.lifecyclePolicy)).map(cdkLifecycleRule) : []),
+      // Derived data kept for a while (discovery export packages): S3 deletes it after the declared days.
+      ...(props.declaration.expireAfterDays ? [{ id: 'expire-objects', expiration: Duration.days(props.declaration.expireAfterDays) }] : []),
     ];
     if (props.declaration.objectLock && !props.declaration.versioned) throw new Error(`${id}: S3 Object Lock requires a versioned bucket`);
     this.bucket = new s3.Bucket(this, 'Bucket', {

@@ -25,6 +25,7 @@ import { LocalEventBus } from './event-bus.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { localAdminRoutes } from './local-admin-routes.ts';
 import { LocalIdentity } from './local-identity.ts';
+import { LocalKms } from './kms.ts';
 import { isLoopback } from './loopback.ts';
 import { localBucketName, startS3, type LocalS3 } from './s3/local-s3.ts';
 import { LOCAL_ACCOUNT } from './s3/s3-events.ts';
@@ -62,6 +63,7 @@ export interface ServicePorts {
   s3: number;
   stepFunctions: number;
   events: number;
+  kms: number;
 }
 
 export interface LocalRuntime {
@@ -73,6 +75,8 @@ export interface LocalRuntime {
   clock: LocalClock;
   events: LocalEventBus;
   s3: LocalS3;
+  /** The declared signing keys (Sign, Verify, GetPublicKey). */
+  kms: LocalKms;
   stepFunctions: LocalStepFunctions;
   lambdas: LambdaHost;
   /** Issues (and verifies) the local access tokens; the key is in the data directory. */
@@ -107,10 +111,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   let identity: LocalIdentity | undefined;
   let dataServer: Server | undefined;
   let eventsServer: Server | undefined;
+  let kmsServer: Server | undefined;
+  let kms: LocalKms | undefined;
   const stop = async () => {
     await events.idle();
     await stepFunctions?.stop();
-    for (const http of [server, dataServer, eventsServer]) {
+    for (const http of [server, dataServer, eventsServer, kmsServer]) {
       if (!http?.listening) continue;
       http.closeAllConnections();
       await new Promise<void>((done) => http.close(() => done()));
@@ -123,7 +129,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     // Each function's SDK calls are checked against its declared grants, as IAM does in AWS.
     const stateMachineArn = (logical: string) => localStateMachineArn(logical, REGION, LOCAL_ACCOUNT);
-    const iam = localIam(system.functions, { table: localTableName, bucket: localBucketName, stateMachineArn }, { region: REGION, account: LOCAL_ACCOUNT });
+    const localKms = new LocalKms(system.signingKeys, dataDir, REGION, LOCAL_ACCOUNT);
+    kms = localKms;
+    const signingKeyArn = (logical: string) => localKms.arnOf(logical);
+    const iam = localIam(system.functions, { table: localTableName, bucket: localBucketName, stateMachineArn, signingKeyArn }, { region: REGION, account: LOCAL_ACCOUNT });
     dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host: LOOPBACK, port: options.servicePorts?.dynamodb ?? 0, region: REGION, guard: iam.dynamodb });
     s3 = await startS3(system.buckets, {
       dataDir,
@@ -156,7 +165,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await once(eventsApi, 'listening');
     const eventsEndpoint = `http://${LOOPBACK}:${(eventsApi.address() as AddressInfo).port}`;
 
-    configureEnvironment({ dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint, events: eventsEndpoint }, (logical) => sfn.arnOf(logical), allowedOrigins);
+    // KMS Sign/Verify/GetPublicKey with the declared signing keys (discovery export summaries).
+    kmsServer = createServer(iam.kms(localKms.listener));
+    kmsServer.listen(options.servicePorts?.kms ?? 0, LOOPBACK);
+    await once(kmsServer, 'listening');
+    const kmsEndpoint = `http://${LOOPBACK}:${(kmsServer.address() as AddressInfo).port}`;
+
+    configureEnvironment(
+      { dynamo: dynamo.endpoint, s3: s3.endpoint, sfn: sfn.endpoint, events: eventsEndpoint, kms: kmsEndpoint },
+      { stateMachineArn: (logical) => sfn.arnOf(logical), signingKeyArn },
+      allowedOrigins,
+    );
 
     identity = await LocalIdentity.open(dataDir);
     const access = { identity, loopbackOnly: isLoopback(host) };
@@ -187,10 +206,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     url: `http://${host}:${port}`,
     dataPlaneUrl: `http://${host}:${(dataServer!.address() as AddressInfo).port}`,
     dataDir,
-    servicePorts: { dynamodb: dynamo.port, s3: s3.port, stepFunctions: portOf(stepFunctions.endpoint), events: (eventsServer!.address() as AddressInfo).port },
+    servicePorts: {
+      dynamodb: dynamo.port,
+      s3: s3.port,
+      stepFunctions: portOf(stepFunctions.endpoint),
+      events: (eventsServer!.address() as AddressInfo).port,
+      kms: (kmsServer!.address() as AddressInfo).port,
+    },
     clock,
     events,
     s3,
+    kms: kms!,
     stepFunctions,
     lambdas,
     identity: identity!,
@@ -201,12 +227,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
 /** What each handler would get from CDK, pointed at the emulators. */
 function configureEnvironment(
-  endpoints: { dynamo: string; s3: string; sfn: string; events: string },
-  stateMachineArn: (logical: string) => string,
+  endpoints: { dynamo: string; s3: string; sfn: string; events: string; kms: string },
+  arns: { stateMachineArn: (logical: string) => string; signingKeyArn: (logical: string) => string },
   allowedOrigins: readonly string[],
 ): void {
   // Static files are read where they are in the project (the console's, built by infra/console/build.ts).
-  const resolved = { table: localTableName, bucket: localBucketName, stateMachineArn, staticFiles: (folder: string) => resolve(PROJECT_ROOT, folder) };
+  const resolved = { table: localTableName, bucket: localBucketName, ...arns, staticFiles: (folder: string) => resolve(PROJECT_ROOT, folder) };
   for (const fn of Object.values(system.functions)) Object.assign(process.env, functionEnvironment(fn, resolved));
   Object.assign(process.env, {
     AWS_REGION: REGION,
@@ -216,6 +242,7 @@ function configureEnvironment(
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.events,
+    AWS_ENDPOINT_URL_KMS: endpoints.kms,
     STRATA_S3_FORCE_PATH_STYLE: 'true',
     // The handlers' side of the CORS policy, as the CDK stack sets it on every function.
     [ALLOWED_ORIGINS_ENV]: allowedOrigins.join(','),

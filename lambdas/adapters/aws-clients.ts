@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -14,6 +15,7 @@ let dynamodb: DynamoDBClient | undefined;
 let sfn: SFNClient | undefined;
 let documents: DynamoDBDocumentClient | undefined;
 let events: EventBridgeClient | undefined;
+let kms: KMSClient | undefined;
 
 const withEndpoint = (endpoint: string | undefined) => (endpoint ? { endpoint } : {});
 
@@ -39,6 +41,11 @@ export function sfnClient(): SFNClient {
 export function eventBridgeClient(): EventBridgeClient {
   events ??= new EventBridgeClient({ region: config.region, ...withEndpoint(config.endpoints.events) });
   return events;
+}
+
+export function kmsClient(): KMSClient {
+  kms ??= new KMSClient({ region: config.region, ...withEndpoint(config.endpoints.kms) });
+  return kms;
 }
 
 /** The document client every index adapter uses (plain JS values in and out). */

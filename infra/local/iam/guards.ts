@@ -9,7 +9,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { readAll } from '#infra/local/read-body.ts';
-import { dynamoRequests, eventsRequests, stepFunctionsRequests } from './json-api-requests.ts';
+import { dynamoRequests, eventsRequests, kmsRequests, stepFunctionsRequests } from './json-api-requests.ts';
 import { deniedMessage, type LocalPolicies, type Request } from './policy.ts';
 import { callerOf, restoreProcessKey } from './principals.ts';
 import { s3Call } from './s3-requests.ts';
@@ -57,6 +57,9 @@ export const stepFunctionsGuard = (policies: LocalPolicies, account: string): Gu
 
 export const eventsGuard = (policies: LocalPolicies, account: string, busArn: (name: string) => string): Guard =>
   jsonApiGuard(policies, account, (operation, body) => eventsRequests(operation, body, busArn));
+
+export const kmsGuard = (policies: LocalPolicies, account: string, keyArn: (id: string) => string): Guard =>
+  jsonApiGuard(policies, account, (operation, body) => kmsRequests(operation, body, keyArn));
 
 function parseBody(body: Buffer): Record<string, unknown> {
   try {

@@ -37,6 +37,11 @@ export function stepFunctionsRequests(operation: string, body: Body): Request[] 
   return [{ action: `states:${operation}`, resource }];
 }
 
+/** KMS Sign, Verify, GetPublicKey: the action on the key the request names (its ARN, as handlers pass it). */
+export function kmsRequests(operation: string, body: Body, keyArn: (id: string) => string): Request[] {
+  return [{ action: `kms:${operation}`, resource: keyArn(String(body.KeyId ?? '*')) }];
+}
+
 /** PutEvents needs events:PutEvents on the bus of each entry (the default bus when none is named). */
 export function eventsRequests(operation: string, body: Body, busArn: (name: string) => string): Request[] {
   const entries = (Array.isArray(body.Entries) ? body.Entries : []) as { EventBusName?: string }[];

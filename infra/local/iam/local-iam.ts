@@ -3,7 +3,7 @@
  * runtime.ts builds one from the declaration and hands each emulator its guard.
  */
 import type { FunctionDeclaration } from '#infra/system-types.ts';
-import { dynamoGuard, eventsGuard, s3Guard, stepFunctionsGuard, type Guard } from './guards.ts';
+import { dynamoGuard, eventsGuard, kmsGuard, s3Guard, stepFunctionsGuard, type Guard } from './guards.ts';
 import { LocalPolicies, type LocalArns } from './policy.ts';
 
 export interface LocalIam {
@@ -12,11 +12,12 @@ export interface LocalIam {
   dynamodb: Guard;
   stepFunctions: Guard;
   events: Guard;
+  kms: Guard;
 }
 
 export function localIam(
   functions: Readonly<Record<string, FunctionDeclaration>>,
-  names: { table: (logical: string) => string; bucket: (logical: string) => string; stateMachineArn: (logical: string) => string },
+  names: { table: (logical: string) => string; bucket: (logical: string) => string; stateMachineArn: (logical: string) => string; signingKeyArn: (logical: string) => string },
   where: { region: string; account: string },
 ): LocalIam {
   const tableArn = (physical: string) => `arn:aws:dynamodb:${where.region}:${where.account}:table/${physical}`;
@@ -25,6 +26,7 @@ export function localIam(
     bucket: (logical) => `arn:aws:s3:::${names.bucket(logical)}`,
     stateMachine: names.stateMachineArn,
     eventBus: (name) => `arn:aws:events:${where.region}:${where.account}:event-bus/${name}`,
+    signingKey: names.signingKeyArn,
   };
   const policies = new LocalPolicies(functions, arns);
   return {
@@ -33,5 +35,7 @@ export function localIam(
     dynamodb: dynamoGuard(policies, where.account, tableArn),
     stepFunctions: stepFunctionsGuard(policies, where.account),
     events: eventsGuard(policies, where.account, arns.eventBus),
+    // A key named by id is the same key as by ARN (the KMS API takes either).
+    kms: kmsGuard(policies, where.account, (id) => (id.startsWith('arn:') ? id : `arn:aws:kms:${where.region}:${where.account}:key/${id}`)),
   };
 }

@@ -18,6 +18,7 @@ export interface LocalArns {
   bucket(logical: string): string;
   stateMachine(logical: string): string;
   eventBus(name: string): string;
+  signingKey(logical: string): string;
 }
 
 export class LocalPolicies {
@@ -33,6 +34,7 @@ export class LocalPolicies {
           stateMachine: (logical) => ({ arn: arns.stateMachine(logical), executionsArn: `${arns.stateMachine(logical).replace(':stateMachine:', ':execution:')}:*` }),
           eventBus: (name) => ({ arn: arns.eventBus(name) }),
           keyArn: 'arn:aws:kms:local:000000000000:key/local',
+          signingKey: (logical) => ({ arn: arns.signingKey(logical) }),
         }),
       );
     }

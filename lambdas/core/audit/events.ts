@@ -62,6 +62,8 @@ export const AUDIT_EVENTS = {
   legalHold: of('instancesAccessed', 'U'),
   /** Reading holds (their scope names a patient). */
   legalHoldRead: of('instancesAccessed', 'R'),
+  /** Discovery exports (docs/exports.md): started, read, listed, downloaded, and the workflow's completion. Instances leave: Export, R. */
+  discoveryExport: of('export', 'R'),
   /** The trail's own integrity check found an altered or missing record. */
   securityAlert: of('securityAlert', 'E'),
 } as const satisfies Record<string, AuditEventType>;

@@ -8,8 +8,8 @@ import type { RestoreTier } from './restore-tiers.ts';
 
 export type RestoreStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
-/** Why a restore was started: a WADO read, a request to /restores, or a prior prefetch. */
-export type RestoreReason = 'retrieve' | 'request' | 'prefetch';
+/** Why a restore was started: a WADO read, a request to /restores, a prior prefetch, or a discovery export. */
+export type RestoreReason = 'retrieve' | 'request' | 'prefetch' | 'export';
 
 export interface RestoreRecord {
   tenant: string;

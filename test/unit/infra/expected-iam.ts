@@ -6,7 +6,8 @@
  *
  * Resources are symbolic: `table` (the index table), `table/index/*` (its GSIs), `audit` and
  * `audit/index/*` (the audit trail and its GSIs), `clients` (app client → tenant), `archive`
- * (the bucket), `archive/*` (its objects), `key` (the customer-managed KMS key), `own-logs`
+ * (the bucket), `archive/*` (its objects), `exports` and `exports/*` (the discovery export packages),
+ * `key` (the customer-managed KMS key), `signing-key` (the export signing key, asymmetric), `own-logs`
  * (the function's own log group), and state machine / execution ARNs in full.
  *
  * KMS follows from AWS's rules for customer-managed keys: DynamoDB reads need kms:Decrypt, writes
@@ -31,6 +32,7 @@ const kmsWrite: ExpectedStatement = { actions: ['kms:Decrypt', 'kms:Encrypt', 'k
 const onTable = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table'] });
 const onTableAndIndexes = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table', 'table/index/*'] });
 const onObjects = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['archive/*'] });
+const onPackages = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['exports/*'] });
 /** Strata's own events (a completed restore) on the account's default bus. */
 const restoreEvents: ExpectedStatement = { actions: ['events:PutEvents'], resources: [`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`] };
 /** Appending to the audit trail: Query of the chain's head, conditional PutItem; never Update/Delete. */
@@ -251,6 +253,41 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:DeleteObjectVersion', 's3:PutObject', 's3:PutObjectRetention'),
     { actions: ['s3:ListBucketVersions'], resources: ['archive'] },
+    kmsWrite,
+  ],
+  // Discovery exports (docs/exports.md). The API: the export item and file rows (Get, Put, Query), the hold (Get),
+  // a query's studies (QIDO: Query on the GSIs, BatchGetItem); presigned GETs of package objects (404 needs ListBucket).
+  exports: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
+    onPackages('s3:GetObject'),
+    { actions: ['s3:ListBucket'], resources: ['exports'] },
+    { actions: ['states:StartExecution'], resources: [machine('export')] },
+    appendAudit,
+    kmsWrite,
+  ],
+  // The export item (Get, Update totals) and each study's instances (Query).
+  planExport: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
+  // Instances and copied rows (Query), a file row and its count (TransactWrite: Put + Update), the restore record
+  // (Get, conditional Put) and its round (StartExecution); GetObject of the bytes, a multipart upload into the package.
+  copyExportPage: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:GetObject'),
+    listArchive,
+    onPackages('s3:AbortMultipartUpload', 's3:PutObject'),
+    { actions: ['states:StartExecution'], resources: [machine('restore')] },
+    kmsWrite,
+  ],
+  // The round's end on the export item (Update); the pending studies' restore records (Get).
+  tallyExport: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
+  // The file rows (Query), the export item (Get, Update); the package documents; the summary signed, the public key read.
+  finishExport: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onPackages('s3:PutObject'),
+    { actions: ['kms:GetPublicKey', 'kms:Sign'], resources: ['signing-key'] },
+    appendAudit,
     kmsWrite,
   ],
 };

@@ -11,7 +11,7 @@ import { accessKeyIdOf } from '#infra/local/iam/principals.ts';
 import { system } from '#infra/system.ts';
 import type { FunctionDeclaration } from '#infra/system-types.ts';
 
-const names = { table: (l: string) => `strata-${l}`, bucket: (l: string) => `strata-${l}`, stateMachineArn: (l: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:strata-${l}` };
+const names = { table: (l: string) => `strata-${l}`, bucket: (l: string) => `strata-${l}`, stateMachineArn: (l: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:strata-${l}`, signingKeyArn: (l: string) => `arn:aws:kms:us-east-1:000000000000:key/${l}` };
 const where = { region: 'us-east-1', account: '000000000000' };
 const fn = (grants: FunctionDeclaration['grants']): FunctionDeclaration => ({ entry: 'x.ts', description: 'test', grants });
 

@@ -82,6 +82,8 @@ function expectedScope(route: string): string | undefined {
   if (path.startsWith('/admin/')) return 'strata/ilm.admin';
   if (path === '/audit' || path.startsWith('/audit/')) return 'strata/admin';
   if (path === '/holds' || path.startsWith('/holds/')) return 'strata/legal.hold';
+  // Producing held data for litigation is counsel's act, as placing the hold is (docs/exports.md).
+  if (path === '/exports' || path.startsWith('/exports/')) return 'strata/legal.hold';
   if (path.startsWith('/finance/')) return 'strata/finance.read';
   // Approving or rejecting a deletion is an administrator's act; the rest of disposition is lifecycle administration.
   if (path.startsWith('/dispositions/') && (path.endsWith('/approve') || path.endsWith('/reject'))) return 'strata/admin';
@@ -199,7 +201,9 @@ describe('The CDK app (synthesized offline)', () => {
       [`<${idOf('AWS::DynamoDB::Table', (r) => hasIndex(r, 'byPatient'))}.Arn>`]: 'audit',
       [`<${idOf('AWS::DynamoDB::Table', (r) => r.Properties.GlobalSecondaryIndexes === undefined)}.Arn>`]: 'clients',
       [`<${idOf('AWS::S3::Bucket', (r) => r.Properties.ObjectLockEnabled === true)}.Arn>`]: 'archive',
-      [`<${idOf('AWS::KMS::Key')}.Arn>`]: 'key',
+      [`<${idOf('AWS::S3::Bucket', (r) => JSON.stringify(r.Properties.LifecycleConfiguration ?? {}).includes('expire-objects'))}.Arn>`]: 'exports',
+      [`<${idOf('AWS::KMS::Key', (r) => r.Properties.KeyUsage !== 'SIGN_VERIFY')}.Arn>`]: 'key',
+      [`<${idOf('AWS::KMS::Key', (r) => r.Properties.KeyUsage === 'SIGN_VERIFY')}.Arn>`]: 'signing-key',
     };
     /** A template statement as sorted actions on sorted symbolic resources, one comparable string. */
     const normalize = (statements: { Action: string | string[]; Resource: unknown }[], ownLogs: string) =>
