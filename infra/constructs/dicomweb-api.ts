@@ -68,6 +68,9 @@ export class DicomwebApi extends Construct {
       if (!target) throw new Error(`route ${route.method} ${route.path} names an undeclared function ${route.function}`);
       const integration = new apigateway.LambdaIntegration(target.function, {
         proxy: true,
+        // No second Lambda permission per method for the console's test-invoke (the deployed stage's is
+        // kept): with ~60 routes those permissions alone took the stack past CloudFormation's 500 resources.
+        allowTestInvoke: false,
         ...(target.declaration.streaming ? { responseTransferMode: apigateway.ResponseTransferMode.STREAM } : {}),
       });
       const resource = this.restApi.root.resourceForPath(route.path);

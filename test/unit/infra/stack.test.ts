@@ -62,6 +62,8 @@ function expectedScope(route: string): string | undefined {
   if (path.startsWith('/dispositions/') && (path.endsWith('/approve') || path.endsWith('/reject'))) return 'strata/admin';
   if (path === '/dispositions' || path.startsWith('/dispositions/')) return 'strata/ilm.admin';
   if (method === 'DELETE') return 'strata/dicom.delete';
+  // Presigned uploads are storing, reads of an upload's report included (it is the uploader's STOW answer).
+  if (path === '/dicom-web/uploads' || path.startsWith('/dicom-web/uploads/')) return 'strata/dicom.write';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
   // Restoring archived studies ahead of a read: whoever may read may have them brought back (docs/lifecycle.md).
