@@ -7,6 +7,8 @@
  */
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCommand } from '@aws-sdk/client-s3';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPLOADS_PREFIX } from '#core/index-keys.ts';
 import { s3Event } from '#infra/local/s3/s3-events.ts';
@@ -103,8 +105,24 @@ describe('presigned uploads through the routes and the Object Created event', ()
     expect(created.files[0]!.partUrls).toHaveLength(created.files[0]!.parts);
     expect((await report(created.id)).files[0]).toMatchObject({ status: 'pending', stage: 'uploading' });
 
-    await upload(created.files[0]!, instance.chunks());
-    await runtime.events.idle();
+    // Every GET of the staged object, seen on the wire (the SDK's requests in this process), apart from the indexer's own count.
+    const gets: (string | undefined)[] = [];
+    const s3Host = new URL(runtime.s3.endpoint).host;
+    const onRequest = ({ request }: { request: ClientRequest }) => {
+      // To the S3 endpoint the functions use (not the local S3's own calls to its back end).
+      if (request.method === 'GET' && request.getHeader('host') === s3Host && request.path.includes(`/${created.id}/1.dcm`)) gets.push(request.getHeader('range') as string | undefined);
+    };
+    subscribe('http.client.request.created', onRequest as (message: unknown) => void);
+    try {
+      await upload(created.files[0]!, instance.chunks());
+      await runtime.events.idle();
+    } finally {
+      unsubscribe('http.client.request.created', onRequest as (message: unknown) => void);
+    }
+    const wireBytes = gets.reduce((total, range) => {
+      const match = /^bytes=(\d+)-(\d+)$/.exec(range ?? '');
+      return total + (match ? Number(match[2]) - Number(match[1]) + 1 : instance.size); // a GET without a range reads it all
+    }, 0);
 
     const result = await report(created.id);
     expect(result.status).toBe('done');
@@ -117,6 +135,8 @@ describe('presigned uploads through the routes and the Object Created event', ()
     expect(file!.headerRead!.requests).toBeGreaterThanOrEqual(1);
     expect(file!.headerRead!.bytes).toBeGreaterThan(0);
     expect(file!.headerRead!.bytes).toBeLessThan(1 * MB);
+    expect(gets.length).toBe(file!.headerRead!.requests);
+    expect(wireBytes).toBe(file!.headerRead!.bytes);
 
     // The staging object is gone (copied into the archive layout); the instance is served whole.
     expect(await stagedKeys()).toEqual([]);

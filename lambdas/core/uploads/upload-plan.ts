@@ -19,8 +19,11 @@ export const MAX_FILES_PER_UPLOAD = 1000;
  * held); bounded so that read fits in one indexer run.
  */
 export const MAX_UNHASHED_BYTES = 10 * 1024 * MiB;
-/** Presigned part URLs in one answer: enough for a 16 GiB file in 8 MiB parts; the rest on request. */
-export const MAX_PART_URLS_PER_ANSWER = 2000;
+/**
+ * Presigned part URLs in one answer: enough for an 8 GiB file in 8 MiB parts; the rest on request. A URL signed
+ * with a role's session credentials is about 1.5 KB, so an answer stays near 1.5 MB, far below Lambda's 6 MB.
+ */
+export const MAX_PART_URLS_PER_ANSWER = 1000;
 
 export interface PlannedFile {
   /** 1-based, in request order. */
