@@ -20,6 +20,8 @@ export interface BucketDeclaration {
   readonly eventBridge: boolean;
   /** The lifecycle policy file (policies/*.yaml) compiled into the bucket's lifecycle rules. */
   readonly lifecyclePolicy?: string;
+  /** Where presigned uploads are staged, and when abandoned ones go: unfinished multipart uploads aborted, staged objects expired. */
+  readonly abandonedUploads?: { readonly prefix: string; readonly abortIncompleteAfterDays: number; readonly expireAfterDays: number };
   /** Objects expire this many days after creation (derived, re-creatable data: discovery export packages). */
   readonly expireAfterDays?: number;
 }
@@ -77,6 +79,8 @@ export interface EventRuleDeclaration {
   readonly name: string;
   readonly bucket: string;
   readonly detailTypes: readonly string[];
+  /** Only objects whose key starts with this (EventBridge `prefix` matching on detail.object.key). */
+  readonly keyPrefix?: string;
   readonly function: string;
 }
 

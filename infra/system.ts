@@ -8,6 +8,8 @@
  */
 import { CORS_POLICY } from '#core/cors-policy.ts';
 import { RESOURCE_SERVER } from '#core/identity/scopes.ts';
+import { UPLOADS_PREFIX } from '#core/index-keys.ts';
+import { ABANDONED_UPLOAD } from '#core/uploads/upload-plan.ts';
 import type { SystemDeclaration } from './system-types.ts';
 
 /**
@@ -95,7 +97,18 @@ export const system = {
   buckets: {
     // DICOM bytes, one object per instance, immutable once written; versioned (deletes are
     // recoverable, docs/data-model.md) with Object Lock for legal holds (docs/legal-hold.md).
-    archive: { versioned: true, objectLock: true, eventBridge: true, lifecyclePolicy: LIFECYCLE_POLICY },
+    archive: {
+      versioned: true,
+      objectLock: true,
+      eventBridge: true,
+      lifecyclePolicy: LIFECYCLE_POLICY,
+      // Presigned uploads (docs/ingest.md): an upload expires when S3 aborts its unfinished parts.
+      abandonedUploads: {
+        prefix: UPLOADS_PREFIX,
+        abortIncompleteAfterDays: ABANDONED_UPLOAD.abortIncompleteAfterDays,
+        expireAfterDays: ABANDONED_UPLOAD.expireStagedAfterDays,
+      },
+    },
     // Discovery export packages (docs/exports.md): copies made for one production, re-creatable
     // from the archive, so they expire; versioned like every bucket here (an overwrite is recoverable).
     exports: { versioned: true, objectLock: false, eventBridge: false, expireAfterDays: EXPORT_EXPIRY_DAYS },
@@ -526,6 +539,38 @@ export const system = {
         appendAudit,
       ],
     },
+    // ---- presigned uploads (issue 17, docs/ingest.md) ----
+    uploads: {
+      entry: 'lambdas/handlers/uploads/uploads-api.ts',
+      description: 'Presigned uploads: create (multipart uploads, presigned part URLs), complete a file, report its STOW-style result',
+      grants: [
+        // The upload's items: PutItem at creation, GetItem/UpdateItem at completion, Query for the report.
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] },
+        // PutObject: CreateMultipartUpload, the presigned UploadPart URLs (signed with this role) and CompleteMultipartUpload;
+        // GetObject + ListBucket: HeadObject of a file whose completion answer was lost (404, not 403, when absent).
+        { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:GetObject', 's3:ListBucket'] },
+        appendAudit,
+      ],
+    },
+    indexUploadedObjects: {
+      entry: 'lambdas/handlers/uploads/on-uploaded-object.ts',
+      description: 'Presigned uploads: index an uploaded object from its header (ranged reads) with STOW\'s rules, and record its result',
+      // Reads headers, not objects: the memory is for the SDK and one header (at most 32 MiB).
+      memoryMb: 512,
+      // A copy in parts of a very large object, or hashing one whose SHA-256 was not declared.
+      timeoutSeconds: 900,
+      grants: [
+        // The upload's items (GetItem, UpdateItem), and STOW's index writes (instance, versions, counts).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+        // GetObject: ranged header reads; PutObject (+Tagging): the server-side copy and the metadata document;
+        // DeleteObject: the staging object once recorded; AbortMultipartUpload: a failed copy in parts; ListBucket: 404s.
+        { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
+        appendAudit,
+        ...holdAtIngest,
+        { resource: 'stateMachine:priorPrefetch', actions: ['states:StartExecution'] },
+      ],
+      lifecyclePolicy: LIFECYCLE_POLICY,
+    },
   },
   routes: [
     { method: 'GET', path: '/health', function: 'health' },
@@ -609,6 +654,11 @@ export const system = {
     { method: 'GET', path: '/exports', function: 'exports', scope: 'legal.hold' },
     { method: 'GET', path: '/exports/{id}', function: 'exports', scope: 'legal.hold' },
     { method: 'GET', path: '/exports/{id}/files', function: 'exports', scope: 'legal.hold' },
+    // ---- presigned uploads (issue 17) ----
+    { method: 'POST', path: '/dicom-web/uploads', function: 'uploads', scope: 'dicom.write' },
+    { method: 'GET', path: '/dicom-web/uploads/{id}', function: 'uploads', scope: 'dicom.write' },
+    { method: 'GET', path: '/dicom-web/uploads/{id}/files/{file}/parts', function: 'uploads', scope: 'dicom.write' },
+    { method: 'POST', path: '/dicom-web/uploads/{id}/files/{file}/complete', function: 'uploads', scope: 'dicom.write' },
   ],
   eventRules: [
     {
@@ -617,6 +667,8 @@ export const system = {
       detailTypes: ['Object Storage Class Changed', 'Object Restore Completed', 'Object Restore Expired', 'Object Deleted'],
       function: 'onObjectEvent',
     },
+    // Presigned uploads: a completed upload under the uploads prefix is indexed.
+    { name: 'presigned-uploads', bucket: 'archive', detailTypes: ['Object Created'], keyPrefix: UPLOADS_PREFIX, function: 'indexUploadedObjects' },
   ],
   stateMachines: {
     fixityAudit: {

@@ -34,11 +34,14 @@ export class EventRules extends Construct {
     for (const rule of props.rules) {
       new events.Rule(this, rule.name, {
         ruleName: eventRuleName(rule.name),
-        description: `S3 ${rule.detailTypes.join(', ')} on ${rule.bucket} → ${rule.function}`,
+        description: `S3 ${rule.detailTypes.join(', ')} on ${rule.bucket}${rule.keyPrefix ? `/${rule.keyPrefix}*` : ''} → ${rule.function}`,
         eventPattern: {
           source: ['aws.s3'],
           detailType: [...rule.detailTypes],
-          detail: { bucket: { name: [props.bucketOf(rule.bucket).bucketName] } },
+          detail: {
+            bucket: { name: [props.bucketOf(rule.bucket).bucketName] },
+            ...(rule.keyPrefix === undefined ? {} : { object: { key: [{ prefix: rule.keyPrefix }] } }),
+          },
         },
         targets: [new targets.LambdaFunction(props.functionOf(rule.function), { deadLetterQueue: this.deadLetters, retryAttempts: 2, maxEventAge: Duration.hours(6) })],
       });

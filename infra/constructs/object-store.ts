@@ -21,9 +21,6 @@ export interface ObjectStoreProps {
 /** How long deleted bytes can be recovered (noncurrent versions in the versioned bucket). */
 export const RECOVERY_WINDOW_DAYS = 30;
 
-/** Where presigned uploads land before they are ingested (the push issue). */
-export const INCOMING_PREFIX = 'incoming/';
-
 export class ObjectStore extends Construct {
   readonly bucket: s3.Bucket;
 
@@ -31,7 +28,17 @@ export class ObjectStore extends Construct {
     super(scope, id);
     const lifecycleRules: s3.LifecycleRule[] = [
       { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
-      { id: 'stale-incoming-uploads', prefix: INCOMING_PREFIX, abortIncompleteMultipartUploadAfter: Duration.days(1), expiration: Duration.days(7) },
+      // Abandoned presigned uploads (docs/ingest.md): unfinished parts aborted, staged objects never indexed expired.
+      ...(props.declaration.abandonedUploads
+        ? [
+            {
+              id: 'abandoned-uploads',
+              prefix: props.declaration.abandonedUploads.prefix,
+              abortIncompleteMultipartUploadAfter: Duration.days(props.declaration.abandonedUploads.abortIncompleteAfterDays),
+              expiration: Duration.days(props.declaration.abandonedUploads.expireAfterDays),
+            },
+          ]
+        : []),
       // A delete leaves the bytes as a noncurrent version: recoverable for 30 days, then gone
       // (Object Lock still protects held or retained versions). Dispositions refine this window.
       { id: 'recovery-window-after-delete', noncurrentVersionExpiration: Duration.days(RECOVERY_WINDOW_DAYS) },

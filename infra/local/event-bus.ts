@@ -1,6 +1,6 @@
 /**
  * The local EventBridge: matches events against the declared rules (source `aws.s3`, the
- * rule's detail types, the rule's bucket) and invokes the target function asynchronously,
+ * rule's detail types, the rule's bucket, its key prefix if any) and invokes the target function asynchronously,
  * retrying a failed delivery twice as Lambda does for asynchronous invocations. Strata's own
  * events (PutEvents through `eventsApi`, e.g. a completed restore) are kept in `published`.
  */
@@ -46,7 +46,8 @@ export class LocalEventBus {
       (rule) =>
         event.source === 'aws.s3' &&
         rule.detailTypes.includes(event['detail-type']) &&
-        this.physicalBucket(rule.bucket) === event.detail.bucket.name,
+        this.physicalBucket(rule.bucket) === event.detail.bucket.name &&
+        (rule.keyPrefix === undefined || event.detail.object.key.startsWith(rule.keyPrefix)),
     );
   }
 

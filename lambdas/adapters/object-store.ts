@@ -5,7 +5,10 @@
  */
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectLegalHoldCommand,
@@ -14,6 +17,7 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   S3ServiceException,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { NotFoundError, NotYetAvailableError, StorageUnavailableError } from '#core/errors.ts';
@@ -85,14 +89,46 @@ const isPreconditionFailed = (error: unknown) =>
  * is deleted either way. 'exists' as for putInstanceObject.
  */
 export async function promoteStagedObject(stagingKey: string, key: string, metadata: ObjectMetadata, tags: Record<string, string> = {}): Promise<'created' | 'exists'> {
+  try {
+    return await copyStagedObject(stagingKey, key, metadata, tags);
+  } finally {
+    await deleteStagedObject(stagingKey);
+  }
+}
+
+/** S3's largest single CopyObject; larger objects are copied in parts (UploadPartCopy). */
+export const MAX_SINGLE_COPY_BYTES = 5 * 1024 * 1024 * 1024;
+
+export interface CopyOptions {
+  /** The object's size: above `singleCopyLimit` it is copied in parts. */
+  size?: number;
+  singleCopyLimit?: number;
+  /** Bytes per UploadPartCopy (S3: 5 MiB to 5 GiB, at most 10,000 parts). */
+  partBytes?: number;
+}
+
+/** Parts copied at once: each is S3's work, not this process's memory. */
+const COPY_CONCURRENCY = 8;
+
+/**
+ * Copies a staged object to its instance key server-side — the bytes never pass through this
+ * process — unless the key exists (never overwritten: 'exists'); the staging object stays (its
+ * owner deletes it once the copy is indexed). Objects over 5 GB are copied in parts.
+ */
+export async function copyStagedObject(stagingKey: string, key: string, metadata: ObjectMetadata, tags: Record<string, string> = {}, options: CopyOptions = {}): Promise<'created' | 'exists'> {
   const Bucket = config.archiveBucket();
+  const CopySource = `${Bucket}/${stagingKey.split('/').map(encodeURIComponent).join('/')}`;
   try {
     if (await headInstanceObject(key)) return 'exists';
+    if ((options.size ?? 0) > (options.singleCopyLimit ?? MAX_SINGLE_COPY_BYTES)) {
+      await copyInParts(CopySource, key, options.size!, options.partBytes ?? copyPartBytes(options.size!), instanceObjectAttributes(metadata, tags));
+      return 'created';
+    }
     await s3Client().send(
       new CopyObjectCommand({
         Bucket,
         Key: key,
-        CopySource: `${Bucket}/${stagingKey.split('/').map(encodeURIComponent).join('/')}`,
+        CopySource,
         MetadataDirective: 'REPLACE',
         IfNoneMatch: '*',
         // The copy carries the instance's own tags, not the staging object's.
@@ -104,8 +140,33 @@ export async function promoteStagedObject(stagingKey: string, key: string, metad
   } catch (error) {
     if (isPreconditionFailed(error)) return 'exists';
     throw error;
-  } finally {
-    await deleteStagedObject(stagingKey);
+  }
+}
+
+/** 1 GiB parts, larger when the object needs more than 10,000 of them. */
+const copyPartBytes = (size: number) => Math.max(1024 * 1024 * 1024, Math.ceil(size / 10_000));
+
+async function copyInParts(CopySource: string, key: string, size: number, partBytes: number, attributes: ReturnType<typeof instanceObjectAttributes>): Promise<void> {
+  const Bucket = config.archiveBucket();
+  const { UploadId } = await s3Client().send(new CreateMultipartUploadCommand({ Bucket, Key: key, ...attributes }));
+  try {
+    const parts: { PartNumber: number; ETag: string }[] = [];
+    const count = Math.ceil(size / partBytes);
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const index = next++;
+        const start = index * partBytes;
+        const end = Math.min(size, start + partBytes) - 1;
+        const { CopyPartResult } = await s3Client().send(new UploadPartCopyCommand({ Bucket, Key: key, UploadId, PartNumber: index + 1, CopySource, CopySourceRange: `bytes=${start}-${end}` }));
+        parts[index] = { PartNumber: index + 1, ETag: CopyPartResult?.ETag ?? '' };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, count) }, worker));
+    await s3Client().send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: parts } }));
+  } catch (error) {
+    await s3Client().send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId })).catch(() => {});
+    throw error;
   }
 }
 

@@ -93,6 +93,13 @@ export const Keys = {
   deletion: (tenant: string, id: string) => ({ pk: `T#${tenant}#DELETION#${id}`, sk: 'DELETION' }),
   /** GSI3 on deletion records while they are under way (removed when finished): what maintenance resumes. */
   deletionsUnderWay: (tenant: string) => `T#${tenant}#DELETING`,
+  /**
+   * A presigned upload (docs/ingest.md): its own item and one item per file, on one partition,
+   * so GET /dicom-web/uploads/{id} is one Query and the indexer's event one GetItem.
+   */
+  upload: (tenant: string, id: string) => ({ pk: `T#${tenant}#UPLOAD#${id}`, sk: 'UPLOAD' }),
+  uploadFile: (tenant: string, id: string, file: number) => ({ pk: `T#${tenant}#UPLOAD#${id}`, sk: `FILE#${String(file).padStart(5, '0')}` }),
+  uploadFilesPrefix: 'FILE#',
   /** The reserved item the health check reads. */
   health: { pk: 'HEALTH', sk: 'HEALTH' },
 } as const;
@@ -133,6 +140,22 @@ export const metadataObjectKey = (id: InstanceIdentity, sha256: string) =>
 /** Where a streamed part is uploaded before it is checked and copied to its content-addressed key. */
 export const STAGING_PREFIX = 'staging/';
 export const stagingObjectKey = (tenant: string, upload: string) => `${STAGING_PREFIX}${tenant}/${upload}.dcm`;
+
+/**
+ * Where a presigned upload's files land (`staging/uploads/<tenant>/<upload>/<file>.dcm`): the
+ * prefix the `Object Created` rule and the abandoned-upload lifecycle rule filter on. No
+ * instance key can start with it (those are `<tenant>/studies/…` and `<tenant>/metadata/…`),
+ * and a streamed STOW part's key (`staging/<tenant>/<uuid>.dcm`) never has the file segment.
+ */
+export const UPLOADS_PREFIX = `${STAGING_PREFIX}uploads/`;
+export const uploadObjectKey = (tenant: string, upload: string, file: number) => `${UPLOADS_PREFIX}${tenant}/${upload}/${file}.dcm`;
+
+/** The upload and file an uploaded object's key names; `undefined` for any other key. */
+export function uploadOfObjectKey(key: string): { tenant: string; upload: string; file: number } | undefined {
+  const match = /^staging\/uploads\/([a-z0-9-]+)\/([0-9a-f-]{36})\/([1-9][0-9]{0,4})\.dcm$/.exec(key);
+  if (!match) return undefined;
+  return { tenant: match[1]!, upload: match[2]!, file: Number(match[3]) };
+}
 
 /** The inverse of instanceObjectKey, for events that carry only the S3 key. */
 export function instanceIdentityFromKey(key: string): (InstanceIdentity & { sha256: string }) | undefined {

@@ -1,24 +1,48 @@
 /**
- * The presigned path's indexer (services/ingest/index-uploaded-object.ts) against the local S3:
- * a 50 MB synthetic multi-frame instance uploaded in parts through presigned UploadPart URLs (as
- * a hospital's client would, straight to S3), then indexed from its header alone — ranged reads
- * counted, under 1 MB — copied into the archive layout and served by WADO-RS byte for byte.
+ * Presigned uploads end to end against the local runtime (docs/ingest.md): POST /dicom-web/uploads,
+ * the parts PUT straight to the local S3 through the presigned URLs, the completion, S3's Object
+ * Created event delivered by the local EventBridge to the indexer (which reads only the header,
+ * ranged reads counted and recorded), the STOW-style report at GET /dicom-web/uploads/{id}, and
+ * WADO-RS serving the bytes uploaded.
  */
-import { randomUUID } from 'node:crypto';
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCommand } from '@aws-sdk/client-s3';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stagingObjectKey } from '#core/index-keys.ts';
+import { UPLOADS_PREFIX } from '#core/index-keys.ts';
+import { s3Event } from '#infra/local/s3/s3-events.ts';
 import { indexUploadedObject, type RangedReads } from '#services/ingest/index-uploaded-object.ts';
 import { s3For } from '#test/helpers/aws.ts';
 import { multipartBodies, sha256 } from '#test/helpers/dicom.ts';
-import { largeInstance } from '#test/helpers/large-instances.ts';
-import { startTestRuntime, TEST_TENANT, type TestRuntime } from '#test/helpers/runtime.ts';
+import { largeInstance, type LargeInstance } from '#test/helpers/large-instances.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
-const PART = 8 * 1024 * 1024;
 const MB = 1024 * 1024;
 
-describe('presigned uploads: the indexer', () => {
+interface Created {
+  id: string;
+  location: string;
+  files: { file: number; parts: number; partSize: number; partUrls: { partNumber: number; url: string }[]; moreParts: string; complete: string }[];
+}
+
+interface Report {
+  status: string;
+  counts: Record<string, number>;
+  files: {
+    file: number;
+    status: string;
+    sopInstanceUID?: string;
+    studyInstanceUID?: string;
+    retrieveUrl?: string;
+    failureReason?: number;
+    reason?: string;
+    headerRead?: { requests: number; bytes: number };
+  }[];
+  response?: { status: number; body: Record<string, unknown> };
+}
+
+describe('presigned uploads through the routes and the Object Created event', () => {
   let runtime: TestRuntime;
   beforeAll(async () => {
     runtime = await startTestRuntime();
@@ -27,92 +51,233 @@ describe('presigned uploads: the indexer', () => {
     await runtime?.dispose();
   });
 
-  /** Uploads `chunks` to `key` in PART-sized parts through presigned URLs; the bytes are never held whole. */
-  async function presignedUpload(key: string, chunks: AsyncIterable<Buffer>): Promise<void> {
-    const s3 = s3For(runtime);
-    const Bucket = runtime.names.bucket('archive');
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType: 'application/dicom' }));
-    const parts: { ETag: string; PartNumber: number }[] = [];
+  const json = async <T,>(response: Response, status: number): Promise<T> => {
+    const text = await response.text();
+    expect(response.status, text).toBe(status);
+    return JSON.parse(text) as T;
+  };
+  const create = async (files: { size: number; sha256?: string; name?: string }[]) =>
+    json<Created>(await fetch(`${runtime.url}/dicom-web/uploads`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ files }) }), 201);
+  const report = async (id: string) => json<Report>(await fetch(`${runtime.url}/dicom-web/uploads/${id}`), 200);
+
+  /** PUTs `chunks` to the file's presigned part URLs (held one part at a time), then completes it. */
+  async function upload(file: Created['files'][number], chunks: AsyncIterable<Buffer>): Promise<void> {
+    const etags: string[] = [];
     let held: Buffer[] = [];
     let size = 0;
     const send = async () => {
-      const PartNumber = parts.length + 1;
-      const url = await getSignedUrl(s3, new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber }), { expiresIn: 900 });
-      const response = await fetch(url, { method: 'PUT', body: Buffer.concat(held) });
+      const part = file.partUrls[etags.length]!;
+      const response = await fetch(part.url, { method: 'PUT', body: Buffer.concat(held) });
       expect(response.status, await response.clone().text()).toBe(200);
-      parts.push({ ETag: response.headers.get('etag')!, PartNumber });
+      etags.push(response.headers.get('etag')!);
       held = [];
       size = 0;
     };
     for await (const chunk of chunks) {
       held.push(chunk);
       size += chunk.length;
-      if (size >= PART) await send();
+      if (size >= file.partSize) await send();
     }
     if (size) await send();
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    expect(etags).toHaveLength(file.parts);
+    const completed = await fetch(file.complete, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })) }) });
+    expect(completed.status, await completed.clone().text()).toBe(200);
   }
 
-  const context = () => ({ tenant: TEST_TENANT, studyInUrl: undefined, serviceUrl: `${runtime.url}/dicom-web`, now: new Date() });
+  async function hashOf(instance: LargeInstance): Promise<string> {
+    for await (const _ of instance.chunks());
+    return instance.sha256();
+  }
 
-  it('indexes a 50 MB multi-frame instance from under 1 MB of ranged reads; WADO returns the identical bytes', { timeout: 300_000 }, async () => {
+  async function* bytes(buffer: Buffer) {
+    yield buffer;
+  }
+
+  const stagedKeys = async () =>
+    (await s3For(runtime).send(new ListObjectsV2Command({ Bucket: runtime.names.bucket('archive'), Prefix: UPLOADS_PREFIX }))).Contents?.map((o) => o.Key) ?? [];
+
+  it('stores a 50 MB multi-frame instance from under 1 MB of ranged reads; WADO returns the identical bytes', { timeout: 300_000 }, async () => {
     const study = '2.25.917001';
     const instance = largeInstance(study, `${study}.1`, 0, 50 * MB);
-    const key = stagingObjectKey(TEST_TENANT, randomUUID());
-    await presignedUpload(key, instance.chunks());
-    const uploaded = instance.sha256();
+    const declared = await hashOf(instance);
+    const created = await create([{ size: instance.size, sha256: declared, name: 'big-ct.dcm' }]);
+    expect(created.files[0]!.parts).toBe(Math.ceil(instance.size / (8 * MB)));
+    expect(created.files[0]!.partUrls).toHaveLength(created.files[0]!.parts);
+    expect((await report(created.id)).files[0]).toMatchObject({ status: 'pending', stage: 'uploading' });
 
-    const reads: RangedReads = { requests: 0, bytes: 0 };
-    const before = process.memoryUsage();
-    let peak = before.rss;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-    const result = await indexUploadedObject({ key, sha256: uploaded }, context(), reads);
-    clearInterval(sampler);
-    console.log(`indexer: ${reads.requests} ranged read(s), ${reads.bytes} bytes of ${instance.size}; RSS ${(before.rss / MB).toFixed(0)} → peak ${(peak / MB).toFixed(0)} MB`);
+    // Every GET of the staged object, seen on the wire (the SDK's requests in this process), apart from the indexer's own count.
+    const gets: (string | undefined)[] = [];
+    const s3Host = new URL(runtime.s3.endpoint).host;
+    const onRequest = ({ request }: { request: ClientRequest }) => {
+      // To the S3 endpoint the functions use (not the local S3's own calls to its back end).
+      if (request.method === 'GET' && request.getHeader('host') === s3Host && request.path.includes(`/${created.id}/1.dcm`)) gets.push(request.getHeader('range') as string | undefined);
+    };
+    subscribe('http.client.request.created', onRequest as (message: unknown) => void);
+    try {
+      await upload(created.files[0]!, instance.chunks());
+      await runtime.events.idle();
+    } finally {
+      unsubscribe('http.client.request.created', onRequest as (message: unknown) => void);
+    }
+    const wireBytes = gets.reduce((total, range) => {
+      const match = /^bytes=(\d+)-(\d+)$/.exec(range ?? '');
+      return total + (match ? Number(match[2]) - Number(match[1]) + 1 : instance.size); // a GET without a range reads it all
+    }, 0);
 
-    expect(result.status).toBe(200);
-    expect(reads.bytes).toBeLessThan(1 * MB);
-    expect(reads.requests).toBeGreaterThanOrEqual(1);
-    expect(peak - before.rss).toBeLessThan(48 * MB); // the 50 MB object never came into memory
+    const result = await report(created.id);
+    expect(result.status).toBe('done');
+    const [file] = result.files;
+    expect(file).toMatchObject({ status: 'stored', sopInstanceUID: instance.sop, studyInstanceUID: study });
+    expect(file!.retrieveUrl).toMatch(new RegExp(`/dicom-web/studies/${study}/series/${study}.1/instances/${instance.sop}$`));
+    expect(result.response?.status).toBe(200);
+    // The indexer read the header only: counted by the indexer, recorded on the upload.
+    console.log(`indexer: ${file!.headerRead!.requests} ranged read(s), ${file!.headerRead!.bytes} bytes of ${instance.size}`);
+    expect(file!.headerRead!.requests).toBeGreaterThanOrEqual(1);
+    expect(file!.headerRead!.bytes).toBeGreaterThan(0);
+    expect(file!.headerRead!.bytes).toBeLessThan(1 * MB);
+    expect(gets.length).toBe(file!.headerRead!.requests);
+    expect(wireBytes).toBe(file!.headerRead!.bytes);
 
     // The staging object is gone (copied into the archive layout); the instance is served whole.
-    await expect(s3For(runtime).send(new HeadObjectCommand({ Bucket: runtime.names.bucket('archive'), Key: key }))).rejects.toThrow();
+    expect(await stagedKeys()).toEqual([]);
     const response = await fetch(`${runtime.dataPlaneUrl}/dicom-web/studies/${study}/series/${study}.1/instances/${instance.sop}`, {
       headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
     });
     expect(response.status).toBe(200);
     const [part] = multipartBodies(Buffer.from(await response.arrayBuffer()), response.headers.get('content-type')!);
     expect(part!.body.length).toBe(instance.size);
-    expect(sha256(part!.body)).toBe(uploaded);
-
+    expect(sha256(part!.body)).toBe(declared);
     // Frames come from the positions recorded at indexing (one ranged read each).
     const frame = await fetch(`${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${instance.sop}/frames/2`, { headers: { Accept: 'multipart/related; type="application/octet-stream"' } });
     expect(frame.status).toBe(200);
 
-    // The same upload again is the same instance: indexed as a duplicate, nothing doubles.
-    const again = stagingObjectKey(TEST_TENANT, randomUUID());
-    await presignedUpload(again, largeInstance(study, `${study}.1`, 0, 50 * MB).chunks());
-    expect((await indexUploadedObject({ key: again, sha256: uploaded }, context())).status).toBe(200);
+    // The same event again (EventBridge delivers at least once) indexes nothing twice.
+    const key = `${UPLOADS_PREFIX}default/${created.id}/1.dcm`;
+    const deliveries = runtime.events.deliveries.length;
+    runtime.events.publish(s3Event('Object Created', runtime.names.bucket('archive'), { key, size: instance.size }, new Date(), 'us-east-1'));
+    await runtime.events.idle();
+    // Delivered and done; nothing deleted again (no Object Deleted event for a key already gone).
+    expect(runtime.events.deliveries.slice(deliveries)).toMatchObject([{ rule: 'presigned-uploads', ok: true }]);
     const listed = (await (await fetch(`${runtime.url}/dicom-web/studies/${study}/instances`)).json()) as unknown[];
     expect(listed).toHaveLength(1);
+    expect(await report(created.id)).toEqual(result);
   });
 
-  it('refuses a truncated upload with a reason, and removes it', { timeout: 120_000 }, async () => {
+  it('indexes once when the event comes twice at once, and counts the study once', { timeout: 120_000 }, async () => {
+    const study = '2.25.917003';
+    const instance = largeInstance(study, `${study}.1`, 0, 6 * MB);
+    const created = await create([{ size: instance.size, sha256: await hashOf(instance) }]);
+    const key = `${UPLOADS_PREFIX}default/${created.id}/1.dcm`;
+    const deliveries = runtime.events.deliveries.length;
+    await upload(created.files[0]!, instance.chunks());
+    // A duplicate of the completion's event, racing the original.
+    runtime.events.publish(s3Event('Object Created', runtime.names.bucket('archive'), { key, size: instance.size }, new Date(), 'us-east-1'));
+    await runtime.events.idle();
+    expect(runtime.events.deliveries.slice(deliveries).filter((d) => d.rule === 'presigned-uploads')).toMatchObject([{ ok: true }, { ok: true }]);
+    expect((await report(created.id)).files[0]).toMatchObject({ status: 'stored', sopInstanceUID: instance.sop });
+    const studies = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json()) as Record<string, { Value: unknown[] }>[];
+    expect(studies).toHaveLength(1);
+    expect(studies[0]!['00201208']!.Value).toEqual([1]); // NumberOfStudyRelatedInstances
+    expect(await stagedKeys()).toEqual([]);
+  });
+
+  it('refuses a file that is not DICOM with a reason, and stores the other file of the upload', { timeout: 120_000 }, async () => {
     const study = '2.25.917002';
-    const instance = largeInstance(study, `${study}.1`, 0, 4 * MB);
-    const key = stagingObjectKey(TEST_TENANT, randomUUID());
-    async function* firstHalf() {
-      let sent = 0;
-      for await (const chunk of instance.chunks()) {
-        if (sent > 2 * MB) return;
-        sent += chunk.length;
-        yield chunk;
-      }
+    const instance = largeInstance(study, `${study}.1`, 0, 6 * MB);
+    const junk = randomBytes(6 * MB);
+    const created = await create([
+      { size: junk.length, sha256: sha256(junk), name: 'notes.pdf' },
+      { size: instance.size, sha256: await hashOf(instance), name: 'ct.dcm' },
+    ]);
+    await upload(created.files[0]!, bytes(junk));
+    await upload(created.files[1]!, instance.chunks());
+    await runtime.events.idle();
+    const result = await report(created.id);
+    expect(result.counts).toMatchObject({ stored: 1, refused: 1, pending: 0 });
+    expect(result.files[0]).toMatchObject({ file: 1, status: 'refused', failureReason: 0xc000 });
+    expect(result.files[0]!.reason).toMatch(/DICM|Part 10|preamble/i);
+    expect(result.files[1]).toMatchObject({ file: 2, status: 'stored', sopInstanceUID: instance.sop });
+    expect(result.response?.status).toBe(202); // PS3.18: some stored, some failed
+    expect(await stagedKeys()).toEqual([]);
+  });
+
+  it('refuses a file whose uploaded size is not the declared one, and checks the completion', { timeout: 120_000 }, async () => {
+    const junk = randomBytes(1024);
+    const created = await create([{ size: 2048, sha256: sha256(junk) }]);
+    const file = created.files[0]!;
+    // A completion that does not list the file's parts is refused before S3 is asked.
+    const wrong = await fetch(file.complete, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ parts: [] }) });
+    expect(wrong.status).toBe(400);
+    await upload(file, bytes(junk));
+    await runtime.events.idle();
+    const [view] = (await report(created.id)).files;
+    expect(view).toMatchObject({ status: 'refused', failureReason: 0xc000 });
+    expect(view!.reason).toMatch(/1024 bytes, not the 2048 declared/);
+    // Completing again answers the file's state (idempotent).
+    const again = await fetch(file.complete, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ parts: [{ partNumber: 1, etag: '"x"' }] }) });
+    expect(await json(again, 200)).toEqual({ file: 1, state: 'refused' });
+  });
+
+  it('copies an object over the single-copy limit into place in parts (UploadPartCopy), byte for byte', { timeout: 120_000 }, async () => {
+    const study = '2.25.917004';
+    const instance = largeInstance(study, `${study}.1`, 0, 20 * MB);
+    const declared = await hashOf(instance);
+    // Staged under a key no upload names (the runtime's own indexer leaves it), then indexed here
+    // with the limit lowered from S3's 5 GB to 8 MiB, so the copy goes in 8 MiB parts.
+    const key = `${UPLOADS_PREFIX}default/${randomUUID()}/1.dcm`;
+    const s3 = s3For(runtime);
+    const Bucket = runtime.names.bucket('archive');
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: key }));
+    const parts: { PartNumber: number; ETag: string }[] = [];
+    let held: Buffer[] = [];
+    const flush = async () => {
+      const { ETag } = await s3.send(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: parts.length + 1, Body: Buffer.concat(held) }));
+      parts.push({ PartNumber: parts.length + 1, ETag: ETag! });
+      held = [];
+    };
+    for await (const chunk of instance.chunks()) {
+      held.push(chunk);
+      if (held.reduce((n, b) => n + b.length, 0) >= 8 * MB) await flush();
     }
-    await presignedUpload(key, firstHalf());
-    const result = await indexUploadedObject({ key, sha256: 'a'.repeat(64) }, context());
-    expect(result.status).toBe(409);
-    expect(result.warnings.join(' ')).toMatch(/the upload is truncated/);
-    await expect(s3For(runtime).send(new HeadObjectCommand({ Bucket: runtime.names.bucket('archive'), Key: key }))).rejects.toThrow();
+    if (held.length) await flush();
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    await runtime.events.idle();
+    const reads: RangedReads = { requests: 0, bytes: 0 };
+    const context = { tenant: 'default', studyInUrl: undefined, serviceUrl: `${runtime.url}/dicom-web`, now: new Date() };
+    const result = await indexUploadedObject({ key, sha256: declared, size: instance.size }, context, reads, { singleCopyLimit: 8 * MB, partBytes: 8 * MB });
+    expect(result?.status).toBe(200);
+    expect(reads.bytes).toBeLessThan(1 * MB);
+    const response = await fetch(`${runtime.dataPlaneUrl}/dicom-web/studies/${study}/series/${study}.1/instances/${instance.sop}`, {
+      headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
+    });
+    const [part] = multipartBodies(Buffer.from(await response.arrayBuffer()), response.headers.get('content-type')!);
+    expect(part!.body.length).toBe(instance.size);
+    expect(sha256(part!.body)).toBe(declared);
+    // The same object again: the key exists, so nothing is copied over it.
+    expect((await indexUploadedObject({ key, sha256: declared, size: instance.size }, context, undefined, { singleCopyLimit: 8 * MB, partBytes: 8 * MB }))?.status).toBe(200);
+  });
+
+  it('keeps uploads to their tenant, checks the request, and reports an expired upload', { timeout: 60_000 }, async () => {
+    const created = await create([{ size: 20 * MB, sha256: 'a'.repeat(64) }]);
+    expect(created.files[0]!.parts).toBe(3);
+    // More part URLs on request, within the file's parts.
+    const more = await json<{ partUrls: { partNumber: number }[] }>(await fetch(`${created.files[0]!.moreParts}?first=2&count=5`), 200);
+    expect(more.partUrls.map((p) => p.partNumber)).toEqual([2, 3]);
+    const other = await runtime.authorization('other-tenant', ['dicom.write']);
+    expect((await fetch(`${runtime.url}/dicom-web/uploads/${created.id}`, { headers: other })).status).toBe(404);
+    const read = await runtime.authorization('default', ['dicom.read']);
+    expect((await fetch(`${runtime.url}/dicom-web/uploads/${created.id}`, { headers: read })).status).toBe(403);
+    const bad = await fetch(`${runtime.url}/dicom-web/uploads`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ files: [{ size: 10, sha256: 'xyz' }] }) });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/sha256 must be 64 hex digits/);
+    const huge = await fetch(`${runtime.url}/dicom-web/uploads`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ files: [{ size: 6 * 2 ** 40, sha256: 'a'.repeat(64) }] }) });
+    expect(huge.status).toBe(413);
+
+    // Last in this file: the local clock only moves forward.
+    runtime.clock.advance(2 * 24 * 3600 * 1000);
+    const expired = await report(created.id);
+    expect(expired.files[0]).toMatchObject({ status: 'refused', failureReason: 0x0110 });
+    expect(expired.files[0]!.reason).toMatch(/expired/);
+    expect((await fetch(`${created.files[0]!.moreParts}?first=1`)).status).toBe(409);
   });
 });

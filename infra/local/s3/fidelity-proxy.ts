@@ -25,7 +25,7 @@ import { isReadable, restoreHeader } from './restore-policy.ts';
 import { s3Event, type S3DetailType, type S3EventDetail } from './s3-events.ts';
 import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from './storage-classes.ts';
 import { readAtMost } from '#infra/local/read-body.ts';
-import { readAll, relay, sendUpstream, sendXmlError } from './upstream.ts';
+import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError } from './upstream.ts';
 import { listObjectsV2 } from './list-objects-v2.ts';
 import { internalHeaders } from './internal-headers.ts';
 import { getObjectTagging, InvalidTagError, putObjectTagging, tagsFromHeader } from './object-tags.ts';
@@ -115,7 +115,7 @@ export class S3FidelityProxy implements ProxyContext {
     if (method === 'POST' && q.has('restore')) return restoreObject(this, req, res, target);
     if (q.has('tagging') && (method === 'GET' || method === 'PUT')) return method === 'PUT' ? putObjectTagging(this, req, res, target) : getObjectTagging(this, res, target);
     if (q.has('tagging') || q.has('acl') || q.has('uploads')) return this.forward(req, res);
-    if (method === 'PUT' && q.has('uploadId')) return this.putPart(req, res);
+    if (method === 'PUT' && q.has('uploadId')) return req.headers['x-amz-copy-source'] ? this.uploadPartCopy(req, res) : this.putPart(req, res);
     if (method === 'POST' && q.has('uploadId')) return this.completeMultipart(req, res, target);
     if (method === 'PUT') {
       const fault = this.takeFault(target, 'write');
@@ -211,9 +211,40 @@ export class S3FidelityProxy implements ProxyContext {
     await relay(upstream, res);
   }
 
+  /**
+   * UploadPartCopy (s3rver answers NotImplemented): the source's range — of the version the copy
+   * source addresses — becomes the part, as S3 copies it server-side (objects over 5 GB are copied so).
+   */
+  private async uploadPartCopy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.resume();
+    const [sourcePathText, sourceQuery = ''] = String(req.headers['x-amz-copy-source']).split('?');
+    const source = parseTarget(decodeURIComponent(sourcePathText!).replace(/^\/?/, '/'));
+    const sourceState = this.options.state.get(source.bucket, source.key);
+    const sourceVersionId = new URLSearchParams(sourceQuery).get('versionId');
+    let sourcePath = `/${source.bucket}/${encodePath(source.key)}`;
+    if (sourceState.versions.length || sourceVersionId !== null) {
+      const addressed = addressedVersion(sourceState, sourceVersionId);
+      if ('missing' in addressed || addressed.version.deleteMarker) return sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: source.key });
+      sourcePath = this.bytes.pathOf(source.bucket, source.key, addressed.version);
+    }
+    const range = req.headers['x-amz-copy-source-range'];
+    const read = await sendUpstream(this.options.upstream, { method: 'GET', path: sourcePath, headers: { ...internalHeaders(), ...(range ? { range: String(range) } : {}) } });
+    const bytes = await readAll(read);
+    if (read.statusCode !== 200 && read.statusCode !== 206) return sendXmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', { Key: source.key });
+    const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers: { ...internalHeaders(), 'content-length': String(bytes.length) }, body: bytes });
+    const payload = await readAll(upstream);
+    if (upstream.statusCode !== 200) return void res.writeHead(upstream.statusCode ?? 502, upstream.headers).end(payload);
+    sendXml(res, 200, `<CopyPartResult><ETag>${escapeXml(`"${etagOf(upstream) ?? ''}"`)}</ETag><LastModified>${this.options.clock.now().toISOString()}</LastModified></CopyPartResult>`);
+  }
+
   private async completeMultipart(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    return this.serialized(target, () =>
-      this.writeVersion(req, res, target, async () => {
+    return this.serialized(target, async () => {
+      // Conditional completion (If-None-Match: *), as S3 offers it: never over an existing object.
+      if (req.headers['if-none-match'] === '*' && (await this.exists(target))) {
+        req.resume();
+        return sendXmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+      }
+      return this.writeVersion(req, res, target, async () => {
         const upstream = await sendUpstream(this.options.upstream, { method: 'POST', path: req.url!, headers: req.headers, body: req });
         const payload = await readAll(upstream);
         const answer = (headers: Record<string, string | undefined> = {}) => {
@@ -234,8 +265,8 @@ export class S3FidelityProxy implements ProxyContext {
             this.emit('Object Created', target, { size, etag: etagOf(head), 'version-id': headers['x-amz-version-id'] }, { reason: 'CompleteMultipartUpload' });
           },
         };
-      }),
-    );
+      });
+    });
   }
 
   private async copyObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {

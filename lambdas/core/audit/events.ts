@@ -66,6 +66,8 @@ export const AUDIT_EVENTS = {
   discoveryExport: of('export', 'R'),
   /** The trail's own integrity check found an altered or missing record. */
   securityAlert: of('securityAlert', 'E'),
+  /** GET /dicom-web/uploads/{id}: a presigned upload's per-file results (the instances' UIDs). */
+  uploadStatus: of('query', 'E'),
 } as const satisfies Record<string, AuditEventType>;
 
 export type AuditEventKind = keyof typeof AUDIT_EVENTS;

@@ -12,6 +12,8 @@ const ReferencedSOPClassUID = '00081150';
 const ReferencedSOPInstanceUID = '00081155';
 const FailureReasonTag = '00081197';
 const WarningReasonTag = '00081196';
+/** The response's attributes, for readers of a response (the presigned uploads' per-file results). */
+export const StoreResponseTags = { ReferencedSOPSequence, FailedSOPSequence, ReferencedSOPClassUID, ReferencedSOPInstanceUID, FailureReason: FailureReasonTag, WarningReason: WarningReasonTag } as const;
 
 export interface StoredOutcome {
   sopClassUID: string;

@@ -3,11 +3,15 @@
  * is never read whole. Its header is read with ranged GETs — the first 64 KiB, doubling until
  * the attributes before Pixel Data are in hand (at most SPOOL_BYTES, as for a streamed STOW
  * part) — checked with the same rules as STOW (`instanceRefusal`), copied server-side into the
- * archive layout (the content-addressed key) and indexed with the same transactions, version
- * and duplicate rules and response as STOW (`indexWrittenInstances`).
+ * archive layout (the content-addressed key; in parts over 5 GB) and indexed with the same
+ * transactions, version and duplicate rules and response as STOW (`indexWrittenInstances`).
+ *
+ * The staging object is left in place: its owner (services/uploads) deletes it once the result
+ * is recorded, so a crash before that finds it again and redoes the same idempotent work.
  *
  * The SHA-256 is the uploader's declaration (an object uploaded in parts has no whole-object
- * SHA-256 in S3); it names the key, and the fixity audit re-hashes the bytes against it.
+ * SHA-256 in S3); it names the key, and the fixity audit re-hashes the bytes against it. Without
+ * one the object is hashed here, streamed (the one case that reads it whole).
  * Native Pixel Data must lie within the object (its declared length checked against the
  * object's size); encapsulated Pixel Data is stored without recorded frame positions.
  */
@@ -15,7 +19,8 @@ import { readInstanceHead, withPixelData, type ParsedInstance } from '#core/dico
 import { DicomParseError } from '#core/errors.ts';
 import { FailureReason } from '#core/dicomweb/status-codes.ts';
 import type { FailedOutcome } from '#core/dicomweb/store-response.ts';
-import { deleteStagedObject, headInstanceObject, promoteStagedObject, readInstanceBytes } from '#adapters/object-store.ts';
+import { createHash } from 'node:crypto';
+import { copyStagedObject, headInstanceObject, readInstanceBytes, readInstanceObject, type CopyOptions } from '#adapters/object-store.ts';
 import { instanceRefusal, parseRefusal } from './check-instance.ts';
 import type { StoreContext } from './store-context.ts';
 import { writeInstance } from './write-instance.ts';
@@ -32,20 +37,30 @@ export interface RangedReads {
 export interface UploadedObject {
   /** Where the upload landed (its staging key). */
   key: string;
-  /** The uploader's SHA-256 (hex) of the whole object. */
-  sha256: string;
+  /** The uploader's SHA-256 (hex) of the whole object; hashed here (streamed) when absent. */
+  sha256?: string | undefined;
+  /** The uploader's declared size: an object of another size is refused (a truncated or wrong upload). */
+  size?: number | undefined;
 }
 
-export async function indexUploadedObject(upload: UploadedObject, context: StoreContext, reads: RangedReads = { requests: 0, bytes: 0 }): Promise<StoreInstancesResult> {
-  const outcome = await admit(upload, context, reads);
-  if ('failureReason' in outcome) await deleteStagedObject(upload.key).catch(() => {});
-  return indexWrittenInstances([outcome], context);
+/** The result STOW-RS would give for the object; `undefined` when the object is not there (already moved, or expired). */
+export async function indexUploadedObject(
+  upload: UploadedObject,
+  context: StoreContext,
+  reads: RangedReads = { requests: 0, bytes: 0 },
+  copy: Pick<CopyOptions, 'singleCopyLimit' | 'partBytes'> = {},
+): Promise<StoreInstancesResult | undefined> {
+  const outcome = await admit(upload, context, reads, copy);
+  return outcome && indexWrittenInstances([outcome], context);
 }
 
-async function admit(upload: UploadedObject, context: StoreContext, reads: RangedReads) {
+async function admit(upload: UploadedObject, context: StoreContext, reads: RangedReads, copy: Pick<CopyOptions, 'singleCopyLimit' | 'partBytes'>) {
   const head = await headInstanceObject(upload.key);
-  if (!head) return refusal(undefined, FailureReason.ProcessingFailure, 'the uploaded object is not there (expired, or never completed)');
-  if (!/^[0-9a-f]{64}$/.test(upload.sha256)) return refusal(undefined, FailureReason.CannotUnderstand, 'the declared SHA-256 is not 64 hex digits');
+  if (!head) return undefined;
+  if (upload.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(upload.sha256)) return refusal(undefined, FailureReason.CannotUnderstand, 'the declared SHA-256 is not 64 hex digits');
+  if (upload.size !== undefined && head.size !== upload.size) {
+    return refusal(undefined, FailureReason.CannotUnderstand, `the uploaded object has ${head.size} bytes, not the ${upload.size} declared: the upload is truncated or is another file`);
+  }
   const size = head.size;
 
   let parsed: ParsedInstance | undefined;
@@ -72,7 +87,15 @@ async function admit(upload: UploadedObject, context: StoreContext, reads: Range
     parsed,
     pixelStart.length === undefined ? { offset: pixelStart.offset, length: size - pixelStart.offset, encapsulated: true } : { offset: pixelStart.offset, length: pixelStart.length, encapsulated: false },
   );
-  return writeInstance(located, { sha256: upload.sha256, size, offsetTable: undefined }, (key, metadata, tags) => promoteStagedObject(upload.key, key, metadata, tags), context);
+  const sha256 = upload.sha256 ?? (await sha256OfObject(upload.key));
+  return writeInstance(located, { sha256, size, offsetTable: undefined }, (key, metadata, tags) => copyStagedObject(upload.key, key, metadata, tags, { size, ...copy }), context);
+}
+
+/** The object's SHA-256, its bytes streamed through the hash (never held). */
+async function sha256OfObject(key: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of (await readInstanceObject(key)).body) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function refusal(parsed: ParsedInstance | undefined, failureReason: number, detail: string): FailedOutcome {

@@ -23,6 +23,12 @@ or not sent.
                      the API's port + 1 by default)
   --token TOKEN      access token with scope dicom.write (default $STRATA_TOKEN); locally:
                      export STRATA_TOKEN=$(npm run -s token -- --tenant demo --scopes dicom.read,dicom.write | tail -1)
+  --presigned-over SIZE
+                     files larger than SIZE (e.g. 1GiB, 500MB, bytes) go straight to S3 through a presigned
+                     upload (POST /dicom-web/uploads), even with a data plane; without a data plane every file
+                     over the API's ~4 MB goes that way (default 1GiB)
+  --part-concurrency N
+                     parts of one presigned upload in flight (default 4)
   --concurrency N    requests in flight (default 4)
   --batch N          files per API request (default 20; bodies stay under ~4 MB)
   --no-resume        send everything without asking the archive first
@@ -40,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
         'data-url': { type: 'string' },
         token: { type: 'string' },
         concurrency: { type: 'string' },
+        'presigned-over': { type: 'string' },
+        'part-concurrency': { type: 'string' },
         batch: { type: 'string' },
         'no-resume': { type: 'boolean' },
         report: { type: 'string' },
@@ -67,12 +75,18 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`no access token: pass --token or set STRATA_TOKEN\n\n${HELP}`);
     return 1;
   }
-  const numbers = { concurrency: values.concurrency, batch: values.batch, attempts: values.attempts };
+  const numbers = { concurrency: values.concurrency, batch: values.batch, attempts: values.attempts, 'part-concurrency': values['part-concurrency'] };
   for (const [name, value] of Object.entries(numbers)) {
     if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) > 0)) {
       console.error(`--${name} must be a positive integer`);
       return 1;
     }
+  }
+
+  const presignedOver = parseSize(values['presigned-over'] ?? '1GiB');
+  if (presignedOver === undefined) {
+    console.error('--presigned-over must be a size: bytes, or a number with KB, MB, GB, KiB, MiB or GiB');
+    return 1;
   }
 
   const started = Date.now();
@@ -89,6 +103,8 @@ export async function main(argv: string[]): Promise<number> {
     concurrency: Number(values.concurrency ?? 4),
     batchFiles: Number(values.batch ?? 20),
     apiBodyBytes: API_BODY_BYTES,
+    presignedOver,
+    partConcurrency: Number(values['part-concurrency'] ?? 4),
     resume: !values['no-resume'],
     retry: { ...DEFAULT_RETRY, attempts: Number(values.attempts ?? DEFAULT_RETRY.attempts) },
     ...(values.report ? { onFile: (report: FileReport) => appendFileSync(values.report!, `${JSON.stringify(report)}\n`) } : {}),
@@ -106,4 +122,13 @@ export function localDataPlane(url: string): string | undefined {
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname) || !parsed.port) return undefined;
   parsed.port = String(Number(parsed.port) + 1);
   return parsed.href.replace(/\/$/, '');
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** `1GiB`, `500MB`, `4194304` → bytes; undefined when it is not a size. */
+export function parseSize(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? UNITS[match[2]!.toLowerCase()] : undefined;
+  return match && unit !== undefined ? Math.round(Number(match[1]) * unit) : undefined;
 }

@@ -7,17 +7,20 @@
  *   sent. A re-sent file is harmless anyway — the archive stores content-addressed, so the same
  *   bytes are the same instance — the check saves the transfer.
  * - Route by size: small files in batches through the API (bodies under ~4 MB, API Gateway and
- *   Lambda's limit), larger ones one by one to the data plane (streamed from disk).
+ *   Lambda's limit), larger ones one by one to the data plane (streamed from disk), and files over
+ *   `presignedOver` — or over the API's limit when there is no data plane — straight to S3 through
+ *   a presigned upload (presigned-upload.ts).
  * - Bounded concurrency; network errors, 5xx and 429/503 are retried with backoff (retry.ts);
  *   instances the archive failed on its side (0xA700, 0x0110) are sent again in a later round.
  */
 import { sha256Of, storedInstances, type Connection } from './archive-state.ts';
+import { pushPresigned } from './presigned-upload.ts';
 import { DEFAULT_RETRY, networkErrorText, withRetries, type RetryPolicy } from './retry.ts';
 import type { DicomFile, ScanResult } from './scan.ts';
 import { boundaryOf, bufferedBody, isStoreResponse, isTransientFailure, multipartType, outcomesOf, reasonName, streamedBody, streamedLength, type FileOutcome } from './stow-request.ts';
 import { groupKey, Tally } from './tally.ts';
 
-export type Route = 'api' | 'data-plane';
+export type Route = 'api' | 'data-plane' | 'presigned';
 
 export interface PushOptions {
   /** The API's DICOMweb root, e.g. http://127.0.0.1:8080/dicom-web */
@@ -31,6 +34,10 @@ export interface PushOptions {
   batchFiles?: number;
   /** Largest request body through the API: API Gateway takes 10 MB and Lambda 6 MB after base64, so ~4 MB of DICOM. */
   apiBodyBytes?: number;
+  /** Files larger than this go through a presigned upload even when there is a data plane. */
+  presignedOver?: number | undefined;
+  /** Parts of one presigned upload in flight at once. */
+  partConcurrency?: number;
   /** Ask the archive what it holds before sending (default true). */
   resume?: boolean;
   retry?: RetryPolicy;
@@ -59,8 +66,10 @@ export interface FileReport {
 export const API_BODY_BYTES = 4 * 1024 * 1024;
 const PART_OVERHEAD = 120; // boundary and part header per part
 
-export function routeOf(size: number, options: Pick<PushOptions, 'apiBodyBytes' | 'dataUrl'>): Route {
-  return size + PART_OVERHEAD > (options.apiBodyBytes ?? API_BODY_BYTES) && options.dataUrl ? 'data-plane' : 'api';
+export function routeOf(size: number, options: Pick<PushOptions, 'apiBodyBytes' | 'dataUrl' | 'presignedOver'>): Route {
+  if (options.presignedOver !== undefined && size > options.presignedOver) return 'presigned';
+  if (size + PART_OVERHEAD <= (options.apiBodyBytes ?? API_BODY_BYTES)) return 'api';
+  return options.dataUrl ? 'data-plane' : 'presigned';
 }
 
 /** A file to send; `alone` asks for a request of its own (to learn which file an unnamed refusal was). */
@@ -176,6 +185,7 @@ class Push {
       for (const file of files) this.finish(file, { outcome: 'not-sent', via: route, reason: this.fatal });
       return;
     }
+    if (route === 'presigned') return this.presigned(files[0]!);
     const base = route === 'data-plane' ? this.options.dataUrl! : this.options.url;
     const boundary = boundaryOf();
     const headers: Record<string, string> = { 'Content-Type': multipartType(boundary), Accept: 'application/dicom+json', Authorization: `Bearer ${this.options.token}` };
@@ -202,8 +212,8 @@ class Push {
     }
     if (!isStoreResponse(body)) {
       const answer = `${response.status} ${text.replace(/\s+/g, ' ').slice(0, 200)}`;
-      if (response.status === 413 && route === 'api' && this.options.dataUrl) {
-        for (const file of files) this.again.push({ file, route: 'data-plane' });
+      if (response.status === 413 && route === 'api') {
+        for (const file of files) this.again.push({ file, route: this.options.dataUrl ? 'data-plane' : 'presigned' });
         return;
       }
       if (response.status === 401 || response.status === 403) {
@@ -217,6 +227,16 @@ class Push {
     const outcomes = outcomesOf(files, body, response.headers.get('warning'));
     files.forEach((file, index) => this.settle(file, outcomes[index]!, route));
     this.options.onEvent?.(`${response.status} ${files.length} file(s) via ${route}`);
+  }
+
+  /** One file straight to S3; its outcome read from the upload's report as from a STOW response. */
+  private async presigned(file: DicomFile): Promise<void> {
+    const outcome = await pushPresigned({ path: file.path, size: file.size, sha256: await sha256Of(file.path) }, this.connection, {
+      partConcurrency: this.options.partConcurrency ?? 4,
+      ...(this.options.log ? { log: this.options.log } : {}),
+    });
+    this.settle(file, outcome, 'presigned');
+    this.options.onEvent?.(`${outcome.kind} 1 file via presigned upload`);
   }
 
   private settle(file: DicomFile, outcome: FileOutcome, route: Route): void {

@@ -290,6 +290,30 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     appendAudit,
     kmsWrite,
   ],
+  // ---- presigned uploads (issue 17) ----
+  // The upload's items (PutItem, GetItem, UpdateItem; Query for the report); CreateMultipartUpload, presigned
+  // UploadPart and CompleteMultipartUpload are s3:PutObject (SSE-KMS multipart: GenerateDataKey and Decrypt);
+  // HeadObject of a file whose completion answer was lost (GetObject, ListBucket for a 404).
+  uploads: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:GetObject', 's3:PutObject'),
+    listArchive,
+    appendAudit,
+    kmsWrite,
+  ],
+  // The indexer: the upload's file (GetItem, UpdateItem) and STOW's index writes; ranged GetObject/HeadObject of
+  // the header, CopyObject (PutObject, tagging), the metadata document, DeleteObject of the staging object,
+  // AbortMultipartUpload of a failed copy in parts; holds at ingest and prior prefetch as STOW; the audit record.
+  indexUploadedObjects: [
+    ownLogs,
+    onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
+    listArchive,
+    appendAudit,
+    { actions: ['states:StartExecution'], resources: [machine('priorPrefetch')] },
+    kmsWrite,
+  ],
 };
 
 /** The stack's one shared policy every function role also holds: X-Ray has no resource-level permissions. */

@@ -90,6 +90,8 @@ function expectedScope(route: string): string | undefined {
   if (path === '/dispositions' || path.startsWith('/dispositions/')) return 'strata/ilm.admin';
   // Deleting, and following a deletion that outgrew its request.
   if (method === 'DELETE' || path.startsWith('/deletions/')) return 'strata/dicom.delete';
+  // Presigned uploads are storing, reads of an upload's report included (it is the uploader's STOW answer).
+  if (path === '/dicom-web/uploads' || path.startsWith('/dicom-web/uploads/')) return 'strata/dicom.write';
   if (method === 'POST' && path.startsWith('/dicom-web/studies')) return 'strata/dicom.write';
   if (method === 'GET' && path.startsWith('/dicom-web/')) return 'strata/dicom.read';
   // Restoring archived studies ahead of a read: whoever may read may have them brought back (docs/lifecycle.md).
@@ -290,6 +292,14 @@ describe('The CDK app (synthesized offline)', () => {
     expect(deployed).toEqual(compileLifecycleRules(loadPolicy(system.buckets.archive.lifecyclePolicy)));
     expect(deployed.length).toBeGreaterThan(0);
     expect(TransitionDefaultMinimumObjectSize).toBe('all_storage_classes_128K');
+    // Abandoned presigned uploads: parts aborted after a day, staged objects expired after a week, on the uploads prefix only.
+    expect(Rules.find((rule) => rule.Id === 'abandoned-uploads')).toEqual({
+      Id: 'abandoned-uploads',
+      Status: 'Enabled',
+      Prefix: 'staging/uploads/',
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      ExpirationInDays: 7,
+    });
   });
 
   it('builds each state machine from its ASL file, substituting only functions that exist', () => {
@@ -322,6 +332,10 @@ describe('The CDK app (synthesized offline)', () => {
         Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 } })],
       });
     }
+    // Presigned uploads: only objects created under the uploads prefix reach the indexer.
+    synthesized.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'detail-type': ['Object Created'], detail: Match.objectLike({ object: { key: [{ prefix: 'staging/uploads/' }] } }) }),
+    });
   });
 
   it('serves a REGIONAL endpoint (edge-optimized would cut streams after 30 s idle)', () => {

@@ -72,7 +72,7 @@ describe('Audit records', () => {
 
   it('refuse reads and queries that cannot be recorded, and never creations or deletions', () => {
     const closed = (Object.keys(AUDIT_EVENTS) as (keyof typeof AUDIT_EVENTS)[]).filter(failsClosed);
-    expect(closed).toEqual(['query', 'retrieve', 'deletionStatus', 'adminWorkflow', 'restoreStatus', 'disposition', 'auditLogUsed', 'legalHoldRead', 'discoveryExport', 'securityAlert']);
+    expect(closed).toEqual(['query', 'retrieve', 'deletionStatus', 'adminWorkflow', 'restoreStatus', 'disposition', 'auditLogUsed', 'legalHoldRead', 'discoveryExport', 'securityAlert', 'uploadStatus']);
   });
 
   it('take the patient from the index record, and from a query only when it names one patient', () => {
