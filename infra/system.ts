@@ -177,7 +177,7 @@ export const system = {
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
     deleteResources: {
-      entry: 'lambdas/handlers/delete-resources.ts',
+      entry: 'lambdas/handlers/deletion/delete-resources.ts',
       description: 'Admin: delete a study, series or instance (bytes, index, tombstone, audit); the workflow carries on what outgrows the request',
       grants: [...deletion, { resource: 'stateMachine:deletion', actions: ['states:StartExecution'] }],
     },

@@ -3,7 +3,6 @@
  * (PS3.18 10.4.1.1.4–5, query parameters 8.3.5.1). `annotation` is ignored, as the standard allows.
  */
 import { parseAccept } from '#core/dicomweb/accept.ts';
-import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
 import { BadRequestError } from '#core/errors.ts';
 import { parseWindowParameter } from '#core/render/pixel-window.ts';
 import { callerOf, resourceScopeOf } from '#middleware/caller.ts';
@@ -12,7 +11,7 @@ import { noteAuditSubject } from '#middleware/audit.ts';
 import { subjectsOf } from '#core/audit/subjects.ts';
 import { header, pathParameter, queryOf } from '#middleware/http-request.ts';
 import { parseFrameList } from '#services/retrieve-frames.ts';
-import { negotiateRendered, renderImages } from '#services/render-images.ts';
+import { negotiateRendered, renderedBody, renderImages } from '#services/render-images.ts';
 
 export const handler = httpHandler(async (event) => {
   const query = new Map(queryOf(event));
@@ -29,18 +28,8 @@ export const handler = httpHandler(async (event) => {
     found: (records) => subjectsOf(records).forEach((subject) => noteAuditSubject(event, subject)),
     requestedBy: callerOf(event).clientId,
   });
-  const headers = { 'Cache-Control': 'private' };
-  if (images.length === 1 && !multipart) {
-    return { statusCode: 200, headers: { ...headers, 'Content-Type': type }, body: images[0]!.toString('base64'), isBase64Encoded: true };
-  }
-  const boundary = newBoundary();
-  const body = encodeMultipart(boundary, images.map((image) => ({ headers: { 'Content-Type': type }, body: image })));
-  return {
-    statusCode: 200,
-    headers: { ...headers, 'Content-Type': `multipart/related; type="${type}"; boundary=${boundary}` },
-    body: body.toString('base64'),
-    isBase64Encoded: true,
-  };
+  const { contentType, body } = renderedBody(images, type, multipart);
+  return { statusCode: 200, headers: { 'Cache-Control': 'private', 'Content-Type': contentType }, body: body.toString('base64'), isBase64Encoded: true };
 }, { audit: 'retrieve' });
 
 /** `viewport=vw,vh[,sx,sy,sw,sh]`: the size to fit within (the source region is not offered). */

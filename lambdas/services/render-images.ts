@@ -15,6 +15,7 @@ import { TransferSyntax } from '#core/dicom/tags.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
 import { readInstanceBytes } from '#adapters/object-store.ts';
 import { findInstances } from './retrieve-instances.ts';
+import { encodeMultipart, newBoundary } from '#core/dicomweb/multipart.ts';
 import { requireReadable } from '#services/restores/cold-read.ts';
 import { noteStudiesRead } from '#services/lifecycle/study-access.ts';
 import { instanceFrameSource, renderFrames } from './retrieve-frames.ts';
@@ -74,6 +75,16 @@ export async function renderImages(request: RenderRequest): Promise<Buffer[]> {
   }
   if (!images.length) throw new NotFoundError('nothing in this resource has pixel data to show');
   return images;
+}
+
+/** The answer's body: one image as itself, unless the client asked for multipart; several as multipart/related. */
+export function renderedBody(images: Buffer[], type: string, multipart: boolean): { contentType: string; body: Buffer } {
+  if (images.length === 1 && !multipart) return { contentType: type, body: images[0]! };
+  const boundary = newBoundary();
+  return {
+    contentType: `multipart/related; type="${type}"; boundary=${boundary}`,
+    body: encodeMultipart(boundary, images.map((image) => ({ headers: { 'Content-Type': type }, body: image }))),
+  };
 }
 
 /** For a thumbnail: the middle instance of each series in SeriesNumber order (records come in instance order). */

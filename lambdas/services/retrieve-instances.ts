@@ -14,7 +14,7 @@ import { canConvertToExplicitLittleEndian, NATIVE_SYNTAXES, toExplicitLittleEndi
 import { isDecodable } from '#core/dicom/frames.ts';
 import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
 import { getInstanceRecord, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
-import { wasDeleted } from '#adapters/deletion-store.ts';
+import { wasDeleted } from '#adapters/deletion/deletion-store.ts';
 import { readInstanceObject } from '#adapters/object-store.ts';
 import { clock } from '#adapters/clock.ts';
 import { unreadable } from './restores/start-restore.ts';

@@ -13,7 +13,7 @@ import { ARCHIVE_CLASSES } from '#core/restores/restore-tiers.ts';
 import { config } from '#lambdas/config.ts';
 import { clock } from '#adapters/clock.ts';
 import { documentClient } from '#adapters/aws-clients.ts';
-import { usageOfTierChange } from '#adapters/storage-class-store.ts';
+import { usageOfTierChange } from '#adapters/lifecycle/storage-class-store.ts';
 import { getRestoreRecord } from './restore-records.ts';
 
 const db = documentClient;

@@ -14,7 +14,7 @@ import { nameTokens } from '#core/qido/matching.ts';
 import { metadataObjectKey, type InstanceIdentity, type ResourceScope } from '#core/index-keys.ts';
 import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { deleteObjectsUnlessRefused, isLocked } from '#adapters/object-store.ts';
-import { deleteInstanceEntries, deleteVersionEntries, deleteSeriesEntry, deleteStudyEntry, putTombstone, type DeletedLevel } from '#adapters/deletion-store.ts';
+import { deleteInstanceEntries, deleteVersionEntries, deleteSeriesEntry, deleteStudyEntry, putTombstone, type DeletedLevel } from '#adapters/deletion/deletion-store.ts';
 import { seriesOfStudy } from '#adapters/search-store.ts';
 import { getStudyDataset } from '#adapters/study-store.ts';
 import { reconcileStudy } from '#services/maintenance/reconcile-counts.ts';

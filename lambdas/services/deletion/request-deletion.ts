@@ -11,7 +11,7 @@ import { ConflictError, GoneError, NotFoundError } from '#core/errors.ts';
 import { holdsCovering } from '#core/holds/covering.ts';
 import { patientIdOf } from '#core/audit/subjects.ts';
 import type { ResourceScope } from '#core/index-keys.ts';
-import { wasDeleted } from '#adapters/deletion-store.ts';
+import { wasDeleted } from '#adapters/deletion/deletion-store.ts';
 import { putDeletion, recordAttempt, recordProgress } from '#adapters/deletion/deletion-records.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';

@@ -15,7 +15,7 @@ import { parsePeriod } from '#core/disposition/retention-policy.ts';
 import { advanceCursor, allStudies, setStudyState, studyPage, updateRun } from '#adapters/disposition/disposition-store.ts';
 import { dropVault, vaultItems } from '#adapters/disposition/study-vault.ts';
 import { dispositionObjectKey, purgeAllVersions, putLockedCertificate } from '#adapters/disposition/disposition-objects.ts';
-import { deleteItems, putTombstone } from '#adapters/deletion-store.ts';
+import { deleteItems, putTombstone } from '#adapters/deletion/deletion-store.ts';
 import { runOf } from './evaluate.ts';
 import { restoreObjectsAndIndex } from './soft-delete.ts';
 

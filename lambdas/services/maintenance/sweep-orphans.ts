@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { instanceIdentityFromKey, instancesPrefix, type InstanceIdentity } from '#core/index-keys.ts';
 import { listArchivePage, type ListedObject } from '#adapters/archive-listing.ts';
-import { lastDeletedAt } from '#adapters/deletion-store.ts';
+import { lastDeletedAt } from '#adapters/deletion/deletion-store.ts';
 import { getInstanceRecord } from '#adapters/index-store.ts';
 import { isEarlierVersion } from '#adapters/instance-versions.ts';
 import { headInstanceObject, readInstanceBytes } from '#adapters/object-store.ts';

@@ -6,7 +6,7 @@
 import type { InstanceIdentity } from '#core/index-keys.ts';
 import type { RestoreRecord } from '#core/restores/restore-record.ts';
 import { applyTierChange, type TierChange } from '#adapters/restores/instance-tier.ts';
-import { recordStorageClass } from '#adapters/storage-class-store.ts';
+import { recordStorageClass } from '#adapters/lifecycle/storage-class-store.ts';
 import { completeIfRestored } from './restore-progress.ts';
 
 export async function onTierEvent(id: InstanceIdentity, sha256: string, change: TierChange): Promise<{ updated: boolean; completed?: RestoreRecord | undefined }> {

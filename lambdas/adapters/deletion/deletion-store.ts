@@ -10,9 +10,9 @@ import { isStorageTier } from '#core/finance/price-table.ts';
 import { Keys, type ResourceScope } from '#core/index-keys.ts';
 import { coldContribution } from '#core/lifecycle/availability.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from './aws-clients.ts';
-import { usageActions } from './finance/usage-store.ts';
-import type { InstanceRecord, InstanceVersion } from './index-store.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
+import { usageActions } from '#adapters/finance/usage-store.ts';
+import type { InstanceRecord, InstanceVersion } from '#adapters/index-store.ts';
 
 const db = documentClient;
 

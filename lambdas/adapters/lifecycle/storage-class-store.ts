@@ -11,8 +11,8 @@ import { restoreCompleted, restoredCopyGone, tierChanged, type StoredObject } fr
 import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { TIER_ORDER, type Tier } from '#core/lifecycle/policy.ts';
 import { config } from '#lambdas/config.ts';
-import { documentClient } from './aws-clients.ts';
-import { usageActions } from './finance/usage-store.ts';
+import { documentClient } from '#adapters/aws-clients.ts';
+import { usageActions } from '#adapters/finance/usage-store.ts';
 
 const db = documentClient;
 const MAX_ATTEMPTS = 5;
