@@ -28,6 +28,23 @@ export function s3Client(): S3Client {
   return s3;
 }
 
+let presigner: S3Client | undefined;
+
+/**
+ * The client that signs URLs others upload through. With the SDK's default (a checksum whenever
+ * supported) a presigned UploadPart carries the CRC32 of an empty body, and S3 refuses every real
+ * part sent to it; the uploader's own request carries its integrity (Content-MD5 or checksum headers).
+ */
+export function s3PresignClient(): S3Client {
+  presigner ??= new S3Client({
+    region: config.region,
+    ...withEndpoint(config.endpoints.s3),
+    forcePathStyle: config.s3ForcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  return presigner;
+}
+
 export function dynamoClient(): DynamoDBClient {
   dynamodb ??= new DynamoDBClient({ region: config.region, ...withEndpoint(config.endpoints.dynamodb) });
   return dynamodb;

@@ -188,6 +188,8 @@ describe('Discovery export (issue 14 acceptance, local runtime)', () => {
     expect((await api('POST', '/exports', { hold: holdId, query: 'PatientID=X' })).status).toBe(400);
     expect((await api('POST', '/exports', { hold: 'not-a-hold' })).status).toBe(400);
     expect((await api('POST', '/exports', { query: 'PatientID=NOBODY' })).status).toBe(400);
+    // A mistyped key would otherwise export every study of the tenant.
+    expect((await api('POST', '/exports', { query: `PatientId=${PATIENT}` })).status).toBe(400);
     expect((await api('GET', '/exports/not-an-export')).status).toBe(404);
   });
 

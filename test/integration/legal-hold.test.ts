@@ -140,6 +140,12 @@ describe('Legal holds (issue 14 acceptance, local runtime)', () => {
     expect((await api('POST', '/holds', { matter: 'm', reason: 'r', scope: { study: 'not a uid' } })).status).toBe(400);
     expect((await api('POST', '/holds', { matter: 'm', reason: 'r', scope: { patient: { id: 'x' }, study: uid(1) } })).status).toBe(400);
     expect((await api('GET', '/holds/not-a-hold')).status).toBe(404);
+    // A query QIDO would answer by ignoring a key it does not know, or with no matching key, would hold the whole tenant.
+    for (const query of ['PatientId=' + PATIENT, 'Foo=bar', 'limit=10', 'PatientID=']) {
+      const refused = await api('POST', '/holds', { matter: 'm', reason: 'r', scope: { query } });
+      expect(refused.status, query).toBe(400);
+    }
+    expect((await api('GET', '/holds')).json).toEqual(listed);
   });
 
   it('records every hold action in the audit trail with its actor and counts', async () => {

@@ -8,18 +8,14 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { BadRequestError, ConflictError, NotFoundError } from '#core/errors.ts';
 import { exportView, isExportId, parseExportRequest, type ExportRecord } from '#core/exports/export.ts';
-import { PACKAGE_DOCUMENTS, packageObjectKey } from '#core/exports/package-layout.ts';
 import { clock } from '#adapters/clock.ts';
-import { getExport, listExports, pageOfCopiedFiles } from '#adapters/exports/export-store.ts';
-import { downloadUrl } from '#adapters/exports/package-objects.ts';
 import { noteAuditSubject } from '#middleware/audit.ts';
 import { callerOf, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { jsonBodyOf, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { startExport } from '#services/exports/start-export.ts';
+import { exportOf, exportsOf, packageDocuments, packageFilesPage } from '#services/exports/read-exports.ts';
 
-/** How long a download URL works (S3 presigned GET); GET the export again for fresh ones. */
-export const DOWNLOAD_URL_SECONDS = 3600;
 const DEFAULT_PAGE = 500;
 const MAX_PAGE = 1000;
 
@@ -36,12 +32,11 @@ export const handler = httpHandler(async (event) => {
     return json(202, exportView(record), { Location: location });
   }
   if (id === undefined) {
-    const exports = await listExports(tenant);
+    const exports = await exportsOf(tenant);
     noteAuditSubject(event, { detail: { exportAction: 'list', exports: exports.length } });
     return json(200, { exports: exports.map(({ tenant: _tenant, ...rest }) => rest) });
   }
-  const record = await getExport(tenant, id);
-  if (!record) throw new NotFoundError(`no export ${id}`);
+  const record = await exportOf(tenant, id);
   if (event.resource === '/exports/{id}/files') {
     if (record.status !== 'COMPLETED') throw new ConflictError(`export ${id} is ${record.status}: its files can be downloaded once it is COMPLETED`);
     const page = await filesPage(event, record);
@@ -53,26 +48,17 @@ export const handler = httpHandler(async (event) => {
 }, { audit: 'discoveryExport' });
 
 async function documents(event: APIGatewayProxyEvent, record: ExportRecord) {
-  const urls: Record<string, string> = {};
-  for (const [name, path] of Object.entries(PACKAGE_DOCUMENTS)) urls[name] = await downloadUrl(packageObjectKey(record.tenant, record.id, path), DOWNLOAD_URL_SECONDS);
-  return { expiresAt: expiresAt(), documents: urls, files: `${publicBaseUrl(event)}/exports/${record.id}/files` };
+  return { ...(await packageDocuments(record)), files: `${publicBaseUrl(event)}/exports/${record.id}/files` };
 }
 
-async function filesPage(event: APIGatewayProxyEvent, record: ExportRecord) {
+function filesPage(event: APIGatewayProxyEvent, record: ExportRecord) {
   const query = new Map(queryOf(event));
   const limit = query.has('limit') ? Number(query.get('limit')) : DEFAULT_PAGE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new BadRequestError(`limit must be 1..${MAX_PAGE}`);
   const after = query.get('after');
   if (after !== undefined && !/^FILE#[0-9.#]{1,200}$/.test(after)) throw new BadRequestError('after must be the next value of the previous page');
-  const page = await pageOfCopiedFiles(record.tenant, record.id, limit, after);
-  const files = [];
-  for (const row of page.rows) {
-    files.push({ path: row.path, size: row.size, sha256: row.sha256AtExport, url: await downloadUrl(packageObjectKey(record.tenant, record.id, row.path), DOWNLOAD_URL_SECONDS) });
-  }
-  return { expiresAt: expiresAt(), files, ...(page.next ? { next: page.next } : {}) };
+  return packageFilesPage(record, limit, after);
 }
-
-const expiresAt = () => new Date(clock.now().getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString();
 
 /** Who asked (the record's actor), for which export, patient and studies: the audit trail's view. */
 function noteExport(event: APIGatewayProxyEvent, record: ExportRecord, action: string, files?: number): void {

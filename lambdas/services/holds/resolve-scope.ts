@@ -31,6 +31,12 @@ export async function resolveHoldScope(tenant: string, scope: HoldScope): Promis
     studies = (await studiesByAccession(tenant, scope.accession, meter)).map((row) => row.study);
   } else {
     const query = parseQidoQuery([...new URLSearchParams(scope.query)]);
+    // QIDO answers a query with an unknown attribute, ignoring it (a Warning); a hold or an export
+    // must not: a mistyped key (`PatientId=`) would otherwise cover every study of the tenant.
+    if (query.warnings.length) throw new BadRequestError(`the query is not one QIDO-RS understands in full: ${query.warnings.join('; ')}`);
+    if (query.filters.every((filter) => filter.value === '')) {
+      throw new BadRequestError('the query names no matching key: a hold or an export of a whole tenant is not a query (name the patient, study or accession)');
+    }
     const result = await search({ tenant, level: 'study', scope: {}, query: { ...query, offset: 0, limit: MAX_LIMIT }, serviceUrl: '' });
     if (result.warnings.some((w) => w.startsWith('there are more than'))) {
       throw new BadRequestError(`the hold's query matches more than ${MAX_LIMIT} studies: narrow it, or place several holds`);
