@@ -7,6 +7,7 @@ import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { Tag } from '#core/dicom/tags.ts';
 import { FailureReason } from '#core/dicomweb/status-codes.ts';
 import { storeResponse, StoreResponseTags as T, type FailedOutcome, type StoredOutcome } from '#core/dicomweb/store-response.ts';
+import type { PlannedFile } from './upload-plan.ts';
 
 export interface UploadRecord {
   id: string;
@@ -41,13 +42,8 @@ export interface FileResult {
   headerRead?: { requests: number; bytes: number } | undefined;
 }
 
-export interface UploadFileRecord {
-  file: number;
-  name?: string | undefined;
-  size: number;
-  sha256?: string | undefined;
-  partSize: number;
-  parts: number;
+/** A planned file (core/uploads/upload-plan.ts) once its multipart upload exists. */
+export interface UploadFileRecord extends PlannedFile {
   /** The S3 key it is uploaded to, and its multipart upload. */
   key: string;
   multipartUploadId: string;
