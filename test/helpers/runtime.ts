@@ -6,6 +6,7 @@
  * or use `fetchWithoutToken`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalIdentity, TokenRequest } from '#infra/local/local-identity.ts';
@@ -32,6 +33,9 @@ export interface TestRuntime extends LocalRuntime {
 
 export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promise<TestRuntime> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-test-'));
+  // A restart listens again on the same ports. Ports the kernel hands out to outgoing connections
+  // (32768–60999) may be taken by one of them meanwhile, so the runtime's own come from below that range.
+  options = { port: await portBelowEphemeralRange(), servicePorts: await servicePortsBelowEphemeralRange(), ...options };
   const log = process.env.STRATA_TEST_VERBOSE ? (message: string) => console.error(message) : () => {};
   const runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 0, log, ...options, dataDir });
   const port = Number(new URL(runtime.url).port);
@@ -56,6 +60,29 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
 }
 
 const TEST_TOKEN_SECONDS = 6 * 3600;
+
+/** A port in 20000–32767 (below Linux's ephemeral range) that is free now. */
+async function portBelowEphemeralRange(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+async function servicePortsBelowEphemeralRange() {
+  return {
+    dynamodb: await portBelowEphemeralRange(),
+    s3: await portBelowEphemeralRange(),
+    stepFunctions: await portBelowEphemeralRange(),
+    events: await portBelowEphemeralRange(),
+    kms: await portBelowEphemeralRange(),
+  };
+}
 
 /**
  * Makes every `fetch` to one of `origins` without an Authorization header carry a token: the given one, or
