@@ -14,7 +14,7 @@ import { UPLOADS_PREFIX } from '#core/index-keys.ts';
 import { s3Event } from '#infra/local/s3/s3-events.ts';
 import { indexUploadedObject, type RangedReads } from '#services/ingest/index-uploaded-object.ts';
 import { s3For } from '#test/helpers/aws.ts';
-import { multipartBodies, sha256 } from '#test/helpers/dicom.ts';
+import { fixture, multipartBodies, sha256 } from '#test/helpers/dicom.ts';
 import { largeInstance, type LargeInstance } from '#test/helpers/large-instances.ts';
 import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
@@ -201,6 +201,16 @@ describe('presigned uploads through the routes and the Object Created event', ()
     expect(result.files[1]).toMatchObject({ file: 2, status: 'stored', sopInstanceUID: instance.sop });
     expect(result.response?.status).toBe(202); // PS3.18: some stored, some failed
     expect(await stagedKeys()).toEqual([]);
+  });
+
+  it('stores compressed instances as STOW does: no warning about fragments it has not read', { timeout: 120_000 }, async () => {
+    const files = ['JPGExtended.dcm', 'MR_small_RLE.dcm'].map((name) => fixture(name));
+    const created = await create(files.map((file, i) => ({ size: file.length, sha256: sha256(file), name: `compressed-${i}.dcm` })));
+    for (const [i, file] of files.entries()) await upload(created.files[i]!, bytes(file));
+    await runtime.events.idle();
+    const result = await report(created.id);
+    expect(result.files.map((f) => f.status)).toEqual(['stored', 'stored']);
+    expect(result.response?.status).toBe(200);
   });
 
   it('refuses a file whose uploaded size is not the declared one, and checks the completion', { timeout: 120_000 }, async () => {

@@ -1,6 +1,6 @@
 import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
-import { encapsulatedFrames, frameFromSpan, frameRanges, offsetTableOf } from '#core/dicom/frames.ts';
+import { encapsulatedFrames, frameFromSpan, frameRanges, offsetTableOf, pixelGeometryProblem } from '#core/dicom/frames.ts';
 import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
 import { readInstance } from '#core/dicom/read-instance.ts';
 import { fixture } from '#test/helpers/dicom.ts';
@@ -30,4 +30,21 @@ describe('Frame positions recorded at ingest', () => {
       }
     });
   }
+});
+
+describe('Pixel geometry checked at ingest', () => {
+  const format = { rows: 64, columns: 64, samplesPerPixel: 1, bitsAllocated: 8, frames: 2 } as Parameters<typeof pixelGeometryProblem>[1];
+
+  it('warns when the encapsulated Pixel Data holds fewer fragments than NumberOfFrames', () => {
+    const oneFragment = { offset: 0, length: 100, encapsulated: true, offsetTable: [], fragments: [{ offset: 8, length: 92 }] } as unknown as Parameters<typeof pixelGeometryProblem>[0];
+    expect(pixelGeometryProblem(oneFragment, format, 2)).toContain('NumberOfFrames is 2 but its Pixel Data holds 1 (1 fragments)');
+  });
+
+  it('says nothing of encapsulated Pixel Data whose fragments were not read (an upload indexed from its header)', () => {
+    const unread = { offset: 0, length: 100, encapsulated: true } as unknown as Parameters<typeof pixelGeometryProblem>[0];
+    expect(pixelGeometryProblem(unread, format, 2)).toBeUndefined();
+    // Native Pixel Data is always checked: its length is known from the header.
+    const native = { offset: 0, length: 64 * 64, encapsulated: false } as unknown as Parameters<typeof pixelGeometryProblem>[0];
+    expect(pixelGeometryProblem(native, format, 2)).toContain('holds 1');
+  });
 });
