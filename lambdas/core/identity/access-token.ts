@@ -4,6 +4,8 @@
  * (the local gateway's, the data plane's aws-jwt-verify), so a token means one thing everywhere.
  */
 
+import { strataScopes } from './scopes.ts';
+
 /** The claims as API Gateway's Cognito authorizer hands them to Lambda: every value a string. */
 export type AuthorizerClaims = Record<string, string>;
 
@@ -23,12 +25,11 @@ export function bearerToken(authorization: string | undefined): string | undefin
  */
 export function accessVerdict(payload: Readonly<Record<string, unknown>>, resourceServer: string, requiredScope: string | undefined): Verdict {
   if (payload.token_use !== 'access') return { ok: false, status: 401, message: 'Unauthorized: not an access token' };
-  const prefix = `${resourceServer}/`;
-  const granted = String(payload.scope ?? '').split(' ').filter(Boolean);
-  if (requiredScope !== undefined && !granted.includes(prefix + requiredScope)) {
+  const scopes = strataScopes(String(payload.scope ?? ''), resourceServer);
+  if (requiredScope !== undefined && !scopes.includes(requiredScope)) {
     return { ok: false, status: 403, message: `Forbidden: this route needs the ${requiredScope} scope` };
   }
   const claims: AuthorizerClaims = {};
   for (const [name, value] of Object.entries(payload)) claims[name] = typeof value === 'string' ? value : JSON.stringify(value);
-  return { ok: true, claims, scopes: granted.filter((scope) => scope.startsWith(prefix)).map((scope) => scope.slice(prefix.length)) };
+  return { ok: true, claims, scopes };
 }

@@ -8,8 +8,8 @@ export const RESOURCE_SERVER = 'strata';
 /** The scope that may act in any tenant (naming it with `?tenant=`), read the audit trail and use the local admin endpoints. */
 export const ADMIN_SCOPE = 'admin';
 
-/** Strata's scopes among a token's space-separated `scope` claim, without their prefix. */
-export function strataScopes(scopeClaim: string | undefined): string[] {
-  const prefix = `${RESOURCE_SERVER}/`;
+/** One resource server's scopes (Strata's unless named) among a token's space-separated `scope` claim, without their prefix. */
+export function strataScopes(scopeClaim: string | undefined, resourceServer: string = RESOURCE_SERVER): string[] {
+  const prefix = `${resourceServer}/`;
   return (scopeClaim ?? '').split(' ').filter((scope) => scope.startsWith(prefix)).map((scope) => scope.slice(prefix.length));
 }
