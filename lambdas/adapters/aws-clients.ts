@@ -19,12 +19,10 @@ let kms: KMSClient | undefined;
 
 const withEndpoint = (endpoint: string | undefined) => (endpoint ? { endpoint } : {});
 
+const s3Options = () => ({ region: config.region, ...withEndpoint(config.endpoints.s3), forcePathStyle: config.s3ForcePathStyle });
+
 export function s3Client(): S3Client {
-  s3 ??= new S3Client({
-    region: config.region,
-    ...withEndpoint(config.endpoints.s3),
-    forcePathStyle: config.s3ForcePathStyle,
-  });
+  s3 ??= new S3Client(s3Options());
   return s3;
 }
 
@@ -36,12 +34,7 @@ let presigner: S3Client | undefined;
  * part sent to it; the uploader's own request carries its integrity (Content-MD5 or checksum headers).
  */
 export function s3PresignClient(): S3Client {
-  presigner ??= new S3Client({
-    region: config.region,
-    ...withEndpoint(config.endpoints.s3),
-    forcePathStyle: config.s3ForcePathStyle,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
+  presigner ??= new S3Client({ ...s3Options(), requestChecksumCalculation: 'WHEN_REQUIRED' });
   return presigner;
 }
 
