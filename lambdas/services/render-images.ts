@@ -62,7 +62,7 @@ export async function renderImages(request: RenderRequest): Promise<Buffer[]> {
   if (request.thumbnail) {
     for (const record of representatives(records, request.scope)) {
       const [image] = await renderInstance(record, [request.frames?.[0] ?? 1], request);
-      if (image) return [image];
+      if (image) return noted([image], records);
     }
     throw new NotFoundError('nothing in this resource has pixel data to show');
   }
@@ -74,6 +74,12 @@ export async function renderImages(request: RenderRequest): Promise<Buffer[]> {
     }
   }
   if (!images.length) throw new NotFoundError('nothing in this resource has pixel data to show');
+  return noted(images, records);
+}
+
+/** The images, once the read of their study is noted: once per request, not once per instance. */
+async function noted(images: Buffer[], records: InstanceRecord[]): Promise<Buffer[]> {
+  await noteStudiesRead(records.slice(0, 1).map((r) => r.id));
   return images;
 }
 
@@ -100,7 +106,6 @@ function representatives(records: InstanceRecord[], scope: ResourceScope): Insta
 async function renderInstance(record: InstanceRecord, frames: number[] | undefined, request: RenderRequest): Promise<Buffer[]> {
   // Archived bytes are restored, as for WADO: 503 with the restore, then the image.
   await requireReadable([record], request.requestedBy);
-  await noteStudiesRead([record.id]);
   let source;
   try {
     source = await instanceFrameSource(await readInstanceBytes(record.objectKey), NATIVE_FRAMES);
