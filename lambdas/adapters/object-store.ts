@@ -274,7 +274,12 @@ const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_, c: string) => c
  * marker and keep the locked version: the instance must stay visible instead.
  */
 export async function isLocked(key: string, now: Date): Promise<boolean> {
-  const absent = (error: unknown) => error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 404 || error.name === 'NoSuchObjectLockConfiguration');
+  // No current version to protect: missing (404), or a delete marker — S3 documents 405 for a
+  // marker addressed by version and 404 for a GET of one; the lock subresources are not
+  // documented either way, so both count as "nothing current to lock" (a deletion repeated after
+  // a crash meets the markers it left).
+  const absent = (error: unknown) =>
+    error instanceof S3ServiceException && ([404, 405].includes(error.$metadata.httpStatusCode ?? 0) || error.name === 'NoSuchObjectLockConfiguration');
   const Bucket = config.archiveBucket();
   const [hold, retention] = await Promise.all([
     s3Client().send(new GetObjectLegalHoldCommand({ Bucket, Key: key })).catch((error: unknown) => (absent(error) ? undefined : Promise.reject(error))),

@@ -77,9 +77,14 @@ describe('The audit trail', () => {
       ['retrieve', '110104', 'R', 'GET /dicom-web/studies/{study}/series/{series}/instances/{instance}/frames/{frames}'],
       ['retrieve', '110104', 'R', 'GET /dicom-web/studies/{study}/series/{series}/instances/{instance}/rendered'],
       ['adminWorkflow', '110100', 'E', 'POST /admin/fixity-audits'],
+      // The deletion's completion (docs/deletion.md), recorded before the request's own record.
+      ['deleteInstances', '110103', 'D', 'DELETE deletion/completed'],
       ['deleteInstances', '110103', 'D', 'DELETE /dicom-web/studies/{study}/series/{series}/instances/{instance}'],
     ]);
-    for (const record of records.filter((r) => r.kind !== 'auditLogUsed')) {
+    const completion = records.find((r) => r.route === 'DELETE deletion/completed')!;
+    expect(completion.actor).toMatchObject({ clientId: CALLER.clientId, tenant: CALLER.tenant });
+    expect(completion).toMatchObject({ patientId: PATIENT, studies: [STUDY], outcome: 0 });
+    for (const record of records.filter((r) => r.kind !== 'auditLogUsed' && r !== completion)) {
       expect(record.actor).toEqual({ ...CALLER, admin: true, acrossTenants: false });
       expect(record.tenant).toBe(CALLER.tenant);
       expect(record.patientId).toBe(PATIENT);
@@ -90,7 +95,8 @@ describe('The audit trail', () => {
     }
     const query = records.find((r) => r.kind === 'query')!;
     expect(query.query).toBe(`PatientID=${PATIENT}`);
-    expect(records.find((r) => r.kind === 'deleteInstances')!.detail).toEqual({ instancesDeleted: 1, instancesKept: 0 });
+    expect(records.find((r) => r.kind === 'deleteInstances' && r !== completion)!.detail).toEqual({ instancesDeleted: 1, instancesKept: 0 });
+    expect(completion.detail).toEqual({ deletion: expect.any(String), instancesDeleted: 1, instancesKept: 0 });
   });
 
   it('records a refused request with a failure outcome and no patient it cannot know', async () => {

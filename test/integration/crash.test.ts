@@ -324,13 +324,19 @@ describe('Crash test: SIGKILL mid-STOW, restart, maintenance, re-push', () => {
     }
   }
 
+  /** The audit trail's completion records of deletions in a study. */
+  async function completionsOf(study: string): Promise<{ studies: string[]; detail?: Record<string, unknown> }[]> {
+    const { records } = (await (await fetch(`${runtime.url}/audit?limit=1000`)).json()) as { records: { route: string; studies: string[]; detail?: Record<string, unknown> }[] };
+    return records.filter((r) => r.route.endsWith(' deletion/completed') && r.studies.includes(study));
+  }
+
   it('finishes a DELETE killed midway by itself: the maintenance after the restart resumes it, leaving no entry, object or count behind', async () => {
     const doomed = batch('2.25.83004', 2, 40);
     const answer = await fetch(`${runtime.url}/dicom-web/studies`, { method: 'POST', ...stowRequest(doomed) });
     expect(answer.status).toBe(200);
     const url = `${runtime.url}/dicom-web/studies/${doomed[0]!.study}`;
-    // Killed in the transaction that removes the first series' entries, after its bytes went.
-    const trigger = killOnNthFile(runtime, join(dataDir, 'dynamodb-transactions'), 1);
+    // Killed in the transaction that removes the second series' entries: the first series' are gone and counted.
+    const trigger = killOnNthFile(runtime, join(dataDir, 'dynamodb-transactions'), 2);
     const outcome = await fetch(url, { method: 'DELETE' }).then((r) => r.status, () => 'killed');
     trigger.close();
     runtime.kill();
@@ -348,6 +354,13 @@ describe('Crash test: SIGKILL mid-STOW, restart, maintenance, re-push', () => {
     expect([404, 410]).toContain((await fetch(url, { headers: { Accept: 'application/dicom+json' } })).status);
     expect(await getJson(`/studies?StudyInstanceUID=${doomed[0]!.study}`)).toEqual([]);
     expect(objectsOnDisk(dataDir).filter((o) => o.study === doomed[0]!.study)).toEqual([]);
+    // Counted exactly, and audited: what the killed request removed is not lost from the count.
+    for (let waited = 0; waited < 60_000 && (await completionsOf(doomed[0]!.study)).length === 0; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const completions = await completionsOf(doomed[0]!.study);
+    expect(completions.map((r) => ({ deleted: r.detail?.instancesDeleted, kept: r.detail?.instancesKept }))).toEqual([{ deleted: doomed.length, kept: 0 }]);
+    expect(await (await fetch(`${runtime.url}/deletions/${String(completions[0]!.detail!.deletion)}`)).json()).toMatchObject({ status: 'COMPLETED', deleted: doomed.length });
     await verify(); // the other studies are untouched
   }, 240_000);
 

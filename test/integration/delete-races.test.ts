@@ -6,14 +6,15 @@
 import { QueryCommand, type AttributeValue, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keys } from '#core/index-keys.ts';
-import { dynamoFor } from '#test/helpers/aws.ts';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { dynamoFor, s3For } from '#test/helpers/aws.ts';
 import { stow } from '#test/helpers/dicom.ts';
 import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
 
 const tenant = 'default';
-const file = (study: string, series: number, sop: number) =>
-  synthesize('CT_small.dcm', { study, series: `${study}.${series}`, sop: `${study}.${series}.${sop}` });
+const file = (study: string, series: number, sop: number, instanceNumber = 1) =>
+  synthesize('CT_small.dcm', { study, series: `${study}.${series}`, sop: `${study}.${series}.${sop}`, instanceNumber });
 
 describe('DELETE racing DELETE and STOW on one study', () => {
   let runtime: TestRuntime;
@@ -53,6 +54,8 @@ describe('DELETE racing DELETE and STOW on one study', () => {
       perSeries,
       truth,
       instances: instances.length,
+      /** Where the index says each version's bytes are (current and earlier versions). */
+      objectKeys: items.filter((i) => sk(i).startsWith('INST#') || sk(i).startsWith('VER#')).map((i) => i.objectKey!.S!),
     };
   }
 
@@ -93,4 +96,30 @@ describe('DELETE racing DELETE and STOW on one study', () => {
       expectExact(await partition(study));
     }
   }, 240_000); // three rounds of six concurrent requests: 20 s alone, minutes on a loaded machine
+
+  it('a new version stored while its study is deleted leaves no index entry whose bytes are gone', async () => {
+    const missing: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const study = `2.25.77020${round}`;
+      expect((await stow(runtime.url, Array.from({ length: 60 }, (_, i) => file(study, 1, i + 1)))).status).toBe(200);
+      // New versions (other bytes, same UIDs) of the instances the DELETE takes first (SOP UIDs
+      // ….1, ….10, ….11 in its order), stored while it deletes the rest of their series' bytes:
+      // after their old bytes went, before the transaction that removes the series' entries.
+      const later = (ms: number, sop: number) => new Promise((resolve) => setTimeout(resolve, ms)).then(() => stow(runtime.url, [file(study, 1, sop, 2)]));
+      const answers = await Promise.all([
+        fetch(`${runtime.url}/dicom-web/studies/${study}`, { method: 'DELETE' }),
+        later(1500, 1),
+        later(3000, 10),
+        later(4500, 11),
+      ]);
+      for (const answer of answers) expect(answer.status).toBeLessThan(500);
+      const state = await partition(study);
+      expectExact(state);
+      for (const Key of state.objectKeys) {
+        const found = await s3For(runtime).send(new HeadObjectCommand({ Bucket: runtime.names.bucket('archive'), Key })).then(() => true, () => false);
+        if (!found) missing.push(Key);
+      }
+    }
+    expect(missing).toEqual([]);
+  }, 240_000);
 });

@@ -76,9 +76,17 @@ describe('DELETE of instances, series and studies', () => {
   });
 
   it('records each deletion in the audit trail, with its counts and outcome', async () => {
-    const { records } = (await (await fetch(`${runtime.url}/audit?client=strata-tests`)).json()) as { records: { kind: string; eventId: string; outcome: number; status: number; studies: string[]; detail?: Record<string, number> }[] };
+    const { records } = (await (await fetch(`${runtime.url}/audit?client=strata-tests`)).json()) as { records: { kind: string; eventId: string; route: string; outcome: number; status: number; studies: string[]; detail?: Record<string, number> }[] };
     const deletions = records.filter((r) => r.eventId === '110105' || r.eventId === '110103');
-    expect(deletions.map((r) => [r.kind, r.status, r.outcome, r.detail?.instancesDeleted, r.detail?.instancesKept])).toEqual([
+    const summary = (r: (typeof deletions)[number]) => [r.kind, r.status, r.outcome, r.detail?.instancesDeleted, r.detail?.instancesKept];
+    // Each deletion's completion has its own record (docs/deletion.md), written before the deletion counts as done.
+    expect(deletions.filter((r) => r.route.endsWith(' deletion/completed')).map(summary)).toEqual([
+      ['deleteInstances', 204, 0, 1, 0],
+      ['deleteInstances', 204, 0, 1, 0],
+      ['deleteStudy', 409, 4, 0, 1],
+      ['deleteStudy', 204, 0, 1, 0],
+    ]);
+    expect(deletions.filter((r) => !r.route.endsWith(' deletion/completed')).map(summary)).toEqual([
       ['deleteInstances', 204, 0, 1, 0],
       ['deleteInstances', 204, 0, 1, 0],
       ['deleteStudy', 409, 4, 0, 1],

@@ -4,9 +4,11 @@
  * The delete function is given 8 s here, all of which the request keeps back for handing over,
  * so the request deletes exactly one batch and the workflow the rest.
  */
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { ListObjectsV2Command, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3For } from '#test/helpers/aws.ts';
+import { dynamoFor, s3For } from '#test/helpers/aws.ts';
 import { stow } from '#test/helpers/dicom.ts';
 import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
@@ -17,6 +19,10 @@ const PATIENT = 'DELETION-PID';
 const SERIES = [`${STUDY}.1`, `${STUDY}.2`];
 const PER_SERIES = 90;
 const instances = SERIES.flatMap((series) => Array.from({ length: PER_SERIES }, (_, i) => ({ study: STUDY, series, sop: `${series}.${i + 1}`, patientId: PATIENT })));
+// A second study, for two workers on one deletion.
+const RACED = '2.25.84002';
+const RACED_PATIENT = 'DELETION-RACE-PID';
+const raced = [`${RACED}.1`, `${RACED}.2`].flatMap((series) => Array.from({ length: 45 }, (_, i) => ({ study: RACED, series, sop: `${series}.${i + 1}`, patientId: RACED_PATIENT })));
 
 interface DeletionView {
   id: string;
@@ -35,6 +41,9 @@ describe('A deletion that outgrows its request', () => {
     runtime = await startTestRuntime({ functionTimeoutSeconds: { deleteResources: 8 } });
     for (let i = 0; i < instances.length; i += 45) {
       expect((await stow(runtime.url, instances.slice(i, i + 45).map((uids) => synthesize('CT_small.dcm', uids)))).status).toBe(200);
+    }
+    for (let i = 0; i < raced.length; i += 45) {
+      expect((await stow(runtime.url, raced.slice(i, i + 45).map((uids) => synthesize('CT_small.dcm', uids)))).status).toBe(200);
     }
   }, 120_000);
   afterAll(async () => {
@@ -83,4 +92,85 @@ describe('A deletion that outgrows its request', () => {
     expect((await fetch(`${runtime.url}/deletions/${id}`, { headers: other })).status).toBe(404);
     expect((await fetch(`${runtime.url}/deletions/not-an-id`, { headers: own })).status).toBe(404);
   });
+
+  it('stays exact when two workers carry one deletion on at once: one stops, the counts and the audit are not doubled', async () => {
+    const response = await fetch(`${runtime.url}/dicom-web/studies/${RACED}`, { method: 'DELETE' });
+    expect(response.status).toBe(202);
+    const accepted = (await response.json()) as DeletionView;
+    // As when maintenance takes a slow step for stalled: a second execution of the deletion workflow while the first runs.
+    runtime.stepFunctions.startExecution(runtime.stepFunctions.arnOf('deletion'), JSON.stringify({ tenant: 'default', id: accepted.id }), `${accepted.id}-raced`);
+    await runtime.stepFunctions.idle();
+    expect(await (await fetch(accepted.location!)).json()).toMatchObject({ status: 'COMPLETED', instances: raced.length, deleted: raced.length, kept: 0 });
+    const { records } = (await (await fetch(`${runtime.url}/audit?patient=${RACED_PATIENT}`)).json()) as { records: { route: string; detail?: Record<string, unknown> }[] };
+    const completions = records.filter((r) => r.route.endsWith(' deletion/completed'));
+    expect(completions.map((r) => r.detail)).toEqual([{ deletion: accepted.id, instancesDeleted: raced.length, instancesKept: 0 }]);
+    expect(await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${RACED}`)).json()).toEqual([]);
+  }, 120_000);
+
+  it('audits a finished deletion whose audit record a crash kept from being written, once', async () => {
+    // What a kill between recording the outcome and appending the audit record leaves (docs/deletion.md).
+    const id = randomUUID();
+    const at = '2026-01-05T10:00:00.000Z';
+    const patientId = 'DELETION-AUDIT-PID';
+    await DynamoDBDocumentClient.from(dynamoFor(runtime)).send(
+      new PutCommand({
+        TableName: runtime.names.table('index'),
+        Item: {
+          pk: `T#default#DELETION#${id}`,
+          sk: 'DELETION',
+          gsi3pk: 'T#default#DELETING',
+          gsi3sk: `${at}#${id}`,
+          tenant: 'default',
+          ...{ id, scope: { tenant: 'default', study: '2.25.84003' }, status: 'COMPLETED', requestedAt: at, requestedBy: 'strata-tests', instances: 3 },
+          ...{ progress: { after: '2.25.84003.1#2.25.84003.1.3', deleted: 3, kept: 0, countsDrifted: false }, updatedAt: at, finishedAt: at, attempts: 0, patientId, auditPending: true },
+        },
+      }),
+    );
+    const completions = async () => {
+      const { records } = (await (await fetch(`${runtime.url}/audit?patient=${patientId}`)).json()) as { records: { route: string; detail?: Record<string, unknown> }[] };
+      return records.filter((r) => r.route.endsWith(' deletion/completed')).map((r) => r.detail);
+    };
+    expect(await completions()).toEqual([]);
+    for (const _ of [1, 2]) {
+      const started = await fetch(`${runtime.url}/admin/index-maintenance`, { method: 'POST' });
+      expect(started.status).toBe(202);
+      await runtime.stepFunctions.idle();
+    }
+    expect(await completions()).toEqual([{ deletion: id, instancesDeleted: 3, instancesKept: 0 }]);
+    expect(await (await fetch(`${runtime.url}/deletions/${id}`)).json()).toMatchObject({ status: 'COMPLETED', deleted: 3 });
+  }, 120_000);
+
+  it('keeps what a legal hold placed after the request covers, even where S3 does not lock it yet', async () => {
+    const study = '2.25.84004';
+    const held = [1, 2, 3].map((i) => ({ study, series: `${study}.1`, sop: `${study}.1.${i}`, patientId: 'DELETION-HELD-PID' }));
+    expect((await stow(runtime.url, held.map((uids) => synthesize('CT_small.dcm', uids)))).status).toBe(200);
+    const hold = await fetch(`${runtime.url}/holds`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ matter: 'M-1', reason: 'r', scope: { study } }) });
+    expect(hold.status).toBe(201);
+    await runtime.stepFunctions.idle();
+    // The hold is effective in the index at once, in S3 when its workflow has set every lock: as before that.
+    const s3 = s3For(runtime);
+    const Bucket = runtime.names.bucket('archive');
+    for (const { Key } of (await s3.send(new ListObjectsV2Command({ Bucket, Prefix: `default/studies/${study}/` }))).Contents ?? []) {
+      await s3.send(new PutObjectLegalHoldCommand({ Bucket, Key, LegalHold: { Status: 'OFF' } }));
+    }
+    // A deletion recorded before the hold (its request found nothing held), resumed after it.
+    const id = randomUUID();
+    const at = '2026-01-05T10:00:00.000Z';
+    await DynamoDBDocumentClient.from(dynamoFor(runtime)).send(
+      new PutCommand({
+        TableName: runtime.names.table('index'),
+        Item: {
+          ...{ pk: `T#default#DELETION#${id}`, sk: 'DELETION', gsi3pk: 'T#default#DELETING', gsi3sk: `${at}#${id}`, tenant: 'default' },
+          ...{ id, scope: { tenant: 'default', study }, status: 'DELETING', requestedAt: at, requestedBy: 'strata-tests', instances: 3 },
+          ...{ progress: { deleted: 0, kept: 0, countsDrifted: false }, updatedAt: at, attempts: 0 },
+        },
+      }),
+    );
+    expect((await fetch(`${runtime.url}/admin/index-maintenance`, { method: 'POST' })).status).toBe(202);
+    await runtime.stepFunctions.idle();
+    expect(await (await fetch(`${runtime.url}/deletions/${id}`)).json()).toMatchObject({ status: 'PARTLY_KEPT', deleted: 0, kept: 3 });
+    const found = (await (await fetch(`${runtime.url}/dicom-web/studies/${study}/instances`)).json()) as Dataset[];
+    expect(found).toHaveLength(3);
+    expect((await fetch(`${runtime.url}/dicom-web/studies/${study}`, { headers: { Accept: 'multipart/related; type="application/dicom"' } })).status).toBe(200);
+  }, 120_000);
 });

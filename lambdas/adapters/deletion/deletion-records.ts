@@ -4,14 +4,18 @@
  * the index maintenance reads to resume stalled ones — a sparse index, so finished deletions
  * cost that Query nothing.
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Keys } from '#core/index-keys.ts';
-import type { Deletion, DeletionProgress, DeletionStatus } from '#core/deletion/deletion.ts';
+import { DeletionSuperseded, type Deletion, type DeletionProgress, type DeletionStatus } from '#core/deletion/deletion.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '#adapters/aws-clients.ts';
 import { queryIndex } from '#adapters/index-query.ts';
 
 const db = documentClient;
+
+/** Progress once at least one instance is handled: it has a cursor. */
+export type HandledProgress = DeletionProgress & { after: string };
 
 function fromItem(item: Record<string, unknown>): Deletion {
   const { pk: _pk, sk: _sk, gsi3pk: _g, gsi3sk: _s, tenant: _t, ...deletion } = item;
@@ -34,19 +38,71 @@ export async function getDeletion(tenant: string, id: string): Promise<Deletion 
   return result.Item ? fromItem(result.Item) : undefined;
 }
 
-/** Records how far it got; finished (`status` given), it leaves the partition of deletions under way. */
-export async function recordProgress(tenant: string, id: string, progress: DeletionProgress, at: string, finished?: DeletionStatus): Promise<void> {
-  await db().send(
-    new UpdateCommand({
-      TableName: config.indexTable(),
-      Key: Keys.deletion(tenant, id),
-      UpdateExpression: finished
-        ? 'SET progress = :p, updatedAt = :at, #status = :s, finishedAt = :at REMOVE gsi3pk, gsi3sk'
-        : 'SET progress = :p, updatedAt = :at',
-      ExpressionAttributeValues: { ':p': progress, ':at': at, ...(finished ? { ':s': finished } : {}) },
-      ...(finished ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-    }),
+/**
+ * How far a worker got, as one update of the deletion item: the cursor, the instances kept, and
+ * `removed` more deleted. Conditional on the cursor the worker started from, so of two workers
+ * (a step mistaken for stalled, and the execution that resumed it) only one moves it on; and
+ * written in the transaction that removes those instances' entries (deletion-store.ts), so a
+ * crash can never lose a count: entries gone are counted, entries counted are gone.
+ */
+export function progressUpdate(tenant: string, id: string, from: string | undefined, progress: HandledProgress, removed: number, at: string) {
+  return {
+    TableName: config.indexTable(),
+    Key: Keys.deletion(tenant, id),
+    UpdateExpression: 'SET #p.#after = :after, #p.kept = :kept, #p.countsDrifted = :drift, #p.deleted = #p.deleted + :removed, updatedAt = :at',
+    ConditionExpression: `#status = :deleting AND ${from === undefined ? 'attribute_not_exists(#p.#after)' : '#p.#after = :from'}`,
+    ExpressionAttributeNames: { '#p': 'progress', '#after': 'after', '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':after': progress.after,
+      ':kept': progress.kept,
+      ':drift': progress.countsDrifted,
+      ':removed': removed,
+      ':at': at,
+      ':deleting': 'DELETING',
+      ...(from === undefined ? {} : { ':from': from }),
+    },
+  };
+}
+
+/** Saves progress that removed no entries (instances kept, or entries another worker removed). */
+export async function saveProgress(tenant: string, id: string, from: string | undefined, progress: HandledProgress, at: string): Promise<void> {
+  await superseding(id, db().send(new UpdateCommand(progressUpdate(tenant, id, from, progress, 0, at))));
+}
+
+/**
+ * Records the outcome. The deletion stays among those under way, flagged `auditPending`, until
+ * its completion is in the audit trail (`markAudited`): a crash in between is resumed.
+ */
+export async function finishDeletion(tenant: string, id: string, from: string | undefined, status: DeletionStatus, at: string): Promise<void> {
+  await superseding(
+    id,
+    db().send(
+      new UpdateCommand({
+        TableName: config.indexTable(),
+        Key: Keys.deletion(tenant, id),
+        UpdateExpression: 'SET #status = :status, finishedAt = :at, updatedAt = :at, auditPending = :true',
+        ConditionExpression: `#status = :deleting AND ${from === undefined ? 'attribute_not_exists(#p.#after)' : '#p.#after = :from'}`,
+        ExpressionAttributeNames: { '#p': 'progress', '#after': 'after', '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':at': at, ':true': true, ':deleting': 'DELETING', ...(from === undefined ? {} : { ':from': from }) },
+      }),
+    ),
   );
+}
+
+/** Its completion is audited: it leaves the partition of deletions under way. */
+export async function markAudited(tenant: string, id: string): Promise<void> {
+  await db().send(
+    new UpdateCommand({ TableName: config.indexTable(), Key: Keys.deletion(tenant, id), UpdateExpression: 'REMOVE gsi3pk, gsi3sk, auditPending' }),
+  );
+}
+
+async function superseding(id: string, write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new DeletionSuperseded(id);
+    throw error;
+  }
 }
 
 /** Counts a workflow execution started for it (its name's suffix), and marks it as being worked on. */

@@ -4,7 +4,8 @@
  * are audited in the audit trail, docs/audit.md.)
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeletionSuperseded } from '#core/deletion/deletion.ts';
 import { deleted, type UsageDelta } from '#core/finance/usage.ts';
 import { isStorageTier } from '#core/finance/price-table.ts';
 import { Keys, type ResourceScope } from '#core/index-keys.ts';
@@ -23,21 +24,30 @@ const cancelled = (error: unknown): error is TransactionCanceledException => err
 const refusedAt = (error: TransactionCanceledException, index: number) => error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
 
 export interface InstanceEntriesRemoved {
-  /** Instances whose entry this call removed (the others vanished or got a new version meanwhile). */
+  /** Instances whose entry this call removed. */
   removed: InstanceRecord[];
+  /** Instances whose entry was gone (a concurrent DELETE) or held another version (a concurrent STOW). */
+  refused: InstanceRecord[];
   /** A count was already lower than the instances it counts (drift): the entries went without it. */
   countsDrifted: boolean;
 }
+
+/** A further update made in the same transaction, given what it removes (the deletion's progress). */
+export type AlongWith = (removed: number, countsDrifted: boolean) => NonNullable<TransactionItem['Update']>;
+type TransactionItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
  * Removes index entries of instances of one series with their counts, in one transaction.
  * Each entry goes only if it still holds the version whose bytes were deleted, and each count
  * only drops while it covers what is removed, so a concurrent DELETE (the same instance twice)
- * or STOW (a new version, a series recreated) can never drive a count below zero.
+ * or STOW (a new version, a series recreated) can never drive a count below zero. `alongWith`
+ * (the deletion's progress) is written in the same transaction; its condition refused, nothing
+ * is removed and `DeletionSuperseded` is thrown.
  */
-export async function deleteInstanceEntries(records: InstanceRecord[], at: string): Promise<InstanceEntriesRemoved> {
+export async function deleteInstanceEntries(records: InstanceRecord[], at: string, alongWith: AlongWith, deletionId: string): Promise<InstanceEntriesRemoved> {
   const TableName = config.indexTable();
   let pending = records;
+  const refused: InstanceRecord[] = [];
   let countsDrifted = false;
   while (pending.length > 0) {
     // The usage counters (docs/finance.md) go down with the entries, in the same transaction:
@@ -60,22 +70,25 @@ export async function deleteInstanceEntries(records: InstanceRecord[], at: strin
     const deletes = pending.map((r) => ({
       Delete: { TableName, Key: Keys.instance(r.id), ConditionExpression: 'sha256 = :sha', ExpressionAttributeValues: { ':sha': r.sha256 } },
     }));
+    const counts = countsDrifted ? [] : [counted(Keys.series(tenant, study, series)), counted(Keys.study(tenant, study))];
+    const progress = { Update: alongWith(pending.length, countsDrifted) };
     try {
-      await db().send(
-        new TransactWriteCommand({
-          TransactItems: countsDrifted ? [...deletes, ...usage] : [...deletes, counted(Keys.series(tenant, study, series)), counted(Keys.study(tenant, study)), ...usage],
-        }),
-      );
-      return { removed: pending, countsDrifted };
+      await db().send(new TransactWriteCommand({ TransactItems: [...deletes, ...counts, ...usage, progress] }));
+      return { removed: pending, refused, countsDrifted };
     } catch (error) {
       if (!cancelled(error)) throw error;
+      if (refusedAt(error, deletes.length + counts.length + usage.length)) throw new DeletionSuperseded(deletionId);
       const gone = new Set(pending.filter((_, i) => refusedAt(error, i)));
       if (gone.size === 0 && !countsDrifted && [pending.length, pending.length + 1].some((i) => refusedAt(error, i))) countsDrifted = true;
       else if (gone.size === 0) throw error; // a conflict: the caller's retry decides
+      // An entry that holds another version now (a STOW raced the delete) made this one an
+      // earlier version, whose bytes are gone: its item goes before the cursor moves past it.
+      for (const record of gone) await deleteVersionEntries(record, [{ ...record, itemKey: Keys.instanceVersion(record.id, record.sha256) }], at);
+      refused.push(...gone);
       pending = pending.filter((r) => !gone.has(r));
     }
   }
-  return { removed: [], countsDrifted };
+  return { removed: [], refused, countsDrifted };
 }
 
 /** What deleting the bytes of `version` (the current one, or an earlier one of `current`) takes off the usage counters. */

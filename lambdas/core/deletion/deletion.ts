@@ -34,6 +34,11 @@ export interface Deletion {
   attempts: number;
   /** The study's PatientID, for the audit record. */
   patientId?: string | undefined;
+  /**
+   * Finished, but its completion is not in the audit trail yet: it stays among the deletions
+   * under way until it is, so a crash between the two cannot leave a deletion unaudited.
+   */
+  auditPending?: boolean | undefined;
 }
 
 export const DELETION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -41,14 +46,27 @@ export const DELETION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 export const NO_PROGRESS: DeletionProgress = { deleted: 0, kept: 0, countsDrifted: false };
 
 /**
- * A deletion whose progress has not moved for this long is no longer being worked on: neither
- * a DELETE request (API Gateway ends it at 29 s) nor a workflow step (at most 300 s) can still
- * be running it.
+ * A deletion whose progress has not moved for this long is taken as no longer worked on: every
+ * batch records progress, a batch cannot outlast its request (29 s) or workflow step (300 s),
+ * and a failed step is retried within seconds. A retried step that is still in its first batch
+ * can be mistaken for stalled (a few steps in a row that time out); then two workers run, and
+ * every save being conditional on the cursor it started from makes the later one stop
+ * (`DeletionSuperseded`) with nothing done twice.
  */
 export const STALLED_AFTER_MS = 10 * 60_000;
 
-export function isStalled(deletion: Pick<Deletion, 'status' | 'updatedAt'>, now: Date): boolean {
-  return deletion.status === 'DELETING' && now.getTime() - Date.parse(deletion.updatedAt) >= STALLED_AFTER_MS;
+/** Nobody works on it any more: its deleting, or the audit record of its completion, is left to do. */
+export function isStalled(deletion: Pick<Deletion, 'status' | 'updatedAt' | 'auditPending'>, now: Date): boolean {
+  const unfinished = deletion.status === 'DELETING' || deletion.auditPending === true;
+  return unfinished && now.getTime() - Date.parse(deletion.updatedAt) >= STALLED_AFTER_MS;
+}
+
+/** Another worker moved the deletion on (or finished it) since this one read where it stood. */
+export class DeletionSuperseded extends Error {
+  constructor(id: string) {
+    super(`deletion ${id} was carried on by another worker`);
+    this.name = 'DeletionSuperseded';
+  }
 }
 
 /** The position of an instance in a deletion's order. */

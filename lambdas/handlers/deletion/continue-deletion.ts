@@ -12,5 +12,5 @@ interface Input {
 export const handler = middy(async (input: Input, context: Context) => ({
   tenant: input.tenant,
   id: input.id,
-  ...(await continueDeletion(input.tenant, input.id, { now: clock.now(), timeLeftMs: () => context.getRemainingTimeInMillis(), requestId: context.awsRequestId })),
+  ...(await continueDeletion(input.tenant, input.id, { now: clock.now(), clock: () => clock.now(), timeLeftMs: () => context.getRemainingTimeInMillis(), requestId: context.awsRequestId })),
 }));

@@ -16,8 +16,10 @@ import { deletionView } from '#services/deletion/deletion-view.ts';
 export const handler = httpHandler(async (event, context) => {
   const { deletion, finished } = await requestDeletion(resourceScopeOf(event), {
     now: clock.now(),
+    clock: () => clock.now(),
     requestedBy: callerOf(event).clientId,
     timeLeftMs: () => context.getRemainingTimeInMillis?.() ?? 25_000,
+    requestId: context.awsRequestId,
   });
   const { deleted, kept } = deletion.progress;
   noteAuditSubject(event, { patientId: deletion.patientId, detail: { instancesDeleted: deleted, instancesKept: kept, ...(finished ? {} : { deletion: deletion.id, instancesRequested: deletion.instances }) } });

@@ -1,49 +1,35 @@
 /**
  * One step of the deletion workflow (statemachines/deletion.asl.json): carries a recorded
- * deletion on from where it stopped for as long as the step's time allows, and records how far
- * it got. Finished, it leaves the deletions under way and the audit trail records the outcome
- * with its counts, in the name of the client that asked (the workflow has no caller of its own).
+ * deletion on from where it stopped for as long as the step's time allows, saving progress with
+ * every batch. Finished, the outcome is recorded and then audited (audit-completion.ts); a step
+ * that finds a deletion finished but not audited (a crash in between) only audits it.
  */
-import { auditEntries } from '#core/audit/record.ts';
-import { finalStatus, type Deletion } from '#core/deletion/deletion.ts';
-import { recordAudit } from '#adapters/audit/record-audit.ts';
-import { getDeletion, recordProgress } from '#adapters/deletion/deletion-records.ts';
+import { DeletionSuperseded, finalStatus } from '#core/deletion/deletion.ts';
+import { finishDeletion, getDeletion } from '#adapters/deletion/deletion-records.ts';
+import { auditCompletion } from './audit-completion.ts';
 import { deleteStep } from './delete-instances.ts';
 
-/** Kept back from the step's time for recording progress and the audit record. */
+/** Kept back from the step's time for saving progress and the audit record. */
 const RESERVE_MS = 15_000;
 
-export async function continueDeletion(tenant: string, id: string, context: { now: Date; timeLeftMs: () => number; requestId: string }): Promise<{ complete: boolean }> {
+export async function continueDeletion(
+  tenant: string,
+  id: string,
+  context: { now: Date; clock: () => Date; timeLeftMs: () => number; requestId: string },
+): Promise<{ complete: boolean }> {
   const deletion = await getDeletion(tenant, id);
-  if (!deletion || deletion.status !== 'DELETING') return { complete: true };
-  const at = context.now.toISOString();
-  const step = await deleteStep(deletion.scope, deletion.progress, { now: context.now, timeLeftMs: context.timeLeftMs, reserveMs: RESERVE_MS });
-  if (!step.complete) {
-    await recordProgress(tenant, id, step.progress, at);
-    return { complete: false };
+  if (!deletion) return { complete: true };
+  if (deletion.status === 'DELETING') {
+    try {
+      const step = await deleteStep(deletion, { ...context, reserveMs: RESERVE_MS });
+      if (!step.complete) return { complete: false };
+      await finishDeletion(tenant, id, step.progress.after, finalStatus(step.progress), context.clock().toISOString());
+    } catch (error) {
+      // Another worker carries it on (an execution resumed while this one still ran): it finishes it.
+      if (error instanceof DeletionSuperseded) return { complete: true };
+      throw error;
+    }
   }
-  const status = finalStatus(step.progress);
-  await recordProgress(tenant, id, step.progress, at, status);
-  await auditCompletion({ ...deletion, progress: step.progress, status }, context);
+  await auditCompletion(tenant, id, { now: context.clock(), requestId: context.requestId, method: 'WORKFLOW' });
   return { complete: true };
-}
-
-async function auditCompletion(deletion: Deletion, context: { now: Date; requestId: string }): Promise<void> {
-  const { scope, progress } = deletion;
-  await recordAudit(
-    auditEntries(
-      {
-        kind: scope.series ? 'deleteInstances' : 'deleteStudy',
-        at: context.now,
-        method: 'WORKFLOW',
-        resource: 'deletion/completed',
-        // As the DELETE would have answered had it finished within the request.
-        status: progress.kept ? 409 : 204,
-        requestId: context.requestId,
-        sourceIp: undefined,
-        caller: { clientId: deletion.requestedBy, tenant: scope.tenant, scopes: [] },
-      },
-      [{ patientId: deletion.patientId, studies: [scope.study], detail: { deletion: deletion.id, instancesDeleted: progress.deleted, instancesKept: progress.kept } }],
-    ),
-  );
 }

@@ -8,7 +8,7 @@
  * cursor. Once every instance is handled, empty series and study entries go, and a tombstone
  * makes the resource answer 410.
  */
-import { deletionCursor, type DeletionProgress } from '#core/deletion/deletion.ts';
+import { deletionCursor, type Deletion, type DeletionProgress } from '#core/deletion/deletion.ts';
 import { personNameText } from '#core/dicom/dicom-json.ts';
 import { nameTokens } from '#core/qido/matching.ts';
 import { metadataObjectKey, type InstanceIdentity, type ResourceScope } from '#core/index-keys.ts';
@@ -17,9 +17,11 @@ import { deleteObjectsUnlessRefused, isLocked } from '#adapters/object-store.ts'
 import { deleteInstanceEntries, deleteVersionEntries, deleteSeriesEntry, deleteStudyEntry, putTombstone, type DeletedLevel } from '#adapters/deletion/deletion-store.ts';
 import { seriesOfStudy } from '#adapters/search-store.ts';
 import { getStudyDataset } from '#adapters/study-store.ts';
+import { progressUpdate, saveProgress } from '#adapters/deletion/deletion-records.ts';
 import { reconcileStudy } from '#services/maintenance/reconcile-counts.ts';
+import { isHeld } from '#services/holds/holds-covering.ts';
 
-// Instance deletes per transaction, leaving room for the two counts and the usage counters (≤ 100 actions).
+// Instance deletes per transaction, leaving room for the two counts, the usage counters and the progress (≤ 100 actions).
 const BATCH = 75;
 
 /** The instances the scope holds now. */
@@ -30,45 +32,58 @@ export async function instancesInScope(scope: ResourceScope): Promise<InstanceRe
 }
 
 export interface DeletionStep {
+  /** Where this worker left it (its `deleted` counts what this worker saw; the record's is exact). */
   progress: DeletionProgress;
   /** Every instance is handled and the study, series and tombstone are settled. */
   complete: boolean;
 }
 
 /**
- * Deletes from where `progress` stopped, one batch after another while `timeLeftMs()` allows at
- * least `reserveMs` more; idempotent, so a step repeated after a crash only finishes the work.
+ * Deletes from where the deletion's progress stopped, one batch after another while
+ * `timeLeftMs()` allows at least `reserveMs` more, saving progress with each batch (a heartbeat
+ * too: see STALLED_AFTER_MS); idempotent, so a step repeated after a crash only finishes the
+ * work. Throws `DeletionSuperseded` when another worker moved the deletion on meanwhile.
  */
 export async function deleteStep(
-  scope: ResourceScope,
-  progress: DeletionProgress,
-  context: { now: Date; timeLeftMs: () => number; reserveMs: number },
+  deletion: Pick<Deletion, 'id' | 'scope' | 'progress'>,
+  context: { now: Date; clock: () => Date; timeLeftMs: () => number; reserveMs: number },
 ): Promise<DeletionStep> {
+  const { id, scope } = deletion;
   const at = context.now.toISOString();
-  const next = { ...progress };
+  const next = { ...deletion.progress };
+  let saved = next.after;
   const order = (r: InstanceRecord) => deletionCursor(r.id);
   const pending = (await instancesInScope(scope)).filter((r) => next.after === undefined || order(r) > next.after).sort((a, b) => (order(a) < order(b) ? -1 : 1));
+  // A legal hold placed after the request (which refused a held scope whole) keeps what it covers.
+  const studyHeld = pending.length > 0 && (await isHeld({ tenant: scope.tenant, study: scope.study }));
   // Instances whose bytes are gone and whose entries go next, in one transaction per series.
   let unindexed: InstanceRecord[] = [];
-  const removeEntries = async () => {
-    if (unindexed.length === 0) return;
-    const removed = await deleteInstanceEntries(unindexed, at);
-    next.deleted += removed.removed.length;
-    next.countsDrifted ||= removed.countsDrifted;
+  // The cursor moves only with the entries of the instances before it, in one transaction: a
+  // crash before it repeats those instances, whose bytes are already gone, and removes their entries.
+  const save = async () => {
+    if (next.after === undefined || next.after === saved) return;
+    const handled = { ...next, after: next.after };
+    const stamp = context.clock().toISOString();
+    const result = unindexed.length
+      ? await deleteInstanceEntries(unindexed, at, (removed, drifted) => progressUpdate(scope.tenant, id, saved, { ...handled, countsDrifted: handled.countsDrifted || drifted }, removed, stamp), id)
+      : undefined;
+    next.deleted += result?.removed.length ?? 0;
+    next.countsDrifted ||= result?.countsDrifted ?? false;
+    // Nothing removed (every instance kept, or its entry already gone): the progress alone.
+    if (!result?.removed.length) await saveProgress(scope.tenant, id, saved, { ...next, after: next.after }, stamp);
     unindexed = [];
+    saved = next.after;
   };
   for (const [i, record] of pending.entries()) {
     // At least one instance per step, so every step makes progress.
     if (i > 0 && context.timeLeftMs() < context.reserveMs) {
-      await removeEntries();
+      await save();
       return { progress: next, complete: false };
     }
-    if (await deleteObjects(record, context.now, at)) unindexed.push(record);
+    if (!studyHeld && !record.holds?.length && (await deleteObjects(record, context.now, at))) unindexed.push(record);
     else next.kept++;
-    // The cursor is recorded only with the step's result, after these entries are gone: a crash
-    // before that repeats the instances, whose bytes are already deleted, and removes their entries.
     next.after = order(record);
-    if (unindexed.length >= BATCH || pending[i + 1]?.id.series !== record.id.series) await removeEntries();
+    if (unindexed.length >= BATCH || pending[i + 1]?.id.series !== record.id.series) await save();
   }
   await settleStudy(scope, next, context.now);
   return { progress: next, complete: true };

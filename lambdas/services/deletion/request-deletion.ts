@@ -6,19 +6,20 @@
  * tens of thousands of instances). The client then polls `GET /deletions/{id}`.
  */
 import { randomUUID } from 'node:crypto';
-import { finalStatus, NO_PROGRESS, type Deletion } from '#core/deletion/deletion.ts';
+import { DeletionSuperseded, finalStatus, NO_PROGRESS, type Deletion } from '#core/deletion/deletion.ts';
 import { ConflictError, GoneError, NotFoundError } from '#core/errors.ts';
 import { holdsCovering } from '#core/holds/covering.ts';
 import { patientIdOf } from '#core/audit/subjects.ts';
 import type { ResourceScope } from '#core/index-keys.ts';
 import { wasDeleted } from '#adapters/deletion/deletion-store.ts';
-import { putDeletion, recordAttempt, recordProgress } from '#adapters/deletion/deletion-records.ts';
+import { finishDeletion, getDeletion, putDeletion, recordAttempt } from '#adapters/deletion/deletion-records.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
 import { holdsCoveringData } from '#services/holds/holds-covering.ts';
+import { auditCompletion } from './audit-completion.ts';
 import { deleteStep, instancesInScope } from './delete-instances.ts';
 
-/** Time kept back from the request's for recording progress and starting the workflow. */
+/** Time kept back from the request's for saving progress, auditing and starting the workflow. */
 const HANDOFF_RESERVE_MS = 8_000;
 
 export interface DeletionOutcome {
@@ -27,7 +28,10 @@ export interface DeletionOutcome {
   finished: boolean;
 }
 
-export async function requestDeletion(scope: ResourceScope, context: { now: Date; requestedBy: string; timeLeftMs: () => number }): Promise<DeletionOutcome> {
+export async function requestDeletion(
+  scope: ResourceScope,
+  context: { now: Date; clock: () => Date; requestedBy: string; timeLeftMs: () => number; requestId: string },
+): Promise<DeletionOutcome> {
   const records = await instancesInScope(scope);
   if (records.length === 0) {
     if (await wasDeleted(scope)) throw new GoneError('this resource was deleted');
@@ -51,15 +55,21 @@ export async function requestDeletion(scope: ResourceScope, context: { now: Date
     patientId: patientIdOf(records[0]!.study),
   };
   await putDeletion(scope.tenant, deletion);
-  const step = await deleteStep(scope, deletion.progress, { now: context.now, timeLeftMs: context.timeLeftMs, reserveMs: HANDOFF_RESERVE_MS });
-  if (step.complete) {
-    const status = finalStatus(step.progress);
-    await recordProgress(scope.tenant, deletion.id, step.progress, at, status);
-    return { deletion: { ...deletion, progress: step.progress, status, finishedAt: at }, finished: true };
+  try {
+    const step = await deleteStep(deletion, { ...context, reserveMs: HANDOFF_RESERVE_MS });
+    if (step.complete) {
+      const status = finalStatus(step.progress);
+      await finishDeletion(scope.tenant, deletion.id, step.progress.after, status, context.clock().toISOString());
+      await auditCompletion(scope.tenant, deletion.id, { now: context.clock(), requestId: context.requestId, method: 'DELETE' });
+      return { deletion: { ...deletion, progress: step.progress, status, finishedAt: at }, finished: true };
+    }
+    await continueInWorkflow(scope.tenant, deletion.id, context.clock().toISOString());
+    return { deletion: { ...deletion, progress: step.progress }, finished: false };
+  } catch (error) {
+    // Another worker carries it on (only when this request ran past the stall threshold): follow it there.
+    if (!(error instanceof DeletionSuperseded)) throw error;
+    return { deletion: (await getDeletion(scope.tenant, deletion.id)) ?? deletion, finished: false };
   }
-  await recordProgress(scope.tenant, deletion.id, step.progress, at);
-  await continueInWorkflow(scope.tenant, deletion.id, at);
-  return { deletion: { ...deletion, progress: step.progress }, finished: false };
 }
 
 /** Starts the next execution of the deletion workflow for it (a resumed deletion gets a new one). */

@@ -1,7 +1,8 @@
 /**
- * Deletions nobody is working on any more — their request or workflow died (a crash, a timeout)
- * — are carried on by a new workflow execution: a deletion once recorded always completes
- * (core/deletion/deletion.ts). Run by the index maintenance, per tenant.
+ * Deletions nobody is working on any more — their request or workflow died (a crash, a timeout),
+ * before finishing or between finishing and its audit record — are carried on by a new workflow
+ * execution: a deletion once recorded always completes and is audited (core/deletion/deletion.ts).
+ * Run by the index maintenance, per tenant.
  */
 import { isStalled } from '#core/deletion/deletion.ts';
 import { deletionsUnderWay } from '#adapters/deletion/deletion-records.ts';

@@ -12,9 +12,14 @@ describe('deletion records', () => {
     expect(isStalled({ status: 'DELETING', updatedAt: ago(29_000) }, now)).toBe(false);
   });
 
-  it('never resumes a finished deletion', () => {
+  it('never resumes a finished deletion whose completion is audited', () => {
     expect(isStalled({ status: 'COMPLETED', updatedAt: ago(10 * STALLED_AFTER_MS) }, now)).toBe(false);
     expect(isStalled({ status: 'PARTLY_KEPT', updatedAt: ago(10 * STALLED_AFTER_MS) }, now)).toBe(false);
+  });
+
+  it('resumes a finished deletion whose audit record a crash kept from being written', () => {
+    expect(isStalled({ status: 'COMPLETED', auditPending: true, updatedAt: ago(STALLED_AFTER_MS) }, now)).toBe(true);
+    expect(isStalled({ status: 'COMPLETED', auditPending: true, updatedAt: ago(29_000) }, now)).toBe(false);
   });
 
   it('orders instances by series, then SOP, so the last one handled is a cursor', () => {
