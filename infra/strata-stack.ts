@@ -2,7 +2,7 @@
  * The production stack: composes the constructs from the one system declaration
  * (infra/system.ts). It holds no resource definitions of its own beyond the wiring.
  */
-import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
+import { COST_ALLOCATION_TAG } from '#core/finance/reconcile.ts';
 import { DataPlaneStack } from './constructs/data-plane-stack.ts';
 import { DicomwebApi } from './constructs/dicomweb-api.ts';
 import { apiWithDataPlane, dataPlaneFunctions, dataPlaneGrants, dataPlaneRouteEnvironment } from './dataplane/declaration.ts';
@@ -54,7 +55,12 @@ export class StrataStack extends Stack {
     const accessLogs = accessLogBucket(this, 'AccessLogs', Duration.days(settings.accessLogRetentionDays));
 
     const buckets = Object.fromEntries(
-      Object.entries(system.buckets).map(([logical, declaration]) => [logical, new ObjectStore(this, `Bucket-${logical}`, { declaration, key, accessLogs }).bucket]),
+      Object.entries(system.buckets).map(([logical, declaration]) => {
+        const { bucket } = new ObjectStore(this, `Bucket-${logical}`, { declaration, key, accessLogs });
+        // What Cost Explorer filters the bill by (`npm run report:opex -- --reconcile`, docs/finance.md).
+        Tags.of(bucket).add(COST_ALLOCATION_TAG, `${this.stackName}/${logical}`);
+        return [logical, bucket];
+      }),
     );
     const tables = Object.fromEntries(
       Object.entries(system.tables).map(([logical, declaration]) => [logical, new MetadataIndex(this, `Table-${logical}`, { declaration, key }).table]),

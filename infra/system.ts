@@ -35,7 +35,12 @@ const bytesRead = [
 const deletion = [
   { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
   // ListBucket: the Object Lock look-ups of an already-missing object answer 404, not 403.
-  { resource: 'bucket:archive', actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket'] },
+  // ListBucketVersions + DeleteObjectVersion: an instance a hold covers gets back the bytes an
+  // interrupted step delete-marked (the markers above its newest version go; docs/deletion.md).
+  {
+    resource: 'bucket:archive',
+    actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObjectVersion'],
+  },
   appendAudit,
 ] as const;
 /**

@@ -4,17 +4,25 @@
  *
  *   npm run report:opex -- [--from 2026-01] [--to 2026-12] [--group-by tier,tenant,modality] [--tenant ID] [--csv]
  *   npm run report:opex -- --project [--years 10] [--ingest-gb 500] [--proposed policies/other.yaml | --compare all-standard]
+ *   npm run report:opex -- --reconcile 2026-11 [--bucket-tag Strata/archive]
  *
  * `--project` prints the projection under the deployed policy; with `--proposed FILE` (a policy
  * file, checked by the same loader as the synth) or `--compare all-standard`, both side by side
  * with the difference. The token is STRATA_TOKEN (or --token); locally, without one, the script
  * signs a short-lived administrator token with the data directory's key (STRATA_DATA_DIR).
+ *
+ * `--reconcile MONTH` (AWS mode) sets the model's month, per storage class and charge, beside
+ * what Cost Explorer billed the archive bucket (its cost allocation tag `strata:bucket`), with
+ * the caller's AWS credentials (docs/finance.md, "Reconciling with Cost Explorer").
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
+import { COST_ALLOCATION_TAG, reconcile } from '#core/finance/reconcile.ts';
+import type { OpexRow } from '#core/finance/report.ts';
 import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { LocalIdentity } from '#infra/local/local-identity.ts';
+import { billedUsage } from './billed-usage.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,6 +36,8 @@ const { values: args } = parseArgs({
     'ingest-gb': { type: 'string' },
     proposed: { type: 'string' },
     compare: { type: 'string' },
+    reconcile: { type: 'string' },
+    'bucket-tag': { type: 'string', default: 'Strata/archive' },
     token: { type: 'string' },
     url: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -36,6 +46,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run report:opex -- [--from YYYY-MM] [--to YYYY-MM] [--group-by tier,tenant,modality] [--tenant ID] [--csv]
        npm run report:opex -- --project [--years 1-10] [--ingest-gb GB_PER_MONTH] [--proposed POLICY.yaml | --compare all-standard]
+       npm run report:opex -- --reconcile YYYY-MM [--bucket-tag STACK/BUCKET]   (AWS credentials with ce:GetCostAndUsage)
 Reads GET /finance/opex or /finance/projection of STRATA_URL (default http://127.0.0.1:8080) with STRATA_TOKEN or --token
 (locally, an administrator token signed with STRATA_DATA_DIR's key).`);
   process.exit(0);
@@ -69,7 +80,26 @@ const table = (rows: string[][]) => {
 interface Row { month: string; tier?: string; tenant?: string; modality?: string; objects: number; bytes: number; cost: Record<string, number> }
 interface Year { year: number; monthlyAtYearEnd: Record<string, number>; monthlyTotalAtYearEnd: number; yearTotal: number; cumulative: number }
 
-if (!args.project) {
+if (args.reconcile) {
+  const month = args.reconcile;
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) {
+    console.error(`--reconcile takes a month, YYYY-MM: ${month}`);
+    process.exit(2);
+  }
+  const report = (await (await call(`/finance/opex?${new URLSearchParams({ from: month, to: month, groupBy: 'tier' })}`)).json()) as { rows: OpexRow[] };
+  const billed = await billedUsage(month, { key: COST_ALLOCATION_TAG, value: args['bucket-tag'] });
+  const result = reconcile(month, report.rows, billed);
+  const share = (r: number | null) => (r === null ? '' : `${(r * 100).toFixed(1)} %`);
+  console.log(`${month}: the model beside Cost Explorer (tag ${COST_ALLOCATION_TAG}=${args['bucket-tag']}; difference = billed − modelled)`);
+  table([
+    ['charge', 'modelled', 'billed', 'difference', 'of billed'],
+    ...Object.entries(result.storage).map(([tier, d]) => [`storage ${tier}`, usd(d.modelled), usd(d.billed), usd(d.difference), share(d.relative)]),
+    ...Object.entries(result.lines).map(([line, d]) => [line, usd(d.modelled), usd(d.billed), usd(d.difference), share(d.relative)]),
+    ['total', usd(result.total.modelled), usd(result.total.billed), usd(result.total.difference), share(result.total.relative)],
+  ]);
+  if (billed.length === 0) console.log(`Cost Explorer has no charges under ${COST_ALLOCATION_TAG}=${args['bucket-tag']}: is the tag activated as a cost allocation tag (Billing console), and is the month over?`);
+  for (const { usageType, usd: cost } of result.notModelled) console.log(`not modelled: ${usageType} ${usd(cost)}`);
+} else if (!args.project) {
   const query = new URLSearchParams({ groupBy: args['group-by'] });
   for (const name of ['from', 'to', 'tenant'] as const) if (args[name]) query.set(name, args[name]);
   if (args.csv) {

@@ -57,6 +57,9 @@ export interface TransactionProxy {
 
 /** Single-item operations that must not interleave with a transaction on the same item. */
 const SINGLE_ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
+/** DynamoDB's limit on the actions of one TransactWriteItems. */
+const MAX_TRANSACTION_ACTIONS = 100;
+
 /** Multi-item reads that must not see a transaction in progress. */
 const MULTI_ITEM_READS = new Set(['Query', 'Scan', 'BatchGetItem']);
 
@@ -154,6 +157,17 @@ export async function startTransactionProxy(
       }
       const items = (JSON.parse(body.toString('utf8')) as { TransactItems?: TransactItem[] }).TransactItems ?? [];
       const identities = await Promise.all(items.map((entry) => identityOf(Object.values(entry)[0] as Action)));
+      // As DynamoDB validates a transaction before running it (a request it refuses so is never retried into success).
+      const invalid =
+        items.length === 0 || items.length > MAX_TRANSACTION_ACTIONS
+          ? `1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TRANSACTION_ACTIONS} and greater than or equal to 1`
+          : new Set(identities).size < identities.length
+            ? 'Transaction request cannot include multiple operations on one item'
+            : undefined;
+      if (invalid) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message: invalid }));
+        return;
+      }
       const tables = items.map((entry) => (Object.values(entry)[0] as Action).TableName);
       const { status, body: answer } = await lockItems(itemLocks, identities, () => tableLocks.run(tables, true, () => transact(items)));
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify(answer));

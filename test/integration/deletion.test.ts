@@ -5,7 +5,7 @@
  * so the request deletes exactly one batch and the workflow the rest.
  */
 import { randomUUID } from 'node:crypto';
-import { ListObjectsV2Command, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoFor, s3For } from '#test/helpers/aws.ts';
@@ -172,5 +172,41 @@ describe('A deletion that outgrows its request', () => {
     const found = (await (await fetch(`${runtime.url}/dicom-web/studies/${study}/instances`)).json()) as Dataset[];
     expect(found).toHaveLength(3);
     expect((await fetch(`${runtime.url}/dicom-web/studies/${study}`, { headers: { Accept: 'multipart/related; type="application/dicom"' } })).status).toBe(200);
+  }, 120_000);
+
+  it('brings back the bytes an interrupted step deleted when a hold placed before the step resumed covers them', async () => {
+    const study = '2.25.84005';
+    const held = [1, 2, 3].map((i) => ({ study, series: `${study}.1`, sop: `${study}.1.${i}`, patientId: 'DELETION-REHELD-PID' }));
+    expect((await stow(runtime.url, held.map((uids) => synthesize('CT_small.dcm', uids)))).status).toBe(200);
+    // A step killed after the bytes went (delete markers), before the entries: what it leaves.
+    const id = randomUUID();
+    const at = '2026-01-05T10:00:00.000Z';
+    await DynamoDBDocumentClient.from(dynamoFor(runtime)).send(
+      new PutCommand({
+        TableName: runtime.names.table('index'),
+        Item: {
+          ...{ pk: `T#default#DELETION#${id}`, sk: 'DELETION', gsi3pk: 'T#default#DELETING', gsi3sk: `${at}#${id}`, tenant: 'default' },
+          ...{ id, scope: { tenant: 'default', study }, status: 'DELETING', requestedAt: at, requestedBy: 'strata-tests', instances: 3 },
+          ...{ progress: { deleted: 0, kept: 0, countsDrifted: false }, updatedAt: at, attempts: 1 },
+        },
+      }),
+    );
+    const s3 = s3For(runtime);
+    const Bucket = runtime.names.bucket('archive');
+    for (const prefix of [`default/studies/${study}/`, `default/metadata/studies/${study}/`]) {
+      for (const { Key } of (await s3.send(new ListObjectsV2Command({ Bucket, Prefix: prefix }))).Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket, Key }));
+    }
+    const retrieve = () => fetch(`${runtime.url}/dicom-web/studies/${study}`, { headers: { Accept: 'multipart/related; type="application/dicom"' } });
+    expect((await retrieve()).status).toBe(404);
+    // Then a hold on the study, before maintenance resumes the deletion.
+    const hold = await fetch(`${runtime.url}/holds`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ matter: 'M-2', reason: 'r', scope: { study } }) });
+    expect(hold.status).toBe(201);
+    await runtime.stepFunctions.idle();
+    expect((await fetch(`${runtime.url}/admin/index-maintenance`, { method: 'POST' })).status).toBe(202);
+    await runtime.stepFunctions.idle();
+    expect(await (await fetch(`${runtime.url}/deletions/${id}`)).json()).toMatchObject({ status: 'PARTLY_KEPT', deleted: 0, kept: 3 });
+    const answer = await retrieve();
+    expect(answer.status).toBe(200);
+    expect(await (await fetch(`${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${study}.1.1/metadata`)).status).toBe(200);
   }, 120_000);
 });

@@ -5,6 +5,10 @@
  * replayed event count nothing, and the bill of a quiet month equals the prices applied by
  * hand to what S3 holds.
  */
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { HeadObjectCommand, ListObjectsV2Command, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey, type InstanceIdentity } from '#core/index-keys.ts';
@@ -224,4 +228,46 @@ describe('Finance: OpEx per tier on the local clock', () => {
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/no sooner than 30 days/);
   });
+
+  it('reconciles a month with what Cost Explorer billed the archive bucket (npm run report:opex -- --reconcile)', async () => {
+    const month = '2040-02';
+    const { rows } = (await (await fetch(`${runtime.url}/finance/opex?from=${month}&to=${month}&groupBy=tier`)).json()) as { rows: OpexRow[] };
+    const modelled = (tier: string) => rows.filter((r) => r.tier === tier).reduce((sum, r) => sum + r.cost.storage + r.cost.overhead, 0);
+    expect(modelled('STANDARD')).toBeGreaterThan(0);
+    // A stand-in for Cost Explorer's endpoint (the real SDK client sends to it): a bill $1.00
+    // over the model on Standard storage, and a charge the model does not price.
+    const requests: { target: string | undefined; body: Record<string, unknown> }[] = [];
+    const bill = [
+      { Keys: ['TimedStorage-ByteHrs'], Metrics: { UnblendedCost: { Amount: String(modelled('STANDARD') + 1), Unit: 'USD' } } },
+      { Keys: ['DataTransfer-Out-Bytes'], Metrics: { UnblendedCost: { Amount: '2.5', Unit: 'USD' } } },
+    ];
+    const ce = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        requests.push({ target: request.headers['x-amz-target'] as string | undefined, body: JSON.parse(body) as Record<string, unknown> });
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify({ ResultsByTime: [{ TimePeriod: { Start: `${month}-01`, End: '2040-03-01' }, Groups: bill, Estimated: false }] }));
+      });
+    });
+    await new Promise<void>((resolve) => ce.listen(0, '127.0.0.1', resolve));
+    try {
+      const root = join(import.meta.dirname, '..', '..');
+      const env = { ...process.env, AWS_ENDPOINT_URL_COST_EXPLORER: `http://127.0.0.1:${(ce.address() as { port: number }).port}`, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example', AWS_REGION: 'us-east-1' };
+      const { stdout } = await promisify(execFile)(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'report-opex.ts'), '--reconcile', month, '--url', runtime.url, '--token', runtime.testToken], { cwd: root, env });
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.target).toBe('AWSInsightsIndexService.GetCostAndUsage');
+      expect(requests[0]!.body).toMatchObject({
+        TimePeriod: { Start: '2040-02-01', End: '2040-03-01' },
+        Granularity: 'MONTHLY',
+        Filter: { Tags: { Key: 'strata:bucket', Values: ['Strata/archive'] } },
+        GroupBy: [{ Type: 'DIMENSION', Key: 'USAGE_TYPE' }],
+      });
+      const line = (label: string) => stdout.split('\n').find((l) => l.startsWith(label))?.trim().split(/\s{2,}/);
+      expect(line('storage STANDARD')?.[3]).toBe('$1.00');
+      expect(stdout).toContain('not modelled: DataTransfer-Out-Bytes $2.50');
+    } finally {
+      ce.close();
+    }
+  }, 120_000);
 });

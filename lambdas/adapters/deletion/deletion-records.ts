@@ -38,6 +38,20 @@ export async function getDeletion(tenant: string, id: string): Promise<Deletion 
   return result.Item ? fromItem(result.Item) : undefined;
 }
 
+/** Where a worker saves to: the deletion, and the cursor it started from (undefined: none yet). */
+export interface ProgressTarget {
+  tenant: string;
+  id: string;
+  from: string | undefined;
+}
+
+/** Only the worker whose cursor is still the deletion's may move it on, and only while it is under way. */
+const stillOurs = (from: string | undefined) => ({
+  ConditionExpression: `#status = :deleting AND ${from === undefined ? 'attribute_not_exists(#p.#after)' : '#p.#after = :from'}`,
+  names: { '#p': 'progress', '#after': 'after', '#status': 'status' },
+  values: { ':deleting': 'DELETING', ...(from === undefined ? {} : { ':from': from }) },
+});
+
 /**
  * How far a worker got, as one update of the deletion item: the cursor, the instances kept, and
  * `removed` more deleted. Conditional on the cursor the worker started from, so of two workers
@@ -45,45 +59,39 @@ export async function getDeletion(tenant: string, id: string): Promise<Deletion 
  * written in the transaction that removes those instances' entries (deletion-store.ts), so a
  * crash can never lose a count: entries gone are counted, entries counted are gone.
  */
-export function progressUpdate(tenant: string, id: string, from: string | undefined, progress: HandledProgress, removed: number, at: string) {
+export function progressUpdate(target: ProgressTarget, progress: Omit<HandledProgress, 'deleted'>, removed: number, at: string) {
+  const condition = stillOurs(target.from);
   return {
     TableName: config.indexTable(),
-    Key: Keys.deletion(tenant, id),
+    Key: Keys.deletion(target.tenant, target.id),
     UpdateExpression: 'SET #p.#after = :after, #p.kept = :kept, #p.countsDrifted = :drift, #p.deleted = #p.deleted + :removed, updatedAt = :at',
-    ConditionExpression: `#status = :deleting AND ${from === undefined ? 'attribute_not_exists(#p.#after)' : '#p.#after = :from'}`,
-    ExpressionAttributeNames: { '#p': 'progress', '#after': 'after', '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':after': progress.after,
-      ':kept': progress.kept,
-      ':drift': progress.countsDrifted,
-      ':removed': removed,
-      ':at': at,
-      ':deleting': 'DELETING',
-      ...(from === undefined ? {} : { ':from': from }),
-    },
+    ConditionExpression: condition.ConditionExpression,
+    ExpressionAttributeNames: condition.names,
+    ExpressionAttributeValues: { ':after': progress.after, ':kept': progress.kept, ':drift': progress.countsDrifted, ':removed': removed, ':at': at, ...condition.values },
   };
 }
 
 /** Saves progress that removed no entries (instances kept, or entries another worker removed). */
-export async function saveProgress(tenant: string, id: string, from: string | undefined, progress: HandledProgress, at: string): Promise<void> {
-  await superseding(id, db().send(new UpdateCommand(progressUpdate(tenant, id, from, progress, 0, at))));
+export async function saveProgress(target: ProgressTarget, progress: Omit<HandledProgress, 'deleted'>, at: string): Promise<void> {
+  await superseding(target.id, db().send(new UpdateCommand(progressUpdate(target, progress, 0, at))));
 }
 
 /**
  * Records the outcome. The deletion stays among those under way, flagged `auditPending`, until
  * its completion is in the audit trail (`markAudited`): a crash in between is resumed.
  */
-export async function finishDeletion(tenant: string, id: string, from: string | undefined, status: DeletionStatus, at: string): Promise<void> {
+export async function finishDeletion(target: ProgressTarget, status: DeletionStatus, at: string): Promise<void> {
+  const condition = stillOurs(target.from);
   await superseding(
-    id,
+    target.id,
     db().send(
       new UpdateCommand({
         TableName: config.indexTable(),
-        Key: Keys.deletion(tenant, id),
+        Key: Keys.deletion(target.tenant, target.id),
         UpdateExpression: 'SET #status = :status, finishedAt = :at, updatedAt = :at, auditPending = :true',
-        ConditionExpression: `#status = :deleting AND ${from === undefined ? 'attribute_not_exists(#p.#after)' : '#p.#after = :from'}`,
-        ExpressionAttributeNames: { '#p': 'progress', '#after': 'after', '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ':at': at, ':true': true, ':deleting': 'DELETING', ...(from === undefined ? {} : { ':from': from }) },
+        ConditionExpression: condition.ConditionExpression,
+        ExpressionAttributeNames: condition.names,
+        ExpressionAttributeValues: { ':status': status, ':at': at, ':true': true, ...condition.values },
       }),
     ),
   );

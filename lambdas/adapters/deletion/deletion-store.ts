@@ -4,7 +4,7 @@
  * are audited in the audit trail, docs/audit.md.)
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DeletionSuperseded } from '#core/deletion/deletion.ts';
 import { deleted, type UsageDelta } from '#core/finance/usage.ts';
 import { isStorageTier } from '#core/finance/price-table.ts';
@@ -14,11 +14,11 @@ import { config } from '#lambdas/config.ts';
 import { documentClient } from '#adapters/aws-clients.ts';
 import { usageActions } from '#adapters/finance/usage-store.ts';
 import type { InstanceRecord, InstanceVersion } from '#adapters/index-store.ts';
+import { progressUpdate, type HandledProgress, type ProgressTarget } from './deletion-records.ts';
 
 const db = documentClient;
 
 export type DeletedLevel = 'study' | 'series' | 'instance';
-
 
 const cancelled = (error: unknown): error is TransactionCanceledException => error instanceof TransactionCanceledException;
 const refusedAt = (error: TransactionCanceledException, index: number) => error.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
@@ -32,19 +32,32 @@ export interface InstanceEntriesRemoved {
   countsDrifted: boolean;
 }
 
-/** A further update made in the same transaction, given what it removes (the deletion's progress). */
-export type AlongWith = (removed: number, countsDrifted: boolean) => NonNullable<TransactionItem['Update']>;
-type TransactionItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+/** DynamoDB's limit on the actions of one TransactWriteItems. */
+export const MAX_TRANSACTION_ACTIONS = 100;
+
+/**
+ * The actions `deleteInstanceEntries` writes for these instances of one series: an entry each,
+ * the series' and study's counts, the usage counters (three per tier × modality, a restored copy
+ * being a tier of its own) and the deletion's progress. A batch must keep this ≤ 100.
+ */
+export function entryRemovalActions(records: readonly InstanceRecord[], at: string): number {
+  if (records.length === 0) return 0;
+  return records.length + 2 + usageActions(records.flatMap((r) => deletedUsage(r, r, at)), records[0]!.id.study).length + 1;
+}
 
 /**
  * Removes index entries of instances of one series with their counts, in one transaction.
  * Each entry goes only if it still holds the version whose bytes were deleted, and each count
  * only drops while it covers what is removed, so a concurrent DELETE (the same instance twice)
- * or STOW (a new version, a series recreated) can never drive a count below zero. `alongWith`
- * (the deletion's progress) is written in the same transaction; its condition refused, nothing
- * is removed and `DeletionSuperseded` is thrown.
+ * or STOW (a new version, a series recreated) can never drive a count below zero. The
+ * deletion's progress (`target`, `progress`, saved at `stamp`) is written in the same
+ * transaction; its condition refused, nothing is removed and `DeletionSuperseded` is thrown.
  */
-export async function deleteInstanceEntries(records: InstanceRecord[], at: string, alongWith: AlongWith, deletionId: string): Promise<InstanceEntriesRemoved> {
+export async function deleteInstanceEntries(
+  records: InstanceRecord[],
+  at: string,
+  deletion: { target: ProgressTarget; progress: Omit<HandledProgress, 'deleted'>; stamp: string },
+): Promise<InstanceEntriesRemoved> {
   const TableName = config.indexTable();
   let pending = records;
   const refused: InstanceRecord[] = [];
@@ -71,13 +84,14 @@ export async function deleteInstanceEntries(records: InstanceRecord[], at: strin
       Delete: { TableName, Key: Keys.instance(r.id), ConditionExpression: 'sha256 = :sha', ExpressionAttributeValues: { ':sha': r.sha256 } },
     }));
     const counts = countsDrifted ? [] : [counted(Keys.series(tenant, study, series)), counted(Keys.study(tenant, study))];
-    const progress = { Update: alongWith(pending.length, countsDrifted) };
+    const progress = { Update: progressUpdate(deletion.target, { ...deletion.progress, countsDrifted: deletion.progress.countsDrifted || countsDrifted }, pending.length, deletion.stamp) };
     try {
+      // The progress last: its cancellation reason is the last one.
       await db().send(new TransactWriteCommand({ TransactItems: [...deletes, ...counts, ...usage, progress] }));
       return { removed: pending, refused, countsDrifted };
     } catch (error) {
       if (!cancelled(error)) throw error;
-      if (refusedAt(error, deletes.length + counts.length + usage.length)) throw new DeletionSuperseded(deletionId);
+      if (refusedAt(error, deletes.length + counts.length + usage.length)) throw new DeletionSuperseded(deletion.target.id);
       const gone = new Set(pending.filter((_, i) => refusedAt(error, i)));
       if (gone.size === 0 && !countsDrifted && [pending.length, pending.length + 1].some((i) => refusedAt(error, i))) countsDrifted = true;
       else if (gone.size === 0) throw error; // a conflict: the caller's retry decides

@@ -1,9 +1,9 @@
 /**
  * The dated price table the cost model reads (prices/aws-prices-us-east-1.json, compiled from
- * AWS's pricing pages and Price List with a source and an as-of date per figure). An operator
- * may supply another Region's table of the same shape (`npm run report:opex -- --prices FILE`;
- * a refresh from the AWS Price List API is not built yet, docs/finance.md); `checkPriceTable` refuses
- * one that lacks a figure the model needs, naming it, rather than pricing it as zero.
+ * AWS's pricing pages and Price List with a source and an as-of date per figure). Another
+ * Region's table of the same shape is written from the AWS Price List by `npm run prices:refresh`
+ * (price-list.ts) and deployed by importing it here instead (docs/finance.md); `checkPriceTable`
+ * refuses one that lacks a figure the model needs, naming it, rather than pricing it as zero.
  */
 import usEast1 from './prices/aws-prices-us-east-1.json' with { type: 'json' };
 

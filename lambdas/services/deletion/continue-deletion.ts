@@ -23,7 +23,7 @@ export async function continueDeletion(
     try {
       const step = await deleteStep(deletion, { ...context, reserveMs: RESERVE_MS });
       if (!step.complete) return { complete: false };
-      await finishDeletion(tenant, id, step.progress.after, finalStatus(step.progress), context.clock().toISOString());
+      await finishDeletion({ tenant, id, from: step.progress.after }, finalStatus(step.progress), context.clock().toISOString());
     } catch (error) {
       // Another worker carries it on (an execution resumed while this one still ran): it finishes it.
       if (error instanceof DeletionSuperseded) return { complete: true };

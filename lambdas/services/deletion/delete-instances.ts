@@ -14,10 +14,11 @@ import { nameTokens } from '#core/qido/matching.ts';
 import { metadataObjectKey, type InstanceIdentity, type ResourceScope } from '#core/index-keys.ts';
 import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { deleteObjectsUnlessRefused, isLocked } from '#adapters/object-store.ts';
-import { deleteInstanceEntries, deleteVersionEntries, deleteSeriesEntry, deleteStudyEntry, putTombstone, type DeletedLevel } from '#adapters/deletion/deletion-store.ts';
+import { deleteInstanceEntries, deleteVersionEntries, deleteSeriesEntry, deleteStudyEntry, entryRemovalActions, MAX_TRANSACTION_ACTIONS, putTombstone, type DeletedLevel } from '#adapters/deletion/deletion-store.ts';
+import { removeDeleteMarkers } from '#adapters/disposition/disposition-objects.ts';
 import { seriesOfStudy } from '#adapters/search-store.ts';
 import { getStudyDataset } from '#adapters/study-store.ts';
-import { progressUpdate, saveProgress } from '#adapters/deletion/deletion-records.ts';
+import { saveProgress, type ProgressTarget } from '#adapters/deletion/deletion-records.ts';
 import { reconcileStudy } from '#services/maintenance/reconcile-counts.ts';
 import { isHeld } from '#services/holds/holds-covering.ts';
 
@@ -51,39 +52,44 @@ export async function deleteStep(
   const { id, scope } = deletion;
   const at = context.now.toISOString();
   const next = { ...deletion.progress };
-  let saved = next.after;
+  const target: ProgressTarget = { tenant: scope.tenant, id, from: next.after };
   const order = (r: InstanceRecord) => deletionCursor(r.id);
   const pending = (await instancesInScope(scope)).filter((r) => next.after === undefined || order(r) > next.after).sort((a, b) => (order(a) < order(b) ? -1 : 1));
-  // A legal hold placed after the request (which refused a held scope whole) keeps what it covers.
-  const studyHeld = pending.length > 0 && (await isHeld({ tenant: scope.tenant, study: scope.study }));
+  const timeUp = () => context.timeLeftMs() < context.reserveMs;
   // Instances whose bytes are gone and whose entries go next, in one transaction per series.
   let unindexed: InstanceRecord[] = [];
   // The cursor moves only with the entries of the instances before it, in one transaction: a
   // crash before it repeats those instances, whose bytes are already gone, and removes their entries.
   const save = async () => {
-    if (next.after === undefined || next.after === saved) return;
-    const handled = { ...next, after: next.after };
+    if (next.after === undefined || next.after === target.from) return;
+    const progress = { after: next.after, kept: next.kept, countsDrifted: next.countsDrifted };
     const stamp = context.clock().toISOString();
-    const result = unindexed.length
-      ? await deleteInstanceEntries(unindexed, at, (removed, drifted) => progressUpdate(scope.tenant, id, saved, { ...handled, countsDrifted: handled.countsDrifted || drifted }, removed, stamp), id)
-      : undefined;
+    const result = unindexed.length ? await deleteInstanceEntries(unindexed, at, { target, progress, stamp }) : undefined;
     next.deleted += result?.removed.length ?? 0;
     next.countsDrifted ||= result?.countsDrifted ?? false;
     // Nothing removed (every instance kept, or its entry already gone): the progress alone.
-    if (!result?.removed.length) await saveProgress(scope.tenant, id, saved, { ...next, after: next.after }, stamp);
+    if (!result?.removed.length) await saveProgress(target, { ...progress, countsDrifted: next.countsDrifted }, stamp);
     unindexed = [];
-    saved = next.after;
+    target.from = next.after;
   };
   for (const [i, record] of pending.entries()) {
     // At least one instance per step, so every step makes progress.
-    if (i > 0 && context.timeLeftMs() < context.reserveMs) {
+    if (i > 0 && timeUp()) {
       await save();
       return { progress: next, complete: false };
     }
-    if (!studyHeld && !record.holds?.length && (await deleteObjects(record, context.now, at))) unindexed.push(record);
+    // DynamoDB takes at most 100 actions per transaction, usage counters included.
+    if (unindexed.length >= BATCH || entryRemovalActions([...unindexed, record], at) > MAX_TRANSACTION_ACTIONS) await save();
+    const outcome = await deleteInstance(record, context.now, at, i > 0 ? timeUp : () => false);
+    if (outcome === 'unfinished') {
+      // Its versions took the step's time: the next step goes on from them (cursor before it).
+      await save();
+      return { progress: next, complete: false };
+    }
+    if (outcome === 'deleted') unindexed.push(record);
     else next.kept++;
     next.after = order(record);
-    if (unindexed.length >= BATCH || pending[i + 1]?.id.series !== record.id.series) await save();
+    if (pending[i + 1]?.id.series !== record.id.series) await save();
   }
   await settleStudy(scope, next, context.now);
   return { progress: next, complete: true };
@@ -107,16 +113,29 @@ async function settleStudy(scope: ResourceScope, progress: DeletionProgress, now
 }
 
 /**
- * Deletes every version's object, then the earlier versions' items (before the instance item,
- * so none is left without its instance); false, deleting nothing, if Object Lock protects any.
+ * One instance's bytes: kept whole if a legal hold covers it — checked now, just before its
+ * bytes go, so a hold placed while the deletion runs is honoured — or Object Lock protects any
+ * version. Otherwise the earlier versions go one by one, each version's object and metadata
+ * document and then its item, so an instance with very many versions makes progress on every
+ * attempt; the current version's bytes go last (its entry goes with the batch).
  */
-async function deleteObjects(record: InstanceRecord, now: Date, at: string): Promise<boolean> {
+async function deleteInstance(record: InstanceRecord, now: Date, at: string, timeUp: () => boolean): Promise<'deleted' | 'kept' | 'unfinished'> {
   const earlier = await listEarlierVersions(record);
-  const keys = [record.objectKey, ...earlier.map((v) => v.objectKey)];
-  for (const key of keys) if (await isLocked(key, now)) return false;
-  // Each version's metadata document is PHI too (the whole DICOM JSON): it goes with the bytes.
-  const metadataKeys = [record.sha256, ...earlier.map((v) => v.sha256)].map((sha256) => metadataObjectKey(record.id, sha256));
-  if (!(await deleteObjectsUnlessRefused([...keys, ...metadataKeys]))) return false;
-  await deleteVersionEntries(record, earlier, at);
-  return true;
+  const versions = [...earlier, record];
+  if (record.holds?.length || (await isHeld(record.id))) {
+    // A step that died after deleting these bytes, before the hold, left delete markers: the
+    // hold keeps the instance, so its bytes come back (every version is still in S3, and locked).
+    for (const version of versions) for (const key of keysOf(record, version)) await removeDeleteMarkers(key);
+    return 'kept';
+  }
+  for (const version of versions) if (await isLocked(version.objectKey, now)) return 'kept';
+  for (const version of earlier) {
+    if (timeUp()) return 'unfinished';
+    if (!(await deleteObjectsUnlessRefused(keysOf(record, version)))) return 'kept';
+    await deleteVersionEntries(record, [version], at);
+  }
+  return (await deleteObjectsUnlessRefused(keysOf(record, record))) ? 'deleted' : 'kept';
 }
+
+/** A version's object and its metadata document (PHI too: the whole DICOM JSON). */
+const keysOf = (record: InstanceRecord, version: { objectKey: string; sha256: string }) => [version.objectKey, metadataObjectKey(record.id, version.sha256)];

@@ -15,6 +15,7 @@ import { wasDeleted } from '#adapters/deletion/deletion-store.ts';
 import { finishDeletion, getDeletion, putDeletion, recordAttempt } from '#adapters/deletion/deletion-records.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
+import { logger } from '#lambdas/observability/logger.ts';
 import { holdsCoveringData } from '#services/holds/holds-covering.ts';
 import { auditCompletion } from './audit-completion.ts';
 import { deleteStep, instancesInScope } from './delete-instances.ts';
@@ -59,9 +60,13 @@ export async function requestDeletion(
     const step = await deleteStep(deletion, { ...context, reserveMs: HANDOFF_RESERVE_MS });
     if (step.complete) {
       const status = finalStatus(step.progress);
-      await finishDeletion(scope.tenant, deletion.id, step.progress.after, status, context.clock().toISOString());
-      await auditCompletion(scope.tenant, deletion.id, { now: context.clock(), requestId: context.requestId, method: 'DELETE' });
-      return { deletion: { ...deletion, progress: step.progress, status, finishedAt: at }, finished: true };
+      const finishedAt = context.clock().toISOString();
+      await finishDeletion({ tenant: scope.tenant, id: deletion.id, from: step.progress.after }, status, finishedAt);
+      // Done either way: an audit record not written now is written by the maintenance (auditPending).
+      await auditCompletion(scope.tenant, deletion.id, { now: context.clock(), requestId: context.requestId, method: 'DELETE' }).catch((error: unknown) =>
+        logger.error('deletion completed; its audit record is left to the maintenance', { deletion: deletion.id, error: (error as Error).name }),
+      );
+      return { deletion: { ...deletion, progress: step.progress, status, finishedAt }, finished: true };
     }
     await continueInWorkflow(scope.tenant, deletion.id, context.clock().toISOString());
     return { deletion: { ...deletion, progress: step.progress }, finished: false };

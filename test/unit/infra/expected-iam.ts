@@ -88,8 +88,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   deleteResources: [
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
-    onObjects('s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
-    listArchive,
+    onObjects('s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
+    { actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: ['archive'] },
     appendAudit,
     { actions: ['states:StartExecution'], resources: [machine('deletion')] },
     kmsWrite,
@@ -100,8 +100,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   continueDeletion: [
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
-    onObjects('s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
-    listArchive,
+    onObjects('s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
+    { actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: ['archive'] },
     appendAudit,
     kmsWrite,
   ],

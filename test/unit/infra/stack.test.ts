@@ -270,6 +270,8 @@ describe('The CDK app (synthesized offline)', () => {
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ BucketKeyEnabled: true, ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })]) },
+      // The cost allocation tag Cost Explorer filters the bill by (docs/finance.md).
+      Tags: Match.arrayWith([{ Key: 'strata:bucket', Value: 'Strata/archive' }]),
     });
     synthesized.template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { EventBridgeConfiguration: {} },
