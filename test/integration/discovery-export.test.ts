@@ -220,4 +220,31 @@ describe('Discovery export (issue 14 acceptance, local runtime)', () => {
       rmSync(out, { recursive: true, force: true });
     }
   });
+  it('marks a package whose hold was released while it ran (signed summary, export view), and refuses to export a released hold (409)', async () => {
+    // The restored copies of the cold study lapse (7 days), so a new export of it waits for a restore again.
+    await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: '+8d' }) });
+    await runtime.events.idle();
+    const hold = await api('POST', '/holds', { matter: 'Roe v. Clinic', reason: 'production', scope: { study: cold[0]!.study } });
+    expect(hold.status).toBe(201);
+    const started = await api('POST', '/exports', { hold: hold.json.id });
+    expect(started.status, JSON.stringify(started.json)).toBe(202);
+    const id = String(started.json.id);
+    await until(id, (v) => v.status === 'WAITING_FOR_RESTORE');
+    const released = await api('POST', `/holds/${String(hold.json.id)}/release`);
+    expect(released.status).toBe(202);
+    const releasedAt = String(released.json.releasedAt);
+
+    await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: '+13h' }) });
+    await runtime.events.idle();
+    const done = (await until(id, (v) => v.status === 'COMPLETED', true)) as ExportView & { holdReleasedAt?: string };
+    expect(done.holdReleasedAt).toBe(releasedAt);
+    const summary = JSON.parse(Buffer.from(await (await fetchWithoutToken(done.download!.documents.summary!)).arrayBuffer()).toString('utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ scope: { hold: hold.json.id }, holdReleasedAt: releasedAt });
+    // The export of the first hold, which was never released, carries no such mark.
+    expect(await view(exportId)).not.toHaveProperty('holdReleasedAt');
+
+    const refused = await api('POST', '/exports', { hold: hold.json.id });
+    expect(refused.status).toBe(409);
+    expect(String(refused.json.message)).toContain(`was released at ${releasedAt}`);
+  }, 120_000);
 });
