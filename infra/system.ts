@@ -46,7 +46,9 @@ const deletion = [
 /**
  * Legal holds (docs/legal-hold.md): an instance stored through STOW (or indexed by the orphan
  * sweep, which stores through STOW) is checked against the held registrations (BatchGetItem)
- * and, when held, gets S3's legal hold and joins the hold (UpdateItem).
+ * and, when held, gets S3's legal hold and joins the hold (UpdateItem). It also reads the
+ * instance's holds (GetItem) and counts the object into the hold (PutItem of a marker), which
+ * every function that ingests is granted anyway.
  */
 const holdAtIngest = [
   { resource: 'table:index', actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
@@ -400,7 +402,8 @@ export const system = {
       // Sets a legal hold on every version of every object of a few studies.
       timeoutSeconds: 900,
       grants: [
-        { resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
+        // PutItem: the marker that counts each held object into the hold once (with an UpdateItem, in a transaction).
+        { resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
         // ListBucketVersions: each object's versions; PutObjectLegalHold on each version.
         { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:PutObjectLegalHold'] },
       ],
@@ -502,6 +505,8 @@ export const system = {
         // GetObject: what the presigned download URLs are signed for (ListBucket: a missing object is 404, not 403).
         { resource: 'bucket:exports', actions: ['s3:GetObject', 's3:ListBucket'] },
         { resource: 'stateMachine:export', actions: ['states:StartExecution'] },
+        // GET /exports/signing-key: the archive's own word on the signing key, for checking a package.
+        { resource: 'key:exportSigning', actions: ['kms:GetPublicKey'] },
         appendAudit,
       ],
     },
@@ -659,6 +664,7 @@ export const system = {
     { method: 'GET', path: '/exports', function: 'exports', scope: 'legal.hold' },
     { method: 'GET', path: '/exports/{id}', function: 'exports', scope: 'legal.hold' },
     { method: 'GET', path: '/exports/{id}/files', function: 'exports', scope: 'legal.hold' },
+    { method: 'GET', path: '/exports/signing-key', function: 'exports', scope: 'legal.hold' },
     // ---- presigned uploads (issue 17) ----
     { method: 'POST', path: '/dicom-web/uploads', function: 'uploads', scope: 'dicom.write' },
     { method: 'GET', path: '/dicom-web/uploads/{id}', function: 'uploads', scope: 'dicom.write' },

@@ -140,6 +140,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       port: options.servicePorts?.s3 ?? 0,
       region: REGION,
       clock,
+      secretAccessKey: localCredentials.secretAccessKey,
       publish: (event) => events.publish(event),
       guard: iam.s3,
     });

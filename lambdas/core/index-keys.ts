@@ -69,6 +69,8 @@ export const Keys = {
   /** The holds of a tenant: Query pk, begins_with(sk, 'HOLD#'). */
   holdsOfTenant: (tenant: string) => `T#${tenant}#HOLDS`,
   holdsPrefix: 'HOLD#',
+  /** One object version counted into a hold's progress (its key: the object key), so none is counted twice. */
+  holdCounted: (tenant: string, holdId: string, objectKey: string) => ({ pk: `T#${tenant}#HOLD#${holdId}#COUNTED`, sk: objectKey }),
   /**
    * What holds cover: one item per held study, patient (with its issuer, `''` = any) or
    * accession number, holding the set of covering hold ids. Read by key at DELETE, disposition

@@ -4,6 +4,7 @@
  * process (SIGKILL) the moment its response has been handed to the socket — the earliest a
  * client could act on the answer — so what was acknowledged must already be durable.
  */
+import { localCredentials } from '#infra/local/dynamodb.ts';
 import { startS3 } from '#infra/local/s3/local-s3.ts';
 import { system } from '#infra/system.ts';
 
@@ -13,6 +14,7 @@ const s3 = await startS3(system.buckets, {
   port: 0,
   region: 'us-east-1',
   clock: { now: () => new Date() },
+  secretAccessKey: localCredentials.secretAccessKey,
   publish: () => {},
 });
 const { createServer } = await import('node:http');

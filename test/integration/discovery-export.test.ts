@@ -6,14 +6,13 @@
  * verifies with the package's public key and with the key KMS reports; the audit trail records
  * the export; another tenant can neither see nor export the hold.
  */
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as exportCommand } from '#clients/export/cli.ts';
-import { verifyPackage } from '#clients/export/verify-package.ts';
 import { instanceObjectKey } from '#core/index-keys.ts';
 import { stow } from '#test/helpers/dicom.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
@@ -70,6 +69,13 @@ describe('Discovery export (issue 14 acceptance, local runtime)', () => {
       headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
     });
     return { status: response.status, headers: response.headers, json: (await response.json().catch(() => ({}))) as Record<string, unknown> };
+  }
+  /** `npm run export -- …` in process, its exit code and what it wrote. */
+  async function cli(args: string[]) {
+    const written = { out: '', err: '' };
+    const stream = (name: 'out' | 'err') => ({ isTTY: false, write: (text: string) => ((written[name] += text), true) }) as unknown as NodeJS.WriteStream;
+    const code = await exportCommand(args, { out: stream('out'), err: stream('err') });
+    return { code, ...written };
   }
   const view = async (id: string) => (await api('GET', `/exports/${id}`)).json as unknown as ExportView;
   /** Polls (bounded) until `done` holds, advancing the clock an hour at a time when asked to. */
@@ -203,21 +209,112 @@ describe('Discovery export (issue 14 acceptance, local runtime)', () => {
     expect((await api('POST', '/exports', { query: `PatientID=${PATIENT}` }, otherTenant)).status).toBe(400);
   });
 
-  it('npm run export: starts, follows, downloads and verifies a package, and the check catches a changed file', async () => {
+  it('npm run export: starts, follows, downloads and verifies a package against the archive\'s key; verify re-checks it and catches a changed, an added and a missing file', async () => {
     const out = mkdtempSync(join(tmpdir(), 'strata-export-cli-'));
-    const written = { out: '', err: '' };
-    const stream = (name: 'out' | 'err') => ({ isTTY: false, write: (text: string) => ((written[name] += text), true) }) as unknown as NodeJS.WriteStream;
     try {
-      const code = await exportCommand(['--hold', holdId, '--out', out, '--url', runtime.url, '--token', runtime.testToken, '--poll', '0.05'], { out: stream('out'), err: stream('err') });
-      expect(code, written.err).toBe(0);
-      expect(written.out).toMatch(/^VERIFIED: signature valid, manifests match, 4\/4 files match their SHA-256/);
-      expect(written.err).toMatch(/completed: 4\/4 instances/);
-      const file = join(out, 'files', warm[0]!.study, warm[0]!.series, `${warm[0]!.sop}.dcm`);
-      writeFileSync(file, Buffer.concat([warm[0]!.bytes, Buffer.from([0])]));
-      const check = await verifyPackage(out);
-      expect([check.ok, check.signatureValid, check.problems]).toEqual([false, true, [`files/${warm[0]!.study}/${warm[0]!.series}/${warm[0]!.sop}.dcm: SHA-256 or size differs from the manifest`]]);
+      const run = await cli(['--hold', holdId, '--out', out, '--url', runtime.url, '--token', runtime.testToken, '--poll', '0.05']);
+      expect(run.code, run.err).toBe(0);
+      expect(run.out).toMatch(/^VERIFIED: signature valid, manifests match, 4\/4 files match their SHA-256/);
+      expect(run.err).toMatch(/completed: 4\/4 instances/);
+      expect(run.err).toMatch(/checked against the key from the archive/);
+
+      const archive = ['--url', runtime.url, '--token', runtime.testToken];
+      expect(await cli(['verify', out, ...archive])).toMatchObject({ code: 0, out: expect.stringMatching(/^VERIFIED: .* 4\/4 files/) });
+      const changed = `files/${warm[0]!.study}/${warm[0]!.series}/${warm[0]!.sop}.dcm`;
+      const missing = `files/${cold[0]!.study}/${cold[0]!.series}/${cold[0]!.sop}.dcm`;
+      writeFileSync(join(out, changed), Buffer.concat([warm[0]!.bytes, Buffer.from([0])]));
+      rmSync(join(out, missing));
+      writeFileSync(join(out, 'files', warm[0]!.study, 'planted.dcm'), warm[1]!.bytes);
+      const check = await cli(['verify', out, ...archive]);
+      expect(check.code).toBe(1);
+      expect(check.out).toMatch(/^NOT VERIFIED: signature valid, manifests match, 2\/4 files match their SHA-256, 3 problem/);
+      expect(check.err).toContain(`${changed}: SHA-256 or size differs from the manifest`);
+      expect(check.err).toContain(`${missing}: in the manifest but missing from the folder`);
+      expect(check.err).toContain(`files/${warm[0]!.study}/planted.dcm: in the folder but not in the manifest`);
+      // No key from outside the package: refused, not "verified" with the package's own key.
+      expect(await cli(['verify', out])).toMatchObject({ code: 2, err: expect.stringContaining('no trusted key') });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
   });
+
+  it('GET /exports/signing-key answers the KMS key; verify refuses a package re-signed with another key, whoever\'s key id it names', async () => {
+    const answer = await api('GET', '/exports/signing-key');
+    expect(answer.status).toBe(200);
+    const kms = new KMSClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${runtime.servicePorts.kms}` });
+    const kmsKey = await kms.send(new GetPublicKeyCommand({ KeyId: String(answer.json.keyId) }));
+    expect(createPublicKey(String(answer.json.publicKeyPem)).export({ type: 'spki', format: 'der' })).toEqual(Buffer.from(kmsKey.PublicKey!));
+    expect(answer.json.keyId).toBe(kmsKey.KeyId);
+    expect((await fetchWithoutToken(`${runtime.url}/exports/signing-key`)).status).toBe(401);
+
+    const out = mkdtempSync(join(tmpdir(), 'strata-export-resigned-'));
+    const archive = ['--url', runtime.url, '--token', runtime.testToken];
+    try {
+      // Download the package (the CLI verifies it), then keep the archive's PEM as an operator would.
+      expect((await cli(['--hold', holdId, '--out', out, ...archive, '--poll', '0.05'])).code).toBe(0);
+      const archivePem = join(out, '..', `${out.split('/').pop()}-archive.pem`);
+      writeFileSync(archivePem, String(answer.json.publicKeyPem));
+      expect(await cli(['verify', out, '--public-key', archivePem])).toMatchObject({ code: 0 });
+
+      // A forger changes the summary (one study fewer), re-signs it with a key of their own and ships its public half.
+      const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { counts: { studies: number }; signature: { keyId: string } };
+      summary.counts.studies -= 1;
+      const resign = (keyId: string) => {
+        const bytes = Buffer.from(`${JSON.stringify({ ...summary, signature: { ...summary.signature, keyId } }, null, 2)}\n`);
+        writeFileSync(join(out, 'summary.json'), bytes);
+        writeFileSync(join(out, 'summary.json.sig'), sign('sha256', bytes, forger.privateKey));
+        writeFileSync(join(out, 'public-key.pem'), forger.publicKey.export({ type: 'spki', format: 'pem' }));
+      };
+      resign(summary.signature.keyId); // claims the archive's key id
+      const forgerPem = join(out, '..', `${out.split('/').pop()}-forger.pem`);
+      writeFileSync(forgerPem, forger.publicKey.export({ type: 'spki', format: 'pem' }));
+      // The package's own key would vouch for it; the archive's does not.
+      const claimed = await cli(['verify', out, ...archive]);
+      expect(claimed.code).toBe(1);
+      expect(claimed.out).toMatch(/^NOT VERIFIED: signature INVALID/);
+      expect(claimed.err).toContain('summary.json.sig: does not verify with the key from the archive');
+      expect(claimed.err).toContain("public-key.pem: the package's key is not the one from the archive");
+      resign('arn:aws:kms:us-east-1:999999999999:key/forged'); // names its own key
+      const named = await cli(['verify', out, ...archive]);
+      expect(named.code).toBe(1);
+      expect(named.err).toContain(`summary.json: signed with key arn:aws:kms:us-east-1:999999999999:key/forged, not the archive's ${String(answer.json.keyId)}`);
+      expect((await cli(['verify', out, '--public-key', archivePem])).code).toBe(1);
+      // An operator who was handed the forger's key alone is still told when the archive is asked too.
+      expect((await cli(['verify', out, '--public-key', forgerPem])).code).toBe(0);
+      expect((await cli(['verify', out, '--public-key', forgerPem, ...archive])).code).toBe(1);
+      rmSync(archivePem);
+      rmSync(forgerPem);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('marks a package whose hold was released while it ran (signed summary, export view), and refuses to export a released hold (409)', async () => {
+    // The restored copies of the cold study lapse (7 days), so a new export of it waits for a restore again.
+    await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: '+8d' }) });
+    await runtime.events.idle();
+    const hold = await api('POST', '/holds', { matter: 'Roe v. Clinic', reason: 'production', scope: { study: cold[0]!.study } });
+    expect(hold.status).toBe(201);
+    const started = await api('POST', '/exports', { hold: hold.json.id });
+    expect(started.status, JSON.stringify(started.json)).toBe(202);
+    const id = String(started.json.id);
+    await until(id, (v) => v.status === 'WAITING_FOR_RESTORE');
+    const released = await api('POST', `/holds/${String(hold.json.id)}/release`);
+    expect(released.status).toBe(202);
+    const releasedAt = String(released.json.releasedAt);
+
+    await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: '+13h' }) });
+    await runtime.events.idle();
+    const done = (await until(id, (v) => v.status === 'COMPLETED', true)) as ExportView & { holdReleasedAt?: string };
+    expect(done.holdReleasedAt).toBe(releasedAt);
+    const summary = JSON.parse(Buffer.from(await (await fetchWithoutToken(done.download!.documents.summary!)).arrayBuffer()).toString('utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ scope: { hold: hold.json.id }, holdReleasedAt: releasedAt });
+    // The export of the first hold, which was never released, carries no such mark.
+    expect(await view(exportId)).not.toHaveProperty('holdReleasedAt');
+
+    const refused = await api('POST', '/exports', { hold: hold.json.id });
+    expect(refused.status).toBe(409);
+    expect(String(refused.json.message)).toContain(`was released at ${releasedAt}`);
+  }, 120_000);
 });

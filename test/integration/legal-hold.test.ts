@@ -14,15 +14,16 @@ import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 const PATIENT = 'HOLD-PAT-1';
 const OTHER = 'FREE-PAT-2';
 const uid = (n: number) => `1.2.826.0.1.3680043.8.498.14${n}`;
-const study = (n: number, patientId: string) =>
-  [1, 2].map((i) => minimal({ study: uid(n), series: `${uid(n)}.1`, sop: `${uid(n)}.1.${i}`, patientId }));
+const study = (n: number, patientId: string, modality?: string) =>
+  [1, 2].map((i) => minimal({ study: uid(n), series: `${uid(n)}.1`, sop: `${uid(n)}.1.${i}`, patientId, ...(modality ? { modality } : {}) }));
 
 interface HoldView {
   id: string;
   status: string;
   studies: string[];
   effective: { index: boolean; s3: boolean };
-  progress: { s3: string; instances: number; objectVersions: number; bytes: number };
+  studyCount: number;
+  progress: { s3: string; studiesDone: number; instances: number; objectVersions: number; bytes: number };
 }
 
 describe('Legal holds (issue 14 acceptance, local runtime)', () => {
@@ -102,14 +103,25 @@ describe('Legal holds (issue 14 acceptance, local runtime)', () => {
     expect((await api('DELETE', `/dicom-web/studies/${uid(3)}`)).status).toBe(204);
   });
 
-  it('holds a study that arrives later for the held patient at ingest', async () => {
-    expect((await stow(runtime.url, study(4, PATIENT))).status).toBe(200);
+  it('holds a study that arrives later for the held patient at ingest, and counts it once in the hold', async () => {
+    const before = ((await api('GET', `/holds/${patientHold.id}`)).json as unknown as HoldView).progress;
+    const arriving = study(4, PATIENT);
+    expect((await stow(runtime.url, arriving)).status).toBe(200);
     const versions = await versionsOf(uid(4));
     expect(versions).toHaveLength(2);
     for (const version of versions) expect(await deleteRefused(version)).toBe(true);
     const refused = await api('DELETE', `/dicom-web/studies/${uid(4)}`);
     expect([refused.status, String(refused.json.message).includes(patientHold.id)]).toEqual([409, true]);
-    expect(((await api('GET', `/holds/${patientHold.id}`)).json as unknown as HoldView).studies).toContain(uid(4));
+    const after = (await api('GET', `/holds/${patientHold.id}`)).json as unknown as HoldView;
+    expect(after.studies).toContain(uid(4));
+    // What the hold covers now counts the arrival: its study, its 2 instances, their bytes and locked versions.
+    const arrived = arriving.reduce((sum, bytes) => sum + bytes.length, 0);
+    const expected = { studiesDone: before.studiesDone + 1, instances: before.instances + 2, bytes: before.bytes + arrived, objectVersions: before.objectVersions + 2 };
+    expect([after.studyCount, after.progress]).toEqual([3, { ...before, ...expected }]);
+    // The same push again, and a retried request (one instance), count nothing twice.
+    expect((await stow(runtime.url, arriving)).status).toBe(200);
+    expect((await stow(runtime.url, [arriving[0]!])).status).toBe(200);
+    expect(((await api('GET', `/holds/${patientHold.id}`)).json as unknown as HoldView).progress).toEqual(after.progress);
   });
 
   it('keeps objects locked while an overlapping hold remains, and makes them deletable once the last is released', async () => {
@@ -157,5 +169,36 @@ describe('Legal holds (issue 14 acceptance, local runtime)', () => {
     expect(holdRecords.find((r) => r.detail!.holdAction === 'place')!.detail).toMatchObject({ scope: 'patient', studies: 2 });
     expect(holdRecords.find((r) => r.detail!.holdAction === 'place-completed')!.detail).toMatchObject({ instances: 4, objectVersions: 5, studies: 2 });
     expect(holdRecords.find((r) => r.detail!.holdAction === 'release-completed')!.detail).toMatchObject({ studies: 3, instances: 6 });
+  });
+
+  it('finds every hold action in the audit trail of each patient it covered, whatever the scope (query, study)', async () => {
+    const [Q, S] = ['AUDIT-PAT-Q', 'AUDIT-PAT-S'];
+    expect((await stow(runtime.url, study(5, Q, 'XA'))).status).toBe(200);
+    expect((await stow(runtime.url, study(6, S, 'XA'))).status).toBe(200);
+    const queryHold = await place({ query: 'ModalitiesInStudy=XA' });
+    const studyHold = await place({ study: uid(6) });
+    expect(queryHold.studies.sort()).toEqual([uid(5), uid(6)]);
+    for (const hold of [queryHold, studyHold]) await settled(hold.id, 'locked');
+    for (const hold of [queryHold, studyHold]) expect((await api('POST', `/holds/${hold.id}/release`)).status).toBe(202);
+    for (const hold of [queryHold, studyHold]) await settled(hold.id, 'unlocked');
+
+    const trail = async (patient: string) => {
+      const response = await fetch(`${runtime.url}/audit?patient=${patient}`);
+      const { records } = (await response.json()) as { records: { kind: string; patientId: string; studies: string[]; actor: { clientId: string }; detail?: Record<string, string | number> }[] };
+      return records.filter((r) => r.kind === 'legalHold');
+    };
+    const actions = (records: Awaited<ReturnType<typeof trail>>, holdId: string) => records.filter((r) => r.detail?.holdId === holdId).map((r) => r.detail!.holdAction).sort();
+    const all = ['place', 'place-completed', 'release', 'release-completed'];
+    const ofQ = await trail(Q);
+    const ofS = await trail(S);
+    expect(actions(ofQ, queryHold.id)).toEqual(all);
+    expect(actions(ofS, queryHold.id)).toEqual(all);
+    expect(actions(ofS, studyHold.id)).toEqual(all);
+    expect(actions(ofQ, studyHold.id)).toEqual([]); // the study hold never covered Q
+    // Each patient's record names that patient's studies only, with the hold's counts.
+    for (const record of ofQ) expect([record.patientId, record.studies]).toEqual([Q, [uid(5)]]);
+    expect(ofS.find((r) => r.detail?.holdId === queryHold.id && r.detail.holdAction === 'place-completed')).toMatchObject({ patientId: S, studies: [uid(6)], detail: { studies: 2, instances: 4 } });
+    expect(ofS.find((r) => r.detail?.holdId === studyHold.id && r.detail.holdAction === 'place')!.detail).toMatchObject({ scope: 'study', studies: 1 });
+    for (const record of [...ofQ, ...ofS]) expect(record.actor.clientId).toBe('strata-tests');
   });
 });

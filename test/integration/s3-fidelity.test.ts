@@ -13,9 +13,10 @@ import {
   PutObjectTaggingCommand,
   RestoreObjectCommand,
   S3ServiceException,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { S3Client, UploadPartCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey, Keys } from '#core/index-keys.ts';
 import { dynamoFor, s3For } from '#test/helpers/aws.ts';
@@ -246,5 +247,42 @@ describe('S3 fidelity layer in front of s3rver', () => {
       [keyMarker, versionMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextVersionIdMarker] : [undefined, undefined];
     } while (keyMarker);
     expect(versions).toEqual(expected);
+  });
+  it('refuses a presigned URL whose query or signature was changed (403 SignatureDoesNotMatch), and one past its X-Amz-Expires on the local clock (403 Request has expired)', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'presigned/a.bin', Body: 'first' }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'presigned/b.bin', Body: 'second' }));
+    const signingDate = runtime.clock.now(); // the archive signs on its clock (adapters/clock.ts)
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket, Key: 'presigned/a.bin' }), { expiresIn: 3600, signingDate });
+    const fetched = await fetch(url);
+    expect([fetched.status, await fetched.text()]).toEqual([200, 'first']);
+    const refusal = async (changed: string) => {
+      const response = await fetch(changed);
+      const body = await response.text();
+      return [response.status, /<Code>([^<]+)<\/Code>/.exec(body)?.[1]];
+    };
+    const signature = new URL(url).searchParams.get('X-Amz-Signature')!;
+    const flipped = `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`;
+    expect(await refusal(url.replace('presigned/a.bin', 'presigned/b.bin'))).toEqual([403, 'SignatureDoesNotMatch']); // another object
+    expect(await refusal(url.replace('X-Amz-Expires=3600', 'X-Amz-Expires=7200'))).toEqual([403, 'SignatureDoesNotMatch']); // a longer life
+    expect(await refusal(`${url}&response-content-type=text%2Fhtml`)).toEqual([403, 'SignatureDoesNotMatch']); // an added parameter
+    expect(await refusal(url.replace(`X-Amz-Signature=${signature}`, `X-Amz-Signature=${flipped}`))).toEqual([403, 'SignatureDoesNotMatch']);
+    const otherSecret = new S3Client({ endpoint: runtime.s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'not-the-secret' } });
+    expect(await refusal(await getSignedUrl(otherSecret, new GetObjectCommand({ Bucket, Key: 'presigned/a.bin' }), { expiresIn: 3600, signingDate }))).toEqual([403, 'SignatureDoesNotMatch']);
+    // Presigned writes are checked the same way: an UploadPart URL works as signed, not for another part.
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'presigned/parts.bin' }));
+    const partUrl = await getSignedUrl(s3, new UploadPartCommand({ Bucket, Key: 'presigned/parts.bin', UploadId: upload.UploadId, PartNumber: 1 }), { expiresIn: 3600, signingDate });
+    expect((await fetch(partUrl.replace('partNumber=1', 'partNumber=2'), { method: 'PUT', body: 'part' })).status).toBe(403);
+    expect((await fetch(partUrl, { method: 'PUT', body: 'part' })).status).toBe(200);
+
+    // One hour and a minute later on the local clock (real time has hardly moved): expired.
+    const advanced = await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: '+61m' }) });
+    expect(advanced.status).toBe(200);
+    const expired = await fetch(url);
+    const body = await expired.text();
+    expect([expired.status, /<Code>([^<]+)<\/Code>/.exec(body)?.[1], /<Message>([^<]+)<\/Message>/.exec(body)?.[1]]).toEqual([403, 'AccessDenied', 'Request has expired']);
+    expect(body).toContain('<X-Amz-Expires>3600</X-Amz-Expires>');
+    // A URL signed now (on the moved clock) works again.
+    const fresh = await getSignedUrl(s3, new GetObjectCommand({ Bucket, Key: 'presigned/a.bin' }), { expiresIn: 60, signingDate: runtime.clock.now() });
+    expect((await fetch(fresh)).status).toBe(200);
   });
 });

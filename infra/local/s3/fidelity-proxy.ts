@@ -8,6 +8,7 @@
  * - versioning (versions.ts, version-bytes.ts): version ids, delete markers, ListObjectVersions,
  *   reads and deletes by versionId;
  * - Object Lock legal holds and retention per version, refusing the deletion of a locked version;
+ * - checks presigned URLs' signatures and expiry on the local clock (presigned-auth.ts);
  * - changes a storage class in place (CopyObject onto itself), which s3rver refuses;
  * - emits the EventBridge events S3 would send for the bucket.
  * Everything else is passed to s3rver unchanged.
@@ -27,6 +28,7 @@ import { LIFECYCLE_TARGET_CLASSES, STORAGE_CLASSES } from './storage-classes.ts'
 import { readAtMost } from '#infra/local/read-body.ts';
 import { escapeXml, readAll, relay, sendUpstream, sendXml, sendXmlError } from './upstream.ts';
 import { listObjectsV2 } from './list-objects-v2.ts';
+import { presignedRefusal } from './presigned-auth.ts';
 import { internalHeaders } from './internal-headers.ts';
 import { getObjectTagging, InvalidTagError, putObjectTagging, tagsFromHeader } from './object-tags.ts';
 import { getBucketLifecycle } from './lifecycle-engine.ts';
@@ -88,6 +90,12 @@ export class S3FidelityProxy implements ProxyContext {
     const target = parseTarget(req.url ?? '/');
     const method = req.method ?? 'GET';
     const q = target.query;
+    // A presigned URL must be S3's: its signature, and its life on the local clock.
+    const refusal = presignedRefusal(req, this.options.secretAccessKey, this.options.clock.now());
+    if (refusal) {
+      req.resume();
+      return sendXmlError(res, refusal.status, refusal.code, refusal.message, refusal.fields);
+    }
     const storageClass = req.headers['x-amz-storage-class'];
     if (storageClass !== undefined && !STORAGE_CLASSES.has(String(storageClass))) {
       req.resume();

@@ -33,7 +33,17 @@ export interface LocalS3 {
 
 export async function startS3(
   buckets: Readonly<Record<string, BucketDeclaration>>,
-  options: { dataDir: string; host: string; port: number; region: string; clock: Clock; publish: (event: S3Event) => void; guard?: Guard },
+  options: {
+    dataDir: string;
+    host: string;
+    port: number;
+    region: string;
+    clock: Clock;
+    /** The local secret every local credential signs with: presigned URLs are checked against it. */
+    secretAccessKey: string;
+    publish: (event: S3Event) => void;
+    guard?: Guard;
+  },
 ): Promise<LocalS3> {
   for (const [logical, bucket] of Object.entries(buckets)) {
     if (bucket.objectLock && !bucket.versioned) throw new Error(`bucket ${logical}: S3 Object Lock requires a versioned bucket`);
@@ -61,6 +71,7 @@ export async function startS3(
     upstream: new URL(`http://127.0.0.1:${upstreamAddress.port}`),
     state,
     clock: options.clock,
+    secretAccessKey: options.secretAccessKey,
     region: options.region,
     objectLockBuckets: physical((bucket) => bucket.objectLock),
     versionedBuckets: physical((bucket) => bucket.versioned),

@@ -40,6 +40,8 @@ export interface FidelityProxyOptions {
   upstream: URL;
   state: ObjectStateStore;
   clock: Clock;
+  /** The local secret: presigned URLs' signatures are recomputed with it (presigned-auth.ts). */
+  secretAccessKey: string;
   region: string;
   /** Physical names of buckets created with Object Lock enabled. */
   objectLockBuckets: ReadonlySet<string>;

@@ -150,11 +150,11 @@ export async function endRound(tenant: string, id: string, waiting: number): Pro
   return Number((result.Attributes?.progress as ExportProgress | undefined)?.rounds ?? 0);
 }
 
-export async function completeExport(tenant: string, id: string, completedAt: string, summarySha256: string): Promise<void> {
+export async function completeExport(tenant: string, id: string, completedAt: string, summarySha256: string, holdReleasedAt?: string): Promise<void> {
   await update(tenant, id, {
-    UpdateExpression: 'SET #status = :done, completedAt = :at, summarySha256 = :sha, progress.waitingForRestore = :zero',
+    UpdateExpression: `SET #status = :done, completedAt = :at, summarySha256 = :sha, progress.waitingForRestore = :zero${holdReleasedAt ? ', holdReleasedAt = :released' : ''}`,
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':done': 'COMPLETED', ':at': completedAt, ':sha': summarySha256, ':zero': 0 },
+    ExpressionAttributeValues: { ':done': 'COMPLETED', ':at': completedAt, ':sha': summarySha256, ':zero': 0, ...(holdReleasedAt ? { ':released': holdReleasedAt } : {}) },
   });
 }
 

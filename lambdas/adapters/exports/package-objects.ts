@@ -10,6 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { config } from '#lambdas/config.ts';
 import { s3Client } from '#adapters/aws-clients.ts';
+import { clock } from '#adapters/clock.ts';
 
 export type CopyOutcome = { copied: true; sha256: string; size: number } | { copied: false; reason: 'archived' | 'missing' };
 
@@ -61,8 +62,9 @@ export async function putPackageDocument(key: string, body: string | Uint8Array,
 /**
  * A URL that GETs one package object for `seconds` without other credentials. In Lambda it is
  * signed with the function's session credentials, so it stops working when they expire if that
- * is sooner (at most the session's remaining life; ask again for a fresh one).
+ * is sooner (at most the session's remaining life; ask again for a fresh one). Signed on the
+ * archive's clock, so its life is the one `expiresAt` reports (locally, the simulated clock's).
  */
 export async function downloadUrl(key: string, seconds: number): Promise<string> {
-  return getSignedUrl(s3Client(), new GetObjectCommand({ Bucket: config.exportsBucket(), Key: key }), { expiresIn: seconds });
+  return getSignedUrl(s3Client(), new GetObjectCommand({ Bucket: config.exportsBucket(), Key: key }), { expiresIn: seconds, signingDate: clock.now() });
 }

@@ -17,7 +17,16 @@ export async function signWithExportKey(message: Uint8Array): Promise<{ signatur
 
 /** The key's public half as PEM (SubjectPublicKeyInfo), as `openssl` and node:crypto read it. */
 export async function exportKeyPublicPem(): Promise<string> {
+  return (await exportSigningKey()).publicKeyPem;
+}
+
+/** The key as KMS reports it: its id (ARN), algorithm and public half (PEM). */
+export async function exportSigningKey(): Promise<{ keyId: string; algorithm: string; publicKeyPem: string }> {
   const key = await kmsClient().send(new GetPublicKeyCommand({ KeyId: config.exportSigningKeyArn() }));
   const base64 = Buffer.from(key.PublicKey!).toString('base64');
-  return `-----BEGIN PUBLIC KEY-----\n${base64.match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`;
+  return {
+    keyId: key.KeyId ?? config.exportSigningKeyArn(),
+    algorithm: key.SigningAlgorithms?.[0] ?? SIGNING_ALGORITHM,
+    publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${base64.match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`,
+  };
 }

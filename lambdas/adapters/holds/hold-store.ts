@@ -4,9 +4,9 @@
  * the per-instance set of covering holds. Every access is a GetItem, BatchGetItem, Query or
  * UpdateItem on a designed key; set updates (ADD/DELETE) make every write idempotent.
  */
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { instanceOfSortKey, Keys, type InstanceIdentity } from '#core/index-keys.ts';
-import type { Hold, HoldProgress } from '#core/holds/hold.ts';
+import { decodeHeldSubject, encodeHeldSubject, type HeldSubject, type Hold, type HoldProgress } from '#core/holds/hold.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '#adapters/aws-clients.ts';
 import { queryIndex } from '#adapters/index-query.ts';
@@ -16,17 +16,27 @@ type Key = { pk: string; sk: string };
 const db = documentClient;
 
 function toHold(item: Record<string, unknown>): Hold {
-  const { pk: _pk, sk: _sk, studies, ...rest } = item;
-  return { ...(rest as unknown as Omit<Hold, 'studies'>), studies: [...((studies as Set<string> | undefined) ?? [])].sort() };
+  const { pk: _pk, sk: _sk, studies, subjects, ...rest } = item;
+  return {
+    ...(rest as unknown as Omit<Hold, 'studies' | 'subjects'>),
+    studies: [...((studies as Set<string> | undefined) ?? [])].sort(),
+    ...(subjects ? { subjects: [...(subjects as Set<string>)].sort().map(decodeHeldSubject) } : {}),
+  };
 }
 
 /** Creates the hold item (conditional: an id is never reused). */
 export async function putHold(hold: Hold): Promise<void> {
-  const { studies, ...rest } = hold;
+  const { studies, subjects, ...rest } = hold;
   await db().send(
     new PutCommand({
       TableName: config.indexTable(),
-      Item: { ...Keys.hold(hold.tenant, hold.id), type: 'hold', ...rest, ...(studies.length ? { studies: new Set(studies) } : {}) },
+      Item: {
+        ...Keys.hold(hold.tenant, hold.id),
+        type: 'hold',
+        ...rest,
+        ...(studies.length ? { studies: new Set(studies) } : {}),
+        ...(subjects?.length ? { subjects: new Set(subjects.map(encodeHeldSubject)) } : {}),
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
@@ -88,12 +98,56 @@ export async function setHoldS3State(tenant: string, id: string, s3: HoldProgres
   );
 }
 
-/** Adds studies to a hold's list (a study held at ingest joins the hold it arrived under). */
-export async function addStudiesToHold(tenant: string, id: string, studies: string[]): Promise<void> {
-  if (!studies.length) return;
-  await db().send(
-    new UpdateCommand({ TableName: config.indexTable(), Key: Keys.hold(tenant, id), UpdateExpression: 'ADD studies :s', ExpressionAttributeValues: { ':s': new Set(studies) } }),
+/**
+ * A study held at ingest joins the hold it arrived under: its list, its patient (the audit's
+ * subjects) and `studiesDone`, in one UpdateItem conditional on the study being new to the hold,
+ * so a duplicate push or a retry counts it once.
+ */
+export async function joinHold(tenant: string, id: string, subject: HeldSubject): Promise<void> {
+  await appliedIf(
+    db().send(
+      new UpdateCommand({
+        TableName: config.indexTable(),
+        Key: Keys.hold(tenant, id),
+        UpdateExpression: 'ADD studies :s, subjects :p, progress.studiesDone :one',
+        ConditionExpression: 'attribute_exists(pk) AND NOT contains(studies, :study)',
+        ExpressionAttributeValues: { ':s': new Set([subject.study]), ':p': new Set([encodeHeldSubject(subject)]), ':one': 1, ':study': subject.study },
+      }),
+    ),
   );
+}
+
+/**
+ * Counts one held object (its versions, bytes, and the instance when `instances` is 1) into the
+ * hold's progress, once per object key: a marker item conditional on being new, in one
+ * transaction with the counts. The workflow and ingest both count through it, so neither a
+ * duplicate push, a retried batch, nor an arrival while the workflow runs counts an object twice.
+ * False when it was counted before.
+ */
+export async function countHeldObject(tenant: string, holdId: string, objectKey: string, counts: { instances: number; bytes: number; objectVersions: number }): Promise<boolean> {
+  try {
+    await db().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: config.indexTable(), Item: { ...Keys.holdCounted(tenant, holdId, objectKey), type: 'holdCounted' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Update: {
+              TableName: config.indexTable(),
+              Key: Keys.hold(tenant, holdId),
+              UpdateExpression: 'ADD progress.instances :i, progress.bytes :b, progress.objectVersions :v',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':i': counts.instances, ':b': counts.bytes, ':v': counts.objectVersions },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    if ((error as Error).name === 'TransactionCanceledException' && reasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+    throw error;
+  }
 }
 
 /** Adds (or removes) a hold id to a registration's set; the item goes when its set empties (DynamoDB drops empty sets). */
@@ -161,10 +215,11 @@ export async function instanceHolds(id: InstanceIdentity): Promise<string[]> {
   return [...((result.Item?.holds as Set<string> | undefined) ?? [])];
 }
 
-/** What the hold workflow needs of a study's instances: identity, object keys of every version, size. */
+/** What the hold workflow needs of a study's instances: identity, each Strata version's object key and size (current first). */
 export interface HeldInstance {
   id: InstanceIdentity;
-  objectKeys: string[];
+  versions: { objectKey: string; bytes: number }[];
+  /** All versions' bytes. */
   bytes: number;
 }
 
@@ -179,7 +234,8 @@ export async function instancesToHold(tenant: string, study: string): Promise<He
     ConsistentRead: true,
   })) {
     const { series, sop } = instanceOfSortKey(String(item.sk));
-    bySk.set(`${series}#${sop}`, { id: { tenant, study, series, sop }, objectKeys: [String(item.objectKey)], bytes: Number(item.size ?? 0) });
+    const bytes = Number(item.size ?? 0);
+    bySk.set(`${series}#${sop}`, { id: { tenant, study, series, sop }, versions: [{ objectKey: String(item.objectKey), bytes }], bytes });
   }
   // Earlier versions of each instance (VER#<series>#<sop>#<sha256>) are held too.
   for await (const item of queryIndex({
@@ -192,7 +248,7 @@ export async function instancesToHold(tenant: string, study: string): Promise<He
     const { series, sop } = instanceOfSortKey(String(item.sk));
     const instance = bySk.get(`${series}#${sop}`);
     if (instance) {
-      instance.objectKeys.push(String(item.objectKey));
+      instance.versions.push({ objectKey: String(item.objectKey), bytes: Number(item.size ?? 0) });
       instance.bytes += Number(item.size ?? 0);
     }
   }

@@ -9,6 +9,7 @@ import { BadRequestError } from '#core/errors.ts';
 import type { CompletedPart } from '#core/uploads/upload-plan.ts';
 import { config } from '#lambdas/config.ts';
 import { s3Client, s3PresignClient } from '#adapters/aws-clients.ts';
+import { clock } from '#adapters/clock.ts';
 
 /** How long a part URL may be used; more are signed on request (GET …/files/{n}/parts). */
 export const PART_URL_SECONDS = 3600;
@@ -20,7 +21,7 @@ export async function createMultipartUpload(key: string): Promise<string> {
 }
 
 export function presignPart(key: string, uploadId: string, partNumber: number): Promise<string> {
-  return getSignedUrl(s3PresignClient(), new UploadPartCommand({ Bucket: config.archiveBucket(), Key: key, UploadId: uploadId, PartNumber: partNumber }), { expiresIn: PART_URL_SECONDS });
+  return getSignedUrl(s3PresignClient(), new UploadPartCommand({ Bucket: config.archiveBucket(), Key: key, UploadId: uploadId, PartNumber: partNumber }), { expiresIn: PART_URL_SECONDS, signingDate: clock.now() });
 }
 
 /** S3's answers that mean the client's part list is wrong (a 400 to the client, who can fix it). */

@@ -44,6 +44,11 @@ export interface ExportRecord extends ExportRequest {
   /** Study Instance UIDs in scope, resolved when the export was asked for. */
   studies: string[];
   progress: ExportProgress;
+  /**
+   * When the exported hold was released, if that happened before the package was finished (an
+   * export of an already released hold is refused): the view, the summary and the CLI say so.
+   */
+  holdReleasedAt?: string | undefined;
   /** SHA-256 of the signed summary.json (COMPLETED only), so a download can be checked against the API's word. */
   summarySha256?: string | undefined;
 }

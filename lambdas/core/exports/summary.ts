@@ -20,6 +20,8 @@ export interface SummaryInput {
   requestedBy: string;
   requestedAt: string;
   completedAt: string;
+  /** The exported hold was released (this ISO time) before the package was finished: the package says so. */
+  holdReleasedAt?: string | undefined;
   studies: number;
   rows: readonly ManifestRow[];
   manifestCsv: string;
@@ -37,6 +39,7 @@ export function buildSummary(input: SummaryInput): string {
     export: input.exportId,
     tenant: input.tenant,
     scope: input.scope,
+    ...(input.holdReleasedAt === undefined ? {} : { holdReleasedAt: input.holdReleasedAt }),
     ...(input.matter === undefined ? {} : { matter: input.matter }),
     requestedBy: input.requestedBy,
     requestedAt: input.requestedAt,

@@ -32,6 +32,12 @@ export interface Hold extends HoldRequest {
   releasedBy?: string;
   /** Studies the hold covers (resolved at placement, plus studies held at ingest later). */
   studies: string[];
+  /**
+   * Each covered study with its PatientID ('' when it has none), so every hold action is in the
+   * audit trail of each patient it covered, whatever the scope (holds placed before this was
+   * kept have none: their patient scope stands for it).
+   */
+  subjects?: HeldSubject[];
   /** S3 Object Lock progress of the latest workflow (placing or releasing). */
   progress: HoldProgress;
 }
@@ -43,6 +49,33 @@ export interface HoldProgress {
   instances: number;
   bytes: number;
   objectVersions: number;
+}
+
+export interface HeldSubject {
+  study: string;
+  patientId: string;
+}
+
+/** A held subject as stored in the hold item's string set: unambiguous whatever the characters. */
+export const encodeHeldSubject = (subject: HeldSubject) => JSON.stringify([subject.patientId, subject.study]);
+export function decodeHeldSubject(text: string): HeldSubject {
+  const [patientId, study] = JSON.parse(text) as [string, string];
+  return { patientId, study };
+}
+
+/**
+ * The audit subjects of a hold action: one per patient the hold covers, with that patient's
+ * studies, so `GET /audit?patient=` finds the action whether the hold named the patient, a
+ * study, an accession or a query. Studies without a PatientID go in one subject without one.
+ */
+export function holdAuditSubjects(hold: Pick<Hold, 'scope' | 'studies' | 'subjects'>): { patientId: string | undefined; studies: string[] }[] {
+  if (!hold.subjects?.length) return [{ patientId: 'patient' in hold.scope ? hold.scope.patient.id : undefined, studies: hold.studies }];
+  const byPatient = new Map<string, Set<string>>();
+  for (const { patientId, study } of hold.subjects) byPatient.set(patientId, (byPatient.get(patientId) ?? new Set()).add(study));
+  if ('patient' in hold.scope && !byPatient.has(hold.scope.patient.id)) byPatient.set(hold.scope.patient.id, new Set());
+  return [...byPatient]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([patientId, studies]) => ({ patientId: patientId || undefined, studies: [...studies].sort() }));
 }
 
 /** DICOM LO is 64 characters; matter and reason are short labels, not documents. */

@@ -2,7 +2,8 @@
  * Discovery exports (scope legal.hold), within the caller's tenant (docs/exports.md):
  * POST /exports starts one for a hold or a QIDO query (202 + Location), GET /exports lists them,
  * GET /exports/{id} shows its progress and, once complete, time-limited download URLs of the
- * package's documents; GET /exports/{id}/files pages through its DICOM files with one URL each.
+ * package's documents; GET /exports/{id}/files pages through its DICOM files with one URL each;
+ * GET /exports/signing-key answers the signing key's id and public half (KMS GetPublicKey).
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -14,7 +15,7 @@ import { callerOf, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
 import { jsonBodyOf, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { startExport } from '#services/exports/start-export.ts';
-import { exportOf, exportsOf, packageDocuments, packageFilesPage } from '#services/exports/read-exports.ts';
+import { exportOf, exportsOf, packageDocuments, packageFilesPage, signingKey } from '#services/exports/read-exports.ts';
 
 const DEFAULT_PAGE = 500;
 const MAX_PAGE = 1000;
@@ -24,6 +25,11 @@ export const handler = httpHandler(async (event) => {
   const id = pathParameter(event, 'id');
   if (id !== undefined && !isExportId(id)) throw new NotFoundError(`no export ${id.slice(0, 80)}`);
 
+  if (event.resource === '/exports/signing-key') {
+    // The key packages are signed with, from KMS: what `npm run export -- verify` checks a package against.
+    noteAuditSubject(event, { detail: { exportAction: 'signing-key' } });
+    return json(200, await signingKey());
+  }
   if (event.httpMethod === 'POST') {
     const actor = { tenant, clientId: callerOf(event).clientId, now: clock.now() };
     const record = await startExport(parseExportRequest(jsonBodyOf(event, 'the body must be JSON')), randomUUID(), actor);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { NotFoundError } from '#core/errors.ts';
-import { parseHoldRequest, type Hold } from '#core/holds/hold.ts';
+import { holdAuditSubjects, parseHoldRequest, type Hold } from '#core/holds/hold.ts';
 import { clock } from '#adapters/clock.ts';
 import { callerOf, tenantOf } from '#middleware/caller.ts';
 import { httpHandler } from '#middleware/http-handler.ts';
@@ -45,23 +45,21 @@ export const handler = httpHandler(async (event) => {
 }, { audit: (event) => (event.httpMethod === 'GET' ? 'legalHoldRead' : 'legalHold') });
 
 /** Who (the audit record's actor), when, scope and counts: the audit trail's view of a hold action. */
+/** One record per patient the hold covers (holdAuditSubjects), whatever its scope: `GET /audit?patient=` finds each. */
 function noteHold(event: APIGatewayProxyEvent, hold: Hold, action: 'place' | 'release' | 'read'): void {
-  noteAuditSubject(event, {
-    patientId: 'patient' in hold.scope ? hold.scope.patient.id : undefined,
-    studies: hold.studies,
-    detail: { holdId: hold.id, holdAction: action, scope: scopeKind(hold), studies: hold.studies.length, instances: hold.progress.instances, objectVersions: hold.progress.objectVersions },
-  });
+  const detail = { holdId: hold.id, holdAction: action, scope: scopeKind(hold), studies: hold.studies.length, instances: hold.progress.instances, objectVersions: hold.progress.objectVersions };
+  for (const subject of holdAuditSubjects(hold)) noteAuditSubject(event, { ...subject, detail });
 }
 
 const scopeKind = (hold: Hold) => Object.keys(hold.scope)[0]!;
 
 function summary(hold: Hold) {
-  const { studies, tenant: _tenant, ...rest } = hold;
+  const { studies, tenant: _tenant, subjects: _subjects, ...rest } = hold;
   return { ...rest, studyCount: studies.length, effective: effective(hold) };
 }
 
 function view(hold: Hold) {
-  const { tenant: _tenant, ...rest } = hold;
+  const { tenant: _tenant, subjects: _subjects, ...rest } = hold;
   return { ...rest, studyCount: hold.studies.length, effective: effective(hold) };
 }
 

@@ -14,6 +14,7 @@ import { clock } from '#adapters/clock.ts';
 import { recordAudit } from '#adapters/audit/record-audit.ts';
 import { completeExport, copiedFiles, failExport, getExport } from '#adapters/exports/export-store.ts';
 import { putPackageDocument } from '#adapters/exports/package-objects.ts';
+import { getHold } from '#adapters/holds/hold-store.ts';
 import { exportKeyPublicPem, SIGNING_ALGORITHM, signWithExportKey } from '#adapters/exports/signing-key.ts';
 import { config } from '#lambdas/config.ts';
 
@@ -29,6 +30,7 @@ export async function finishExport(tenant: string, exportId: string, requestId: 
   await putPackageDocument(key(PACKAGE_DOCUMENTS.manifestJson), json, 'application/json');
   await putPackageDocument(key(PACKAGE_DOCUMENTS.publicKey), await exportKeyPublicPem(), 'application/x-pem-file');
   const completedAt = clock.now().toISOString();
+  const holdReleasedAt = await releaseOfExportedHold(record);
   const summary = buildSummary({
     exportId,
     tenant,
@@ -37,6 +39,7 @@ export async function finishExport(tenant: string, exportId: string, requestId: 
     requestedBy: record.createdBy,
     requestedAt: record.createdAt,
     completedAt,
+    holdReleasedAt,
     studies: record.studies.length,
     rows,
     manifestCsv: csv,
@@ -48,10 +51,20 @@ export async function finishExport(tenant: string, exportId: string, requestId: 
   await putPackageDocument(key(PACKAGE_DOCUMENTS.summary), bytes, 'application/json');
   await putPackageDocument(key(PACKAGE_DOCUMENTS.signature), signature, 'application/octet-stream');
   const summarySha256 = createHash('sha256').update(bytes).digest('hex');
-  await completeExport(tenant, exportId, completedAt, summarySha256);
+  await completeExport(tenant, exportId, completedAt, summarySha256, holdReleasedAt);
   const counts = { instances: rows.length, bytes: rows.reduce((sum, r) => sum + r.size, 0), mismatches: rows.filter((r) => !matches(r)).length };
   await auditExportWorkflow(record, 'completed', 200, requestId, subjectsOfRows(rows), counts);
   return { exportId, ...counts, summarySha256 };
+}
+
+/**
+ * A hold released while its export ran (an export of a released hold is refused at the start):
+ * the package is still produced, and its signed summary says when the hold was released.
+ */
+async function releaseOfExportedHold(record: ExportRecord): Promise<string | undefined> {
+  if (!('hold' in record.scope)) return undefined;
+  const hold = await getHold(record.tenant, record.scope.hold);
+  return hold?.status === 'released' ? hold.releasedAt : undefined;
 }
 
 /** The workflow failed (a step out of retries, or restores that never came): the export says why. */

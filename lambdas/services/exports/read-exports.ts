@@ -9,11 +9,15 @@ import { PACKAGE_DOCUMENTS, packageObjectKey } from '#core/exports/package-layou
 import { clock } from '#adapters/clock.ts';
 import { getExport, listExports, pageOfCopiedFiles } from '#adapters/exports/export-store.ts';
 import { downloadUrl } from '#adapters/exports/package-objects.ts';
+import { exportSigningKey } from '#adapters/exports/signing-key.ts';
 
 /** How long a download URL works (S3 presigned GET); GET the export again for fresh ones. */
 export const DOWNLOAD_URL_SECONDS = 3600;
 
 export const exportsOf = (tenant: string) => listExports(tenant);
+
+/** The key every package is signed with (KMS GetPublicKey): a package signed with another is not the archive's. */
+export const signingKey = () => exportSigningKey();
 
 export async function exportOf(tenant: string, id: string): Promise<ExportRecord> {
   const record = await getExport(tenant, id);

@@ -5,7 +5,7 @@
  * workflow started, named after the export (a repeated start starts nothing new).
  */
 import { patientIdOfQuery } from '#core/audit/subjects.ts';
-import { BadRequestError, NotFoundError } from '#core/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError } from '#core/errors.ts';
 import { EMPTY_PROGRESS, type ExportRecord, type ExportRequest } from '#core/exports/export.ts';
 import { getHold } from '#adapters/holds/hold-store.ts';
 import { putExport } from '#adapters/exports/export-store.ts';
@@ -27,6 +27,11 @@ export async function startExport(request: ExportRequest, id: string, actor: Exp
     // Another tenant's hold is not found: the key starts with the caller's tenant.
     const hold = await getHold(actor.tenant, request.scope.hold);
     if (!hold) throw new NotFoundError(`no hold ${request.scope.hold}`);
+    // A released hold preserves nothing any more: its studies may be changing or gone, and a
+    // package in its name would claim a preservation that ended (docs/exports.md).
+    if (hold.status === 'released') {
+      throw new ConflictError(`hold ${hold.id} was released at ${hold.releasedAt}: it no longer preserves its studies; export them by query if they must still be produced`);
+    }
     studies = hold.studies;
     matter ??= hold.matter;
     patientId = 'patient' in hold.scope ? hold.scope.patient.id : undefined;

@@ -9,7 +9,7 @@
  */
 import { Keys } from '#core/index-keys.ts';
 import { holdsCovering, stillHeldAfterRelease } from '#core/holds/covering.ts';
-import { addHoldProgress, instanceHolds, instancesToHold, markInstance, registeredHolds, unmarkInstance, type HeldInstance } from '#adapters/holds/hold-store.ts';
+import { addHoldProgress, countHeldObject, instanceHolds, instancesToHold, markInstance, registeredHolds, unmarkInstance, type HeldInstance } from '#adapters/holds/hold-store.ts';
 import { setLegalHoldOnVersions } from '#adapters/holds/object-holds.ts';
 
 export type HoldAction = 'place' | 'release';
@@ -34,7 +34,7 @@ export async function applyHoldToStudies(tenant: string, holdId: string, action:
     for (let i = 0; i < instances.length; i += PARALLEL_INSTANCES) {
       await Promise.all(
         instances.slice(i, i + PARALLEL_INSTANCES).map(async (instance) => {
-          const versions = action === 'place' ? await place(instance, holdId) : await release(instance, holdId, otherStudyHolds, counts);
+          const versions = action === 'place' ? await place(tenant, instance, holdId) : await release(instance, holdId, otherStudyHolds, counts);
           counts.instances += 1;
           counts.bytes += instance.bytes;
           counts.objectVersions += versions;
@@ -44,13 +44,20 @@ export async function applyHoldToStudies(tenant: string, holdId: string, action:
     counts.studiesDone += 1;
   }
   const { stillHeld: _, ...progress } = counts;
-  await addHoldProgress(tenant, holdId, progress);
+  // Placing counts each object into the hold once, as it locks it (countHeldObject); the batch adds its studies.
+  await addHoldProgress(tenant, holdId, action === 'place' ? { studiesDone: counts.studiesDone, instances: 0, bytes: 0, objectVersions: 0 } : progress);
   return counts;
 }
 
-async function place(instance: HeldInstance, holdId: string): Promise<number> {
+async function place(tenant: string, instance: HeldInstance, holdId: string): Promise<number> {
   await markInstance(instance.id, holdId);
-  return setLegalHold(instance, true);
+  let locked = 0;
+  for (const [i, version] of instance.versions.entries()) {
+    const versions = await setLegalHoldOnVersions(version.objectKey, true);
+    await countHeldObject(tenant, holdId, version.objectKey, { instances: i === 0 ? 1 : 0, bytes: version.bytes, objectVersions: versions });
+    locked += versions;
+  }
+  return locked;
 }
 
 async function release(instance: HeldInstance, holdId: string, otherStudyHolds: string[], counts: BatchCounts): Promise<number> {
@@ -66,6 +73,6 @@ async function release(instance: HeldInstance, holdId: string, otherStudyHolds: 
 
 async function setLegalHold(instance: HeldInstance, on: boolean): Promise<number> {
   let versions = 0;
-  for (const key of instance.objectKeys) versions += await setLegalHoldOnVersions(key, on);
+  for (const { objectKey } of instance.versions) versions += await setLegalHoldOnVersions(objectKey, on);
   return versions;
 }

@@ -4,6 +4,7 @@
  * in the name of the client that asked for it (the workflow has no caller of its own).
  */
 import { auditEntries } from '#core/audit/record.ts';
+import { holdAuditSubjects } from '#core/holds/hold.ts';
 import { clock } from '#adapters/clock.ts';
 import { recordAudit } from '#adapters/audit/record-audit.ts';
 import { getHold, setHoldS3State } from '#adapters/holds/hold-store.ts';
@@ -35,13 +36,8 @@ export async function finishHoldWorkflow(tenant: string, holdId: string, action:
         sourceIp: undefined,
         caller: { clientId: actor ?? 'unknown', tenant, scopes: [] },
       },
-      [
-        {
-          patientId: hold && 'patient' in hold.scope ? hold.scope.patient.id : undefined,
-          studies: hold?.studies ?? [],
-          detail: { holdId, holdAction: `${action}-completed`, ...totals },
-        },
-      ],
+      // One record per patient the hold covers, whatever its scope (GET /audit?patient= finds each).
+      (hold ? holdAuditSubjects(hold) : [{ studies: [] }]).map((subject) => ({ ...subject, detail: { holdId, holdAction: `${action}-completed`, ...totals } })),
     ),
   );
   return { holdId, action, ...totals };

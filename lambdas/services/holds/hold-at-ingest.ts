@@ -1,14 +1,15 @@
 /**
  * Studies that arrive after a hold for a held patient (or accession, or study) are held at
  * ingest: the stored object gets S3's legal hold, the instance is recorded with its covering
- * holds, and a new study joins the hold (its registration and the hold's study list), so
- * DELETE refuses it at once and releasing the hold lets it go with the rest.
+ * holds, and a new study joins the hold (its registration, the hold's study list and patients),
+ * so DELETE refuses it at once and releasing the hold lets it go with the rest. The object is
+ * counted into the hold's progress once (countHeldObject: a duplicate push counts nothing).
  */
 import { Tag } from '#core/dicom/tags.ts';
 import { firstString, type DicomJsonDataset } from '#core/dicom/dicom-json.ts';
-import { Keys } from '#core/index-keys.ts';
+import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { registrationsOf } from '#core/holds/hold.ts';
-import { addStudiesToHold, registeredHolds, setRegistration } from '#adapters/holds/hold-store.ts';
+import { countHeldObject, instanceHolds, joinHold, registeredHolds, setRegistration } from '#adapters/holds/hold-store.ts';
 import { holdCurrentVersion } from '#adapters/holds/object-holds.ts';
 
 const ISSUER_OF_PATIENT_ID = '00100021';
@@ -40,13 +41,22 @@ export function holdsAtIngest(tenant: string, study: string, dataset: DicomJsonD
   });
 }
 
-/** Holds the stored object, and registers its study under each hold (once per request; idempotent). */
-export async function holdArrival(tenant: string, study: string, objectKey: string, holds: string[], request: object): Promise<void> {
+/**
+ * Holds the stored object, registers its study under each hold (once per request; idempotent)
+ * and counts the object into each hold: as an instance unless the instance was held already
+ * (this is a new version of it), with its bytes and the one version just locked.
+ */
+export async function holdArrival(id: InstanceIdentity, dataset: DicomJsonDataset, objectKey: string, size: number, holds: string[], request: object): Promise<void> {
+  const { tenant, study } = id;
   await holdCurrentVersion(objectKey);
   await once(request, JSON.stringify(['register', tenant, study, holds]), async () => {
     for (const holdId of holds) {
       await setRegistration(Keys.heldStudy(tenant, study), holdId, true);
-      await addStudiesToHold(tenant, holdId, [study]);
+      await joinHold(tenant, holdId, { study, patientId: firstString(dataset, Tag.PatientID) });
     }
   });
+  const heldBefore = await instanceHolds(id);
+  for (const holdId of holds) {
+    await countHeldObject(tenant, holdId, objectKey, { instances: heldBefore.includes(holdId) ? 0 : 1, bytes: size, objectVersions: 1 });
+  }
 }

@@ -10,7 +10,7 @@ import { scopeRegistration, type Hold, type HoldRequest } from '#core/holds/hold
 import { getHold, markHoldReleased, putHold, setRegistration } from '#adapters/holds/hold-store.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
-import { resolveHoldScope } from './resolve-scope.ts';
+import { resolveHeldSubjects } from './resolve-scope.ts';
 
 export interface HoldActor {
   tenant: string;
@@ -22,7 +22,7 @@ export interface HoldActor {
 const PARALLEL_WRITES = 16;
 
 export async function placeHold(request: HoldRequest, id: string, actor: HoldActor): Promise<Hold> {
-  const studies = await resolveHoldScope(actor.tenant, request.scope);
+  const subjects = await resolveHeldSubjects(actor.tenant, request.scope);
   const hold: Hold = {
     ...request,
     id,
@@ -30,7 +30,8 @@ export async function placeHold(request: HoldRequest, id: string, actor: HoldAct
     status: 'active',
     createdAt: actor.now.toISOString(),
     createdBy: actor.clientId,
-    studies,
+    studies: subjects.map((subject) => subject.study).sort(),
+    subjects,
     progress: { s3: 'placing', studiesDone: 0, instances: 0, bytes: 0, objectVersions: 0 },
   };
   await putHold(hold);

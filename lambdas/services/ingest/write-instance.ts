@@ -52,7 +52,7 @@ export async function writeInstance(
     }
     // A study arriving for a held patient, accession or study is held from its first instance (docs/legal-hold.md).
     holds = await holdsAtIngest(id.tenant, id.study, parsed.dataset, context);
-    if (holds.length) await holdArrival(id.tenant, id.study, objectKey, holds, context);
+    if (holds.length) await holdArrival(id, parsed.dataset, objectKey, bytes.size, holds, context);
   } catch (error) {
     return storageFailure(parsed, error);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '#core/errors.ts';
 import { holdsCovering, isHeld, stillHeldAfterRelease } from '#core/holds/covering.ts';
-import { parseHoldRequest, registrationsOf, scopeRegistration } from '#core/holds/hold.ts';
+import { decodeHeldSubject, encodeHeldSubject, holdAuditSubjects, parseHoldRequest, registrationsOf, scopeRegistration } from '#core/holds/hold.ts';
 import { Keys } from '#core/index-keys.ts';
 
 describe('Legal hold requests and coverage (core/holds)', () => {
@@ -51,5 +51,25 @@ describe('Legal hold requests and coverage (core/holds)', () => {
     expect(stillHeldAfterRelease(['a'], 'a')).toBe(false);
     expect(stillHeldAfterRelease(['a', 'b'], 'a')).toBe(true);
     expect(stillHeldAfterRelease([], 'a')).toBe(false);
+  });
+
+  it('names every patient a hold covers for the audit trail, each with its own studies, whatever the scope', () => {
+    const subjects = [
+      { study: '1.2.3', patientId: 'P2' },
+      { study: '1.2.1', patientId: 'P1' },
+      { study: '1.2.2', patientId: 'P2' },
+      { study: '1.2.9', patientId: '' },
+    ];
+    expect(holdAuditSubjects({ scope: { query: 'ModalitiesInStudy=CT' }, studies: ['1.2.1', '1.2.2', '1.2.3', '1.2.9'], subjects })).toEqual([
+      { patientId: undefined, studies: ['1.2.9'] },
+      { patientId: 'P1', studies: ['1.2.1'] },
+      { patientId: 'P2', studies: ['1.2.2', '1.2.3'] },
+    ]);
+    // A patient hold with no study yet still names its patient; one placed before subjects were kept, too.
+    expect(holdAuditSubjects({ scope: { patient: { id: 'P9' } }, studies: [], subjects: [] })).toEqual([{ patientId: 'P9', studies: [] }]);
+    expect(holdAuditSubjects({ scope: { study: '1.2.1' }, studies: ['1.2.1'] })).toEqual([{ patientId: undefined, studies: ['1.2.1'] }]);
+    // Stored form: any characters survive the round trip.
+    const odd = { study: '1.2.4', patientId: 'A"\\#,[]' };
+    expect(decodeHeldSubject(encodeHeldSubject(odd))).toEqual(odd);
   });
 });

@@ -200,7 +200,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // each object's versions (ListObjectVersions: s3:ListBucketVersions on the bucket) and PutObjectLegalHold per version.
   applyLegalHold: [
     ownLogs,
-    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    // PutItem: the marker counting each held object once (a transaction with the hold's UpdateItem).
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:PutObjectLegalHold'),
     { actions: ['s3:ListBucketVersions'], resources: ['archive'] },
     kmsWrite,
@@ -263,6 +264,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onPackages('s3:GetObject'),
     { actions: ['s3:ListBucket'], resources: ['exports'] },
     { actions: ['states:StartExecution'], resources: [machine('export')] },
+    // GET /exports/signing-key: the signing key's public half, from KMS.
+    { actions: ['kms:GetPublicKey'], resources: ['signing-key'] },
     appendAudit,
     kmsWrite,
   ],
