@@ -554,10 +554,10 @@ export const system = {
     },
     indexUploadedObjects: {
       entry: 'lambdas/handlers/uploads/on-uploaded-object.ts',
-      description: 'Presigned uploads: index an uploaded object from its header (ranged reads) with STOW\'s rules, and record its result',
-      // Reads headers, not objects: the memory is for the SDK and one header (at most 32 MiB).
+      description: 'Presigned uploads: index an uploaded object from its header (ranged reads) with STOW\'s rules, verify its SHA-256, and record its result',
+      // Parses headers, and hashes each object in ranges: the memory is for the SDK, one header (at most 32 MiB) and 4 ranges of 8 MiB.
       memoryMb: 512,
-      // A copy in parts of a very large object, or hashing one whose SHA-256 was not declared.
+      // Hashing the whole object (one streamed read, in ranges) and a copy in parts of a very large one.
       timeoutSeconds: 900,
       grants: [
         // The upload's items (GetItem, UpdateItem), and STOW's index writes (instance, versions, counts).
