@@ -351,14 +351,16 @@ export const system = {
     },
     reclassifyNextPage: {
       entry: 'lambdas/handlers/lifecycle/reclassify-next-page.ts',
-      description: 'Re-classification step: the next page of studies (gsi3) to re-evaluate',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
+      description: 'Re-classification step: the next page of studies (gsi3), or of studies whose last-access check is due, to re-evaluate',
+      // Query: studies, tenants (usage balances), due checks; DeleteItem: the checks of the page handled (last-access run).
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] }],
     },
     reclassifyStudy: {
       entry: 'lambdas/handlers/lifecycle/reclassify-study.ts',
       description: 'Re-classification step: re-evaluate one study and re-tag the objects whose class changed',
       grants: [
-        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+        // PutItem: the study's next last-access check (last-access run).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'] },
         { resource: 'bucket:archive', actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'] },
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
@@ -698,6 +700,8 @@ export const system = {
         ReclassifyStudyFunctionArn: 'reclassifyStudy',
         ReclassifyTallyFunctionArn: 'reclassifyTally',
       },
+      // The last-access run (docs/lifecycle.md): daily in AWS; the local runtime runs it at every start.
+      schedule: 'rate(1 day)',
     },
     indexMaintenance: {
       file: 'statemachines/index-maintenance.asl.json',

@@ -12,7 +12,7 @@
  * the caller refuses rather than store bytes it has not verified.
  */
 import { createHash } from 'node:crypto';
-import { readInstanceBytes } from '#adapters/object-store.ts';
+import { readInstanceObject } from '#adapters/object-store.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 
 /** What ranged reads cost: requests and bytes. */
@@ -43,7 +43,7 @@ export async function hashStagedObject(key: string, size: number, reads: RangedR
   const hash = createHash('sha256');
   const count = Math.ceil(size / rangeBytes);
   // Ranges read ahead, in order; each is awaited and hashed before the next is started beyond the window.
-  const inFlight: Promise<Buffer>[] = [];
+  const inFlight: Promise<Buffer[]>[] = [];
   let started = 0;
   const startNext = () => {
     const start = started++ * rangeBytes;
@@ -55,19 +55,25 @@ export async function hashStagedObject(key: string, size: number, reads: RangedR
   for (let index = 0; index < count; index++) {
     if (timeLeft() < reserveMs) return { outOfTime: { hashedBytes: index * rangeBytes } };
     while (started < count && inFlight.length < concurrency) startNext();
-    hash.update(await inFlight.shift()!);
+    for (const chunk of await inFlight.shift()!) hash.update(chunk);
   }
   return { sha256: hash.digest('hex') };
 }
 
-async function readRange(key: string, range: { start: number; end: number }, reads: RangedReads): Promise<Buffer> {
+/** One range as the chunks it arrived in (not concatenated: that would hold it twice). */
+async function readRange(key: string, range: { start: number; end: number }, reads: RangedReads): Promise<Buffer[]> {
   for (let attempt = 1; ; attempt++) {
     reads.requests++;
     try {
-      const bytes = await readInstanceBytes(key, range);
-      if (bytes.length !== range.end - range.start + 1) throw new Error(`a ranged read answered ${bytes.length} bytes of ${range.end - range.start + 1}`);
-      reads.bytes += bytes.length;
-      return bytes;
+      const chunks: Buffer[] = [];
+      let length = 0;
+      for await (const chunk of (await readInstanceObject(key, `bytes=${range.start}-${range.end}`)).body) {
+        chunks.push(chunk as Buffer);
+        length += (chunk as Buffer).length;
+      }
+      if (length !== range.end - range.start + 1) throw new Error(`a ranged read answered ${length} bytes of ${range.end - range.start + 1}`);
+      reads.bytes += length;
+      return chunks;
     } catch (error) {
       if (attempt >= RANGE_ATTEMPTS) throw error;
       logger.warn('ranged read for the upload hash failed; reading it again', { error: (error as Error).name, attempt, start: range.start });

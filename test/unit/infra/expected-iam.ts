@@ -132,9 +132,11 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     appendAudit,
     kmsWrite,
   ],
-  reclassifyNextPage: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
-  // The study's pins (GetItem) and instances (Query); each object's tags read and, when its class changed, rewritten.
-  reclassifyStudy: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObjectTagging', 's3:PutObjectTagging'), kmsRead],
+  // Studies (gsi3) or, in the last-access run, the tenants (usage balances) and their due checks (Query), the page's checks deleted.
+  reclassifyNextPage: [ownLogs, onTableAndIndexes('dynamodb:Query', 'dynamodb:DeleteItem'), kmsWrite],
+  // The study's pins (GetItem) and instances (Query); each object's tags read and, when its class changed, rewritten;
+  // in the last-access run the study's next check (PutItem).
+  reclassifyStudy: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'), onObjects('s3:GetObjectTagging', 's3:PutObjectTagging'), kmsWrite],
   reclassifyTally: [ownLogs],
   // Restore records (GetItem, conditional PutItem), a patient's studies (gsi1), a study's instances, the tenant's restores (gsi3).
   restores: [
