@@ -359,9 +359,14 @@ export const system = {
       entry: 'lambdas/handlers/lifecycle/reclassify-study.ts',
       description: 'Re-classification step: re-evaluate one study and re-tag the objects whose class changed',
       grants: [
-        // PutItem: the study's next last-access check (last-access run).
-        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'] },
-        { resource: 'bucket:archive', actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'] },
+        // PutItem: the study's next last-access check (last-access run); UpdateItem: a copied-back object's tier (instance, counts, usage).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+        // Copy back to a warmer class: the restored copy read as the source of an in-place CopyObject, the archived version deleted
+        // (unless Object Lock holds it: GetObjectLegalHold/Retention); ListBucket: 404s.
+        {
+          resource: 'bucket:archive',
+          actions: ['s3:GetObjectTagging', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket'],
+        },
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },

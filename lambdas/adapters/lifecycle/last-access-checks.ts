@@ -3,7 +3,7 @@
  * when a check schedules the next, Queried by due day, deleted once handled. Puts are idempotent
  * (the key is the day and the study), so a retried write or a second STOW that day adds nothing.
  */
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { duePartition, dueKey, dueThroughKey, studyOfDueKey } from '#core/lifecycle/last-access.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '#adapters/aws-clients.ts';
@@ -31,4 +31,11 @@ export async function dueLastAccessChecks(tenant: string, day: string, limit: nu
 
 export async function deleteLastAccessChecks(tenant: string, sks: readonly string[]): Promise<void> {
   await Promise.all(sks.map((sk) => documentClient().send(new DeleteCommand({ TableName: config.indexTable(), Key: { pk: duePartition(tenant), sk } }))));
+}
+
+/** The same item written by UpdateItem (which creates it): what the read functions, granted UpdateItem for the access note, can do. */
+export async function touchLastAccessCheck(tenant: string, day: string, study: string): Promise<void> {
+  await documentClient().send(
+    new UpdateCommand({ TableName: config.indexTable(), Key: dueKey(tenant, day, study), UpdateExpression: 'SET #type = :type, study = :study', ExpressionAttributeNames: { '#type': 'type' }, ExpressionAttributeValues: { ':type': 'lifecycle-due', ':study': study } }),
+  );
 }

@@ -25,6 +25,10 @@ import { objectTags, putObjectTags } from '#adapters/lifecycle/object-tags.ts';
 import { studiesPage, studyLifecycleState } from '#adapters/lifecycle/study-lifecycle.ts';
 import { deleteLastAccessChecks, dueLastAccessChecks } from '#adapters/lifecycle/last-access-checks.ts';
 import { dayOf } from '#core/lifecycle/last-access.ts';
+import { rewarmTarget } from '#core/lifecycle/rewarm.ts';
+import { isLocked } from '#adapters/object-store.ts';
+import { copyToWarmerClass } from '#adapters/lifecycle/copy-back.ts';
+import { applyTierChange } from '#adapters/restores/instance-tier.ts';
 import { config } from '#lambdas/config.ts';
 import { tenantsToMaintain } from '#services/maintenance/tenants-to-maintain.ts';
 import { scheduleNextCheck } from './last-access-checks.ts';
@@ -35,9 +39,11 @@ export interface ReclassifyCounts {
   retagged: number;
   unchanged: number;
   warmerTierWanted: number;
+  /** Archived objects read from their restored copy and copied back to their rule's `rewarm` class. */
+  rewarmed: number;
 }
 
-export const zeroCounts = (): ReclassifyCounts => ({ studies: 0, examined: 0, retagged: 0, unchanged: 0, warmerTierWanted: 0 });
+export const zeroCounts = (): ReclassifyCounts => ({ studies: 0, examined: 0, retagged: 0, unchanged: 0, warmerTierWanted: 0, rewarmed: 0 });
 
 /** Studies per page: each page is one Map (25 parallel-capable iterations), far below Step Functions' payload limit. */
 export const PAGE_SIZE = 25;
@@ -101,6 +107,14 @@ export async function reclassifyStudy(input: { tenant: string; study: string; du
         const decision = decide(policy, facts, now);
         counts.examined += 1;
         const tags = await objectTags(record.objectKey);
+        // Copy back (docs/lifecycle.md): an archived object read from its restored copy, whose rule names a warmer class.
+        const warmer = rewarmTarget(policy.rules.find((rule) => rule.id === decision.policyClass)!, record, now);
+        if (warmer && !(await isLocked(record.objectKey, now))) {
+          await copyToWarmerClass(record.objectKey, warmer, { ...tags, ...policyTags(decision) });
+          await applyTierChange(record.id, record.sha256, { storageClass: warmer, at: now.toISOString() });
+          counts.rewarmed += 1;
+          continue;
+        }
         if (tags[POLICY_CLASS_TAG] === decision.policyClass) {
           counts.unchanged += 1;
           continue;
