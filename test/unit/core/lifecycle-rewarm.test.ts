@@ -18,6 +18,7 @@ describe('copy back', () => {
     expect(rewarmTarget(rule, { storageClass: 'GLACIER' }, now)).toBeUndefined();
     expect(rewarmTarget(rule, { storageClass: 'GLACIER', restoredUntil: '2026-05-31T23:59:59Z' }, now)).toBeUndefined();
     expect(rewarmTarget(rule, { storageClass: 'GLACIER_IR', restoredUntil: restored }, now)).toBeUndefined();
-    expect(rewarmTarget({ ...rule, rewarm: undefined }, { storageClass: 'GLACIER', restoredUntil: restored }, now)).toBeUndefined();
+    const { rewarm: _, ...withoutRewarm } = rule;
+    expect(rewarmTarget(withoutRewarm, { storageClass: 'GLACIER', restoredUntil: restored }, now)).toBeUndefined();
   });
 });
