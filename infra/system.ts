@@ -358,15 +358,22 @@ export const system = {
     },
     reclassifyNextPage: {
       entry: 'lambdas/handlers/lifecycle/reclassify-next-page.ts',
-      description: 'Re-classification step: the next page of studies (gsi3) to re-evaluate',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
+      description: 'Re-classification step: the next page of studies (gsi3), or of studies whose last-access check is due, to re-evaluate',
+      // Query: studies, tenants (usage balances), due checks; DeleteItem: the checks of the page handled (last-access run).
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] }],
     },
     reclassifyStudy: {
       entry: 'lambdas/handlers/lifecycle/reclassify-study.ts',
       description: 'Re-classification step: re-evaluate one study and re-tag the objects whose class changed',
       grants: [
-        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
-        { resource: 'bucket:archive', actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'] },
+        // PutItem: the study's next last-access check (last-access run); UpdateItem: a copied-back object's tier (instance, counts, usage).
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+        // Copy back to a warmer class: the restored copy read as the source of an in-place CopyObject, the archived version deleted
+        // (unless Object Lock holds it: GetObjectLegalHold/Retention); ListBucket: 404s.
+        {
+          resource: 'bucket:archive',
+          actions: ['s3:GetObjectTagging', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket'],
+        },
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
@@ -564,10 +571,10 @@ export const system = {
     },
     indexUploadedObjects: {
       entry: 'lambdas/handlers/uploads/on-uploaded-object.ts',
-      description: 'Presigned uploads: index an uploaded object from its header (ranged reads) with STOW\'s rules, and record its result',
-      // Reads headers, not objects: the memory is for the SDK and one header (at most 32 MiB).
+      description: 'Presigned uploads: index an uploaded object from its header (ranged reads) with STOW\'s rules, verify its SHA-256, and record its result',
+      // Parses headers, and hashes each object in ranges: the memory is for the SDK, one header (at most 32 MiB) and 4 ranges of 8 MiB.
       memoryMb: 512,
-      // A copy in parts of a very large object, or hashing one whose SHA-256 was not declared.
+      // Hashing the whole object (one streamed read, in ranges) and a copy in parts of a very large one.
       timeoutSeconds: 900,
       grants: [
         // The upload's items (GetItem, UpdateItem), and STOW's index writes (instance, versions, counts).
@@ -709,6 +716,8 @@ export const system = {
         ReclassifyStudyFunctionArn: 'reclassifyStudy',
         ReclassifyTallyFunctionArn: 'reclassifyTally',
       },
+      // The last-access run (docs/lifecycle.md): daily in AWS; the local runtime runs it at every start.
+      schedule: 'rate(1 day)',
     },
     indexMaintenance: {
       file: 'statemachines/index-maintenance.asl.json',

@@ -71,10 +71,13 @@ try {
     env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
     maxBuffer: 1 << 20,
   });
-  const measured = JSON.parse(stdout.trim().split('\n').pop()!) as { status: number; requests: number; bytes: number; rssBeforeMb: number; peakRssMb: number; seconds: number };
+  const measured = JSON.parse(stdout.trim().split('\n').pop()!) as {
+    status: number; requests: number; bytes: number; hashRequests: number; hashedBytes: number; hashSeconds: number; rssBeforeMb: number; peakRssMb: number; seconds: number;
+  };
   console.log(
     `indexer (child process): status ${measured.status}; ${measured.requests} ranged read(s), ${measured.bytes} bytes of ${instance.size} ` +
-      `(${((measured.bytes / instance.size) * 100).toFixed(4)} %); RSS ${measured.rssBeforeMb} MB at start, peak ${measured.peakRssMb} MB; ${measured.seconds.toFixed(1)} s with the copy into the archive layout`,
+      `(${((measured.bytes / instance.size) * 100).toFixed(4)} %) parsed; hash pass ${measured.hashRequests} ranged read(s), ${measured.hashedBytes} bytes ` +
+      `(alone: ${measured.hashSeconds.toFixed(1)} s, ${(instance.size / MB / measured.hashSeconds).toFixed(1)} MiB/s); RSS ${measured.rssBeforeMb} MB at start, peak ${measured.peakRssMb} MB; ${measured.seconds.toFixed(1)} s with the hash and the copy into the archive layout`,
   );
 } finally {
   await runtime.stop();

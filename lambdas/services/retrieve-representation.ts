@@ -23,7 +23,7 @@ import { findInstances, instancesStream } from './retrieve-instances.ts';
 import { parseFrameList } from './retrieve-frames.ts';
 import { bulkDataOf, framesOf } from './retrieve-parts.ts';
 import { requireReadable } from '#services/restores/cold-read.ts';
-import { noteStudiesRead } from '#services/lifecycle/study-access.ts';
+import { noteRestoredReads, noteStudiesRead } from '#services/lifecycle/study-access.ts';
 
 /** Which representation of the scoped resource is asked for. */
 export type RetrievedPart =
@@ -86,7 +86,7 @@ export async function retrieveRepresentation(request: RetrieveRequest): Promise<
       const transferSyntax = instanceTransferSyntax(ranges);
       if (!transferSyntax) throw new NotAcceptableError('instances are available as multipart/related; type="application/dicom"');
       await requireReadable(records, request.requestedBy);
-      await noteStudiesRead(records.map((r) => r.id));
+      await Promise.all([noteStudiesRead(records.map((r) => r.id)), noteRestoredReads(records)]);
       const { boundary, body } = await instancesStream(records, transferSyntax, request.serviceUrl);
       return { etag, contentType: `multipart/related; type="application/dicom"; boundary=${boundary}`, body };
     }
@@ -101,7 +101,7 @@ async function partsOf(
   request: RetrieveRequest,
 ): Promise<{ contentType: string; body: Readable }> {
   await requireReadable([record], request.requestedBy);
-  await noteStudiesRead([record.id]);
+  await Promise.all([noteStudiesRead([record.id]), noteRestoredReads([record])]);
   const instanceUrl = resourceUrl(request.serviceUrl, record.id);
   const parts =
     part.kind === 'frames' ? await framesOf(record, parseFrameList(part.frames), ranges, instanceUrl) : await bulkDataOf(record, part.path, ranges, instanceUrl);

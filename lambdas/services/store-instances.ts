@@ -29,6 +29,7 @@ import { discardRest, spoolPart } from './ingest/spool-part.ts';
 import type { StoreContext } from './ingest/store-context.ts';
 import { SourceInterrupted, storeStreamedPart } from './ingest/store-streamed-part.ts';
 import { writeInstance, type StoredInstance } from './ingest/write-instance.ts';
+import { scheduleFirstChecks } from '#services/lifecycle/last-access-checks.ts';
 
 export type { StoreContext } from './ingest/store-context.ts';
 
@@ -213,6 +214,8 @@ class StoreRequest {
     const { stored, failed, warnings, toIndex, parseWarnings, context } = this;
     if (toIndex.length) {
       try {
+        // Last-access rules' checks first (docs/lifecycle.md): a study is never indexed without its check.
+        await scheduleFirstChecks(toIndex);
         const { created, unchanged, replaced, kept, failed: notIndexed } = await storeInstanceRecords(toIndex);
         for (const record of [...created, ...unchanged]) {
           const warningReason = parseWarnings.get(record);

@@ -12,7 +12,7 @@ import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPLOADS_PREFIX } from '#core/index-keys.ts';
 import { s3Event } from '#infra/local/s3/s3-events.ts';
-import { indexUploadedObject, type RangedReads } from '#services/ingest/index-uploaded-object.ts';
+import { indexUploadedObject, noReads } from '#services/ingest/index-uploaded-object.ts';
 import { s3For } from '#test/helpers/aws.ts';
 import { fixture, multipartBodies, sha256 } from '#test/helpers/dicom.ts';
 import { largeInstance, type LargeInstance } from '#test/helpers/large-instances.ts';
@@ -38,6 +38,7 @@ interface Report {
     failureReason?: number;
     reason?: string;
     headerRead?: { requests: number; bytes: number };
+    hashRead?: { requests: number; bytes: number };
   }[];
   response?: { status: number; body: Record<string, unknown> };
 }
@@ -96,7 +97,7 @@ describe('presigned uploads through the routes and the Object Created event', ()
   const stagedKeys = async () =>
     (await s3For(runtime).send(new ListObjectsV2Command({ Bucket: runtime.names.bucket('archive'), Prefix: UPLOADS_PREFIX }))).Contents?.map((o) => o.Key) ?? [];
 
-  it('stores a 50 MB multi-frame instance from under 1 MB of ranged reads; WADO returns the identical bytes', { timeout: 300_000 }, async () => {
+  it('stores a 50 MB multi-frame instance parsed from under 1 MB of ranged reads and hashed in one pass; WADO returns the identical bytes', { timeout: 300_000 }, async () => {
     const study = '2.25.917001';
     const instance = largeInstance(study, `${study}.1`, 0, 50 * MB);
     const declared = await hashOf(instance);
@@ -107,7 +108,7 @@ describe('presigned uploads through the routes and the Object Created event', ()
     for (const { url } of created.files[0]!.partUrls) expect([...new URL(url).searchParams.keys()].filter((name) => name.startsWith('x-amz-checksum') || name.startsWith('x-amz-sdk-checksum'))).toEqual([]);
     expect((await report(created.id)).files[0]).toMatchObject({ status: 'pending', stage: 'uploading' });
 
-    // Every GET of the staged object, seen on the wire (the SDK's requests in this process), apart from the indexer's own count.
+    // Every GET of the staged object, seen on the wire (the SDK's requests in this process), apart from the indexer's own counts.
     const gets: (string | undefined)[] = [];
     const s3Host = new URL(runtime.s3.endpoint).host;
     const onRequest = ({ request }: { request: ClientRequest }) => {
@@ -132,13 +133,15 @@ describe('presigned uploads through the routes and the Object Created event', ()
     expect(file).toMatchObject({ status: 'stored', sopInstanceUID: instance.sop, studyInstanceUID: study });
     expect(file!.retrieveUrl).toMatch(new RegExp(`/dicom-web/studies/${study}/series/${study}.1/instances/${instance.sop}$`));
     expect(result.response?.status).toBe(200);
-    // The indexer read the header only: counted by the indexer, recorded on the upload.
-    console.log(`indexer: ${file!.headerRead!.requests} ranged read(s), ${file!.headerRead!.bytes} bytes of ${instance.size}`);
+    // The indexer parsed the header only, and read the whole object once more for its SHA-256, in
+    // 8 MiB ranges: counted by the indexer, recorded on the upload, and seen on the wire.
+    console.log(`indexer: parsed from ${file!.headerRead!.requests} ranged read(s), ${file!.headerRead!.bytes} bytes of ${instance.size}; hashed from ${file!.hashRead!.requests} ranged read(s), ${file!.hashRead!.bytes} bytes`);
     expect(file!.headerRead!.requests).toBeGreaterThanOrEqual(1);
     expect(file!.headerRead!.bytes).toBeGreaterThan(0);
     expect(file!.headerRead!.bytes).toBeLessThan(1 * MB);
-    expect(gets.length).toBe(file!.headerRead!.requests);
-    expect(wireBytes).toBe(file!.headerRead!.bytes);
+    expect(file!.hashRead).toEqual({ requests: Math.ceil(instance.size / (8 * MB)), bytes: instance.size });
+    expect(gets.length).toBe(file!.headerRead!.requests + file!.hashRead!.requests);
+    expect(wireBytes).toBe(file!.headerRead!.bytes + file!.hashRead!.bytes);
 
     // The staging object is gone (copied into the archive layout); the instance is served whole.
     expect(await stagedKeys()).toEqual([]);
@@ -213,6 +216,46 @@ describe('presigned uploads through the routes and the Object Created event', ()
     expect(result.response?.status).toBe(200);
   });
 
+  it('refuses other bytes uploaded under a stored instance\'s SHA-256 (its UIDs or others) and keeps the stored bytes', { timeout: 120_000 }, async () => {
+    const study = '2.25.917005';
+    const original = largeInstance(study, `${study}.1`, 0, 6 * MB);
+    const declared = await hashOf(original);
+    const first = await create([{ size: original.size, sha256: declared }]);
+    await upload(first.files[0]!, original.chunks());
+    await runtime.events.idle();
+    expect((await report(first.id)).files[0]).toMatchObject({ status: 'stored', sopInstanceUID: original.sop });
+
+    // Another file with the original's UIDs (another size, so other bytes) and one with a UID of its
+    // own, each declared with the original's hash: both keys would be taken as already holding them.
+    const sameUids = largeInstance(study, `${study}.1`, 0, 7 * MB);
+    const otherUid = largeInstance(study, `${study}.1`, 1, 6 * MB);
+    const second = await create([
+      { size: sameUids.size, sha256: declared, name: 'same-uids.dcm' },
+      { size: otherUid.size, sha256: declared, name: 'other-uid.dcm' },
+    ]);
+    await upload(second.files[0]!, sameUids.chunks());
+    await upload(second.files[1]!, otherUid.chunks());
+    await runtime.events.idle();
+    const result = await report(second.id);
+    expect(result.counts).toMatchObject({ stored: 0, refused: 2, pending: 0 });
+    for (const [i, instance] of [sameUids, otherUid].entries()) {
+      const file = result.files[i]!;
+      expect(file).toMatchObject({ status: 'refused', failureReason: 0xc000, sopInstanceUID: instance.sop, hashRead: { bytes: instance.size } });
+      expect(file.reason).toBe(`part 1 refused: the uploaded bytes have SHA-256 ${instance.sha256()}, not the ${declared} declared: the upload is corrupted or is another file; nothing was stored`);
+    }
+    expect(result.response?.status).toBe(409);
+    expect(await stagedKeys()).toEqual([]);
+
+    // The study holds the original alone, its bytes unchanged.
+    const listed = (await (await fetch(`${runtime.url}/dicom-web/studies/${study}/instances`)).json()) as Record<string, { Value: string[] }>[];
+    expect(listed.map((match) => match['00080018']!.Value[0])).toEqual([original.sop]);
+    const response = await fetch(`${runtime.dataPlaneUrl}/dicom-web/studies/${study}/series/${study}.1/instances/${original.sop}`, {
+      headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
+    });
+    const [part] = multipartBodies(Buffer.from(await response.arrayBuffer()), response.headers.get('content-type')!);
+    expect(sha256(part!.body)).toBe(declared);
+  });
+
   it('refuses a file whose uploaded size is not the declared one, and checks the completion', { timeout: 120_000 }, async () => {
     const junk = randomBytes(1024);
     const created = await create([{ size: 2048, sha256: sha256(junk) }]);
@@ -254,11 +297,17 @@ describe('presigned uploads through the routes and the Object Created event', ()
     if (held.length) await flush();
     await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
     await runtime.events.idle();
-    const reads: RangedReads = { requests: 0, bytes: 0 };
+    const reads = noReads();
     const context = { tenant: 'default', studyInUrl: undefined, serviceUrl: `${runtime.url}/dicom-web`, now: new Date() };
-    const result = await indexUploadedObject({ key, sha256: declared, size: instance.size }, context, reads, { singleCopyLimit: 8 * MB, partBytes: 8 * MB });
+    // An invocation with too little time left to hash it refuses it, and stores nothing.
+    const late = await indexUploadedObject({ key, sha256: declared, size: instance.size }, context, noReads(), { hash: { timeLeftMs: () => 60_000 } });
+    expect(late?.status).toBe(409);
+    expect(late?.warnings.join()).toMatch(/SHA-256 could not be established within one indexing run \(0 of \d+ bytes read\)/);
+    expect(await (await fetch(`${runtime.url}/dicom-web/studies/${study}/instances`)).text()).toBe('[]');
+    const result = await indexUploadedObject({ key, sha256: declared, size: instance.size }, context, reads, { copy: { singleCopyLimit: 8 * MB, partBytes: 8 * MB } });
     expect(result?.status).toBe(200);
-    expect(reads.bytes).toBeLessThan(1 * MB);
+    expect(reads.header.bytes).toBeLessThan(1 * MB);
+    expect(reads.hash.bytes).toBe(instance.size);
     const response = await fetch(`${runtime.dataPlaneUrl}/dicom-web/studies/${study}/series/${study}.1/instances/${instance.sop}`, {
       headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
     });
@@ -266,7 +315,7 @@ describe('presigned uploads through the routes and the Object Created event', ()
     expect(part!.body.length).toBe(instance.size);
     expect(sha256(part!.body)).toBe(declared);
     // The same object again: the key exists, so nothing is copied over it.
-    expect((await indexUploadedObject({ key, sha256: declared, size: instance.size }, context, undefined, { singleCopyLimit: 8 * MB, partBytes: 8 * MB }))?.status).toBe(200);
+    expect((await indexUploadedObject({ key, sha256: declared, size: instance.size }, context, undefined, { copy: { singleCopyLimit: 8 * MB, partBytes: 8 * MB } }))?.status).toBe(200);
   });
 
   it('keeps uploads to their tenant, checks the request, and reports an expired upload', { timeout: 60_000 }, async () => {

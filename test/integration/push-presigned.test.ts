@@ -68,6 +68,14 @@ describe('the push CLI, presigned route', () => {
       const byPath = new Map(reports(report).map((r) => [r.path.split('/').pop(), r]));
       expect(byPath.get('big.dcm')).toMatchObject({ outcome: 'stored', via: 'presigned', sop: big.sop });
       expect(byPath.get('small.dcm')).toMatchObject({ outcome: 'stored', via: 'api' });
+      // The upload id is printed (progress line and summary) and reported, and the archive's report answers by it.
+      const upload = byPath.get('big.dcm')!.upload!;
+      expect(upload).toMatch(/^[0-9a-f-]{36}$/);
+      expect(byPath.get('small.dcm')!.upload).toBeUndefined();
+      expect(first.stdout).toContain(`presigned: upload ${upload} for ${join(dir, 'big.dcm')}`);
+      expect(first.stdout).toMatch(new RegExp(`presigned uploads \\(the archive's report: GET <url>/uploads/<id>\\):\\n  ${upload}  stored  +${join(dir, 'big.dcm')}`));
+      const archived = (await (await fetch(`${runtime.url}/dicom-web/uploads/${upload}`)).json()) as { files: { status: string; sopInstanceUID: string }[] };
+      expect(archived.files).toMatchObject([{ status: 'stored', sopInstanceUID: big.sop }]);
 
       const response = await fetch(`${runtime.dataPlaneUrl}/dicom-web/studies/${study}/series/${study}.1/instances/${big.sop}`, {
         headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
@@ -88,7 +96,7 @@ describe('the push CLI, presigned route', () => {
       writeFileSync(join(dir, 'broken.dcm'), broken);
       const result = await push(['--url', `${runtime.url}/dicom-web`, '--token', runtime.testToken, '--presigned-over', '1MiB', join(dir, 'broken.dcm')]);
       expect(result.code).toBe(2);
-      expect(result.stdout).toMatch(/refused .*broken\.dcm: /);
+      expect(result.stdout).toMatch(/refused .*broken\.dcm \(upload [0-9a-f-]{36}\): /);
     });
   });
 });

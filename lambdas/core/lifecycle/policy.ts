@@ -50,6 +50,8 @@ export interface PolicyRule {
   match: RuleMatch;
   /** `'<TIER> <age>'`, e.g. `'GLACIER_IR 90d'`; the first is `'STANDARD 0d'`. */
   schedule: string[];
+  /** Copy back: an archived object of this class read from its restored copy is copied to this warmer class (docs/lifecycle.md). */
+  rewarm?: 'STANDARD' | 'STANDARD_IA' | 'GLACIER_IR';
 }
 
 export interface LifecyclePolicy {

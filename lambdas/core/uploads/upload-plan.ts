@@ -15,11 +15,6 @@ export const DEFAULT_PART_BYTES = 8 * MiB;
 /** Files per upload, as for one STOW-RS request (each file costs a multipart upload and two index writes). */
 export const MAX_FILES_PER_UPLOAD = 1000;
 /**
- * Without a declared SHA-256 the indexer reads the whole object once to hash it (streamed, never
- * held); bounded so that read fits in one indexer run.
- */
-export const MAX_UNHASHED_BYTES = 10 * 1024 * MiB;
-/**
  * Presigned part URLs in one answer: enough for an 8 GiB file in 8 MiB parts; the rest on request. A URL signed
  * with a role's session credentials is about 1.5 KB, so an answer stays near 1.5 MB, far below Lambda's 6 MB.
  */
@@ -55,9 +50,6 @@ export function planUpload(body: unknown): PlannedFile[] {
     if (!Number.isSafeInteger(size) || (size as number) < 1) throw new BadRequestError(`${where}.size must be the file's size in bytes (a whole number, at least 1)`);
     if ((size as number) > MAX_OBJECT_BYTES) throw new PayloadTooLargeError(`${where} is ${size} bytes; S3 stores objects up to ${MAX_OBJECT_BYTES} bytes (5 TiB)`);
     if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(sha256))) throw new BadRequestError(`${where}.sha256 must be 64 hex digits (the SHA-256 of the whole file)`);
-    if (sha256 === undefined && (size as number) > MAX_UNHASHED_BYTES) {
-      throw new BadRequestError(`${where} is over ${MAX_UNHASHED_BYTES} bytes: declare its sha256, so the archive need not read it whole to name it`);
-    }
     if (name !== undefined && (typeof name !== 'string' || name.length > 1024)) throw new BadRequestError(`${where}.name must be a string of at most 1,024 characters`);
     const partSize = partSizeFor(size as number);
     return { file: index + 1, name, size: size as number, sha256: sha256?.toLowerCase(), partSize, parts: partCountOf(size as number, partSize) };

@@ -38,8 +38,10 @@ export interface FileResult {
   failureReason?: number | undefined;
   /** Why, in words (the Warning texts of a STOW response). */
   reason?: string | undefined;
-  /** What indexing read of the object: ranged GETs of its header, never the whole (docs/ingest.md). */
+  /** What indexing parsed: ranged GETs of the header, never the whole object (docs/ingest.md). */
   headerRead?: { requests: number; bytes: number } | undefined;
+  /** What indexing read to establish the SHA-256 of the bytes uploaded: the whole object once, in ranges (absent when refused from its header). */
+  hashRead?: { requests: number; bytes: number } | undefined;
 }
 
 /** A planned file (core/uploads/upload-plan.ts) once its multipart upload exists. */
@@ -62,7 +64,9 @@ type Item = Record<string, { Value?: unknown[] } | undefined>;
 const first = (dataset: Item | undefined, tag: string) => dataset?.[tag]?.Value?.[0];
 
 /** The file's final state and result from the Store Instances Response the indexer produced for it alone. */
-export function fileOutcome(indexed: IndexedFile, headerRead?: FileResult['headerRead']): { state: FileState; result: FileResult } {
+export function fileOutcome(indexed: IndexedFile, reads: Pick<FileResult, 'headerRead' | 'hashRead'> = {}): { state: FileState; result: FileResult } {
+  const headerRead = reads.headerRead;
+  const hashRead = reads.hashRead?.requests ? reads.hashRead : undefined;
   const body = indexed.body as unknown as Item;
   const reason = indexed.warnings.length ? indexed.warnings.join('; ') : undefined;
   const stored = first(body, T.ReferencedSOPSequence) as Item | undefined;
@@ -78,6 +82,7 @@ export function fileOutcome(indexed: IndexedFile, headerRead?: FileResult['heade
         warningReason,
         reason,
         headerRead,
+        hashRead,
       },
     };
   }
@@ -90,6 +95,7 @@ export function fileOutcome(indexed: IndexedFile, headerRead?: FileResult['heade
       failureReason: (first(failed, T.FailureReason) as number | undefined) ?? FailureReason.ProcessingFailure,
       reason,
       headerRead,
+      hashRead,
     },
   };
 }

@@ -9,4 +9,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
 import { onUploadedObject } from '#services/uploads/index-upload.ts';
 
-export const handler = middy(async (event: EventBridgeEvent<'Object Created', { object: { key: string } }>) => onUploadedObject(event.detail.object.key, clock.now(), event.id));
+export const handler = middy(async (event: EventBridgeEvent<'Object Created', { object: { key: string } }>, context: { getRemainingTimeInMillis?: () => number }) =>
+  // The whole object is hashed (docs/ingest.md): it stops, and refuses, before the invocation's time runs out.
+  onUploadedObject(event.detail.object.key, clock.now(), event.id, { hash: { timeLeftMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY } }),
+);

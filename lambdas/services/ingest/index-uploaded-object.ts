@@ -1,17 +1,20 @@
 /**
- * Indexes an instance uploaded straight to S3 (the presigned path, docs/ingest.md): the object
- * is never read whole. Its header is read with ranged GETs — the first 64 KiB, doubling until
- * the attributes before Pixel Data are in hand (at most SPOOL_BYTES, as for a streamed STOW
- * part) — checked with the same rules as STOW (`instanceRefusal`), copied server-side into the
- * archive layout (the content-addressed key; in parts over 5 GB) and indexed with the same
- * transactions, version and duplicate rules and response as STOW (`indexWrittenInstances`).
+ * Indexes an instance uploaded straight to S3 (the presigned path, docs/ingest.md). Its header is
+ * parsed from ranged GETs — the first 64 KiB, doubling until the attributes before Pixel Data are
+ * in hand (at most SPOOL_BYTES, as for a streamed STOW part) — and checked with the same rules as
+ * STOW (`instanceRefusal`), so a file that is not an instance is refused having read its header
+ * only. An admissible object is then read once, streamed in ranges, for the SHA-256 of the bytes
+ * S3 actually holds (./hash-staged-object.ts): the uploader's declared hash is checked against
+ * it, never trusted, since the hash names the content-addressed key and a key that exists is taken
+ * as the same bytes — trusting it would report another file "stored" and drop its bytes. A
+ * mismatch is refused before anything is written. Then the object is copied server-side into the
+ * archive layout (in parts over 5 GB) and indexed with the same transactions, version and
+ * duplicate rules and response as STOW (`indexWrittenInstances`).
  *
  * The staging object is left in place: its owner (services/uploads) deletes it once the result
- * is recorded, so a crash before that finds it again and redoes the same idempotent work.
- *
- * The SHA-256 is the uploader's declaration (an object uploaded in parts has no whole-object
- * SHA-256 in S3); it names the key, and the fixity audit re-hashes the bytes against it. Without
- * one the object is hashed here, streamed (the one case that reads it whole).
+ * is recorded, so a crash before that finds it again and redoes the same idempotent work. The
+ * staging key is written only through the file's one multipart upload, complete when the event
+ * fires, so the bytes hashed are the bytes copied.
  * Native Pixel Data must lie within the object (its declared length checked against the
  * object's size); encapsulated Pixel Data is stored without recorded frame positions.
  */
@@ -19,8 +22,8 @@ import { readInstanceHead, withPixelData, type ParsedInstance } from '#core/dico
 import { DicomParseError } from '#core/errors.ts';
 import { FailureReason } from '#core/dicomweb/status-codes.ts';
 import type { FailedOutcome } from '#core/dicomweb/store-response.ts';
-import { createHash } from 'node:crypto';
-import { copyStagedObject, headInstanceObject, readInstanceBytes, readInstanceObject, type CopyOptions } from '#adapters/object-store.ts';
+import { copyStagedObject, headInstanceObject, readInstanceBytes, type CopyOptions } from '#adapters/object-store.ts';
+import { hashStagedObject, type HashOptions, type RangedReads } from './hash-staged-object.ts';
 import { instanceRefusal, parseRefusal } from './check-instance.ts';
 import type { StoreContext } from './store-context.ts';
 import { writeInstance } from './write-instance.ts';
@@ -28,16 +31,25 @@ import { indexWrittenInstances, SPOOL_BYTES, type StoreInstancesResult } from '#
 
 const FIRST_READ = 64 * 1024;
 
-/** What the ranged reads cost: requests and bytes (the header of a 2 GB instance is well under 1 MB). */
-export interface RangedReads {
-  requests: number;
-  bytes: number;
+export type { RangedReads } from './hash-staged-object.ts';
+
+/** What indexing read: the header parsed (well under 1 MB of a 2 GB instance) and the whole object hashed once. */
+export interface IndexReads {
+  header: RangedReads;
+  hash: RangedReads;
+}
+
+export const noReads = (): IndexReads => ({ header: { requests: 0, bytes: 0 }, hash: { requests: 0, bytes: 0 } });
+
+export interface IndexOptions {
+  copy?: Pick<CopyOptions, 'singleCopyLimit' | 'partBytes'>;
+  hash?: HashOptions;
 }
 
 export interface UploadedObject {
   /** Where the upload landed (its staging key). */
   key: string;
-  /** The uploader's SHA-256 (hex) of the whole object; hashed here (streamed) when absent. */
+  /** The uploader's SHA-256 (hex) of the whole object: checked against the bytes' own, which name the key. */
   sha256?: string | undefined;
   /** The uploader's declared size: an object of another size is refused (a truncated or wrong upload). */
   size?: number | undefined;
@@ -47,14 +59,14 @@ export interface UploadedObject {
 export async function indexUploadedObject(
   upload: UploadedObject,
   context: StoreContext,
-  reads: RangedReads = { requests: 0, bytes: 0 },
-  copy: Pick<CopyOptions, 'singleCopyLimit' | 'partBytes'> = {},
+  reads: IndexReads = noReads(),
+  options: IndexOptions = {},
 ): Promise<StoreInstancesResult | undefined> {
-  const outcome = await admit(upload, context, reads, copy);
+  const outcome = await admit(upload, context, reads, options);
   return outcome && indexWrittenInstances([outcome], context);
 }
 
-async function admit(upload: UploadedObject, context: StoreContext, reads: RangedReads, copy: Pick<CopyOptions, 'singleCopyLimit' | 'partBytes'>) {
+async function admit(upload: UploadedObject, context: StoreContext, reads: IndexReads, options: IndexOptions) {
   const head = await headInstanceObject(upload.key);
   if (!head) return undefined;
   if (upload.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(upload.sha256)) return refusal(undefined, FailureReason.CannotUnderstand, 'the declared SHA-256 is not 64 hex digits');
@@ -67,8 +79,8 @@ async function admit(upload: UploadedObject, context: StoreContext, reads: Range
   let pixelStart: ReturnType<typeof readInstanceHead>['pixelStart'];
   for (let length = Math.min(FIRST_READ, size); ; length = Math.min(length * 2, size, SPOOL_BYTES)) {
     const prefix = await readInstanceBytes(upload.key, { start: 0, end: length - 1 });
-    reads.requests++;
-    reads.bytes += prefix.length;
+    reads.header.requests++;
+    reads.header.bytes += prefix.length;
     try {
       ({ instance: parsed, pixelStart } = readInstanceHead(prefix));
       break;
@@ -87,15 +99,15 @@ async function admit(upload: UploadedObject, context: StoreContext, reads: Range
     parsed,
     pixelStart.length === undefined ? { offset: pixelStart.offset, length: size - pixelStart.offset, encapsulated: true } : { offset: pixelStart.offset, length: pixelStart.length, encapsulated: false },
   );
-  const sha256 = upload.sha256 ?? (await sha256OfObject(upload.key));
-  return writeInstance(located, { sha256, size, offsetTable: undefined }, (key, metadata, tags) => copyStagedObject(upload.key, key, metadata, tags, { size, ...copy }), context);
-}
-
-/** The object's SHA-256, its bytes streamed through the hash (never held). */
-async function sha256OfObject(key: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of (await readInstanceObject(key)).body) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const hashed = await hashStagedObject(upload.key, size, reads.hash, options.hash);
+  if ('outOfTime' in hashed) {
+    return refusal(parsed, FailureReason.ProcessingFailure, `the object's SHA-256 could not be established within one indexing run (${hashed.outOfTime.hashedBytes} of ${size} bytes read): nothing was stored; upload it again in smaller objects or through STOW-RS`);
+  }
+  if (upload.sha256 !== undefined && hashed.sha256 !== upload.sha256) {
+    return refusal(parsed, FailureReason.CannotUnderstand, `the uploaded bytes have SHA-256 ${hashed.sha256}, not the ${upload.sha256} declared: the upload is corrupted or is another file; nothing was stored`);
+  }
+  const sha256 = hashed.sha256;
+  return writeInstance(located, { sha256, size, offsetTable: undefined }, (key, metadata, tags) => copyStagedObject(upload.key, key, metadata, tags, { size, ...options.copy }), context);
 }
 
 function refusal(parsed: ParsedInstance | undefined, failureReason: number, detail: string): FailedOutcome {

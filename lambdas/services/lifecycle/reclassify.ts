@@ -8,6 +8,12 @@
  * S3 lifecycle only moves objects to colder tiers: an object whose new class wants a warmer tier
  * than it is in stays where it is and is counted (`warmerTierWanted`) — bringing it back needs a
  * copy, which is not done here.
+ *
+ * The same workflow, started on its schedule (no tenant in the input), is the last-access run:
+ * its pages are the studies whose last-access check is due (services/lifecycle/last-access-checks.ts),
+ * tenant after tenant; each study re-evaluated puts its next check, and a page's checks are
+ * deleted when the next page is asked for — after the Map handled them, so a failed run leaves
+ * them for the next.
  */
 import { instanceFacts } from '#core/lifecycle/facts.ts';
 import { decide } from '#core/lifecycle/evaluate.ts';
@@ -17,7 +23,15 @@ import { clock } from '#adapters/clock.ts';
 import { listInstanceRecords } from '#adapters/index-store.ts';
 import { objectTags, putObjectTags } from '#adapters/lifecycle/object-tags.ts';
 import { studiesPage, studyLifecycleState } from '#adapters/lifecycle/study-lifecycle.ts';
+import { deleteLastAccessChecks, dueLastAccessChecks } from '#adapters/lifecycle/last-access-checks.ts';
+import { dayOf } from '#core/lifecycle/last-access.ts';
+import { rewarmTarget } from '#core/lifecycle/rewarm.ts';
+import { isLocked } from '#adapters/object-store.ts';
+import { copyToWarmerClass } from '#adapters/lifecycle/copy-back.ts';
+import { applyTierChange } from '#adapters/restores/instance-tier.ts';
 import { config } from '#lambdas/config.ts';
+import { tenantsToMaintain } from '#services/maintenance/tenants-to-maintain.ts';
+import { scheduleNextCheck } from './last-access-checks.ts';
 
 export interface ReclassifyCounts {
   studies: number;
@@ -25,36 +39,64 @@ export interface ReclassifyCounts {
   retagged: number;
   unchanged: number;
   warmerTierWanted: number;
+  /** Archived objects read from their restored copy and copied back to their rule's `rewarm` class. */
+  rewarmed: number;
 }
 
-export const zeroCounts = (): ReclassifyCounts => ({ studies: 0, examined: 0, retagged: 0, unchanged: 0, warmerTierWanted: 0 });
+export const zeroCounts = (): ReclassifyCounts => ({ studies: 0, examined: 0, retagged: 0, unchanged: 0, warmerTierWanted: 0, rewarmed: 0 });
 
 /** Studies per page: each page is one Map (25 parallel-capable iterations), far below Step Functions' payload limit. */
 export const PAGE_SIZE = 25;
 const CONCURRENT_OBJECTS = 16;
 
 export interface PageInput {
-  tenant: string;
+  /** The tenant of an administrator's run; absent (a scheduled start): the last-access run over every tenant. */
+  tenant?: string | undefined;
   /** One study (a pin changed); absent: every study of the tenant (a policy change). */
   study?: string | undefined;
   cursor?: string | undefined;
   totals?: ReclassifyCounts | undefined;
+  /** The last-access run: its tenants still to do, the day it works through, and the checks of the page just handled. */
+  due?: boolean | undefined;
+  tenants?: string[] | undefined;
+  dueThrough?: string | undefined;
+  checks?: string[] | undefined;
 }
 
-/** Workflow step: the next page of studies to re-evaluate. */
+/** Workflow step: the next page of studies to re-evaluate. `due` is always in the answer: the Map passes it on. */
 export async function nextPage(input: PageInput) {
   const totals = input.totals ?? zeroCounts();
-  if (input.study) return { tenant: input.tenant, studies: [input.study], totals, more: false };
+  if (input.due || typeof input.tenant !== 'string') return nextDuePage(input, totals);
+  if (input.study) return { tenant: input.tenant, studies: [input.study], totals, more: false, due: false };
   const page = await studiesPage(input.tenant, PAGE_SIZE, input.cursor);
-  return { tenant: input.tenant, studies: page.studies, cursor: page.cursor, totals, more: page.cursor !== undefined };
+  return { tenant: input.tenant, studies: page.studies, cursor: page.cursor, totals, more: page.cursor !== undefined, due: false };
 }
 
-/** Workflow step: re-evaluates every instance of one study and re-tags those whose class changed. */
-export async function reclassifyStudy(input: { tenant: string; study: string }): Promise<ReclassifyCounts> {
+/** The last-access run's next page: the checks due through today, one tenant at a time (a Query each, no scan). */
+async function nextDuePage(input: PageInput, totals: ReclassifyCounts) {
+  const dueThrough = input.dueThrough ?? dayOf(clock.now());
+  if (input.tenant && input.checks?.length) await deleteLastAccessChecks(input.tenant, input.checks);
+  const tenants = input.tenants ?? (await tenantsToMaintain(undefined));
+  for (let i = 0; i < tenants.length; i++) {
+    const checks = await dueLastAccessChecks(tenants[i]!, dueThrough, PAGE_SIZE);
+    if (checks.length) {
+      const studies = [...new Set(checks.map((check) => check.study))];
+      return { tenant: tenants[i]!, tenants: tenants.slice(i), studies, checks: checks.map((check) => check.sk), dueThrough, totals, more: true, due: true };
+    }
+  }
+  return { tenant: '', tenants: [], studies: [], checks: [], dueThrough, totals, more: false, due: true };
+}
+
+/**
+ * Workflow step: re-evaluates every instance of one study and re-tags those whose class changed;
+ * in the last-access run (`due`), then puts the study's next check.
+ */
+export async function reclassifyStudy(input: { tenant: string; study: string; due?: boolean | undefined }): Promise<ReclassifyCounts> {
   const policy = config.lifecyclePolicy();
   const now = clock.now();
   const { pins, lastAccessAt } = await studyLifecycleState(input.tenant, input.study);
   const records = await listInstanceRecords(input.tenant, input.study);
+  if (input.due && records.length) await scheduleNextCheck(input.tenant, input.study, { lastAccessAt, ingestedAts: records.map((r) => r.ingestedAt) }, now);
   const counts = { ...zeroCounts(), studies: 1 };
   let next = 0;
   await Promise.all(
@@ -65,6 +107,14 @@ export async function reclassifyStudy(input: { tenant: string; study: string }):
         const decision = decide(policy, facts, now);
         counts.examined += 1;
         const tags = await objectTags(record.objectKey);
+        // Copy back (docs/lifecycle.md): an archived object read from its restored copy, whose rule names a warmer class.
+        const warmer = rewarmTarget(policy.rules.find((rule) => rule.id === decision.policyClass)!, record, now);
+        if (warmer && !(await isLocked(record.objectKey, now))) {
+          await copyToWarmerClass(record.objectKey, warmer, { ...tags, ...policyTags(decision) });
+          await applyTierChange(record.id, record.sha256, { storageClass: warmer, at: now.toISOString() });
+          counts.rewarmed += 1;
+          continue;
+        }
         if (tags[POLICY_CLASS_TAG] === decision.policyClass) {
           counts.unchanged += 1;
           continue;
@@ -78,9 +128,10 @@ export async function reclassifyStudy(input: { tenant: string; study: string }):
   return counts;
 }
 
-/** Workflow step: adds a page's counts to the totals. */
-export function tally(input: { tenant: string; study?: string; cursor?: string; more: boolean; totals: ReclassifyCounts; results: ReclassifyCounts[] }) {
+/** Workflow step: adds a page's counts to the totals (and carries the last-access run's place on). */
+export function tally(input: PageInput & { tenant: string; more: boolean; totals: ReclassifyCounts; results: ReclassifyCounts[] }) {
   const totals = { ...input.totals };
   for (const result of input.results) for (const key of Object.keys(totals) as (keyof ReclassifyCounts)[]) totals[key] += result[key];
-  return { tenant: input.tenant, ...(input.study ? { study: input.study } : {}), ...(input.cursor ? { cursor: input.cursor } : {}), more: input.more, totals };
+  const place = input.due ? { due: true, tenants: input.tenants ?? [], dueThrough: input.dueThrough, checks: input.checks ?? [] } : {};
+  return { tenant: input.tenant, ...(input.study ? { study: input.study } : {}), ...(input.cursor ? { cursor: input.cursor } : {}), more: input.more, totals, ...place };
 }

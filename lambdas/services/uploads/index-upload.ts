@@ -9,10 +9,10 @@ import { uploadOfObjectKey } from '#core/index-keys.ts';
 import { auditEntries } from '#core/audit/record.ts';
 import { FINAL_STATES, fileOutcome, type FileState, type UploadRecord } from '#core/uploads/upload-record.ts';
 import { recordAudit } from '#adapters/audit/record-audit.ts';
-import { deleteStagedObject, headInstanceObject, type CopyOptions } from '#adapters/object-store.ts';
+import { deleteStagedObject, headInstanceObject } from '#adapters/object-store.ts';
 import { getUpload, getUploadFile, recordFileOutcome } from '#adapters/uploads/upload-records.ts';
 import { logger } from '#lambdas/observability/logger.ts';
-import { indexUploadedObject, type RangedReads } from '#services/ingest/index-uploaded-object.ts';
+import { indexUploadedObject, noReads, type IndexOptions, type IndexReads } from '#services/ingest/index-uploaded-object.ts';
 import { startPriorPrefetch } from '#services/restores/prior-prefetch.ts';
 import type { StoreInstancesResult } from '#services/store-instances.ts';
 
@@ -24,9 +24,8 @@ export type UploadEventOutcome =
   /** Indexed now; `recorded` false when a concurrent duplicate recorded first. */
   | { state: FileState; recorded: boolean };
 
-export interface IndexUploadOptions {
-  reads?: RangedReads;
-  copy?: Pick<CopyOptions, 'singleCopyLimit' | 'partBytes'>;
+export interface IndexUploadOptions extends IndexOptions {
+  reads?: IndexReads;
 }
 
 /** `eventId` names the work in the audit trail (the event has no request of its own). */
@@ -42,15 +41,15 @@ export async function onUploadedObject(key: string, now: Date, eventId: string, 
     if (await headInstanceObject(key)) await deleteStagedObject(key);
     return { duplicate: record.state };
   }
-  const reads = options.reads ?? { requests: 0, bytes: 0 };
-  const result = await indexUploadedObject({ key, sha256: record.sha256, size: record.size }, { tenant, studyInUrl: undefined, serviceUrl: upload.serviceUrl, now }, reads, options.copy);
+  const reads = options.reads ?? noReads();
+  const result = await indexUploadedObject({ key, sha256: record.sha256, size: record.size }, { tenant, studyInUrl: undefined, serviceUrl: upload.serviceUrl, now }, reads, options);
   // The object is gone: a concurrent duplicate moved it (and records the result), or it expired.
   if (!result) return { ignored: 'the object is no longer staged' };
   const study = result.subjects.flatMap((subject) => subject.studies ?? [])[0];
-  const { state, result: fileResult } = fileOutcome({ body: result.body, warnings: result.warnings, study }, { ...reads });
+  const { state, result: fileResult } = fileOutcome({ body: result.body, warnings: result.warnings, study }, { headerRead: { ...reads.header }, hashRead: { ...reads.hash } });
   const recorded = await recordFileOutcome(tenant, id, file, state, fileResult, now);
   await deleteStagedObject(key);
-  logger.info('uploaded object indexed', { state, recorded, failureReason: fileResult.failureReason, rangedReads: reads.requests, bytesRead: reads.bytes });
+  logger.info('uploaded object indexed', { state, recorded, failureReason: fileResult.failureReason, headerReads: reads.header.requests, headerBytes: reads.header.bytes, hashReads: reads.hash.requests, hashedBytes: reads.hash.bytes });
   if (recorded) await auditIndexing(upload, file, result, now, eventId);
   if (state !== 'refused' && study) await prefetchPriors(tenant, study);
   return { state, recorded };

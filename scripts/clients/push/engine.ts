@@ -58,6 +58,8 @@ export interface FileReport {
   size: number;
   outcome: 'stored' | 'present' | 'refused' | 'not-sent';
   via?: Route;
+  /** The presigned upload that carried it (GET /dicom-web/uploads/{id} has the archive's report). */
+  upload?: string;
   code?: number;
   reason?: string;
   warnings?: string[];
@@ -235,24 +237,25 @@ class Push {
       partConcurrency: this.options.partConcurrency ?? 4,
       ...(this.options.log ? { log: this.options.log } : {}),
     });
-    this.settle(file, outcome, 'presigned');
-    this.options.onEvent?.(`${outcome.kind} 1 file via presigned upload`);
+    this.settle(file, outcome, 'presigned', outcome.upload);
+    this.options.onEvent?.(`${outcome.kind} 1 file via presigned upload ${outcome.upload}`);
   }
 
-  private settle(file: DicomFile, outcome: FileOutcome, route: Route): void {
+  private settle(file: DicomFile, outcome: FileOutcome, route: Route, upload?: string): void {
     if (outcome.kind === 'ambiguous') {
       this.again.push({ file, route, alone: true });
       return;
     }
+    const carried = upload === undefined ? {} : { upload };
     if (outcome.kind === 'stored') {
-      this.finish(file, { outcome: 'stored', via: route, ...(outcome.warnings.length ? { warnings: outcome.warnings.map((w) => `${reasonName(w.code)}: ${w.message}`) } : {}) });
+      this.finish(file, { outcome: 'stored', via: route, ...carried, ...(outcome.warnings.length ? { warnings: outcome.warnings.map((w) => `${reasonName(w.code)}: ${w.message}`) } : {}) });
       return;
     }
     if (isTransientFailure(outcome.code) && !this.again.some((item) => item.file === file)) {
       this.again.push({ file, route, last: { code: outcome.code, reason: outcome.reason } });
       return;
     }
-    this.finish(file, { outcome: 'refused', via: route, code: outcome.code, reason: outcome.reason });
+    this.finish(file, { outcome: 'refused', via: route, ...carried, code: outcome.code, reason: outcome.reason });
   }
 
   /** Records a file's final outcome. */
@@ -273,11 +276,12 @@ class Push {
         break;
       case 'refused':
         Tally.add(tally.refused, `${reasonName(result.code)}: ${groupKey(result.reason ?? '')}`, file.path);
-        this.options.log?.(`refused ${file.path}: ${result.reason}`);
+        this.options.log?.(`refused ${file.path}${result.upload ? ` (upload ${result.upload})` : ''}: ${result.reason}`);
         break;
       case 'not-sent':
         Tally.add(tally.notSent, groupKey(result.reason ?? ''), file.path);
     }
+    if (result.upload) tally.uploads.push({ id: result.upload, path: file.path, outcome: result.outcome });
     this.options.onFile?.({ path: file.path, study: file.study, sop: file.sop, size: file.size, ...result });
   }
 }

@@ -43,20 +43,30 @@ interface FileView {
   reason?: string;
 }
 
-/** Failures the push reports as the file's outcome ('not-sent' with the reason). */
+/** Failures the push reports as the file's outcome ('not-sent' with the reason, which names the upload once there is one). */
 export class PresignedUploadError extends Error {}
+
+/** The file's outcome, and the upload an operator looks it up by (GET /dicom-web/uploads/{id}). */
+export type PresignedOutcome = FileOutcome & { upload: string };
 
 const URL_PAGE = 500;
 
-/** Uploads one file through the presigned path and answers its outcome as STOW's would be read. */
-export async function pushPresigned(file: PresignedFile, connection: Connection, options: PresignedOptions = {}): Promise<FileOutcome> {
+/** Uploads one file through the presigned path and answers its outcome as STOW's would be read, with the upload's id. */
+export async function pushPresigned(file: PresignedFile, connection: Connection, options: PresignedOptions = {}): Promise<PresignedOutcome> {
   const created = await call<{ id: string; location: string; files: CreatedFile[] }>(connection, `${connection.url}/uploads`, 'POST', {
     files: [{ name: file.path.split(/[\\/]/).pop(), size: file.size, sha256: file.sha256 }],
   });
   const planned = created.files[0]!;
-  const etags = await uploadParts(file, planned, connection, options);
-  await call(connection, planned.complete, 'POST', { parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })) });
-  return outcomeOf(await indexed(created.location, connection, options.indexTimeoutMs ?? 15 * 60_000));
+  options.log?.(`presigned: upload ${created.id} for ${file.path} (${planned.parts} part(s) of ${(planned.partSize / 2 ** 20).toFixed(0)} MiB; report at ${created.location})`);
+  try {
+    const etags = await uploadParts(file, planned, connection, options);
+    await call(connection, planned.complete, 'POST', { parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })) });
+    return { ...outcomeOf(await indexed(created.location, connection, options.indexTimeoutMs ?? 15 * 60_000)), upload: created.id };
+  } catch (error) {
+    // The operator's way back to this file on the archive's side.
+    if (error instanceof PresignedUploadError) throw new PresignedUploadError(`upload ${created.id}: ${error.message}`);
+    throw error;
+  }
 }
 
 async function uploadParts(file: PresignedFile, planned: CreatedFile, connection: Connection, options: PresignedOptions): Promise<string[]> {

@@ -10,6 +10,8 @@ export interface Group {
 }
 
 const EXAMPLES = 3;
+/** Presigned uploads listed in the summary; the --report file names every one. */
+const UPLOADS_LISTED = 20;
 
 export class Tally {
   files = 0;
@@ -23,6 +25,8 @@ export class Tally {
   readonly refused = new Map<string, Group>();
   readonly skipped = new Map<string, Group>();
   readonly notSent = new Map<string, Group>();
+  /** Files that went through a presigned upload, with its id: the archive's report is GET /dicom-web/uploads/{id}. */
+  readonly uploads: { id: string; path: string; outcome: string }[] = [];
 
   static add(groups: Map<string, Group>, key: string, path: string): void {
     const group = groups.get(key) ?? { count: 0, examples: [] };
@@ -76,6 +80,11 @@ export function summaryTable(tally: Tally, seconds: number): string {
     for (const [key, group] of [...groups].sort((a, b) => b[1].count - a[1].count)) {
       lines.push(`  ${String(group.count).padStart(6)} × ${key}`, `           e.g. ${group.examples.join(', ')}`);
     }
+  }
+  if (tally.uploads.length) {
+    lines.push('', 'presigned uploads (the archive\'s report: GET <url>/uploads/<id>):');
+    for (const upload of tally.uploads.slice(0, UPLOADS_LISTED)) lines.push(`  ${upload.id}  ${upload.outcome.padEnd(8)}  ${upload.path}`);
+    if (tally.uploads.length > UPLOADS_LISTED) lines.push(`  … and ${tally.uploads.length - UPLOADS_LISTED} more (each in --report)`);
   }
   return lines.join('\n');
 }

@@ -132,9 +132,19 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     appendAudit,
     kmsWrite,
   ],
-  reclassifyNextPage: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
-  // The study's pins (GetItem) and instances (Query); each object's tags read and, when its class changed, rewritten.
-  reclassifyStudy: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), onObjects('s3:GetObjectTagging', 's3:PutObjectTagging'), kmsRead],
+  // Studies (gsi3) or, in the last-access run, the tenants (usage balances) and their due checks (Query), the page's checks deleted.
+  reclassifyNextPage: [ownLogs, onTableAndIndexes('dynamodb:Query', 'dynamodb:DeleteItem'), kmsWrite],
+  // The study's pins (GetItem) and instances (Query); each object's tags read and, when its class changed, rewritten;
+  // in the last-access run the study's next check (PutItem).
+  // in the last-access run the study's next check (PutItem); copy back: the restored copy copied in place to a warmer class,
+  // the archived version deleted unless locked, the instance's tier applied (UpdateItem).
+  reclassifyStudy: [
+    ownLogs,
+    onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    onObjects('s3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging'),
+    listArchive,
+    kmsWrite,
+  ],
   reclassifyTally: [ownLogs],
   // Restore records (GetItem, conditional PutItem), a patient's studies (gsi1), a study's instances, the tenant's restores (gsi3).
   restores: [

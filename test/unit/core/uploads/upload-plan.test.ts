@@ -29,7 +29,8 @@ describe('a presigned upload plan', () => {
     expect(() => planUpload({ files: [{ size: 1.5 }] })).toThrow(/whole number/);
     expect(() => planUpload({ files: [{ size: MAX_OBJECT_BYTES + 1 }] })).toThrow(/5 TiB/);
     expect(() => planUpload({ files: [{ size: 10, sha256: 'zz' }] })).toThrow(/64 hex digits/);
-    expect(() => planUpload({ files: [{ size: 11 * 1024 * MiB }] })).toThrow(/declare its sha256/);
+    // The declaration is optional at any size: the indexer hashes every object's bytes, declared or not.
+    expect(planUpload({ files: [{ size: 11 * 1024 * MiB }] })[0]).toMatchObject({ size: 11 * 1024 * MiB, sha256: undefined });
     expect(() => planUpload({ files: Array.from({ length: 1001 }, () => ({ size: 1 })) })).toThrow(/at most 1000 files/);
   });
 
@@ -71,9 +72,9 @@ describe('an upload report', () => {
 
   it('reads a file\'s outcome from the Store Instances Response the indexer made for it', () => {
     const stored = storeResponse([{ sopClassUID: '1.1', sopInstanceUID: '1.2.3.4', retrieveUrl, warningReason: 0xb00e }], [], undefined);
-    expect(fileOutcome({ body: stored.body, warnings: ['new version'], study: '1.2' }, { requests: 1, bytes: 65536 })).toEqual({
+    expect(fileOutcome({ body: stored.body, warnings: ['new version'], study: '1.2' }, { headerRead: { requests: 1, bytes: 65536 }, hashRead: { requests: 2, bytes: 9 * MiB } })).toEqual({
       state: 'stored-with-warning',
-      result: { sopClassUID: '1.1', sopInstanceUID: '1.2.3.4', studyInstanceUID: '1.2', retrieveUrl, warningReason: 0xb00e, reason: 'new version', headerRead: { requests: 1, bytes: 65536 } },
+      result: { sopClassUID: '1.1', sopInstanceUID: '1.2.3.4', studyInstanceUID: '1.2', retrieveUrl, warningReason: 0xb00e, reason: 'new version', headerRead: { requests: 1, bytes: 65536 }, hashRead: { requests: 2, bytes: 9 * MiB } },
     });
     const refused = storeResponse([], [{ sopClassUID: '', sopInstanceUID: '', failureReason: 0xc000 }], undefined);
     expect(fileOutcome({ body: refused.body, warnings: ['not DICOM'] })).toMatchObject({ state: 'refused', result: { failureReason: 0xc000, reason: 'not DICOM', sopInstanceUID: undefined } });
