@@ -11,12 +11,12 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { DataPlaneStack } from './constructs/data-plane-stack.ts';
 import type { DicomwebApi } from './constructs/dicomweb-api.ts';
 import { dataPlaneGrants } from './dataplane/declaration.ts';
 import { grantStatements } from './constructs/grants.ts';
 import type { StrataFunction } from './constructs/strata-function.ts';
+import type { WorkflowsStack } from './constructs/workflows-stack.ts';
 import { stateMachineName } from './constructs/workflows.ts';
 import type { IConstruct } from 'constructs';
 import type { SystemDeclaration } from './system-types.ts';
@@ -164,7 +164,7 @@ export interface PrimaryStackParts {
   accessLogs: s3.Bucket;
   api: DicomwebApi;
   userPool: cognito.UserPool;
-  stateMachines: Record<string, sfn.StateMachine>;
+  workflows: WorkflowsStack;
   deadLetters: sqs.Queue;
   waf: boolean;
   dataPlane: DataPlaneStack | undefined;
@@ -179,17 +179,7 @@ export function acknowledgePrimaryStack(stack: Stack, parts: PrimaryStackParts):
     acknowledge(fn.policy, ...grantWildcards(stack, fn.declaration.grants, parts.tables, parts.buckets));
   }
   acknowledge(parts.tracing, REASONS.xrayWildcard);
-  for (const [logical, machine] of Object.entries(parts.stateMachines)) {
-    const policy = machine.role.node.tryFindChild('DefaultPolicy');
-    if (!policy) continue;
-    const tasks = new Set(Object.values(system.stateMachines[logical]!.functions));
-    acknowledge(
-      policy,
-      REASONS.workflowWildcard,
-      REASONS.cdkInlinePolicy,
-      ...[...tasks].map((task) => ({ id: `AwsSolutions-IAM5[Resource::${arnOf(parts.functions[task]!.function)}:*]`, reason: 'Step Functions may invoke any version or alias of its task function.' })),
-    );
-  }
+  acknowledgeWorkflows(parts.workflows, parts);
   for (const bucket of Object.values(parts.buckets)) acknowledge(cfn(bucket), REASONS.notReplicatedYet);
   acknowledge(cfn(parts.accessLogs), REASONS.accessLogsNotReplicated, REASONS.accessLogsSseS3);
   for (const table of Object.values(parts.tables)) acknowledge(cfn(table), REASONS.backupPlan);
@@ -207,6 +197,24 @@ export function acknowledgePrimaryStack(stack: Stack, parts: PrimaryStackParts):
   acknowledge(cfn(parts.userPool), REASONS.noThreatProtection);
   acknowledge(cfn(parts.deadLetters), REASONS.isDeadLetterQueue);
   if (parts.dataPlane) acknowledgeDataPlane(parts.dataPlane, parts);
+}
+
+/**
+ * The workflows' nested stack: each state machine's CDK role policy. The task functions are the
+ * primary stack's, so the policy names them through the nested stack's parameters.
+ */
+function acknowledgeWorkflows(nested: WorkflowsStack, parts: PrimaryStackParts): void {
+  for (const [logical, machine] of Object.entries(nested.workflows.stateMachines)) {
+    const policy = machine.role.node.tryFindChild('DefaultPolicy');
+    if (!policy) continue;
+    const tasks = new Set(Object.values(parts.system.stateMachines[logical]!.functions));
+    acknowledge(
+      policy,
+      REASONS.workflowWildcard,
+      REASONS.cdkInlinePolicy,
+      ...[...tasks].map((task) => ({ id: `AwsSolutions-IAM5[Resource::${parameterArnOf(parts.functions[task]!.function)}:*]`, reason: 'Step Functions may invoke any version or alias of its task function.' })),
+    );
+  }
 }
 
 /** The data plane's nested stack: each acknowledgment on its one resource there, as for the primary stack. */

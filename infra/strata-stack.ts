@@ -25,7 +25,8 @@ import { Identity } from './constructs/identity.ts';
 import { MetadataIndex } from './constructs/metadata-index.ts';
 import { ObjectStore, accessLogBucket } from './constructs/object-store.ts';
 import { bundledStaticFilesPath, StrataFunction } from './constructs/strata-function.ts';
-import { Workflows, stateMachineName } from './constructs/workflows.ts';
+import { stateMachineName } from './constructs/workflows.ts';
+import { WorkflowsStack } from './constructs/workflows-stack.ts';
 import { acknowledgePrimaryStack } from './nag-suppressions.ts';
 import type { StrataSettings } from './settings.ts';
 import { functionEnvironment } from './system-env.ts';
@@ -43,6 +44,8 @@ export interface StrataStackProps extends StackProps {
 export class StrataStack extends Stack {
   readonly functions: Record<string, StrataFunction> = {};
   readonly api: DicomwebApi;
+  /** The workflows' nested stack (state machines, their roles, logs and schedules). */
+  readonly workflows: WorkflowsStack;
   /** The data plane's nested stack, when the data plane is configured. */
   readonly dataPlane?: DataPlaneStack;
 
@@ -163,7 +166,8 @@ export class StrataStack extends Stack {
       throttle: settings.throttle,
       customDomain: settings.domainName && settings.certificateArn ? { domainName: settings.domainName, certificateArn: settings.certificateArn } : undefined,
     });
-    const workflows = new Workflows(this, 'Workflows', { projectRoot: props.projectRoot, stateMachines: system.stateMachines, functionOf, key, logRetention });
+    // A nested stack of its own, as the data plane's: the primary stack keeps its 500 resources for the API.
+    this.workflows = new WorkflowsStack(this, 'Workflows', { projectRoot: props.projectRoot, stateMachines: system.stateMachines, functionOf, key, logRetention });
     const events = new EventRules(this, 'Events', { rules: system.eventRules, bucketOf: (logical) => required(buckets, logical, 'bucket'), functionOf, key });
     if (settings.waf) this.addWaf(key, logRetention);
 
@@ -180,7 +184,7 @@ export class StrataStack extends Stack {
       accessLogs,
       api: this.api,
       userPool: identity.userPool,
-      stateMachines: workflows.stateMachines,
+      workflows: this.workflows,
       deadLetters: events.deadLetters,
       waf: settings.waf,
       dataPlane: this.dataPlane,

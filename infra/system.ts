@@ -10,7 +10,7 @@ import { CORS_POLICY } from '#core/cors-policy.ts';
 import { RESOURCE_SERVER } from '#core/identity/scopes.ts';
 import { UPLOADS_PREFIX } from '#core/index-keys.ts';
 import { ABANDONED_UPLOAD } from '#core/uploads/upload-plan.ts';
-import type { SystemDeclaration } from './system-types.ts';
+import type { FunctionDeclaration, SystemDeclaration } from './system-types.ts';
 
 /**
  * Every audited function appends to the audit trail: Query reads its chain's head, PutItem
@@ -59,7 +59,7 @@ const LIFECYCLE_POLICY = 'policies/lifecycle.yaml';
 /** Discovery export packages are kept this long, then S3 deletes them (download again means export again). */
 const EXPORT_EXPIRY_DAYS = 30;
 
-export const system = {
+export const system = withWorkflowReferences({
   api: {
     resourceServer: RESOURCE_SERVER,
     /** The function Cognito calls before issuing a token (AWS only; the local identity adds the claim itself). */
@@ -760,7 +760,25 @@ export const system = {
     // Signs each discovery export's summary.json (docs/exports.md); verifiable with its public key alone.
     exportSigning: { description: 'Strata: signs discovery export summaries', spec: 'ECC_NIST_P256', algorithm: 'ECDSA_SHA_256' },
   },
-} as const satisfies SystemDeclaration;
+} as const satisfies SystemDeclaration);
+
+/**
+ * Workflow references (docs/security.md, core/workflows/references.ts): what AWS keeps of an
+ * execution names no UID. A function that starts or follows a workflow turns an input's UIDs
+ * into references and an output's references back; a workflow task resolves its input's and
+ * references its result's. Each reference is one item of the index (GetItem, PutItem by key), so
+ * those functions, derived here from the declaration rather than listed, hold exactly that grant.
+ */
+function withWorkflowReferences<T extends SystemDeclaration>(declaration: T): T {
+  const references = { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] } as const;
+  const tasks = new Set(Object.values(declaration.stateMachines).flatMap((machine) => Object.values(machine.functions)));
+  const usesWorkflows = (name: string, fn: FunctionDeclaration) =>
+    tasks.has(name) || fn.grants.some((grant) => grant.actions.includes('states:StartExecution') || grant.actions.includes('states:DescribeExecution'));
+  const functions = Object.fromEntries(
+    Object.entries(declaration.functions).map(([name, fn]) => [name, usesWorkflows(name, fn) ? { ...fn, grants: [...fn.grants, references] } : fn]),
+  );
+  return { ...declaration, functions } as T;
+}
 
 export type StrataSystem = typeof system;
 export type FunctionName = keyof StrataSystem['functions'];

@@ -1,6 +1,7 @@
 /**
  * The Step Functions API (AWS JSON 1.0) over the local executions: StartExecution,
- * DescribeExecution, ListExecutions, StopExecution, a simplified GetExecutionHistory, and
+ * DescribeExecution, ListExecutions, StopExecution, a simplified GetExecutionHistory (with the
+ * inputs and outputs AWS keeps), and
  * SendTaskSuccess / SendTaskFailure for callback tasks (step-functions-timers.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -52,7 +53,8 @@ function answer(sfn: ExecutionControl, operation: string, body: Record<string, s
           id: index + 1,
           timestamp: event.timestamp / 1000,
           type: event.type,
-          ...(event.state ? { stateEnteredEventDetails: { name: event.state } } : {}),
+          ...(event.state ? { stateEnteredEventDetails: { name: event.state, ...(event.input === undefined ? {} : { input: event.input }) } } : {}),
+          ...(event.output === undefined ? {} : { output: event.output }),
           ...(event.error ? { error: event.error } : {}),
           ...(event.cause ? { cause: event.cause } : {}),
         })),

@@ -26,6 +26,14 @@ export interface HistoryEvent {
   index?: number;
   error?: string;
   cause?: string;
+  /**
+   * The data AWS keeps in the execution history (90 days), as JSON text: the execution's input
+   * (ExecutionStarted), each state's input (StateEntered) and a task's effective input
+   * (TaskScheduled, after InputPath and Parameters).
+   */
+  input?: string;
+  /** The execution's output (ExecutionSucceeded), each state's (StateExited) and a task's result (TaskSucceeded). */
+  output?: string;
 }
 
 /** What the API needs of the engine. */

@@ -149,7 +149,7 @@ export class LocalStepFunctions implements ExecutionControl {
     this.persist(record);
 
     const run = loaded.machine.run(parsed as never, {
-      overrides: { taskResourceLocalHandlers: loaded.localHandlers as never, retryIntervalOverrides: loaded.retryOverrides },
+      overrides: { taskResourceLocalHandlers: recordingTasks(record, loaded.localHandlers) as never, retryIntervalOverrides: loaded.retryOverrides },
       context: {
         Execution: { Id: executionArn, Name: name, StartTime: now.toISOString(), Input: parsed, RoleArn: 'local' },
         StateMachine: { Id: stateMachineArn, Name: stateMachineArn.split(':').pop() },
@@ -188,12 +188,17 @@ export class LocalStepFunctions implements ExecutionControl {
   private async recordHistory(record: ExecutionRecord, events: AsyncGenerator<unknown>): Promise<void> {
     try {
       for await (const event of events) {
-        const e = event as { type: string; timestamp: number; state?: { name?: string }; index?: number; Error?: string; Cause?: unknown };
+        const e = event as { type: string; timestamp: number; state?: { name?: string; input?: unknown; output?: unknown }; index?: number; Error?: string; Cause?: unknown; input?: unknown; output?: unknown };
+        // What AWS keeps of the data: the execution's input and output, each state's input as it enters and output as it exits.
+        const input = e.type === 'ExecutionStarted' ? e.input : e.type === 'StateEntered' ? e.state?.input : undefined;
+        const output = e.type === 'ExecutionSucceeded' ? e.output : e.type === 'StateExited' ? e.state?.output : undefined;
         record.history.push({
           type: e.type,
           timestamp: e.timestamp,
           ...(e.state?.name ? { state: e.state.name } : {}),
           ...(e.index === undefined ? {} : { index: e.index }),
+          ...(input === undefined ? {} : { input: JSON.stringify(input) }),
+          ...(output === undefined ? {} : { output: JSON.stringify(output) }),
           ...(e.Error ? { error: e.Error } : {}),
           // AWS keeps a failure's cause in the history (TaskFailed, ExecutionFailed): so do we, so that what it says is seen.
           ...(e.Cause === undefined ? {} : { cause: typeof e.Cause === 'string' ? e.Cause : JSON.stringify(e.Cause) }),
@@ -278,6 +283,25 @@ export class LocalStepFunctions implements ExecutionControl {
     if (record.status === 'RUNNING') this.finish(record, { status: 'ABORTED', error, cause });
     return record;
   }
+}
+
+/**
+ * The task handlers of one execution, each recording what AWS records of a task: its effective
+ * input (TaskScheduled, after InputPath and Parameters) and its result (TaskSucceeded, before
+ * ResultSelector and ResultPath), which the library's state events do not show.
+ */
+function recordingTasks(record: ExecutionRecord, handlers: LoadedMachine['localHandlers']): LoadedMachine['localHandlers'] {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([state, handler]) => [
+      state,
+      async (input: unknown) => {
+        record.history.push({ type: 'TaskScheduled', timestamp: Date.now(), state, input: JSON.stringify(input ?? null) });
+        const output = await handler(input);
+        record.history.push({ type: 'TaskSucceeded', timestamp: Date.now(), state, output: JSON.stringify(output ?? null) });
+        return output;
+      },
+    ]),
+  );
 }
 
 function executionFailure(error: unknown): { status: ExecutionStatus; error: string; cause: string } {

@@ -91,6 +91,10 @@ export const Keys = {
   dispositionsOfTenant: (tenant: string) => `T#${tenant}#DISPOSITIONS`,
   /** A soft-deleted study's index items, out of QIDO's and WADO's sight: same sort keys, this partition. */
   disposedStudyPartition: (tenant: string, study: string) => `T#${tenant}#DISPOSED#${study}`,
+  /** A tenant's salt for workflow references (core/workflows/references.ts), created once. */
+  referenceSalt: (tenant: string) => ({ pk: `T#${tenant}#REFS`, sk: 'SALT' }),
+  /** What a workflow reference stands for (a UID, or a value that carries one). */
+  reference: (tenant: string, reference: string) => ({ pk: `T#${tenant}#REF#${reference}`, sk: 'REF' }),
   /** A deletion's durable record (docs/deletion.md). */
   deletion: (tenant: string, id: string) => ({ pk: `T#${tenant}#DELETION#${id}`, sk: 'DELETION' }),
   /** GSI3 on deletion records while they are under way (removed when finished): what maintenance resumes. */

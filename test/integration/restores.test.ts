@@ -301,7 +301,9 @@ describe('Cold retrieval through WADO', () => {
     const runs = runtime.stepFunctions.listExecutions(prefetchArn);
     expect(runs.length).toBe(before + 1);
     expect(runs.at(-1)!.status).toBe('SUCCEEDED');
-    expect(JSON.parse(runs.at(-1)!.output!)).toMatchObject({ priors: [recentCt.study] });
+    // One prior, named in the execution's output by a reference, not its UID (docs/security.md); the restores below say which.
+    const { priors } = JSON.parse(runs.at(-1)!.output!) as { priors: string[] };
+    expect(priors).toEqual([expect.stringMatching(/^ref:/)]);
 
     const { restores } = (await (await fetch(`${runtime.url}/restores?patient=${patientId}`)).json()) as { restores: (RestoreBody['restore'] & { reason: string })[] };
     expect(restores.map((r) => ({ study: r.study, reason: r.reason, tier: r.tier, status: r.status }))).toEqual([

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
 import { continueDeletion } from '#services/deletion/continue-deletion.ts';
+import { workflowTask } from '#middleware/workflow-task.ts';
 
 interface Input {
   tenant: string;
@@ -13,4 +14,4 @@ export const handler = middy(async (input: Input, context: Context) => ({
   tenant: input.tenant,
   id: input.id,
   ...(await continueDeletion(input.tenant, input.id, { now: clock.now(), clock: () => clock.now(), timeLeftMs: () => context.getRemainingTimeInMillis(), requestId: context.awsRequestId })),
-}));
+})).use(workflowTask());

@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { evaluatePage, writeReport } from '#services/disposition/evaluate.ts';
 import { pagesWhileTimeLeft, stepInput, type StepOutput } from './step-input.ts';
+import { workflowTask } from '#middleware/workflow-task.ts';
 
 export const handler = middy(async (input: unknown, context: Context): Promise<StepOutput> => {
   const { tenant, id, step } = stepInput(input, ['page', 'report']);
@@ -11,4 +12,4 @@ export const handler = middy(async (input: unknown, context: Context): Promise<S
     return { tenant, id };
   }
   return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => evaluatePage(tenant, id))) };
-});
+}).use(workflowTask());

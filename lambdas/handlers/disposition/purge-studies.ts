@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { clock } from '#adapters/clock.ts';
 import { purgePage, writeCertificate } from '#services/disposition/purge.ts';
 import { pagesWhileTimeLeft, stepInput, type StepOutput } from './step-input.ts';
+import { workflowTask } from '#middleware/workflow-task.ts';
 
 export const handler = middy(async (input: unknown, context: Context): Promise<StepOutput> => {
   const { tenant, id, step } = stepInput(input, ['page', 'certificate']);
@@ -12,4 +13,4 @@ export const handler = middy(async (input: unknown, context: Context): Promise<S
     return { tenant, id };
   }
   return { tenant, id, ...(await pagesWhileTimeLeft(() => context.getRemainingTimeInMillis(), () => purgePage(tenant, id, clock.now()))) };
-});
+}).use(workflowTask());

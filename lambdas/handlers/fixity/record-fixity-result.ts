@@ -2,5 +2,6 @@
 import middy from '@middy/core';
 import type { SeriesFixity } from '#core/fixity/series-fixity.ts';
 import { recordFixityResult } from '#services/fixity/fixity-audits.ts';
+import { workflowTask } from '#middleware/workflow-task.ts';
 
-export const handler = middy(async (input: { tenant: string; study: string; results: SeriesFixity[] }) => recordFixityResult(input.tenant, input.study, input.results));
+export const handler = middy(async (input: { tenant: string; study: string; results: SeriesFixity[] }) => recordFixityResult(input.tenant, input.study, input.results)).use(workflowTask());

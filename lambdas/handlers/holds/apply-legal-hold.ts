@@ -1,6 +1,7 @@
 /** Legal-hold workflow, Map step: place or release the hold on a batch of studies (services/holds/apply-hold.ts). */
 import middy from '@middy/core';
 import { applyHoldToStudies, type HoldAction } from '#services/holds/apply-hold.ts';
+import { workflowTask } from '#middleware/workflow-task.ts';
 
 interface Input {
   tenant: string;
@@ -9,4 +10,4 @@ interface Input {
   studies: string[];
 }
 
-export const handler = middy(async (input: Input) => applyHoldToStudies(input.tenant, input.holdId, input.action, input.studies));
+export const handler = middy(async (input: Input) => applyHoldToStudies(input.tenant, input.holdId, input.action, input.studies)).use(workflowTask());

@@ -2,6 +2,7 @@
 import middy from '@middy/core';
 import { finishHoldWorkflow } from '#services/holds/finish-hold.ts';
 import type { BatchCounts, HoldAction } from '#services/holds/apply-hold.ts';
+import { workflowTask } from '#middleware/workflow-task.ts';
 
 interface Input {
   tenant: string;
@@ -12,4 +13,4 @@ interface Input {
 
 export const handler = middy(async (input: Input, context: { awsRequestId?: string }) =>
   finishHoldWorkflow(input.tenant, input.holdId, input.action, input.results, context.awsRequestId ?? 'workflow'),
-);
+).use(workflowTask());

@@ -2,6 +2,7 @@
 import middy from '@middy/core';
 import { holdOf } from '#services/holds/read-holds.ts';
 import type { HoldAction } from '#services/holds/apply-hold.ts';
+import { workflowTask } from '#middleware/workflow-task.ts';
 
 interface Input {
   tenant: string;
@@ -17,4 +18,4 @@ export const handler = middy(async (input: Input) => {
   const batches = [];
   for (let i = 0; i < hold.studies.length; i += BATCH) batches.push({ ...input, studies: hold.studies.slice(i, i + BATCH) });
   return { ...input, batches, studyCount: hold.studies.length };
-});
+}).use(workflowTask());

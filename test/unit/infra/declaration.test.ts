@@ -1,11 +1,11 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allStates, placeholdersOf, readDefinitionText, substitute } from '#infra/asl.ts';
 import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { envNameForResource, functionEnvironment } from '#infra/system-env.ts';
 import { system } from '#infra/system.ts';
-import { API_TIMEOUT_SECONDS, functionTimeoutSeconds } from '#infra/system-types.ts';
+import { API_TIMEOUT_SECONDS, functionTimeoutSeconds, type SystemDeclaration } from '#infra/system-types.ts';
 import { PROJECT_ROOT } from '#infra/local/runtime.ts';
 
 describe('The system declaration', () => {
@@ -14,6 +14,20 @@ describe('The system declaration', () => {
     for (const route of system.routes) expect(functions).toContain(route.function);
     for (const rule of system.eventRules) expect(functions).toContain(rule.function);
     for (const fn of Object.values(system.functions)) expect(existsSync(resolve(PROJECT_ROOT, fn.entry)), fn.entry).toBe(true);
+  });
+
+  it('makes every workflow task a workflowTask handler, and lets it and every function that starts or follows a workflow keep references', () => {
+    // The middleware resolves the task's input references and references its result's UIDs (docs/security.md).
+    const tasks = new Set<string>(Object.values(system.stateMachines).flatMap((machine) => Object.values(machine.functions)));
+    for (const task of tasks) {
+      const fn = system.functions[task as keyof typeof system.functions];
+      expect(readFileSync(resolve(PROJECT_ROOT, fn.entry), 'utf8'), fn.entry).toMatch(/\.use\(workflowTask\(\)\)/);
+    }
+    for (const [name, fn] of Object.entries(system.functions as SystemDeclaration['functions'])) {
+      const startsOrFollows = fn.grants.some((g) => g.actions.some((a) => a === 'states:StartExecution' || a === 'states:DescribeExecution'));
+      const references = fn.grants.some((g) => g.resource === 'table:index' && g.actions.includes('dynamodb:GetItem') && g.actions.includes('dynamodb:PutItem'));
+      if (tasks.has(name) || startsOrFollows) expect(references, name).toBe(true);
+    }
   });
 
   it('gives every ${…} placeholder of every state machine a declared function, and no more', () => {

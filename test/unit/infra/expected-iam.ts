@@ -38,6 +38,14 @@ const restoreEvents: ExpectedStatement = { actions: ['events:PutEvents'], resour
 /** Appending to the audit trail: Query of the chain's head, conditional PutItem; never Update/Delete. */
 const appendAudit: ExpectedStatement = { actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: ['audit', 'audit/index/*'] };
 
+/**
+ * Workflow references (docs/security.md): a function that starts or follows a workflow, and every
+ * workflow task, reads (GetItem) and records (PutItem) the items that stand for UIDs in workflow state.
+ * A function that already has a statement on the table alone gets the two actions in it instead
+ * (CDK merges statements on the same resources).
+ */
+const workflowReferences: ExpectedStatement = onTable('dynamodb:GetItem', 'dynamodb:PutItem');
+
 export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // pingIndex: GetItem of the health item; pingArchive: HeadBucket.
   health: [ownLogs, onTable('dynamodb:GetItem'), listArchive, kmsRead],
@@ -67,7 +75,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     listArchive,
     appendAudit,
     // Archived bytes: the restore record (PutItem) and its round; the study's last access (UpdateItem, once a day).
-    onTable('dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
     { actions: ['states:StartExecution'], resources: [machine('restore')] },
     kmsWrite,
   ],
@@ -78,7 +86,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onObjects('s3:GetObject'),
     listArchive,
     appendAudit,
-    onTable('dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
     { actions: ['states:StartExecution'], resources: [machine('restore')] },
     kmsWrite,
   ],
@@ -86,6 +94,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // Object Lock look-ups before DeleteObject. No GetObject: it never reads the bytes. What outgrows
   // the request goes on in the deletion workflow (StartExecution).
   deleteResources: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
@@ -98,6 +107,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   deletions: [ownLogs, onTable('dynamodb:GetItem'), appendAudit, kmsWrite],
   // A step of the deletion workflow: what a DELETE request does, without starting workflows.
   continueDeletion: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
@@ -106,18 +116,19 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // Maintenance: the tenant's deletions under way (gsi3 Query), a new attempt counted (UpdateItem) and started.
-  resumeDeletions: [ownLogs, onTableAndIndexes('dynamodb:Query', 'dynamodb:UpdateItem'), { actions: ['states:StartExecution'], resources: [machine('deletion')] }, kmsWrite],
+  resumeDeletions: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query', 'dynamodb:UpdateItem'), { actions: ['states:StartExecution'], resources: [machine('deletion')] }, kmsWrite],
   // Storage-class and restore events: GetItem of the instance (or version) item and the study's restore,
   // then a TransactWrite of Updates (instance, cold counts, restore, usage counters; docs/finance.md).
   onObjectEvent: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
-  restorePages: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
+  restorePages: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query'), kmsWrite],
   // Query of the series' instances; RestoreObject per archived instance (no ListBucket: every key comes from the index).
-  restoreSeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:RestoreObject'), kmsRead],
-  recordRestoreRequests: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
+  restoreSeries: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:RestoreObject'), kmsWrite],
+  recordRestoreRequests: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
   // The new study (GetItem), the patient's studies (gsi1) and their series (body parts).
-  selectPriors: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), kmsRead],
+  selectPriors: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), kmsWrite],
   // As a restore request: the prior's restore record, its instances, StartExecution of its round.
   restorePrior: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
     { actions: ['states:StartExecution'], resources: [machine('restore')] },
@@ -126,28 +137,29 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // The study's pins (UpdateItem), the re-classification workflow started and followed.
   reclassifications: [
     ownLogs,
-    onTable('dynamodb:UpdateItem'),
+    onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
     { actions: ['states:StartExecution'], resources: [machine('reclassify')] },
     { actions: ['states:DescribeExecution'], resources: [executions('reclassify')] },
     appendAudit,
     kmsWrite,
   ],
   // Studies (gsi3) or, in the last-access run, the tenants (usage balances) and their due checks (Query), the page's checks deleted.
-  reclassifyNextPage: [ownLogs, onTableAndIndexes('dynamodb:Query', 'dynamodb:DeleteItem'), kmsWrite],
+  reclassifyNextPage: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query', 'dynamodb:DeleteItem'), kmsWrite],
   // The study's pins (GetItem) and instances (Query); each object's tags read and, when its class changed, rewritten;
-  // in the last-access run the study's next check (PutItem).
   // in the last-access run the study's next check (PutItem); copy back: the restored copy copied in place to a warmer class,
   // the archived version deleted unless locked, the instance's tier applied (UpdateItem).
   reclassifyStudy: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging'),
     listArchive,
     kmsWrite,
   ],
-  reclassifyTally: [ownLogs],
+  reclassifyTally: [workflowReferences, ownLogs, kmsWrite],
   // Restore records (GetItem, conditional PutItem), a patient's studies (gsi1), a study's instances, the tenant's restores (gsi3).
   restores: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
     { actions: ['states:StartExecution'], resources: [machine('restore')] },
@@ -158,16 +170,17 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     ownLogs,
     // The study must exist in the caller's tenant (Query), and its patient is audited (GetItem).
     onTableAndIndexes('dynamodb:Query'),
-    onTable('dynamodb:GetItem'),
+    onTable('dynamodb:GetItem', 'dynamodb:PutItem'),
     { actions: ['states:StartExecution'], resources: [machine('fixityAudit')] },
     { actions: ['states:DescribeExecution'], resources: [executions('fixityAudit')] },
     appendAudit,
     kmsWrite,
   ],
-  listStudySeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
+  listStudySeries: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query'), kmsWrite],
   // Query of the series' instances, GetObject to re-hash each.
-  verifySeries: [ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:GetObject'), listArchive, kmsRead],
+  verifySeries: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:GetObject'), listArchive, kmsWrite],
   startIndexMaintenance: [
+    workflowReferences,
     ownLogs,
     { actions: ['states:StartExecution'], resources: [machine('indexMaintenance')] },
     { actions: ['states:DescribeExecution'], resources: [executions('indexMaintenance')] },
@@ -180,15 +193,15 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     // PutObjectLegalHold: an orphan of a held study is held as STOW holds it.
     onObjects('s3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
-    onTable('dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+    onTable('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
     listArchive,
     kmsWrite,
   ],
   // The tenants of a scheduled maintenance run: one Query of the usage balances.
-  maintenanceTenants: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
+  maintenanceTenants: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query'), kmsWrite],
   // Count walk (Query), study GetItem, corrections by Update/Put/Delete.
-  reconcileCounts: [ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
-  recordFixityResult: [ownLogs, onTable('dynamodb:PutItem'), kmsWrite],
+  reconcileCounts: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
+  recordFixityResult: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem'), kmsWrite],
   // Finance reports: Query of the usage counters' partitions (balance, month, day items); nothing else.
   financeReports: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
   // Cognito's pre-token-generation trigger: one GetItem of the app client's tenant.
@@ -198,6 +211,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // ---- legal holds (docs/legal-hold.md) ----
   // Hold items and registrations (Get/Put/Update, BatchGet of registrations), the scope by gsi1/gsi2/QIDO (Query, BatchGet), the workflow.
   legalHolds: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     { actions: ['states:StartExecution'], resources: [machine('legalHold')] },
@@ -205,10 +219,11 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // The hold item's studies.
-  listHeldStudies: [ownLogs, onTable('dynamodb:GetItem'), kmsRead],
+  listHeldStudies: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem'), kmsWrite],
   // Instances and earlier versions of a study (Query), the instance's holds (Get, Update ADD/DELETE), study registrations (BatchGet);
   // each object's versions (ListObjectVersions: s3:ListBucketVersions on the bucket) and PutObjectLegalHold per version.
   applyLegalHold: [
+    workflowReferences,
     ownLogs,
     // PutItem: the marker counting each held object once (a transaction with the hold's UpdateItem).
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
@@ -217,12 +232,13 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // The hold's S3 state (UpdateItem) and counts (GetItem), then the audit record.
-  finishLegalHold: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), appendAudit, kmsWrite],
+  finishLegalHold: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), appendAudit, kmsWrite],
   // Disposition (issue 15). The API: the run (Get/Put/Update), its studies (Query), the report's
   // studies' legal holds (BatchGetItem); the report object; start the workflow, answer its approval wait.
   // The console's static files are in its own bundle: it calls no AWS service.
   console: [ownLogs],
   dispositions: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:GetObject'),
@@ -243,15 +259,17 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   ],
   // Evaluate: gsi3 and each study's partition (Query), holds (BatchGetItem), the run and its studies; the report objects.
   evaluateStudies: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:PutObject'),
     kmsWrite,
   ],
   // The approval step parks its task token on the run.
-  awaitDispositionApproval: [ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
+  awaitDispositionApproval: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), kmsWrite],
   // Execute: re-check (holds, Object Lock), move the index items to the vault, delete markers; a hold found mid-move puts them back.
   softDeleteStudies: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
@@ -260,6 +278,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   ],
   // Purge: every version of every object, the vault, name tokens, tombstone; the certificate under Object Lock.
   purgeStudies: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:DeleteObjectVersion', 's3:PutObject', 's3:PutObjectRetention'),
@@ -269,6 +288,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // Discovery exports (docs/exports.md). The API: the export item and file rows (Get, Put, Query), the hold (Get),
   // a query's studies (QIDO: Query on the GSIs, BatchGetItem); presigned GETs of package objects (404 needs ListBucket).
   exports: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
     onPackages('s3:GetObject'),
@@ -280,10 +300,11 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // The export item (Get, Update totals) and each study's instances (Query).
-  planExport: [ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
+  planExport: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
   // Instances and copied rows (Query), a file row and its count (TransactWrite: Put + Update), the restore record
   // (Get, conditional Put) and its round (StartExecution); GetObject of the bytes, a multipart upload into the package.
   copyExportPage: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onObjects('s3:GetObject'),
@@ -293,9 +314,10 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // The round's end on the export item (Update); the pending studies' restore records (Get).
-  tallyExport: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
+  tallyExport: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), kmsWrite],
   // The file rows (Query), the export item (Get, Update); the package documents; the summary signed, the public key read.
   finishExport: [
+    workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     onPackages('s3:PutObject'),
