@@ -17,6 +17,9 @@ const DR_ACCOUNT = '210987654321';
 const REPLICA_BUCKET = 'arn:aws:s3:::strata-dr-replica-bucket';
 const REPLICA_KEY = `arn:aws:kms:us-west-2:${DR_ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
 
+/** A synth with cdk-nag takes ~10 s alone, minutes on a loaded machine. */
+const SYNTH_TIMEOUT_MS = 300_000;
+
 const resourcesOf = (template: Template) => (template.toJSON() as { Resources: Resources }).Resources;
 const ofType = (resources: Resources, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const actions = (statement: Statement) => [statement.Action].flat().sort();
@@ -38,7 +41,7 @@ describe('DR replication (CDK)', () => {
     primary = resourcesOf(synthesized.template);
     dr = resourcesOf(Template.fromStack(synthesized.dr));
     archiveId = ofType(primary, 'AWS::S3::Bucket').find(([id]) => id.startsWith('Bucketarchive'))![0];
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it('replicates every archive object to the replica bucket, re-encrypted with the replica key, without delete markers', () => {
     const config = primary[archiveId]!.Properties.ReplicationConfiguration as { Role: unknown; Rules: unknown[] };
@@ -139,7 +142,7 @@ describe('DR replication (CDK)', () => {
     expect(Object.values(resources).some((r) => r.Properties?.RoleName === REPLICATION_ROLE_NAME)).toBe(false);
     const warnings = Annotations.fromStack(synthesized.primary).findWarning('*', Match.stringLikeRegexp('archive is not replicated.*drBucketArn.*drKeyArn'));
     expect(warnings.length).toBe(1);
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it('refuses a replica storage class S3 does not have', () => {
     expect(() => synth(system, { drBucketArn: REPLICA_BUCKET, drKeyArn: REPLICA_KEY, drStorageClass: 'COLD', dataPlane: 'false' })).toThrow(/drStorageClass=COLD/);
