@@ -13,6 +13,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { DataPlaneStack } from './constructs/data-plane-stack.ts';
 import type { DicomwebApi } from './constructs/dicomweb-api.ts';
+import type { DrReplication } from './constructs/dr-replication.ts';
 import { dataPlaneGrants } from './dataplane/declaration.ts';
 import { grantStatements } from './constructs/grants.ts';
 import type { StrataFunction } from './constructs/strata-function.ts';
@@ -35,7 +36,9 @@ export const REASONS = {
   dlqTrigger: { id: 'HIPAA.Security-LambdaDLQ', reason: 'Invoked synchronously by Cognito before it issues a token: a failure refuses the token request, there is no event to keep.' },
   dlqTask: { id: 'HIPAA.Security-LambdaDLQ', reason: 'A Step Functions task: the state machine retries it and catches its failure; there is no asynchronous event to keep.' },
   vpc: { id: 'HIPAA.Security-LambdaInsideVPC', reason: 'The functions reach only AWS services (S3, DynamoDB, Step Functions) over TLS with IAM; they hold no network-reachable resources, and a VPC would add NAT or endpoint cost without reducing exposure.' },
-  notReplicatedYet: { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Not replicated yet: the StrataDr stack holds the replica bucket and key, but the replication rule is future work (DR issue). Until then the archive relies on versioning, Object Lock and a 30-day recovery window in one region.' },
+  notReplicatedYet: { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Not replicated until the StrataDr stack is deployed and its outputs passed as -c drBucketArn and -c drKeyArn (docs/dr.md); the synth warns (strata:drNotReplicated). Until then the archive relies on versioning, Object Lock and a 30-day recovery window in one region.' },
+  derivedNotReplicated: { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Derived, re-creatable data (discovery export packages, made from the archive and expiring after 30 days); the archive itself is replicated (docs/dr.md).' },
+  replicationObjects: { id: 'AwsSolutions-IAM5', reason: 'S3 replication reads every object version of the archive and writes every replica: the object-level replication actions on the objects of these two buckets only (docs/dr.md).' },
   accessLogsNotReplicated: { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Server access logs are not replicated; they describe this region\'s bucket and expire by the accessLogRetentionDays setting.' },
   replicaNotReplicated: { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'This bucket is itself the replica (the DR copy of the archive).' },
   accessLogsSseS3: { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: 'S3 server access logs can only be delivered to buckets encrypted with SSE-S3; this bucket holds only access logs.' },
@@ -168,6 +171,12 @@ export interface PrimaryStackParts {
   deadLetters: sqs.Queue;
   waf: boolean;
   dataPlane: DataPlaneStack | undefined;
+  replication: DrReplication | undefined;
+}
+
+/** The replication role's two object wildcards (the archive's and the replica's objects), as cdk-nag prints them. */
+function replicationWildcards(replication: DrReplication): Suppression[] {
+  return [`${arnOf(replication.source)}/*`, `${replication.replicaBucketArn}/*`].map((resource) => ({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason: REASONS.replicationObjects.reason }));
 }
 
 /** Each acknowledgment of the primary stack, on the resource it is about. */
@@ -180,7 +189,11 @@ export function acknowledgePrimaryStack(stack: Stack, parts: PrimaryStackParts):
   }
   acknowledge(parts.tracing, REASONS.xrayWildcard);
   acknowledgeWorkflows(parts.workflows, parts);
-  for (const bucket of Object.values(parts.buckets)) acknowledge(cfn(bucket), REASONS.notReplicatedYet);
+  for (const [logical, bucket] of Object.entries(parts.buckets)) {
+    if (logical !== system.replication?.source) acknowledge(cfn(bucket), REASONS.derivedNotReplicated);
+    else if (!parts.replication) acknowledge(cfn(bucket), REASONS.notReplicatedYet);
+  }
+  if (parts.replication) acknowledge(parts.replication.policy, ...replicationWildcards(parts.replication));
   acknowledge(cfn(parts.accessLogs), REASONS.accessLogsNotReplicated, REASONS.accessLogsSseS3);
   for (const table of Object.values(parts.tables)) acknowledge(cfn(table), REASONS.backupPlan);
   acknowledgeBucketNotificationHandler(stack);

@@ -2,6 +2,8 @@
  * Deployment settings, from CDK context (`cdk.json`, or `-c name=value`). Nothing
  * account-specific is hard-coded; every setting is listed in the README (Deploy to AWS).
  */
+import type { ReplicaStorageClass } from './system-types.ts';
+
 export interface StrataSettings {
   /** Region of the primary stack (default: the CLI's region, else us-east-1). */
   region?: string | undefined;
@@ -10,6 +12,12 @@ export interface StrataSettings {
   /** Replication target from the DR stack's outputs, once deployed. */
   drBucketArn?: string | undefined;
   drKeyArn?: string | undefined;
+  /** The replicas' storage class (`-c drStorageClass=`); default the declared rule's (infra/system.ts `replication`). */
+  drStorageClass?: ReplicaStorageClass | undefined;
+  /** Replication Time Control with its metrics (`rtc`), the metrics alone, or neither (`-c drReplicationMonitoring=`). */
+  drReplicationMonitoring: 'rtc' | 'metrics' | 'none';
+  /** The primary stack's account, which the DR stack admits in the replica's policies (default: the DR stack's own). */
+  primaryAccount?: string | undefined;
   logRetentionDays: number;
   accessLogRetentionDays: number;
   allowedOrigins: string[];
@@ -38,6 +46,15 @@ export interface StrataSettings {
 
 type Context = { tryGetContext(key: string): unknown };
 
+const REPLICA_STORAGE_CLASSES = ['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const satisfies readonly ReplicaStorageClass[];
+
+/** A setting that must be one of a few words: a typo stops the synth instead of deploying a default. */
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`-c ${name}=${value}: expected one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
 export function settingsFromContext(node: Context): StrataSettings {
   const text = (key: string) => {
     const value = node.tryGetContext(key);
@@ -54,6 +71,9 @@ export function settingsFromContext(node: Context): StrataSettings {
     drRegion: text('drRegion') ?? 'us-west-2',
     drBucketArn: text('drBucketArn'),
     drKeyArn: text('drKeyArn'),
+    drStorageClass: oneOf(text('drStorageClass'), REPLICA_STORAGE_CLASSES, 'drStorageClass'),
+    drReplicationMonitoring: oneOf(text('drReplicationMonitoring'), ['rtc', 'metrics', 'none'] as const, 'drReplicationMonitoring') ?? 'none',
+    primaryAccount: text('primaryAccount'),
     logRetentionDays: number('logRetentionDays', 365),
     accessLogRetentionDays: number('accessLogRetentionDays', 2557),
     allowedOrigins: list('allowedOrigins', ['*']),

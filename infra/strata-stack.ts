@@ -7,6 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
 import { COST_ALLOCATION_TAG } from '#core/finance/reconcile.ts';
 import { DataPlaneStack } from './constructs/data-plane-stack.ts';
 import { DicomwebApi } from './constructs/dicomweb-api.ts';
+import { DrReplication } from './constructs/dr-replication.ts';
 import { apiWithDataPlane, dataPlaneFunctions, dataPlaneGrants, dataPlaneRouteEnvironment } from './dataplane/declaration.ts';
 import { DATA_PLANE_PORT, dataPlaneImageDirectory } from './dataplane/image.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
@@ -170,6 +172,7 @@ export class StrataStack extends Stack {
     this.workflows = new WorkflowsStack(this, 'Workflows', { projectRoot: props.projectRoot, stateMachines: system.stateMachines, functionOf, key, logRetention });
     const events = new EventRules(this, 'Events', { rules: system.eventRules, bucketOf: (logical) => required(buckets, logical, 'bucket'), functionOf, key });
     if (settings.waf) this.addWaf(key, logRetention);
+    const replication = this.drReplication(system, settings, buckets, key);
 
     new CfnOutput(this, 'ApiUrl', { value: publicUrl ?? this.api.restApi.url, description: 'DICOMweb base: <ApiUrl>dicom-web' });
     new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId, description: 'Create hospital clients here (README, Deploy to AWS)' });
@@ -188,6 +191,31 @@ export class StrataStack extends Stack {
       deadLetters: events.deadLetters,
       waf: settings.waf,
       dataPlane: this.dataPlane,
+      replication,
+    });
+  }
+
+  /**
+   * The archive's replication into the DR stack's replica (docs/dr.md), once that stack's
+   * outputs are passed as context; until then a synth warning says the archive has one copy.
+   */
+  private drReplication(system: SystemDeclaration, settings: StrataSettings, buckets: Record<string, s3.Bucket>, key: kms.IKey): DrReplication | undefined {
+    const rule = system.replication;
+    if (!rule) return undefined;
+    if (!settings.drBucketArn || !settings.drKeyArn) {
+      Annotations.of(this).addWarningV2(
+        'strata:drNotReplicated',
+        'The archive is not replicated: deploy StrataDr first, then pass its outputs as -c drBucketArn=… -c drKeyArn=… (docs/dr.md).',
+      );
+      return undefined;
+    }
+    return new DrReplication(this, 'DrReplication', {
+      source: required(buckets, rule.source, 'bucket'),
+      sourceKey: key,
+      replicaBucketArn: settings.drBucketArn,
+      replicaKeyArn: settings.drKeyArn,
+      storageClass: settings.drStorageClass ?? rule.storageClass,
+      monitoring: settings.drReplicationMonitoring,
     });
   }
 

@@ -26,6 +26,28 @@ export interface BucketDeclaration {
   readonly expireAfterDays?: number;
 }
 
+/** The storage classes an S3 replication rule may give replicas (S3's ReplicationDestination StorageClass). */
+export type ReplicaStorageClass = 'STANDARD' | 'STANDARD_IA' | 'ONEZONE_IA' | 'INTELLIGENT_TIERING' | 'GLACIER_IR' | 'GLACIER' | 'DEEP_ARCHIVE';
+
+/**
+ * S3 replication of one bucket into the disaster-recovery copy (docs/dr.md). In AWS the replica
+ * is the DR stack's bucket (its ARN and key passed as context); locally it is a bucket of its
+ * own that the local S3 replicates into on the local clock (infra/local/s3/replication.ts).
+ */
+export interface ReplicationDeclaration {
+  /** The logical bucket replicated (a declared bucket: versioned, as S3 replication requires). */
+  readonly source: string;
+  /** The replica's logical name: its local bucket (`strata-<replica>`) and the grants' `bucket:<replica>`. */
+  readonly replica: string;
+  /** The class replicas are stored in: DEEP_ARCHIVE for a cold copy, GLACIER_IR for a warm standby; `-c drStorageClass=` overrides it in CDK. */
+  readonly storageClass: ReplicaStorageClass;
+  /**
+   * Delete markers replicated? Off: a delete reaches the replica only when the disposition
+   * workflow deletes there explicitly, after the recovery window (S3 never replicates version deletes).
+   */
+  readonly deleteMarkers: false;
+}
+
 /** A customer-managed KMS key for signatures (asymmetric, SIGN_VERIFY); locally infra/local/kms.ts holds it. */
 export interface SigningKeyDeclaration {
   readonly description: string;
@@ -118,6 +140,8 @@ export interface SystemDeclaration {
   readonly routes: readonly RouteDeclaration[];
   readonly eventRules: readonly EventRuleDeclaration[];
   readonly stateMachines: Readonly<Record<string, StateMachineDeclaration>>;
+  /** S3 replication into the disaster-recovery copy; absent: none. */
+  readonly replication?: ReplicationDeclaration;
   /** Asymmetric KMS keys (discovery export signatures); absent: none. */
   readonly signingKeys?: Readonly<Record<string, SigningKeyDeclaration>>;
 }

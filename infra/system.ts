@@ -756,6 +756,8 @@ export const system = withWorkflowReferences({
       },
     },
   },
+  // Disaster recovery (docs/dr.md): the archive replicated into the DR region's bucket, locks included.
+  replication: { source: 'archive', replica: 'dr-replica', storageClass: 'STANDARD', deleteMarkers: false },
   signingKeys: {
     // Signs each discovery export's summary.json (docs/exports.md); verifiable with its public key alone.
     exportSigning: { description: 'Strata: signs discovery export summaries', spec: 'ECC_NIST_P256', algorithm: 'ECDSA_SHA_256' },

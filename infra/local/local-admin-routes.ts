@@ -57,8 +57,9 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
       }
       s3.proxy.announceRestores();
       const lifecycle = await s3.applyLifecycle();
+      const replication = await s3.replicate();
       await events.idle();
-      return { body: { ...clockState(clock), lifecycle } };
+      return { body: { ...clockState(clock), lifecycle, replication } };
     },
   },
   '/_local/s3/transition': {

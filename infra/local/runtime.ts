@@ -56,7 +56,14 @@ export interface LocalRuntimeOptions {
   functionTimeoutSeconds?: Readonly<Record<string, number>>;
   /** CORS origins (the `allowedOrigins` setting; `npm start` reads STRATA_ALLOWED_ORIGINS); default `*`. */
   allowedOrigins?: readonly string[];
+  /**
+   * How long S3 replication takes to write a replica, on the local clock (docs/dr.md); default
+   * STRATA_REPLICATION_LAG_SECONDS, else 60 s (S3 replicates most objects in seconds to minutes).
+   */
+  replicationLagSeconds?: number;
 }
+
+const DEFAULT_REPLICATION_LAG_SECONDS = 60;
 
 export interface ServicePorts {
   dynamodb: number;
@@ -143,6 +150,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       secretAccessKey: localCredentials.secretAccessKey,
       publish: (event) => events.publish(event),
       guard: iam.s3,
+      replication: system.replication && { rule: system.replication, lagMs: 1000 * replicationLagSeconds(options) },
     });
     const sfn = new LocalStepFunctions(system.stateMachines, lambdas, {
       root: PROJECT_ROOT,
@@ -270,4 +278,10 @@ export function componentVersions(): string {
     }
   };
   return ['dynalite', 's3rver', 'aws-local-stepfunctions'].map(version).join(', ');
+}
+
+function replicationLagSeconds(options: LocalRuntimeOptions): number {
+  const seconds = options.replicationLagSeconds ?? Number(process.env.STRATA_REPLICATION_LAG_SECONDS ?? DEFAULT_REPLICATION_LAG_SECONDS);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`the replication lag must be a number of seconds ≥ 0, not ${seconds}`);
+  return seconds;
 }

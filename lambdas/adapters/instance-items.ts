@@ -29,6 +29,8 @@ export interface InstanceRecord {
   holds?: string[] | undefined;
   /** When the bytes entered their storage class (a lifecycle transition); absent: at ingest. */
   storageClassChangedAt?: string | undefined;
+  /** The DR replica confirmed (docs/dr.md): the version the DR audit found replicated whole, and when. */
+  replica?: { sha256: string; confirmedAt: string } | undefined;
 }
 
 export interface StoreOutcome {
@@ -94,5 +96,6 @@ export function fromInstanceItem(item: Record<string, unknown>, id: InstanceIden
     restoredUntil: item.restoredUntil === undefined ? undefined : String(item.restoredUntil),
     holds: item.holds === undefined ? undefined : [...(item.holds as Set<string>)].sort(),
     storageClassChangedAt: item.storageClassChangedAt === undefined ? undefined : String(item.storageClassChangedAt),
+    replica: item.replicaSha256 === undefined ? undefined : { sha256: String(item.replicaSha256), confirmedAt: String(item.replicaConfirmedAt) },
   };
 }

@@ -37,6 +37,7 @@ import { deleteObject, deleteObjects } from './delete-handlers.ts';
 import { listObjectVersions } from './list-object-versions.ts';
 import { isShadowBucket, VersionBytes } from './version-bytes.ts';
 import { addressedVersion, currentObject, isObject, newVersionId, NULL_VERSION, pushVersion } from './versions.ts';
+import { Replicator } from './replication.ts';
 
 
 
@@ -65,8 +66,24 @@ export class S3FidelityProxy implements ProxyContext {
   private faults: InjectedFault[] = [];
   readonly bytes: VersionBytes;
 
+  /** S3 replication of the declared source bucket into the DR copy (replication.ts); absent: none. */
+  readonly replicator: Replicator | undefined;
+
   constructor(readonly options: FidelityProxyOptions) {
     this.bytes = new VersionBytes(options.upstream, options.state);
+    this.replicator = options.replication ? new Replicator(this, options.replication.rule, options.replication.stateDirectory) : undefined;
+  }
+
+  /** A replica written by the replicator: the source version's id, bytes and metadata, no client request. */
+  writeReplica(target: Target, versionId: string, version: Omit<ObjectVersion, 'versionId'>, body: Buffer, headers: Record<string, string>): Promise<void> {
+    return this.writeVersion(target, async () => {
+      const path = `/${target.bucket}/${encodePath(target.key)}`;
+      const storageClass = upstreamStorageClass(version.storageClass ?? 'STANDARD');
+      const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path, headers: { ...internalHeaders(), ...headers, 'x-amz-storage-class': storageClass }, body });
+      const payload = await readAll(upstream);
+      if (upstream.statusCode !== 200) throw new Error(`writing the replica of ${target.key} failed: ${payload.toString('utf8').slice(0, 200)}`);
+      return { stored: true, version: { ...version, etag: etagOf(upstream) }, answer: () => {} };
+    }, { replicaOf: versionId });
   }
 
   serialized<T>(target: Target, task: () => Promise<T>): Promise<T> {
@@ -160,7 +177,7 @@ export class S3FidelityProxy implements ProxyContext {
       throw error;
     }
     const lock = lockFromHeaders(req);
-    return this.writeVersion(req, res, target, async () => {
+    return this.writeVersion(target, async () => {
       const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers: body.headers, body: body.bytes });
       if (upstream.statusCode !== 200) return { stored: false, answer: () => relay(upstream, res) };
       const sha256 = createHash('sha256').update(body.bytes).digest('base64');
@@ -173,7 +190,7 @@ export class S3FidelityProxy implements ProxyContext {
           this.emit('Object Created', target, { size: body.bytes.length, etag: etagOf(upstream), 'version-id': headers['x-amz-version-id'] }, { reason: 'PutObject' });
         },
       };
-    });
+    }, { req, res });
   }
 
   /**
@@ -183,15 +200,15 @@ export class S3FidelityProxy implements ProxyContext {
    * change is journaled until s3rver agrees (version-bytes.ts). Unversioned: the write replaces
    * the `null` version, and is refused while that version is locked.
    */
-  private async writeVersion(req: IncomingMessage, res: ServerResponse, target: Target, write: () => Promise<WriteOutcome>): Promise<void> {
+  private async writeVersion(target: Target, write: () => Promise<WriteOutcome>, from: { req: IncomingMessage; res: ServerResponse } | { replicaOf: string }): Promise<void> {
     const versioned = this.versioned(target.bucket);
     const state = this.options.state.get(target.bucket, target.key);
     const previous = currentObject(state);
-    if (!versioned) {
-      const refusal = lockReason(previous, this.options.clock.now(), bypass(req));
+    if (!versioned && 'req' in from) {
+      const refusal = lockReason(previous, this.options.clock.now(), bypass(from.req));
       if (refusal) {
-        req.resume();
-        return sendXmlError(res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
+        from.req.resume();
+        return sendXmlError(from.res, 403, 'AccessDenied', `Access Denied because ${refusal}`);
       }
     }
     const journaled = versioned && state.versions.length > 0;
@@ -199,8 +216,10 @@ export class S3FidelityProxy implements ProxyContext {
     if (journaled && previous) await this.bytes.keepAside(target.bucket, target.key, previous);
     const outcome = await write();
     if (outcome.stored) {
-      const versionId = versioned ? newVersionId() : NULL_VERSION;
+      // A replica keeps its source version's id, as S3 replication does.
+      const versionId = 'replicaOf' in from ? from.replicaOf : versioned ? newVersionId() : NULL_VERSION;
       this.options.state.update(target.bucket, target.key, (s) => pushVersion(s, { versionId, ...outcome.version }, versioned));
+      this.replicator?.mark(target, versionId);
       this.options.state.setRestorePending(target.bucket, target.key, false);
       await this.options.state.saved(target.bucket, target.key);
     }
@@ -252,7 +271,7 @@ export class S3FidelityProxy implements ProxyContext {
         req.resume();
         return sendXmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
       }
-      return this.writeVersion(req, res, target, async () => {
+      return this.writeVersion(target, async () => {
         const upstream = await sendUpstream(this.options.upstream, { method: 'POST', path: req.url!, headers: req.headers, body: req });
         const payload = await readAll(upstream);
         const answer = (headers: Record<string, string | undefined> = {}) => {
@@ -273,7 +292,7 @@ export class S3FidelityProxy implements ProxyContext {
             this.emit('Object Created', target, { size, etag: etagOf(head), 'version-id': headers['x-amz-version-id'] }, { reason: 'CompleteMultipartUpload' });
           },
         };
-      });
+      }, { req, res });
     });
   }
 
@@ -309,7 +328,7 @@ export class S3FidelityProxy implements ProxyContext {
     const replaceTags = String(req.headers['x-amz-tagging-directive']).toUpperCase() === 'REPLACE';
     const size = Number(sourceHead.headers['content-length'] ?? 0);
     return this.serialized(target, () =>
-      this.writeVersion(req, res, target, async () => {
+      this.writeVersion(target, async () => {
         const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!.split('?')[0]!, headers });
         const payload = await readAll(upstream);
         const answer = (extra: Record<string, string | undefined> = {}) => {
@@ -334,7 +353,7 @@ export class S3FidelityProxy implements ProxyContext {
             this.emit('Object Created', target, { size, 'version-id': extra['x-amz-version-id'] }, { reason: 'CopyObject' });
           },
         };
-      }),
+      }, { req, res }),
     );
   }
 
@@ -431,6 +450,7 @@ export class S3FidelityProxy implements ProxyContext {
       // The class S3 reports, which s3rver may not know (GLACIER_IR; storage-classes.ts).
       'x-amz-storage-class': found && version?.storageClass && version.storageClass !== 'STANDARD' ? version.storageClass : undefined,
       ...(found ? lockHeaders(version) : {}),
+      'x-amz-replication-status': found && version?.replication ? version.replication.status : undefined,
       // S3 returns full-object checksums only for whole-object reads.
       'x-amz-checksum-sha256': found && wantsChecksum && wholeObject ? version?.sha256 : undefined,
       'x-amz-checksum-type': found && wantsChecksum && wholeObject && version?.sha256 ? 'FULL_OBJECT' : undefined,

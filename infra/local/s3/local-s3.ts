@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import type { Clock } from '#adapters/clock.ts';
 import type { Guard } from '#infra/local/iam/guards.ts';
-import type { BucketDeclaration } from '#infra/system-types.ts';
+import type { BucketDeclaration, ReplicationDeclaration } from '#infra/system-types.ts';
 import { S3FidelityProxy } from './fidelity-proxy.ts';
 import { ObjectStateStore } from './object-state.ts';
 import { removeInterruptedPuts } from './interrupted-puts.ts';
@@ -19,6 +19,7 @@ import { compileLifecycleRules } from '#infra/lifecycle/compile-rules.ts';
 import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { applyLifecycle, type LifecycleRun } from './lifecycle-engine.ts';
 import { shadowBuckets } from './version-bytes.ts';
+import type { ReplicationRun } from './replication.ts';
 
 export const localBucketName = (logical: string) => `strata-${logical}`;
 
@@ -28,6 +29,8 @@ export interface LocalS3 {
   proxy: S3FidelityProxy;
   /** Applies the buckets' lifecycle rules at the local clock's now (run on every clock move). */
   applyLifecycle(): Promise<LifecycleRun>;
+  /** Writes the replicas whose lag has passed on the local clock (every second, and on every clock move). */
+  replicate(): Promise<ReplicationRun>;
   stop(): Promise<void>;
 }
 
@@ -43,8 +46,17 @@ export async function startS3(
     secretAccessKey: string;
     publish: (event: S3Event) => void;
     guard?: Guard;
+    /** The declared replication rule and its simulated lag; the replica becomes a bucket of its own. */
+    replication?: { rule: ReplicationDeclaration; lagMs: number } | undefined;
   },
 ): Promise<LocalS3> {
+  const replication = options.replication;
+  if (replication) {
+    const source = buckets[replication.rule.source];
+    if (!source?.versioned) throw new Error(`replication source ${replication.rule.source}: S3 replication requires a declared, versioned bucket`);
+    // The DR stack's bucket, locally: versioned with Object Lock like the source, no events, no lifecycle of its own.
+    buckets = { ...buckets, [replication.rule.replica]: { versioned: true, objectLock: true, eventBridge: false } };
+  }
   for (const [logical, bucket] of Object.entries(buckets)) {
     if (bucket.objectLock && !bucket.versioned) throw new Error(`bucket ${logical}: S3 Object Lock requires a versioned bucket`);
   }
@@ -78,6 +90,15 @@ export async function startS3(
     eventBuckets: physical((bucket) => bucket.eventBridge),
     publish: options.publish,
     // The same compiled rules as the CDK bucket's (infra/constructs/object-store.ts).
+    replication: replication && {
+      rule: {
+        source: localBucketName(replication.rule.source),
+        replica: localBucketName(replication.rule.replica),
+        storageClass: replication.rule.storageClass,
+        lagMs: replication.lagMs,
+      },
+      stateDirectory: join(options.dataDir, 's3-fidelity'),
+    },
     lifecycleRules: new Map(
       Object.entries(buckets).map(([logical, bucket]) => [localBucketName(logical), bucket.lifecyclePolicy ? compileLifecycleRules(loadPolicy(bucket.lifecyclePolicy)) : []]),
     ),
@@ -98,7 +119,12 @@ export async function startS3(
   const port = (server.address() as AddressInfo).port;
 
   // Restores complete on the local clock: check every second of real time and on every advance.
-  const ticker = setInterval(() => proxy.announceRestores(), 1_000);
+  const replicate = async (): Promise<ReplicationRun> => (proxy.replicator ? proxy.replicator.run() : { replicated: 0, waiting: 0 });
+  const ticker = setInterval(() => {
+    proxy.announceRestores();
+    // A failed replication stays pending and is retried on the next tick, as S3 retries.
+    replicate().catch(() => {});
+  }, 1_000);
   ticker.unref();
 
   return {
@@ -106,6 +132,7 @@ export async function startS3(
     port,
     proxy,
     applyLifecycle: () => applyLifecycle(proxy, proxy.options.lifecycleRules),
+    replicate,
     async stop() {
       clearInterval(ticker);
       server.closeAllConnections();

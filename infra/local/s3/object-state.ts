@@ -43,6 +43,12 @@ export interface ObjectVersion {
   restore?: RestoreState;
   /** Object tags (S3 keeps them per version; lifecycle rules filter on the current one's). */
   tags?: Record<string, string>;
+  /**
+   * S3 replication (replication.ts): on a source version PENDING until its replica is written
+   * (`dueAt`: the simulated lag) then COMPLETED; on a replica, REPLICA. HEAD and GET report it
+   * as `x-amz-replication-status`.
+   */
+  replication?: { status: 'PENDING' | 'COMPLETED' | 'REPLICA'; dueAt?: string };
   /** Creation on the local clock (LastModified) and size: what lifecycle rules count days and sizes from. */
   createdAt?: string;
   size?: number;

@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { decodeXmlText } from './proxy-context.ts';
 import { readAll, sendUpstream } from './upstream.ts';
 
-/** s3rver's own ceiling for max-keys: "everything" in one answer. */
+/** s3rver's own ceiling for max-keys (it still answers at most 1,000 entries a page). */
 const ALL = '2147483647';
 
 /** One `<Contents>` or `<CommonPrefixes>` element of a ListObjects answer, with the key it sorts by. */
@@ -32,18 +32,34 @@ export async function listEntries(
   query: { prefix: string; delimiter?: string | undefined; encodingType?: string | undefined },
   headers: IncomingHttpHeaders,
 ): Promise<{ entries: ListingEntry[]; xml: string; status: number }> {
-  const params = new URLSearchParams({ prefix: query.prefix, 'max-keys': ALL });
-  if (query.delimiter) params.set('delimiter', query.delimiter);
-  if (query.encodingType) params.set('encoding-type', query.encodingType);
-  const answer = await sendUpstream(upstream, { method: 'GET', path: `/${bucket}?${params}`, headers });
-  const xml = (await readAll(answer)).toString('utf8');
-  if (answer.statusCode !== 200 || !xml.includes('<ListBucketResult')) return { entries: [], xml, status: answer.statusCode ?? 502 };
-  const entries: ListingEntry[] = [
-    ...[...xml.matchAll(/<Contents>[\s\S]*?<\/Contents>/g)].map((m) => ({ key: decodeXmlText(/<Key>([^<]*)<\/Key>/.exec(m[0])![1]!), xml: m[0], commonPrefix: false })),
-    ...[...xml.matchAll(/<CommonPrefixes>[\s\S]*?<\/CommonPrefixes>/g)].map((m) => ({ key: decodeXmlText(/<Prefix>([^<]*)<\/Prefix>/.exec(m[0])![1]!), xml: m[0], commonPrefix: true })),
-  ];
+  const entries: ListingEntry[] = [];
+  let xml = '';
+  // s3rver answers at most 1,000 entries whatever max-keys says: page through it (marker, in its
+  // own walk order, which is how it applies the marker), then sort the whole listing.
+  for (let marker: string | undefined; ; ) {
+    const params = new URLSearchParams({ prefix: query.prefix, 'max-keys': ALL, ...(marker ? { marker } : {}) });
+    if (query.delimiter) params.set('delimiter', query.delimiter);
+    if (query.encodingType) params.set('encoding-type', query.encodingType);
+    const answer = await sendUpstream(upstream, { method: 'GET', path: `/${bucket}?${params}`, headers });
+    xml = (await readAll(answer)).toString('utf8');
+    if (answer.statusCode !== 200 || !xml.includes('<ListBucketResult')) return { entries: [], xml, status: answer.statusCode ?? 502 };
+    const page: ListingEntry[] = [
+      ...[...xml.matchAll(/<Contents>[\s\S]*?<\/Contents>/g)].map((m) => ({ key: decodeXmlText(/<Key>([^<]*)<\/Key>/.exec(m[0])![1]!), xml: m[0], commonPrefix: false })),
+      ...[...xml.matchAll(/<CommonPrefixes>[\s\S]*?<\/CommonPrefixes>/g)].map((m) => ({ key: decodeXmlText(/<Prefix>([^<]*)<\/Prefix>/.exec(m[0])![1]!), xml: m[0], commonPrefix: true })),
+    ];
+    entries.push(...page);
+    if (!/<IsTruncated>true<\/IsTruncated>/.test(xml) || !page.length) break;
+    const next = /<NextMarker>([^<]*)<\/NextMarker>/.exec(xml)?.[1];
+    marker = next !== undefined ? decodeXmlText(next) : lastContentsKey(xml);
+  }
   entries.sort((a, b) => byKey(a.key, b.key));
   return { entries, xml, status: 200 };
+}
+
+/** The last `<Key>` of a ListObjects page, in s3rver's order (its marker for the next page). */
+function lastContentsKey(xml: string): string {
+  const keys = [...xml.matchAll(/<Contents>[\s\S]*?<Key>([^<]*)<\/Key>/g)];
+  return decodeXmlText(keys.at(-1)![1]!);
 }
 
 /** Every key of `bucket` under `prefix` after `after`, in S3's order. */

@@ -8,6 +8,7 @@ export { decodeXmlText, encodePath } from './s3-text.ts';
 import { addressedVersion, findVersion, NULL_VERSION } from './versions.ts';
 import type { CompiledLifecycleRule } from '#infra/lifecycle/compile-rules.ts';
 import type { S3DetailType, S3EventDetail, s3Event } from './s3-events.ts';
+import type { LocalReplicationRule } from './replication.ts';
 
 export interface Target {
   bucket: string;
@@ -23,6 +24,8 @@ export interface ProxyContext {
   versioned(bucket: string): boolean;
   /** HEAD of the object in s3rver; undefined when it does not exist. */
   head(target: Target): Promise<IncomingMessage | undefined>;
+  /** S3 replication (replication.ts): marks a version whose locks or tags changed; absent: no rule. */
+  readonly replicator?: { mark(target: Target, versionId: string): void } | undefined;
   emit(type: S3DetailType, target: Target, object: { size?: number; etag?: string | undefined; 'version-id'?: string }, extra: Partial<S3EventDetail>): void;
 }
 
@@ -52,6 +55,8 @@ export interface FidelityProxyOptions {
   publish: (event: ReturnType<typeof s3Event>) => void;
   /** Physical bucket name → its lifecycle rules (compiled from the policy, as the CDK bucket's). */
   lifecycleRules: ReadonlyMap<string, readonly CompiledLifecycleRule[]>;
+  /** The declared replication rule (physical names, lag on the local clock) and where its pending keys are kept. */
+  replication?: { rule: LocalReplicationRule; stateDirectory: string } | undefined;
 }
 
 /**

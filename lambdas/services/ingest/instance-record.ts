@@ -3,7 +3,7 @@ import type { ParsedInstance } from '#core/dicom/read-instance.ts';
 import { INSTANCE_LEVEL_TAGS, SERIES_LEVEL_TAGS, STUDY_LEVEL_TAGS, Tag, TransferSyntax } from '#core/dicom/tags.ts';
 import { frameRanges, type ByteRange } from '#core/dicom/frames.ts';
 import { imagePixelAttributes } from '#core/dicom/pixel-format.ts';
-import { firstString, pick } from '#core/dicom/dicom-json.ts';
+import { firstString, pick, type DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { instanceObjectKey, type InstanceIdentity } from '#core/index-keys.ts';
 import type { ObjectMetadata } from '#adapters/object-store.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
@@ -27,6 +27,16 @@ export function objectMetadata(parsed: ParsedInstance, sha256: string, context: 
   };
 }
 
+/** What the index keeps of an instance's dataset, level by level (also rebuilt from its metadata document: services/dr). */
+export function indexedLevels(dataset: DicomJsonDataset): Pick<InstanceRecord, 'modality' | 'study' | 'series' | 'instance'> {
+  return {
+    modality: firstString(dataset, Tag.Modality),
+    study: pick(dataset, STUDY_LEVEL_TAGS),
+    series: pick(dataset, SERIES_LEVEL_TAGS),
+    instance: pick(dataset, INSTANCE_LEVEL_TAGS),
+  };
+}
+
 /** `offsetTable`: the Basic Offset Table's bytes of encapsulated Pixel Data (all that cutting frames needs besides positions). */
 export function instanceRecord(parsed: ParsedInstance, sha256: string, size: number, offsetTable: Buffer | undefined, context: StoreContext): InstanceRecord {
   const id = identityOf(parsed, context);
@@ -39,10 +49,7 @@ export function instanceRecord(parsed: ParsedInstance, sha256: string, size: num
     objectKey: instanceObjectKey(id, sha256),
     storageClass: 'STANDARD',
     ingestedAt: context.now.toISOString(),
-    modality: firstString(parsed.dataset, Tag.Modality),
-    study: pick(parsed.dataset, STUDY_LEVEL_TAGS),
-    series: pick(parsed.dataset, SERIES_LEVEL_TAGS),
-    instance: pick(parsed.dataset, INSTANCE_LEVEL_TAGS),
+    ...indexedLevels(parsed.dataset),
     frameRanges: recordedFrameRanges(offsetTable, parsed),
   };
 }

@@ -1,0 +1,50 @@
+/**
+ * `npm run rebuild-index -- [--bucket NAME --table NAME [--region R]] [--local] [--state FILE]`:
+ * rebuilds the DynamoDB index from the archive bucket alone (docs/dr.md), after losing the
+ * table or when promoting the DR replica. Resumable (the state file is saved after every page),
+ * with a progress bar; prints what it could not index and why, and exits 1 if anything.
+ */
+import { resolve } from 'node:path';
+
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`usage: npm run rebuild-index -- --bucket NAME --table NAME [--region REGION] [--state FILE] [--page N]
+       npm run rebuild-index -- --local [--state FILE]
+Rebuilds the index table from the archive bucket's objects (their strata-* metadata and metadata
+documents); the table must exist (empty, or partly rebuilt). AWS credentials come from the usual
+chain. --local rebuilds the local archive in STRATA_DATA_DIR (default .strata); stop npm start first.
+--state (default .strata-rebuild.json) is saved after every page: run the same command again to resume.`);
+  process.exit(0);
+}
+const stateFile = resolve(option('state') ?? '.strata-rebuild.json');
+const pageSize = Number(option('page') ?? 500);
+let stop = async () => {};
+let now = () => new Date();
+if (args.includes('--local')) {
+  // The local archive: its own runtime on its data directory (emulators on free ports), this process only.
+  const { startLocalRuntime } = await import('#infra/local/runtime.ts');
+  const runtime = await startLocalRuntime({ dataDir: process.env.STRATA_DATA_DIR ?? '.strata', port: 0, log: () => {} });
+  stop = runtime.stop;
+  now = () => runtime.clock.now();
+} else {
+  const bucket = option('bucket');
+  const table = option('table');
+  if (!bucket || !table) {
+    console.error('--bucket and --table are required (or --local); --help explains');
+    process.exit(2);
+  }
+  Object.assign(process.env, { BUCKET_ARCHIVE: bucket, TABLE_INDEX: table, ...(option('region') ? { AWS_REGION: option('region') } : {}) });
+}
+// Imported once the configuration is in place (lambdas/config.ts reads it).
+const { runRebuild, summary } = await import('./dr/rebuild-runner.ts');
+try {
+  const run = await runRebuild({ stateFile, pageSize, now, out: process.stderr });
+  console.log(summary(run));
+  process.exitCode = run.state.unindexed.length ? 1 : 0;
+} finally {
+  await stop();
+}
