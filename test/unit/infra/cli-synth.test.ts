@@ -30,7 +30,8 @@ describe('npm run synth (real CDK CLI, offline, no credentials)', () => {
   const work = mkdtempSync(join(tmpdir(), 'strata-synth-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('writes a cloud assembly with both stacks and every function bundled', { timeout: 300_000 }, () => {
+  // Bundling every function takes 2 minutes alone on two cores and up to 8 beside the rest of the suite.
+  it('writes a cloud assembly with both stacks and every function bundled', { timeout: 900_000 }, () => {
     const out = join(work, 'cdk.out');
     const run = spawnSync('npm', ['run', 'synth', '--', '--output', out], { cwd: PROJECT_ROOT, env: withoutCredentials(work), encoding: 'utf8' });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
