@@ -118,17 +118,21 @@ function parseScope(scope: unknown, shape: string): HoldScope {
 /**
  * The registrations that make ingest hold later arrivals: a patient hold covers any new study
  * of the patient, an accession hold any study with the accession. (Study and query holds
- * cover the studies they resolved to, each registered as a held study.)
+ * cover the studies they resolved to, each registered as a held study.) A patient hold is
+ * registered under its PatientID whatever issuer it names, as placement resolves it: most
+ * modalities send no IssuerOfPatientID, and a study that arrives without one must not escape a
+ * hold that names one (preserving too much is the safe side).
  */
 export function scopeRegistration(tenant: string, scope: HoldScope): { pk: string; sk: string } | undefined {
-  if ('patient' in scope) return Keys.heldPatient(tenant, scope.patient.id, scope.patient.issuer ?? '');
+  if ('patient' in scope) return Keys.heldPatient(tenant, scope.patient.id, '');
   if ('accession' in scope) return Keys.heldAccession(tenant, scope.accession);
   return undefined;
 }
 
 /**
  * The registrations an arriving instance is checked against: its study, its patient (under
- * its issuer and under "any issuer"), its accession number.
+ * "any issuer", and under its own issuer for registrations written before patient holds were
+ * registered by PatientID alone), its accession number.
  */
 export function registrationsOf(tenant: string, arriving: { study: string; patientId?: string | undefined; issuer?: string | undefined; accession?: string | undefined }): { pk: string; sk: string }[] {
   const keys = [Keys.heldStudy(tenant, arriving.study)];

@@ -12,12 +12,14 @@ const PREFIX = 'ref:';
 /** A reference: `ref:` and 32 base64url characters (192 bits of a salted SHA-256). */
 const REFERENCE = /^ref:[A-Za-z0-9_-]{32}$/;
 /**
- * A DICOM UID (PS3.5 §9.1; malformed ones with leading zeros too): digit groups separated by dots, at least three groups (`2.25.<n>`
- * UIDs have three) and nine characters, so decimals and software versions (`22.11.0`) do not count.
+ * A DICOM UID (PS3.5 §9.1; malformed ones with leading zeros too): digit groups separated by
+ * dots. A whole string of that syntax counts however short (STOW accepts `1.2.3.4`); inside a
+ * longer string (an object key, a file name) any run of three groups or more does. A version
+ * number (`v22.11.0`) then counts too: a false alarm costs one reference, a miss a UID in history.
  */
-const UID_RUN = /(?<![0-9])(?<![0-9]\.)[0-9]+(?:\.[0-9]+){2,}(?!\.?[0-9])/g;
-const MIN_UID_LENGTH = 9;
-const hasUid = (text: string): boolean => [...text.matchAll(UID_RUN)].some(([run]) => run.length >= MIN_UID_LENGTH);
+const WHOLE_UID = /^[0-9]+(?:\.[0-9]+)+$/;
+const UID_RUN = /(?<![0-9])(?<![0-9]\.)[0-9]+(?:\.[0-9]+){2,}(?!\.?[0-9])/;
+const hasUid = (text: string): boolean => WHOLE_UID.test(text) || UID_RUN.test(text);
 /** A string that may be base64url of a key or a JSON cursor (cursors are encoded that way). */
 const BASE64URL = /^[A-Za-z0-9_-]{16,}={0,2}$/;
 

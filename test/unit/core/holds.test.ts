@@ -30,7 +30,9 @@ describe('Legal hold requests and coverage (core/holds)', () => {
 
   it('registers patient and accession scopes for arrivals, and checks an arrival against its study, patient (any issuer and its own) and accession', () => {
     expect(scopeRegistration('t', { patient: { id: 'P1' } })).toEqual(Keys.heldPatient('t', 'P1', ''));
-    expect(scopeRegistration('t', { patient: { id: 'P1', issuer: 'H' } })).toEqual(Keys.heldPatient('t', 'P1', 'H'));
+    // An issuer-qualified hold still holds a study that arrives without IssuerOfPatientID.
+    expect(scopeRegistration('t', { patient: { id: 'P1', issuer: 'H' } })).toEqual(Keys.heldPatient('t', 'P1', ''));
+    expect(registrationsOf('t', { study: '1.3', patientId: 'P1' })).toContainEqual(scopeRegistration('t', { patient: { id: 'P1', issuer: 'H' } }));
     expect(scopeRegistration('t', { accession: 'A' })).toEqual(Keys.heldAccession('t', 'A'));
     expect(scopeRegistration('t', { study: '1.2' })).toBeUndefined();
     expect(registrationsOf('t', { study: '1.2', patientId: 'P1', issuer: 'H', accession: 'A' })).toEqual([
