@@ -113,6 +113,8 @@ describe('DELETE racing DELETE and STOW on one study', () => {
         later(4500, 11),
       ]);
       for (const answer of answers) expect(answer.status).toBeLessThan(500);
+      // On a loaded machine the DELETE outgrows its request (202) and the workflow finishes it.
+      await runtime.stepFunctions.idle();
       const state = await partition(study);
       expectExact(state);
       for (const Key of state.objectKeys) {
