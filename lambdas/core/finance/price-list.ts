@@ -79,6 +79,24 @@ const S3_CODES: Record<Exclude<StorageTier, 'INTELLIGENT_TIERING'>, { service: s
   DEEP_ARCHIVE: { service: 'AmazonS3GlacierDeepArchive', storage: 'TimedStorage-GDA-ByteHrs', put: 'Requests-GDA-Tier1', get: 'Requests-GDA-Tier2' },
 };
 
+/**
+ * S3 figures the refresh does not take from the Price List — their usage types are shared or
+ * split across tiers and services (transitions as `Requests-Tier3/4` by operation, restores by
+ * tier under several codes, Intelligent-Tiering per access tier) — listed with every refresh so
+ * the operator sees they are still the shipped us-east-1 figures.
+ */
+const NOT_REFRESHED: RefreshedPrices['kept'] = [
+  ...(['STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const).map((tier) => ({
+    field: `s3.storageClasses.${tier}.transitionPer1000`,
+    reason: 'lifecycle transition prices are not read from the Price List',
+  })),
+  ...(['GLACIER', 'DEEP_ARCHIVE'] as const).flatMap((tier) => [
+    { field: `s3.storageClasses.${tier}.retrievalPerGb`, reason: 'restore prices (per tier) are not read from the Price List' },
+    { field: `s3.storageClasses.${tier}.retrievalRequestPer1000`, reason: 'restore prices (per tier) are not read from the Price List' },
+  ]),
+  { field: 's3.storageClasses.INTELLIGENT_TIERING', reason: 'Intelligent-Tiering (priced per access tier) is not read from the Price List' },
+];
+
 /** The Price List services a refresh needs (for `GetProducts`' ServiceCode). */
 export const PRICE_LIST_SERVICES = ['AmazonS3', 'AmazonS3GlacierDeepArchive'] as const;
 
@@ -141,6 +159,7 @@ export function refreshedPriceTable(base: PriceTable, region: string, products: 
     single(field('getPer1000'), codes.service, codes.get, /^Requests$/, (usd) => (prices.getPer1000 = round(usd * 1000)));
     if (codes.retrieval) single(field('retrievalPerGb.standard'), codes.service, codes.retrieval, /^GB$/, (usd) => (prices.retrievalPerGb = { ...prices.retrievalPerGb, standard: usd }));
   }
+  kept.push(...NOT_REFRESHED);
   table.region = region;
   table.asOf = { ...table.asOf, awsPriceList: asOf };
   return { table, refreshed, kept };
