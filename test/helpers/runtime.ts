@@ -61,8 +61,11 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
 
 const TEST_TOKEN_SECONDS = 6 * 3600;
 
-/** A port in 20000–32767 (below Linux's ephemeral range) that is free now. */
-async function portBelowEphemeralRange(): Promise<number> {
+/**
+ * A port in 20000–32767 (below Linux's ephemeral range) that is free now: a runtime restarted on
+ * it cannot find it taken by another test's outgoing connection.
+ */
+export async function portBelowEphemeralRange(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_768);
     const free = await new Promise<boolean>((resolve) => {

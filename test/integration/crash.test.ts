@@ -9,13 +9,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, watch, type FSWatcher } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalIdentity } from '#infra/local/local-identity.ts';
 import { PROJECT_ROOT } from '#infra/local/runtime.ts';
-import { authorizeFetchesTo, fetchWithoutToken } from '#test/helpers/runtime.ts';
+import { authorizeFetchesTo, fetchWithoutToken, portBelowEphemeralRange } from '#test/helpers/runtime.ts';
 import { multipartBodies, sha256, stowBody } from '#test/helpers/dicom.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
 
@@ -120,14 +119,6 @@ class Ledger {
       this.candidates.set(i.sop, new Set([sha256(i.bytes)]));
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Kills the runtime as soon as the n-th new file appears in a directory the runtime writes. */
@@ -236,7 +227,8 @@ describe('Crash test: SIGKILL mid-STOW, restart, maintenance, re-push', () => {
   }
 
   it('keeps every acknowledged instance and exact counts through kills at several points', async () => {
-    runtime = new Runtime(dataDir, await freePort());
+    // Restarted on the same port: one below the ephemeral range, which no outgoing connection can hold meanwhile.
+    runtime = new Runtime(dataDir, await portBelowEphemeralRange());
     await runtime.start();
     const first = await push(S1);
     expect(first).toMatchObject({ status: 200 });
