@@ -62,12 +62,14 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
 const TEST_TOKEN_SECONDS = 6 * 3600;
 
 /**
- * A port in 20000–32767 (below Linux's ephemeral range) that is free now: a runtime restarted on
- * it cannot find it taken by another test's outgoing connection.
+ * A port below Linux's ephemeral range (20000–32767 unless told) that is free now: a runtime
+ * restarted on it cannot find it taken by another test's outgoing connection. A test that
+ * restarts a runtime on one port takes it from a range of its own, so no other test's runtime
+ * picks it while it is down.
  */
-export async function portBelowEphemeralRange(): Promise<number> {
+export async function portBelowEphemeralRange(range: { from: number; to: number } = { from: 20_000, to: 32_767 }): Promise<number> {
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    const port = range.from + Math.floor(Math.random() * (range.to - range.from + 1));
     const free = await new Promise<boolean>((resolve) => {
       const probe = createServer();
       probe.once('error', () => resolve(false));

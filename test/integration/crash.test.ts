@@ -227,8 +227,9 @@ describe('Crash test: SIGKILL mid-STOW, restart, maintenance, re-push', () => {
   }
 
   it('keeps every acknowledged instance and exact counts through kills at several points', async () => {
-    // Restarted on the same port: one below the ephemeral range, which no outgoing connection can hold meanwhile.
-    runtime = new Runtime(dataDir, await portBelowEphemeralRange());
+    // Restarted on the same port: below the ephemeral range (no outgoing connection can hold it
+    // meanwhile) and outside the other tests' runtimes' range (none can bind it while it is down).
+    runtime = new Runtime(dataDir, await portBelowEphemeralRange({ from: 10_000, to: 19_999 }));
     await runtime.start();
     const first = await push(S1);
     expect(first).toMatchObject({ status: 200 });
