@@ -33,7 +33,11 @@ const bytesRead = [
  * version's object unless Object Lock protects it (archive); the outcome (audit).
  */
 const deletion = [
-  { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+  // ConditionCheckItem: each batch's transaction checks the study's hold registration (a hold placed mid-batch wins).
+  {
+    resource: 'table:index',
+    actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  },
   // ListBucket: the Object Lock look-ups of an already-missing object answer 404, not 403.
   // ListBucketVersions + DeleteObjectVersion: an instance a hold covers gets back the bytes an
   // interrupted step delete-marked (the markers above its newest version go; docs/deletion.md).
@@ -54,6 +58,12 @@ const holdAtIngest = [
   { resource: 'table:index', actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
   { resource: 'bucket:archive', actions: ['s3:PutObjectLegalHold'] },
 ] as const;
+/**
+ * Every function that ingests: bytes a push found already stored, which a DELETE racing it hid
+ * under a delete marker, come back as a server-side copy of their newest version
+ * (ListBucketVersions to find it, GetObjectVersion to copy it; no right to delete a version).
+ */
+const rewriteHidden = { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:GetObjectVersion'] } as const;
 /** The image lifecycle policy: the archive bucket's lifecycle rules and the class each object is tagged with at ingest. */
 const LIFECYCLE_POLICY = 'policies/lifecycle.yaml';
 /** Discovery export packages are kept this long, then S3 deletes them (download again means export again). */
@@ -141,6 +151,7 @@ export const system = withWorkflowReferences({
         // DeleteObject, AbortMultipartUpload: a streamed instance's staging object (staging/…) is
         // deleted once copied into place, and its upload aborted when the request is cut off.
         { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
+        rewriteHidden,
         appendAudit,
         ...holdAtIngest,
         // Prior prefetch: each stored study starts its (idempotently named) prefetch workflow.
@@ -273,6 +284,7 @@ export const system = withWorkflowReferences({
         },
         // PutObjectTagging: an orphan indexed through STOW is written with its lifecycle policy class tags.
         { resource: 'bucket:archive', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'] },
+        rewriteHidden,
         ...holdAtIngest,
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
@@ -582,6 +594,7 @@ export const system = withWorkflowReferences({
         // GetObject: ranged header reads; PutObject (+Tagging): the server-side copy and the metadata document;
         // DeleteObject: the staging object once recorded; AbortMultipartUpload: a failed copy in parts; ListBucket: 404s.
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
+        rewriteHidden,
         appendAudit,
         ...holdAtIngest,
         { resource: 'stateMachine:priorPrefetch', actions: ['states:StartExecution'] },

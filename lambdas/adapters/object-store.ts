@@ -111,13 +111,21 @@ export interface CopyOptions {
 const COPY_CONCURRENCY = 8;
 
 /**
- * Copies a staged object to its instance key server-side — the bytes never pass through this
- * process — unless the key exists (never overwritten: 'exists'); the staging object stays (its
- * owner deletes it once the copy is indexed). Objects over 5 GB are copied in parts.
+ * Copies a staged object (or one version of an object: `source.versionId`) to its instance key
+ * server-side — the bytes never pass through this process — unless the key exists (never
+ * overwritten: 'exists'); the source stays (its owner deletes a staging object once the copy is
+ * indexed). Objects over 5 GB are copied in parts.
  */
-export async function copyStagedObject(stagingKey: string, key: string, metadata: ObjectMetadata, tags: Record<string, string> = {}, options: CopyOptions = {}): Promise<'created' | 'exists'> {
+export async function copyStagedObject(
+  source: string | { key: string; versionId: string },
+  key: string,
+  metadata: ObjectMetadata,
+  tags: Record<string, string> = {},
+  options: CopyOptions = {},
+): Promise<'created' | 'exists'> {
   const Bucket = config.archiveBucket();
-  const CopySource = `${Bucket}/${stagingKey.split('/').map(encodeURIComponent).join('/')}`;
+  const from = typeof source === 'string' ? { key: source } : source;
+  const CopySource = `${Bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}${'versionId' in from ? `?versionId=${encodeURIComponent(from.versionId)}` : ''}`;
   try {
     if (await headInstanceObject(key)) return 'exists';
     if ((options.size ?? 0) > (options.singleCopyLimit ?? MAX_SINGLE_COPY_BYTES)) {

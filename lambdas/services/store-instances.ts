@@ -103,6 +103,8 @@ class StoreRequest {
   private readonly warnings: string[] = [];
   private readonly toIndex: InstanceRecord[] = [];
   private readonly parseWarnings = new Map<InstanceRecord, number>();
+  /** Instances whose bytes were found already stored: looked at again once indexed (write-instance.ts). */
+  private readonly foundStored = new Map<InstanceRecord, () => Promise<void>>();
   /** The same bytes twice in one request are one instance: stored, indexed and reported once. */
   private readonly seen = new Set<string>();
   private readonly versions = new Map<string, number>();
@@ -203,9 +205,22 @@ class StoreRequest {
       return;
     }
     this.toIndex.push(outcome.record);
+    if (outcome.ensureStored) this.foundStored.set(outcome.record, outcome.ensureStored);
     if (outcome.warnings.length) {
       this.parseWarnings.set(outcome.record, outcome.warnings[0]!.reason);
       for (const warning of outcome.warnings) this.warnings.push(`instance ${outcome.record.id.sop}: ${warning.message}`);
+    }
+  }
+
+  /** Whether a found-stored instance's bytes are (made) current again; if not, it is reported failed. */
+  private async stillStored(record: InstanceRecord): Promise<boolean> {
+    try {
+      await this.foundStored.get(record)!();
+      return true;
+    } catch (error) {
+      logger.error('indexed instance bytes could not be made current', { error: error as Error, sopClassUID: record.sopClassUID });
+      this.failed.push({ sopClassUID: record.sopClassUID, sopInstanceUID: record.id.sop, failureReason: isThrottling(error) ? FailureReason.OutOfResources : FailureReason.ProcessingFailure });
+      return false;
     }
   }
 
@@ -216,7 +231,14 @@ class StoreRequest {
       try {
         // Last-access rules' checks first (docs/lifecycle.md): a study is never indexed without its check.
         await scheduleFirstChecks(toIndex);
-        const { created, unchanged, replaced, kept, failed: notIndexed } = await storeInstanceRecords(toIndex);
+        const indexed = await storeInstanceRecords(toIndex);
+        const { unchanged, kept, failed: notIndexed } = indexed;
+        // An entry this request (re)created over bytes it found stored: the bytes must still be current.
+        const current = async (record: InstanceRecord) => !this.foundStored.has(record) || (await this.stillStored(record));
+        const created: InstanceRecord[] = [];
+        for (const record of indexed.created) if (await current(record)) created.push(record);
+        const replaced: typeof indexed.replaced = [];
+        for (const entry of indexed.replaced) if (await current(entry.record)) replaced.push(entry);
         for (const record of [...created, ...unchanged]) {
           const warningReason = parseWarnings.get(record);
           stored.push({ ...storedOutcome(record, context), ...(warningReason === undefined ? {} : { warningReason }) });

@@ -4,7 +4,7 @@
  * are audited in the audit trail, docs/audit.md.)
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DeletionSuperseded } from '#core/deletion/deletion.ts';
 import { deleted, type UsageDelta } from '#core/finance/usage.ts';
 import { isStorageTier } from '#core/finance/price-table.ts';
@@ -26,6 +26,8 @@ const refusedAt = (error: TransactionCanceledException, index: number) => error.
 export interface InstanceEntriesRemoved {
   /** Instances whose entry this call removed. */
   removed: InstanceRecord[];
+  /** Instances a legal hold placed since their bytes were deleted covers: their entries stay (and `keep` brought their bytes back). */
+  held: InstanceRecord[];
   /** Instances whose entry was gone (a concurrent DELETE) or held another version (a concurrent STOW). */
   refused: InstanceRecord[];
   /** A count was already lower than the instances it counts (drift): the entries went without it. */
@@ -38,11 +40,12 @@ export const MAX_TRANSACTION_ACTIONS = 100;
 /**
  * The actions `deleteInstanceEntries` writes for these instances of one series: an entry each,
  * the series' and study's counts, the usage counters (three per tier × modality, a restored copy
- * being a tier of its own) and the deletion's progress. A batch must keep this ≤ 100.
+ * being a tier of its own), the deletion's progress and the check of the study's holds. A batch
+ * must keep this ≤ 100.
  */
 export function entryRemovalActions(records: readonly InstanceRecord[], at: string): number {
   if (records.length === 0) return 0;
-  return records.length + 2 + usageActions(records.flatMap((r) => deletedUsage(r, r, at)), records[0]!.id.study).length + 1;
+  return records.length + 2 + usageActions(records.flatMap((r) => deletedUsage(r, r, at)), records[0]!.id.study).length + 1 + 1;
 }
 
 /**
@@ -57,10 +60,12 @@ export async function deleteInstanceEntries(
   records: InstanceRecord[],
   at: string,
   deletion: { target: ProgressTarget; progress: Omit<HandledProgress, 'deleted'>; stamp: string },
+  keep: (held: InstanceRecord[]) => Promise<void>,
 ): Promise<InstanceEntriesRemoved> {
   const TableName = config.indexTable();
   let pending = records;
   const refused: InstanceRecord[] = [];
+  const held: InstanceRecord[] = [];
   let countsDrifted = false;
   while (pending.length > 0) {
     // The usage counters (docs/finance.md) go down with the entries, in the same transaction:
@@ -80,18 +85,37 @@ export async function deleteInstanceEntries(
     const counted = (Key: { pk: string; sk: string }) => ({
       Update: { TableName, Key, UpdateExpression: `ADD nInstances :minus${coldTerms}`, ConditionExpression: 'nInstances >= :n', ExpressionAttributeValues: minus },
     });
+    // A legal hold placed after an instance's bytes went, before this transaction: registered on
+    // the study the moment it is placed, marked on the entries by its workflow. Either refuses.
     const deletes = pending.map((r) => ({
-      Delete: { TableName, Key: Keys.instance(r.id), ConditionExpression: 'sha256 = :sha', ExpressionAttributeValues: { ':sha': r.sha256 } },
+      Delete: {
+        TableName,
+        Key: Keys.instance(r.id),
+        ConditionExpression: 'sha256 = :sha AND attribute_not_exists(holds)',
+        ExpressionAttributeValues: { ':sha': r.sha256 },
+      },
     }));
+    const holdCheck = { ConditionCheck: { TableName, Key: Keys.heldStudy(tenant, study), ConditionExpression: 'attribute_not_exists(holds)' } };
     const counts = countsDrifted ? [] : [counted(Keys.series(tenant, study, series)), counted(Keys.study(tenant, study))];
-    const progress = { Update: progressUpdate(deletion.target, { ...deletion.progress, countsDrifted: deletion.progress.countsDrifted || countsDrifted }, pending.length, deletion.stamp) };
+    const kept = deletion.progress.kept + held.length;
+    const progress = { Update: progressUpdate(deletion.target, { ...deletion.progress, kept, countsDrifted: deletion.progress.countsDrifted || countsDrifted }, pending.length, deletion.stamp) };
     try {
       // The progress last: its cancellation reason is the last one.
-      await db().send(new TransactWriteCommand({ TransactItems: [...deletes, ...counts, ...usage, progress] }));
-      return { removed: pending, refused, countsDrifted };
+      await db().send(new TransactWriteCommand({ TransactItems: [...deletes, ...counts, ...usage, holdCheck, progress] }));
+      return { removed: pending, held, refused, countsDrifted };
     } catch (error) {
       if (!cancelled(error)) throw error;
-      if (refusedAt(error, deletes.length + counts.length + usage.length)) throw new DeletionSuperseded(deletion.target.id);
+      if (refusedAt(error, deletes.length + counts.length + usage.length + 1)) throw new DeletionSuperseded(deletion.target.id);
+      const newlyHeld = refusedAt(error, deletes.length + counts.length + usage.length)
+        ? pending
+        : await heldAmong(pending.filter((_, i) => refusedAt(error, i)));
+      if (newlyHeld.length) {
+        // Their bytes come back before the cursor can move past them: a crash in between repeats them.
+        await keep(newlyHeld);
+        held.push(...newlyHeld);
+        pending = pending.filter((r) => !newlyHeld.includes(r));
+        continue;
+      }
       const gone = new Set(pending.filter((_, i) => refusedAt(error, i)));
       if (gone.size === 0 && !countsDrifted && [pending.length, pending.length + 1].some((i) => refusedAt(error, i))) countsDrifted = true;
       else if (gone.size === 0) throw error; // a conflict: the caller's retry decides
@@ -102,7 +126,17 @@ export async function deleteInstanceEntries(
       pending = pending.filter((r) => !gone.has(r));
     }
   }
-  return { removed: [], refused, countsDrifted };
+  return { removed: [], held, refused, countsDrifted };
+}
+
+/** Of entries a batch's transaction refused, those a hold now marks (the others hold another version, or are gone). */
+async function heldAmong(records: InstanceRecord[]): Promise<InstanceRecord[]> {
+  const held: InstanceRecord[] = [];
+  for (const record of records) {
+    const found = await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.instance(record.id), ProjectionExpression: 'holds', ConsistentRead: true }));
+    if (found.Item?.holds) held.push(record);
+  }
+  return held;
 }
 
 /** What deleting the bytes of `version` (the current one, or an earlier one of `current`) takes off the usage counters. */

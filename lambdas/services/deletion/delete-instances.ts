@@ -15,7 +15,7 @@ import { metadataObjectKey, type InstanceIdentity, type ResourceScope } from '#c
 import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { deleteObjectsUnlessRefused, isLocked } from '#adapters/object-store.ts';
 import { deleteInstanceEntries, deleteVersionEntries, deleteSeriesEntry, deleteStudyEntry, entryRemovalActions, MAX_TRANSACTION_ACTIONS, putTombstone, type DeletedLevel } from '#adapters/deletion/deletion-store.ts';
-import { removeDeleteMarkers } from '#adapters/disposition/disposition-objects.ts';
+import { removeDeleteMarkers } from '#adapters/object-versions.ts';
 import { seriesOfStudy } from '#adapters/search-store.ts';
 import { getStudyDataset } from '#adapters/study-store.ts';
 import { saveProgress, type ProgressTarget } from '#adapters/deletion/deletion-records.ts';
@@ -64,11 +64,12 @@ export async function deleteStep(
     if (next.after === undefined || next.after === target.from) return;
     const progress = { after: next.after, kept: next.kept, countsDrifted: next.countsDrifted };
     const stamp = context.clock().toISOString();
-    const result = unindexed.length ? await deleteInstanceEntries(unindexed, at, { target, progress, stamp }) : undefined;
+    const result = unindexed.length ? await deleteInstanceEntries(unindexed, at, { target, progress, stamp }, restoreBytes) : undefined;
     next.deleted += result?.removed.length ?? 0;
+    next.kept += result?.held.length ?? 0;
     next.countsDrifted ||= result?.countsDrifted ?? false;
     // Nothing removed (every instance kept, or its entry already gone): the progress alone.
-    if (!result?.removed.length) await saveProgress(target, { ...progress, countsDrifted: next.countsDrifted }, stamp);
+    if (!result?.removed.length) await saveProgress(target, { ...progress, kept: next.kept, countsDrifted: next.countsDrifted }, stamp);
     unindexed = [];
     target.from = next.after;
   };
@@ -80,7 +81,7 @@ export async function deleteStep(
     }
     // DynamoDB takes at most 100 actions per transaction, usage counters included.
     if (unindexed.length >= BATCH || entryRemovalActions([...unindexed, record], at) > MAX_TRANSACTION_ACTIONS) await save();
-    const outcome = await deleteInstance(record, context.now, at, i > 0 ? timeUp : () => false);
+    const outcome = await deleteInstance(record, context.now, at, timeUp);
     if (outcome === 'unfinished') {
       // Its versions took the step's time: the next step goes on from them (cursor before it).
       await save();
@@ -125,17 +126,30 @@ async function deleteInstance(record: InstanceRecord, now: Date, at: string, tim
   if (record.holds?.length || (await isHeld(record.id))) {
     // A step that died after deleting these bytes, before the hold, left delete markers: the
     // hold keeps the instance, so its bytes come back (every version is still in S3, and locked).
-    for (const version of versions) for (const key of keysOf(record, version)) await removeDeleteMarkers(key);
+    await restoreVersions(record, versions);
     return 'kept';
   }
   for (const version of versions) if (await isLocked(version.objectKey, now)) return 'kept';
-  for (const version of earlier) {
-    if (timeUp()) return 'unfinished';
+  // At least one version per call, so a step whose first instance has very many versions still progresses.
+  for (const [j, version] of earlier.entries()) {
+    if (j > 0 && timeUp()) return 'unfinished';
     if (!(await deleteObjectsUnlessRefused(keysOf(record, version)))) return 'kept';
     await deleteVersionEntries(record, [version], at);
   }
   return (await deleteObjectsUnlessRefused(keysOf(record, record))) ? 'deleted' : 'kept';
 }
+
+async function restoreVersions(record: InstanceRecord, versions: readonly { objectKey: string; sha256: string }[]): Promise<void> {
+  for (const version of versions) for (const key of keysOf(record, version)) await removeDeleteMarkers(key);
+}
+
+/**
+ * Instances whose bytes went before a hold placed since refused their entries' removal: their
+ * bytes come back (the current version; earlier versions a hold found gone stay recoverable in S3).
+ */
+const restoreBytes = async (held: InstanceRecord[]) => {
+  for (const record of held) await restoreVersions(record, [record]);
+};
 
 /** A version's object and its metadata document (PHI too: the whole DICOM JSON). */
 const keysOf = (record: InstanceRecord, version: { objectKey: string; sha256: string }) => [version.objectKey, metadataObjectKey(record.id, version.sha256)];

@@ -9,6 +9,7 @@ import { FailureReason } from '#core/dicomweb/status-codes.ts';
 import { instanceObjectKey, metadataObjectKey } from '#core/index-keys.ts';
 import { headInstanceObject, putMetadataObject, type ObjectMetadata } from '#adapters/object-store.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
+import { rewriteHiddenObject } from '#adapters/object-versions.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 import { config } from '#lambdas/config.ts';
 import { classify } from '#core/lifecycle/evaluate.ts';
@@ -22,6 +23,11 @@ import { holdArrival, holdsAtIngest } from '#services/holds/hold-at-ingest.ts';
 export interface StoredInstance {
   record: InstanceRecord;
   warnings: InstanceWarning[];
+  /**
+   * Set when the bytes were found already stored (a retry or a re-push): once the instance is
+   * indexed, makes sure a DELETE racing the push has not hidden them meanwhile (see below).
+   */
+  ensureStored?: () => Promise<void>;
 }
 
 export interface WrittenBytes {
@@ -39,15 +45,23 @@ export async function writeInstance(
 ): Promise<StoredInstance | FailedOutcome> {
   const id = identityOf(parsed, context);
   const objectKey = instanceObjectKey(id, bytes.sha256);
+  const metadataKey = metadataObjectKey(id, bytes.sha256);
+  const metadata = objectMetadata(parsed, bytes.sha256, context);
+  const tags = lifecycleTags(parsed, id.tenant, context);
+  const refused = (detail?: string): FailedOutcome => ({ sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID, failureReason: FailureReason.ProcessingFailure, ...(detail ? { detail } : {}) });
   let holds: string[] = [];
+  let foundStored = false;
   try {
-    const [written] = await Promise.all([put(objectKey, objectMetadata(parsed, bytes.sha256, context), lifecycleTags(parsed, id.tenant, context)), putMetadataObject(metadataObjectKey(id, bytes.sha256), parsed.dataset)]);
+    const [written] = await Promise.all([put(objectKey, metadata, tags), putMetadataObject(metadataKey, parsed.dataset)]);
     if (written === 'exists') {
-      // Content-addressed key: what is there must be these bytes (a retry or a re-push).
+      foundStored = true;
+      // Content-addressed key: what is there must be these bytes (a retry or a re-push)...
       const existing = await headInstanceObject(objectKey);
-      if (existing?.metadata.sha256 !== bytes.sha256) {
+      // ...unless a DELETE hid them since the write found them: they come back (a new version).
+      if (!existing && (await rewriteHiddenObject(objectKey, metadata, tags)) === 'absent') return refused('the instance was deleted while it was being stored; push it again');
+      if (existing && existing.metadata.sha256 !== bytes.sha256) {
         logger.error('object at a content-addressed key has another hash'); // the key names tenant, study, series and SOP
-        return { sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID, failureReason: FailureReason.ProcessingFailure };
+        return refused();
       }
     }
     // A study arriving for a held patient, accession or study is held from its first instance (docs/legal-hold.md).
@@ -57,7 +71,19 @@ export async function writeInstance(
     return storageFailure(parsed, error);
   }
   const record = instanceRecord(parsed, bytes.sha256, bytes.size, bytes.offsetTable, context);
-  return { record: holds.length ? { ...record, holds } : record, warnings: parsed.warnings };
+  /**
+   * Bytes found stored can be deleted by a DELETE between that write and the index write, which
+   * then finds no entry to remove (it went first) while this push recreates one: an entry over a
+   * delete marker. Looked at again once indexed, they are brought back: the push, acknowledged
+   * last, wins. (Bytes this push created are new versions a DELETE listed nothing for.)
+   */
+  const ensureStored = async () => {
+    if (!(await headInstanceObject(objectKey)) && (await rewriteHiddenObject(objectKey, metadata, tags)) === 'absent') {
+      throw new Error('the instance bytes were purged while the instance was being indexed');
+    }
+    if (!(await headInstanceObject(metadataKey))) await putMetadataObject(metadataKey, parsed.dataset);
+  };
+  return { record: holds.length ? { ...record, holds } : record, warnings: parsed.warnings, ...(foundStored ? { ensureStored } : {}) };
 }
 
 /** The lifecycle policy places the instance now: S3's lifecycle rules move it by these tags (docs/lifecycle.md). */

@@ -45,7 +45,7 @@ describe('A deletion batch and the 100 actions of a transaction', () => {
       Array.from({ length: 30 }, (_, i) => record(i, i % 2 ? 'OT' : 'SC', TIERS[i % 4]!)),
       Array.from({ length: 20 }, (_, i) => record(i, 'CT', TIERS[i % 7]!, i === 5)),
     ]) {
-      await deleteInstanceEntries(records, AT, progress);
+      await deleteInstanceEntries(records, AT, progress, async () => {});
       expect(sent.at(-1)!.TransactItems).toHaveLength(entryRemovalActions(records, AT));
     }
   });

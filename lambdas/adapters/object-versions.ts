@@ -1,0 +1,77 @@
+/**
+ * The version stack of one key in the archive bucket, which is versioned (Object Lock requires
+ * it): a plain DeleteObject adds a delete marker and keeps the bytes as a noncurrent version,
+ * so an interrupted or overruled delete (a legal hold, a STOW that won a race, a disposition
+ * restore) is undone by removing the markers above the newest version, byte for byte.
+ */
+import { DeleteObjectCommand, ListObjectVersionsCommand, type ListObjectVersionsCommandOutput } from '@aws-sdk/client-s3';
+import { config } from '#lambdas/config.ts';
+import { s3Client } from './aws-clients.ts';
+import { copyStagedObject, type ObjectMetadata } from './object-store.ts';
+
+const bucket = () => config.archiveBucket();
+
+interface KeyVersion {
+  versionId: string;
+  deleteMarker: boolean;
+  /** S3's IsLatest: the current version (an object, or a delete marker that makes the key answer 404). */
+  latest: boolean;
+  size: number;
+}
+
+/** Every version and delete marker of exactly `key`, each kind newest first (S3's order). */
+async function versionsOf(key: string): Promise<KeyVersion[]> {
+  const found: KeyVersion[] = [];
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  do {
+    const page: ListObjectVersionsCommandOutput = await s3Client().send(
+      new ListObjectVersionsCommand({ Bucket: bucket(), Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+    );
+    for (const v of page.Versions ?? []) if (v.Key === key && v.VersionId) found.push({ versionId: v.VersionId, deleteMarker: false, latest: v.IsLatest === true, size: v.Size ?? 0 });
+    for (const m of page.DeleteMarkers ?? []) if (m.Key === key && m.VersionId) found.push({ versionId: m.VersionId, deleteMarker: true, latest: m.IsLatest === true, size: 0 });
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+  } while (keyMarker);
+  return found;
+}
+
+/**
+ * Removes the delete markers above the newest version, one current marker at a time as S3's
+ * IsLatest names it (LastModified has a resolution of a second, too coarse to order a delete
+ * and a write within it); returns how many (0: nothing to undo). A key whose only versions are
+ * markers keeps none of them: there is nothing to bring back, and it answers 404 either way.
+ */
+export async function removeDeleteMarkers(key: string): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const versions = await versionsOf(key);
+    const current = versions.find((v) => v.latest);
+    if (!current?.deleteMarker || !versions.some((v) => !v.deleteMarker)) return removed;
+    await s3Client().send(new DeleteObjectCommand({ Bucket: bucket(), Key: key, VersionId: current.versionId }));
+    removed += 1;
+  }
+}
+
+/** Deletes every version and delete marker of `key`; returns how many were deleted. */
+export async function purgeAllVersions(key: string): Promise<number> {
+  const versions = await versionsOf(key);
+  for (const version of versions) await s3Client().send(new DeleteObjectCommand({ Bucket: bucket(), Key: key, VersionId: version.versionId }));
+  return versions.length;
+}
+
+/**
+ * Makes an instance object current again when a delete marker hides it, as a new version copied
+ * server-side from the newest one under the marker (with the writer's metadata and tags): what a
+ * STOW does when a DELETE removed the very bytes it found already stored and then indexed. A
+ * copy, not the marker's removal, so that a writer needs no right to delete versions.
+ * 'absent' when no version is left to copy (purged): the bytes must be pushed again.
+ */
+export async function rewriteHiddenObject(key: string, metadata: ObjectMetadata, tags: Record<string, string>): Promise<'current' | 'rewritten' | 'absent'> {
+  const versions = await versionsOf(key);
+  if (versions.find((v) => v.latest)?.deleteMarker === false) return 'current';
+  const newest = versions.find((v) => !v.deleteMarker);
+  if (!newest) return 'absent';
+  await copyStagedObject({ key, versionId: newest.versionId }, key, metadata, tags, { size: newest.size });
+  return 'rewritten';
+}
