@@ -39,8 +39,15 @@ if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
 async function offerOf(service: string): Promise<unknown> {
   const file = args['offer-file'];
   if (file) {
-    const path = statSync(file).isDirectory() ? join(file, `${service}.json`) : file;
-    return JSON.parse(readFileSync(path, 'utf8'));
+    // A missing or unreadable file is the operator's typo, not a crash: one line, exit 2.
+    try {
+      const path = statSync(file).isDirectory() ? join(file, `${service}.json`) : file;
+      return JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? `not JSON (${error.message})` : ((error as NodeJS.ErrnoException).code ?? String(error));
+      console.error(`cannot read the ${service} offer from --offer-file ${file}: ${reason}`);
+      process.exit(2);
+    }
   }
   const url = `${args.endpoint}/offers/v1.0/aws/${service}/current/${region}/index.json`;
   const response = await fetch(url).catch((error: unknown) => {

@@ -6,7 +6,7 @@
  * holds them. Pure: the products come in, a table and what was and was not refreshed go out.
  *
  * Products are matched by usage type (AWS's billing codes, the same ones Cost Explorer groups
- * by; outside us-east-1 they carry a Region prefix such as `EUW1-`) and service. A figure the
+ * by; outside us-east-1 they carry a Region prefix such as `EU-`) and service. A figure the
  * Price List does not give unambiguously (none, or several prices for one code) keeps the
  * base table's value and is reported, never guessed: the operator sees what is still the
  * shipped us-east-1 figure.
@@ -100,7 +100,7 @@ const NOT_REFRESHED: RefreshedPrices['kept'] = [
 /** The Price List services a refresh needs (for `GetProducts`' ServiceCode). */
 export const PRICE_LIST_SERVICES = ['AmazonS3', 'AmazonS3GlacierDeepArchive'] as const;
 
-/** A usage type with or without its Region prefix (`EUW1-TimedStorage-ByteHrs`). */
+/** A usage type with or without its Region prefix (`EU-TimedStorage-ByteHrs`). */
 const isUsage = (usageType: string, code: string) => usageType === code || new RegExp(`^[A-Z]+[0-9]*-${code.replace(/[-]/g, '\\-')}$`).test(usageType);
 
 export interface RefreshedPrices {

@@ -38,6 +38,11 @@ const STORAGE: [RegExp, StorageTier][] = [
   [/^TimedStorage-GDA-/, 'DEEP_ARCHIVE'],
 ];
 const OTHER_LINES: [RegExp, ChargeLine][] = [
+  // Restore requests, which the model prices as retrieval (s3-cost.ts, retrievalCharge): bulk and
+  // expedited Glacier Flexible Retrieval (Tier5, Tier6), standard and bulk Deep Archive (GDA-Tier3,
+  // GDA-Tier5). Tier3 also bills standard Glacier restores, but with the lifecycle transitions to
+  // Glacier and Deep Archive, which dominate it: it stays a request line.
+  [/^Requests-(Tier5|Tier6|GDA-Tier3|GDA-Tier5)$/, 'retrieval'],
   [/^Requests-/, 'requests'],
   [/Retrieval/, 'retrieval'],
   [/^EarlyDelete-/, 'earlyDeletion'],

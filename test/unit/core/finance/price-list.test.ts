@@ -2,10 +2,11 @@
  * The price table refreshed from the AWS Price List (core/finance/price-list.ts). The products
  * below are written in the documents `GetProducts` returns (product attributes, OnDemand terms
  * with price dimensions, prices as decimal strings), for eu-west-1, whose usage types carry the
- * `EUW1-` prefix; the prices are eu-west-1's, not us-east-1's, so a figure left unrefreshed shows.
+ * `EU-` prefix (not `EUW1-`: the Regions of S3's early years have short prefixes); the prices are
+ * eu-west-1's, not us-east-1's, so a figure left unrefreshed shows.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,27 +46,27 @@ function product(service: string, usagetype: string, unit: string, bands: Band[]
 
 const one = (usd: string): Band[] => [['0', 'Inf', usd]];
 const EU = [
-  product('AmazonS3', 'EUW1-TimedStorage-ByteHrs', 'GB-Mo', [
+  product('AmazonS3', 'EU-TimedStorage-ByteHrs', 'GB-Mo', [
     ['0', '51200', '0.0240000000'],
     ['51200', '512000', '0.0230000000'],
     ['512000', 'Inf', '0.0220000000'],
   ]),
-  product('AmazonS3', 'EUW1-TimedStorage-SIA-ByteHrs', 'GB-Mo', one('0.0131000000')),
-  product('AmazonS3', 'EUW1-TimedStorage-ZIA-ByteHrs', 'GB-Mo', one('0.0105000000')),
-  product('AmazonS3', 'EUW1-TimedStorage-GIR-ByteHrs', 'GB-Mo', one('0.0050000000')),
-  product('AmazonS3', 'EUW1-TimedStorage-GlacierByteHrs', 'GB-Mo', one('0.0040000000')),
-  product('AmazonS3GlacierDeepArchive', 'EUW1-TimedStorage-GDA-ByteHrs', 'GB-Mo', one('0.0011000000')),
-  product('AmazonS3', 'EUW1-Requests-Tier1', 'Requests', one('0.0000053000')),
-  product('AmazonS3', 'EUW1-Requests-Tier2', 'Requests', one('0.0000004200')),
-  product('AmazonS3', 'EUW1-Requests-SIA-Tier1', 'Requests', one('0.0000100000')),
-  product('AmazonS3', 'EUW1-Requests-SIA-Tier2', 'Requests', one('0.0000010000')),
-  product('AmazonS3', 'EUW1-Retrieval-SIA', 'GB', one('0.0100000000')),
-  product('AmazonS3GlacierDeepArchive', 'EUW1-Requests-GDA-Tier1', 'Requests', one('0.0000500000')),
+  product('AmazonS3', 'EU-TimedStorage-SIA-ByteHrs', 'GB-Mo', one('0.0131000000')),
+  product('AmazonS3', 'EU-TimedStorage-ZIA-ByteHrs', 'GB-Mo', one('0.0105000000')),
+  product('AmazonS3', 'EU-TimedStorage-GIR-ByteHrs', 'GB-Mo', one('0.0050000000')),
+  product('AmazonS3', 'EU-TimedStorage-GlacierByteHrs', 'GB-Mo', one('0.0040000000')),
+  product('AmazonS3GlacierDeepArchive', 'EU-TimedStorage-GDA-ByteHrs', 'GB-Mo', one('0.0011000000')),
+  product('AmazonS3', 'EU-Requests-Tier1', 'Requests', one('0.0000053000')),
+  product('AmazonS3', 'EU-Requests-Tier2', 'Requests', one('0.0000004200')),
+  product('AmazonS3', 'EU-Requests-SIA-Tier1', 'Requests', one('0.0000100000')),
+  product('AmazonS3', 'EU-Requests-SIA-Tier2', 'Requests', one('0.0000010000')),
+  product('AmazonS3', 'EU-Retrieval-SIA', 'GB', one('0.0100000000')),
+  product('AmazonS3GlacierDeepArchive', 'EU-Requests-GDA-Tier1', 'Requests', one('0.0000500000')),
   // Another Region's product with the same code, which must not win.
   product('AmazonS3', 'USE2-TimedStorage-SIA-ByteHrs', 'GB-Mo', one('0.0125000000'), 'us-east-2'),
   // Two different prices for one code: ambiguous, so not taken.
-  product('AmazonS3', 'EUW1-Requests-GIR-Tier1', 'Requests', one('0.0000200000')),
-  product('AmazonS3', 'EUW1-Requests-GIR-Tier1', 'Requests', one('0.0000210000')),
+  product('AmazonS3', 'EU-Requests-GIR-Tier1', 'Requests', one('0.0000200000')),
+  product('AmazonS3', 'EU-Requests-GIR-Tier1', 'Requests', one('0.0000210000')),
 ];
 const priceList = EU.map((p) => JSON.stringify(p.document));
 
@@ -138,5 +139,18 @@ describe('Price table refreshed from the AWS Price List', () => {
     expect(written.s3.storageClasses.DEEP_ARCHIVE.storageGbMonth).toBe(0.0011);
     expect(written.s3.storageClasses.STANDARD.storageGbMonthTiers).toEqual(table.s3.storageClasses.STANDARD.storageGbMonthTiers);
     expect(stdout).toContain('s3.storageClasses.GLACIER_IR.putPer1000: 2 different prices for Requests-GIR-Tier1');
+  }, 60_000);
+
+  it('refuses a missing offer file in one line, writing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-prices-'));
+    const root = join(import.meta.dirname, '..', '..', '..', '..');
+    const out = join(dir, 'prices.json');
+    const failed = await promisify(execFile)(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'scripts', 'refresh-prices.ts'), '--region', 'eu-west-1', '--offer-file', join(dir, 'nowhere'), '--out', out], { cwd: root }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr.trim()).toBe(`cannot read the AmazonS3 offer from --offer-file ${join(dir, 'nowhere')}: ENOENT`);
+    expect(existsSync(out)).toBe(false);
   }, 60_000);
 });
