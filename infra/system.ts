@@ -58,12 +58,6 @@ const holdAtIngest = [
   { resource: 'table:index', actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
   { resource: 'bucket:archive', actions: ['s3:PutObjectLegalHold'] },
 ] as const;
-/**
- * Every function that ingests: bytes a push found already stored, which a DELETE racing it hid
- * under a delete marker, come back as a server-side copy of their newest version
- * (ListBucketVersions to find it, GetObjectVersion to copy it; no right to delete a version).
- */
-const rewriteHidden = { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:GetObjectVersion'] } as const;
 /** The image lifecycle policy: the archive bucket's lifecycle rules and the class each object is tagged with at ingest. */
 const LIFECYCLE_POLICY = 'policies/lifecycle.yaml';
 /** Discovery export packages are kept this long, then S3 deletes them (download again means export again). */
@@ -151,7 +145,6 @@ export const system = withWorkflowReferences({
         // DeleteObject, AbortMultipartUpload: a streamed instance's staging object (staging/…) is
         // deleted once copied into place, and its upload aborted when the request is cut off.
         { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
-        rewriteHidden,
         appendAudit,
         ...holdAtIngest,
         // Prior prefetch: each stored study starts its (idempotently named) prefetch workflow.
@@ -284,7 +277,6 @@ export const system = withWorkflowReferences({
         },
         // PutObjectTagging: an orphan indexed through STOW is written with its lifecycle policy class tags.
         { resource: 'bucket:archive', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'] },
-        rewriteHidden,
         ...holdAtIngest,
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
@@ -594,7 +586,6 @@ export const system = withWorkflowReferences({
         // GetObject: ranged header reads; PutObject (+Tagging): the server-side copy and the metadata document;
         // DeleteObject: the staging object once recorded; AbortMultipartUpload: a failed copy in parts; ListBucket: 404s.
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
-        rewriteHidden,
         appendAudit,
         ...holdAtIngest,
         { resource: 'stateMachine:priorPrefetch', actions: ['states:StartExecution'] },

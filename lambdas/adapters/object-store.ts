@@ -83,19 +83,6 @@ function instanceObjectAttributes(metadata: ObjectMetadata, tags: Record<string,
 const isPreconditionFailed = (error: unknown) =>
   error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.name === 'PreconditionFailed');
 
-/**
- * Moves a streamed instance from its staging key to its instance key (server-side copy, unless
- * the key exists: never overwritten) with the instance object's attributes; the staging object
- * is deleted either way. 'exists' as for putInstanceObject.
- */
-export async function promoteStagedObject(stagingKey: string, key: string, metadata: ObjectMetadata, tags: Record<string, string> = {}): Promise<'created' | 'exists'> {
-  try {
-    return await copyStagedObject(stagingKey, key, metadata, tags);
-  } finally {
-    await deleteStagedObject(stagingKey);
-  }
-}
-
 /** S3's largest single CopyObject; larger objects are copied in parts (UploadPartCopy). */
 export const MAX_SINGLE_COPY_BYTES = 5 * 1024 * 1024 * 1024;
 
@@ -111,21 +98,13 @@ export interface CopyOptions {
 const COPY_CONCURRENCY = 8;
 
 /**
- * Copies a staged object (or one version of an object: `source.versionId`) to its instance key
- * server-side — the bytes never pass through this process — unless the key exists (never
- * overwritten: 'exists'); the source stays (its owner deletes a staging object once the copy is
- * indexed). Objects over 5 GB are copied in parts.
+ * Copies a staged object to its instance key server-side — the bytes never pass through this
+ * process — unless the key exists (never overwritten: 'exists'); the staging object stays (its
+ * owner deletes it once the copy is indexed). Objects over 5 GB are copied in parts.
  */
-export async function copyStagedObject(
-  source: string | { key: string; versionId: string },
-  key: string,
-  metadata: ObjectMetadata,
-  tags: Record<string, string> = {},
-  options: CopyOptions = {},
-): Promise<'created' | 'exists'> {
+export async function copyStagedObject(stagingKey: string, key: string, metadata: ObjectMetadata, tags: Record<string, string> = {}, options: CopyOptions = {}): Promise<'created' | 'exists'> {
   const Bucket = config.archiveBucket();
-  const from = typeof source === 'string' ? { key: source } : source;
-  const CopySource = `${Bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}${'versionId' in from ? `?versionId=${encodeURIComponent(from.versionId)}` : ''}`;
+  const CopySource = `${Bucket}/${stagingKey.split('/').map(encodeURIComponent).join('/')}`;
   try {
     if (await headInstanceObject(key)) return 'exists';
     if ((options.size ?? 0) > (options.singleCopyLimit ?? MAX_SINGLE_COPY_BYTES)) {

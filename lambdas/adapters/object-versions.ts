@@ -7,7 +7,6 @@
 import { DeleteObjectCommand, ListObjectVersionsCommand, type ListObjectVersionsCommandOutput } from '@aws-sdk/client-s3';
 import { config } from '#lambdas/config.ts';
 import { s3Client } from './aws-clients.ts';
-import { copyStagedObject, type ObjectMetadata } from './object-store.ts';
 
 const bucket = () => config.archiveBucket();
 
@@ -16,7 +15,6 @@ interface KeyVersion {
   deleteMarker: boolean;
   /** S3's IsLatest: the current version (an object, or a delete marker that makes the key answer 404). */
   latest: boolean;
-  size: number;
 }
 
 /** Every version and delete marker of exactly `key`, each kind newest first (S3's order). */
@@ -28,8 +26,8 @@ async function versionsOf(key: string): Promise<KeyVersion[]> {
     const page: ListObjectVersionsCommandOutput = await s3Client().send(
       new ListObjectVersionsCommand({ Bucket: bucket(), Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
     );
-    for (const v of page.Versions ?? []) if (v.Key === key && v.VersionId) found.push({ versionId: v.VersionId, deleteMarker: false, latest: v.IsLatest === true, size: v.Size ?? 0 });
-    for (const m of page.DeleteMarkers ?? []) if (m.Key === key && m.VersionId) found.push({ versionId: m.VersionId, deleteMarker: true, latest: m.IsLatest === true, size: 0 });
+    for (const v of page.Versions ?? []) if (v.Key === key && v.VersionId) found.push({ versionId: v.VersionId, deleteMarker: false, latest: v.IsLatest === true });
+    for (const m of page.DeleteMarkers ?? []) if (m.Key === key && m.VersionId) found.push({ versionId: m.VersionId, deleteMarker: true, latest: m.IsLatest === true });
     keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
   } while (keyMarker);
@@ -60,18 +58,3 @@ export async function purgeAllVersions(key: string): Promise<number> {
   return versions.length;
 }
 
-/**
- * Makes an instance object current again when a delete marker hides it, as a new version copied
- * server-side from the newest one under the marker (with the writer's metadata and tags): what a
- * STOW does when a DELETE removed the very bytes it found already stored and then indexed. A
- * copy, not the marker's removal, so that a writer needs no right to delete versions.
- * 'absent' when no version is left to copy (purged): the bytes must be pushed again.
- */
-export async function rewriteHiddenObject(key: string, metadata: ObjectMetadata, tags: Record<string, string>): Promise<'current' | 'rewritten' | 'absent'> {
-  const versions = await versionsOf(key);
-  if (versions.find((v) => v.latest)?.deleteMarker === false) return 'current';
-  const newest = versions.find((v) => !v.deleteMarker);
-  if (!newest) return 'absent';
-  await copyStagedObject({ key, versionId: newest.versionId }, key, metadata, tags, { size: newest.size });
-  return 'rewritten';
-}

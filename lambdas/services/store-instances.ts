@@ -105,6 +105,8 @@ class StoreRequest {
   private readonly parseWarnings = new Map<InstanceRecord, number>();
   /** Instances whose bytes were found already stored: looked at again once indexed (write-instance.ts). */
   private readonly foundStored = new Map<InstanceRecord, () => Promise<void>>();
+  /** What those looks need, freed once the request is indexed (a streamed part's staging object). */
+  private readonly releases: (() => Promise<void>)[] = [];
   /** The same bytes twice in one request are one instance: stored, indexed and reported once. */
   private readonly seen = new Set<string>();
   private readonly versions = new Map<string, number>();
@@ -206,6 +208,7 @@ class StoreRequest {
     }
     this.toIndex.push(outcome.record);
     if (outcome.ensureStored) this.foundStored.set(outcome.record, outcome.ensureStored);
+    if (outcome.release) this.releases.push(outcome.release);
     if (outcome.warnings.length) {
       this.parseWarnings.set(outcome.record, outcome.warnings[0]!.reason);
       for (const warning of outcome.warnings) this.warnings.push(`instance ${outcome.record.id.sop}: ${warning.message}`);
@@ -226,6 +229,16 @@ class StoreRequest {
 
   /** Indexes what was written (one transaction per instance version) and builds the response. */
   async index(): Promise<StoreInstancesResult> {
+    try {
+      return await this.indexAll();
+    } finally {
+      for (const release of this.releases) {
+        await release().catch((error: unknown) => logger.error('staging object not deleted', { error: error as Error }));
+      }
+    }
+  }
+
+  private async indexAll(): Promise<StoreInstancesResult> {
     const { stored, failed, warnings, toIndex, parseWarnings, context } = this;
     if (toIndex.length) {
       try {

@@ -6,13 +6,17 @@
  * - a hold placed after an instance's hold check, before its batch's transaction, must keep the
  *   instance (entry and bytes) and count it as kept;
  * - a push that finds its bytes already stored, whose bytes and entry a DELETE then removes
- *   before the push indexes them, must leave a servable instance, not an entry over a delete marker.
+ *   before the push indexes them, must leave a servable instance, not an entry over a delete
+ *   marker — archived bytes too;
+ * - a push that lands while the DELETE's step is under way, which the DELETE then removes, stays
+ *   deleted: the orphan sweep does not bring it back.
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dynamoFor } from '#test/helpers/aws.ts';
-import { stow } from '#test/helpers/dicom.ts';
+import { instanceObjectKey } from '#core/index-keys.ts';
+import { sha256, stow } from '#test/helpers/dicom.ts';
 import { startTestRuntime, TEST_TENANT, type TestRuntime } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
 
@@ -65,6 +69,7 @@ vi.mock('#services/holds/hold-at-ingest.ts', async (original) => {
 const { deleteStep } = await import('#services/deletion/delete-instances.ts');
 const { storeInstances } = await import('#services/store-instances.ts');
 const { setRegistration } = await import('#adapters/holds/hold-store.ts');
+const { sweepOrphansPage } = await import('#services/maintenance/sweep-orphans.ts');
 const { Keys } = await import('#core/index-keys.ts');
 
 type Dataset = Record<string, { Value?: unknown[] }>;
@@ -121,14 +126,21 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect(metadata.status).toBe(200);
   });
 
-  // Before the push looks at the bytes it found (it must not call them "another hash"), and after.
+  // Before the push looks at the bytes it found (it must not call them "another hash"), and after;
+  // and bytes in Deep Archive, which no server-side copy can read.
   it.each([
-    ['before the push checks the bytes it found', 'afterBytesFound', '2.25.84102'],
-    ['after the push checked the bytes it found, before it indexes them', 'beforeIndexing', '2.25.84103'],
-  ] as const)('leaves a re-pushed instance served, not indexed over a delete marker, when a DELETE removed it %s', { timeout: 120_000 }, async (_, point, study) => {
+    ['before the push checks the bytes it found', 'afterBytesFound', '2.25.84102', undefined],
+    ['after the push checked the bytes it found, before it indexes them', 'beforeIndexing', '2.25.84103', undefined],
+    ['in Deep Archive, after the push checked them', 'beforeIndexing', '2.25.84104', 'DEEP_ARCHIVE'],
+  ] as const)('leaves a re-pushed instance served, not indexed over a delete marker, when a DELETE removed it %s', { timeout: 120_000 }, async (_, point, study, storageClass) => {
     const uids = { study, series: `${study}.1`, sop: `${study}.1.1`, patientId: 'RACE-REPUSH-PID' };
     const file = synthesize('CT_small.dcm', uids);
     expect((await stow(runtime.url, [file])).status).toBe(200);
+    if (storageClass) {
+      const key = instanceObjectKey({ tenant: TEST_TENANT, ...uids }, sha256(file));
+      expect((await fetch(`${runtime.url}/_local/s3/transition`, { method: 'POST', body: JSON.stringify({ bucket: 'archive', key, storageClass }) })).status).toBe(200);
+      await runtime.events.idle();
+    }
     const instance = `${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${study}.1.1`;
     // The re-push finds its bytes stored; then a DELETE of the instance runs to its end (bytes
     // delete-marked, entry removed, tombstone), before the push writes its index entry.
@@ -150,5 +162,35 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect(answer.status).toBe(200);
     expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
     expect((await fetch(`${instance}/metadata`)).status).toBe(200);
+  });
+
+  it('keeps deleted a push that landed while the deletion step ran, which the step then removed: the orphan sweep leaves its bytes', { timeout: 120_000 }, async () => {
+    const study = '2.25.84105';
+    const uids = [1, 2].map((i) => ({ study, series: `${study}.1`, sop: `${study}.1.${i}`, patientId: 'RACE-SWEEP-PID' }));
+    const files = uids.map((ids) => synthesize('CT_small.dcm', ids));
+    expect((await stow(runtime.url, files)).status).toBe(200);
+    const id = await recordDeletion(study, 2);
+    // At the second instance's hold check, the first one's bytes are delete-marked and its entry
+    // not yet removed: a complete re-push of the first one then writes its bytes again.
+    interleave.afterHoldCheck = async () => {
+      interleave.afterHoldCheck = async () => {
+        expect((await stow(runtime.url, [files[0]!])).status).toBe(200);
+      };
+    };
+    const now = runtime.clock.now();
+    const step = await deleteStep({ id, scope: { tenant: TEST_TENANT, study }, progress: { deleted: 0, kept: 0, countsDrifted: false } }, { now, clock: () => runtime.clock.now(), timeLeftMs: () => 60_000, reserveMs: 0 });
+    expect(interleave.afterHoldCheck).toBeUndefined();
+    expect(step).toMatchObject({ complete: true, progress: { deleted: 2, kept: 0 } });
+    const study410 = () => fetch(`${runtime.url}/dicom-web/studies/${study}`, { headers: accept });
+    expect((await study410()).status).toBe(410);
+    // The sweep, past the orphan age, finds the re-pushed bytes without an entry: left, not indexed.
+    let state: Awaited<ReturnType<typeof sweepOrphansPage>> | undefined;
+    const later = new Date(runtime.clock.now().getTime() + 3_600_000);
+    do state = await sweepOrphansPage(TEST_TENANT, state ?? {}, later, () => 60_000);
+    while (state.cursor);
+    const key = instanceObjectKey({ tenant: TEST_TENANT, ...uids[0]! }, sha256(files[0]!));
+    expect(state.indexed).not.toContain(key);
+    expect(state.unindexable).toContainEqual({ key, reason: expect.stringMatching(/deleted .* after it was stored/) });
+    expect((await study410()).status).toBe(410);
   });
 });

@@ -80,10 +80,11 @@ const S3_CODES: Record<Exclude<StorageTier, 'INTELLIGENT_TIERING'>, { service: s
 };
 
 /**
- * S3 figures the refresh does not take from the Price List — their usage types are shared or
+ * Figures the refresh does not take from the Price List — S3's whose usage types are shared or
  * split across tiers and services (transitions as `Requests-Tier3/4` by operation, restores by
- * tier under several codes, Intelligent-Tiering per access tier) — listed with every refresh so
- * the operator sees they are still the shipped us-east-1 figures.
+ * tier under several codes, Intelligent-Tiering per access tier), S3 features the cost model
+ * does not price, and HealthImaging's — listed with every refresh so the operator sees they are
+ * still the shipped us-east-1 figures. (The serverless services' are named on the last line.)
  */
 const NOT_REFRESHED: RefreshedPrices['kept'] = [
   ...(['STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const).map((tier) => ({
@@ -95,6 +96,9 @@ const NOT_REFRESHED: RefreshedPrices['kept'] = [
     { field: `s3.storageClasses.${tier}.retrievalRequestPer1000`, reason: 'restore prices (per tier) are not read from the Price List' },
   ]),
   { field: 's3.storageClasses.INTELLIGENT_TIERING', reason: 'Intelligent-Tiering (priced per access tier) is not read from the Price List' },
+  { field: 's3.storageClasses.GLACIER.provisionedCapacityUnitPerMonth', reason: 'provisioned retrieval capacity is not read from the Price List (the cost model does not use it)' },
+  { field: 's3.features', reason: 'data transfer, replication, Batch Operations, inventory and checksum prices are not read from the Price List (the cost model does not use them)' },
+  { field: 'healthImaging', reason: 'AWS HealthImaging (the comparison in bench:finance) is another service: not read from the Price List' },
 ];
 
 /** The Price List services a refresh needs (for `GetProducts`' ServiceCode). */

@@ -92,12 +92,12 @@ export async function deleteStep(
     next.after = order(record);
     if (pending[i + 1]?.id.series !== record.id.series) await save();
   }
-  await settleStudy(scope, next, context.now);
+  await settleStudy(scope, next, context.now, context.clock);
   return { progress: next, complete: true };
 }
 
 /** Once every instance is handled: the empty series and study entries go, then the tombstone. */
-async function settleStudy(scope: ResourceScope, progress: DeletionProgress, now: Date): Promise<void> {
+async function settleStudy(scope: ResourceScope, progress: DeletionProgress, now: Date, clock: () => Date): Promise<void> {
   const all = await seriesOfStudy(scope.tenant, scope.study, { readUnits: 0 });
   for (const gone of all.filter((s) => scope.series === undefined || s.series === scope.series)) {
     if ((await listInstanceRecords(scope.tenant, scope.study, gone.series)).length > 0) continue;
@@ -110,7 +110,9 @@ async function settleStudy(scope: ResourceScope, progress: DeletionProgress, now
   // Refused (and kept) when a STOW created a series in it meanwhile.
   if (study) await deleteStudyEntry(scope.tenant, scope.study, [...new Set(nameTokens(personNameText(study, '00100010')))]);
   const level: DeletedLevel = scope.sop ? 'instance' : scope.series ? 'series' : 'study';
-  if (progress.kept === 0) await putTombstone(level, scope, now.toISOString());
+  // Dated when written, after every entry went: bytes a push stored while the deletion ran (its
+  // ingest time earlier) are then "stored, then deleted", which the orphan sweep never brings back.
+  if (progress.kept === 0) await putTombstone(level, scope, clock().toISOString());
 }
 
 /**

@@ -12,7 +12,7 @@ import { PixelDataScanner } from '#core/dicom/pixel-data-scanner.ts';
 import type { FailedOutcome } from '#core/dicomweb/store-response.ts';
 import { FailureReason } from '#core/dicomweb/status-codes.ts';
 import { stagingObjectKey } from '#core/index-keys.ts';
-import { deleteStagedObject, promoteStagedObject } from '#adapters/object-store.ts';
+import { copyStagedObject, deleteStagedObject } from '#adapters/object-store.ts';
 import { uploadStagedObject } from '#adapters/ingest/staging-upload.ts';
 import { instanceRefusal, parseRefusal, storageFailure } from './check-instance.ts';
 import { discardRest } from './spool-part.ts';
@@ -96,5 +96,9 @@ export async function storeStreamedPart(prefix: Buffer, rest: AsyncIterator<Buff
     await deleteStagedObject(stagingKey);
     return admission;
   }
-  return writeInstance(parsed, { sha256, size, offsetTable }, (key, metadata, tags) => promoteStagedObject(stagingKey, key, metadata, tags), context);
+  const outcome = await writeInstance(parsed, { sha256, size, offsetTable }, (key, metadata, tags) => copyStagedObject(stagingKey, key, metadata, tags, { size }), context);
+  // Bytes found already stored may have to be written again once indexed (write-instance.ts): from the staging object.
+  if ('record' in outcome && outcome.ensureStored) return { ...outcome, release: () => deleteStagedObject(stagingKey) };
+  await deleteStagedObject(stagingKey);
+  return outcome;
 }

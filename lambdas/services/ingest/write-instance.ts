@@ -9,7 +9,6 @@ import { FailureReason } from '#core/dicomweb/status-codes.ts';
 import { instanceObjectKey, metadataObjectKey } from '#core/index-keys.ts';
 import { headInstanceObject, putMetadataObject, type ObjectMetadata } from '#adapters/object-store.ts';
 import type { InstanceRecord } from '#adapters/index-store.ts';
-import { rewriteHiddenObject } from '#adapters/object-versions.ts';
 import { logger } from '#lambdas/observability/logger.ts';
 import { config } from '#lambdas/config.ts';
 import { classify } from '#core/lifecycle/evaluate.ts';
@@ -28,6 +27,8 @@ export interface StoredInstance {
    * indexed, makes sure a DELETE racing the push has not hidden them meanwhile (see below).
    */
   ensureStored?: () => Promise<void>;
+  /** Frees what `ensureStored` needs (a streamed part's staging object) once the request is indexed. */
+  release?: () => Promise<void>;
 }
 
 export interface WrittenBytes {
@@ -55,10 +56,10 @@ export async function writeInstance(
     const [written] = await Promise.all([put(objectKey, metadata, tags), putMetadataObject(metadataKey, parsed.dataset)]);
     if (written === 'exists') {
       foundStored = true;
-      // Content-addressed key: what is there must be these bytes (a retry or a re-push)...
-      const existing = await headInstanceObject(objectKey);
-      // ...unless a DELETE hid them since the write found them: they come back (a new version).
-      if (!existing && (await rewriteHiddenObject(objectKey, metadata, tags)) === 'absent') return refused('the instance was deleted while it was being stored; push it again');
+      // Content-addressed key: what is there must be these bytes (a retry or a re-push), unless a
+      // DELETE hid them since the write found them: then this push writes its own bytes again.
+      let existing = await headInstanceObject(objectKey);
+      if (!existing && (await put(objectKey, metadata, tags)) === 'exists') existing = await headInstanceObject(objectKey);
       if (existing && existing.metadata.sha256 !== bytes.sha256) {
         logger.error('object at a content-addressed key has another hash'); // the key names tenant, study, series and SOP
         return refused();
@@ -74,13 +75,12 @@ export async function writeInstance(
   /**
    * Bytes found stored can be deleted by a DELETE between that write and the index write, which
    * then finds no entry to remove (it went first) while this push recreates one: an entry over a
-   * delete marker. Looked at again once indexed, they are brought back: the push, acknowledged
-   * last, wins. (Bytes this push created are new versions a DELETE listed nothing for.)
+   * delete marker. Looked at again once indexed, they are written again from this push's own
+   * bytes (`put`: the request's, or its staging object, kept until then) — whatever class the
+   * hidden version was in, Glacier included: the push, acknowledged last, wins.
    */
   const ensureStored = async () => {
-    if (!(await headInstanceObject(objectKey)) && (await rewriteHiddenObject(objectKey, metadata, tags)) === 'absent') {
-      throw new Error('the instance bytes were purged while the instance was being indexed');
-    }
+    if (!(await headInstanceObject(objectKey))) await put(objectKey, metadata, tags);
     if (!(await headInstanceObject(metadataKey))) await putMetadataObject(metadataKey, parsed.dataset);
   };
   return { record: holds.length ? { ...record, holds } : record, warnings: parsed.warnings, ...(foundStored ? { ensureStored } : {}) };

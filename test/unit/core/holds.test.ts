@@ -74,4 +74,55 @@ describe('Legal hold requests and coverage (core/holds)', () => {
     const odd = { study: '1.2.4', patientId: 'A"\\#,[]' };
     expect(decodeHeldSubject(encodeHeldSubject(odd))).toEqual(odd);
   });
+
+  it('says, for each refusal, what was wrong and what a body must look like', () => {
+    const base = { matter: 'M', reason: 'R' };
+    const refusal = (body: unknown) => {
+      try {
+        parseHoldRequest(body);
+      } catch (error) {
+        expect(error).toBeInstanceOf(BadRequestError);
+        return (error as Error).message;
+      }
+      throw new Error(`accepted ${JSON.stringify(body)}`);
+    };
+    const shape = '{"matter": "…", "reason": "…", "scope": {"patient": {"id": "…", "issuer": "…"}} | {"study": "<UID>"} | {"accession": "…"} | {"query": "<QIDO query>"}}';
+    expect(refusal('text')).toBe(`the body must be a JSON object: ${shape}`);
+    expect(refusal([base])).toBe(`the body must be a JSON object: ${shape}`);
+    expect(refusal({ ...base, matter: '   ' })).toBe('matter must be a non-empty string of at most 256 characters');
+    expect(refusal({ ...base, reason: 7 })).toBe('reason must be a non-empty string of at most 256 characters');
+    expect(refusal({ ...base, scope: [] })).toBe(`scope must name exactly one of patient, study, accession or query: ${shape}`);
+    expect(refusal({ ...base, scope: { mystery: 1 } })).toBe(`scope must name exactly one of patient, study, accession or query: ${shape}`);
+    expect(refusal({ ...base, scope: { patient: null } })).toBe('scope.patient must be {"id": "…", "issuer": "…"}');
+    expect(refusal({ ...base, scope: { patient: 'P1' } })).toBe('scope.patient must be {"id": "…", "issuer": "…"}');
+    expect(refusal({ ...base, scope: { patient: { id: 'P'.repeat(65) } } })).toBe('scope.patient.id must be a non-empty string of at most 64 characters');
+    expect(refusal({ ...base, scope: { patient: { id: 'P1', issuer: '' } } })).toBe('scope.patient.issuer must be a non-empty string of at most 64 characters');
+    expect(refusal({ ...base, scope: { study: 1.2 } })).toBe('scope.study must be a Study Instance UID');
+    expect(refusal({ ...base, scope: { accession: '' } })).toBe('scope.accession must be a non-empty string of at most 64 characters');
+    expect(refusal({ ...base, scope: { query: 'q'.repeat(2049) } })).toBe('scope.query must be a non-empty string of at most 2048 characters');
+    // At the limits exactly: accepted, as they are.
+    const atLimit = parseHoldRequest({ matter: 'm'.repeat(256), reason: ' r ', scope: { query: 'q'.repeat(2048) } });
+    expect([atLimit.matter.length, atLimit.reason, atLimit.scope]).toEqual([256, ' r ', { query: 'q'.repeat(2048) }]);
+  });
+
+  it('names the held patient beside the patients of the studies it found, all in PatientID order', () => {
+    const subjects = [
+      { study: '1.2.7', patientId: 'P3' },
+      { study: '1.2.5', patientId: 'P1' },
+      { study: '1.2.6', patientId: 'P3' },
+    ];
+    // A patient hold whose studies were found under other PatientIDs (merged records) still names its own patient.
+    expect(holdAuditSubjects({ scope: { patient: { id: 'P2' } }, studies: ['1.2.5', '1.2.6', '1.2.7'], subjects })).toEqual([
+      { patientId: 'P1', studies: ['1.2.5'] },
+      { patientId: 'P2', studies: [] },
+      { patientId: 'P3', studies: ['1.2.6', '1.2.7'] },
+    ]);
+    // Its patient among them: named once.
+    expect(holdAuditSubjects({ scope: { patient: { id: 'P3' } }, studies: ['1.2.6'], subjects: [{ study: '1.2.6', patientId: 'P3' }] })).toEqual([{ patientId: 'P3', studies: ['1.2.6'] }]);
+  });
+
+  it('checks an arrival without an issuer only against "any issuer" for its patient', () => {
+    expect(registrationsOf('t', { study: '1.2', patientId: 'P1' })).toEqual([Keys.heldStudy('t', '1.2'), Keys.heldPatient('t', 'P1', '')]);
+    expect(registrationsOf('t', { study: '1.2', patientId: 'P1', issuer: '' })).toEqual([Keys.heldStudy('t', '1.2'), Keys.heldPatient('t', 'P1', '')]);
+  });
 });

@@ -27,8 +27,6 @@ const executions = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execut
 
 const ownLogs: ExpectedStatement = { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['own-logs'] };
 const listArchive: ExpectedStatement = { actions: ['s3:ListBucket'], resources: ['archive'] };
-// Every ingesting function also lists versions: hidden bytes come back (system.ts, rewriteHidden).
-const listArchiveVersions: ExpectedStatement = { actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: ['archive'] };
 const kmsRead: ExpectedStatement = { actions: ['kms:Decrypt'], resources: ['key'] };
 const kmsWrite: ExpectedStatement = { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['key'] };
 const onTable = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['table'] });
@@ -58,10 +56,9 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     // BatchGetItem: the legal-hold registrations an arriving study is checked against.
     onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
     // Tagging: the lifecycle class; DeleteObject and AbortMultipartUpload: a streamed part's staging object;
-    // PutObjectLegalHold: a study arriving for a held patient is held at ingest;
-    // GetObjectVersion (+ ListBucketVersions): bytes a racing DELETE hid come back as a copy of their version.
-    onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
-    listArchiveVersions,
+    // PutObjectLegalHold: a study arriving for a held patient is held at ingest.
+    onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
+    listArchive,
     appendAudit,
     // Each stored study starts its prior prefetch.
     { actions: ['states:StartExecution'], resources: [machine('priorPrefetch')] },
@@ -195,9 +192,9 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     // PutObjectLegalHold: an orphan of a held study is held as STOW holds it.
-    onObjects('s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
+    onObjects('s3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
     onTable('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
-    listArchiveVersions,
+    listArchive,
     kmsWrite,
   ],
   // The tenants of a scheduled maintenance run: one Query of the usage balances.
@@ -346,8 +343,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   indexUploadedObjects: [
     ownLogs,
     onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
-    onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
-    listArchiveVersions,
+    onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
+    listArchive,
     appendAudit,
     { actions: ['states:StartExecution'], resources: [machine('priorPrefetch')] },
     kmsWrite,
@@ -368,8 +365,8 @@ export const EXPECTED_DATA_PLANE: ExpectedStatement[] = [
   // BatchGetItem/UpdateItem and PutObjectLegalHold: a study arriving for a held patient is held at ingest (as storeInstances).
   onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
   onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'),
-  onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
-  listArchiveVersions,
+  onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
+  listArchive,
   appendAudit,
   // A stored study starts its priors' prefetch (storeInstances); a WADO of archived bytes starts their restore (retrieve).
   { actions: ['states:StartExecution'], resources: [machine('priorPrefetch'), machine('restore')] },

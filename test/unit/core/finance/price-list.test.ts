@@ -106,6 +106,22 @@ describe('Price table refreshed from the AWS Price List', () => {
     expect(new Set([...refreshed, ...kept.map((k) => k.field)]).size).toBe(refreshed.length + kept.length);
   });
 
+  it('names every price of S3 and HealthImaging it leaves as shipped: each is refreshed or listed', () => {
+    const prices: string[] = [];
+    const walk = (value: unknown, path: string) => {
+      if (typeof value === 'number' && /Per|GbMonth/.test(path)) prices.push(path);
+      else if (value && typeof value === 'object' && !path.endsWith('.sources')) for (const [key, inner] of Object.entries(value)) walk(inner, `${path}.${key}`);
+    };
+    // Prices, not rules (limits such as restore throughput).
+    walk(table.s3.storageClasses, 's3.storageClasses');
+    walk((table.s3 as { features?: unknown }).features, 's3.features'); // in the file, not in the model's type
+    walk(table.healthImaging, 'healthImaging');
+    expect(prices.length).toBeGreaterThan(40);
+    const covered = [...refreshed, ...kept.map((k) => k.field)];
+    const unsaid = prices.filter((path) => !covered.some((field) => path === field || path.startsWith(`${field}.`)));
+    expect(unsaid).toEqual([]);
+  });
+
   it('leaves the serverless figures and the base table alone, and stays a table the model accepts', () => {
     expect(table.lambda).toEqual(DEFAULT_PRICES.lambda);
     expect(table.dynamodb).toEqual(DEFAULT_PRICES.dynamodb);
