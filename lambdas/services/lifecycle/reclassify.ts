@@ -88,15 +88,18 @@ async function nextDuePage(input: PageInput, totals: ReclassifyCounts) {
 }
 
 /**
- * Workflow step: re-evaluates every instance of one study and re-tags those whose class changed;
- * in the last-access run (`due`), then puts the study's next check.
+ * Workflow step: re-evaluates every instance of one study and re-tags those whose class changed,
+ * after putting the study's next last-access check (when the policy has a last-access rule).
  */
 export async function reclassifyStudy(input: { tenant: string; study: string; due?: boolean | undefined }): Promise<ReclassifyCounts> {
   const policy = config.lifecyclePolicy();
   const now = clock.now();
   const { pins, lastAccessAt } = await studyLifecycleState(input.tenant, input.study);
   const records = await listInstanceRecords(input.tenant, input.study);
-  if (input.due && records.length) await scheduleNextCheck(input.tenant, input.study, { lastAccessAt, ingestedAts: records.map((r) => r.ingestedAt) }, now);
+  // Every re-evaluation puts the study's next last-access check — not only the last-access run's:
+  // a tenant-wide run after a policy change that adds a `lastAccess` rule is what brings that rule
+  // to the studies stored before it (STOW puts checks only while the policy has such a rule).
+  if (records.length) await scheduleNextCheck(input.tenant, input.study, { lastAccessAt, ingestedAts: records.map((r) => r.ingestedAt) }, now);
   const counts = { ...zeroCounts(), studies: 1 };
   let next = 0;
   await Promise.all(
