@@ -23,14 +23,15 @@ import { clock } from '#adapters/clock.ts';
 import { listInstanceRecords } from '#adapters/index-store.ts';
 import { objectTags, putObjectTags } from '#adapters/lifecycle/object-tags.ts';
 import { studiesPage, studyLifecycleState } from '#adapters/lifecycle/study-lifecycle.ts';
-import { deleteLastAccessChecks, dueLastAccessChecks } from '#adapters/lifecycle/last-access-checks.ts';
-import { dayOf } from '#core/lifecycle/last-access.ts';
+import { deleteLastAccessChecks, dueLastAccessChecks, putLastAccessChecks } from '#adapters/lifecycle/last-access-checks.ts';
+import { dayOf, retryDay, studyOfDueKey } from '#core/lifecycle/last-access.ts';
 import { rewarmTarget } from '#core/lifecycle/rewarm.ts';
 import { isLocked } from '#adapters/object-store.ts';
 import { copyToWarmerClass } from '#adapters/lifecycle/copy-back.ts';
 import { applyTierChange } from '#adapters/restores/instance-tier.ts';
 import { config } from '#lambdas/config.ts';
 import { tenantsToMaintain } from '#services/maintenance/tenants-to-maintain.ts';
+import { logger } from '#lambdas/observability/logger.ts';
 import { scheduleNextCheck } from './last-access-checks.ts';
 
 export interface ReclassifyCounts {
@@ -41,9 +42,23 @@ export interface ReclassifyCounts {
   warmerTierWanted: number;
   /** Archived objects read from their restored copy and copied back to their rule's `rewarm` class. */
   rewarmed: number;
+  /** Studies whose step still failed after its retries: the others go on (the last-access run checks them again later). */
+  failed: number;
 }
 
-export const zeroCounts = (): ReclassifyCounts => ({ studies: 0, examined: 0, retagged: 0, unchanged: 0, warmerTierWanted: 0, rewarmed: 0 });
+export const zeroCounts = (): ReclassifyCounts => ({ studies: 0, examined: 0, retagged: 0, unchanged: 0, warmerTierWanted: 0, rewarmed: 0, failed: 0 });
+
+/** What the workflow's Catch makes of a study whose step failed (statemachines/reclassify.asl.json, StudyFailed). */
+export interface StudyFailure {
+  failedStudy: string;
+  error: string;
+}
+
+/** A due check of the page being handled: its sort key, and how many checks of its study failed before it. */
+export interface PageCheck {
+  sk: string;
+  attempts?: number | undefined;
+}
 
 /** Studies per page: each page is one Map (25 parallel-capable iterations), far below Step Functions' payload limit. */
 export const PAGE_SIZE = 25;
@@ -60,7 +75,9 @@ export interface PageInput {
   due?: boolean | undefined;
   tenants?: string[] | undefined;
   dueThrough?: string | undefined;
-  checks?: string[] | undefined;
+  checks?: PageCheck[] | undefined;
+  /** The studies of the page handled whose step failed (from the tally). */
+  failures?: { study: string; error: string }[] | undefined;
 }
 
 /** Workflow step: the next page of studies to re-evaluate. `due` is always in the answer: the Map passes it on. */
@@ -75,16 +92,33 @@ export async function nextPage(input: PageInput) {
 /** The last-access run's next page: the checks due through today, one tenant at a time (a Query each, no scan). */
 async function nextDuePage(input: PageInput, totals: ReclassifyCounts) {
   const dueThrough = input.dueThrough ?? dayOf(clock.now());
-  if (input.tenant && input.checks?.length) await deleteLastAccessChecks(input.tenant, input.checks);
+  if (input.tenant && input.checks?.length) await consumePage(input.tenant, dueThrough, input.checks, input.failures ?? []);
   const tenants = input.tenants ?? (await tenantsToMaintain(undefined));
   for (let i = 0; i < tenants.length; i++) {
     const checks = await dueLastAccessChecks(tenants[i]!, dueThrough, PAGE_SIZE);
     if (checks.length) {
       const studies = [...new Set(checks.map((check) => check.study))];
-      return { tenant: tenants[i]!, tenants: tenants.slice(i), studies, checks: checks.map((check) => check.sk), dueThrough, totals, more: true, due: true };
+      const page: PageCheck[] = checks.map(({ sk, attempts }) => (attempts ? { sk, attempts } : { sk }));
+      return { tenant: tenants[i]!, tenants: tenants.slice(i), studies, checks: page, dueThrough, totals, more: true, due: true };
     }
   }
   return { tenant: '', tenants: [], studies: [], checks: [], dueThrough, totals, more: false, due: true };
+}
+
+/**
+ * After a page of the last-access run: each study that failed gets a retry check (a backoff from
+ * the checks it failed before, bounded: core/lifecycle/last-access.ts `retryDay`) holding the
+ * error, then the page's checks are deleted — the retries first, so a crash in between leaves a
+ * check to do twice, never a study without one. The others' next checks were put by their step.
+ */
+async function consumePage(tenant: string, dueThrough: string, checks: readonly PageCheck[], failures: readonly { study: string; error: string }[]) {
+  const retries = [...new Map(failures.map((failure) => [failure.study, failure])).values()].map(({ study, error }) => {
+    const before = Math.max(0, ...checks.filter((check) => studyOfDueKey(check.sk) === study).map((check) => check.attempts ?? 0));
+    return { tenant, study, error, attempts: before + 1, day: retryDay(dueThrough, before + 1) };
+  });
+  await putLastAccessChecks(retries);
+  for (const { attempts, day, error } of retries) logger.warn('last-access run: a study failed; checked again later', { tenant, error, attempts, retryOn: day });
+  await deleteLastAccessChecks(tenant, checks.map((check) => check.sk));
 }
 
 /**
@@ -132,9 +166,18 @@ export async function reclassifyStudy(input: { tenant: string; study: string; du
 }
 
 /** Workflow step: adds a page's counts to the totals (and carries the last-access run's place on). */
-export function tally(input: PageInput & { tenant: string; more: boolean; totals: ReclassifyCounts; results: ReclassifyCounts[] }) {
-  const totals = { ...input.totals };
-  for (const result of input.results) for (const key of Object.keys(totals) as (keyof ReclassifyCounts)[]) totals[key] += result[key];
-  const place = input.due ? { due: true, tenants: input.tenants ?? [], dueThrough: input.dueThrough, checks: input.checks ?? [] } : {};
+export function tally(input: PageInput & { tenant: string; more: boolean; totals: ReclassifyCounts; results: (ReclassifyCounts | StudyFailure)[] }) {
+  const totals = { ...zeroCounts(), ...input.totals };
+  const failures: { study: string; error: string }[] = [];
+  for (const result of input.results) {
+    if ('failedStudy' in result) {
+      totals.failed += 1;
+      failures.push({ study: result.failedStudy, error: result.error });
+      logger.error('re-classification: a study failed after its retries; the others go on', { tenant: input.tenant, error: result.error, lastAccessRun: input.due === true });
+      continue;
+    }
+    for (const key of Object.keys(totals) as (keyof ReclassifyCounts)[]) totals[key] += result[key] ?? 0;
+  }
+  const place = input.due ? { due: true, tenants: input.tenants ?? [], dueThrough: input.dueThrough, checks: input.checks ?? [], failures } : {};
   return { tenant: input.tenant, ...(input.study ? { study: input.study } : {}), ...(input.cursor ? { cursor: input.cursor } : {}), more: input.more, totals, ...place };
 }
