@@ -27,7 +27,7 @@ import { deleteLastAccessChecks, dueLastAccessChecks, putLastAccessChecks } from
 import { dayOf, retryDay, studyOfDueKey } from '#core/lifecycle/last-access.ts';
 import { rewarmTarget } from '#core/lifecycle/rewarm.ts';
 import { isLocked } from '#adapters/object-store.ts';
-import { copyToWarmerClass } from '#adapters/lifecycle/copy-back.ts';
+import { copyToWarmerClass, currentStorageClass, finishCopyBack, REWARMED_FROM_TAG } from '#adapters/lifecycle/copy-back.ts';
 import { applyTierChange } from '#adapters/restores/instance-tier.ts';
 import { config } from '#lambdas/config.ts';
 import { tenantsToMaintain } from '#services/maintenance/tenants-to-maintain.ts';
@@ -144,11 +144,23 @@ export async function reclassifyStudy(input: { tenant: string; study: string; du
         const decision = decide(policy, facts, now);
         counts.examined += 1;
         const tags = await objectTags(record.objectKey);
+        // A copy back stopped after its copy (a crash, a failed delete): the index takes the copy's class, then the archived version goes.
+        const interrupted = tags[REWARMED_FROM_TAG];
+        if (interrupted !== undefined) {
+          const storageClass = await currentStorageClass(record.objectKey);
+          if (storageClass !== (record.storageClass || 'STANDARD')) await applyTierChange(record.id, record.sha256, { storageClass, at: now.toISOString() });
+          await finishCopyBack(record.objectKey, interrupted, tags);
+          counts.rewarmed += 1;
+          continue;
+        }
         // Copy back (docs/lifecycle.md): an archived object read from its restored copy, whose rule names a warmer class.
+        // Copy, index, then delete the archived version: whatever step a crash stops, the index never names a class S3 no longer has for long.
         const warmer = rewarmTarget(policy.rules.find((rule) => rule.id === decision.policyClass)!, record, now);
         if (warmer && !(await isLocked(record.objectKey, now))) {
-          await copyToWarmerClass(record.objectKey, warmer, { ...tags, ...policyTags(decision) });
+          const copyTags = { ...tags, ...policyTags(decision) };
+          const archived = await copyToWarmerClass(record.objectKey, warmer, copyTags);
           await applyTierChange(record.id, record.sha256, { storageClass: warmer, at: now.toISOString() });
+          if (archived) await finishCopyBack(record.objectKey, archived, copyTags);
           counts.rewarmed += 1;
           continue;
         }
