@@ -39,6 +39,8 @@ export interface ObjectMetadata {
 export interface StoredObject {
   size: number;
   storageClass: string;
+  /** The object's creation (its PUT, or the copy that made it): S3's lifecycle counts days from it. */
+  lastModified?: Date | undefined;
   metadata: Partial<ObjectMetadata>;
 }
 
@@ -187,7 +189,7 @@ export async function headInstanceObject(key: string): Promise<StoredObject | un
     for (const [name, value] of Object.entries(head.Metadata ?? {})) {
       if (name.startsWith(META_PREFIX)) metadata[camel(name.slice(META_PREFIX.length))] = value;
     }
-    return { size: head.ContentLength ?? 0, storageClass: head.StorageClass ?? 'STANDARD', metadata };
+    return { size: head.ContentLength ?? 0, storageClass: head.StorageClass ?? 'STANDARD', lastModified: head.LastModified, metadata };
   } catch (error) {
     if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
     throw error;

@@ -482,6 +482,8 @@ export class S3FidelityProxy implements ProxyContext {
       'x-amz-storage-class': found && version?.storageClass && version.storageClass !== 'STANDARD' ? version.storageClass : undefined,
       ...(found ? lockHeaders(version) : {}),
       'x-amz-replication-status': found && version?.replication ? version.replication.status : undefined,
+      // LastModified on the local clock (s3rver's is the wall clock): the creation lifecycle rules count from.
+      'last-modified': found && version?.createdAt ? new Date(version.createdAt).toUTCString() : undefined,
       // S3 returns full-object checksums only for whole-object reads.
       'x-amz-checksum-sha256': found && wantsChecksum && wholeObject ? version?.sha256 : undefined,
       'x-amz-checksum-type': found && wantsChecksum && wholeObject && version?.sha256 ? 'FULL_OBJECT' : undefined,
