@@ -6,14 +6,16 @@
  * each step reports counts, which the workflow sums.
  *
  * S3 lifecycle only moves objects to colder tiers: an object whose new class wants a warmer tier
- * than it is in stays where it is and is counted (`warmerTierWanted`) — bringing it back needs a
- * copy, which is not done here.
+ * than it is in stays where it is and is counted (`warmerTierWanted`), unless its rule's `rewarm`
+ * copies it back (adapters/lifecycle/copy-back.ts: copy, index, delete — resumable).
  *
- * The same workflow, started on its schedule (no tenant in the input), is the last-access run:
- * its pages are the studies whose last-access check is due (services/lifecycle/last-access-checks.ts),
- * tenant after tenant; each study re-evaluated puts its next check, and a page's checks are
- * deleted when the next page is asked for — after the Map handled them, so a failed run leaves
- * them for the next.
+ * Every study re-evaluated puts its next last-access check (so a tenant-wide run after a policy
+ * change brings a new last-access rule to the studies already stored). The same workflow, started
+ * on its schedule (no tenant in the input), is the last-access run: its pages are the studies
+ * whose check is due (services/lifecycle/last-access-checks.ts), tenant after tenant, and a page's
+ * checks are deleted when the next page is asked for — after the Map handled them, so a run that
+ * fails as a whole leaves them for the next. A study whose step fails after its retries is caught
+ * by the workflow, counted (`failed`), and given a retry check; the rest of its page goes on.
  */
 import { instanceFacts } from '#core/lifecycle/facts.ts';
 import { decide } from '#core/lifecycle/evaluate.ts';
