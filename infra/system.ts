@@ -363,8 +363,9 @@ export const system = withWorkflowReferences({
     reclassifyNextPage: {
       entry: 'lambdas/handlers/lifecycle/reclassify-next-page.ts',
       description: 'Re-classification step: the next page of studies (gsi3), or of studies whose last-access check is due, to re-evaluate',
-      // Query: studies, tenants (usage balances), due checks; DeleteItem: the checks of the page handled (last-access run).
-      grants: [{ resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] }],
+      // Query: studies, tenants (usage balances), due checks; DeleteItem: the checks of the page handled (last-access run);
+      // PutItem: a retry check for each study of the page whose step failed.
+      grants: [{ resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:PutItem'] }],
     },
     reclassifyStudy: {
       entry: 'lambdas/handlers/lifecycle/reclassify-study.ts',

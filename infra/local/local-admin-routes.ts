@@ -6,7 +6,7 @@
  * GET  /_local/clock                     → { now, offsetMs }
  * POST /_local/clock {"advance":"+400d"} → moves simulated time forward (or {"to": ISO date})
  * POST /_local/s3/transition {"bucket":"archive","key":…,"storageClass":"GLACIER"}
- * POST /_local/s3/faults {"keyPrefix":…,"status":503,"code":"SlowDown","operation":"read"|"write","remaining":5}
+ * POST /_local/s3/faults {"keyPrefix":…,"status":503,"code":"SlowDown","operation":"read"|"write"|"delete","remaining":5}
  *                                         → GETs of matching keys fail (DELETE clears all)
  * GET  /_local/events                    → recent EventBridge deliveries
  *
@@ -25,7 +25,7 @@ import { MAX_FAULTS } from './s3/fidelity-proxy.ts';
 import { LIFECYCLE_TARGET_CLASSES } from './s3/storage-classes.ts';
 import type { LocalStepFunctions } from './step-functions.ts';
 
-const FAULT_OPERATIONS: ReadonlySet<string> = new Set(['read', 'write']);
+const FAULT_OPERATIONS: ReadonlySet<string> = new Set(['read', 'write', 'delete']);
 
 interface Parts {
   clock: LocalClock;
@@ -82,7 +82,7 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
         // S3 error statuses; a 2xx or 3xx "fault" would be a response S3 never gives.
         status: integerField(body, 'status', { min: 400, max: 599 }, 503)!,
         code: stringField(body, 'code', { maxBytes: 64, pattern: /^[A-Za-z][A-Za-z0-9]*$/ }, 'SlowDown'),
-        operation: stringField(body, 'operation', { maxBytes: 8, oneOf: FAULT_OPERATIONS }, 'read') as 'read' | 'write',
+        operation: stringField(body, 'operation', { maxBytes: 8, oneOf: FAULT_OPERATIONS }, 'read') as 'read' | 'write' | 'delete',
       };
       const remaining = integerField(body, 'remaining', { min: 1, max: 1_000_000 });
       if (!s3.proxy.injectFault({ ...fault, ...(remaining === undefined ? {} : { remaining }) })) {

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { DicomJsonDataset } from '#core/dicom/dicom-json.ts';
 import { NotFoundError, NotYetAvailableError, StorageUnavailableError } from '#core/errors.ts';
+import { copyParts, MAX_SINGLE_COPY_BYTES } from '#core/copy-parts.ts';
 import { config } from '#lambdas/config.ts';
 import { s3Client } from './aws-clients.ts';
 
@@ -38,6 +39,8 @@ export interface ObjectMetadata {
 export interface StoredObject {
   size: number;
   storageClass: string;
+  /** The object's creation (its PUT, or the copy that made it): S3's lifecycle counts days from it. */
+  lastModified?: Date | undefined;
   metadata: Partial<ObjectMetadata>;
 }
 
@@ -83,9 +86,6 @@ function instanceObjectAttributes(metadata: ObjectMetadata, tags: Record<string,
 const isPreconditionFailed = (error: unknown) =>
   error instanceof S3ServiceException && (error.$metadata.httpStatusCode === 412 || error.name === 'PreconditionFailed');
 
-/** S3's largest single CopyObject; larger objects are copied in parts (UploadPartCopy). */
-export const MAX_SINGLE_COPY_BYTES = 5 * 1024 * 1024 * 1024;
-
 export interface CopyOptions {
   /** The object's size: above `singleCopyLimit` it is copied in parts. */
   size?: number;
@@ -108,7 +108,7 @@ export async function copyStagedObject(stagingKey: string, key: string, metadata
   try {
     if (await headInstanceObject(key)) return 'exists';
     if ((options.size ?? 0) > (options.singleCopyLimit ?? MAX_SINGLE_COPY_BYTES)) {
-      await copyInParts(CopySource, key, options.size!, options.partBytes ?? copyPartBytes(options.size!), instanceObjectAttributes(metadata, tags));
+      await copyInParts(CopySource, key, options.size!, options.partBytes, instanceObjectAttributes(metadata, tags), { ifNoneMatch: true });
       return 'created';
     }
     await s3Client().send(
@@ -130,27 +130,34 @@ export async function copyStagedObject(stagingKey: string, key: string, metadata
   }
 }
 
-/** 1 GiB parts, larger when the object needs more than 10,000 of them. */
-const copyPartBytes = (size: number) => Math.max(1024 * 1024 * 1024, Math.ceil(size / 10_000));
+/** What a copy in parts gives the new object (a multipart upload copies none of the source's metadata, tags or class). */
+export interface PartCopyAttributes {
+  ContentType?: string;
+  Metadata: Record<string, string>;
+  Tagging?: string;
+  StorageClass?: CreateMultipartUploadCommand['input']['StorageClass'];
+}
 
-async function copyInParts(CopySource: string, key: string, size: number, partBytes: number, attributes: ReturnType<typeof instanceObjectAttributes>): Promise<void> {
+/**
+ * Copies `CopySource` (`size` bytes) to `key` server-side as a multipart upload of UploadPartCopy
+ * ranges (core/copy-parts.ts); `ifNoneMatch`: never over an existing object. Aborted on failure.
+ */
+export async function copyInParts(CopySource: string, key: string, size: number, partBytes: number | undefined, attributes: PartCopyAttributes, options: { ifNoneMatch?: boolean } = {}): Promise<void> {
   const Bucket = config.archiveBucket();
+  const plan = copyParts(size, partBytes);
   const { UploadId } = await s3Client().send(new CreateMultipartUploadCommand({ Bucket, Key: key, ...attributes }));
   try {
     const parts: { PartNumber: number; ETag: string }[] = [];
-    const count = Math.ceil(size / partBytes);
     let next = 0;
     const worker = async () => {
-      while (next < count) {
-        const index = next++;
-        const start = index * partBytes;
-        const end = Math.min(size, start + partBytes) - 1;
-        const { CopyPartResult } = await s3Client().send(new UploadPartCopyCommand({ Bucket, Key: key, UploadId, PartNumber: index + 1, CopySource, CopySourceRange: `bytes=${start}-${end}` }));
-        parts[index] = { PartNumber: index + 1, ETag: CopyPartResult?.ETag ?? '' };
+      while (next < plan.length) {
+        const { partNumber, range } = plan[next++]!;
+        const { CopyPartResult } = await s3Client().send(new UploadPartCopyCommand({ Bucket, Key: key, UploadId, PartNumber: partNumber, CopySource, CopySourceRange: range }));
+        parts[partNumber - 1] = { PartNumber: partNumber, ETag: CopyPartResult?.ETag ?? '' };
       }
     };
-    await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, count) }, worker));
-    await s3Client().send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: parts } }));
+    await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, plan.length) }, worker));
+    await s3Client().send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}), MultipartUpload: { Parts: parts } }));
   } catch (error) {
     await s3Client().send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId })).catch(() => {});
     throw error;
@@ -169,7 +176,7 @@ export async function headInstanceObject(key: string): Promise<StoredObject | un
     for (const [name, value] of Object.entries(head.Metadata ?? {})) {
       if (name.startsWith(META_PREFIX)) metadata[camel(name.slice(META_PREFIX.length))] = value;
     }
-    return { size: head.ContentLength ?? 0, storageClass: head.StorageClass ?? 'STANDARD', metadata };
+    return { size: head.ContentLength ?? 0, storageClass: head.StorageClass ?? 'STANDARD', lastModified: head.LastModified, metadata };
   } catch (error) {
     if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return undefined;
     throw error;

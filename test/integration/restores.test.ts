@@ -336,7 +336,7 @@ describe('Cold retrieval through WADO', () => {
       expect(view.status).toBe('SUCCEEDED');
       return view.output;
     };
-    expect(await run({ study: pinned.study, pins: ['research'] })).toEqual({ studies: 1, examined: 3, retagged: 3, unchanged: 0, warmerTierWanted: 1, rewarmed: 0 });
+    expect(await run({ study: pinned.study, pins: ['research'] })).toEqual({ studies: 1, examined: 3, retagged: 3, unchanged: 0, warmerTierWanted: 1, rewarmed: 0, failed: 0 });
     for (const i of pinned.instances) expect(await classOf(i.key)).toBe('pinned');
     // Other tags are kept.
     expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: pinned.instances[1]!.key }))).TagSet?.map((t) => t.Key).sort()).toEqual(['strata-policy-class', 'strata-policy-version']);

@@ -9,7 +9,8 @@ import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey, Keys } from '#core/index-keys.ts';
 import { backfillTierCountsPage, emptyReport, type BackfillReport } from '#services/lifecycle/backfill-tier-counts.ts';
-import { dynamoFor } from '#test/helpers/aws.ts';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { dynamoFor, s3For } from '#test/helpers/aws.ts';
 import { sha256, stow } from '#test/helpers/dicom.ts';
 import { startTestRuntime, TEST_TENANT, type TestRuntime } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
@@ -73,11 +74,18 @@ describe('The tier backfill', () => {
     }
     expect((await item(Keys.instance({ tenant: TEST_TENANT, ...DEEP }))).storageClass?.S ?? 'STANDARD').toBe('STANDARD');
     expect(await studyAvailability()).toBe('ONLINE'); // wrong: two of its three instances cannot be read
+    // The backfill runs ten days later: the corrected class is dated from S3, not from the run.
+    expect((await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: '+10d' }) })).status).toBe(200);
+    const deepKey = instanceObjectKey({ tenant: TEST_TENANT, ...DEEP }, sha256(files.deep));
+    const { LastModified } = await s3For(runtime).send(new HeadObjectCommand({ Bucket: runtime.names.bucket('archive'), Key: deepKey }));
+    expect(runtime.clock.now().getTime() - LastModified!.getTime()).toBeGreaterThan(9 * 86_400_000);
 
     // The Deep Archive object's class is applied as its event would have been (its series' counts
     // move with it, in the same transaction); the study's and the other series' counts are set.
     expect(await backfill()).toMatchObject({ studies: 1, instances: 3, classesCorrected: 1, countsCorrected: 2, busy: [] });
     expect((await item(Keys.instance({ tenant: TEST_TENANT, ...DEEP }))).storageClass?.S).toBe('DEEP_ARCHIVE');
+    // A small object, which S3's lifecycle rules never move (its class was set another way): dated by its LastModified, not the run.
+    expect((await item(Keys.instance({ tenant: TEST_TENANT, ...DEEP }))).storageClassChangedAt?.S).toBe(LastModified!.toISOString());
     expect(await counts(Keys.series(TEST_TENANT, STUDY, DEEP.series))).toEqual({ nearline: '0', offline: '1' });
     expect(await counts(Keys.series(TEST_TENANT, STUDY, GLACIER.series))).toEqual({ nearline: '1', offline: '0' });
     expect(await counts(Keys.study(TEST_TENANT, STUDY))).toEqual({ nearline: '1', offline: '1' });

@@ -47,8 +47,8 @@ export interface InjectedFault {
   keyPrefix: string;
   status: number;
   code: string;
-  /** GETs (`read`, the default) or object PUTs and copies (`write`). */
-  operation?: 'read' | 'write';
+  /** GETs (`read`, the default), object PUTs and copies (`write`) or DeleteObject of one key (`delete`). */
+  operation?: 'read' | 'write' | 'delete';
   /** How many requests fail before the fault clears itself; absent = until removed. */
   remaining?: number;
 }
@@ -64,6 +64,8 @@ export const MAX_FAULTS = 100;
 export class S3FidelityProxy implements ProxyContext {
   private readonly keyLocks = new KeyedLock();
   private faults: InjectedFault[] = [];
+  /** The tags each multipart upload in progress was created with (x-amz-tagging), given to its object on completion. */
+  private readonly uploadTags = new Map<string, Record<string, string>>();
   readonly bytes: VersionBytes;
 
   /** S3 replication of the declared source bucket into the DR copy (replication.ts); absent: none. */
@@ -139,6 +141,7 @@ export class S3FidelityProxy implements ProxyContext {
     if (q.has('retention')) return method === 'PUT' ? putRetention(this, req, res, target) : getRetention(this, res, target);
     if (method === 'POST' && q.has('restore')) return restoreObject(this, req, res, target);
     if (q.has('tagging') && (method === 'GET' || method === 'PUT')) return method === 'PUT' ? putObjectTagging(this, req, res, target) : getObjectTagging(this, res, target);
+    if (method === 'POST' && q.has('uploads')) return this.createMultipartUpload(req, res);
     if (q.has('tagging') || q.has('acl') || q.has('uploads')) return this.forward(req, res);
     if (method === 'PUT' && q.has('uploadId')) return req.headers['x-amz-copy-source'] ? this.uploadPartCopy(req, res) : this.putPart(req, res);
     if (method === 'POST' && q.has('uploadId')) return this.completeMultipart(req, res, target);
@@ -151,7 +154,15 @@ export class S3FidelityProxy implements ProxyContext {
       return req.headers['x-amz-copy-source'] ? this.copyObject(req, res, target) : this.putObject(req, res, target);
     }
     if (method === 'GET' || method === 'HEAD') return this.readObject(req, res, target);
-    if (method === 'DELETE' && !q.has('uploadId')) return deleteObject(this, req, res, target);
+    if (method === 'DELETE' && !q.has('uploadId')) {
+      const fault = this.takeFault(target, 'delete');
+      if (fault) {
+        req.resume();
+        return sendXmlError(res, fault.status, fault.code, 'Injected fault (local runtime)');
+      }
+      return deleteObject(this, req, res, target);
+    }
+    if (method === 'DELETE') this.uploadTags.delete(q.get('uploadId') ?? ''); // AbortMultipartUpload
     return this.forward(req, res);
   }
 
@@ -231,6 +242,23 @@ export class S3FidelityProxy implements ProxyContext {
     return outcome.answer({ 'x-amz-version-id': versioned ? this.options.state.get(target.bucket, target.key).versions[0]!.versionId : undefined });
   }
 
+  /** CreateMultipartUpload: s3rver ignores x-amz-tagging, so its tags are kept here until the upload completes. */
+  private async createMultipartUpload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let tags: Record<string, string> | undefined;
+    try {
+      tags = tagsFromHeader(req);
+    } catch (error) {
+      req.resume();
+      if (error instanceof InvalidTagError) return sendXmlError(res, 400, 'InvalidTag', error.message);
+      throw error;
+    }
+    const upstream = await sendUpstream(this.options.upstream, { method: 'POST', path: req.url!, headers: req.headers, body: req });
+    const payload = await readAll(upstream);
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(payload.toString('utf8'))?.[1];
+    if (upstream.statusCode === 200 && uploadId && tags) this.uploadTags.set(uploadId, tags);
+    res.writeHead(upstream.statusCode ?? 502, upstream.headers).end(payload);
+  }
+
   private async putPart(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await this.readVerifiedBody(req, res);
     if (!body) return;
@@ -282,8 +310,11 @@ export class S3FidelityProxy implements ProxyContext {
         if (upstream.statusCode !== 200 || payload.includes('<Error>')) return { stored: false, answer };
         const head = await this.head(target);
         const size = Number(head?.headers['content-length'] ?? 0);
-        // Multipart checksums are composite in S3 (not simulated); tags given to CreateMultipartUpload are not simulated.
-        const version = { storageClass: head ? storageClassOf(head) : 'STANDARD', etag: etagOf(head), ...creation(this.options.clock.now(), size, undefined) };
+        // Multipart checksums are composite in S3 (not simulated); the object gets the tags its upload was created with.
+        const uploadId = target.query.get('uploadId') ?? '';
+        const tags = this.uploadTags.get(uploadId);
+        this.uploadTags.delete(uploadId);
+        const version = { storageClass: head ? storageClassOf(head) : 'STANDARD', etag: etagOf(head), ...creation(this.options.clock.now(), size, tags) };
         return {
           stored: true,
           version,
@@ -414,7 +445,7 @@ export class S3FidelityProxy implements ProxyContext {
     this.faults = [];
   }
 
-  private takeFault(target: Target, operation: 'read' | 'write' = 'read'): InjectedFault | undefined {
+  private takeFault(target: Target, operation: 'read' | 'write' | 'delete' = 'read'): InjectedFault | undefined {
     const fault = this.faults.find((f) => f.bucket === target.bucket && target.key.startsWith(f.keyPrefix) && (f.operation ?? 'read') === operation);
     if (fault?.remaining !== undefined && --fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
     return fault;
@@ -451,6 +482,8 @@ export class S3FidelityProxy implements ProxyContext {
       'x-amz-storage-class': found && version?.storageClass && version.storageClass !== 'STANDARD' ? version.storageClass : undefined,
       ...(found ? lockHeaders(version) : {}),
       'x-amz-replication-status': found && version?.replication ? version.replication.status : undefined,
+      // LastModified on the local clock (s3rver's is the wall clock): the creation lifecycle rules count from.
+      'last-modified': found && version?.createdAt ? new Date(version.createdAt).toUTCString() : undefined,
       // S3 returns full-object checksums only for whole-object reads.
       'x-amz-checksum-sha256': found && wantsChecksum && wholeObject ? version?.sha256 : undefined,
       'x-amz-checksum-type': found && wantsChecksum && wholeObject && version?.sha256 ? 'FULL_OBJECT' : undefined,

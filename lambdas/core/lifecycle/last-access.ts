@@ -49,3 +49,17 @@ export function nextLastAccessCheck(policy: LifecyclePolicy, study: { lastAccess
   }
   return first === undefined ? undefined : dayOf(new Date(Math.ceil(first / DAY_MS) * DAY_MS));
 }
+
+/** The longest wait before a study whose check failed is checked again (days). */
+export const MAX_RETRY_DELAY_DAYS = 30;
+
+/**
+ * The day a study whose check failed for the `attempts`-th time in a row is checked again: 1, 2,
+ * 4, 8, 16 days after `day`, then every 30 days — bounded, and never dropped, so a study that
+ * cannot be evaluated today (an object missing, a throttled S3) is neither retried within the
+ * run that failed nor left out of the lifecycle for good.
+ */
+export function retryDay(day: string, attempts: number): string {
+  const delay = Math.min(2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_DAYS);
+  return dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + delay * DAY_MS));
+}

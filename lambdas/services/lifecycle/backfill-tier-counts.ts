@@ -5,6 +5,8 @@
  * never kept. For each study of a tenant this asks S3 for each object's actual storage class
  * (HeadObject), applies a difference as the class-changed event would have (the instance item,
  * the counts and the usage counters in one transaction: adapters/restores/instance-tier.ts),
+ * dated when S3 made it (core/lifecycle/class-entered.ts: from LastModified and the object's
+ * policy class, read from its tags — a GetObjectTagging per corrected object),
  * then derives the series' and study's cold counts from the instance items and sets those that
  * differ. Counts are read before the instances, and set only if unchanged since, so a tier event
  * landing meanwhile makes the study "busy" (done again on the next run) rather than miscounted.
@@ -13,6 +15,10 @@
  * an hour).
  */
 import { coldContribution, type ColdCounts } from '#core/lifecycle/availability.ts';
+import { classEnteredAt } from '#core/lifecycle/class-entered.ts';
+import { POLICY_CLASS_TAG } from '#core/lifecycle/policy-class.ts';
+import { objectTags } from '#adapters/lifecycle/object-tags.ts';
+import { config } from '#lambdas/config.ts';
 import { headInstanceObject } from '#adapters/object-store.ts';
 import { listInstanceRecords } from '#adapters/index-store.ts';
 import { correctColdCounts, readColdCounts, type StoredColdCounts } from '#adapters/lifecycle/cold-counts.ts';
@@ -62,7 +68,9 @@ async function backfillStudy(tenant: string, study: string, now: Date, report: B
         const record = records[next++]!;
         const head = await headInstanceObject(record.objectKey);
         if (!head || head.storageClass === (record.storageClass || 'STANDARD')) continue;
-        if ((await applyTierChange(record.id, record.sha256, { storageClass: head.storageClass, at: now.toISOString() })).updated) report.classesCorrected++;
+        // Dated when S3 made the change, not now: early-deletion charges count from it.
+        const at = head.lastModified ? classEnteredAt(config.lifecyclePolicy(), { ...head, lastModified: head.lastModified, policyClass: (await objectTags(record.objectKey))[POLICY_CLASS_TAG] }, now) : now;
+        if ((await applyTierChange(record.id, record.sha256, { storageClass: head.storageClass, at: at.toISOString() })).updated) report.classesCorrected++;
       }
     }),
   );

@@ -1,6 +1,6 @@
 /** When a study's last-access check is next due (core/lifecycle/last-access.ts). */
 import { describe, expect, it } from 'vitest';
-import { dueKey, dueThroughKey, lastAccessThresholds, nextLastAccessCheck, studyOfDueKey } from '#core/lifecycle/last-access.ts';
+import { dueKey, dueThroughKey, lastAccessThresholds, MAX_RETRY_DELAY_DAYS, nextLastAccessCheck, retryDay, studyOfDueKey } from '#core/lifecycle/last-access.ts';
 import type { LifecyclePolicy } from '#core/lifecycle/policy.ts';
 
 const rule = (id: string, olderThan?: string) => ({ id, match: olderThan ? { lastAccess: { olderThan } } : {}, schedule: ['STANDARD 0d'] });
@@ -31,5 +31,13 @@ describe('last-access checks', () => {
     expect(key).toEqual({ pk: 'T#acme#LIFECYCLE-DUE', sk: '2026-03-02#1.2.840.5' });
     expect(studyOfDueKey(key.sk)).toBe('1.2.840.5');
     expect(key.sk <= dueThroughKey('2026-03-02') && key.sk > dueThroughKey('2026-03-01')).toBe(true);
+  });
+
+  it('put a failed study\'s retry 1, 2, 4, 8, 16 days later, then every 30 days: bounded, never dropped', () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7, 50].map((attempts) => (Date.parse(retryDay('2026-03-02', attempts)) - Date.parse('2026-03-02')) / 86_400_000);
+    expect(delays).toEqual([1, 2, 4, 8, 16, MAX_RETRY_DELAY_DAYS, MAX_RETRY_DELAY_DAYS, MAX_RETRY_DELAY_DAYS]);
+    // Across a month end, and never the day being worked through (not even for a count of 0).
+    expect(retryDay('2026-02-28', 2)).toBe('2026-03-02');
+    expect(retryDay('2026-03-02', 0)).toBe('2026-03-03');
   });
 });

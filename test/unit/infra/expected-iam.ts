@@ -143,8 +143,9 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     appendAudit,
     kmsWrite,
   ],
-  // Studies (gsi3) or, in the last-access run, the tenants (usage balances) and their due checks (Query), the page's checks deleted.
-  reclassifyNextPage: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query', 'dynamodb:DeleteItem'), kmsWrite],
+  // Studies (gsi3) or, in the last-access run, the tenants (usage balances) and their due checks (Query), the page's checks deleted,
+  // a retry check put for each study of the page that failed.
+  reclassifyNextPage: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'), kmsWrite],
   // The study's pins (GetItem) and instances (Query); each object's tags read and, when its class changed, rewritten;
   // in the last-access run the study's next check (PutItem); copy back: the restored copy copied in place to a warmer class,
   // the archived version deleted unless locked, the instance's tier applied (UpdateItem).
