@@ -134,13 +134,15 @@ function grantWildcards(
   tables: Record<string, dynamodb.Table>,
   buckets: Record<string, s3.Bucket>,
   arn: (construct: IConstruct) => string = arnOf,
+  external?: (logical: string) => string,
 ): Suppression[] {
   const partition = pseudo(stack.partition, 'Partition');
   const region = pseudo(stack.region, 'Region');
   const states = (resource: string, name: string) => `arn:${partition}:states:${region}:<AWS::AccountId>:${resource}:${name}`;
   const statements = grantStatements(grants, {
     table: (logical) => ({ arn: arn(tables[logical]!), indexArn: `${arn(tables[logical]!)}/index/*` }),
-    bucket: (logical) => ({ arn: arn(buckets[logical]!) }),
+    // A bucket of no stack here (the DR replica) is named by its ARN.
+    bucket: (logical) => ({ arn: buckets[logical] ? arn(buckets[logical]) : (external?.(logical) ?? `<bucket-${logical}>`) }),
     stateMachine: (logical) => ({ arn: states('stateMachine', stateMachineName(logical)), executionsArn: `${states('execution', stateMachineName(logical))}:*` }),
     eventBus: (name) => ({ arn: `arn:${partition}:events:${region}:<AWS::AccountId>:event-bus/${name}` }),
     keyArn: '<key>',
@@ -185,7 +187,7 @@ export function acknowledgePrimaryStack(stack: Stack, parts: PrimaryStackParts):
   for (const [name, fn] of Object.entries(parts.functions)) {
     const dlq = deadLetterReason(system, name);
     acknowledge(fn.function, REASONS.nodeRuntime, REASONS.concurrency, REASONS.vpc, ...(dlq ? [dlq] : []));
-    acknowledge(fn.policy, ...grantWildcards(stack, fn.declaration.grants, parts.tables, parts.buckets));
+    acknowledge(fn.policy, ...grantWildcards(stack, fn.declaration.grants, parts.tables, parts.buckets, arnOf, () => parts.replication?.replicaBucketArn ?? '<no replica>'));
   }
   acknowledge(parts.tracing, REASONS.xrayWildcard);
   acknowledgeWorkflows(parts.workflows, parts);

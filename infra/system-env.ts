@@ -19,9 +19,9 @@ export interface ResolvedResources {
 
 export const STATIC_FILES_ENV = 'STATIC_FILES_DIR';
 
-const screaming = (logical: string) => logical.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+const screaming = (logical: string) => logical.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();
 
-/** `table:index` → `TABLE_INDEX`, `stateMachine:fixityAudit` → `STATE_MACHINE_FIXITY_AUDIT`. */
+/** `table:index` → `TABLE_INDEX`, `stateMachine:fixityAudit` → `STATE_MACHINE_FIXITY_AUDIT`, `bucket:dr-replica` → `BUCKET_DR_REPLICA`. */
 export function envNameForResource(resource: GrantDeclaration['resource']): string | undefined {
   const [kind, logical] = resource.split(':') as [string, string];
   if (kind === 'execution') return undefined; // covered by the state machine's own variable

@@ -112,6 +112,24 @@ export interface StateMachineDeclaration {
   readonly functions: Readonly<Record<string, string>>;
   /** An EventBridge schedule expression (`rate(1 hour)`) that starts the workflow with `{}`; locally it runs at start. */
   readonly schedule?: string;
+  /**
+   * false: the local runtime does not run the scheduled workflow at every start (it has no scheduler). For sweeps
+   * over the whole archive, which would re-read every object at each start of every test runtime; start them by hand.
+   */
+  readonly runsAtLocalStart?: boolean;
+  /** CloudWatch alarms on metrics the workflow publishes, by alarm name (infra/constructs/workflows.ts; locally infra/local/metrics.ts). */
+  readonly alarms?: Readonly<Record<string, AlarmDeclaration>>;
+}
+
+/**
+ * An alarm on a metric without dimensions: ALARM when a datapoint's maximum over one day is
+ * above the threshold (the workflows that publish them run daily). No datapoint is not a breach.
+ */
+export interface AlarmDeclaration {
+  readonly namespace: string;
+  readonly metric: string;
+  readonly threshold: number;
+  readonly description: string;
 }
 
 export interface ApiDeclaration {

@@ -8,9 +8,29 @@
  */
 import { CORS_POLICY } from '#core/cors-policy.ts';
 import { RESOURCE_SERVER } from '#core/identity/scopes.ts';
+import { DR_METRIC, DR_METRICS_NAMESPACE } from '#core/dr/audit-metrics.ts';
+import { FIXITY_METRIC, FIXITY_METRICS_NAMESPACE } from '#core/fixity/sweep-metrics.ts';
 import { UPLOADS_PREFIX } from '#core/index-keys.ts';
 import { ABANDONED_UPLOAD } from '#core/uploads/upload-plan.ts';
 import type { FunctionDeclaration, SystemDeclaration } from './system-types.ts';
+
+/**
+ * The DR alarms (docs/dr.md), on the sums each scheduled DR audit publishes (one datapoint a day):
+ * any replica missing past the grace period, any replica whose SHA-256 differs, a recovery point
+ * older than an hour, a tenant the audit could not finish.
+ */
+const DR_ALARMS = {
+  DrReplicasMissing: { namespace: DR_METRICS_NAMESPACE, metric: DR_METRIC.unreplicated, threshold: 0, description: 'Archive objects with no DR replica past the replication grace period (npm run dr-audit -- --tenant T lists them)' },
+  DrReplicasCorrupted: { namespace: DR_METRICS_NAMESPACE, metric: DR_METRIC.mismatched, threshold: 0, description: 'DR replicas whose stored SHA-256 differs from the one recorded at ingest' },
+  DrRecoveryPointTooOld: { namespace: DR_METRICS_NAMESPACE, metric: DR_METRIC.oldestUnreplicated, threshold: 3600, description: 'The oldest unreplicated archive object is older than an hour (the recovery point objective)' },
+  DrAuditIncomplete: { namespace: DR_METRICS_NAMESPACE, metric: DR_METRIC.failedTenants, threshold: 0, description: 'The DR audit failed for at least one tenant after its retries' },
+} as const;
+
+/** The fixity sweep's alarms: an instance gone or changed, a tenant the sweep could not finish. */
+const FIXITY_ALARMS = {
+  FixityDamage: { namespace: FIXITY_METRICS_NAMESPACE, metric: FIXITY_METRIC.damaged, threshold: 0, description: 'The fixity sweep found archive objects missing or not matching their SHA-256 (each study keeps its fixity record)' },
+  FixitySweepIncomplete: { namespace: FIXITY_METRICS_NAMESPACE, metric: FIXITY_METRIC.failedTenants, threshold: 0, description: 'The fixity sweep failed for at least one tenant after its retries' },
+} as const;
 
 /**
  * Every audited function appends to the audit trail: Query reads its chain's head, PutItem
@@ -263,7 +283,7 @@ export const system = withWorkflowReferences({
     },
     maintenanceTenants: {
       entry: 'lambdas/handlers/maintenance/maintenance-tenants.ts',
-      description: 'Index maintenance step: the tenants a run covers (a scheduled run: every tenant with a usage balance)',
+      description: 'Index maintenance, DR audit and fixity sweep step: the tenants a run covers (a scheduled run: every tenant with a usage balance)',
       grants: [{ resource: 'table:index', actions: ['dynamodb:Query'] }],
     },
     sweepOrphans: {
@@ -593,6 +613,45 @@ export const system = withWorkflowReferences({
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
+    // ---- disaster recovery (issue 18, docs/dr.md): the DR audit workflow's steps ----
+    auditReplicaPage: {
+      entry: 'lambdas/handlers/dr/audit-replica-page.ts',
+      description: 'DR audit step: compare one page of a tenant\'s studies with the DR replica (missing, mismatched, extra)',
+      memoryMb: 1024,
+      grants: [
+        // Query: the tenant's studies (gsi3), a study's instances and earlier versions; UpdateItem: a replica confirmed.
+        { resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:UpdateItem'] },
+        // ListObjectsV2 of a study's prefix and HeadObject (authorized as GetObject) for the stored SHA-256; never the bytes.
+        { resource: 'bucket:dr-replica', actions: ['s3:ListBucket', 's3:GetObject'] },
+      ],
+    },
+    finishDrAudit: {
+      entry: 'lambdas/handlers/dr/finish-dr-audit.ts',
+      description: 'DR audit step: publish the sums of a scheduled run as CloudWatch metrics (Strata/DR), which the DR alarms watch',
+      // Metrics are Embedded Metric Format lines in its own log group: no grant beyond it.
+      grants: [],
+    },
+    // ---- fixity sweep (issue 18, docs/dr.md): every primary object re-hashed once per cycle ----
+    fixitySweepPage: {
+      entry: 'lambdas/handlers/fixity/fixity-sweep-page.ts',
+      description: 'Fixity sweep step: re-hash the next studies of a tenant from its saved position and keep each study\'s result',
+      memoryMb: 1024,
+      // Re-hashes up to ten studies: the longest work Lambda allows (it stops early when time runs short).
+      timeoutSeconds: 900,
+      grants: [
+        // Query: the tenant's studies (gsi3), a study's series and instances; GetItem/PutItem: the sweep position
+        // (conditional on its revision) and each study's fixity record.
+        { resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'] },
+        // ListBucket: a missing object must be NoSuchKey (reported as missing), not AccessDenied.
+        { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket'] },
+      ],
+    },
+    finishFixitySweep: {
+      entry: 'lambdas/handlers/fixity/finish-fixity-sweep.ts',
+      description: 'Fixity sweep step: publish the run\'s sums as CloudWatch metrics (Strata/Fixity), which the fixity alarms watch',
+      // Metrics are Embedded Metric Format lines in its own log group: no grant beyond it.
+      grants: [],
+    },
   },
   routes: [
     { method: 'GET', path: '/health', function: 'health' },
@@ -759,6 +818,24 @@ export const system = withWorkflowReferences({
         TallyExportFunctionArn: 'tallyExport',
         FinishExportFunctionArn: 'finishExport',
       },
+    },
+    // Disaster recovery (docs/dr.md): the replica audit, daily in AWS; the alarms watch the sums it publishes.
+    drAudit: {
+      file: 'statemachines/dr-audit.asl.json',
+      functions: { TenantsFunctionArn: 'maintenanceTenants', AuditReplicaPageFunctionArn: 'auditReplicaPage', FinishDrAuditFunctionArn: 'finishDrAudit' },
+      schedule: 'rate(1 day)',
+      // It reads every replica: locally `npm run dr-audit -- --local`, or started through the local Step Functions.
+      runsAtLocalStart: false,
+      alarms: DR_ALARMS,
+    },
+    // The fixity sweep (docs/dr.md): daily in AWS, resuming each tenant where the previous run stopped.
+    fixitySweep: {
+      file: 'statemachines/fixity-sweep.asl.json',
+      functions: { TenantsFunctionArn: 'maintenanceTenants', FixitySweepPageFunctionArn: 'fixitySweepPage', FinishFixitySweepFunctionArn: 'finishFixitySweep' },
+      schedule: 'rate(1 day)',
+      // It re-reads every object: locally started through the local Step Functions, not at every start.
+      runsAtLocalStart: false,
+      alarms: FIXITY_ALARMS,
     },
   },
   // Disaster recovery (docs/dr.md): the archive replicated into the DR region's bucket, locks included.

@@ -47,6 +47,8 @@ export const config = Object.freeze({
   clientsTable: () => required('TABLE_CLIENTS'),
   auditTable: () => required('TABLE_AUDIT'),
   archiveBucket: () => required('BUCKET_ARCHIVE'),
+  /** The DR replica (docs/dr.md): the DR stack's bucket in AWS, `strata-dr-replica` locally. */
+  replicaBucket: () => required('BUCKET_DR_REPLICA'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
   deletionStateMachineArn: () => required('STATE_MACHINE_DELETION'),

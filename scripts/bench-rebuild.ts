@@ -1,8 +1,9 @@
 /**
- * `npm run bench:rebuild [-- --instances 1000]`: the index rebuild's throughput (docs/dr.md).
+ * `npm run bench:rebuild [-- --instances 1000] [--concurrency 1,4]`: the index rebuild's throughput (docs/dr.md).
  * A fresh local archive gets N instances (minimal objects, 10 studies, by STOW-RS), its index
- * table is dropped, and `npm run rebuild-index`'s runner rebuilds it; prints versions/s and
- * checks that the study list answers as before. The figure feeds the RTO in docs/dr.md.
+ * table is dropped, and `npm run rebuild-index`'s runner rebuilds it, once per concurrency given
+ * (the table dropped again before each); prints versions/s and checks that the study list answers
+ * as before. The figure feeds the RTO in docs/dr.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import { minimal } from '#test/helpers/synthetic.ts';
 
 const at = process.argv.indexOf('--instances');
 const instances = at >= 0 ? Number(process.argv[at + 1]) : 1000;
+const concurrencyAt = process.argv.indexOf('--concurrency');
+const concurrencies = (concurrencyAt >= 0 ? process.argv[concurrencyAt + 1]! : '1').split(',').map(Number);
 const STUDIES = 10;
 const PER_REQUEST = 50;
 
@@ -38,13 +41,19 @@ try {
   console.log(`seeded ${instances} instances in ${STUDIES} studies in ${((Date.now() - seeding) / 1000).toFixed(1)} s`);
   const studiesBefore = await (await fetch(`${runtime.url}/dicom-web/studies?includefield=all`)).text();
 
-  await dynamoFor(runtime).send(new DeleteTableCommand({ TableName: runtime.names.table('index') }));
-  runtime = await runtime.restart();
   const { runRebuild, summary } = await import('./dr/rebuild-runner.ts');
-  const run = await runRebuild({ now: () => runtime.clock.now(), out: process.stderr });
-  console.log(summary(run));
-  const studiesAfter = await (await fetch(`${runtime.url}/dicom-web/studies?includefield=all`)).text();
-  console.log(`rebuild: ${run.state.examined} versions in ${run.seconds.toFixed(1)} s = ${(run.state.examined / run.seconds).toFixed(1)} versions/s; study list ${studiesAfter === studiesBefore ? 'identical' : 'DIFFERENT'} after`);
+  for (const concurrency of concurrencies) {
+    await dynamoFor(runtime).send(new DeleteTableCommand({ TableName: runtime.names.table('index') }));
+    runtime = await runtime.restart();
+    // The restart starts the scheduled workflows (on an empty index: nothing to do); let them end first.
+    await runtime.stepFunctions.idle();
+    const run = await runRebuild({ concurrency, now: () => runtime.clock.now(), out: process.stderr });
+    console.log(summary(run));
+    const studiesAfter = await (await fetch(`${runtime.url}/dicom-web/studies?includefield=all`)).text();
+    console.log(
+      `rebuild, concurrency ${concurrency} (${run.workers} worker(s)): ${run.state.examined} versions in ${run.seconds.toFixed(1)} s = ${(run.state.examined / run.seconds).toFixed(1)} versions/s; study list ${studiesAfter === studiesBefore ? 'identical' : 'DIFFERENT'} after`,
+    );
+  }
 } finally {
   await runtime.dispose();
   rmSync(dataDir, { recursive: true, force: true });

@@ -3,7 +3,9 @@
  * compares the primary index with the DR replica (lambdas/services/dr/replica-audit.ts,
  * docs/dr.md) — missing replicas, extra objects, checksum mismatches, the oldest unreplicated
  * version's age — for one tenant or every tenant with data; records each replica confirmed on its
- * instance. Prints the report; exits 1 when a replica is missing, corrupted or extra.
+ * instance. Prints the report; exits 1 when a replica is missing, corrupted or extra. The same
+ * service runs as the scheduled DR audit workflow (statemachines/dr-audit.asl.json), which also
+ * publishes the figures the DR alarms watch.
  */
 const args = process.argv.slice(2);
 const option = (name: string) => {
@@ -45,12 +47,12 @@ try {
     while (!state.done) state = await auditReplicaPage(tenant, state, now(), { replicaBucket: replicaBucket!, graceSeconds });
     console.log(
       `${tenant}: ${state.studies} studies, ${state.versions} versions; confirmed ${state.confirmed} (${state.newlyConfirmed} newly), pending ${state.pending}, ` +
-        `missing ${state.missing.length}, checksum mismatches ${state.mismatched.length}, extra ${state.extra.length}; oldest unreplicated ${state.oldestUnreplicatedSeconds} s`,
+        `missing ${state.missingCount}, checksum mismatches ${state.mismatchedCount}, extra ${state.extraCount}; oldest unreplicated ${state.oldestUnreplicatedSeconds} s`,
     );
     for (const m of state.missing) console.log(`  missing   ${m.key} (unreplicated for ${m.ageSeconds} s)`);
     for (const m of state.mismatched) console.log(`  mismatch  ${m.key} (recorded ${m.recorded}, replica ${m.replica ?? 'no checksum'})`);
     for (const key of state.extra) console.log(`  extra     ${key}`);
-    damaged ||= state.missing.length + state.mismatched.length + state.extra.length > 0;
+    damaged ||= state.missingCount + state.mismatchedCount + state.extraCount > 0;
   }
   process.exitCode = damaged ? 1 : 0;
 } finally {

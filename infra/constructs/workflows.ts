@@ -2,17 +2,25 @@
  * The Step Functions state machines of the declaration, each from its ASL file with the
  * `${…FunctionArn}` placeholders substituted; logging (without execution data: it may hold
  * PHI) and X-Ray on; each state machine's role may invoke only the functions its states name.
+ * A declared schedule becomes an EventBridge rule; declared alarms, CloudWatch alarms on the
+ * metrics the workflow publishes, which notify the `strata-alarms` SNS topic (encrypted with the
+ * key; subscribe the operators to it, docs/dr.md).
  */
 import { resolve } from 'node:path';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StateMachineDeclaration } from '#infra/system-types.ts';
+import { admitServiceToKey } from './encryption-key.ts';
 
 export interface WorkflowsProps {
   projectRoot: string;
@@ -23,9 +31,14 @@ export interface WorkflowsProps {
 }
 
 export const stateMachineName = (logical: string) => `strata-${logical}`;
+export const alarmName = (logical: string) => `strata-${logical}`;
+export const ALARM_TOPIC_NAME = 'strata-alarms';
 
 export class Workflows extends Construct {
   readonly stateMachines: Record<string, sfn.StateMachine> = {};
+  readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  /** Where the alarms notify; absent when no workflow declares one. */
+  readonly alarmTopic?: sns.Topic;
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
@@ -55,6 +68,39 @@ export class Workflows extends Construct {
           targets: [new targets.SfnStateMachine(machine, { input: events.RuleTargetInput.fromObject({}), role: role.withoutPolicyUpdates() })],
         });
       }
+      for (const [name, alarm] of Object.entries(declaration.alarms ?? {})) {
+        // One day: the longest period an alarm evaluates, and the publishing workflows run daily.
+        const metric = new cloudwatch.Metric({ namespace: alarm.namespace, metricName: alarm.metric, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.days(1) });
+        this.alarms[name] = new cloudwatch.Alarm(this, name, {
+          alarmName: alarmName(name),
+          alarmDescription: alarm.description,
+          metric,
+          threshold: alarm.threshold,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
+    }
+    const alarms = Object.keys(this.alarms);
+    if (alarms.length) {
+      const topic = new sns.Topic(this, 'Alarms', { topicName: ALARM_TOPIC_NAME, masterKey: props.key, enforceSSL: true });
+      // Built from names, not references: the key (the primary stack's) must not depend on this stack.
+      const alarmArns = (stack: Stack) => alarms.map((name) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: alarmName(name), arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+      // The topic policy (enforceSSL writes one) replaces SNS's default: CloudWatch may publish for these alarms only.
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AlarmsPublish',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': alarmArns(Stack.of(this)) }, StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      );
+      // CloudWatch encrypts the notification it publishes with the topic's key.
+      admitServiceToKey(props.key, 'CloudWatchAlarmsNotifyTheTopic', 'cloudwatch.amazonaws.com', alarmArns(Stack.of(props.key)));
+      for (const alarm of Object.values(this.alarms)) alarm.addAlarmAction(new SnsAction(topic));
+      this.alarmTopic = topic;
     }
   }
 }

@@ -8,11 +8,14 @@
  * POST /_local/s3/transition {"bucket":"archive","key":…,"storageClass":"GLACIER"}
  * POST /_local/s3/faults {"keyPrefix":…,"status":503,"code":"SlowDown","operation":"read"|"write"|"delete","remaining":5}
  *                                         → GETs of matching keys fail (DELETE clears all)
+ * POST /_local/schedules {"stateMachine":"fixitySweep","wait":true}
+ *                                         → starts a scheduled workflow's run as its EventBridge schedule would
  * GET  /_local/events                    → recent EventBridge deliveries
  *
  * Every input is checked before anything changes (admin-input.ts): a refusal (400, 404, 409, 413)
  * changes nothing.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { system } from '#infra/system.ts';
 import { AdminInputError, integerField, readAdminJson, stringField, type AdminBody } from './admin-input.ts';
@@ -37,6 +40,8 @@ interface Parts {
 type Handler = (req: IncomingMessage, parts: Parts) => Promise<{ status?: number; body: unknown }>;
 
 const BUCKETS = new Set(Object.keys(system.buckets));
+/** The workflows EventBridge starts on a schedule in AWS; locally this route stands for the schedule. */
+const SCHEDULED: ReadonlySet<string> = new Set(Object.entries(system.stateMachines).filter(([, machine]) => 'schedule' in machine).map(([name]) => name));
 /** S3's limit on a key's length. */
 const MAX_KEY_BYTES = 1024;
 const bucketField = (body: AdminBody) => localBucketName(stringField(body, 'bucket', { maxBytes: 63, oneOf: BUCKETS }, 'archive'));
@@ -93,6 +98,18 @@ const ROUTES: Record<string, Partial<Record<string, Handler>>> = {
     DELETE: async (_req, { s3 }) => {
       s3.proxy.clearFaults();
       return { body: { cleared: true } };
+    },
+  },
+  '/_local/schedules': {
+    // What a scheduled run gets in AWS: `{}`. With "wait": true, answers once the run (and any other) has ended.
+    POST: async (req, { clock, stepFunctions }) => {
+      const body = await readAdminJson(req, ['stateMachine', 'wait']);
+      const name = stringField(body, 'stateMachine', { maxBytes: 64, oneOf: SCHEDULED });
+      const run = stepFunctions.startExecution(stepFunctions.arnOf(name), '{}', `scheduled-${clock.now().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`);
+      if (body.wait !== true) return { status: 202, body: { executionArn: run.executionArn } };
+      await stepFunctions.idle();
+      const { executionArn, status, output } = stepFunctions.describeExecution(run.executionArn);
+      return { body: { executionArn, status, output: output === undefined ? undefined : (JSON.parse(output) as unknown) } };
     },
   },
   '/_local/events': {

@@ -22,6 +22,7 @@ import { apiWithDataPlane } from '#infra/dataplane/declaration.ts';
 import { LocalClock } from './clock.ts';
 import { localCredentials, localTableName, startDynamo, type LocalDynamo } from './dynamodb.ts';
 import { LocalEventBus } from './event-bus.ts';
+import { LocalMetrics } from './metrics.ts';
 import { LambdaHost } from './lambda-host.ts';
 import { localAdminRoutes } from './local-admin-routes.ts';
 import { LocalIdentity } from './local-identity.ts';
@@ -85,6 +86,8 @@ export interface LocalRuntime {
   /** The declared signing keys (Sign, Verify, GetPublicKey). */
   kms: LocalKms;
   stepFunctions: LocalStepFunctions;
+  /** CloudWatch: the metrics the functions publish (Embedded Metric Format) and the declared alarms. */
+  metrics: LocalMetrics;
   lambdas: LambdaHost;
   /** Issues (and verifies) the local access tokens; the key is in the data directory. */
   identity: LocalIdentity;
@@ -110,6 +113,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     (name) => 1000 * (options.functionTimeoutSeconds?.[name] ?? functionTimeoutSeconds(system, name)),
   );
   const events = new LocalEventBus(system.eventRules, localBucketName, lambdas, log);
+  const metrics = new LocalMetrics(dataDir, system.stateMachines);
 
   let dynamo: LocalDynamo | undefined;
   let s3: LocalS3 | undefined;
@@ -123,6 +127,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const stop = async () => {
     await events.idle();
     await stepFunctions?.stop();
+    metrics.stop();
     for (const http of [server, dataServer, eventsServer, kmsServer]) {
       if (!http?.listening) continue;
       http.closeAllConnections();
@@ -227,6 +232,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     s3,
     kms: kms!,
     stepFunctions,
+    metrics,
     lambdas,
     identity: identity!,
     names: { table: localTableName, bucket: localBucketName },

@@ -170,12 +170,13 @@ export class LocalStepFunctions implements ExecutionControl {
 
   /**
    * Starts every workflow that has a schedule once, as the runtime starts (the local runtime
-   * has no scheduler; in AWS an EventBridge rule starts them).
+   * has no scheduler; in AWS an EventBridge rule starts them), but those declared not to
+   * (`runsAtLocalStart: false`: sweeps over the whole archive).
    */
   startScheduled(declarations: Readonly<Record<string, StateMachineDeclaration>>): void {
     const at = this.options.clock.now().toISOString().replace(/[:.]/g, '');
     for (const [name, declaration] of Object.entries(declarations)) {
-      if (declaration.schedule) this.startExecution(this.arnOf(name), '{}', `scheduled-${at}`);
+      if (declaration.schedule && declaration.runsAtLocalStart !== false) this.startExecution(this.arnOf(name), '{}', `scheduled-${at}`);
     }
   }
 

@@ -26,6 +26,14 @@ export function s3Client(): S3Client {
   return s3;
 }
 
+let replicaS3: S3Client | undefined;
+
+/** The DR replica's bucket is in the DR region (docs/dr.md): this client follows S3's redirect to a bucket's region. */
+export function s3ReplicaClient(): S3Client {
+  replicaS3 ??= new S3Client({ ...s3Options(), followRegionRedirects: true });
+  return replicaS3;
+}
+
 let presigner: S3Client | undefined;
 
 /**

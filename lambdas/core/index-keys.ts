@@ -64,6 +64,8 @@ export const Keys = {
   }),
   /** A fixity audit's outcome on the study partition, newest last. */
   fixityResult: (tenant: string, study: string, auditedAt: string) => ({ pk: studyPartition(tenant, study), sk: `FIXITY#${auditedAt}` }),
+  /** Where the tenant's scheduled fixity sweep resumes, and its cycles' totals (docs/dr.md). */
+  fixitySweep: (tenant: string) => ({ pk: `T#${tenant}#FIXITY`, sk: 'SWEEP' }),
   /** A legal hold: one item per hold in its tenant's holds partition (docs/legal-hold.md). */
   hold: (tenant: string, id: string) => ({ pk: `T#${tenant}#HOLDS`, sk: `HOLD#${id}` }),
   /** The holds of a tenant: Query pk, begins_with(sk, 'HOLD#'). */

@@ -3,6 +3,8 @@
  * ingest and replication it finds every replica whole and records the confirmation per instance;
  * with one replica object deleted and another corrupted it reports exactly those two; before
  * replication it reports the versions as pending and the oldest one's age (the recovery point).
+ * The same audit as the scheduled workflow (statemachines/dr-audit.asl.json) reports the same two,
+ * publishes the counts as CloudWatch metrics (the local sink reads them) and sets the DR alarms.
  */
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -14,6 +16,8 @@ import { synthesize } from '#test/helpers/synthetic.ts';
 import { instanceObjectKey, Keys } from '#core/index-keys.ts';
 import { system } from '#infra/system.ts';
 import { auditReplicaPage, emptyAuditState, type ReplicaAuditState } from '#services/dr/replica-audit.ts';
+import { DR_METRIC, DR_METRICS_NAMESPACE } from '#core/dr/audit-metrics.ts';
+import { resolveReferences } from '#adapters/workflows/references.ts';
 
 const LAG_SECONDS = 60;
 const GRACE_SECONDS = 900;
@@ -71,6 +75,49 @@ describe('DR audit: the primary index against the replica', () => {
     expect(report.extra).toEqual([]);
     expect(report.oldestUnreplicatedSeconds).toBeGreaterThan(GRACE_SECONDS);
     expect(report.confirmed).toBe(2);
+  });
+
+  it('as the scheduled workflow: reports the same two, publishes the counts and sets the alarms; a tenant\'s own run lists them', async () => {
+    const latest = (name: string) => runtime.metrics.datapoints(DR_METRICS_NAMESPACE, name).at(-1)?.value;
+    // Not run at the local runtime's start (it reads every replica): no datapoint yet.
+    expect(runtime.metrics.alarmState('DrReplicasMissing')).toBe('INSUFFICIENT_DATA');
+    const published = runtime.metrics.datapoints(DR_METRICS_NAMESPACE, DR_METRIC.unreplicated).length;
+    expect(published).toBe(0);
+
+    const run = async (input: object, name: string) => {
+      const { executionArn } = runtime.stepFunctions.startExecution(runtime.stepFunctions.arnOf('drAudit'), JSON.stringify(input), name);
+      await runtime.stepFunctions.idle();
+      const execution = runtime.stepFunctions.describeExecution(executionArn);
+      expect(execution.status).toBe('SUCCEEDED');
+      // No key or UID in what Step Functions keeps.
+      for (const { key } of instances) expect(JSON.stringify(execution)).not.toContain(key.split('/')[2]);
+      return JSON.parse(execution.output!) as Record<string, unknown>;
+    };
+
+    const scheduled = await run({}, 'scheduled-dr-test');
+    expect(scheduled.reports).toEqual([
+      expect.objectContaining({ tenant: TEST_TENANT, audit: expect.objectContaining({ done: true, missingCount: 1, mismatchedCount: 1, extraCount: 0, confirmed: 2, missing: [], mismatched: [] }) }),
+    ]);
+    expect(scheduled.metrics).toMatchObject({ [DR_METRIC.unreplicated]: 1, [DR_METRIC.mismatched]: 1, [DR_METRIC.extra]: 0, [DR_METRIC.failedTenants]: 0 });
+    expect(latest(DR_METRIC.unreplicated)).toBe(1);
+    expect(latest(DR_METRIC.mismatched)).toBe(1);
+    expect(latest(DR_METRIC.extra)).toBe(0);
+    expect(latest(DR_METRIC.oldestUnreplicated)).toBeGreaterThan(GRACE_SECONDS);
+    expect(runtime.metrics.datapoints(DR_METRICS_NAMESPACE, DR_METRIC.unreplicated)).toHaveLength(published + 1);
+    expect(runtime.metrics.alarmState('DrReplicasMissing')).toBe('ALARM');
+    expect(runtime.metrics.alarmState('DrReplicasCorrupted')).toBe('ALARM');
+    // The missing replica's age (the recovery point) is past the grace period but under the alarm's hour.
+    expect(latest(DR_METRIC.oldestUnreplicated)).toBeLessThan(3600);
+    expect(runtime.metrics.alarmState('DrRecoveryPointTooOld')).toBe('OK');
+    expect(runtime.metrics.alarmState('DrAuditIncomplete')).toBe('OK');
+
+    // A tenant's own run lists the keys (as references) and publishes nothing.
+    const own = await run({ tenant: TEST_TENANT }, 'dr-test-tenant');
+    const { report } = await resolveReferences(TEST_TENANT, own as { report: { audit: ReplicaAuditState } });
+    expect(report.audit.missing.map((m) => m.key)).toEqual([instances[1]!.key]);
+    expect(report.audit.mismatched.map((m) => m.key)).toEqual([instances[2]!.key]);
+    expect(report.audit.extra).toEqual([]);
+    expect(runtime.metrics.datapoints(DR_METRICS_NAMESPACE, DR_METRIC.unreplicated)).toHaveLength(published + 1);
   });
 
   it('reports a replica object that is neither a current nor an earlier version in the index as extra', async () => {

@@ -131,6 +131,9 @@ describe('Logs and workflow failures carry no identifiers', () => {
     expect((await call('POST', `/dispositions/${String(disposition.json.id)}/reject`)).status).toBe(200);
     await runtime.stepFunctions.settled();
 
+    // The daily whole-archive sweeps (not run at the local runtime's start), as their schedules start them.
+    for (const stateMachine of ['drAudit', 'fixitySweep']) expect((await call('POST', '/_local/schedules', { stateMachine, wait: true })).status).toBe(200);
+
     // Everything AWS keeps of each execution: its input and output, every state's input and output, every task's, errors and causes.
     const histories: string[] = [];
     const started = new Set<string>();

@@ -5,13 +5,13 @@
  * replication keeps it on the replica).
  */
 import { HeadObjectCommand, ListObjectsV2Command, S3ServiceException } from '@aws-sdk/client-s3';
-import { s3Client } from '#adapters/aws-clients.ts';
+import { s3ReplicaClient } from '#adapters/aws-clients.ts';
 
 export async function listReplicaKeys(bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    const page = await s3ReplicaClient().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
     keys.push(...(page.Contents ?? []).map((object) => object.Key!));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -21,7 +21,7 @@ export async function listReplicaKeys(bucket: string, prefix: string): Promise<s
 /** The replica's stored SHA-256 (hex); undefined when it has none, null when the object is gone. */
 export async function replicaSha256(bucket: string, key: string): Promise<string | undefined | null> {
   try {
-    const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+    const head = await s3ReplicaClient().send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
     return head.ChecksumSHA256 ? Buffer.from(head.ChecksumSHA256, 'base64').toString('hex') : undefined;
   } catch (error) {
     if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404) return null;

@@ -18,6 +18,7 @@
  * passed back; an already indexed version is skipped, so a repeated page changes nothing.
  */
 import { instanceIdentityFromKey, instanceObjectKey, metadataObjectKey, type InstanceIdentity } from '#core/index-keys.ts';
+import { beforeRangeEnd, type KeyRange } from '#core/dr/rebuild-ranges.ts';
 import { listArchivePage } from '#adapters/archive-listing.ts';
 import { headArchivedObject, type ArchivedObject } from '#adapters/dr/archive-objects.ts';
 import { getInstanceRecord, type InstanceRecord } from '#adapters/index-store.ts';
@@ -69,13 +70,17 @@ const PAGE = 500;
  * One listing page of the rebuild; call again with the returned state until `done`. A study's
  * versions are indexed together in the order they were ingested (the study item keeps what its
  * first instance said, as STOW does), so a study cut by the page end is listed to its end first.
+ * With a key range (core/dr/rebuild-ranges.ts, cut between studies), the page covers only its
+ * keys: workers on different ranges rebuild different studies at once.
  */
-export async function rebuildIndexPage(state: RebuildState, now: Date, pageSize = PAGE): Promise<RebuildState> {
+export async function rebuildIndexPage(state: RebuildState, now: Date, pageSize = PAGE, range: KeyRange = {}): Promise<RebuildState> {
   const next: RebuildState = { ...state, unindexed: [...state.unindexed] };
-  const page = await listArchivePage('', state.cursor, pageSize);
-  const keys = page.objects.map((object) => object.key);
+  const page = await listArchivePage('', state.cursor ?? range.startAfter, pageSize);
+  const keys = page.objects.map((object) => object.key).filter((key) => beforeRangeEnd(key, range));
+  // Past the range's end: the rest is another worker's.
+  const more = page.more && keys.length === page.objects.length;
   const last = instanceIdentityFromKey(keys.at(-1) ?? '');
-  if (page.more && last) {
+  if (more && last) {
     // The last study may go on past this page: list the rest of it (a study, not the bucket).
     const prefix = studyPrefix(last);
     for (let more = true; more; ) {
@@ -96,7 +101,7 @@ export async function rebuildIndexPage(state: RebuildState, now: Date, pageSize 
     studies.set(studyPrefix(id), group);
   }
   await inParallel([...studies.values()], STUDIES_AT_ONCE, (versions) => rebuildStudy(versions, now, next));
-  next.done = !page.more;
+  next.done = !more;
   next.cursor = next.done ? undefined : keys.at(-1);
   return next;
 }

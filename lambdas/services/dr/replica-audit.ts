@@ -5,7 +5,8 @@
  * oldest unreplicated version's age (the recovery point). Each instance whose current version is
  * found whole is marked confirmed on its index item (replication status per instance). Damage is
  * reported, never repaired. One page of studies per call (the tenant's studies on gsi3), so a
- * workflow step or a CLI can carry the state.
+ * workflow step (handlers/dr/audit-replica-page.ts) or the CLI (scripts/dr-audit.ts) carries
+ * the state; the damaged keys it lists are capped (`listLimit`), their counts are not.
  */
 import { compareStudy, type ReplicaObject } from '#core/dr/replica-audit.ts';
 import { instanceIdentityFromKey } from '#core/index-keys.ts';
@@ -28,6 +29,10 @@ export interface ReplicaAuditState {
   missing: { key: string; ageSeconds: number }[];
   mismatched: { key: string; recorded: string; replica: string | undefined }[];
   extra: string[];
+  /** All found, listed or not. */
+  missingCount: number;
+  mismatchedCount: number;
+  extraCount: number;
   oldestUnreplicatedSeconds: number;
 }
 
@@ -41,6 +46,9 @@ export const emptyAuditState = (): ReplicaAuditState => ({
   missing: [],
   mismatched: [],
   extra: [],
+  missingCount: 0,
+  mismatchedCount: 0,
+  extraCount: 0,
   oldestUnreplicatedSeconds: 0,
 });
 
@@ -49,8 +57,12 @@ export interface AuditOptions {
   /** Unreplicated versions younger than this are pending, not missing (15 min: RTC's objective). */
   graceSeconds: number;
   pageSize?: number;
+  /** At most this many keys listed per kind (missing, mismatched, extra); the counts go on. Default: all. */
+  listLimit?: number;
 }
 
+/** Unreplicated versions younger than this are pending: RTC's 15 minutes (docs/dr.md). */
+export const REPLICATION_GRACE_SECONDS = 900;
 const STUDIES_PER_PAGE = 25;
 const HEADS_AT_ONCE = 16;
 
@@ -75,15 +87,21 @@ async function auditStudy(tenant: string, study: string, now: Date, options: Aud
   state.studies++;
   state.versions += records.length;
   state.pending += comparison.pending.length;
-  state.missing.push(...comparison.missing);
-  state.mismatched.push(...comparison.mismatched);
+  const limit = options.listLimit ?? Infinity;
+  const list = <T>(into: T[], found: readonly T[]) => into.push(...found.slice(0, Math.max(0, limit - into.length)));
+  list(state.missing, comparison.missing);
+  state.missingCount += comparison.missing.length;
+  list(state.mismatched, comparison.mismatched);
+  state.mismatchedCount += comparison.mismatched.length;
   state.oldestUnreplicatedSeconds = Math.max(state.oldestUnreplicatedSeconds, comparison.oldestUnreplicatedSeconds);
   // A replica object that is not a current version may be an earlier version the index keeps.
   for (const key of comparison.unmatched) {
     const id = instanceIdentityFromKey(key)!;
     const current = records.find((r) => r.id.series === id.series && r.id.sop === id.sop);
     const earlier = current ? (await listEarlierVersions(current)).some((version) => version.sha256 === id.sha256) : false;
-    if (!earlier) state.extra.push(key);
+    if (earlier) continue;
+    list(state.extra, [key]);
+    state.extraCount++;
   }
   for (const version of comparison.confirmed) {
     state.confirmed++;

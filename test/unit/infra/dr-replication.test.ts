@@ -1,11 +1,14 @@
 /**
  * The archive's replication into the DR stack's replica (infra/constructs/dr-replication.ts,
  * infra/dr-stack.ts): the rule, the role's exact permissions, and the replica's key and
- * bucket policies admitting the role, same account or another.
+ * bucket policies admitting the role, same account or another. The DR audit workflow: daily,
+ * its alarms notifying an encrypted topic, its step reading the replica and nothing more.
  */
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPLICATION_ROLE_NAME } from '#infra/constructs/dr-replication.ts';
+import { DR_METRIC, DR_METRICS_NAMESPACE } from '#core/dr/audit-metrics.ts';
+import { FIXITY_METRIC, FIXITY_METRICS_NAMESPACE } from '#core/fixity/sweep-metrics.ts';
 import { system } from '#infra/system.ts';
 import { synth } from '#test/helpers/synth.ts';
 
@@ -28,9 +31,10 @@ describe('DR replication (CDK)', () => {
   let primary: Resources;
   let dr: Resources;
   let archiveId: string;
+  let synthesized: ReturnType<typeof synth>;
 
   beforeAll(() => {
-    const synthesized = synth(system, {
+    synthesized = synth(system, {
       drBucketArn: REPLICA_BUCKET,
       drKeyArn: REPLICA_KEY,
       drStorageClass: 'DEEP_ARCHIVE',
@@ -135,6 +139,66 @@ describe('DR replication (CDK)', () => {
     ]);
   });
 
+  it('runs the DR audit and the fixity sweep daily; their alarms watch the published sums and notify a topic encrypted with the key', () => {
+    const workflows = Template.fromStack(synthesized.primary.workflows);
+    const nested = resourcesOf(workflows);
+    for (const name of ['strata-drAudit', 'strata-fixitySweep']) {
+      const [machineId] = ofType(nested, 'AWS::StepFunctions::StateMachine').find(([, m]) => m.Properties.StateMachineName === name)!;
+      workflows.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)', Targets: [Match.objectLike({ Arn: { Ref: machineId } })] });
+    }
+    const [topicId, topic] = ofType(nested, 'AWS::SNS::Topic')[0]!;
+    expect(topic.Properties).toMatchObject({ TopicName: 'strata-alarms', KmsMasterKeyId: expect.anything() });
+    const alarms = Object.fromEntries(ofType(nested, 'AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName, a.Properties]));
+    const expected = {
+      'strata-DrReplicasMissing': [DR_METRICS_NAMESPACE, DR_METRIC.unreplicated, 0],
+      'strata-DrReplicasCorrupted': [DR_METRICS_NAMESPACE, DR_METRIC.mismatched, 0],
+      'strata-DrRecoveryPointTooOld': [DR_METRICS_NAMESPACE, DR_METRIC.oldestUnreplicated, 3600],
+      'strata-DrAuditIncomplete': [DR_METRICS_NAMESPACE, DR_METRIC.failedTenants, 0],
+      'strata-FixityDamage': [FIXITY_METRICS_NAMESPACE, FIXITY_METRIC.damaged, 0],
+      'strata-FixitySweepIncomplete': [FIXITY_METRICS_NAMESPACE, FIXITY_METRIC.failedTenants, 0],
+    } as const;
+    expect(Object.keys(alarms).sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, [namespace, metric, threshold]] of Object.entries(expected)) {
+      expect(alarms[name], name).toMatchObject({
+        Namespace: namespace,
+        MetricName: metric,
+        Statistic: 'Maximum',
+        Period: 86_400,
+        EvaluationPeriods: 1,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId }],
+      });
+      expect(alarms[name]!.Dimensions).toBeUndefined();
+    }
+    // CloudWatch may publish to the topic, and encrypt with the key, for these alarms only.
+    const alarmArns = Object.keys(expected).map((name) => `arn:aws:cloudwatch:us-east-1:${PRIMARY_ACCOUNT}:alarm:${name}`);
+    const rendered = (value: unknown) => JSON.stringify(value).replace(/\{"Ref":"AWS::(\w+)"\}/g, (_, p: string) => ({ Partition: 'aws', Region: 'us-east-1', AccountId: PRIMARY_ACCOUNT })[p] ?? p);
+    const topicPolicy = ofType(nested, 'AWS::SNS::TopicPolicy')[0]![1];
+    const publish = (topicPolicy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.find((st) => st.Sid === 'AlarmsPublish')!;
+    expect(publish).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' });
+    const key = ofType(primary, 'AWS::KMS::Key').find(([id]) => id.startsWith('Encryption'))![1];
+    const admitted = (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement.find((st) => st.Sid === 'CloudWatchAlarmsNotifyTheTopic')!;
+    expect(admitted).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] });
+    for (const arn of alarmArns) {
+      expect(rendered(admitted.Condition)).toContain(`:alarm:${arn.split(':alarm:')[1]}"`);
+      expect(rendered(publish.Condition)).toContain(`:alarm:${arn.split(':alarm:')[1]}"`);
+    }
+  });
+
+  it('lets the DR audit step list the replica and read its objects\' checksums, and nothing else there', () => {
+    const policyId = synthesized.primary.getLogicalId(synthesized.primary.functions.auditReplicaPage!.policy.node.defaultChild as never);
+    const statements = (primary[policyId]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    const onReplica = statements.filter((st) => JSON.stringify(st.Resource).includes(REPLICA_BUCKET)).map((st) => [actions(st), st.Resource]);
+    expect(onReplica).toEqual([
+      [['s3:GetObject'], `${REPLICA_BUCKET}/*`],
+      [['s3:ListBucket'], REPLICA_BUCKET],
+    ]);
+    const [fnId] = ofType(primary, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FnauditReplicaPage'))!;
+    expect((primary[fnId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables.BUCKET_DR_REPLICA).toBe('strata-dr-replica-bucket');
+  });
+
   it('without the DR outputs, synthesizes no replication and warns that the archive has one copy', () => {
     const synthesized = synth(system, { dataPlane: 'false' });
     const resources = resourcesOf(synthesized.template);
@@ -142,6 +206,11 @@ describe('DR replication (CDK)', () => {
     expect(Object.values(resources).some((r) => r.Properties?.RoleName === REPLICATION_ROLE_NAME)).toBe(false);
     const warnings = Annotations.fromStack(synthesized.primary).findWarning('*', Match.stringLikeRegexp('archive is not replicated.*drBucketArn.*drKeyArn'));
     expect(warnings.length).toBe(1);
+    // The DR audit's step has no replica to read: no grant and no bucket name (its run fails, and its alarm says so).
+    const [fnId, fn] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FnauditReplicaPage'))!;
+    expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.BUCKET_DR_REPLICA).toBeUndefined();
+    expect(fnId).toBeTruthy();
+    expect(JSON.stringify(ofType(resources, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('FnauditReplicaPage')))).not.toContain('s3:');
   }, SYNTH_TIMEOUT_MS);
 
   it('refuses a replica storage class S3 does not have', () => {

@@ -198,7 +198,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     listArchive,
     kmsWrite,
   ],
-  // The tenants of a scheduled maintenance run: one Query of the usage balances.
+  // The tenants of a scheduled maintenance, DR audit or fixity sweep run: one Query of the usage balances.
   maintenanceTenants: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query'), kmsWrite],
   // Count walk (Query), study GetItem, corrections by Update/Put/Delete.
   reconcileCounts: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
@@ -350,6 +350,17 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     { actions: ['states:StartExecution'], resources: [machine('priorPrefetch')] },
     kmsWrite,
   ],
+  // ---- disaster recovery (issue 18, docs/dr.md): the DR audit workflow's steps ----
+  // A tenant's studies (gsi3), a study's instances and earlier versions (Query), a replica confirmed on its
+  // instance (UpdateItem). Its reads of the replica (ListObjectsV2, HeadObject) need the DR stack's bucket,
+  // -c drBucketArn, which this synth has not (test/unit/infra/dr-replication.test.ts checks them).
+  auditReplicaPage: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
+  // Metrics are Embedded Metric Format lines in its own log group: nothing but the workflow references.
+  finishDrAudit: [workflowReferences, ownLogs, kmsWrite],
+  // The tenant's studies (gsi3), a study's series and instances (Query), the sweep position (GetItem, conditional
+  // PutItem) and each study's fixity record (PutItem); GetObject to re-hash (404 needs ListBucket).
+  fixitySweepPage: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'), onObjects('s3:GetObject'), listArchive, kmsWrite],
+  finishFixitySweep: [workflowReferences, ownLogs, kmsWrite],
 };
 
 /** The stack's one shared policy every function role also holds: X-Ray has no resource-level permissions. */
