@@ -7,10 +7,19 @@
  * references back as they read their input. Pure: no SDK, no clock.
  */
 import { createHash } from 'node:crypto';
+import { Keys } from '#core/index-keys.ts';
 
 const PREFIX = 'ref:';
+const LENGTH = 32;
 /** A reference: `ref:` and 32 base64url characters (192 bits of a salted SHA-256). */
-const REFERENCE = /^ref:[A-Za-z0-9_-]{32}$/;
+const REFERENCE = new RegExp(`^${PREFIX}[A-Za-z0-9_-]{${LENGTH}}$`);
+
+/**
+ * The partition keys of reference items and of the tenants' salts, as IAM patterns (any tenant,
+ * a reference's exact length): the grant of a function that only carries references reaches
+ * these items and no other (`dynamodb:LeadingKeys`, infra/system.ts).
+ */
+export const REFERENCE_PARTITION_PATTERNS: readonly string[] = [Keys.reference('*', PREFIX + '?'.repeat(LENGTH)).pk, Keys.referenceSalt('*').pk];
 /**
  * A DICOM UID (PS3.5 §9.1; malformed ones with leading zeros too): digit groups separated by
  * dots. A whole string of that syntax counts however short (STOW accepts `1.2.3.4`); inside a
@@ -35,7 +44,7 @@ export function carriesIdentifier(value: string): boolean {
 
 /** The reference of a value: a tenant's salt makes it underivable from the value alone, and stable within the tenant. */
 export function referenceOf(salt: string, value: string): string {
-  return PREFIX + createHash('sha256').update(salt).update('\0').update(value).digest('base64url').slice(0, 32);
+  return PREFIX + createHash('sha256').update(salt).update('\0').update(value).digest('base64url').slice(0, LENGTH);
 }
 
 /** Every string (values and object keys) of a JSON value that `select` picks, once each. */
