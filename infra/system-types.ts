@@ -10,6 +10,8 @@ export interface TableDeclaration {
   readonly partitionKey: string;
   readonly sortKey: string;
   readonly globalIndexes: readonly GlobalIndexDeclaration[];
+  /** DynamoDB TTL: items carrying this attribute (epoch seconds) are deleted after that time (in AWS; the local DynamoDB keeps them). */
+  readonly timeToLiveAttribute?: string;
 }
 
 export interface BucketDeclaration {

@@ -8,7 +8,7 @@
  */
 import { CORS_POLICY } from '#core/cors-policy.ts';
 import { RESOURCE_SERVER } from '#core/identity/scopes.ts';
-import { UPLOADS_PREFIX } from '#core/index-keys.ts';
+import { TTL_ATTRIBUTE, UPLOADS_PREFIX } from '#core/index-keys.ts';
 import { REFERENCE_PARTITION_PATTERNS } from '#core/workflows/references.ts';
 import { ABANDONED_UPLOAD } from '#core/uploads/upload-plan.ts';
 import type { FunctionDeclaration, SystemDeclaration } from './system-types.ts';
@@ -88,6 +88,8 @@ export const system = withWorkflowReferences({
         { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
         { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
       ],
+      // Workflow references expire (core/workflows/references.ts: REFERENCE_LIFETIME_DAYS); no other item carries it.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
     },
     // App client → tenant (docs/security.md): read by the token trigger with GetItem, written by administrators.
     clients: { partitionKey: 'pk', sortKey: 'sk', globalIndexes: [] },

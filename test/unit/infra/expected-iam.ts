@@ -24,8 +24,9 @@ export interface ExpectedStatement {
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
-const machine = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:strata-${name}`;
-const executions = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:strata-${name}:*`;
+/** State machines are named `<primary stack>-wf-<logical>` (the stack is `Strata`). */
+const machine = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Strata-wf-${name}`;
+const executions = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:Strata-wf-${name}:*`;
 
 const ownLogs: ExpectedStatement = { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['own-logs'] };
 const listArchive: ExpectedStatement = { actions: ['s3:ListBucket'], resources: ['archive'] };
