@@ -17,7 +17,9 @@ if (args.includes('--help') || args.includes('-h')) {
 Rebuilds the index table from the archive bucket's objects (their strata-* metadata and metadata
 documents); the table must exist (empty, or partly rebuilt). AWS credentials come from the usual
 chain. --local rebuilds the local archive in STRATA_DATA_DIR (default .strata); stop npm start first.
---state (default .strata-rebuild.json) is saved after every page: run the same command again to resume.`);
+--state (default .strata-rebuild.json) is saved after every page: run the same command again to resume.
+Workflow references are not rebuilt (they are derived): workflows in flight when the index was lost fail
+at their next task; start them again (docs/dr.md).`);
   process.exit(0);
 }
 const stateFile = resolve(option('state') ?? '.strata-rebuild.json');
