@@ -139,11 +139,13 @@ function grantWildcards(
   const partition = pseudo(stack.partition, 'Partition');
   const region = pseudo(stack.region, 'Region');
   const states = (resource: string, name: string) => `arn:${partition}:states:${region}:<AWS::AccountId>:${resource}:${name}`;
+  // State machines are named after the primary stack, wherever the policy is.
+  const primaryName = (stack.nestedStackParent ?? stack).stackName;
   const statements = grantStatements(grants, {
     table: (logical) => ({ arn: arn(tables[logical]!), indexArn: `${arn(tables[logical]!)}/index/*` }),
     // A bucket of no stack here (the DR replica) is named by its ARN.
     bucket: (logical) => ({ arn: buckets[logical] ? arn(buckets[logical]) : (external?.(logical) ?? `<bucket-${logical}>`) }),
-    stateMachine: (logical) => ({ arn: states('stateMachine', stateMachineName(logical)), executionsArn: `${states('execution', stateMachineName(logical))}:*` }),
+    stateMachine: (logical) => ({ arn: states('stateMachine', stateMachineName(primaryName, logical)), executionsArn: `${states('execution', stateMachineName(primaryName, logical))}:*` }),
     eventBus: (name) => ({ arn: `arn:${partition}:events:${region}:<AWS::AccountId>:event-bus/${name}` }),
     keyArn: '<key>',
     signingKey: (logical) => ({ arn: `<signing-key-${logical}>` }),

@@ -73,14 +73,15 @@ export class StrataStack extends Stack {
     );
     // State machine ARNs are built from their fixed names: functions need them in their
     // environment, and the state machines need the functions (no dependency cycle).
+    const machineName = (logical: string) => stateMachineName(this.stackName, logical);
     const stateMachineArn = (logical: string) =>
-      this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(logical), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: machineName(logical), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const arns: ResourceArns = {
       table: (logical) => ({ arn: required(tables, logical, 'table').tableArn, indexArn: `${required(tables, logical, 'table').tableArn}/index/*` }),
       bucket: (logical) => ({ arn: logical === system.replication?.replica ? settings.drBucketArn! : required(buckets, logical, 'bucket').bucketArn }),
       stateMachine: (logical) => ({
         arn: stateMachineArn(logical),
-        executionsArn: this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName(logical)}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        executionsArn: this.formatArn({ service: 'states', resource: 'execution', resourceName: `${machineName(logical)}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       }),
       eventBus: (name) => ({ arn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) }),
       keyArn: key.keyArn,
@@ -170,7 +171,7 @@ export class StrataStack extends Stack {
       customDomain: settings.domainName && settings.certificateArn ? { domainName: settings.domainName, certificateArn: settings.certificateArn } : undefined,
     });
     // A nested stack of its own, as the data plane's: the primary stack keeps its 500 resources for the API.
-    this.workflows = new WorkflowsStack(this, 'Workflows', { projectRoot: props.projectRoot, stateMachines: system.stateMachines, functionOf, key, logRetention });
+    this.workflows = new WorkflowsStack(this, 'Workflows', { projectRoot: props.projectRoot, stackName: this.stackName, stateMachines: system.stateMachines, functionOf, key, logRetention });
     const events = new EventRules(this, 'Events', { rules: system.eventRules, bucketOf: (logical) => required(buckets, logical, 'bucket'), functionOf, key });
     if (settings.waf) this.addWaf(key, logRetention);
     const replication = this.drReplication(system, settings, buckets, key);

@@ -10,6 +10,8 @@ export interface TableDeclaration {
   readonly partitionKey: string;
   readonly sortKey: string;
   readonly globalIndexes: readonly GlobalIndexDeclaration[];
+  /** DynamoDB TTL: items carrying this attribute (epoch seconds) are deleted after that time (in AWS; the local DynamoDB keeps them). */
+  readonly timeToLiveAttribute?: string;
 }
 
 export interface BucketDeclaration {
@@ -65,7 +67,29 @@ export interface SigningKeyDeclaration {
 export interface GrantDeclaration {
   readonly resource: `${'table' | 'bucket' | 'stateMachine' | 'execution' | 'eventBus' | 'key'}:${string}`;
   readonly actions: readonly string[];
+  /**
+   * Table grants only: the items the grant reaches, as IAM patterns (`*`, `?`) on their
+   * partition key. The statement carries `ForAllValues:StringLike` on `dynamodb:LeadingKeys`,
+   * and the local IAM evaluates it the same way. Only item actions may be limited so
+   * (LEADING_KEY_ACTIONS): a Scan names no partition key, and AWS would then let the condition pass.
+   */
+  readonly leadingKeys?: readonly string[];
 }
+
+/**
+ * The DynamoDB actions whose every request names the partition keys it touches, so that a
+ * `dynamodb:LeadingKeys` condition is always evaluated on them (IAM: ForAllValues over an absent
+ * key is true). Query is left out: its partition key is inside an expression the local IAM does not parse.
+ */
+export const LEADING_KEY_ACTIONS: readonly string[] = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+];
 
 export interface FunctionDeclaration {
   readonly entry: string;

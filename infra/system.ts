@@ -10,7 +10,8 @@ import { CORS_POLICY } from '#core/cors-policy.ts';
 import { RESOURCE_SERVER } from '#core/identity/scopes.ts';
 import { DR_METRIC, DR_METRICS_NAMESPACE } from '#core/dr/audit-metrics.ts';
 import { FIXITY_METRIC, FIXITY_METRICS_NAMESPACE } from '#core/fixity/sweep-metrics.ts';
-import { UPLOADS_PREFIX } from '#core/index-keys.ts';
+import { TTL_ATTRIBUTE, UPLOADS_PREFIX } from '#core/index-keys.ts';
+import { REFERENCE_PARTITION_PATTERNS } from '#core/workflows/references.ts';
 import { ABANDONED_UPLOAD } from '#core/uploads/upload-plan.ts';
 import type { FunctionDeclaration, SystemDeclaration } from './system-types.ts';
 
@@ -111,6 +112,8 @@ export const system = withWorkflowReferences({
         { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
         { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
       ],
+      // Workflow references expire (core/workflows/references.ts: REFERENCE_LIFETIME_DAYS); no other item carries it.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
     },
     // App client → tenant (docs/security.md): read by the token trigger with GetItem, written by administrators.
     clients: { partitionKey: 'pk', sortKey: 'sk', globalIndexes: [] },
@@ -851,10 +854,12 @@ export const system = withWorkflowReferences({
  * execution names no UID. A function that starts or follows a workflow turns an input's UIDs
  * into references and an output's references back; a workflow task resolves its input's and
  * references its result's. Each reference is one item of the index (GetItem, PutItem by key), so
- * those functions, derived here from the declaration rather than listed, hold exactly that grant.
+ * those functions, derived here from the declaration rather than listed, hold exactly that grant,
+ * limited to the reference and salt items (`dynamodb:LeadingKeys`): a function that only reads
+ * the index, or none of it, cannot write or read anything else through it.
  */
 function withWorkflowReferences<T extends SystemDeclaration>(declaration: T): T {
-  const references = { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] } as const;
+  const references = { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], leadingKeys: REFERENCE_PARTITION_PATTERNS } as const;
   const tasks = new Set(Object.values(declaration.stateMachines).flatMap((machine) => Object.values(machine.functions)));
   const usesWorkflows = (name: string, fn: FunctionDeclaration) =>
     tasks.has(name) || fn.grants.some((grant) => grant.actions.includes('states:StartExecution') || grant.actions.includes('states:DescribeExecution'));

@@ -20,7 +20,9 @@ documents); the table must exist (empty, or partly rebuilt). AWS credentials com
 chain. --local rebuilds the local archive in STRATA_DATA_DIR (default .strata); stop npm start first.
 --state (default .strata-rebuild.json) is saved after every page: run the same command again to resume
 (a resumed run keeps the ranges it started with). --concurrency (default 1): workers, each on a range of
-keys cut between studies with about equal versions.`);
+keys cut between studies with about equal versions.
+Workflow references are not rebuilt (they are derived): workflows in flight when the index was lost fail
+at their next task; start them again (docs/dr.md).`);
   process.exit(0);
 }
 const stateFile = resolve(option('state') ?? '.strata-rebuild.json');

@@ -92,7 +92,7 @@ export class DataPlaneService extends Construct {
     // As for the functions: one customer-managed policy with exactly the declared grants.
     this.taskPolicy = new iam.ManagedPolicy(this, 'TaskPolicy', {
       description: 'The data plane: the grants of the functions behind its routes',
-      statements: props.statements.map((statement) => new iam.PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources] })),
+      statements: props.statements.map((statement) => new iam.PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources], ...(statement.conditions ? { conditions: statement.conditions } : {}) })),
     });
     this.taskDefinition.taskRole.addManagedPolicy(this.taskPolicy);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.key });

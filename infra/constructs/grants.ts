@@ -3,7 +3,7 @@
  * statement on exactly that resource, plus the KMS actions its encryption needs. The stack
  * attaches these; the stack test compares them with a table written out by hand (test/unit/infra/expected-iam.ts).
  */
-import type { GrantDeclaration } from '#infra/system-types.ts';
+import { LEADING_KEY_ACTIONS, type GrantDeclaration } from '#infra/system-types.ts';
 
 export interface ResourceArns {
   table(logical: string): { arn: string; indexArn: string };
@@ -16,10 +16,17 @@ export interface ResourceArns {
   signingKey?(logical: string): { arn: string };
 }
 
+/** IAM condition operators → condition keys → values (a PolicyStatement's `conditions`). */
+export type Conditions = Record<string, Record<string, string[]>>;
+
 export interface Statement {
   actions: string[];
   resources: string[];
+  conditions?: Conditions;
 }
+
+/** The condition a grant's `leadingKeys` becomes: every partition key the request touches matches one pattern. */
+export const leadingKeysCondition = (patterns: readonly string[]): Conditions => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] } });
 
 /** Actions on the bucket itself, not its objects (Service Authorization Reference: resource type `bucket`). */
 const BUCKET_LEVEL = new Set(['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketLocation']);
@@ -30,9 +37,17 @@ export function grantStatements(grants: readonly GrantDeclaration[], arns: Resou
   for (const grant of grants) {
     const [kind, logical] = grant.resource.split(':') as [string, string];
     const actions = [...grant.actions];
+    if (grant.leadingKeys && kind !== 'table') throw new Error(`${grant.resource}: leadingKeys limits table grants only`);
     if (kind === 'table') {
       const { arn, indexArn } = arns.table(logical);
-      statements.push({ actions, resources: actions.includes('dynamodb:Query') ? [arn, indexArn] : [arn] });
+      const statement: Statement = { actions, resources: actions.includes('dynamodb:Query') ? [arn, indexArn] : [arn] };
+      if (grant.leadingKeys) {
+        const unlimited = actions.filter((action) => !LEADING_KEY_ACTIONS.includes(action));
+        if (unlimited.length) throw new Error(`${grant.resource}: leadingKeys cannot limit ${unlimited.join(', ')} (the request may name no partition key)`);
+        if (grant.leadingKeys.length === 0) throw new Error(`${grant.resource}: leadingKeys names no pattern`);
+        statement.conditions = leadingKeysCondition(grant.leadingKeys);
+      }
+      statements.push(statement);
       kms.add('kms:Decrypt');
       if (actions.some((a) => /Put|Update|Delete|Write/.test(a))) kms.add('kms:Encrypt').add('kms:GenerateDataKey');
     } else if (kind === 'bucket') {

@@ -20,6 +20,7 @@ export class MetadataIndex extends Construct {
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: props.key,
       removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.declaration.timeToLiveAttribute ? { timeToLiveAttribute: props.declaration.timeToLiveAttribute } : {}),
     });
     for (const gsi of props.declaration.globalIndexes) {
       this.table.addGlobalSecondaryIndex({

@@ -6,8 +6,8 @@
  *
  * The task functions, the key and the log retention are the primary stack's; CDK passes their
  * ARNs as nested-stack parameters. Nothing in the primary stack names a resource of this one:
- * functions find the state machines by their fixed names (stateMachineName), so there is no
- * dependency cycle.
+ * functions find the state machines by their fixed names (stateMachineName: the primary stack's
+ * name and the logical name), so there is no dependency cycle.
  */
 import { NestedStack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';

@@ -6,6 +6,7 @@
  * metrics the workflow publishes, which notify the `strata-alarms` SNS topic (encrypted with the
  * key; subscribe the operators to it, docs/dr.md).
  */
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -24,13 +25,31 @@ import { admitServiceToKey } from './encryption-key.ts';
 
 export interface WorkflowsProps {
   projectRoot: string;
+  /** The primary stack's name, which the state machines' names carry (stateMachineName). */
+  stackName: string;
   stateMachines: Readonly<Record<string, StateMachineDeclaration>>;
   functionOf: (logical: string) => lambda.IFunction;
   key: kms.IKey;
   logRetention: logs.RetentionDays;
 }
 
-export const stateMachineName = (logical: string) => `strata-${logical}`;
+/** Step Functions' limit on a state machine's name. */
+const MAX_NAME_LENGTH = 80;
+
+/**
+ * A state machine's physical name: `<primary stack>-wf-<logical>`. It is fixed at synth because
+ * the primary stack's functions build the ARN from it (an output of the nested stack would make
+ * a dependency cycle: the state machines name the functions). It is scoped to the stack (two
+ * deployments in one account and Region do not collide), and it is not the `strata-<logical>`
+ * of the releases that kept the state machines in the primary stack: on an in-place update,
+ * CloudFormation creates the nested stack's state machines before it deletes the primary's old
+ * ones, and a name still taken would fail the update (docs/security.md, "Upgrading").
+ */
+export function stateMachineName(stackName: string, logical: string): string {
+  const name = `${stackName}-wf-${logical}`;
+  if (name.length <= MAX_NAME_LENGTH) return name;
+  return `${name.slice(0, MAX_NAME_LENGTH - 9)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+}
 export const alarmName = (logical: string) => `strata-${logical}`;
 export const ALARM_TOPIC_NAME = 'strata-alarms';
 
@@ -47,7 +66,7 @@ export class Workflows extends Construct {
       const substitutions: Record<string, string> = {};
       for (const [placeholder, fn] of Object.entries(declaration.functions)) substitutions[placeholder] = props.functionOf(fn).functionArn;
       const machine = new sfn.StateMachine(this, logical, {
-        stateMachineName: stateMachineName(logical),
+        stateMachineName: stateMachineName(props.stackName, logical),
         definitionBody: sfn.DefinitionBody.fromFile(resolve(props.projectRoot, declaration.file)),
         definitionSubstitutions: substitutions,
         logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },

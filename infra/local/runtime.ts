@@ -144,7 +144,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const localKms = new LocalKms(system.signingKeys, dataDir, REGION, LOCAL_ACCOUNT);
     kms = localKms;
     const signingKeyArn = (logical: string) => localKms.arnOf(logical);
-    const iam = localIam(system.functions, { table: localTableName, bucket: localBucketName, stateMachineArn, signingKeyArn }, { region: REGION, account: LOCAL_ACCOUNT });
+    const iam = localIam(system.functions, { table: localTableName, bucket: localBucketName, stateMachineArn, signingKeyArn }, { region: REGION, account: LOCAL_ACCOUNT }, system.tables);
     dynamo = await startDynamo(system.tables, { path: resolve(dataDir, 'dynamodb'), host: LOOPBACK, port: options.servicePorts?.dynamodb ?? 0, region: REGION, guard: iam.dynamodb });
     s3 = await startS3(system.buckets, {
       dataDir,

@@ -232,7 +232,7 @@ export class LocalStepFunctions implements ExecutionControl {
       if (state.Type !== 'Task' || !state.Resource) continue;
       if (this.options.retryIntervalMs !== undefined && Array.isArray(state.Retry)) retryOverrides[stateName] = this.options.retryIntervalMs;
       const direct = byArn.get(state.Resource);
-      if (direct) localHandlers[stateName] = (input) => this.lambdas.invoke(direct, input);
+      if (direct) localHandlers[stateName] = (input) => this.invokeTask(direct, input);
       else if (state.Resource === LAMBDA_INVOKE) localHandlers[stateName] = (input) => this.invokeOptimised(input, byArn);
     }
     // Wait and callback states, rewritten to run on the local clock and local task tokens.
@@ -240,7 +240,7 @@ export class LocalStepFunctions implements ExecutionControl {
       localHandlers,
       this.timers.rewrite(allStates(definition.States), (resource, input) => {
         const direct = byArn.get(resource);
-        if (direct) return this.lambdas.invoke(direct, input);
+        if (direct) return this.invokeTask(direct, input);
         if (resource === LAMBDA_INVOKE) return this.invokeOptimised(input, byArn);
         throw new Error(`the local runtime cannot run callback tasks on ${resource}`);
       }),
@@ -250,12 +250,19 @@ export class LocalStepFunctions implements ExecutionControl {
     this.machines.set(arn, { arn, machine, localHandlers, retryOverrides });
   }
 
+  /** A task's invocation: a failure reaches the state machine as Step Functions sees a failed Lambda (lambdaTaskFailure). */
+  private invokeTask(fn: string, input: unknown): Promise<unknown> {
+    return this.lambdas.invoke(fn, input).catch((error: unknown) => {
+      throw lambdaTaskFailure(error);
+    });
+  }
+
   /** `arn:aws:states:::lambda:invoke`: Parameters carry FunctionName and Payload. */
   private async invokeOptimised(input: unknown, byArn: Map<string, string>): Promise<unknown> {
     const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
     const fn = byArn.get(FunctionName) ?? byArn.get(FunctionName.replace(/:\$LATEST$/, ''));
     if (!fn) throw Object.assign(new Error(`Function not found: ${FunctionName}`), { name: 'Lambda.ResourceNotFoundException' });
-    return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: await this.lambdas.invoke(fn, Payload) };
+    return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: await this.invokeTask(fn, Payload) };
   }
 
   private persist(record: ExecutionRecord): void {
@@ -297,12 +304,30 @@ function recordingTasks(record: ExecutionRecord, handlers: LoadedMachine['localH
       state,
       async (input: unknown) => {
         record.history.push({ type: 'TaskScheduled', timestamp: Date.now(), state, input: JSON.stringify(input ?? null) });
-        const output = await handler(input);
+        const output = await handler(input).catch((error: unknown) => {
+          const { name, message } = error as Error;
+          record.history.push({ type: 'TaskFailed', timestamp: Date.now(), state, error: name, cause: message });
+          throw error;
+        });
         record.history.push({ type: 'TaskSucceeded', timestamp: Date.now(), state, output: JSON.stringify(output ?? null) });
         return output;
       },
     ]),
   );
+}
+
+/**
+ * What Step Functions keeps of a failed Lambda task (Error, Cause; AWS: "Handling errors in
+ * Step Functions workflows"): the Node.js runtime's errorType as the error, and its error
+ * document, `{"errorMessage","errorType","trace"}` with the stack trace line by line, as the
+ * cause. The ES `cause` of the error and its other fields are not serialized by the runtime, so
+ * they are not kept here either.
+ */
+export function lambdaTaskFailure(error: unknown): Error {
+  const thrown = error instanceof Error ? error : new Error(String(error));
+  const errorType = thrown.name || 'Error';
+  const document = { errorMessage: thrown.message, errorType, trace: (thrown.stack ?? '').split('\n') };
+  return Object.assign(new Error(JSON.stringify(document)), { name: errorType });
 }
 
 function executionFailure(error: unknown): { status: ExecutionStatus; error: string; cause: string } {

@@ -20,6 +20,9 @@ export interface ResourceScope {
 
 const studyPartition = (tenant: string, study: string) => `T#${tenant}#S#${study}`;
 
+/** The index table's DynamoDB TTL attribute (epoch seconds): an item that carries it is deleted after that time (workflow references). */
+export const TTL_ATTRIBUTE = 'ttl';
+
 export const Keys = {
   /** The study summary: one item per study. */
   study: (tenant: string, study: string) => ({ pk: studyPartition(tenant, study), sk: 'STUDY' }),

@@ -5,7 +5,7 @@
  * below are ordinary ones with the process's key (unrestricted outside an invocation).
  */
 import { GetObjectCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAsFunction } from '#infra/local/iam/function-identity.ts';
@@ -52,6 +52,26 @@ describe('Local IAM enforces each function\'s declared grants', () => {
     // A GSI query needs the grant on the index too; recordFixityResult may only PutItem.
     const gsi = new QueryCommand({ TableName: table, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'nothing' } } });
     await expect(runAsFunction('recordFixityResult', () => dynamo.send(gsi))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+
+  it('keeps the workflow-reference grant to reference and salt items: any other key is AccessDeniedException (dynamodb:LeadingKeys)', async () => {
+    const dynamo = dynamoFor(runtime);
+    const table = runtime.names.table('index');
+    const reference = { pk: { S: `T#default#REF#ref:${'A'.repeat(32)}` }, sk: { S: 'REF' } };
+    const study = { pk: { S: `T#default#S#${CT_SMALL.study}` }, sk: { S: 'STUDY' } };
+    // reclassifyTally has no table grant but the references': it records and reads a reference, and the salt.
+    await runAsFunction('reclassifyTally', () => dynamo.send(new PutItemCommand({ TableName: table, Item: { ...reference, value: { S: 'iam-test' } } })));
+    const read = await runAsFunction('reclassifyTally', () => dynamo.send(new GetItemCommand({ TableName: table, Key: reference })));
+    expect(read.Item?.value).toEqual({ S: 'iam-test' });
+    await runAsFunction('reclassifyTally', () => dynamo.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'T#default#REFS' }, sk: { S: 'SALT' } } })));
+    // The study item, read or overwritten by the same function: refused, and the study is intact.
+    const planted = await runAsFunction('reclassifyTally', () => dynamo.send(new GetItemCommand({ TableName: table, Key: study }))).catch((error: unknown) => error);
+    expect(planted).toMatchObject({ name: 'AccessDeniedException' });
+    expect(String((planted as Error).message)).toContain('dynamodb:GetItem');
+    await expect(runAsFunction('reclassifyTally', () => dynamo.send(new PutItemCommand({ TableName: table, Item: study })))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    // listStudySeries only queries: its PutItem reaches references, not the study.
+    await expect(runAsFunction('listStudySeries', () => dynamo.send(new PutItemCommand({ TableName: table, Item: study })))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect((await dynamo.send(new GetItemCommand({ TableName: table, Key: study }))).Item?.sk).toEqual({ S: 'STUDY' });
   });
 
   it('refuses starting a state machine the function was not granted', async () => {

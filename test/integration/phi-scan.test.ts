@@ -12,7 +12,8 @@ import dcmjs from 'dcmjs';
 import { PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { system } from '#infra/system.ts';
-import { s3For } from '#test/helpers/aws.ts';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoFor, s3For } from '#test/helpers/aws.ts';
 import { CT_SMALL, fixture, fixtureNames, stow } from '#test/helpers/dicom.ts';
 import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 
@@ -95,6 +96,13 @@ describe('Logs and workflow failures carry no identifiers', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from('not the stored bytes') }));
     const audit = await fetch(`${runtime.url}/admin/fixity-audits`, { method: 'POST', body: JSON.stringify({ studyInstanceUID: CT_SMALL.study }) });
     expect(audit.status).toBe(202);
+    // A failing task: every read of another study's series fails (503), the task throws until its retries run
+    // out, and its error (name, message, stack trace: Lambda's error document) is kept as a TaskFailed cause.
+    const [, failingStudy, failingSeries] = /^default\/studies\/([^/]+)\/series\/([^/]+)\//.exec(listed.Contents!.find((o) => !o.Key!.includes(CT_SMALL.study) && o.Key!.endsWith('.dcm'))!.Key!)!;
+    expect((await call('POST', '/_local/s3/faults', { keyPrefix: `default/studies/${failingStudy}/series/${failingSeries}/`, status: 503, code: 'SlowDown' })).status).toBe(200);
+    expect((await fetch(`${runtime.url}/admin/fixity-audits`, { method: 'POST', body: JSON.stringify({ studyInstanceUID: failingStudy }) })).status).toBe(202);
+    await runtime.stepFunctions.idle();
+    expect((await call('DELETE', '/_local/s3/faults')).status).toBe(200);
     expect((await fetch(`${runtime.url}/admin/index-maintenance`, { method: 'POST', body: '{}' })).status).toBeLessThan(300);
     await runtime.stepFunctions.idle();
     const deleted = await fetch(`${runtime.url}/dicom-web/studies/${CT_SMALL.study}/series/${CT_SMALL.series}/instances/${CT_SMALL.sop}`, { method: 'DELETE' });
@@ -145,11 +153,16 @@ describe('Logs and workflow failures carry no identifiers', () => {
         for (const event of record.history) histories.push(`${machine} ${event.type} ${event.state ?? ''} ${event.input ?? ''} ${event.output ?? ''} ${event.error ?? ''} ${event.cause ?? ''}`);
       }
     }
-    // Every workflow of the declaration ran to its end (only the audit of the damaged study fails), and the history holds what the states passed.
+    // Every workflow of the declaration ran to its end (only the audits of the damaged study and of the unreadable series fail), and the history holds what the states passed.
     const unsuccessful = Object.keys(system.stateMachines).flatMap((machine) =>
       runtime.stepFunctions.listExecutions(runtime.stepFunctions.arnOf(machine)).filter((e) => e.status !== 'SUCCEEDED').map((e) => `${machine} ${e.status} ${e.error ?? ''}`),
     );
-    expect(unsuccessful).toEqual(['fixityAudit FAILED FixityMismatch']);
+    expect(unsuccessful.sort()).toEqual(['fixityAudit FAILED FixityIncomplete', 'fixityAudit FAILED FixityMismatch']);
+    // The failing task's error reached the history as AWS keeps it: its name, and the error document with its trace.
+    // (The disposition's rejection is a TaskFailed too, but a SendTaskFailure's own error and cause, not a Lambda's.)
+    const failed = histories.filter((text) => /^fixityAudit TaskFailed /.test(text));
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.filter((text) => !text.includes('TransientStorageError') || !text.includes('"trace":['))).toEqual([]);
     expect([...started].sort()).toEqual(Object.keys(system.stateMachines).sort());
     expect(histories.some((text) => text.includes('FixityMismatch'))).toBe(true);
     expect(histories.filter((text) => / (StateEntered|TaskScheduled) /.test(text)).length).toBeGreaterThan(20);
@@ -161,5 +174,12 @@ describe('Logs and workflow failures carry no identifiers', () => {
         .map(([where, text]) => `${what} in ${where}: ${text.slice(0, 300)}`),
     );
     expect(hits).toEqual([]);
+
+    // Each reference item expires (DynamoDB TTL, epoch seconds) a workflow's year plus 90 days after it was written.
+    const [reference] = /ref:[A-Za-z0-9_-]{32}/.exec(histories.join(' '))!;
+    const item = await dynamoFor(runtime).send(new GetItemCommand({ TableName: runtime.names.table('index'), Key: { pk: { S: `T#default#REF#${reference}` }, sk: { S: 'REF' } } }));
+    const expires = Number(item.Item?.ttl?.N);
+    expect(expires).toBeGreaterThan(Date.now() / 1000 + 454 * 86_400);
+    expect(expires).toBeLessThan(Date.now() / 1000 + 460 * 86_400);
   }, 480_000); // every fixture pushed and every workflow: minutes on a loaded machine
 });

@@ -50,8 +50,8 @@ export function jsonApiGuard(policies: LocalPolicies, account: string, requestsO
   };
 }
 
-export const dynamoGuard = (policies: LocalPolicies, account: string, tableArn: (name: string) => string): Guard =>
-  jsonApiGuard(policies, account, (operation, body) => dynamoRequests(operation, body, tableArn));
+export const dynamoGuard = (policies: LocalPolicies, account: string, tableArn: (name: string) => string, partitionKeyOf: (name: string) => string | undefined): Guard =>
+  jsonApiGuard(policies, account, (operation, body) => dynamoRequests(operation, body, tableArn, partitionKeyOf));
 
 export const stepFunctionsGuard = (policies: LocalPolicies, account: string): Guard => jsonApiGuard(policies, account, stepFunctionsRequests);
 

@@ -8,20 +8,45 @@ import { decodeTaskToken } from '../step-functions-timers.ts';
 
 type Body = Record<string, unknown>;
 
-export function dynamoRequests(operation: string, body: Body, tableArn: (name: string) => string): Request[] {
+/** An item or key in DynamoDB's JSON (`{ pk: { S: '…' } }`). */
+type Attributes = Record<string, Record<string, unknown>> | undefined;
+
+/**
+ * DynamoDB requests, with `dynamodb:LeadingKeys` (the partition key values an item request
+ * touches) for the item actions, so a grant limited to some items is evaluated as in AWS.
+ * `partitionKeyOf` names a table's partition key attribute (from the declaration).
+ */
+export function dynamoRequests(operation: string, body: Body, tableArn: (name: string) => string, partitionKeyOf: (name: string) => string | undefined): Request[] {
   const table = (name: unknown, index?: unknown) => `${tableArn(String(name))}${index ? `/index/${String(index)}` : ''}`;
-  const tablesOf = (items: unknown) => Object.keys((items ?? {}) as object);
+  const tablesOf = (items: unknown) => Object.entries((items ?? {}) as Record<string, unknown>);
+  /** The request on `name`'s items: their partition key values as the condition key. */
+  const onItems = (action: string, name: unknown, items: readonly Attributes[]): Request => {
+    const partitionKey = partitionKeyOf(String(name));
+    const request = { action: `dynamodb:${action}`, resource: table(name) };
+    if (!partitionKey) return request;
+    const values = items.map((item) => item?.[partitionKey]).filter((value) => value !== undefined).map((value) => String(Object.values(value)[0]));
+    return { ...request, context: { 'dynamodb:LeadingKeys': [...new Set(values)] } };
+  };
   switch (operation) {
     case 'BatchGetItem':
+      return tablesOf(body.RequestItems).map(([name, read]) => onItems(operation, name, ((read as { Keys?: Attributes[] }).Keys ?? [])));
     case 'BatchWriteItem':
-      return tablesOf(body.RequestItems).map((name) => ({ action: `dynamodb:${operation}`, resource: table(name) }));
+      return tablesOf(body.RequestItems).map(([name, writes]) =>
+        onItems(operation, name, ((writes ?? []) as { PutRequest?: { Item: Attributes }; DeleteRequest?: { Key: Attributes } }[]).map((write) => write.PutRequest?.Item ?? write.DeleteRequest?.Key)),
+      );
     case 'TransactWriteItems':
     case 'TransactGetItems': {
       const actions: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
-      return ((body.TransactItems ?? []) as Record<string, { TableName?: string }>[]).flatMap((item) =>
-        Object.entries(item).map(([kind, action]) => ({ action: `dynamodb:${actions[kind] ?? kind}`, resource: table(action.TableName) })),
+      return ((body.TransactItems ?? []) as Record<string, { TableName?: string; Key?: Attributes; Item?: Attributes }>[]).flatMap((item) =>
+        Object.entries(item).map(([kind, action]) => onItems(actions[kind] ?? kind, action.TableName, [action.Key ?? action.Item])),
       );
     }
+    case 'GetItem':
+    case 'DeleteItem':
+    case 'UpdateItem':
+      return [onItems(operation, body.TableName, [body.Key as Attributes])];
+    case 'PutItem':
+      return [onItems(operation, body.TableName, [body.Item as Attributes])];
     case 'Query':
     case 'Scan':
       return [{ action: `dynamodb:${operation}`, resource: table(body.TableName, body.IndexName) }];

@@ -4,13 +4,14 @@
  * function's role (infra/constructs/grants.ts), with the local resources' ARNs, so a grant
  * missing from (or added to) the declaration changes both places at once.
  */
-import { grantStatements, type Statement } from '#infra/constructs/grants.ts';
+import { grantStatements, type Conditions, type Statement } from '#infra/constructs/grants.ts';
 import type { FunctionDeclaration } from '#infra/system-types.ts';
 
-/** One call as IAM sees it: an action on a resource ARN. */
+/** One call as IAM sees it: an action on a resource ARN, and the request's condition keys (`dynamodb:LeadingKeys`). */
 export interface Request {
   readonly action: string;
   readonly resource: string;
+  readonly context?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface LocalArns {
@@ -43,7 +44,10 @@ export class LocalPolicies {
   /** Whether `fn` may perform the request (an undeclared function may do nothing). */
   allows(fn: string, request: Request): boolean {
     return (this.statements.get(fn) ?? []).some(
-      (statement) => statement.actions.some((action) => matches(action, request.action, true)) && statement.resources.some((resource) => matches(resource, request.resource, false)),
+      (statement) =>
+        statement.actions.some((action) => matches(action, request.action, true)) &&
+        statement.resources.some((resource) => matches(resource, request.resource, false)) &&
+        conditionsHold(statement.conditions, request.context ?? {}),
     );
   }
 
@@ -51,6 +55,19 @@ export class LocalPolicies {
   firstDenied(fn: string, requests: readonly Request[]): Request | undefined {
     return requests.find((request) => !this.allows(fn, request));
   }
+}
+
+/**
+ * IAM's condition evaluation for the operators grants produce (grants.ts): every operator and
+ * every key must hold. `ForAllValues:StringLike`: each of the request's values matches one
+ * pattern (case-sensitive); a request without the key passes, as in AWS, which is why
+ * leading-key grants are limited to actions that always name their keys (LEADING_KEY_ACTIONS).
+ */
+function conditionsHold(conditions: Conditions | undefined, context: Readonly<Record<string, readonly string[]>>): boolean {
+  return Object.entries(conditions ?? {}).every(([operator, keys]) => {
+    if (operator !== 'ForAllValues:StringLike') throw new Error(`local IAM does not evaluate the condition operator ${operator}`);
+    return Object.entries(keys).every(([key, patterns]) => (context[key] ?? []).every((value) => patterns.some((pattern) => matches(pattern, value, false))));
+  });
 }
 
 /** IAM's pattern matching: `*` any run of characters, `?` one; actions ignore case. */

@@ -3,16 +3,28 @@
  * value, `T#<tenant>#REF#<reference>`, read by key, written idempotently (the same value always
  * gets the same reference within a tenant, so a value referenced again rewrites the same item);
  * and one salt per tenant, `T#<tenant>#REFS`/`SALT`, created once (a conditional put: two first
- * writers agree on the one that landed).
+ * writers agree on the one that landed). Reference items expire (DynamoDB TTL, REFERENCE_LIFETIME_DAYS
+ * after their last write); salts never do. Both are derived: a rebuilt index starts without them (docs/dr.md).
  */
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { NotFoundError } from '#core/errors.ts';
-import { Keys } from '#core/index-keys.ts';
-import { carriesIdentifier, isReference, referenceOf, replaceStrings, stringsOf } from '#core/workflows/references.ts';
+import { Keys, TTL_ATTRIBUTE } from '#core/index-keys.ts';
+import {
+  carriesIdentifier,
+  identifiersIn,
+  isReference,
+  opaqueName,
+  referenceExpiry,
+  referenceOf,
+  replaceStrings,
+  replaceWithin,
+  stringsOf,
+} from '#core/workflows/references.ts';
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '#adapters/aws-clients.ts';
+import { clock } from '#adapters/clock.ts';
 
 const db = documentClient;
 /** Salts are never changed, so a container keeps them. */
@@ -36,16 +48,36 @@ async function saltOf(tenant: string): Promise<string> {
   return salt!;
 }
 
-/** The value with every string that carries a UID replaced by its reference (recorded first, so a reader always finds it). */
+/** Each value's reference, recorded first (so a reader always finds it) with its expiry moved on. */
+async function recordReferences(tenant: string, values: ReadonlySet<string>): Promise<Map<string, string>> {
+  const salt = await saltOf(tenant);
+  const replacements = new Map([...values].map((text) => [text, referenceOf(salt, text)]));
+  const expires = referenceExpiry(clock.now());
+  await Promise.all(
+    [...replacements].map(([text, reference]) =>
+      db().send(new PutCommand({ TableName: config.indexTable(), Item: { ...Keys.reference(tenant, reference), value: text, [TTL_ATTRIBUTE]: expires } })),
+    ),
+  );
+  return replacements;
+}
+
+/** The value with every string that carries a UID replaced by its reference. */
 export async function withReferences<T>(tenant: string, value: T): Promise<T> {
   const found = stringsOf(value, carriesIdentifier);
   if (found.size === 0) return value;
-  const salt = await saltOf(tenant);
-  const replacements = new Map([...found].map((text) => [text, referenceOf(salt, text)]));
-  await Promise.all(
-    [...replacements].map(([text, reference]) => db().send(new PutCommand({ TableName: config.indexTable(), Item: { ...Keys.reference(tenant, reference), value: text } }))),
-  );
-  return replaceStrings(value, replacements);
+  return replaceStrings(value, await recordReferences(tenant, found));
+}
+
+/** A free text (an error's message or stack trace) with every UID in it replaced by its reference. */
+export async function withReferencesIn(tenant: string, text: string): Promise<string> {
+  const found = identifiersIn(text);
+  if (found.size === 0) return text;
+  return replaceWithin(text, await recordReferences(tenant, found));
+}
+
+/** The identifying part of an execution name for `value`, salted with the tenant's salt (core opaqueName). */
+export async function opaqueNameOf(tenant: string, value: string, length?: number): Promise<string> {
+  return opaqueName(await saltOf(tenant), value, length);
 }
 
 /** The value with every reference replaced by what it stands for. */

@@ -3,13 +3,13 @@
  * one per study per minute, followed by execution name; the workflow's steps list the series,
  * verify each (verify-series.ts) and keep the summary on the study.
  */
-import { createHash } from 'node:crypto';
 import { NotFoundError } from '#core/errors.ts';
 import { summariseFixity, type SeriesFixity } from '#core/fixity/series-fixity.ts';
 import { patientIdOf } from '#core/audit/subjects.ts';
 import { clock } from '#adapters/clock.ts';
 import { getStudyDataset, listSeriesUids, putFixityRecord } from '#adapters/study-store.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
+import { opaqueNameOf } from '#adapters/workflows/references.ts';
 import { config } from '#lambdas/config.ts';
 import { describeTenantWorkflow } from '#services/tenant-workflows.ts';
 
@@ -22,7 +22,7 @@ export async function startFixityAudit(tenant: string, study: string): Promise<{
   const dataset = await getStudyDataset(tenant, study);
   // One audit per study per minute: a retried request starts nothing new (execution names are idempotent).
   const minute = clock.now().toISOString().slice(0, 16).replace(/[:T-]/g, '');
-  const execution = `fixity-${createHash('sha256').update(`${tenant}/${study}`).digest('hex').slice(0, 24)}-${minute}`;
+  const execution = `fixity-${await opaqueNameOf(tenant, `${tenant}/${study}`)}-${minute}`;
   await startWorkflow(config.fixityAuditStateMachineArn(), execution, { tenant, study });
   return { execution, patientId: dataset ? patientIdOf(dataset) : undefined };
 }

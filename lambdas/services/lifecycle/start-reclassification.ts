@@ -4,13 +4,13 @@
  * change. The execution name is derived from the request and the minute, so a retried request
  * starts nothing new.
  */
-import { createHash } from 'node:crypto';
 import { BadRequestError, NotFoundError } from '#core/errors.ts';
 import { isUid } from '#core/dicom/uid.ts';
 import type { Pin } from '#core/lifecycle/policy.ts';
 import { clock } from '#adapters/clock.ts';
 import { setStudyPins } from '#adapters/lifecycle/study-lifecycle.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
+import { opaqueNameOf } from '#adapters/workflows/references.ts';
 import { config } from '#lambdas/config.ts';
 
 const PINS: readonly Pin[] = ['research', 'teaching'];
@@ -32,7 +32,7 @@ export async function startReclassification(tenant: string, request: Reclassific
   if ('study' in request && !(await setStudyPins(tenant, request.study, request.pins))) throw new NotFoundError(`no study ${request.study}`);
   const minute = clock.now().toISOString().slice(0, 16).replace(/[:T-]/g, '');
   const what = 'study' in request ? `${request.study}/${request.pins.join(',')}` : 'all';
-  const name = `reclassify-${createHash('sha256').update(`${tenant}/${what}`).digest('hex').slice(0, 24)}-${minute}`;
+  const name = `reclassify-${await opaqueNameOf(tenant, `${tenant}/${what}`)}-${minute}`;
   await startWorkflow(config.reclassifyStateMachineArn(), name, { tenant, ...('study' in request ? { study: request.study } : {}) });
   return name;
 }

@@ -5,11 +5,11 @@
  * further pushes to the study start nothing); the workflow selects the priors, then restores
  * each through the same restore records as WADO (a prior already being restored is joined).
  */
-import { createHash } from 'node:crypto';
 import { firstString } from '#core/dicom/dicom-json.ts';
 import { selectPriors, type StudySummary } from '#core/restores/prior-selection.ts';
 import { bodyPartsOf, studiesOfPatient, studySummaryOf } from '#adapters/restores/patient-studies.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
+import { opaqueNameOf } from '#adapters/workflows/references.ts';
 import { config } from '#lambdas/config.ts';
 import { ensureStudyRestore } from './start-restore.ts';
 
@@ -20,7 +20,7 @@ const CANDIDATE_STUDIES = 100;
 export async function startPriorPrefetch(tenant: string, studies: readonly string[]): Promise<void> {
   if (!config.lifecyclePolicy().priors) return;
   for (const study of studies) {
-    const name = `prefetch-${createHash('sha256').update(`${tenant}/${study}`).digest('hex').slice(0, 32)}`;
+    const name = `prefetch-${await opaqueNameOf(tenant, `${tenant}/${study}`, 32)}`;
     try {
       await startWorkflow(config.priorPrefetchStateMachineArn(), name, { tenant, study });
     } catch (error) {

@@ -4,7 +4,6 @@
  * the workflow execution is named after the round, so re-issuing StartExecution for a round
  * already started starts nothing new (and repairs a round whose start was cut off after the put).
  */
-import { createHash } from 'node:crypto';
 import { BadRequestError } from '#core/errors.ts';
 import { patientIdOf } from '#core/audit/subjects.ts';
 import { ARCHIVE_CLASSES, restoreDelayMs, type RestoreTier } from '#core/restores/restore-tiers.ts';
@@ -13,6 +12,7 @@ import { clock } from '#adapters/clock.ts';
 import { listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { getRestoreRecord, putRestoreRecord } from '#adapters/restores/restore-records.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
+import { opaqueNameOf } from '#adapters/workflows/references.ts';
 import { config } from '#lambdas/config.ts';
 
 export interface RestoreRequest {
@@ -78,14 +78,14 @@ export async function ensureStudyRestore(tenant: string, study: string, request:
   return { record, started: true };
 }
 
-/** The execution of one round: its name is the round's, its input only what the record fixes. */
-export function executionName(record: Pick<RestoreRecord, 'tenant' | 'study' | 'round'>): string {
-  return `restore-${createHash('sha256').update(`${record.tenant}/${record.study}`).digest('hex').slice(0, 24)}-${record.round}`;
+/** The execution of one round: its name is the round's (the study salted with the tenant's salt), its input only what the record fixes. */
+export async function executionName(record: Pick<RestoreRecord, 'tenant' | 'study' | 'round'>): Promise<string> {
+  return `restore-${await opaqueNameOf(record.tenant, `${record.tenant}/${record.study}`)}-${record.round}`;
 }
 
 async function startRound(record: RestoreRecord): Promise<void> {
   try {
-    await startWorkflow(config.restoreStateMachineArn(), executionName(record), {
+    await startWorkflow(config.restoreStateMachineArn(), await executionName(record), {
       tenant: record.tenant,
       study: record.study,
       round: record.round,

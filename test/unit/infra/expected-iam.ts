@@ -18,12 +18,15 @@
 export interface ExpectedStatement {
   actions: string[];
   resources: string[];
+  /** The statement's IAM Condition block, as in the template. */
+  conditions?: Record<string, Record<string, string[]>>;
 }
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
-const machine = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:strata-${name}`;
-const executions = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:strata-${name}:*`;
+/** State machines are named `<primary stack>-wf-<logical>` (the stack is `Strata`). */
+const machine = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Strata-wf-${name}`;
+const executions = (name: string) => `arn:aws:states:${REGION}:${ACCOUNT}:execution:Strata-wf-${name}:*`;
 
 const ownLogs: ExpectedStatement = { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['own-logs'] };
 const listArchive: ExpectedStatement = { actions: ['s3:ListBucket'], resources: ['archive'] };
@@ -40,11 +43,15 @@ const appendAudit: ExpectedStatement = { actions: ['dynamodb:PutItem', 'dynamodb
 
 /**
  * Workflow references (docs/security.md): a function that starts or follows a workflow, and every
- * workflow task, reads (GetItem) and records (PutItem) the items that stand for UIDs in workflow state.
- * A function that already has a statement on the table alone gets the two actions in it instead
- * (CDK merges statements on the same resources).
+ * workflow task, reads (GetItem) and records (PutItem) the items that stand for UIDs in workflow state,
+ * `T#<tenant>#REF#ref:<32 characters>`, and its tenant's salt, `T#<tenant>#REFS`; no other item
+ * (a condition on the partition keys, so CDK never merges this statement with another).
  */
-const workflowReferences: ExpectedStatement = onTable('dynamodb:GetItem', 'dynamodb:PutItem');
+const workflowReferences: ExpectedStatement = {
+  actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  resources: ['table'],
+  conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#REF#ref:????????????????????????????????', 'T#*#REFS'] } },
+};
 
 export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // pingIndex: GetItem of the health item; pingArchive: HeadBucket.
@@ -52,6 +59,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // Instance item GetItem, TransactWrite of Put/Update/Delete (versions, counts), UpdateItem;
   // PutObject of the bytes and metadata, HeadObject/GetObject of an existing key (404 needs ListBucket).
   storeInstances: [
+    workflowReferences,
     ownLogs,
     // BatchGetItem: the legal-hold registrations an arriving study is checked against.
     onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
@@ -75,7 +83,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     listArchive,
     appendAudit,
     // Archived bytes: the restore record (PutItem) and its round; the study's last access (UpdateItem, once a day).
-    onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    onTable('dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    workflowReferences,
     { actions: ['states:StartExecution'], resources: [machine('restore')] },
     kmsWrite,
   ],
@@ -86,7 +95,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onObjects('s3:GetObject'),
     listArchive,
     appendAudit,
-    onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    onTable('dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    workflowReferences,
     { actions: ['states:StartExecution'], resources: [machine('restore')] },
     kmsWrite,
   ],
@@ -123,7 +133,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   restorePages: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query'), kmsWrite],
   // Query of the series' instances; RestoreObject per archived instance (no ListBucket: every key comes from the index).
   restoreSeries: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query'), onObjects('s3:RestoreObject'), kmsWrite],
-  recordRestoreRequests: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
+  recordRestoreRequests: [workflowReferences, ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), restoreEvents, kmsWrite],
   // The new study (GetItem), the patient's studies (gsi1) and their series (body parts).
   selectPriors: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:GetItem', 'dynamodb:Query'), kmsWrite],
   // As a restore request: the prior's restore record, its instances, StartExecution of its round.
@@ -136,8 +146,9 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   ],
   // The study's pins (UpdateItem), the re-classification workflow started and followed.
   reclassifications: [
+    workflowReferences,
     ownLogs,
-    onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    onTable('dynamodb:UpdateItem'),
     { actions: ['states:StartExecution'], resources: [machine('reclassify')] },
     { actions: ['states:DescribeExecution'], resources: [executions('reclassify')] },
     appendAudit,
@@ -171,7 +182,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     ownLogs,
     // The study must exist in the caller's tenant (Query), and its patient is audited (GetItem).
     onTableAndIndexes('dynamodb:Query'),
-    onTable('dynamodb:GetItem', 'dynamodb:PutItem'),
+    onTable('dynamodb:GetItem'),
+    workflowReferences,
     { actions: ['states:StartExecution'], resources: [machine('fixityAudit')] },
     { actions: ['states:DescribeExecution'], resources: [executions('fixityAudit')] },
     appendAudit,
@@ -194,7 +206,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     // PutObjectLegalHold: an orphan of a held study is held as STOW holds it.
     onObjects('s3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
-    onTable('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    onTable('dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+    workflowReferences,
     listArchive,
     kmsWrite,
   ],
@@ -202,7 +215,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   maintenanceTenants: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:Query'), kmsWrite],
   // Count walk (Query), study GetItem, corrections by Update/Put/Delete.
   reconcileCounts: [workflowReferences, ownLogs, onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), kmsWrite],
-  recordFixityResult: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem'), kmsWrite],
+  recordFixityResult: [workflowReferences, ownLogs, onTable('dynamodb:PutItem'), kmsWrite],
   // Finance reports: Query of the usage counters' partitions (balance, month, day items); nothing else.
   financeReports: [ownLogs, onTableAndIndexes('dynamodb:Query'), kmsRead],
   // Cognito's pre-token-generation trigger: one GetItem of the app client's tenant.
@@ -220,7 +233,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // The hold item's studies.
-  listHeldStudies: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem'), kmsWrite],
+  listHeldStudies: [workflowReferences, ownLogs, onTable('dynamodb:GetItem'), kmsWrite],
   // Instances and earlier versions of a study (Query), the instance's holds (Get, Update ADD/DELETE), study registrations (BatchGet);
   // each object's versions (ListObjectVersions: s3:ListBucketVersions on the bucket) and PutObjectLegalHold per version.
   applyLegalHold: [
@@ -233,7 +246,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // The hold's S3 state (UpdateItem) and counts (GetItem), then the audit record.
-  finishLegalHold: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), appendAudit, kmsWrite],
+  finishLegalHold: [workflowReferences, ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), appendAudit, kmsWrite],
   // Disposition (issue 15). The API: the run (Get/Put/Update), its studies (Query), the report's
   // studies' legal holds (BatchGetItem); the report object; start the workflow, answer its approval wait.
   // The console's static files are in its own bundle: it calls no AWS service.
@@ -267,7 +280,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // The approval step parks its task token on the run.
-  awaitDispositionApproval: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), kmsWrite],
+  awaitDispositionApproval: [workflowReferences, ownLogs, onTable('dynamodb:UpdateItem'), kmsWrite],
   // Execute: re-check (holds, Object Lock), move the index items to the vault, delete markers; a hold found mid-move puts them back.
   softDeleteStudies: [
     workflowReferences,
@@ -315,7 +328,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // The round's end on the export item (Update); the pending studies' restore records (Get).
-  tallyExport: [ownLogs, onTable('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), kmsWrite],
+  tallyExport: [workflowReferences, ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
   // The file rows (Query), the export item (Get, Update); the package documents; the summary signed, the public key read.
   finishExport: [
     workflowReferences,
@@ -342,6 +355,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // the header, CopyObject (PutObject, tagging), the metadata document, DeleteObject of the staging object,
   // AbortMultipartUpload of a failed copy in parts; holds at ingest and prior prefetch as STOW; the audit record.
   indexUploadedObjects: [
+    workflowReferences,
     ownLogs,
     onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
     onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
@@ -382,5 +396,6 @@ export const EXPECTED_DATA_PLANE: ExpectedStatement[] = [
   appendAudit,
   // A stored study starts its priors' prefetch (storeInstances); a WADO of archived bytes starts their restore (retrieve).
   { actions: ['states:StartExecution'], resources: [machine('priorPrefetch'), machine('restore')] },
+  workflowReferences,
   kmsWrite,
 ];

@@ -83,6 +83,31 @@ describe('grantStatements', () => {
     expect(expand()).toEqual([]);
   });
 
+  it('limits a table grant to the items whose partition key matches its leadingKeys, in a statement of its own', () => {
+    expect(
+      expand(
+        { resource: 'table:index', actions: ['dynamodb:Query'] },
+        { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], leadingKeys: ['T#*#REF#ref:??', 'T#*#REFS'] },
+      ),
+    ).toEqual([
+      { actions: ['dynamodb:Query'], resources: ['arn:table/index', 'arn:table/index/index/*'] },
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: ['arn:table/index'],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#REF#ref:??', 'T#*#REFS'] } },
+      },
+      { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['arn:kms:key'] },
+    ]);
+  });
+
+  it('refuses leadingKeys on an action whose request may name no partition key, on a non-table grant, or with no pattern', () => {
+    // ForAllValues over an absent key is true in IAM: a limited Scan or Query would reach every item.
+    expect(() => expand({ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Scan'], leadingKeys: ['T#*'] })).toThrow(/cannot limit dynamodb:Scan/);
+    expect(() => expand({ resource: 'table:index', actions: ['dynamodb:Query'], leadingKeys: ['T#*'] })).toThrow(/cannot limit dynamodb:Query/);
+    expect(() => expand({ resource: 'bucket:archive', actions: ['s3:GetObject'], leadingKeys: ['T#*'] })).toThrow(/table grants only/);
+    expect(() => expand({ resource: 'table:index', actions: ['dynamodb:GetItem'], leadingKeys: [] })).toThrow(/no pattern/);
+  });
+
   it('gives every role X-Ray\'s two write actions through the shared tracing policy', () => {
     expect([...TRACING_ACTIONS].sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });

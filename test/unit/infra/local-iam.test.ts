@@ -7,6 +7,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localIam } from '#infra/local/iam/local-iam.ts';
+import { dynamoRequests } from '#infra/local/iam/json-api-requests.ts';
 import { accessKeyIdOf } from '#infra/local/iam/principals.ts';
 import { system } from '#infra/system.ts';
 import type { FunctionDeclaration } from '#infra/system-types.ts';
@@ -20,7 +21,7 @@ afterEach(() => new Promise<void>((done) => (server ? server.close(() => done())
 
 /** A stand-in S3 that answers 404 NoSuchKey for `missing`, else 200, behind the S3 guard. */
 async function guardedS3(functions: Record<string, FunctionDeclaration>): Promise<string> {
-  const iam = localIam(functions, names, where);
+  const iam = localIam(functions, names, where, system.tables);
   server = createServer(
     iam.s3((req, res) => {
       if (req.url!.includes('missing')) res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchKey</Code></Error>');
@@ -45,7 +46,7 @@ function call(base: string, method: string, path: string, keyId: string): Promis
 }
 
 describe('Local IAM policies from the declaration', () => {
-  const { policies } = localIam(system.functions, names, where);
+  const { policies } = localIam(system.functions, names, where, system.tables);
   const table = 'arn:aws:dynamodb:us-east-1:000000000000:table/strata-index';
 
   it('grants each function exactly its declared actions on its declared resources', () => {
@@ -57,6 +58,48 @@ describe('Local IAM policies from the declaration', () => {
     // A bucket-level action is granted on the bucket, not on its objects.
     expect(policies.allows('retrieve', { action: 's3:ListBucket', resource: 'arn:aws:s3:::strata-archive' })).toBe(true);
     expect(policies.allows('nobody', { action: 's3:GetObject', resource: 'arn:aws:s3:::strata-archive/x' })).toBe(false);
+  });
+});
+
+describe('Local IAM on grants limited to some items (dynamodb:LeadingKeys)', () => {
+  const { policies } = localIam(system.functions, names, where, system.tables);
+  const table = 'arn:aws:dynamodb:us-east-1:000000000000:table/strata-index';
+  const reference = `T#default#REF#ref:${'A'.repeat(32)}`;
+  const leading = (...keys: string[]) => ({ 'dynamodb:LeadingKeys': keys });
+
+  it('lets a function that only carries workflow references reach reference and salt items, and no other item', () => {
+    // reclassifyTally's one table grant is the references grant.
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem']) {
+      expect(policies.allows('reclassifyTally', { action, resource: table, context: leading(reference) }), action).toBe(true);
+      expect(policies.allows('reclassifyTally', { action, resource: table, context: leading('T#default#REFS') }), action).toBe(true);
+      expect(policies.allows('reclassifyTally', { action, resource: table, context: leading('T#default#S#1.2.3') }), action).toBe(false);
+    }
+    // One item outside the patterns is enough to refuse (ForAllValues); a reference of another length is not one.
+    expect(policies.allows('reclassifyTally', { action: 'dynamodb:GetItem', resource: table, context: leading(reference, 'T#default#HOLDS') })).toBe(false);
+    expect(policies.allows('reclassifyTally', { action: 'dynamodb:GetItem', resource: table, context: leading(`${reference}X`) })).toBe(false);
+    expect(policies.allows('reclassifyTally', { action: 'dynamodb:UpdateItem', resource: table, context: leading(reference) })).toBe(false);
+    // A function with its own unlimited GetItem keeps it: the limited statement only adds.
+    expect(policies.allows('selectPriors', { action: 'dynamodb:GetItem', resource: table, context: leading('T#default#S#1.2.3') })).toBe(true);
+    expect(policies.allows('selectPriors', { action: 'dynamodb:PutItem', resource: table, context: leading('T#default#S#1.2.3') })).toBe(false);
+    expect(policies.allows('selectPriors', { action: 'dynamodb:PutItem', resource: table, context: leading(reference) })).toBe(true);
+  });
+
+  it('reads the partition keys of each request kind from its body, by the declared partition key', () => {
+    const arn = (name: string) => `arn:${name}`;
+    const pk = (name: string) => (name === 'strata-index' ? 'pk' : undefined);
+    const key = (value: string) => ({ pk: { S: value }, sk: { S: 'X' } });
+    const contextOf = (operation: string, body: Record<string, unknown>) => dynamoRequests(operation, body, arn, pk).map((request) => request.context);
+    expect(contextOf('GetItem', { TableName: 'strata-index', Key: key('a') })).toEqual([leading('a')]);
+    expect(contextOf('PutItem', { TableName: 'strata-index', Item: { ...key('b'), value: { S: 'v' } } })).toEqual([leading('b')]);
+    expect(contextOf('UpdateItem', { TableName: 'strata-index', Key: key('c') })).toEqual([leading('c')]);
+    expect(contextOf('BatchGetItem', { RequestItems: { 'strata-index': { Keys: [key('d'), key('e'), key('d')] } } })).toEqual([leading('d', 'e')]);
+    expect(contextOf('BatchWriteItem', { RequestItems: { 'strata-index': [{ PutRequest: { Item: key('f') } }, { DeleteRequest: { Key: key('g') } }] } })).toEqual([leading('f', 'g')]);
+    expect(contextOf('TransactWriteItems', { TransactItems: [{ Put: { TableName: 'strata-index', Item: key('h') } }, { ConditionCheck: { TableName: 'strata-index', Key: key('i') } }] })).toEqual([
+      leading('h'),
+      leading('i'),
+    ]);
+    // A table whose partition key is unknown (not declared) carries no condition key.
+    expect(contextOf('GetItem', { TableName: 'other', Key: key('a') })).toEqual([undefined]);
   });
 });
 

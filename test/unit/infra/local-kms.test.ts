@@ -32,7 +32,7 @@ describe('The local KMS', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'strata-kms-'));
     kms = new LocalKms(KEYS, dataDir, where.region, where.account);
     const functions = { signer: fn([{ resource: 'key:exportSigning', actions: ['kms:Sign'] }]), reader: fn([{ resource: 'table:index', actions: ['dynamodb:GetItem'] }]) };
-    const iam = localIam(functions, { table: (l) => l, bucket: (l) => l, stateMachineArn: (l) => l, signingKeyArn: (l) => kms.arnOf(l) }, where);
+    const iam = localIam(functions, { table: (l) => l, bucket: (l) => l, stateMachineArn: (l) => l, signingKeyArn: (l) => kms.arnOf(l) }, where, {});
     server = createServer(iam.kms(kms.listener));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
