@@ -86,7 +86,7 @@ export async function startTransactionProxy(
   const unfinished = journal.unfinished();
   for (const entry of unfinished) {
     for (const image of entry.images) await restore(dynalite, image);
-    journal.end(entry);
+    await journal.end(entry);
   }
 
   const transact = async (items: TransactItem[]): Promise<{ status: number; body: unknown }> => {
@@ -103,13 +103,13 @@ export async function startTransactionProxy(
         prior: (await dynamoOperation<{ Item?: Item }>(dynalite, 'GetItem', { TableName: action.TableName, Key: key, ConsistentRead: true })).Item,
       })),
     );
-    const entry = journal.begin(images);
+    const entry = await journal.begin(images);
     // DynamoDB forbids two actions on one item in a transaction, so the actions are
     // independent and can run together; the journal makes the whole crash-safe.
     const reasons = await Promise.all(targets.map((target, i) => apply(dynalite, target, images[i]!)));
     const failed = reasons.some((reason) => reason.Code !== 'None');
     if (failed) for (const image of images) await restore(dynalite, image);
-    journal.end(entry);
+    await journal.end(entry);
     if (!failed) return { status: 200, body: {} };
     return {
       status: 400,

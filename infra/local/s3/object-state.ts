@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fsyncDirectory, GroupSync } from '#infra/local/group-sync.ts';
 
 export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
 export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
@@ -290,40 +291,14 @@ async function removeDurably(file: string): Promise<void> {
   await syncDirectory(dirname(file));
 }
 
-/**
- * A rename or removal is durable once its directory is. Concurrent writers share directory
- * fsyncs (group commit): a request made while one runs is served by the next, which starts
- * after it and so covers every rename made before the request.
- */
+/** A rename or removal is durable once its directory is; concurrent writers share the fsyncs (group-sync.ts). */
 function syncDirectory(directory: string): Promise<void> {
   let sync = directorySyncs.get(directory);
-  if (!sync) directorySyncs.set(directory, (sync = {}));
-  if (!sync.running) {
-    const running = fsyncDirectory(directory).finally(() => {
-      if (sync.running === running) sync.running = undefined;
-    });
-    sync.running = running;
-    return running;
-  }
-  sync.next ??= sync.running
-    .catch(() => {})
-    .then(() => {
-      sync.next = undefined;
-      return syncDirectory(directory);
-    });
-  return sync.next;
+  if (!sync) directorySyncs.set(directory, (sync = new GroupSync(() => fsyncDirectory(directory))));
+  return sync.request();
 }
 
-const directorySyncs = new Map<string, { running?: Promise<void> | undefined; next?: Promise<void> | undefined }>();
-
-async function fsyncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+const directorySyncs = new Map<string, GroupSync>();
 
 /** A file's text, or undefined when there is none (one failed open, no separate existence check). */
 function readIfExists(file: string): string | undefined {
