@@ -4,7 +4,7 @@
  * Strata runtime started in a child process (or --url), and the same against --peer.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
@@ -30,6 +30,7 @@ const HELP = `usage: npm run bench:dicomweb -- [options]
   --batch N         instances per STOW request (7, stays under API Gateway's limits)
   --url URL         DICOMweb base of a running Strata, with the token in STRATA_TOKEN (default: start one in a child process)
   --peer URL        DICOMweb base of another server to measure the same way (e.g. Orthanc)
+  --peer-pid PID    the peer's process id, to report its CPU time per instance and per MB as for the local runtime
   --queries N       repetitions per QIDO shape (30)
   --phases LIST     which of stow,qido,wado,meta to run (all; e.g. profile STOW alone, then --phases wado,meta
                     against the same --url with the same --run)
@@ -49,6 +50,7 @@ interface Options {
   queries: number;
   phases: Set<string>;
   run?: string;
+  peerPid?: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -63,6 +65,7 @@ function parseOptions(argv: string[]): Options {
     if (value === undefined) throw new Error(`--${name} needs a value`);
     if (name === 'url' || name === 'peer') options[name] = value.replace(/\/$/, '');
     else if (name === 'run') options.run = value.padStart(5, '0');
+    else if (name === 'peer-pid') options.peerPid = Number(value);
     else if (name === 'phases') {
       options.phases = new Set(value.split(','));
       const unknown = [...options.phases].filter((phase) => !PHASES.includes(phase));
@@ -300,21 +303,45 @@ async function seriesMetadata(base: string, options: Options): Promise<{ p50: nu
 /** The four headline figures of one server, for the side-by-side table. */
 interface Summary {
   stowPerSecond: number;
+  /** CPU time (user + system) the server process spent per stored instance, when its pid is known. */
+  stowCpuMsPerInstance: number;
+  wadoCpuMsPerMb: number;
   wadoMbPerSecond: number;
   metadataP50: number;
   qidoP50: number;
 }
 
-async function measure(name: string, base: string, options: Options): Promise<Summary> {
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere or
+ * without a pid. On a shared machine throughput follows the load; CPU per unit of work does not.
+ */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised command name.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Linux's USER_HZ, which /proc reports times in (100 on every common kernel build). */
+const CLOCK_TICKS = 100;
+
+async function measure(name: string, base: string, options: Options, pid?: number): Promise<Summary> {
   console.log(`\n== ${name}: ${base}`);
-  const summary: Summary = { stowPerSecond: NaN, wadoMbPerSecond: NaN, metadataP50: NaN, qidoP50: NaN };
+  const summary: Summary = { stowPerSecond: NaN, stowCpuMsPerInstance: NaN, wadoCpuMsPerMb: NaN, wadoMbPerSecond: NaN, metadataP50: NaN, qidoP50: NaN };
   if (options.phases.has('stow')) {
+    const cpu = cpuSeconds(pid);
     const stow = await stowAll(base, options);
+    summary.stowCpuMsPerInstance = ((cpuSeconds(pid) - cpu) * 1000) / stow.instances;
     const mb = stow.bytes / 1024 / 1024;
     console.log(
       `STOW  ${stow.instances} instances (${mb.toFixed(0)} MB) in ${stow.seconds.toFixed(1)} s: ` +
         `${(stow.instances / stow.seconds).toFixed(1)} instances/s, ${(mb / stow.seconds).toFixed(1)} MB/s` +
-        (stow.failed ? `, ${stow.failed} NOT stored` : ''),
+        (stow.failed ? `, ${stow.failed} NOT stored` : '') +
+        (pid ? `; server CPU ${summary.stowCpuMsPerInstance.toFixed(1)} ms per instance` : ''),
     );
     summary.stowPerSecond = stow.instances / stow.seconds;
   }
@@ -330,11 +357,14 @@ async function measure(name: string, base: string, options: Options): Promise<Su
     summary.qidoP50 = percentile(shapes.map((r) => r.p50), 50);
   }
   if (options.phases.has('wado')) {
+    const cpu = cpuSeconds(pid);
     const wado = await wadoStudies(base, options);
     const wadoMb = wado.bytes / 1024 / 1024;
+    summary.wadoCpuMsPerMb = ((cpuSeconds(pid) - cpu) * 1000) / wadoMb;
     console.log(
       `WADO  ${wado.studies} studies (${wadoMb.toFixed(0)} MB) in ${wado.seconds.toFixed(1)} s: ${(wadoMb / wado.seconds).toFixed(1)} MB/s, ` +
-        `study p50 ${wado.p50.toFixed(0)} ms, instance p50 ${wado.instanceP50.toFixed(1)} ms`,
+        `study p50 ${wado.p50.toFixed(0)} ms, instance p50 ${wado.instanceP50.toFixed(1)} ms` +
+        (pid ? `; server CPU ${summary.wadoCpuMsPerMb.toFixed(1)} ms per MB (all WADO requests)` : ''),
     );
     summary.wadoMbPerSecond = wadoMb / wado.seconds;
   }
@@ -350,7 +380,9 @@ async function measure(name: string, base: string, options: Options): Promise<Su
 function printComparison(strata: Summary, peer: Summary): void {
   const rows: [string, number, number, 'higher' | 'lower', number][] = [
     ['STOW instances/s', strata.stowPerSecond, peer.stowPerSecond, 'higher', 1],
+    ['STOW server CPU ms/instance', strata.stowCpuMsPerInstance, peer.stowCpuMsPerInstance, 'lower', 1],
     ['WADO study MB/s', strata.wadoMbPerSecond, peer.wadoMbPerSecond, 'higher', 1],
+    ['WADO server CPU ms/MB', strata.wadoCpuMsPerMb, peer.wadoCpuMsPerMb, 'lower', 1],
     ['series metadata p50 ms', strata.metadataP50, peer.metadataP50, 'lower', 1],
     ['QIDO p50 ms (median of shapes)', strata.qidoP50, peer.qidoP50, 'lower', 1],
   ];
@@ -358,7 +390,11 @@ function printComparison(strata: Summary, peer: Summary): void {
   console.log(`${'figure'.padEnd(32)} ${'Strata'.padStart(9)} ${'peer'.padStart(9)} ${'ratio'.padStart(8)}`);
   for (const [label, ours, theirs, better, digits] of rows) {
     const ratio = better === 'higher' ? ours / theirs : theirs / ours;
-    console.log(`${label.padEnd(32)} ${ours.toFixed(digits).padStart(9)} ${theirs.toFixed(digits).padStart(9)} ${`${ratio.toFixed(2)}×`.padStart(8)}`);
+    // NaN: not measured (a CPU figure without the peer's --peer-pid, or a phase left out).
+    const shown = (value: number, text: string) => (Number.isNaN(value) ? '-' : text);
+    console.log(
+      `${label.padEnd(32)} ${shown(ours, ours.toFixed(digits)).padStart(9)} ${shown(theirs, theirs.toFixed(digits)).padStart(9)} ${shown(ratio, `${ratio.toFixed(2)}×`).padStart(8)}`,
+    );
   }
 }
 
@@ -396,8 +432,8 @@ let local: Awaited<ReturnType<typeof startLocal>> | undefined;
 try {
   if (!options.url) local = await startLocal();
   else if (process.env.STRATA_TOKEN) await authorizeFetchesTo(new URL(options.url).origin, process.env.STRATA_TOKEN);
-  const strata = await measure(options.url ? 'target' : 'Strata (local runtime)', options.url ?? local!.base, options);
-  if (options.peer) printComparison(strata, await measure('peer', options.peer, options));
+  const strata = await measure(options.url ? 'target' : 'Strata (local runtime)', options.url ?? local!.base, options, local?.child.pid);
+  if (options.peer) printComparison(strata, await measure('peer', options.peer, options, options.peerPid));
 } finally {
   if (local) {
     local.child.kill('SIGTERM');
