@@ -222,6 +222,11 @@ export class KeyMarkers {
     mkdirSync(directory, { recursive: true });
     for (const name of readdirSync(directory)) {
       const marker = join(directory, name);
+      // A marker setDurably was writing when the process died: its change was never answered.
+      if (name.endsWith('.tmp')) {
+        rmSync(marker, { force: true });
+        continue;
+      }
       this.markers.set(marker, JSON.parse(readFileSync(marker, 'utf8')) as { bucket: string; key: string });
     }
   }
@@ -256,7 +261,13 @@ export class KeyMarkers {
     else this.markers.delete(marker);
     const change = (this.changes.get(marker) ?? Promise.resolve())
       .catch(() => {})
-      .then(() => (on ? writeFileSynced(marker, JSON.stringify({ bucket, key })) : rm(marker, { force: true })));
+      .then(async () => {
+        if (!on) return rm(marker, { force: true });
+        // Written aside and renamed: a kill leaves no marker cut short, only a .tmp the next start removes.
+        await writeFileSynced(`${marker}.tmp`, JSON.stringify({ bucket, key }));
+        await rename(`${marker}.tmp`, marker);
+        await syncDirectory(this.directory);
+      });
     this.changes.set(marker, change);
     void change.catch(() => {}).finally(() => {
       if (this.changes.get(marker) === change) this.changes.delete(marker);
