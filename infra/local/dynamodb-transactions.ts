@@ -22,7 +22,7 @@
  */
 import { once } from 'node:events';
 import type { Guard } from './iam/guards.ts';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readAll } from './read-body.ts';
 import { TransactionJournal, type Item, type ItemImage } from './dynamodb-journal.ts';
@@ -53,6 +53,9 @@ const SINGLE_ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 /** DynamoDB's limit on the actions of one TransactWriteItems. */
 const MAX_TRANSACTION_ACTIONS = 100;
 
+/** Control-plane calls: a DeleteTable answered in-process let a restart race dynalite's deletion. */
+const TABLE_OPERATIONS = new Set(['CreateTable', 'DeleteTable', 'UpdateTable']);
+
 /** Multi-item reads that must not see a transaction in progress. */
 const MULTI_ITEM_READS = new Set(['Query', 'Scan', 'BatchGetItem']);
 
@@ -63,6 +66,8 @@ export async function startTransactionProxy(
     host: string;
     port: number;
     journalPath: string;
+    /** dynalite's HTTP endpoint: table operations (rare) go there, with the timing they always had. */
+    httpEndpoint: string;
     /** Local IAM in front of the proxy (infra/local/iam/). */
     guard?: Guard;
   },
@@ -127,6 +132,7 @@ export async function startTransactionProxy(
     const read = MULTI_ITEM_READS.has(operation);
     try {
       const body = await readAll(req);
+      if (TABLE_OPERATIONS.has(operation)) return await forwardHttp(new URL(options.httpEndpoint), req, body, res);
       if (operation !== 'TransactWriteItems' && !single && !read) return await forward(dynalite, req, body, res);
       if (read) {
         const request = JSON.parse(body.toString('utf8')) as { TableName?: string; RequestItems?: Record<string, unknown> };
@@ -228,4 +234,21 @@ async function restore(dynalite: DirectCall, image: ItemImage): Promise<void> {
 async function forward(dynalite: DirectCall, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
   const answer = await dynalite({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body });
   res.writeHead(answer.status, answer.headers).end(answer.body);
+}
+
+/** Sends an already-read request to dynalite over HTTP; resolves when the answer has been relayed. */
+function forwardHttp(origin: URL, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const outgoing = request({ hostname: origin.hostname, port: origin.port, method: req.method, path: req.url, headers: req.headers }, (upstream) => {
+      res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+      upstream.pipe(res);
+      upstream.on('end', resolve);
+      upstream.on('error', () => resolve());
+    });
+    outgoing.on('error', () => {
+      res.destroy();
+      resolve();
+    });
+    outgoing.end(body);
+  });
 }

@@ -2,8 +2,8 @@
  * DynamoDB: dynalite persisted on disk, with the tables and GSIs of the system declaration
  * (the same keys CDK creates), behind a small proxy that adds TransactWriteItems
  * (dynamodb-transactions.ts, crash-safe through its journal in `<path>-transactions/`). Physical table names are `strata-<logical>` locally.
- * The proxy calls dynalite's handler in this process (dynalite-direct.ts); dynalite's own port
- * serves only the table creation here.
+ * The proxy calls dynalite's handler in this process (dynalite-direct.ts); table operations
+ * (CreateTable, DeleteTable, UpdateTable) still go to dynalite's port.
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
@@ -46,6 +46,7 @@ export async function startDynamo(
     port: options.port,
     // Beside dynalite's LevelDB directory, not in it.
     journalPath: `${options.path}-transactions`,
+    httpEndpoint: dynaliteEndpoint,
     ...(options.guard ? { guard: options.guard } : {}),
   });
   return {
