@@ -4,7 +4,7 @@
  * Strata runtime started in a child process (or --url), and the same against --peer.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dcmjs from 'dcmjs';
@@ -30,7 +30,11 @@ const HELP = `usage: npm run bench:dicomweb -- [options]
   --batch N         instances per STOW request (7, stays under API Gateway's limits)
   --url URL         DICOMweb base of a running Strata, with the token in STRATA_TOKEN (default: start one in a child process)
   --peer URL        DICOMweb base of another server to measure the same way (e.g. Orthanc)
+  --peer-pid PID    the peer's process id, to report its CPU time per instance and per MB as for the local runtime
   --queries N       repetitions per QIDO shape (30)
+  --phases LIST     which of stow,qido,wado,meta to run (all; e.g. profile STOW alone, then --phases wado,meta
+                    against the same --url with the same --run)
+  --run ID          the 5-digit run id in every UID (default: from the clock; fix it to measure reads of an earlier STOW)
   --data-plane      instead: one large STOW-RS and WADO-RS through the data plane
                     (--mb N total, 1024; --instance-mb N, 64): MB/s and peak RSS`;
 
@@ -44,10 +48,13 @@ interface Options {
   url?: string;
   peer?: string;
   queries: number;
+  phases: Set<string>;
+  run?: string;
+  peerPid?: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { studies: 50, series: 2, instances: 50, size: 512, concurrency: 4, batch: 7, queries: 30 };
+  const options: Options = { studies: 50, series: 2, instances: 50, size: 512, concurrency: 4, batch: 7, queries: 30, phases: new Set(PHASES) };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i]!.replace(/^--/, '');
     if (name === 'help' || name === 'h') {
@@ -57,6 +64,13 @@ function parseOptions(argv: string[]): Options {
     const value = argv[++i];
     if (value === undefined) throw new Error(`--${name} needs a value`);
     if (name === 'url' || name === 'peer') options[name] = value.replace(/\/$/, '');
+    else if (name === 'run') options.run = value.padStart(5, '0');
+    else if (name === 'peer-pid') options.peerPid = Number(value);
+    else if (name === 'phases') {
+      options.phases = new Set(value.split(','));
+      const unknown = [...options.phases].filter((phase) => !PHASES.includes(phase));
+      if (unknown.length) throw new Error(`unknown phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
+    }
     else if (name in options) (options as unknown as Record<string, number>)[name] = Number(value);
     else throw new Error(`unknown option --${name}\n${HELP}`);
   }
@@ -67,7 +81,8 @@ function parseOptions(argv: string[]): Options {
 // One template instance is written with dcmjs; each instance is a copy with its identifiers
 // patched in place (fixed-width values), so generating data does not dominate the client.
 
-const RUN = String(Date.now() % 100000).padStart(5, '0');
+const PHASES = ['stow', 'qido', 'wado', 'meta'];
+let RUN = String(Date.now() % 100000).padStart(5, '0');
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 const studyUid = (s: number) => `2.25.1${RUN}${pad(s, 4)}`;
 const seriesUid = (s: number, se: number) => `${studyUid(s)}.1${pad(se, 2)}`;
@@ -269,27 +284,118 @@ async function wadoStudies(base: string, options: Options): Promise<{ studies: n
   return { studies: count, bytes, seconds, p50: percentile(times, 50), instanceP50: percentile(instanceTimes, 50) };
 }
 
-async function measure(name: string, base: string, options: Options): Promise<void> {
+/** Series metadata (WADO-RS `…/series/{uid}/metadata`): what viewers fetch before any pixels. */
+async function seriesMetadata(base: string, options: Options): Promise<{ p50: number; p95: number; attributes: number }> {
+  const count = Math.min(10, options.studies);
+  const times: number[] = [];
+  let attributes = 0;
+  for (let q = 0; q < options.queries; q++) {
+    const s = q % count;
+    const started = performance.now();
+    const response = await fetch(`${base}/studies/${studyUid(s)}/series/${seriesUid(s, q % options.series)}/metadata`, { headers: { Accept: 'application/dicom+json' } });
+    const text = await response.text();
+    times.push(performance.now() - started);
+    attributes = response.status === 200 ? (JSON.parse(text) as unknown[]).length : 0;
+  }
+  return { p50: percentile(times, 50), p95: percentile(times, 95), attributes };
+}
+
+/** The four headline figures of one server, for the side-by-side table. */
+interface Summary {
+  stowPerSecond: number;
+  /** CPU time (user + system) the server process spent per stored instance, when its pid is known. */
+  stowCpuMsPerInstance: number;
+  wadoCpuMsPerMb: number;
+  wadoMbPerSecond: number;
+  metadataP50: number;
+  qidoP50: number;
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere or
+ * without a pid. On a shared machine throughput follows the load; CPU per unit of work does not.
+ */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised command name.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Linux's USER_HZ, which /proc reports times in (100 on every common kernel build). */
+const CLOCK_TICKS = 100;
+
+async function measure(name: string, base: string, options: Options, pid?: number): Promise<Summary> {
   console.log(`\n== ${name}: ${base}`);
-  const stow = await stowAll(base, options);
-  const mb = stow.bytes / 1024 / 1024;
-  console.log(
-    `STOW  ${stow.instances} instances (${mb.toFixed(0)} MB) in ${stow.seconds.toFixed(1)} s: ` +
-      `${(stow.instances / stow.seconds).toFixed(1)} instances/s, ${(mb / stow.seconds).toFixed(1)} MB/s` +
-      (stow.failed ? `, ${stow.failed} NOT stored` : ''),
-  );
-  console.log('QIDO  shape                              p50 ms   p95 ms  matches  read units');
-  for (const r of await qidoShapes(base, options)) {
+  const summary: Summary = { stowPerSecond: NaN, stowCpuMsPerInstance: NaN, wadoCpuMsPerMb: NaN, wadoMbPerSecond: NaN, metadataP50: NaN, qidoP50: NaN };
+  if (options.phases.has('stow')) {
+    const cpu = cpuSeconds(pid);
+    const stow = await stowAll(base, options);
+    summary.stowCpuMsPerInstance = ((cpuSeconds(pid) - cpu) * 1000) / stow.instances;
+    const mb = stow.bytes / 1024 / 1024;
     console.log(
-      `      ${r.shape.padEnd(34)} ${r.p50.toFixed(1).padStart(7)} ${r.p95.toFixed(1).padStart(8)} ${String(r.matches).padStart(8)}  ${r.readUnits === undefined ? '-' : r.readUnits.toFixed(1)}`,
+      `STOW  ${stow.instances} instances (${mb.toFixed(0)} MB) in ${stow.seconds.toFixed(1)} s: ` +
+        `${(stow.instances / stow.seconds).toFixed(1)} instances/s, ${(mb / stow.seconds).toFixed(1)} MB/s` +
+        (stow.failed ? `, ${stow.failed} NOT stored` : '') +
+        (pid ? `; server CPU ${summary.stowCpuMsPerInstance.toFixed(1)} ms per instance` : ''),
+    );
+    summary.stowPerSecond = stow.instances / stow.seconds;
+  }
+  if (options.phases.has('qido')) {
+    console.log('QIDO  shape                              p50 ms   p95 ms  matches  read units');
+    const shapes = await qidoShapes(base, options);
+    for (const r of shapes) {
+      console.log(
+        `      ${r.shape.padEnd(34)} ${r.p50.toFixed(1).padStart(7)} ${r.p95.toFixed(1).padStart(8)} ${String(r.matches).padStart(8)}  ${r.readUnits === undefined ? '-' : r.readUnits.toFixed(1)}`,
+      );
+    }
+    // The median of the shapes' medians: one figure for "a typical query".
+    summary.qidoP50 = percentile(shapes.map((r) => r.p50), 50);
+  }
+  if (options.phases.has('wado')) {
+    const cpu = cpuSeconds(pid);
+    const wado = await wadoStudies(base, options);
+    const wadoMb = wado.bytes / 1024 / 1024;
+    summary.wadoCpuMsPerMb = ((cpuSeconds(pid) - cpu) * 1000) / wadoMb;
+    console.log(
+      `WADO  ${wado.studies} studies (${wadoMb.toFixed(0)} MB) in ${wado.seconds.toFixed(1)} s: ${(wadoMb / wado.seconds).toFixed(1)} MB/s, ` +
+        `study p50 ${wado.p50.toFixed(0)} ms, instance p50 ${wado.instanceP50.toFixed(1)} ms` +
+        (pid ? `; server CPU ${summary.wadoCpuMsPerMb.toFixed(1)} ms per MB (all WADO requests)` : ''),
+    );
+    summary.wadoMbPerSecond = wadoMb / wado.seconds;
+  }
+  if (options.phases.has('meta')) {
+    const metadata = await seriesMetadata(base, options);
+    console.log(`META  series metadata (${metadata.attributes} instances): p50 ${metadata.p50.toFixed(1)} ms, p95 ${metadata.p95.toFixed(1)} ms`);
+    summary.metadataP50 = metadata.p50;
+  }
+  return summary;
+}
+
+/** Strata beside the peer; the ratio is always "Strata relative to the peer", > 1 meaning Strata is better. */
+function printComparison(strata: Summary, peer: Summary): void {
+  const rows: [string, number, number, 'higher' | 'lower', number][] = [
+    ['STOW instances/s', strata.stowPerSecond, peer.stowPerSecond, 'higher', 1],
+    ['STOW server CPU ms/instance', strata.stowCpuMsPerInstance, peer.stowCpuMsPerInstance, 'lower', 1],
+    ['WADO study MB/s', strata.wadoMbPerSecond, peer.wadoMbPerSecond, 'higher', 1],
+    ['WADO server CPU ms/MB', strata.wadoCpuMsPerMb, peer.wadoCpuMsPerMb, 'lower', 1],
+    ['series metadata p50 ms', strata.metadataP50, peer.metadataP50, 'lower', 1],
+    ['QIDO p50 ms (median of shapes)', strata.qidoP50, peer.qidoP50, 'lower', 1],
+  ];
+  console.log('\n== side by side (ratio: Strata vs peer, ≥ 1.00× means Strata is at least as good)');
+  console.log(`${'figure'.padEnd(32)} ${'Strata'.padStart(9)} ${'peer'.padStart(9)} ${'ratio'.padStart(8)}`);
+  for (const [label, ours, theirs, better, digits] of rows) {
+    const ratio = better === 'higher' ? ours / theirs : theirs / ours;
+    // NaN: not measured (a CPU figure without the peer's --peer-pid, or a phase left out).
+    const shown = (value: number, text: string) => (Number.isNaN(value) ? '-' : text);
+    console.log(
+      `${label.padEnd(32)} ${shown(ours, ours.toFixed(digits)).padStart(9)} ${shown(theirs, theirs.toFixed(digits)).padStart(9)} ${shown(ratio, `${ratio.toFixed(2)}×`).padStart(8)}`,
     );
   }
-  const wado = await wadoStudies(base, options);
-  const wadoMb = wado.bytes / 1024 / 1024;
-  console.log(
-    `WADO  ${wado.studies} studies (${wadoMb.toFixed(0)} MB) in ${wado.seconds.toFixed(1)} s: ${(wadoMb / wado.seconds).toFixed(1)} MB/s, ` +
-      `study p50 ${wado.p50.toFixed(0)} ms, instance p50 ${wado.instanceP50.toFixed(1)} ms`,
-  );
 }
 
 async function startLocal(): Promise<{ base: string; child: ChildProcess; dataDir: string }> {
@@ -317,16 +423,17 @@ async function startLocal(): Promise<{ base: string; child: ChildProcess; dataDi
 }
 
 const options = parseOptions(process.argv.slice(2));
+if (options.run) RUN = options.run;
 console.log(
   `population: ${options.studies} studies × ${options.series} series × ${options.instances} instances of ~${options.size} KB; ` +
-    `STOW ${options.batch} instances/request, ${options.concurrency} in parallel; ${options.queries} queries per shape`,
+    `STOW ${options.batch} instances/request, ${options.concurrency} in parallel; ${options.queries} queries per shape; run ${RUN}`,
 );
 let local: Awaited<ReturnType<typeof startLocal>> | undefined;
 try {
   if (!options.url) local = await startLocal();
   else if (process.env.STRATA_TOKEN) await authorizeFetchesTo(new URL(options.url).origin, process.env.STRATA_TOKEN);
-  await measure(options.url ? 'target' : 'Strata (local runtime)', options.url ?? local!.base, options);
-  if (options.peer) await measure('peer', options.peer, options);
+  const strata = await measure(options.url ? 'target' : 'Strata (local runtime)', options.url ?? local!.base, options, local?.child.pid);
+  if (options.peer) printComparison(strata, await measure('peer', options.peer, options, options.peerPid));
 } finally {
   if (local) {
     local.child.kill('SIGTERM');

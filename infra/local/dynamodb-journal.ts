@@ -6,10 +6,12 @@
  * images are put back before the emulator accepts requests, so a crash (kill -9, power loss)
  * mid-transaction leaves all of it or none, as DynamoDB does.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { fsyncDirectory, GroupSync } from './group-sync.ts';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -26,28 +28,34 @@ export interface JournalEntry {
 }
 
 export class TransactionJournal {
+  private readonly directorySync: GroupSync;
+
   constructor(private readonly directory: string) {
     mkdirSync(directory, { recursive: true });
+    this.directorySync = new GroupSync(() => fsyncDirectory(directory));
   }
 
-  /** Durably records the before-images; only then may the transaction write. */
-  begin(images: ItemImage[]): JournalEntry {
+  /**
+   * Durably records the before-images; only then may the transaction write. The file work runs
+   * off the main thread (other requests go on meanwhile); the caller awaits it.
+   */
+  async begin(images: ItemImage[]): Promise<JournalEntry> {
     const entry: JournalEntry = { id: `${Date.now().toString(36)}-${randomUUID()}`, images };
-    const fd = openSync(this.file(entry.id), 'wx');
+    const handle = await open(this.file(entry.id), 'wx');
     try {
-      writeSync(fd, JSON.stringify(entry));
-      fsyncSync(fd);
+      await handle.writeFile(JSON.stringify(entry));
+      await handle.sync();
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
-    this.syncDirectory();
+    await this.directorySync.request();
     return entry;
   }
 
-  /** The transaction is committed or undone: its images are no longer needed. */
-  end(entry: JournalEntry): void {
-    rmSync(this.file(entry.id), { force: true });
-    this.syncDirectory();
+  /** The transaction is committed or undone: its images are no longer needed (durably, before the answer). */
+  async end(entry: JournalEntry): Promise<void> {
+    await rm(this.file(entry.id), { force: true });
+    await this.directorySync.request();
   }
 
   /** Transactions that were begun and never ended (the process died during them). */
@@ -70,12 +78,4 @@ export class TransactionJournal {
     return join(this.directory, `${id}.json`);
   }
 
-  private syncDirectory(): void {
-    const fd = openSync(this.directory, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  }
 }

@@ -27,14 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { readAll } from './read-body.ts';
 import { TransactionJournal, type Item, type ItemImage } from './dynamodb-journal.ts';
 import { NamedLocks } from './read-write-lock.ts';
-import {
-  DeleteItemCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { dynamoOperation, type DirectCall } from './dynalite-direct.ts';
 
 interface Action {
   TableName: string;
@@ -60,23 +53,25 @@ const SINGLE_ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 /** DynamoDB's limit on the actions of one TransactWriteItems. */
 const MAX_TRANSACTION_ACTIONS = 100;
 
+/** Control-plane calls: a DeleteTable answered in-process let a restart race dynalite's deletion. */
+const TABLE_OPERATIONS = new Set(['CreateTable', 'DeleteTable', 'UpdateTable']);
+
 /** Multi-item reads that must not see a transaction in progress. */
 const MULTI_ITEM_READS = new Set(['Query', 'Scan', 'BatchGetItem']);
 
 export async function startTransactionProxy(
-  upstream: string,
+  /** dynalite, called in this process (dynalite-direct.ts). */
+  dynalite: DirectCall,
   options: {
     host: string;
     port: number;
-    region: string;
-    credentials: { accessKeyId: string; secretAccessKey: string };
     journalPath: string;
+    /** dynalite's HTTP endpoint: table operations (rare) go there, with the timing they always had. */
+    httpEndpoint: string;
     /** Local IAM in front of the proxy (infra/local/iam/). */
     guard?: Guard;
   },
 ): Promise<TransactionProxy> {
-  const origin = new URL(upstream);
-  const client = new DynamoDBClient({ endpoint: upstream, region: options.region, credentials: options.credentials });
   const journal = new TransactionJournal(options.journalPath);
   const keySchemas = new Map<string, string[]>();
   const itemLocks = new Map<string, Promise<unknown>>();
@@ -85,8 +80,8 @@ export async function startTransactionProxy(
   const keyOf = async (table: string, item: Item): Promise<Item> => {
     let names = keySchemas.get(table);
     if (!names) {
-      const described = await client.send(new DescribeTableCommand({ TableName: table }));
-      names = (described.Table?.KeySchema ?? []).map((k) => k.AttributeName!);
+      const described = await dynamoOperation<{ Table?: { KeySchema?: { AttributeName: string }[] } }>(dynalite, 'DescribeTable', { TableName: table });
+      names = (described.Table?.KeySchema ?? []).map((k) => k.AttributeName);
       keySchemas.set(table, names);
     }
     return Object.fromEntries(names.map((name) => [name, item[name]!]));
@@ -95,8 +90,8 @@ export async function startTransactionProxy(
 
   const unfinished = journal.unfinished();
   for (const entry of unfinished) {
-    for (const image of entry.images) await restore(client, image);
-    journal.end(entry);
+    for (const image of entry.images) await restore(dynalite, image);
+    await journal.end(entry);
   }
 
   const transact = async (items: TransactItem[]): Promise<{ status: number; body: unknown }> => {
@@ -110,16 +105,16 @@ export async function startTransactionProxy(
       targets.map(async ({ action, key }) => ({
         table: action.TableName,
         key,
-        prior: (await client.send(new GetItemCommand({ TableName: action.TableName, Key: key, ConsistentRead: true }))).Item,
+        prior: (await dynamoOperation<{ Item?: Item }>(dynalite, 'GetItem', { TableName: action.TableName, Key: key, ConsistentRead: true })).Item,
       })),
     );
-    const entry = journal.begin(images);
+    const entry = await journal.begin(images);
     // DynamoDB forbids two actions on one item in a transaction, so the actions are
     // independent and can run together; the journal makes the whole crash-safe.
-    const reasons = await Promise.all(targets.map((target, i) => apply(client, target, images[i]!)));
+    const reasons = await Promise.all(targets.map((target, i) => apply(dynalite, target, images[i]!)));
     const failed = reasons.some((reason) => reason.Code !== 'None');
-    if (failed) for (const image of images) await restore(client, image);
-    journal.end(entry);
+    if (failed) for (const image of images) await restore(dynalite, image);
+    await journal.end(entry);
     if (!failed) return { status: 200, body: {} };
     return {
       status: 400,
@@ -135,23 +130,24 @@ export async function startTransactionProxy(
     const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
     const single = SINGLE_ITEM_WRITES.has(operation) || operation === 'GetItem';
     const read = MULTI_ITEM_READS.has(operation);
-    if (operation !== 'TransactWriteItems' && !single && !read) return pipeUpstream(origin, req, res);
     try {
       const body = await readAll(req);
+      if (TABLE_OPERATIONS.has(operation)) return await forwardHttp(new URL(options.httpEndpoint), req, body, res);
+      if (operation !== 'TransactWriteItems' && !single && !read) return await forward(dynalite, req, body, res);
       if (read) {
         const request = JSON.parse(body.toString('utf8')) as { TableName?: string; RequestItems?: Record<string, unknown> };
         const tables = request.TableName ? [request.TableName] : Object.keys(request.RequestItems ?? {});
-        await tableLocks.run(tables, false, () => forward(origin, req, body, res));
+        await tableLocks.run(tables, false, () => forward(dynalite, req, body, res));
         return;
       }
       if (single) {
         const action = JSON.parse(body.toString('utf8')) as Action;
         const identity = await identityOf(action);
         // A write takes its turn among the transactions on its item; a read waits for them.
-        if (SINGLE_ITEM_WRITES.has(operation)) await lockItems(itemLocks, [identity], () => forward(origin, req, body, res));
+        if (SINGLE_ITEM_WRITES.has(operation)) await lockItems(itemLocks, [identity], () => forward(dynalite, req, body, res));
         else {
           await itemLocks.get(identity)?.catch(() => {});
-          await forward(origin, req, body, res);
+          await forward(dynalite, req, body, res);
         }
         return;
       }
@@ -186,7 +182,6 @@ export async function startTransactionProxy(
     endpoint: `http://${options.host}:${(server.address() as AddressInfo).port}`,
     recovered: unfinished.length,
     async stop() {
-      client.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -208,7 +203,7 @@ async function lockItems<T>(locks: Map<string, Promise<unknown>>, identities: st
 
 type Reason = { Code: string; Message?: string };
 
-async function apply(client: DynamoDBClient, target: { kind: keyof TransactItem; action: Action; key: Item }, image: ItemImage): Promise<Reason> {
+async function apply(dynalite: DirectCall, target: { kind: keyof TransactItem; action: Action; key: Item }, image: ItemImage): Promise<Reason> {
   const { kind, action, key } = target;
   const common = {
     TableName: action.TableName,
@@ -217,11 +212,11 @@ async function apply(client: DynamoDBClient, target: { kind: keyof TransactItem;
     ExpressionAttributeValues: action.ExpressionAttributeValues,
   };
   try {
-    if (kind === 'Put') await client.send(new PutItemCommand({ ...common, Item: action.Item! }));
-    else if (kind === 'Delete') await client.send(new DeleteItemCommand({ ...common, Key: key }));
-    else await client.send(new UpdateItemCommand({ ...common, Key: key, UpdateExpression: action.UpdateExpression }));
+    if (kind === 'Put') await dynamoOperation(dynalite, 'PutItem', { ...common, Item: action.Item! });
+    else if (kind === 'Delete') await dynamoOperation(dynalite, 'DeleteItem', { ...common, Key: key });
+    else await dynamoOperation(dynalite, 'UpdateItem', { ...common, Key: key, UpdateExpression: action.UpdateExpression });
     // A ConditionCheck writes nothing: put back what the probe may have created.
-    if (kind === 'ConditionCheck') await restore(client, image);
+    if (kind === 'ConditionCheck') await restore(dynalite, image);
     return { Code: 'None' };
   } catch (error) {
     return (error as Error).name === 'ConditionalCheckFailedException'
@@ -230,35 +225,26 @@ async function apply(client: DynamoDBClient, target: { kind: keyof TransactItem;
   }
 }
 
-async function restore(client: DynamoDBClient, image: ItemImage): Promise<void> {
-  if (image.prior) await client.send(new PutItemCommand({ TableName: image.table, Item: image.prior }));
-  else await client.send(new DeleteItemCommand({ TableName: image.table, Key: image.key }));
+async function restore(dynalite: DirectCall, image: ItemImage): Promise<void> {
+  if (image.prior) await dynamoOperation(dynalite, 'PutItem', { TableName: image.table, Item: image.prior });
+  else await dynamoOperation(dynalite, 'DeleteItem', { TableName: image.table, Key: image.key });
 }
 
-function pipeUpstream(origin: URL, req: IncomingMessage, res: ServerResponse): void {
-  const outgoing = request(
-    { hostname: origin.hostname, port: origin.port, method: req.method, path: req.url, headers: req.headers },
-    (upstream) => {
+/** Passes a request (its body already read) to dynalite and writes dynalite's answer back. */
+async function forward(dynalite: DirectCall, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+  const answer = await dynalite({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body });
+  res.writeHead(answer.status, answer.headers).end(answer.body);
+}
+
+/** Sends an already-read request to dynalite over HTTP; resolves when the answer has been relayed. */
+function forwardHttp(origin: URL, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const outgoing = request({ hostname: origin.hostname, port: origin.port, method: req.method, path: req.url, headers: req.headers }, (upstream) => {
       res.writeHead(upstream.statusCode ?? 502, upstream.headers);
       upstream.pipe(res);
-    },
-  );
-  outgoing.on('error', () => res.destroy());
-  req.pipe(outgoing);
-}
-
-/** Sends an already-read request body upstream; resolves when the answer has been relayed. */
-function forward(origin: URL, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const outgoing = request(
-      { hostname: origin.hostname, port: origin.port, method: req.method, path: req.url, headers: req.headers },
-      (upstream) => {
-        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-        upstream.pipe(res);
-        upstream.on('end', resolve);
-        upstream.on('error', () => resolve());
-      },
-    );
+      upstream.on('end', resolve);
+      upstream.on('error', () => resolve());
+    });
     outgoing.on('error', () => {
       res.destroy();
       resolve();

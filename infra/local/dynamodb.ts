@@ -2,6 +2,8 @@
  * DynamoDB: dynalite persisted on disk, with the tables and GSIs of the system declaration
  * (the same keys CDK creates), behind a small proxy that adds TransactWriteItems
  * (dynamodb-transactions.ts, crash-safe through its journal in `<path>-transactions/`). Physical table names are `strata-<logical>` locally.
+ * The proxy calls dynalite's handler in this process (dynalite-direct.ts); table operations
+ * (CreateTable, DeleteTable, UpdateTable) still go to dynalite's port.
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
@@ -10,6 +12,7 @@ import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws
 import dynalite from 'dynalite';
 import type { TableDeclaration } from '#infra/system-types.ts';
 import { startTransactionProxy } from './dynamodb-transactions.ts';
+import { directCaller } from './dynalite-direct.ts';
 import type { Guard } from './iam/guards.ts';
 
 export interface LocalDynamo {
@@ -38,13 +41,12 @@ export async function startDynamo(
   }
   client.destroy();
 
-  const proxy = await startTransactionProxy(dynaliteEndpoint, {
+  const proxy = await startTransactionProxy(directCaller(server), {
     host: options.host,
     port: options.port,
-    region: options.region,
-    credentials: localCredentials,
     // Beside dynalite's LevelDB directory, not in it.
     journalPath: `${options.path}-transactions`,
+    httpEndpoint: dynaliteEndpoint,
     ...(options.guard ? { guard: options.guard } : {}),
   });
   return {

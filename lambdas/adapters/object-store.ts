@@ -53,21 +53,36 @@ const META_PREFIX = 'strata-';
  */
 export async function putInstanceObject(key: string, bytes: Uint8Array, metadata: ObjectMetadata, tags: Record<string, string> = {}): Promise<'created' | 'exists'> {
   try {
-    await s3Client().send(
-      new PutObjectCommand({
-        Bucket: config.archiveBucket(),
-        Key: key,
-        Body: bytes,
-        IfNoneMatch: '*',
-        ChecksumSHA256: Buffer.from(metadata.sha256, 'hex').toString('base64'),
-        ...instanceObjectAttributes(metadata, tags),
-      }),
-    );
+    const command = new PutObjectCommand({
+      Bucket: config.archiveBucket(),
+      Key: key,
+      Body: bytes,
+      IfNoneMatch: '*',
+      ChecksumSHA256: Buffer.from(metadata.sha256, 'hex').toString('base64'),
+      ...instanceObjectAttributes(metadata, tags),
+    });
+    signWithKnownPayloadHash(command, metadata.sha256);
+    await s3Client().send(command);
     return 'created';
   } catch (error) {
     if (isPreconditionFailed(error)) return 'exists';
     throw error;
   }
+}
+
+/**
+ * SigV4 signs the payload's SHA-256 (hex, `x-amz-content-sha256`), which the SDK otherwise
+ * computes by reading every byte again; the instance's SHA-256 from ingest is that value, and S3
+ * checks it against the bytes it receives as it checks ChecksumSHA256.
+ */
+function signWithKnownPayloadHash(command: PutObjectCommand, sha256Hex: string): void {
+  command.middlewareStack.add(
+    (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256Hex;
+      return next(args);
+    },
+    { step: 'build', name: 'knownPayloadHash' },
+  );
 }
 
 /**

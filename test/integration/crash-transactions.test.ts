@@ -64,7 +64,7 @@ describe('Local DynamoDB: transactions survive a crash whole or not at all', () 
   it('undoes at start a transaction the process died in the middle of', async () => {
     // The state a kill -9 leaves after the journal entry and half of the writes.
     const journal = new TransactionJournal(`${path}-transactions`);
-    journal.begin([
+    await journal.begin([
       { table: TableName, key: { pk: { S: 'P' }, sk: { S: 'C' } }, prior: undefined },
       { table: TableName, key: { pk: { S: 'P' }, sk: { S: 'COUNT' } }, prior: await get('COUNT') },
     ]);

@@ -86,13 +86,16 @@ export function checksumOf(algorithm: string, body: Buffer): string | undefined 
   }
 }
 
-/** Every `x-amz-checksum-*` value in `values` that disagrees with the body, by algorithm. */
-export function checksumMismatches(values: Record<string, string | undefined>, body: Buffer): string[] {
+/**
+ * Every `x-amz-checksum-*` value in `values` that disagrees with the body, by algorithm.
+ * `known`: checksums of this body already computed (the proxy's SHA-256, so no byte is hashed twice).
+ */
+export function checksumMismatches(values: Record<string, string | undefined>, body: Buffer, known: Record<string, string> = {}): string[] {
   const mismatched: string[] = [];
   for (const [name, value] of Object.entries(values)) {
     const algorithm = /^x-amz-checksum-([a-z0-9]+)$/.exec(name)?.[1];
     if (!algorithm || algorithm === 'mode' || algorithm === 'type' || value === undefined) continue;
-    const expected = checksumOf(algorithm, body);
+    const expected = known[algorithm] ?? checksumOf(algorithm, body);
     if (expected !== undefined && expected !== value) mismatched.push(algorithm);
   }
   return mismatched;

@@ -169,13 +169,13 @@ export class S3FidelityProxy implements ProxyContext {
   // ---- writes -------------------------------------------------------------------------
 
   private async putObject(req: IncomingMessage, res: ServerResponse, target: Target): Promise<void> {
-    const body = await this.readVerifiedBody(req, res);
+    const body = await this.readVerifiedBody(req, res, true);
     if (!body) return;
     // Conditional writes (If-None-Match: *) must be atomic per key, as in S3.
     return this.serialized(target, () => this.storeObject(req, res, target, body));
   }
 
-  private async storeObject(req: IncomingMessage, res: ServerResponse, target: Target, body: { bytes: Buffer; headers: IncomingMessage['headers'] }) {
+  private async storeObject(req: IncomingMessage, res: ServerResponse, target: Target, body: { bytes: Buffer; headers: IncomingMessage['headers']; sha256: string }) {
     if (req.headers['if-none-match'] === '*' && (await this.exists(target))) {
       return sendXmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
     }
@@ -191,7 +191,7 @@ export class S3FidelityProxy implements ProxyContext {
     return this.writeVersion(target, async () => {
       const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers: body.headers, body: body.bytes });
       if (upstream.statusCode !== 200) return { stored: false, answer: () => relay(upstream, res) };
-      const sha256 = createHash('sha256').update(body.bytes).digest('base64');
+      const sha256 = body.sha256;
       const version = { storageClass: String(req.headers['x-amz-storage-class'] ?? 'STANDARD'), sha256, etag: etagOf(upstream), ...lock, ...creation(now, body.bytes.length, tags) };
       return {
         stored: true,
@@ -230,9 +230,9 @@ export class S3FidelityProxy implements ProxyContext {
       // A replica keeps its source version's id, as S3 replication does.
       const versionId = 'replicaOf' in from ? from.replicaOf : versioned ? newVersionId() : NULL_VERSION;
       this.options.state.update(target.bucket, target.key, (s) => pushVersion(s, { versionId, ...outcome.version }, versioned));
-      this.replicator?.mark(target, versionId);
+      const marked = this.replicator?.mark(target, versionId);
       this.options.state.setRestorePending(target.bucket, target.key, false);
-      await this.options.state.saved(target.bucket, target.key);
+      await Promise.all([marked, this.options.state.saved(target.bucket, target.key)]);
     }
     if (journaled) {
       await this.bytes.settle(target.bucket, target.key);
@@ -260,7 +260,7 @@ export class S3FidelityProxy implements ProxyContext {
   }
 
   private async putPart(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await this.readVerifiedBody(req, res);
+    const body = await this.readVerifiedBody(req, res, false);
     if (!body) return;
     const upstream = await sendUpstream(this.options.upstream, { method: 'PUT', path: req.url!, headers: body.headers, body: body.bytes });
     await relay(upstream, res);
@@ -521,8 +521,11 @@ export class S3FidelityProxy implements ProxyContext {
   /**
    * Reads a PUT body, decoding aws-chunked and verifying every checksum sent in headers or
    * trailers, as S3 does. Answers 400 itself and returns undefined when the body is bad.
+   * `wholeObject`: a PutObject, whose SHA-256 is kept in its state (a part's is not).
    */
-  private async readVerifiedBody(req: IncomingMessage, res: ServerResponse) {
+  private async readVerifiedBody(req: IncomingMessage, res: ServerResponse, wholeObject: true): Promise<{ bytes: Buffer; headers: IncomingMessage['headers']; sha256: string } | undefined>;
+  private async readVerifiedBody(req: IncomingMessage, res: ServerResponse, wholeObject: false): Promise<{ bytes: Buffer; headers: IncomingMessage['headers'] } | undefined>;
+  private async readVerifiedBody(req: IncomingMessage, res: ServerResponse, wholeObject: boolean) {
     const raw = await readAll(req);
     const headers = { ...req.headers };
     let bytes = raw;
@@ -545,12 +548,14 @@ export class S3FidelityProxy implements ProxyContext {
       delete headers['x-amz-trailer'];
       headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
     }
-    const bad = checksumMismatches(checksums, bytes);
+    // An object's SHA-256 (kept in its state) is the one its sent checksum is verified against: one pass.
+    const sha256 = wholeObject ? createHash('sha256').update(bytes).digest('base64') : undefined;
+    const bad = checksumMismatches(checksums, bytes, sha256 ? { sha256 } : {});
     if (bad.length) {
       sendXmlError(res, 400, 'BadDigest', `The ${bad.join(', ')} you specified did not match the calculated checksum.`);
       return undefined;
     }
-    return { bytes, headers };
+    return { bytes, headers, sha256 };
   }
 
   emit(type: S3DetailType, target: Target, object: { size?: number; etag?: string | undefined; 'version-id'?: string | undefined }, extra: Partial<S3EventDetail>): void {

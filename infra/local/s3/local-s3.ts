@@ -73,6 +73,10 @@ export async function startS3(
       [localBucketName(logical), ...(bucket.versioned ? shadowBuckets(localBucketName(logical)) : [])].map((name) => ({ name })),
     ),
   });
+  // s3rver formats a coloured log line for every request even when silent (koa-logger, then a
+  // silenced winston transport): pure cost on the one main thread, so its logger goes.
+  const koa = s3rver as unknown as { middleware: { name: string }[] };
+  koa.middleware = koa.middleware.filter((middleware) => middleware.name !== 'logger');
   const upstreamAddress = await s3rver.run();
 
   const physical = (predicate: (bucket: BucketDeclaration) => boolean) =>

@@ -18,8 +18,7 @@ export async function putLegalHold(ctx: ProxyContext, req: IncomingMessage, res:
     const version = await lockable(ctx, res, target);
     if (!version) return;
     updateVersion(ctx, target, version.versionId, (v) => (v.legalHold = status));
-    ctx.replicator?.mark(target, version.versionId);
-    await ctx.options.state.saved(target.bucket, target.key);
+    await Promise.all([ctx.replicator?.mark(target, version.versionId), ctx.options.state.saved(target.bucket, target.key)]);
     res.writeHead(200, versionHeader(version)).end();
   });
 }
@@ -47,8 +46,7 @@ export async function putRetention(ctx: ProxyContext, req: IncomingMessage, res:
       if (next) v.retention = next;
       else delete v.retention;
     });
-    ctx.replicator?.mark(target, version.versionId);
-    await ctx.options.state.saved(target.bucket, target.key);
+    await Promise.all([ctx.replicator?.mark(target, version.versionId), ctx.options.state.saved(target.bucket, target.key)]);
     res.writeHead(200, versionHeader(version)).end();
   });
 }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fsyncDirectory, GroupSync } from '#infra/local/group-sync.ts';
 
 export type LockMode = 'GOVERNANCE' | 'COMPLIANCE';
 export type RestoreTier = 'Expedited' | 'Standard' | 'Bulk';
@@ -84,7 +85,7 @@ export class ObjectStateStore {
    * Writes in flight, with the content each file will have, so an evicted state is never read
    * stale; `durable` rejects if the write failed, `done` settles either way.
    */
-  private readonly writes = new Map<string, { durable: Promise<void>; done: Promise<void>; content: string | undefined }>();
+  private readonly writes = new Map<string, PendingWrite>();
 
   constructor(
     private readonly directory: string,
@@ -146,17 +147,26 @@ export class ObjectStateStore {
     if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
   }
 
-  /** Writes for one file are chained, so the last change is the one that stays. */
+  /**
+   * Writes for one file are chained, so the last change is the one that stays. A change made
+   * while the file's previous write is still queued joins it (a PUT changes its object's state
+   * twice, the new version then its replication status): one write carries both, and everyone
+   * waiting for either is answered when it is durable.
+   */
   private persist(file: string, content: string | undefined): void {
-    const previous = this.writes.get(file)?.done ?? Promise.resolve();
-    const durable = previous.then(() => (content === undefined ? removeDurably(file) : writeDurably(file, content)));
-    const write = {
-      content,
-      durable,
-      done: durable.catch(() => {}).finally(() => {
-        if (this.writes.get(file) === write) this.writes.delete(file);
-      }),
-    };
+    const queued = this.writes.get(file);
+    if (queued && !queued.started) {
+      queued.content = content;
+      return;
+    }
+    const write: PendingWrite = { content, started: false, durable: Promise.resolve(), done: Promise.resolve() };
+    write.durable = (queued?.done ?? Promise.resolve()).then(() => {
+      write.started = true;
+      return write.content === undefined ? removeDurably(file) : writeDurably(file, write.content);
+    });
+    write.done = write.durable.catch(() => {}).finally(() => {
+      if (this.writes.get(file) === write) this.writes.delete(file);
+    });
     this.writes.set(file, write);
   }
 
@@ -188,18 +198,35 @@ export class ObjectStateStore {
   }
 }
 
+/** A state file's next write: `content` is what it will hold (undefined: removed) until it has `started`. */
+interface PendingWrite {
+  content: string | undefined;
+  started: boolean;
+  /** Rejects if the write failed. */
+  durable: Promise<void>;
+  /** Settles either way. */
+  done: Promise<void>;
+}
+
 /**
  * A durable set of keys (one fsynced marker file each, mirrored in memory): restores still to
- * announce, and keys whose bytes are being moved between versions (version-bytes.ts), which a
- * restart must finish.
+ * announce, keys whose bytes are being moved between versions (version-bytes.ts), which a
+ * restart must finish, and keys waiting for replication.
  */
 export class KeyMarkers {
   private readonly markers = new Map<string, { bucket: string; key: string }>();
+  /** Each marker file's last queued change (setDurably), so changes reach the disk in order. */
+  private readonly changes = new Map<string, Promise<void>>();
 
   constructor(private readonly directory: string) {
     mkdirSync(directory, { recursive: true });
     for (const name of readdirSync(directory)) {
       const marker = join(directory, name);
+      // A marker setDurably was writing when the process died: its change was never answered.
+      if (name.endsWith('.tmp')) {
+        rmSync(marker, { force: true });
+        continue;
+      }
       this.markers.set(marker, JSON.parse(readFileSync(marker, 'utf8')) as { bucket: string; key: string });
     }
   }
@@ -222,6 +249,32 @@ export class KeyMarkers {
     }
   }
 
+  /**
+   * As `set`, with the file written off the main thread: the set (in memory) changes at once,
+   * the returned promise resolves once the change is on disk. A set changed only so must be
+   * changed only so (its file changes are chained per key).
+   */
+  setDurably(bucket: string, key: string, on: boolean): Promise<void> {
+    const marker = join(this.directory, createHash('sha1').update(`${bucket}/${key}`).digest('hex'));
+    if (on === this.markers.has(marker)) return this.changes.get(marker) ?? Promise.resolve();
+    if (on) this.markers.set(marker, { bucket, key });
+    else this.markers.delete(marker);
+    const change = (this.changes.get(marker) ?? Promise.resolve())
+      .catch(() => {})
+      .then(async () => {
+        if (!on) return rm(marker, { force: true });
+        // Written aside and renamed: a kill leaves no marker cut short, only a .tmp the next start removes.
+        await writeFileSynced(`${marker}.tmp`, JSON.stringify({ bucket, key }));
+        await rename(`${marker}.tmp`, marker);
+        await syncDirectory(this.directory);
+      });
+    this.changes.set(marker, change);
+    void change.catch(() => {}).finally(() => {
+      if (this.changes.get(marker) === change) this.changes.delete(marker);
+    });
+    return change;
+  }
+
   list(): { bucket: string; key: string }[] {
     return [...this.markers.values()];
   }
@@ -229,15 +282,19 @@ export class KeyMarkers {
 
 /** Written aside, fsynced and renamed over: a crash leaves the old state or the new one, never half a file. */
 async function writeDurably(file: string, content: string): Promise<void> {
-  const handle = await open(`${file}.tmp`, 'w');
+  await writeFileSynced(`${file}.tmp`, content);
+  await rename(`${file}.tmp`, file);
+  await syncDirectory(dirname(file));
+}
+
+async function writeFileSynced(file: string, content: string): Promise<void> {
+  const handle = await open(file, 'w');
   try {
     await handle.writeFile(content);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await rename(`${file}.tmp`, file);
-  await syncDirectory(dirname(file));
 }
 
 async function removeDurably(file: string): Promise<void> {
@@ -245,15 +302,14 @@ async function removeDurably(file: string): Promise<void> {
   await syncDirectory(dirname(file));
 }
 
-/** A rename or removal is durable once its directory is. */
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+/** A rename or removal is durable once its directory is; concurrent writers share the fsyncs (group-sync.ts). */
+function syncDirectory(directory: string): Promise<void> {
+  let sync = directorySyncs.get(directory);
+  if (!sync) directorySyncs.set(directory, (sync = new GroupSync(() => fsyncDirectory(directory))));
+  return sync.request();
 }
+
+const directorySyncs = new Map<string, GroupSync>();
 
 /** A file's text, or undefined when there is none (one failed open, no separate existence check). */
 function readIfExists(file: string): string | undefined {

@@ -55,8 +55,7 @@ export async function putObjectTagging(ctx: ProxyContext, req: IncomingMessage, 
     const version = await resolveVersion(ctx, res, target);
     if (!version) return;
     updateVersion(ctx, target, version.versionId, (v) => (v.tags = tags));
-    ctx.replicator?.mark(target, version.versionId);
-    await ctx.options.state.saved(target.bucket, target.key);
+    await Promise.all([ctx.replicator?.mark(target, version.versionId), ctx.options.state.saved(target.bucket, target.key)]);
     res.writeHead(200, { 'x-amz-version-id': version.versionId }).end();
     ctx.emit('Object Tags Added', target, { 'version-id': version.versionId }, {});
   });

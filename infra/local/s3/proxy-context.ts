@@ -25,7 +25,7 @@ export interface ProxyContext {
   /** HEAD of the object in s3rver; undefined when it does not exist. */
   head(target: Target): Promise<IncomingMessage | undefined>;
   /** S3 replication (replication.ts): marks a version whose locks or tags changed; absent: no rule. */
-  readonly replicator?: { mark(target: Target, versionId: string): void } | undefined;
+  readonly replicator?: { mark(target: Target, versionId: string): Promise<void> } | undefined;
   emit(type: S3DetailType, target: Target, object: { size?: number; etag?: string | undefined; 'version-id'?: string }, extra: Partial<S3EventDetail>): void;
 }
 

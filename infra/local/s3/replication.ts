@@ -61,16 +61,17 @@ export class Replicator {
 
   /**
    * Marks a version of a source object for replication (a new version, or a change of its
-   * locks or tags); called on the key's lock, before the change is saved.
+   * locks or tags); called on the key's lock, before the change is saved. Resolves when the
+   * key's pending marker is durable: the caller answers only then.
    */
-  mark(target: Target, versionId: string): void {
-    if (target.bucket !== this.rule.source) return;
+  mark(target: Target, versionId: string): Promise<void> {
+    if (target.bucket !== this.rule.source) return Promise.resolve();
     const dueAt = new Date(this.host.options.clock.now().getTime() + this.rule.lagMs).toISOString();
     this.host.options.state.update(target.bucket, target.key, (state) => {
       const version = findVersion(state, versionId);
       if (isObject(version)) version.replication = { status: 'PENDING', dueAt };
     });
-    this.pending.set(target.bucket, target.key, true);
+    return this.pending.setDurably(target.bucket, target.key, true);
   }
 
   /** Replicates every version whose lag has passed; concurrent calls share one run. */
@@ -101,7 +102,7 @@ export class Replicator {
       if (await this.replicateVersion(source, version.versionId)) replicated += 1;
     }
     const waiting = state.get(source.bucket, source.key).versions.filter((v) => v.replication?.status === 'PENDING').length;
-    if (!waiting) this.pending.set(source.bucket, source.key, false);
+    if (!waiting) await this.pending.setDurably(source.bucket, source.key, false);
     return { replicated, waiting };
   }
 
