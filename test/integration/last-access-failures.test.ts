@@ -104,4 +104,20 @@ describe('A failing study in the last-access run', () => {
     expect(await classOf(BROKEN, files.broken)).toBe('legacy');
     expect(await checks()).toEqual([]);
   });
+
+  it('ends a pin or policy-change run FAILED when a study fails after its retries, since no retry check follows it', { timeout: 120_000 }, async () => {
+    const s3 = s3For(runtime);
+    const marker = await s3.send(new DeleteObjectCommand({ Bucket: Bucket(), Key: keyOf(BROKEN, files.broken) }));
+    const arn = runtime.stepFunctions.arnOf('reclassify');
+    runtime.stepFunctions.startExecution(arn, JSON.stringify({ tenant: TEST_TENANT, study: BROKEN.study }), 'pin-broken');
+    await runtime.stepFunctions.idle();
+    const execution = runtime.stepFunctions.describeExecution(`${arn.replace(':stateMachine:', ':execution:')}:pin-broken`);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('Strata.StudiesNotReclassified');
+    // Once readable again, the same run succeeds.
+    await s3.send(new DeleteObjectCommand({ Bucket: Bucket(), Key: keyOf(BROKEN, files.broken), VersionId: marker.VersionId! }));
+    runtime.stepFunctions.startExecution(arn, JSON.stringify({ tenant: TEST_TENANT, study: BROKEN.study }), 'pin-again');
+    await runtime.stepFunctions.idle();
+    expect(runtime.stepFunctions.describeExecution(`${arn.replace(':stateMachine:', ':execution:')}:pin-again`).status).toBe('SUCCEEDED');
+  });
 });
