@@ -397,10 +397,14 @@ export const system = withWorkflowReferences({
         // PutItem: the study's next last-access check (last-access run); UpdateItem: a copied-back object's tier (instance, counts, usage).
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
         // Copy back to a warmer class: the restored copy read as the source of an in-place CopyObject, the archived version deleted
-        // (unless Object Lock holds it: GetObjectLegalHold/Retention); ListBucket: 404s.
+        // (unless Object Lock holds it: GetObjectLegalHold/Retention); ListBucket: 404s; AbortMultipartUpload: a
+        // copy in parts (over 5 GB) that failed leaves no billed parts behind.
         {
           resource: 'bucket:archive',
-          actions: ['s3:GetObjectTagging', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket'],
+          actions: [
+            's3:GetObjectTagging', 's3:PutObjectTagging', 's3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket',
+            's3:AbortMultipartUpload',
+          ],
         },
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,

@@ -20,10 +20,10 @@ export interface AdvancingClock extends Clock {
 }
 
 /** The library runs a Task's promise against a real-time timer; setTimeout allows at most 2^31-1 ms. */
-const LONGEST_REAL_TIMEOUT_SECONDS = 2_147_483;
+export const LONGEST_REAL_TIMEOUT_SECONDS = 2_147_483;
 const TOKEN_PLACEHOLDER = '__strata_local_task_token__';
 const WAIT_RESOURCE = 'arn:aws:states:::strata-local:wait';
-const CALLBACK_SUFFIX = '.waitForTaskToken';
+export const CALLBACK_SUFFIX = '.waitForTaskToken';
 
 /** The error a task ends with (States.Timeout, or what SendTaskFailure said). */
 export class TaskFailure extends Error {

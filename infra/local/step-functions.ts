@@ -21,7 +21,7 @@ import type { StateMachineDeclaration } from '#infra/system-types.ts';
 import { localFunctionArn, type LambdaHost } from './lambda-host.ts';
 import { ApiError, stepFunctionsApi } from './step-functions-api.ts';
 import type { ExecutionControl, ExecutionRecord, ExecutionStatus, HistoryEvent } from './step-functions-executions.ts';
-import { LocalTimers, type AdvancingClock } from './step-functions-timers.ts';
+import { CALLBACK_SUFFIX, LocalTimers, LONGEST_REAL_TIMEOUT_SECONDS, type AdvancingClock } from './step-functions-timers.ts';
 
 export type { ExecutionRecord, ExecutionStatus, HistoryEvent };
 
@@ -231,6 +231,11 @@ export class LocalStepFunctions implements ExecutionControl {
     for (const [stateName, state] of allStates(definition.States)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
       if (this.options.retryIntervalMs !== undefined && Array.isArray(state.Retry)) retryOverrides[stateName] = this.options.retryIntervalMs;
+      // A Task without TimeoutSeconds has none to speak of in AWS (99,999,999 s); the library cuts
+      // it at 60 s and, as the local host never stops a handler, would run a retry beside the
+      // attempt it gave up on (a long deletion step did). As long as a timer can wait, here.
+      const timed = state as { TimeoutSeconds?: number; TimeoutSecondsPath?: string };
+      if (timed.TimeoutSeconds === undefined && timed.TimeoutSecondsPath === undefined && !state.Resource.endsWith(CALLBACK_SUFFIX)) timed.TimeoutSeconds = LONGEST_REAL_TIMEOUT_SECONDS;
       const direct = byArn.get(state.Resource);
       if (direct) localHandlers[stateName] = (input) => this.invokeTask(direct, input);
       else if (state.Resource === LAMBDA_INVOKE) localHandlers[stateName] = (input) => this.invokeOptimised(input, byArn);

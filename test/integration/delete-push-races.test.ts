@@ -67,6 +67,7 @@ vi.mock('#services/holds/hold-at-ingest.ts', async (original) => {
 });
 
 const { deleteStep } = await import('#services/deletion/delete-instances.ts');
+const { continueDeletion } = await import('#services/deletion/continue-deletion.ts');
 const { storeInstances } = await import('#services/store-instances.ts');
 const { setRegistration } = await import('#adapters/holds/hold-store.ts');
 const { sweepOrphansPage } = await import('#services/maintenance/sweep-orphans.ts');
@@ -192,5 +193,72 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect(state.indexed).not.toContain(key);
     expect(state.unindexable).toContainEqual({ key, reason: expect.stringMatching(/deleted .* after it was stored/) });
     expect((await study410()).status).toBe(410);
+  });
+
+  it('runs a deletion step that outlasts a minute once, to its end: the local Step Functions give a Task no 60 s limit AWS does not', { timeout: 300_000 }, async () => {
+    const study = '2.25.84106';
+    const files = [1, 2, 3].map((i) => synthesize('CT_small.dcm', { study, series: `${study}.1`, sop: `${study}.1.${i}`, patientId: 'RACE-SLOW-PID' }));
+    expect((await stow(runtime.url, files)).status).toBe(200);
+    const id = await recordDeletion(study, 3);
+    // Each instance's hold check takes 22 s: the one step takes over 66 s.
+    let checks = 0;
+    const slow = async () => {
+      checks++;
+      await new Promise((resolve) => setTimeout(resolve, 22_000));
+      interleave.afterHoldCheck = slow;
+    };
+    interleave.afterHoldCheck = slow;
+    const arn = runtime.stepFunctions.arnOf('deletion');
+    runtime.stepFunctions.startExecution(arn, JSON.stringify({ tenant: TEST_TENANT, id }), `slow-${id}`);
+    await runtime.stepFunctions.idle();
+    interleave.afterHoldCheck = undefined;
+    const execution = runtime.stepFunctions.describeExecution(`${arn.replace(':stateMachine:', ':execution:')}:slow-${id}`);
+    expect(execution.status).toBe('SUCCEEDED');
+    // One attempt of one step: none timed out and was left running beside its retry.
+    expect(execution.history.filter((event) => event.type === 'TaskScheduled')).toHaveLength(1);
+    expect(execution.history.filter((event) => event.type === 'TaskFailed')).toEqual([]);
+    // Done when the execution is.
+    expect(await (await fetch(`${runtime.url}/deletions/${id}`)).json()).toMatchObject({ status: 'COMPLETED', deleted: 3, kept: 0 });
+    expect(checks).toBe(3);
+  });
+
+  it('keeps deleted a push the first of several deletion steps removed, even when the sweep runs before the last step', { timeout: 120_000 }, async () => {
+    const study = '2.25.84107';
+    const uids = [`${study}.1.1`, `${study}.1.2`, `${study}.2.1`].map((sop) => ({ study, series: sop.slice(0, -2), sop, patientId: 'RACE-STEPS-PID' }));
+    const files = uids.map((ids) => synthesize('CT_small.dcm', ids));
+    expect((await stow(runtime.url, files)).status).toBe(200);
+    const id = await recordDeletion(study, 3);
+    // At .1.2's hold check, .1.1's bytes are delete-marked and its entry still there: a complete
+    // re-push of it writes its bytes again; series 1's batch then removes its entry. The step's time
+    // ends there, before series 2.
+    let pushed = false;
+    interleave.afterHoldCheck = async () => {
+      interleave.afterHoldCheck = async () => {
+        expect((await stow(runtime.url, [files[0]!])).status).toBe(200);
+        pushed = true;
+      };
+    };
+    const context = { clock: () => runtime.clock.now(), timeLeftMs: () => (pushed ? 0 : 60_000), reserveMs: 1_000 };
+    const first = await deleteStep({ id, scope: { tenant: TEST_TENANT, study }, progress: { deleted: 0, kept: 0, countsDrifted: false } }, { ...context, now: runtime.clock.now() });
+    expect(first).toMatchObject({ complete: false, progress: { deleted: 2 } });
+    const key = instanceObjectKey({ tenant: TEST_TENANT, ...uids[0]! }, sha256(files[0]!));
+    const sweep = async () => {
+      let state: Awaited<ReturnType<typeof sweepOrphansPage>> | undefined;
+      do state = await sweepOrphansPage(TEST_TENANT, state ?? {}, new Date(runtime.clock.now().getTime() + 3_600_000), () => 60_000);
+      while (state.cursor);
+      return state;
+    };
+    // The deletion is under way (no tombstone yet): the sweep leaves the bytes.
+    const during = await sweep();
+    expect(during.indexed).not.toContain(key);
+    expect(during.unindexable).toContainEqual({ key, reason: 'a deletion of it is under way: left until it ends' });
+    // The last step ends it; the sweep then reports the bytes as deleted after they were stored.
+    pushed = false;
+    expect(await continueDeletion(TEST_TENANT, id, { ...context, now: runtime.clock.now(), requestId: 'test' })).toEqual({ complete: true });
+    expect(await (await fetch(`${runtime.url}/deletions/${id}`)).json()).toMatchObject({ status: 'COMPLETED', deleted: 3 });
+    const after = await sweep();
+    expect(after.indexed).not.toContain(key);
+    expect(after.unindexable).toContainEqual({ key, reason: expect.stringMatching(/deleted .* after it was stored/) });
+    expect((await fetch(`${runtime.url}/dicom-web/studies/${study}`, { headers: accept })).status).toBe(410);
   });
 });

@@ -73,3 +73,8 @@ export class DeletionSuperseded extends Error {
 export const deletionCursor = (id: { series: string; sop: string }): string => `${id.series}#${id.sop}`;
 
 export const finalStatus = (progress: DeletionProgress): DeletionStatus => (progress.kept > 0 ? 'PARTLY_KEPT' : 'COMPLETED');
+
+/** Whether a deletion's scope (a study, a series of it, or one instance) takes in this instance. */
+export function scopeCovers(scope: { study: string; series?: string | undefined; sop?: string | undefined }, id: { study: string; series: string; sop: string }): boolean {
+  return scope.study === id.study && (scope.series === undefined || scope.series === id.series) && (scope.sop === undefined || scope.sop === id.sop);
+}

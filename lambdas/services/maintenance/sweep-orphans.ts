@@ -9,7 +9,9 @@
 import { createHash } from 'node:crypto';
 import { instanceIdentityFromKey, instancesPrefix, type InstanceIdentity } from '#core/index-keys.ts';
 import { listArchivePage, type ListedObject } from '#adapters/archive-listing.ts';
+import { scopeCovers, type Deletion } from '#core/deletion/deletion.ts';
 import { lastDeletedAt } from '#adapters/deletion/deletion-store.ts';
+import { deletionsUnderWay } from '#adapters/deletion/deletion-records.ts';
 import { getInstanceRecord } from '#adapters/index-store.ts';
 import { isEarlierVersion } from '#adapters/instance-versions.ts';
 import { headInstanceObject, readInstanceBytes } from '#adapters/object-store.ts';
@@ -45,6 +47,10 @@ export async function sweepOrphansPage(tenant: string, state: Partial<SweepState
   const next: SweepState = { examined: 0, tooRecent: 0, alreadyIndexed: 0, indexedAsCurrent: 0, indexedAsEarlierVersion: 0, indexed: [], unindexable: [], ...state, cursor: undefined };
   const page = await listArchivePage(instancesPrefix(tenant), state.cursor, PAGE);
   const cutoff = now.getTime() - MIN_ORPHAN_AGE_MINUTES * 60_000;
+  // A deletion under way has no tombstone yet: bytes a push wrote again while it ran, whose entry
+  // it then removed, wait for it to end (its tombstone then says "stored, then deleted").
+  const deleting: Deletion['scope'][] = [];
+  for await (const deletion of deletionsUnderWay(tenant)) if (deletion.status === 'DELETING') deleting.push(deletion.scope);
   let last: string | undefined;
   for (const object of page.objects) {
     if (last !== undefined && timeLeftMs() < TIME_RESERVE_MS) break;
@@ -59,6 +65,10 @@ export async function sweepOrphansPage(tenant: string, state: Partial<SweepState
     }
     if (await isIndexed(id, id.sha256)) {
       next.alreadyIndexed++;
+      continue;
+    }
+    if (deleting.some((scope) => scopeCovers(scope, id))) {
+      if (next.unindexable.length < MAX_LISTED) next.unindexable.push({ key: object.key, reason: 'a deletion of it is under way: left until it ends' });
       continue;
     }
     // One object that cannot be read (an archive tier, an error) is reported, not fatal to the sweep.

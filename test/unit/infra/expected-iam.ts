@@ -164,7 +164,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
-    onObjects('s3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging'),
+    onObjects('s3:AbortMultipartUpload', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:GetObjectTagging', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging'),
     listArchive,
     kmsWrite,
   ],
