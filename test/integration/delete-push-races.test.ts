@@ -178,10 +178,9 @@ describe('DELETE racing a legal hold and a re-push', () => {
         expect((await stow(runtime.url, [files[0]!])).status).toBe(200);
       };
     };
-    const now = runtime.clock.now();
-    const step = await deleteStep({ id, scope: { tenant: TEST_TENANT, study }, progress: { deleted: 0, kept: 0, countsDrifted: false } }, { now, clock: () => runtime.clock.now(), timeLeftMs: () => 60_000, reserveMs: 0 });
+    expect(await continueDeletion(TEST_TENANT, id, { now: runtime.clock.now(), clock: () => runtime.clock.now(), timeLeftMs: () => 60_000, requestId: 'test' })).toEqual({ complete: true });
     expect(interleave.afterHoldCheck).toBeUndefined();
-    expect(step).toMatchObject({ complete: true, progress: { deleted: 2, kept: 0 } });
+    expect(await (await fetch(`${runtime.url}/deletions/${id}`)).json()).toMatchObject({ status: 'COMPLETED', deleted: 2, kept: 0 });
     const study410 = () => fetch(`${runtime.url}/dicom-web/studies/${study}`, { headers: accept });
     expect((await study410()).status).toBe(410);
     // The sweep, past the orphan age, finds the re-pushed bytes without an entry: left, not indexed.
