@@ -35,9 +35,20 @@ export async function startTestRuntime(options: LocalRuntimeOptions = {}): Promi
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-test-'));
   // A restart listens again on the same ports. Ports the kernel hands out to outgoing connections
   // (32768–60999) may be taken by one of them meanwhile, so the runtime's own come from below that range.
-  options = { port: await portBelowEphemeralRange(), servicePorts: await servicePortsBelowEphemeralRange(), ...options };
   const log = process.env.STRATA_TEST_VERBOSE ? (message: string) => console.error(message) : () => {};
-  const runtime = await startLocalRuntime({ port: 0, retryIntervalMs: 0, log, ...options, dataDir });
+  // A port found free can be taken by another test file's runtime before this one listens on it
+  // (the files run in parallel): ports this helper picked are picked again, a few times.
+  const chosen = options.port === undefined && options.servicePorts === undefined;
+  let runtime: Awaited<ReturnType<typeof startLocalRuntime>> | undefined;
+  for (let attempt = 1; !runtime; attempt++) {
+    const picked = { port: await portBelowEphemeralRange(), servicePorts: await servicePortsBelowEphemeralRange(), ...options };
+    try {
+      runtime = await startLocalRuntime({ retryIntervalMs: 0, log, ...picked, dataDir });
+      options = picked;
+    } catch (error) {
+      if (!chosen || attempt >= 5 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
   const port = Number(new URL(runtime.url).port);
   const token = (request: TokenRequest) => runtime.identity.issue({ ttlSeconds: TEST_TOKEN_SECONDS, ...request });
   const testToken = await authorizeFetchesTo([runtime.url, runtime.dataPlaneUrl], runtime.identity);

@@ -7,6 +7,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPLICATION_ROLE_NAME } from '#infra/constructs/dr-replication.ts';
+import { stateMachineName } from '#infra/constructs/workflows.ts';
 import { DR_METRIC, DR_METRICS_NAMESPACE } from '#core/dr/audit-metrics.ts';
 import { FIXITY_METRIC, FIXITY_METRICS_NAMESPACE } from '#core/fixity/sweep-metrics.ts';
 import { system } from '#infra/system.ts';
@@ -142,7 +143,8 @@ describe('DR replication (CDK)', () => {
   it('runs the DR audit and the fixity sweep daily; their alarms watch the published sums and notify a topic encrypted with the key', () => {
     const workflows = Template.fromStack(synthesized.primary.workflows);
     const nested = resourcesOf(workflows);
-    for (const name of ['strata-drAudit', 'strata-fixitySweep']) {
+    for (const logical of ['drAudit', 'fixitySweep']) {
+      const name = stateMachineName(synthesized.primary.stackName, logical);
       const [machineId] = ofType(nested, 'AWS::StepFunctions::StateMachine').find(([, m]) => m.Properties.StateMachineName === name)!;
       workflows.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)', Targets: [Match.objectLike({ Arn: { Ref: machineId } })] });
     }
