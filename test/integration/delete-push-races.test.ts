@@ -24,15 +24,20 @@ import { synthesize } from '#test/helpers/synthetic.ts';
 type Act = (() => Promise<void>) | undefined;
 const interleave: { afterHoldCheck?: Act; afterBytesFound?: Act; beforeIndexing?: Act } = {};
 
+/** Runs what a test set for this point, once (it may set it again). */
+async function reach(point: keyof typeof interleave): Promise<void> {
+  const act = interleave[point];
+  interleave[point] = undefined;
+  await act?.();
+}
+
 vi.mock('#services/holds/holds-covering.ts', async (original) => {
   const actual = await original<typeof import('#services/holds/holds-covering.ts')>();
   return {
     ...actual,
     isHeld: async (target: Parameters<typeof actual.isHeld>[0]) => {
       const held = await actual.isHeld(target);
-      const act = interleave.afterHoldCheck;
-      interleave.afterHoldCheck = undefined;
-      await act?.();
+      await reach('afterHoldCheck');
       return held;
     },
   };
@@ -43,9 +48,7 @@ vi.mock('#adapters/object-store.ts', async (original) => {
     ...actual,
     putInstanceObject: async (...args: Parameters<typeof actual.putInstanceObject>) => {
       const written = await actual.putInstanceObject(...args);
-      const act = written === 'exists' ? interleave.afterBytesFound : undefined;
-      if (act) interleave.afterBytesFound = undefined;
-      await act?.();
+      if (written === 'exists') await reach('afterBytesFound');
       return written;
     },
   };
@@ -58,9 +61,7 @@ vi.mock('#services/holds/hold-at-ingest.ts', async (original) => {
     ...actual,
     holdsAtIngest: async (...args: Parameters<typeof actual.holdsAtIngest>) => {
       const holds = await actual.holdsAtIngest(...args);
-      const act = interleave.beforeIndexing;
-      interleave.beforeIndexing = undefined;
-      await act?.();
+      await reach('beforeIndexing');
       return holds;
     },
   };

@@ -49,7 +49,6 @@ export async function writeInstance(
   const metadataKey = metadataObjectKey(id, bytes.sha256);
   const metadata = objectMetadata(parsed, bytes.sha256, context);
   const tags = lifecycleTags(parsed, id.tenant, context);
-  const refused = (detail?: string): FailedOutcome => ({ sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID, failureReason: FailureReason.ProcessingFailure, ...(detail ? { detail } : {}) });
   let holds: string[] = [];
   let foundStored = false;
   try {
@@ -62,7 +61,7 @@ export async function writeInstance(
       if (!existing && (await put(objectKey, metadata, tags)) === 'exists') existing = await headInstanceObject(objectKey);
       if (existing && existing.metadata.sha256 !== bytes.sha256) {
         logger.error('object at a content-addressed key has another hash'); // the key names tenant, study, series and SOP
-        return refused();
+        return { sopClassUID: parsed.sopClassUID, sopInstanceUID: parsed.sopInstanceUID, failureReason: FailureReason.ProcessingFailure };
       }
     }
     // A study arriving for a held patient, accession or study is held from its first instance (docs/legal-hold.md).
