@@ -174,7 +174,18 @@ export async function startTransactionProxy(
         .end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) }));
     }
   };
-  const server = createServer(options.guard ? options.guard(listener) : listener);
+  // Requests reach dynalite in this process, not over a socket its server.close() would wait
+  // for: stop() waits for them itself, or their writes would land after LevelDB has closed.
+  const inFlight = new Set<Promise<void>>();
+  let stopping = false;
+  const tracked = (req: IncomingMessage, res: ServerResponse) => {
+    if (stopping) return void res.destroy(); // e.g. a body local IAM finished reading after stop()
+    const work = listener(req, res);
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+    return work;
+  };
+  const server = createServer(options.guard ? options.guard(tracked) : tracked);
   server.keepAliveTimeout = 60_000;
   server.listen(options.port, options.host);
   await once(server, 'listening');
@@ -182,8 +193,11 @@ export async function startTransactionProxy(
     endpoint: `http://${options.host}:${(server.address() as AddressInfo).port}`,
     recovered: unfinished.length,
     async stop() {
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
     },
   };
 }
