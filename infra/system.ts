@@ -75,6 +75,12 @@ const deletion = [
  * instance's holds (GetItem) and counts the object into the hold (PutItem of a marker), which
  * every function that ingests is granted anyway.
  */
+/**
+ * A push that cannot write again bytes a DELETE hid after it found them takes back the entry it
+ * indexed (services/deletion/withdraw-entries.ts): removed as a deletion removes entries, in a
+ * transaction that checks the study's holds, then empty series and study entries (Queries).
+ */
+const withdrawPushedEntries = { resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'] } as const;
 const holdAtIngest = [
   { resource: 'table:index', actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
   { resource: 'bucket:archive', actions: ['s3:PutObjectLegalHold'] },
@@ -170,6 +176,7 @@ export const system = withWorkflowReferences({
         { resource: 'bucket:archive', actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
         appendAudit,
         ...holdAtIngest,
+        withdrawPushedEntries,
         // Prior prefetch: each stored study starts its (idempotently named) prefetch workflow.
         { resource: 'stateMachine:priorPrefetch', actions: ['states:StartExecution'] },
       ],
@@ -301,6 +308,7 @@ export const system = withWorkflowReferences({
         // PutObjectTagging: an orphan indexed through STOW is written with its lifecycle policy class tags.
         { resource: 'bucket:archive', actions: ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'] },
         ...holdAtIngest,
+        withdrawPushedEntries,
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,
     },
@@ -616,6 +624,7 @@ export const system = withWorkflowReferences({
         { resource: 'bucket:archive', actions: ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:AbortMultipartUpload'] },
         appendAudit,
         ...holdAtIngest,
+        withdrawPushedEntries,
         { resource: 'stateMachine:priorPrefetch', actions: ['states:StartExecution'] },
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,

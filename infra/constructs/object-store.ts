@@ -7,7 +7,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { STAGING_PREFIX } from '#core/index-keys.ts';
+import { STAGED_PART_EXPIRY_DAYS, STAGED_PART_TAG, STAGING_PREFIX } from '#core/index-keys.ts';
 import type { BucketDeclaration } from '#infra/system-types.ts';
 import { compileLifecycleRules, type CompiledLifecycleRule } from '#infra/lifecycle/compile-rules.ts';
 import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
@@ -45,6 +45,13 @@ export class ObjectStore extends Construct {
       // A streamed part's staging copy is deleted once copied to its key: its noncurrent version holds no
       // one's data (the copy does), so it goes after a day instead of the recovery window, with its marker.
       { id: 'staging-copies', prefix: STAGING_PREFIX, noncurrentVersionExpiration: Duration.days(1), expiredObjectDeleteMarker: true },
+      // A staging object still current after a day was left by a crash (a request lives minutes at most): it goes.
+      {
+        id: 'staging-parts-left-behind',
+        prefix: STAGING_PREFIX,
+        tagFilters: { [STAGED_PART_TAG.key]: STAGED_PART_TAG.value },
+        expiration: Duration.days(STAGED_PART_EXPIRY_DAYS),
+      },
       // The image lifecycle policy, compiled once (infra/lifecycle/compile-rules.ts); the local S3 applies the same rules.
       ...(props.declaration.lifecyclePolicy ? compileLifecycleRules(loadPolicy(props.declaration.lifecyclePolicy)).map(cdkLifecycleRule) : []),
       // Derived data kept for a while (discovery export packages): S3 deletes it after the declared days.

@@ -151,6 +151,14 @@ export const metadataObjectKey = (id: InstanceIdentity, sha256: string) =>
 /** Where a streamed part is uploaded before it is checked and copied to its content-addressed key. */
 export const STAGING_PREFIX = 'staging/';
 export const stagingObjectKey = (tenant: string, upload: string) => `${STAGING_PREFIX}${tenant}/${upload}.dcm`;
+/**
+ * The tag a streamed part's staging object is written with. It lives only while its request
+ * runs, so a crash (or a lost delete) is all that leaves one current: a lifecycle rule on this
+ * tag expires it after STAGED_PART_EXPIRY_DAYS. A tag, not the prefix, because presigned
+ * uploads share `staging/` and must last their week.
+ */
+export const STAGED_PART_TAG = { key: 'strata-staging', value: 'streamed-part' } as const;
+export const STAGED_PART_EXPIRY_DAYS = 1;
 
 /**
  * Where a presigned upload's files land (`staging/uploads/<tenant>/<upload>/<file>.dcm`): the

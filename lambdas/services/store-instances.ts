@@ -30,6 +30,8 @@ import type { StoreContext } from './ingest/store-context.ts';
 import { SourceInterrupted, storeStreamedPart } from './ingest/store-streamed-part.ts';
 import { writeInstance, type StoredInstance } from './ingest/write-instance.ts';
 import { scheduleFirstChecks } from '#services/lifecycle/last-access-checks.ts';
+import { withdrawEntries } from '#services/deletion/withdraw-entries.ts';
+import { clock } from '#adapters/clock.ts';
 
 export type { StoreContext } from './ingest/store-context.ts';
 
@@ -247,11 +249,22 @@ class StoreRequest {
         const indexed = await storeInstanceRecords(toIndex);
         const { unchanged, kept, failed: notIndexed } = indexed;
         // An entry this request (re)created over bytes it found stored: the bytes must still be current.
-        const current = async (record: InstanceRecord) => !this.foundStored.has(record) || (await this.stillStored(record));
+        // If they cannot be made so, the instance is reported failed and its entry taken back.
+        const lost: InstanceRecord[] = [];
+        const current = async (record: InstanceRecord) => {
+          if (!this.foundStored.has(record) || (await this.stillStored(record))) return true;
+          lost.push(record);
+          return false;
+        };
         const created: InstanceRecord[] = [];
         for (const record of indexed.created) if (await current(record)) created.push(record);
         const replaced: typeof indexed.replaced = [];
         for (const entry of indexed.replaced) if (await current(entry.record)) replaced.push(entry);
+        if (lost.length) {
+          await withdrawEntries(lost, context.now, () => clock.now()).catch((error: unknown) =>
+            logger.error('entries over hidden bytes not withdrawn: pushing the instances again heals them', { error: error as Error, instances: lost.length }),
+          );
+        }
         for (const record of [...created, ...unchanged]) {
           const warningReason = parseWarnings.get(record);
           stored.push({ ...storedOutcome(record, context), ...(warningReason === undefined ? {} : { warningReason }) });

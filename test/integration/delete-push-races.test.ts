@@ -14,7 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { dynamoFor } from '#test/helpers/aws.ts';
+import { PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
+import { dynamoFor, s3For } from '#test/helpers/aws.ts';
 import { instanceObjectKey } from '#core/index-keys.ts';
 import { sha256, stow } from '#test/helpers/dicom.ts';
 import { startTestRuntime, TEST_TENANT, type TestRuntime } from '#test/helpers/runtime.ts';
@@ -23,6 +24,9 @@ import { synthesize } from '#test/helpers/synthetic.ts';
 /** What the point between two writes does, once: set by a test, cleared when it runs. */
 type Act = (() => Promise<void>) | undefined;
 const interleave: { afterHoldCheck?: Act; afterBytesFound?: Act; beforeIndexing?: Act } = {};
+
+/** Set by a test: every instance PutObject fails as S3 does when it cannot take the write. */
+const s3Down = { puts: false };
 
 /** Runs what a test set for this point, once (it may set it again). */
 async function reach(point: keyof typeof interleave): Promise<void> {
@@ -47,6 +51,7 @@ vi.mock('#adapters/object-store.ts', async (original) => {
   return {
     ...actual,
     putInstanceObject: async (...args: Parameters<typeof actual.putInstanceObject>) => {
+      if (s3Down.puts) throw Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
       const written = await actual.putInstanceObject(...args);
       if (written === 'exists') await reach('afterBytesFound');
       return written;
@@ -166,6 +171,41 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect((await fetch(`${instance}/metadata`)).status).toBe(200);
   });
 
+  it('takes back the entry of a re-push that cannot write its bytes again after a DELETE hid them: reported failed, the DELETE stands, pushing again stores it', { timeout: 120_000 }, async () => {
+    const study = '2.25.84109';
+    const uids = { study, series: `${study}.1`, sop: `${study}.1.1`, patientId: 'RACE-UNDO-PID' };
+    const file = synthesize('CT_small.dcm', uids);
+    const other = synthesize('CT_small.dcm', { ...uids, series: `${study}.2`, sop: `${study}.2.1` });
+    expect((await stow(runtime.url, [file, other])).status).toBe(200);
+    const instance = `${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${study}.1.1`;
+    // The DELETE removes the instance (and its series) after the push looked at its bytes; then S3 refuses writes.
+    interleave.beforeIndexing = async () => {
+      expect((await fetch(instance, { method: 'DELETE' })).status).toBe(204);
+      s3Down.puts = true;
+    };
+    const result = await storeInstances([{ headers: { 'content-type': 'application/dicom' }, body: file }], {
+      tenant: TEST_TENANT,
+      studyInUrl: undefined,
+      serviceUrl: `${runtime.url}/dicom-web`,
+      now: runtime.clock.now(),
+    });
+    s3Down.puts = false;
+    expect(interleave.beforeIndexing).toBeUndefined();
+    // Reported failed, and nothing of it left indexed: no entry over the delete marker, no empty series, counts right.
+    expect(result.body['00081198']?.Value).toHaveLength(1);
+    expect((await fetch(instance, { headers: accept })).status).toBe(410);
+    const series = (await (await fetch(`${runtime.url}/dicom-web/studies/${study}/series`)).json()) as Dataset[];
+    expect(series.map((s) => s['0020000E']?.Value?.[0])).toEqual([`${study}.2`]);
+    const studies = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json()) as Dataset[];
+    expect(studies[0]?.['00201208']?.Value).toEqual([1]);
+    // Pushed again, it is stored and served.
+    expect((await stow(runtime.url, [file])).status).toBe(200);
+    const answer = await fetch(instance, { headers: accept });
+    expect(answer.status).toBe(200);
+    expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
+    expect((await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json())[0]?.['00201208']?.Value).toEqual([2]);
+  });
+
   it('keeps deleted a push that landed while the deletion step ran, which the step then removed: the orphan sweep leaves its bytes', { timeout: 120_000 }, async () => {
     const study = '2.25.84105';
     const uids = [1, 2].map((i) => ({ study, series: `${study}.1`, sop: `${study}.1.${i}`, patientId: 'RACE-SWEEP-PID' }));
@@ -193,6 +233,35 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect(state.indexed).not.toContain(key);
     expect(state.unindexable).toContainEqual({ key, reason: expect.stringMatching(/deleted .* after it was stored/) });
     expect((await study410()).status).toBe(410);
+  });
+
+  it('keeps deleted such a push also when the deletion kept another instance (Object Lock): its tombstone is written all the same', { timeout: 120_000 }, async () => {
+    const study = '2.25.84108';
+    const uids = [`${study}.1.1`, `${study}.1.2`, `${study}.2.1`].map((sop) => ({ study, series: sop.slice(0, -2), sop, patientId: 'RACE-KEPT-PID' }));
+    const files = uids.map((ids) => synthesize('CT_small.dcm', ids));
+    expect((await stow(runtime.url, files)).status).toBe(200);
+    // Series 2's instance is under an S3 legal hold (Object Lock): the deletion keeps it.
+    const lockedKey = instanceObjectKey({ tenant: TEST_TENANT, ...uids[2]! }, sha256(files[2]!));
+    await s3For(runtime).send(new PutObjectLegalHoldCommand({ Bucket: runtime.names.bucket('archive'), Key: lockedKey, LegalHold: { Status: 'ON' } }));
+    const id = await recordDeletion(study, 3);
+    interleave.afterHoldCheck = async () => {
+      interleave.afterHoldCheck = async () => {
+        expect((await stow(runtime.url, [files[0]!])).status).toBe(200);
+      };
+    };
+    expect(await continueDeletion(TEST_TENANT, id, { now: runtime.clock.now(), clock: () => runtime.clock.now(), timeLeftMs: () => 60_000, requestId: 'test' })).toEqual({ complete: true });
+    expect(await (await fetch(`${runtime.url}/deletions/${id}`)).json()).toMatchObject({ status: 'PARTLY_KEPT', deleted: 2, kept: 1 });
+    let state: Awaited<ReturnType<typeof sweepOrphansPage>> | undefined;
+    do state = await sweepOrphansPage(TEST_TENANT, state ?? {}, new Date(runtime.clock.now().getTime() + 3_600_000), () => 60_000);
+    while (state.cursor);
+    const key = instanceObjectKey({ tenant: TEST_TENANT, ...uids[0]! }, sha256(files[0]!));
+    expect(state.indexed).not.toContain(key);
+    expect(state.unindexable).toContainEqual({ key, reason: expect.stringMatching(/deleted .* after it was stored/) });
+    // What went answers 410, what was kept is served.
+    const instance = (ids: (typeof uids)[number]) => `${runtime.url}/dicom-web/studies/${study}/series/${ids.series}/instances/${ids.sop}`;
+    expect((await fetch(instance(uids[0]!), { headers: accept })).status).toBe(410);
+    expect((await fetch(instance(uids[2]!), { headers: accept })).status).toBe(200);
+    await s3For(runtime).send(new PutObjectLegalHoldCommand({ Bucket: runtime.names.bucket('archive'), Key: lockedKey, LegalHold: { Status: 'OFF' } }));
   });
 
   it('runs a deletion step that outlasts a minute once, to its end: the local Step Functions give a Task no 60 s limit AWS does not', { timeout: 300_000 }, async () => {

@@ -55,11 +55,12 @@ export function entryRemovalActions(records: readonly InstanceRecord[], at: stri
  * or STOW (a new version, a series recreated) can never drive a count below zero. The
  * deletion's progress (`target`, `progress`, saved at `stamp`) is written in the same
  * transaction; its condition refused, nothing is removed and `DeletionSuperseded` is thrown.
+ * Without a deletion (a push withdrawing the entries it wrote) there is no progress to write.
  */
 export async function deleteInstanceEntries(
   records: InstanceRecord[],
   at: string,
-  deletion: { target: ProgressTarget; progress: Omit<HandledProgress, 'deleted'>; stamp: string },
+  deletion: { target: ProgressTarget; progress: Omit<HandledProgress, 'deleted'>; stamp: string } | undefined,
   keep: (held: InstanceRecord[]) => Promise<void>,
 ): Promise<InstanceEntriesRemoved> {
   const TableName = config.indexTable();
@@ -97,15 +98,25 @@ export async function deleteInstanceEntries(
     }));
     const holdCheck = { ConditionCheck: { TableName, Key: Keys.heldStudy(tenant, study), ConditionExpression: 'attribute_not_exists(holds)' } };
     const counts = countsDrifted ? [] : [counted(Keys.series(tenant, study, series)), counted(Keys.study(tenant, study))];
-    const kept = deletion.progress.kept + held.length;
-    const progress = { Update: progressUpdate(deletion.target, { ...deletion.progress, kept, countsDrifted: deletion.progress.countsDrifted || countsDrifted }, pending.length, deletion.stamp) };
+    const progress = deletion
+      ? [
+          {
+            Update: progressUpdate(
+              deletion.target,
+              { ...deletion.progress, kept: deletion.progress.kept + held.length, countsDrifted: deletion.progress.countsDrifted || countsDrifted },
+              pending.length,
+              deletion.stamp,
+            ),
+          },
+        ]
+      : [];
     try {
       // The progress last: its cancellation reason is the last one.
-      await db().send(new TransactWriteCommand({ TransactItems: [...deletes, ...counts, ...usage, holdCheck, progress] }));
+      await db().send(new TransactWriteCommand({ TransactItems: [...deletes, ...counts, ...usage, holdCheck, ...progress] }));
       return { removed: pending, held, refused, countsDrifted };
     } catch (error) {
       if (!cancelled(error)) throw error;
-      if (refusedAt(error, deletes.length + counts.length + usage.length + 1)) throw new DeletionSuperseded(deletion.target.id);
+      if (deletion && refusedAt(error, deletes.length + counts.length + usage.length + 1)) throw new DeletionSuperseded(deletion.target.id);
       const newlyHeld = refusedAt(error, deletes.length + counts.length + usage.length)
         ? pending
         : await heldAmong(pending.filter((_, i) => refusedAt(error, i)));

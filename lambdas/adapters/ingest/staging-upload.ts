@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
 import { config } from '#lambdas/config.ts';
+import { STAGED_PART_TAG } from '#core/index-keys.ts';
 import { s3Client } from '#adapters/aws-clients.ts';
 
 export const PART_BYTES = 8 * 1024 * 1024;
@@ -15,7 +16,8 @@ export const QUEUE_SIZE = 4;
 export async function uploadStagedObject(stagingKey: string, body: Readable): Promise<void> {
   const upload = new Upload({
     client: s3Client(),
-    params: { Bucket: config.archiveBucket(), Key: stagingKey, Body: body, ContentType: 'application/dicom' },
+    // Tagged so a crash that leaves it behind does not leave it for good (STAGED_PART_TAG).
+    params: { Bucket: config.archiveBucket(), Key: stagingKey, Body: body, ContentType: 'application/dicom', Tagging: `${STAGED_PART_TAG.key}=${STAGED_PART_TAG.value}` },
     partSize: PART_BYTES,
     queueSize: QUEUE_SIZE,
     leavePartsOnError: false,

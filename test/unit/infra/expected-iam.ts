@@ -39,6 +39,8 @@ const onPackages = (...actions: string[]): ExpectedStatement => ({ actions, reso
 /** Strata's own events (a completed restore) on the account's default bus. */
 const restoreEvents: ExpectedStatement = { actions: ['events:PutEvents'], resources: [`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`] };
 /** Appending to the audit trail: Query of the chain's head, conditional PutItem; never Update/Delete. */
+/** A push taking back the entry it indexed over bytes a DELETE hid: the deletion's transaction, then empty series (Query). */
+const takeBackEntries = onTableAndIndexes('dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query');
 const appendAudit: ExpectedStatement = { actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: ['audit', 'audit/index/*'] };
 
 /**
@@ -63,6 +65,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     ownLogs,
     // BatchGetItem: the legal-hold registrations an arriving study is checked against.
     onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    takeBackEntries,
     // Tagging: the lifecycle class; DeleteObject and AbortMultipartUpload: a streamed part's staging object;
     // PutObjectLegalHold: a study arriving for a held patient is held at ingest.
     onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
@@ -203,7 +206,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   // ListObjectsV2, GetObject to hash an orphan, and the STOW service's writes to index it.
   sweepOrphans: [
     ownLogs,
-    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
+    // ConditionCheckItem: an orphan indexed through STOW may be taken back as a push's entry is.
+    onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     // PutObjectLegalHold: an orphan of a held study is held as STOW holds it.
     onObjects('s3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
     onTable('dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
@@ -358,6 +362,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     workflowReferences,
     ownLogs,
     onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    takeBackEntries,
     onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
     listArchive,
     appendAudit,
@@ -390,7 +395,8 @@ export const POLICY_ACCOUNT = ACCOUNT;
 export const EXPECTED_DATA_PLANE: ExpectedStatement[] = [
   // BatchGetItem/UpdateItem and PutObjectLegalHold: a study arriving for a held patient is held at ingest (as storeInstances).
   onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
-  onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'),
+  // retrieve's reads, and what a push taking back an entry does (as storeInstances).
+  onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
   onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
   listArchive,
   appendAudit,

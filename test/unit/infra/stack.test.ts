@@ -336,6 +336,15 @@ describe('The CDK app (synthesized offline)', () => {
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
       ExpirationInDays: 7,
     });
+    // A streamed part's staging object left current by a crash: expired after a day, by its tag (not
+    // the prefix, which presigned uploads share).
+    expect(Rules.find((rule) => rule.Id === 'staging-parts-left-behind')).toEqual({
+      Id: 'staging-parts-left-behind',
+      Status: 'Enabled',
+      Prefix: 'staging/',
+      TagFilters: [{ Key: 'strata-staging', Value: 'streamed-part' }],
+      ExpirationInDays: 1,
+    });
   });
 
   it('builds each state machine from its ASL file, substituting only functions that exist', () => {

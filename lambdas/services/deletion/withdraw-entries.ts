@@ -1,0 +1,31 @@
+/**
+ * Entries a push must take back. A push that found its bytes already stored indexes them, then
+ * looks again: a DELETE may have hidden them meanwhile (services/ingest/write-instance.ts). If
+ * it cannot write them again (an S3 error), it answers the instance failed — and the entry it
+ * (re)created must not stay over the delete marker, served as 404 and counted in QIDO. The
+ * entries go as a deletion's do (counts and usage with them, only while they still hold this
+ * push's version, a legal hold placed meanwhile keeping them), then empty series and study
+ * entries, and a tombstone: the DELETE that ran is whole again, and pushing again stores anew.
+ */
+import type { InstanceRecord } from '#adapters/index-store.ts';
+import { deleteInstanceEntries } from '#adapters/deletion/deletion-store.ts';
+import { logger } from '#lambdas/observability/logger.ts';
+import { settleStudy } from './delete-instances.ts';
+
+export async function withdrawEntries(records: readonly InstanceRecord[], now: Date, clock: () => Date): Promise<void> {
+  const bySeries = new Map<string, InstanceRecord[]>();
+  for (const record of records) {
+    const series = `${record.id.study}|${record.id.series}`;
+    bySeries.set(series, [...(bySeries.get(series) ?? []), record]);
+  }
+  for (const batch of bySeries.values()) {
+    const { removed, countsDrifted } = await deleteInstanceEntries(batch, now.toISOString(), undefined, async (held) => {
+      // A hold keeps what it covers; the hidden bytes stay recoverable (noncurrent) for its workflow.
+      logger.warn('entries kept by a legal hold over bytes a DELETE hid', { instances: held.length });
+    });
+    for (const record of removed) {
+      const { tenant, study, series, sop } = record.id;
+      await settleStudy({ tenant, study, series, sop }, { deleted: 1, kept: 0, countsDrifted }, now, clock);
+    }
+  }
+}
