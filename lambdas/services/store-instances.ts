@@ -32,6 +32,7 @@ import { writeInstance, type StoredInstance } from './ingest/write-instance.ts';
 import { scheduleFirstChecks } from '#services/lifecycle/last-access-checks.ts';
 import { withdrawEntries } from '#services/deletion/withdraw-entries.ts';
 import { clock } from '#adapters/clock.ts';
+import { mapConcurrently } from '#core/map-concurrently.ts';
 
 export type { StoreContext } from './ingest/store-context.ts';
 
@@ -44,6 +45,8 @@ export interface StoreInstancesResult extends StoreResult {
 /** Whole parts being written at once, and the bytes they may hold between them. */
 const CONCURRENCY = 8;
 const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+/** Found-stored instances looked at again at once after indexing (two HEADs each; see write-instance.ts). */
+const LOOKS_IN_FLIGHT = 16;
 
 /**
  * A part up to this size is held whole (one PutObject, as every part through Lambda); a larger
@@ -256,10 +259,11 @@ class StoreRequest {
           lost.push(record);
           return false;
         };
-        const created: InstanceRecord[] = [];
-        for (const record of indexed.created) if (await current(record)) created.push(record);
-        const replaced: typeof indexed.replaced = [];
-        for (const entry of indexed.replaced) if (await current(entry.record)) replaced.push(entry);
+        // Side by side: a request retried after its first attempt stored every part, indexing none, looks at them all.
+        const createdCurrent = await mapConcurrently(indexed.created, LOOKS_IN_FLIGHT, current);
+        const created = indexed.created.filter((_, i) => createdCurrent[i]);
+        const replacedCurrent = await mapConcurrently(indexed.replaced, LOOKS_IN_FLIGHT, (entry) => current(entry.record));
+        const replaced = indexed.replaced.filter((_, i) => replacedCurrent[i]);
         if (lost.length) {
           await withdrawEntries(lost, context.now, () => clock.now()).catch((error: unknown) =>
             logger.error('entries over hidden bytes not withdrawn: pushing the instances again heals them', { error: error as Error, instances: lost.length }),

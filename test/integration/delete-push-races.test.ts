@@ -203,7 +203,8 @@ describe('DELETE racing a legal hold and a re-push', () => {
     const answer = await fetch(instance, { headers: accept });
     expect(answer.status).toBe(200);
     expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
-    expect((await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json())[0]?.['00201208']?.Value).toEqual([2]);
+    const again = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json()) as Dataset[];
+    expect(again[0]?.['00201208']?.Value).toEqual([2]);
   });
 
   it('keeps deleted a push that landed while the deletion step ran, which the step then removed: the orphan sweep leaves its bytes', { timeout: 120_000 }, async () => {

@@ -79,8 +79,8 @@ export async function writeInstance(
    * hidden version was in, Glacier included: the push, acknowledged last, wins.
    */
   const ensureStored = async () => {
-    if (!(await headInstanceObject(objectKey))) await put(objectKey, metadata, tags);
-    if (!(await headInstanceObject(metadataKey))) await putMetadataObject(metadataKey, parsed.dataset);
+    const [object, document] = await Promise.all([headInstanceObject(objectKey), headInstanceObject(metadataKey)]);
+    await Promise.all([object ? undefined : put(objectKey, metadata, tags), document ? undefined : putMetadataObject(metadataKey, parsed.dataset)]);
   };
   return { record: holds.length ? { ...record, holds } : record, warnings: parsed.warnings, ...(foundStored ? { ensureStored } : {}) };
 }
