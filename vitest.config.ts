@@ -10,7 +10,8 @@ export default defineConfig({
     // two cores: keep file parallelism modest.
     maxWorkers: 2,
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Hooks boot runtimes: on a loaded machine (a full run beside other work) one start took over 60 s.
+    hookTimeout: 180_000,
     // Handlers log JSON per request through Powertools; tests keep only errors.
     env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
   },
