@@ -4,13 +4,14 @@
  * and the failing study gets a retry check with a growing, bounded delay holding the error — until
  * it can be evaluated again, when it follows like the others.
  */
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, GetObjectTaggingCommand } from '@aws-sdk/client-s3';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey } from '#core/index-keys.ts';
-import { dayOf, dueKey, duePartition, retryDay } from '#core/lifecycle/last-access.ts';
+import { dayOf, dueKey, retryDay } from '#core/lifecycle/last-access.ts';
 import type { LifecyclePolicy } from '#core/lifecycle/policy.ts';
 import { dynamoFor, s3For } from '#test/helpers/aws.ts';
+import { lastAccessProbe, withLegacyRule } from '#test/helpers/last-access.ts';
 import { sha256, stow } from '#test/helpers/dicom.ts';
 import { startTestRuntime, TEST_TENANT, type TestRuntime } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
@@ -30,12 +31,7 @@ describe('A failing study in the last-access run', () => {
     runtime = await startTestRuntime();
     await runtime.stepFunctions.idle();
     declared = process.env.LIFECYCLE_POLICY;
-    const base = JSON.parse(declared!) as LifecyclePolicy;
-    const policy: LifecyclePolicy = {
-      ...base,
-      version: base.version + 1,
-      rules: [{ id: 'legacy', description: 'Not read for 400 days', match: { lastAccess: { olderThan: '400d' } }, schedule: ['STANDARD 0d', 'DEEP_ARCHIVE 30d'] }, base.rules.at(-1)!],
-    };
+    const policy = withLegacyRule(JSON.parse(declared!) as LifecyclePolicy);
     process.env.LIFECYCLE_POLICY = JSON.stringify(policy);
     expect((await stow(runtime.url, Object.values(files))).status).toBe(200);
   });
@@ -45,31 +41,13 @@ describe('A failing study in the last-access run', () => {
   });
 
   const Bucket = () => runtime.names.bucket('archive');
-  const advance = async (spec: string) =>
-    expect((await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: spec }) })).status).toBe(200);
-  const checks = async () => {
-    const { Items } = await dynamoFor(runtime).send(
-      new QueryCommand({ TableName: runtime.names.table('index'), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: duePartition(TEST_TENANT) } }, ConsistentRead: true }),
-    );
-    return (Items ?? []).map((item) => item.sk!.S!).sort();
-  };
+  const { advance, checks, tagsOf, scheduledRun } = lastAccessProbe(() => runtime);
   const check = async (day: string, study: string) => {
     const key = dueKey(TEST_TENANT, day, study);
     const { Item } = await dynamoFor(runtime).send(new GetItemCommand({ TableName: runtime.names.table('index'), Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ConsistentRead: true }));
     return { attempts: Item?.attempts?.N, error: Item?.error?.S };
   };
-  const classOf = async (ids: typeof FIRST, file: Buffer) => {
-    const { TagSet } = await s3For(runtime).send(new GetObjectTaggingCommand({ Bucket: Bucket(), Key: keyOf(ids, file) }));
-    return TagSet?.find((tag) => tag.Key === 'strata-policy-class')?.Value;
-  };
-  const scheduledRun = async (name: string) => {
-    const arn = runtime.stepFunctions.arnOf('reclassify');
-    runtime.stepFunctions.startExecution(arn, '{"detail-type":"Scheduled Event"}', name);
-    await runtime.stepFunctions.idle();
-    const execution = runtime.stepFunctions.describeExecution(`${arn.replace(':stateMachine:', ':execution:')}:${name}`);
-    expect(execution.status, execution.error ?? execution.output ?? '').toBe('SUCCEEDED');
-    return JSON.parse(execution.output!) as Record<string, number>;
-  };
+  const classOf = async (ids: typeof FIRST, file: Buffer) => (await tagsOf(ids, file))['strata-policy-class'];
   const today = () => dayOf(runtime.clock.now());
 
   it('goes on with the rest of the page and checks the failing study again after a bounded backoff', { timeout: 180_000 }, async () => {

@@ -4,15 +4,11 @@
  * re-classification an administrator runs after the change puts each study's next check, so the
  * daily run later moves the study nobody read — on the simulated clock.
  */
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instanceObjectKey } from '#core/index-keys.ts';
-import { duePartition } from '#core/lifecycle/last-access.ts';
 import type { LifecyclePolicy } from '#core/lifecycle/policy.ts';
-import { dynamoFor, s3For } from '#test/helpers/aws.ts';
-import { sha256, stow } from '#test/helpers/dicom.ts';
-import { startTestRuntime, TEST_TENANT, type TestRuntime } from '#test/helpers/runtime.ts';
+import { dayAfter, lastAccessProbe, withLegacyRule } from '#test/helpers/last-access.ts';
+import { stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
 
 const READ = { study: '2.25.86101', series: '2.25.86101.1', sop: '2.25.86101.1.1' };
@@ -39,38 +35,15 @@ describe('A last-access rule added by a policy change', () => {
     await runtime?.dispose();
   });
 
-  const advance = async (spec: string) =>
-    expect((await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: spec }) })).status).toBe(200);
-  const checks = async () => {
-    const { Items } = await dynamoFor(runtime).send(
-      new QueryCommand({ TableName: runtime.names.table('index'), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: duePartition(TEST_TENANT) } }, ConsistentRead: true }),
-    );
-    return (Items ?? []).map((item) => item.sk!.S!).sort();
-  };
-  const classOf = async (ids: typeof READ, file: Buffer) => {
-    const key = instanceObjectKey({ tenant: TEST_TENANT, ...ids }, sha256(file));
-    const { TagSet } = await s3For(runtime).send(new GetObjectTaggingCommand({ Bucket: runtime.names.bucket('archive'), Key: key }));
-    return TagSet?.find((tag) => tag.Key === 'strata-policy-class')?.Value;
-  };
-  const finished = async (name: string) => {
-    await runtime.stepFunctions.idle();
-    const arn = runtime.stepFunctions.arnOf('reclassify');
-    const execution = runtime.stepFunctions.describeExecution(`${arn.replace(':stateMachine:', ':execution:')}:${name}`);
-    expect(execution.status, execution.output ?? '').toBe('SUCCEEDED');
-    return JSON.parse(execution.output!) as Record<string, number>;
-  };
-  const dayAfter = (ms: number) => new Date(Math.ceil(ms / DAY) * DAY).toISOString().slice(0, 10);
+  const { advance, checks, tagsOf, finished, scheduledRun } = lastAccessProbe(() => runtime);
+  const classOf = async (ids: typeof READ, file: Buffer) => (await tagsOf(ids, file))['strata-policy-class'];
 
   it('the tenant-wide re-classification after the change puts each study\'s check, and the daily run moves the unread study', { timeout: 120_000 }, async () => {
     expect(await checks()).toEqual([]);
 
     // The administrator adds a rule: a study nobody has read for 400 days goes to long retention; then re-evaluates the tenant.
     const base = JSON.parse(declared!) as LifecyclePolicy;
-    const changed: LifecyclePolicy = {
-      ...base,
-      version: base.version + 1,
-      rules: [{ id: 'legacy', description: 'Not read for 400 days', match: { lastAccess: { olderThan: '400d' } }, schedule: ['STANDARD 0d', 'DEEP_ARCHIVE 30d'] }, base.rules.at(-1)!],
-    };
+    const changed = withLegacyRule(base);
     process.env.LIFECYCLE_POLICY = JSON.stringify(changed);
     const started = await fetch(`${runtime.url}/admin/reclassifications`, { method: 'POST', body: JSON.stringify({ all: true }) });
     expect(started.status).toBe(202);
@@ -85,9 +58,7 @@ describe('A last-access rule added by a policy change', () => {
     expect(wado.status).toBe(200);
     await wado.arrayBuffer();
     await advance('+201d');
-    const arn = runtime.stepFunctions.arnOf('reclassify');
-    runtime.stepFunctions.startExecution(arn, '{"detail-type":"Scheduled Event"}', 'scheduled-day-401');
-    expect(await finished('scheduled-day-401')).toMatchObject({ studies: 2, retagged: 1, unchanged: 1 });
+    expect(await scheduledRun('scheduled-day-401')).toMatchObject({ studies: 2, retagged: 1, unchanged: 1 });
     expect(await classOf(IDLE, files.idle)).toBe('legacy');
     expect(await classOf(READ, files.read)).toBe(base.rules.at(-1)!.id);
   });

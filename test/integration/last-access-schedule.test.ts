@@ -5,16 +5,12 @@
  * the studies the rule now holds for, and puts each study's next check from its last read — on
  * the simulated clock, with no administrator's run.
  */
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instanceObjectKey } from '#core/index-keys.ts';
-import { duePartition } from '#core/lifecycle/last-access.ts';
 import type { LifecyclePolicy } from '#core/lifecycle/policy.ts';
 import { policyTags } from '#core/lifecycle/policy-class.ts';
-import { dynamoFor, s3For } from '#test/helpers/aws.ts';
-import { sha256, stow } from '#test/helpers/dicom.ts';
-import { startTestRuntime, TEST_TENANT, type TestRuntime } from '#test/helpers/runtime.ts';
+import { dayAfter, lastAccessProbe, withLegacyRule } from '#test/helpers/last-access.ts';
+import { stow } from '#test/helpers/dicom.ts';
+import { startTestRuntime, type TestRuntime } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
 
 const READ = { study: '2.25.86001', series: '2.25.86001.1', sop: '2.25.86001.1.1' };
@@ -34,11 +30,7 @@ describe('Last-access rules on a schedule', () => {
     // The default policy with a last-access rule: a study nobody has read for 400 days goes to long retention.
     declared = process.env.LIFECYCLE_POLICY;
     const base = JSON.parse(declared!) as LifecyclePolicy;
-    policy = {
-      ...base,
-      version: base.version + 1,
-      rules: [{ id: 'legacy', description: 'Not read for 400 days', match: { lastAccess: { olderThan: '400d' } }, schedule: ['STANDARD 0d', 'DEEP_ARCHIVE 30d'] }, base.rules.at(-1)!],
-    };
+    policy = withLegacyRule(base);
     process.env.LIFECYCLE_POLICY = JSON.stringify(policy);
     ingestedAt = runtime.clock.now().getTime();
     expect((await stow(runtime.url, [files.read, files.idle])).status).toBe(200);
@@ -48,29 +40,7 @@ describe('Last-access rules on a schedule', () => {
     await runtime?.dispose();
   });
 
-  const advance = async (spec: string) =>
-    expect((await fetch(`${runtime.url}/_local/clock`, { method: 'POST', body: JSON.stringify({ advance: spec }) })).status).toBe(200);
-  const checks = async () => {
-    const { Items } = await dynamoFor(runtime).send(
-      new QueryCommand({ TableName: runtime.names.table('index'), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: duePartition(TEST_TENANT) } }, ConsistentRead: true }),
-    );
-    return (Items ?? []).map((item) => item.sk!.S!);
-  };
-  const classOf = async (ids: typeof READ, file: Buffer) => {
-    const key = instanceObjectKey({ tenant: TEST_TENANT, ...ids }, sha256(file));
-    const { TagSet } = await s3For(runtime).send(new GetObjectTaggingCommand({ Bucket: runtime.names.bucket('archive'), Key: key }));
-    return Object.fromEntries((TagSet ?? []).map((tag) => [tag.Key!, tag.Value!]));
-  };
-  /** What the daily EventBridge schedule does: start the workflow with no tenant. */
-  const scheduledRun = async (name: string) => {
-    const arn = runtime.stepFunctions.arnOf('reclassify');
-    runtime.stepFunctions.startExecution(arn, '{"detail-type":"Scheduled Event"}', name);
-    await runtime.stepFunctions.idle();
-    const execution = runtime.stepFunctions.describeExecution(`${arn.replace(':stateMachine:', ':execution:')}:${name}`);
-    expect(execution.status, execution.output ?? '').toBe('SUCCEEDED');
-    return JSON.parse(execution.output!) as Record<string, number>;
-  };
-  const dayAfter = (ms: number) => new Date(Math.ceil(ms / DAY) * DAY).toISOString().slice(0, 10);
+  const { advance, checks, tagsOf: classOf, scheduledRun } = lastAccessProbe(() => runtime);
 
   it('checks each study when its last access can first make the rule hold, and re-tags the study nobody read', { timeout: 120_000 }, async () => {
     // Indexed: one check per study, due 400 days after ingest (the day starting after it).
