@@ -19,7 +19,9 @@ export function buildApp(app: App, declaration: SystemDeclaration = system): { p
   const settings = settingsFromContext(app.node);
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = settings.region ?? process.env.CDK_DEFAULT_REGION ?? 'us-east-1';
+  // -c stackName= deploys another copy beside this one (staging); every name the stack fixes carries it.
   const primary = new StrataStack(app, 'Strata', {
+    stackName: settings.stackName,
     system: declaration,
     settings,
     projectRoot: PROJECT_ROOT,
@@ -28,7 +30,10 @@ export function buildApp(app: App, declaration: SystemDeclaration = system): { p
     terminationProtection: true,
   });
   const dr = new StrataDrStack(app, 'StrataDr', {
+    stackName: `${settings.stackName}Dr`,
     settings,
+    primaryStackName: primary.stackName,
+    system: declaration,
     env: { ...(account ? { account } : {}), region: settings.drRegion },
     description: 'Strata: disaster-recovery replica',
   });

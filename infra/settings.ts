@@ -5,6 +5,13 @@
 import type { ReplicaStorageClass } from './system-types.ts';
 
 export interface StrataSettings {
+  /**
+   * The primary stack's CloudFormation name (`-c stackName=`, default `Strata`; the DR stack's is
+   * it + `Dr`): a second deployment in the same account (staging) takes another. Every name the
+   * stack fixes (state machines, alarms, topic, event rules, roles, WAF logs) and the metrics'
+   * `Deployment` dimension carry it.
+   */
+  stackName: string;
   /** Region of the primary stack (default: the CLI's region, else us-east-1). */
   region?: string | undefined;
   /** Region of the disaster-recovery stack (`StrataDr`). */
@@ -66,7 +73,11 @@ export function settingsFromContext(node: Context): StrataSettings {
     if (Array.isArray(value)) return value.map(String);
     return text(key)?.split(',').map((v) => v.trim()) ?? fallback;
   };
+  const stackName = text('stackName') ?? 'Strata';
+  // CloudFormation's rule for stack names; the DR stack's adds 'Dr'.
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,125}$/.test(stackName)) throw new Error(`-c stackName=${stackName}: a letter, then letters, digits and hyphens (126 at most)`);
   return {
+    stackName,
     region: text('region'),
     drRegion: text('drRegion') ?? 'us-west-2',
     drBucketArn: text('drBucketArn'),

@@ -13,10 +13,11 @@ import type { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ALLOWED_ORIGINS_ENV } from '#core/cors-policy.ts';
+import { DEPLOYMENT_ENV } from '#core/metrics/embedded-metrics.ts';
 import { COST_ALLOCATION_TAG } from '#core/finance/reconcile.ts';
 import { DataPlaneStack } from './constructs/data-plane-stack.ts';
 import { DicomwebApi } from './constructs/dicomweb-api.ts';
-import { DrReplication } from './constructs/dr-replication.ts';
+import { DrReplication, replicaReaderRoleName, replicaReaders, replicaRegion, replicationRoleName } from './constructs/dr-replication.ts';
 import { apiWithDataPlane, dataPlaneFunctions, dataPlaneGrants, dataPlaneRouteEnvironment } from './dataplane/declaration.ts';
 import { DATA_PLANE_PORT, dataPlaneImageDirectory } from './dataplane/image.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
@@ -27,15 +28,14 @@ import { Identity } from './constructs/identity.ts';
 import { MetadataIndex } from './constructs/metadata-index.ts';
 import { ObjectStore, accessLogBucket } from './constructs/object-store.ts';
 import { bundledStaticFilesPath, StrataFunction } from './constructs/strata-function.ts';
+import { alarmTopicName, wafLogGroupName } from './constructs/scoped-names.ts';
 import { stateMachineName } from './constructs/workflows.ts';
 import { WorkflowsStack } from './constructs/workflows-stack.ts';
 import { acknowledgePrimaryStack } from './nag-suppressions.ts';
 import type { StrataSettings } from './settings.ts';
-import { functionEnvironment } from './system-env.ts';
+import { envNameForResource, functionEnvironment } from './system-env.ts';
 import { functionTimeoutSeconds, type SystemDeclaration } from './system-types.ts';
 
-/** WAF logs: the prefix aws-waf-logs- is required by WAF. */
-export const WAF_LOG_GROUP = 'aws-waf-logs-strata';
 
 export interface StrataStackProps extends StackProps {
   system: SystemDeclaration;
@@ -54,7 +54,8 @@ export class StrataStack extends Stack {
   constructor(scope: Construct, id: string, props: StrataStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    const system = withReplicaGrants(props.system, settings.drBucketArn);
+    const system = withReplicaGrants(props.system, settings);
+    const replica = system.replication?.replica;
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
     const { key } = new EncryptionKey(this, 'Encryption');
     const signingKeys = new SigningKeys(this, 'Signing', system.signingKeys ?? {}).keys;
@@ -78,7 +79,8 @@ export class StrataStack extends Stack {
       this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: machineName(logical), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const arns: ResourceArns = {
       table: (logical) => ({ arn: required(tables, logical, 'table').tableArn, indexArn: `${required(tables, logical, 'table').tableArn}/index/*` }),
-      bucket: (logical) => ({ arn: logical === system.replication?.replica ? settings.drBucketArn! : required(buckets, logical, 'bucket').bucketArn }),
+      // The replica is the DR stack's, encrypted with the DR stack's key (HeadObject with ChecksumMode decrypts).
+      bucket: (logical) => (logical === replica ? { arn: settings.drBucketArn!, keyArn: settings.drKeyArn! } : { arn: required(buckets, logical, 'bucket').bucketArn }),
       stateMachine: (logical) => ({
         arn: stateMachineArn(logical),
         executionsArn: this.formatArn({ service: 'states', resource: 'execution', resourceName: `${machineName(logical)}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
@@ -89,7 +91,7 @@ export class StrataStack extends Stack {
     };
     const resolved = {
       table: (logical: string) => required(tables, logical, 'table').tableName,
-      bucket: (logical: string) => (logical === system.replication?.replica ? bucketNameOfArn(settings.drBucketArn!) : required(buckets, logical, 'bucket').bucketName),
+      bucket: (logical: string) => (logical === replica ? bucketNameOfArn(settings.drBucketArn!) : required(buckets, logical, 'bucket').bucketName),
       stateMachineArn,
       staticFiles: bundledStaticFilesPath,
       signingKeyArn: (logical: string) => required(signingKeys, logical, 'signing key').keyArn,
@@ -98,6 +100,8 @@ export class StrataStack extends Stack {
       description: 'X-Ray tracing for every strata function',
       statements: [new iam.PolicyStatement({ actions: TRACING_ACTIONS, resources: ['*'] })],
     });
+    // The functions that read the replica have fixed role names, which the DR stack's policies admit (another account too).
+    const readers = replicaReaders(system);
     const version = (JSON.parse(readFileSync(resolve(props.projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
     const publicUrl = settings.domainName ? `https://${settings.domainName}` : undefined;
     for (const [name, declaration] of Object.entries(system.functions)) {
@@ -107,9 +111,13 @@ export class StrataStack extends Stack {
         timeoutSeconds: functionTimeoutSeconds(system, name),
         tracing,
         projectRoot: props.projectRoot,
+        ...(name in readers ? { roleName: replicaReaderRoleName(this.stackName, name) } : {}),
         environment: {
           ...functionEnvironment(declaration, resolved),
+          // The replica's Region, so its client asks there first instead of following a redirect per request.
+          ...(name in readers ? { [`${envNameForResource(`bucket:${replica!}`)}_REGION`]: replicaRegion(settings.drKeyArn!) } : {}),
           STRATA_VERSION: version,
+          [DEPLOYMENT_ENV]: this.stackName,
           // The one CORS policy: the gateway's preflights and errors and the handlers' responses.
           [ALLOWED_ORIGINS_ENV]: settings.allowedOrigins.join(','),
           ...(publicUrl ? { STRATA_PUBLIC_URL: publicUrl } : {}),
@@ -136,6 +144,7 @@ export class StrataStack extends Stack {
           ...Object.assign({}, ...dataPlaneFunctions(system).map((name) => functionEnvironment(system.functions[name]!, resolved))),
           AWS_REGION: this.region,
           STRATA_VERSION: version,
+          [DEPLOYMENT_ENV]: this.stackName,
           [ALLOWED_ORIGINS_ENV]: settings.allowedOrigins.join(','),
           // RetrieveURLs in its STOW answers point at the data plane, which serves any size.
           STRATA_PUBLIC_URL: dataPlaneUrl,
@@ -180,6 +189,11 @@ export class StrataStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: identity.userPool.userPoolId, description: 'Create hospital clients here (README, Deploy to AWS)' });
     for (const [logical, bucket] of Object.entries(buckets)) new CfnOutput(this, `Bucket${logical}`, { value: bucket.bucketName });
     if (settings.drBucketArn) new CfnOutput(this, 'DrBucketArn', { value: settings.drBucketArn, description: 'Replication target (DR stack)' });
+    // Built from the topic's fixed name: nothing in this stack names a resource of the nested one.
+    if (this.workflows.workflows.alarmTopic) {
+      const topicArn = this.formatArn({ service: 'sns', resource: alarmTopicName(this.stackName), arnFormat: ArnFormat.NO_RESOURCE_NAME });
+      new CfnOutput(this, 'AlarmTopicArn', { value: topicArn, description: 'Subscribe the operators here: DR audit and fixity sweep alarms (docs/dr.md)' });
+    }
     acknowledgePrimaryStack(this, {
       system,
       functions: this.functions,
@@ -212,6 +226,7 @@ export class StrataStack extends Stack {
       return undefined;
     }
     return new DrReplication(this, 'DrReplication', {
+      roleName: replicationRoleName(this.stackName),
       source: required(buckets, rule.source, 'bucket'),
       sourceKey: key,
       replicaBucketArn: settings.drBucketArn,
@@ -256,10 +271,11 @@ export class StrataStack extends Stack {
     new wafv2.CfnWebACLAssociation(this, 'WafAssociation', { resourceArn: this.api.restApi.deploymentStage.stageArn, webAclArn: acl.attrArn });
     this.dataPlane?.associateWebAcl(acl.attrArn);
     // WAF delivers only to log groups named aws-waf-logs-*, addressed by an ARN without the ':*' suffix.
-    const wafLogs = new logs.LogGroup(this, 'WafLogs', { logGroupName: WAF_LOG_GROUP, retention: logRetention, encryptionKey: key });
+    const wafLogGroup = wafLogGroupName(this.stackName);
+    const wafLogs = new logs.LogGroup(this, 'WafLogs', { logGroupName: wafLogGroup, retention: logRetention, encryptionKey: key });
     const logging = new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
       resourceArn: acl.attrArn,
-      logDestinationConfigs: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: WAF_LOG_GROUP, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      logDestinationConfigs: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: wafLogGroup, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
       // QIDO query strings and DICOMweb paths carry patient names, IDs and UIDs; the bearer token is a credential.
       redactedFields: [{ queryString: {} }, { uriPath: {} }, { singleHeader: { Name: 'authorization' } }],
     });
@@ -284,14 +300,14 @@ function required<T>(map: Record<string, T>, logical: string, kind: string): T {
 }
 
 /**
- * Grants on the DR replica (the DR audit's reads, docs/dr.md) name the DR stack's bucket, which
- * this stack knows once `-c drBucketArn=…` is passed; until then they are left out, and the DR
- * audit's steps fail for want of the bucket (its alarm DrAuditIncomplete says so) as the
- * synth warning strata:drNotReplicated does.
+ * Grants on the DR replica (the DR audit's reads, docs/dr.md) name the DR stack's bucket and key,
+ * which this stack knows once `-c drBucketArn=… -c drKeyArn=…` are passed; until then they are
+ * left out, and the DR audit's steps fail for want of the bucket (its alarm DrAuditIncomplete
+ * says so) as the synth warning strata:drNotReplicated does.
  */
-function withReplicaGrants(system: SystemDeclaration, drBucketArn: string | undefined): SystemDeclaration {
+function withReplicaGrants(system: SystemDeclaration, settings: StrataSettings): SystemDeclaration {
   const replica = system.replication?.replica;
-  if (!replica || drBucketArn) return system;
+  if (!replica || (settings.drBucketArn && settings.drKeyArn)) return system;
   const functions = Object.fromEntries(
     Object.entries(system.functions).map(([name, fn]) => [name, { ...fn, grants: fn.grants.filter((grant) => grant.resource !== `bucket:${replica}`) }]),
   );

@@ -7,6 +7,7 @@
 import { ALLOWED_ORIGINS_ENV, parseAllowedOrigins } from '#core/cors-policy.ts';
 import { ConfigurationError } from '#core/errors.ts';
 import type { LifecyclePolicy } from '#core/lifecycle/policy.ts';
+import { DEPLOYMENT_ENV } from '#core/metrics/embedded-metrics.ts';
 
 function read(name: string): string | undefined {
   const value = process.env[name];
@@ -26,6 +27,8 @@ export const config = Object.freeze({
   /** `aws-lambda` in AWS; the local runtime names itself and its emulators. */
   runtime: read('STRATA_RUNTIME') ?? 'aws-lambda',
   version: read('STRATA_VERSION') ?? '0.0.0',
+  /** The deployment (primary stack's name) its metrics are published under; `local` on a laptop. */
+  deployment: read(DEPLOYMENT_ENV) ?? 'local',
   /**
    * The tenant whose counts the scheduled index maintenance reconciles (a schedule has no caller).
    * Requests never use it: their tenant comes from the token (middleware/caller.ts).
@@ -49,6 +52,8 @@ export const config = Object.freeze({
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   /** The DR replica (docs/dr.md): the DR stack's bucket in AWS, `strata-dr-replica` locally. */
   replicaBucket: () => required('BUCKET_DR_REPLICA'),
+  /** The DR replica's Region (AWS; unset locally, where one S3 holds both buckets). */
+  replicaRegion: read('BUCKET_DR_REPLICA_REGION'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
   deletionStateMachineArn: () => required('STATE_MACHINE_DELETION'),

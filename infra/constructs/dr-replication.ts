@@ -10,22 +10,49 @@
  *   Object Lock (legal holds, retention) replicated (both buckets have Object Lock), delete
  *   markers not replicated, the replica's storage class, and optionally Replication Time
  *   Control with its metrics (15 minutes) or the metrics alone.
- * The role has a fixed name so the DR stack, deployed first, can admit it in the replica's key
- * and bucket policies (same or another account).
+ * The role has a fixed name (scoped to the primary stack) so the DR stack, deployed first, can
+ * admit it in the replica's key and bucket policies (same or another account); so do the roles of
+ * the functions that read the replica (the DR audit's step, `replicaReaders`).
  */
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { ReplicaStorageClass } from '#infra/system-types.ts';
+import type { ReplicaStorageClass, SystemDeclaration } from '#infra/system-types.ts';
+import { BUCKET_LEVEL } from './grants.ts';
+import { roleName } from './scoped-names.ts';
 
-/** The replication role's name: the DR stack builds its ARN from it and the primary's account. */
-export const REPLICATION_ROLE_NAME = 'strata-dr-replication';
+/** The replication role's fixed name: the DR stack admits it by ARN, built from it and the primary's account. */
+export const replicationRoleName = (primaryStackName: string) => roleName(primaryStackName, 'dr-replication');
+/** The fixed role name of a function that reads the replica, which the DR stack admits likewise. */
+export const replicaReaderRoleName = (primaryStackName: string, fn: string) => roleName(primaryStackName, `dr-${fn}`);
+
+/**
+ * The functions whose grants name the replica bucket, and their actions there: the DR audit's
+ * step lists the replica and reads its objects' checksums (HeadObject with ChecksumMode, which
+ * needs kms:Decrypt on the replica key). In another account, the replica's bucket and key
+ * policies must admit them as well as their own policies (infra/dr-stack.ts).
+ */
+export function replicaReaders(system: SystemDeclaration): Record<string, { bucket: string[]; objects: string[] }> {
+  const replica = system.replication?.replica;
+  if (!replica) return {};
+  const readers: Record<string, { bucket: string[]; objects: string[] }> = {};
+  for (const [name, fn] of Object.entries(system.functions)) {
+    const actions = fn.grants.filter((grant) => grant.resource === `bucket:${replica}`).flatMap((grant) => [...grant.actions]);
+    if (actions.length) readers[name] = { bucket: actions.filter((a) => BUCKET_LEVEL.has(a)), objects: actions.filter((a) => !BUCKET_LEVEL.has(a)) };
+  }
+  return readers;
+}
+
+/** The replica's Region: its key's (the DR stack's key is in the bucket's Region). */
+export const replicaRegion = (replicaKeyArn: string): string => Arn.split(replicaKeyArn, ArnFormat.SLASH_RESOURCE_NAME).region!;
 /** Replication Time Control's objective and the metrics' threshold, the only value S3 accepts. */
 const RTC_MINUTES = 15;
 
 export interface DrReplicationProps {
+  /** The role's fixed name (replicationRoleName), which the DR stack admits. */
+  roleName: string;
   source: s3.Bucket;
   sourceKey: kms.IKey;
   replicaBucketArn: string;
@@ -48,7 +75,7 @@ export class DrReplication extends Construct {
     const stack = Stack.of(this);
     const replicaKey = Arn.split(props.replicaKeyArn, ArnFormat.SLASH_RESOURCE_NAME);
     this.role = new iam.Role(this, 'Role', {
-      roleName: REPLICATION_ROLE_NAME,
+      roleName: props.roleName,
       assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
       description: 'Strata: S3 replication of the archive into the DR replica',
     });
@@ -98,7 +125,7 @@ export class DrReplication extends Construct {
   }
 }
 
-/** The replication role's ARN as the DR stack builds it (the primary may be in another account). */
-export function replicationRoleArn(partition: string, account: string): string {
-  return `arn:${partition}:iam::${account}:role/${REPLICATION_ROLE_NAME}`;
+/** A fixed-name role's ARN as the DR stack builds it (the primary may be in another account). */
+export function roleArn(partition: string, account: string, name: string): string {
+  return `arn:${partition}:iam::${account}:role/${name}`;
 }

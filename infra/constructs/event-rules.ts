@@ -12,9 +12,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EventRuleDeclaration } from '#infra/system-types.ts';
 import { admitServiceToKey } from './encryption-key.ts';
+import { eventRuleName } from './scoped-names.ts';
 
-/** Fixed rule names: the key policy names the rules without depending on them. */
-export const eventRuleName = (name: string) => `strata-${name}`;
 
 export class EventRules extends Construct {
   readonly deadLetters: sqs.Queue;
@@ -25,6 +24,8 @@ export class EventRules extends Construct {
     props: { rules: readonly EventRuleDeclaration[]; bucketOf: (logical: string) => { bucketName: string }; functionOf: (logical: string) => lambda.IFunction; key: kms.IKey },
   ) {
     super(scope, id);
+    // Fixed rule names (scoped to the stack): the key policy names the rules without depending on them.
+    const ruleName = (rule: EventRuleDeclaration) => eventRuleName(Stack.of(this).stackName, rule.name);
     this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.key,
@@ -33,7 +34,7 @@ export class EventRules extends Construct {
     });
     for (const rule of props.rules) {
       new events.Rule(this, rule.name, {
-        ruleName: eventRuleName(rule.name),
+        ruleName: ruleName(rule),
         description: `S3 ${rule.detailTypes.join(', ')} on ${rule.bucket}${rule.keyPrefix ? `/${rule.keyPrefix}*` : ''} → ${rule.function}`,
         eventPattern: {
           source: ['aws.s3'],
@@ -47,7 +48,7 @@ export class EventRules extends Construct {
       });
     }
     // EventBridge encrypts what it puts in the dead-letter queue with the queue's key.
-    const ruleArns = props.rules.map((rule) => Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: eventRuleName(rule.name) }));
+    const ruleArns = props.rules.map((rule) => Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: ruleName(rule) }));
     if (ruleArns.length) admitServiceToKey(props.key, 'EventBridgeWritesTheDeadLetterQueue', 'events.amazonaws.com', ruleArns);
   }
 }

@@ -7,7 +7,8 @@ import { LEADING_KEY_ACTIONS, type GrantDeclaration } from '#infra/system-types.
 
 export interface ResourceArns {
   table(logical: string): { arn: string; indexArn: string };
-  bucket(logical: string): { arn: string };
+  /** A bucket, and the key its objects are encrypted with when it is not `keyArn` (the DR replica's is the DR stack's). */
+  bucket(logical: string): { arn: string; keyArn?: string };
   stateMachine(logical: string): { arn: string; executionsArn: string };
   /** An EventBridge bus by name (`default`: the account's default bus). */
   eventBus(name: string): { arn: string };
@@ -29,11 +30,14 @@ export interface Statement {
 export const leadingKeysCondition = (patterns: readonly string[]): Conditions => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] } });
 
 /** Actions on the bucket itself, not its objects (Service Authorization Reference: resource type `bucket`). */
-const BUCKET_LEVEL = new Set(['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketLocation']);
+export const BUCKET_LEVEL: ReadonlySet<string> = new Set(['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketLocation']);
 
 export function grantStatements(grants: readonly GrantDeclaration[], arns: ResourceArns): Statement[] {
   const statements: Statement[] = [];
-  const kms = new Set<string>();
+  // KMS actions per key: the stack's key, or a bucket's own (the replica's, in the DR Region).
+  const kmsByKey = new Map<string, Set<string>>();
+  const kmsOn = (keyArn: string) => kmsByKey.get(keyArn) ?? kmsByKey.set(keyArn, new Set()).get(keyArn)!;
+  const kms = kmsOn(arns.keyArn);
   for (const grant of grants) {
     const [kind, logical] = grant.resource.split(':') as [string, string];
     const actions = [...grant.actions];
@@ -51,13 +55,15 @@ export function grantStatements(grants: readonly GrantDeclaration[], arns: Resou
       kms.add('kms:Decrypt');
       if (actions.some((a) => /Put|Update|Delete|Write/.test(a))) kms.add('kms:Encrypt').add('kms:GenerateDataKey');
     } else if (kind === 'bucket') {
-      const { arn } = arns.bucket(logical);
+      const { arn, keyArn } = arns.bucket(logical);
+      const objectKms = kmsOn(keyArn ?? arns.keyArn);
       const objectActions = actions.filter((a) => !BUCKET_LEVEL.has(a));
       const bucketActions = actions.filter((a) => BUCKET_LEVEL.has(a));
       if (objectActions.length) statements.push({ actions: objectActions, resources: [`${arn}/*`] });
       if (bucketActions.length) statements.push({ actions: bucketActions, resources: [arn] });
-      if (objectActions.includes('s3:GetObject')) kms.add('kms:Decrypt');
-      if (objectActions.includes('s3:PutObject')) kms.add('kms:GenerateDataKey').add('kms:Decrypt');
+      // GetObject decrypts; HeadObject with ChecksumMode (authorized as GetObject) needs kms:Decrypt too.
+      if (objectActions.includes('s3:GetObject')) objectKms.add('kms:Decrypt');
+      if (objectActions.includes('s3:PutObject')) objectKms.add('kms:GenerateDataKey').add('kms:Decrypt');
     } else if (kind === 'stateMachine') {
       statements.push({ actions, resources: [arns.stateMachine(logical).arn] });
     } else if (kind === 'execution') {
@@ -69,7 +75,7 @@ export function grantStatements(grants: readonly GrantDeclaration[], arns: Resou
       statements.push({ actions, resources: [arns.signingKey(logical).arn] });
     }
   }
-  if (kms.size) statements.push({ actions: [...kms].sort(), resources: [arns.keyArn] });
+  for (const [keyArn, actions] of kmsByKey) if (actions.size) statements.push({ actions: [...actions].sort(), resources: [keyArn] });
   return statements;
 }
 

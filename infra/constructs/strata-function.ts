@@ -26,6 +26,8 @@ export interface StrataFunctionProps {
   tracing: iam.IManagedPolicy;
   /** From `functionTimeoutSeconds` (infra/system-types.ts): how the function is invoked decides. */
   timeoutSeconds: number;
+  /** A fixed role name, for a role another stack's policies admit by ARN (the DR replica's readers); else CloudFormation's. */
+  roleName?: string;
   projectRoot: string;
   environment: Record<string, string>;
   arns: ResourceArns;
@@ -46,6 +48,7 @@ export class StrataFunction extends Construct {
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.key });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      ...(props.roleName ? { roleName: props.roleName } : {}),
       description: `strata ${props.name}: ${declaration.description}`,
     });
     // One customer-managed policy per function with no wildcard beyond its own resources (no

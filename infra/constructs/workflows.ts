@@ -3,10 +3,10 @@
  * `${…FunctionArn}` placeholders substituted; logging (without execution data: it may hold
  * PHI) and X-Ray on; each state machine's role may invoke only the functions its states name.
  * A declared schedule becomes an EventBridge rule; declared alarms, CloudWatch alarms on the
- * metrics the workflow publishes, which notify the `strata-alarms` SNS topic (encrypted with the
- * key; subscribe the operators to it, docs/dr.md).
+ * metrics the workflow publishes (this deployment's: the `Deployment` dimension), plus one on the
+ * workflow's own failures, which notify the `<stack>-alarms` SNS topic (encrypted with the key;
+ * subscribe the operators to it, docs/dr.md).
  */
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -20,8 +20,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DEPLOYMENT_DIMENSION } from '#core/metrics/embedded-metrics.ts';
 import type { StateMachineDeclaration } from '#infra/system-types.ts';
 import { admitServiceToKey } from './encryption-key.ts';
+import { alarmName, alarmTopicName, scopedName } from './scoped-names.ts';
 
 export interface WorkflowsProps {
   projectRoot: string;
@@ -46,12 +48,8 @@ const MAX_NAME_LENGTH = 80;
  * ones, and a name still taken would fail the update (docs/security.md, "Upgrading").
  */
 export function stateMachineName(stackName: string, logical: string): string {
-  const name = `${stackName}-wf-${logical}`;
-  if (name.length <= MAX_NAME_LENGTH) return name;
-  return `${name.slice(0, MAX_NAME_LENGTH - 9)}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}`;
+  return scopedName(stackName, `wf-${logical}`, MAX_NAME_LENGTH);
 }
-export const alarmName = (logical: string) => `strata-${logical}`;
-export const ALARM_TOPIC_NAME = 'strata-alarms';
 
 export class Workflows extends Construct {
   readonly stateMachines: Record<string, sfn.StateMachine> = {};
@@ -88,13 +86,40 @@ export class Workflows extends Construct {
         });
       }
       for (const [name, alarm] of Object.entries(declaration.alarms ?? {})) {
-        // One day: the longest period an alarm evaluates, and the publishing workflows run daily.
-        const metric = new cloudwatch.Metric({ namespace: alarm.namespace, metricName: alarm.metric, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.days(1) });
+        // One day: the longest period an alarm evaluates, and the publishing workflows run daily. The
+        // Deployment dimension keeps another stack's figures in the same account (staging) out.
+        const metric = new cloudwatch.Metric({
+          namespace: alarm.namespace,
+          metricName: alarm.metric,
+          dimensionsMap: { [DEPLOYMENT_DIMENSION]: props.stackName },
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: Duration.days(1),
+        });
         this.alarms[name] = new cloudwatch.Alarm(this, name, {
-          alarmName: alarmName(name),
+          alarmName: alarmName(props.stackName, name),
           alarmDescription: alarm.description,
           metric,
           threshold: alarm.threshold,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // A day without a run publishes nothing: that is no news of damage (the run's own failure is the alarm below).
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      }
+      if (declaration.alarms && Object.keys(declaration.alarms).length) {
+        // A run that fails before its last step publishes nothing, which the alarms above take for
+        // "no damage": the workflow's own failures (Step Functions' metrics) are an alarm of their own.
+        const name = `${logical[0]!.toUpperCase()}${logical.slice(1)}Failed`;
+        const period = Duration.days(1);
+        this.alarms[name] = new cloudwatch.Alarm(this, name, {
+          alarmName: alarmName(props.stackName, name),
+          alarmDescription: `The ${logical} workflow failed, timed out or was aborted: its figures were not published (see its executions)`,
+          metric: new cloudwatch.MathExpression({
+            expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+            usingMetrics: { failed: machine.metricFailed({ period }), timedOut: machine.metricTimedOut({ period }), aborted: machine.metricAborted({ period }) },
+            period,
+          }),
+          threshold: 0,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -103,9 +128,10 @@ export class Workflows extends Construct {
     }
     const alarms = Object.keys(this.alarms);
     if (alarms.length) {
-      const topic = new sns.Topic(this, 'Alarms', { topicName: ALARM_TOPIC_NAME, masterKey: props.key, enforceSSL: true });
+      const topic = new sns.Topic(this, 'Alarms', { topicName: alarmTopicName(props.stackName), masterKey: props.key, enforceSSL: true });
       // Built from names, not references: the key (the primary stack's) must not depend on this stack.
-      const alarmArns = (stack: Stack) => alarms.map((name) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: alarmName(name), arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+      const alarmArns = (stack: Stack) =>
+        alarms.map((name) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: alarmName(props.stackName, name), arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
       // The topic policy (enforceSSL writes one) replaces SNS's default: CloudWatch may publish for these alarms only.
       topic.addToResourcePolicy(
         new iam.PolicyStatement({

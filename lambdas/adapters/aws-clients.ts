@@ -28,9 +28,12 @@ export function s3Client(): S3Client {
 
 let replicaS3: S3Client | undefined;
 
-/** The DR replica's bucket is in the DR region (docs/dr.md): this client follows S3's redirect to a bucket's region. */
+/**
+ * The DR replica's bucket is in the DR region (docs/dr.md): this client asks there (the stack
+ * gives the Region), and follows S3's redirect should the bucket be elsewhere.
+ */
 export function s3ReplicaClient(): S3Client {
-  replicaS3 ??= new S3Client({ ...s3Options(), followRegionRedirects: true });
+  replicaS3 ??= new S3Client({ ...s3Options(), region: config.replicaRegion ?? config.region, followRegionRedirects: true });
   return replicaS3;
 }
 

@@ -27,12 +27,21 @@ import { documentClient } from '#adapters/aws-clients.ts';
 import { clock } from '#adapters/clock.ts';
 
 const db = documentClient;
-/** Salts are never changed, so a container keeps them. */
-const salts = new Map<string, string>();
+/**
+ * How long a container trusts the salt it read. A salt is never changed, but an index rebuilt
+ * from the bucket (docs/dr.md) starts without it and the next writer makes a new one: a warm
+ * container (or a data-plane task, up for weeks) that kept the old salt would go on naming a
+ * study's idempotent executions differently from the others, so a prior prefetch could run once
+ * per salt in use instead of once more. Reading it again every few minutes bounds that to the
+ * minutes after the rebuild, for one consistent GetItem per tenant per container per period.
+ */
+export const SALT_CACHE_MS = 5 * 60_000;
+const salts = new Map<string, { salt: string; readAt: number }>();
 
 async function saltOf(tenant: string): Promise<string> {
+  const now = clock.now().getTime();
   const known = salts.get(tenant);
-  if (known) return known;
+  if (known && now - known.readAt < SALT_CACHE_MS && now >= known.readAt) return known.salt;
   const read = async () => (await db().send(new GetCommand({ TableName: config.indexTable(), Key: Keys.referenceSalt(tenant), ConsistentRead: true }))).Item?.salt as string | undefined;
   let salt = await read();
   if (!salt) {
@@ -44,7 +53,7 @@ async function saltOf(tenant: string): Promise<string> {
       salt = await read(); // another writer created it first
     }
   }
-  salts.set(tenant, salt!);
+  salts.set(tenant, { salt: salt!, readAt: now });
   return salt!;
 }
 

@@ -16,16 +16,32 @@ export interface MetricValue {
 /** At most 100 metrics per document (the specification's limit); names unique. */
 const MAX_METRICS = 100;
 
-/** One EMF document: the metrics of one namespace with no dimensions (alarms watch the account-wide figure). */
-export function embeddedMetricDocument(namespace: string, metrics: readonly MetricValue[], timestampMs: number): Record<string, unknown> {
+/**
+ * The dimension every Strata metric carries: the deployment (the primary stack's name) that
+ * published it, so two deployments in one account (staging and production) never feed each
+ * other's alarms; the alarms (infra/constructs/workflows.ts) name it. Its value is in `DEPLOYMENT_ENV`.
+ */
+export const DEPLOYMENT_DIMENSION = 'Deployment';
+export const DEPLOYMENT_ENV = 'STRATA_DEPLOYMENT';
+
+/** One EMF document: the metrics of one namespace under one set of dimensions (none, or e.g. the deployment). */
+export function embeddedMetricDocument(
+  namespace: string,
+  metrics: readonly MetricValue[],
+  timestampMs: number,
+  dimensions: Readonly<Record<string, string>> = {},
+): Record<string, unknown> {
   if (metrics.length === 0 || metrics.length > MAX_METRICS) throw new RangeError(`an EMF document holds 1 to ${MAX_METRICS} metrics, not ${metrics.length}`);
   if (new Set(metrics.map((m) => m.name)).size !== metrics.length) throw new RangeError('metric names must be unique in one document');
   for (const metric of metrics) if (!Number.isFinite(metric.value)) throw new RangeError(`metric ${metric.name} is not a finite number`);
+  for (const name of Object.keys(dimensions)) if (metrics.some((m) => m.name === name)) throw new RangeError(`${name} is both a dimension and a metric`);
   return {
     _aws: {
       Timestamp: timestampMs,
-      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[]], Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })) }],
+      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [Object.keys(dimensions)], Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })) }],
     },
+    // A dimension's value is a member of the document's root, as a metric's is.
+    ...dimensions,
     ...Object.fromEntries(metrics.map((m) => [m.name, m.value])),
   };
 }
@@ -33,6 +49,8 @@ export function embeddedMetricDocument(namespace: string, metrics: readonly Metr
 export interface Datapoint {
   namespace: string;
   name: string;
+  /** The dimensions' values (the first dimension set's), when it has any. */
+  dimensions?: Record<string, string>;
   value: number;
   unit: string;
   timestampMs: number;
@@ -54,12 +72,17 @@ export function datapointsOfLogLine(line: string): Datapoint[] {
   const directives = document._aws?.CloudWatchMetrics;
   if (typeof timestampMs !== 'number' || !Array.isArray(directives)) return [];
   const datapoints: Datapoint[] = [];
-  for (const directive of directives as { Namespace?: unknown; Metrics?: { Name?: unknown; Unit?: unknown }[] }[]) {
+  for (const directive of directives as { Namespace?: unknown; Dimensions?: unknown; Metrics?: { Name?: unknown; Unit?: unknown }[] }[]) {
     if (typeof directive.Namespace !== 'string' || !Array.isArray(directive.Metrics)) continue;
+    const names = Array.isArray(directive.Dimensions) && Array.isArray(directive.Dimensions[0]) ? (directive.Dimensions[0] as unknown[]) : [];
+    const values = names.map((name) => [name, typeof name === 'string' ? document[name] : undefined] as const);
+    // CloudWatch drops a directive whose dimension has no string value at the root.
+    if (values.some(([, value]) => typeof value !== 'string')) continue;
+    const dimensions = values.length ? { dimensions: Object.fromEntries(values) as Record<string, string> } : {};
     for (const metric of directive.Metrics) {
       const value = typeof metric.Name === 'string' ? document[metric.Name] : undefined;
       if (typeof value !== 'number') continue;
-      datapoints.push({ namespace: directive.Namespace, name: metric.Name as string, value, unit: typeof metric.Unit === 'string' ? metric.Unit : 'None', timestampMs });
+      datapoints.push({ namespace: directive.Namespace, name: metric.Name as string, ...dimensions, value, unit: typeof metric.Unit === 'string' ? metric.Unit : 'None', timestampMs });
     }
   }
   return datapoints;

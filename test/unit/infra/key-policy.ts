@@ -59,7 +59,7 @@ export class TemplateReader {
 
   /**
    * Every service that writes to a CMK-encrypted resource: CloudWatch Logs for each encrypted
-   * log group (whoever sends it logs), and each service a queue or bucket policy lets write.
+   * log group (whoever sends it logs), and each service a queue, topic or bucket policy lets write.
    */
   writers(): Writer[] {
     const writers: Writer[] = [];
@@ -75,7 +75,14 @@ export class TemplateReader {
           context: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${this.region}:${this.account}:log-group:${name}` },
         });
       }
-      const policy = resource.Type === 'AWS::SQS::QueuePolicy' ? { targets: p.Queues, key: 'KmsMasterKeyId' } : resource.Type === 'AWS::S3::BucketPolicy' ? { targets: [p.Bucket], key: 'sse' } : undefined;
+      const policy =
+        resource.Type === 'AWS::SQS::QueuePolicy'
+          ? { targets: p.Queues, key: 'KmsMasterKeyId' }
+          : resource.Type === 'AWS::SNS::TopicPolicy'
+            ? { targets: p.Topics, key: 'KmsMasterKeyId' }
+            : resource.Type === 'AWS::S3::BucketPolicy'
+              ? { targets: [p.Bucket], key: 'sse' }
+              : undefined;
       if (!policy) continue;
       for (const target of policy.targets as unknown[]) {
         const targetId = this.refOf(target);
@@ -87,15 +94,18 @@ export class TemplateReader {
         if (!keyId) continue;
         for (const statement of (p.PolicyDocument as { Statement: Statement[] }).Statement) {
           if (statement.Effect !== 'Allow') continue;
-          const sourceArn = statement.Condition?.ArnEquals?.['aws:SourceArn'] ?? statement.Condition?.ArnLike?.['aws:SourceArn'];
+          // One writer per source the resource policy admits (e.g. each alarm that publishes to a topic).
+          const sourceArns = [statement.Condition?.ArnEquals?.['aws:SourceArn'] ?? statement.Condition?.ArnLike?.['aws:SourceArn'] ?? []].flat();
           for (const service of [statement.Principal?.Service ?? []].flat()) {
-            writers.push({
-              service: this.render(service),
-              resource: targetId!,
-              keyId,
-              actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-              context: { 'aws:SourceAccount': this.account, ...(sourceArn ? { 'aws:SourceArn': this.render(sourceArn) } : {}) },
-            });
+            for (const sourceArn of sourceArns.length ? sourceArns : [undefined]) {
+              writers.push({
+                service: this.render(service),
+                resource: targetId!,
+                keyId,
+                actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+                context: { 'aws:SourceAccount': this.account, ...(sourceArn ? { 'aws:SourceArn': this.render(sourceArn) } : {}) },
+              });
+            }
           }
         }
       }

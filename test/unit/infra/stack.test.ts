@@ -13,7 +13,7 @@ import { system } from '#infra/system.ts';
 import { compileLifecycleRules } from '#infra/lifecycle/compile-rules.ts';
 import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { functionTimeoutSeconds, type SystemDeclaration } from '#infra/system-types.ts';
-import { WAF_LOG_GROUP } from '#infra/strata-stack.ts';
+import { wafLogGroupName } from '#infra/constructs/scoped-names.ts';
 import { stateMachineName } from '#infra/constructs/workflows.ts';
 import { TemplateReader } from './key-policy.ts';
 import { synth } from '#test/helpers/synth.ts';
@@ -452,8 +452,11 @@ describe('The CDK app (synthesized offline)', () => {
     expect(Object.values(workflows).filter((r) => r.Type === 'AWS::Logs::LogGroup' && r.Properties.KmsKeyId)).toHaveLength(Object.keys(system.stateMachines).length);
     const reader = new TemplateReader({ ...resources, ...dataPlane, ...workflows }, ACCOUNT, synthesized.primary.region);
     const writers = reader.writers();
-    // Logs (Lambda, Step Functions, API Gateway) and EventBridge → the dead-letter queue at least.
-    expect(new Set(writers.map((w) => w.service))).toEqual(new Set([`logs.${synthesized.primary.region}.amazonaws.com`, 'events.amazonaws.com']));
+    // Logs (Lambda, Step Functions, API Gateway), EventBridge → the dead-letter queue, CloudWatch alarms → the alarm topic.
+    expect(new Set(writers.map((w) => w.service))).toEqual(new Set([`logs.${synthesized.primary.region}.amazonaws.com`, 'events.amazonaws.com', 'cloudwatch.amazonaws.com']));
+    expect(writers.filter((w) => w.service === 'cloudwatch.amazonaws.com').map((w) => w.context['aws:SourceArn']!.split(':alarm:')[1]).sort()).toEqual(
+      Object.values(workflows).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties.AlarmName as string).sort(),
+    );
     for (const writer of writers) expect(reader.keyAllows(writer), `${writer.service} → ${writer.resource}`).toBe(true);
     // …and not on behalf of a resource outside the stack (aws:SourceArn / encryption context).
     for (const writer of writers) {
@@ -637,7 +640,10 @@ describe('The data plane on ECS Fargate behind an ALB (-c dataPlaneDomainName, -
 
 describe('The CDK app with WAF (-c waf=true)', () => {
   it('logs WAF requests to an aws-waf-logs-* group with query string, path and token redacted, and passes the packs', () => {
-    const withWaf = synth(system, { waf: 'true', ...DATA_PLANE_CONTEXT });
+    // Another deployment's name (-c stackName): the log group carries it.
+    const withWaf = synth(system, { waf: 'true', stackName: 'StrataStaging', ...DATA_PLANE_CONTEXT });
+    const WAF_LOG_GROUP = wafLogGroupName(withWaf.primary.stackName);
+    expect(WAF_LOG_GROUP).toBe('aws-waf-logs-StrataStaging-waf');
     const resources = withWaf.template.toJSON().Resources as Resources;
     withWaf.template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: WAF_LOG_GROUP, KmsKeyId: Match.anyValue(), RetentionInDays: Match.anyValue() });
     expect(WAF_LOG_GROUP).toMatch(/^aws-waf-logs-/);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { drAuditMetrics, DR_METRIC, DR_METRICS_NAMESPACE } from '#core/dr/audit-metrics.ts';
-import { datapointsOfLogLine, embeddedMetricDocument } from '#core/metrics/embedded-metrics.ts';
+import { datapointsOfLogLine, DEPLOYMENT_DIMENSION, embeddedMetricDocument } from '#core/metrics/embedded-metrics.ts';
 
 describe('the DR audit\'s metrics', () => {
   it('sums the counts over tenants, takes the oldest unreplicated age, and counts failed tenants', () => {
@@ -40,6 +40,22 @@ describe('Embedded Metric Format', () => {
     const points = datapointsOfLogLine(JSON.stringify(document));
     expect(points).toHaveLength(6);
     expect(points.find((p) => p.name === 'UnreplicatedObjects')).toEqual({ namespace: 'Strata/DR', name: 'UnreplicatedObjects', value: 1, unit: 'Count', timestampMs: 1_700_000_000_000 });
+  });
+
+  it('writes the deployment as a dimension (its value at the root), which the alarms of that deployment only match', () => {
+    const document = embeddedMetricDocument(DR_METRICS_NAMESPACE, [{ name: 'UnreplicatedObjects', value: 2, unit: 'Count' }], 5, { [DEPLOYMENT_DIMENSION]: 'StrataStaging' });
+    expect(document).toEqual({
+      _aws: { Timestamp: 5, CloudWatchMetrics: [{ Namespace: 'Strata/DR', Dimensions: [['Deployment']], Metrics: [{ Name: 'UnreplicatedObjects', Unit: 'Count' }] }] },
+      Deployment: 'StrataStaging',
+      UnreplicatedObjects: 2,
+    });
+    expect(datapointsOfLogLine(JSON.stringify(document))).toEqual([
+      { namespace: 'Strata/DR', name: 'UnreplicatedObjects', dimensions: { Deployment: 'StrataStaging' }, value: 2, unit: 'Count', timestampMs: 5 },
+    ]);
+    // CloudWatch drops a directive whose dimension has no value: so does the reader.
+    const { Deployment: _dropped, ...valueless } = document;
+    expect(datapointsOfLogLine(JSON.stringify(valueless))).toEqual([]);
+    expect(() => embeddedMetricDocument('N', [{ name: 'A', value: 1, unit: 'Count' }], 0, { A: 'x' })).toThrow(/both a dimension and a metric/);
   });
 
   it('refuses what CloudWatch would drop: no metric, a repeated name, a value that is not a finite number', () => {
