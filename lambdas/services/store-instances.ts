@@ -28,7 +28,7 @@ import { instanceRefusal, isThrottling, parseRefusal, partTypeRefusal } from './
 import { discardRest, spoolPart } from './ingest/spool-part.ts';
 import type { StoreContext } from './ingest/store-context.ts';
 import { SourceInterrupted, storeStreamedPart } from './ingest/store-streamed-part.ts';
-import { writeInstance, type StoredInstance } from './ingest/write-instance.ts';
+import { BytesHidden, writeInstance, type StoredInstance } from './ingest/write-instance.ts';
 import { scheduleFirstChecks } from '#services/lifecycle/last-access-checks.ts';
 import { withdrawEntries } from '#services/deletion/withdraw-entries.ts';
 import { clock } from '#adapters/clock.ts';
@@ -220,15 +220,19 @@ class StoreRequest {
     }
   }
 
-  /** Whether a found-stored instance's bytes are (made) current again; if not, it is reported failed. */
-  private async stillStored(record: InstanceRecord): Promise<boolean> {
+  /**
+   * Whether a found-stored instance's bytes are (made) current again; if not, it is reported
+   * failed, and the answer says whether S3 showed them hidden (`BytesHidden`) or only failed.
+   */
+  private async stillStored(record: InstanceRecord): Promise<true | BytesHidden | 'failed'> {
     try {
       await this.foundStored.get(record)!();
       return true;
     } catch (error) {
       logger.error('indexed instance bytes could not be made current', { error: error as Error, sopClassUID: record.sopClassUID });
-      this.failed.push({ sopClassUID: record.sopClassUID, sopInstanceUID: record.id.sop, failureReason: isThrottling(error) ? FailureReason.OutOfResources : FailureReason.ProcessingFailure });
-      return false;
+      const cause = error instanceof BytesHidden ? error.cause : error;
+      this.failed.push({ sopClassUID: record.sopClassUID, sopInstanceUID: record.id.sop, failureReason: isThrottling(cause) ? FailureReason.OutOfResources : FailureReason.ProcessingFailure });
+      return error instanceof BytesHidden ? error : 'failed';
     }
   }
 
@@ -252,23 +256,20 @@ class StoreRequest {
         const indexed = await storeInstanceRecords(toIndex);
         const { unchanged, kept, failed: notIndexed } = indexed;
         // An entry this request (re)created over bytes it found stored: the bytes must still be current.
-        // If they cannot be made so, the instance is reported failed and its entry taken back.
-        const lost: InstanceRecord[] = [];
-        const current = async (record: InstanceRecord) => {
-          if (!this.foundStored.has(record) || (await this.stillStored(record))) return true;
-          lost.push(record);
-          return false;
+        // If they cannot be made so, the instance is reported failed (see takeBack for its entry).
+        const hidden: { record: InstanceRecord; found: BytesHidden }[] = [];
+        const current = async (record: InstanceRecord, created: boolean) => {
+          if (!this.foundStored.has(record)) return true;
+          const outcome = await this.stillStored(record);
+          if (outcome instanceof BytesHidden && created) hidden.push({ record, found: outcome });
+          return outcome === true;
         };
         // Side by side: a request retried after its first attempt stored every part, indexing none, looks at them all.
-        const createdCurrent = await mapConcurrently(indexed.created, LOOKS_IN_FLIGHT, current);
+        const createdCurrent = await mapConcurrently(indexed.created, LOOKS_IN_FLIGHT, (record) => current(record, true));
         const created = indexed.created.filter((_, i) => createdCurrent[i]);
-        const replacedCurrent = await mapConcurrently(indexed.replaced, LOOKS_IN_FLIGHT, (entry) => current(entry.record));
+        const replacedCurrent = await mapConcurrently(indexed.replaced, LOOKS_IN_FLIGHT, (entry) => current(entry.record, false));
         const replaced = indexed.replaced.filter((_, i) => replacedCurrent[i]);
-        if (lost.length) {
-          await withdrawEntries(lost, context.now, () => clock.now()).catch((error: unknown) =>
-            logger.error('entries over hidden bytes not withdrawn: pushing the instances again heals them', { error: error as Error, instances: lost.length }),
-          );
-        }
+        if (hidden.length) await takeBack(hidden, context.now);
         for (const record of [...created, ...unchanged]) {
           const warningReason = parseWarnings.get(record);
           stored.push({ ...storedOutcome(record, context), ...(warningReason === undefined ? {} : { warningReason }) });
@@ -295,6 +296,23 @@ class StoreRequest {
     const studyUrl = studies.size === 1 ? [...studies][0] : undefined;
     return { ...storeResponse(stored, failed, studyUrl), warnings, subjects: subjectsOf(toIndex) };
   }
+}
+
+/**
+ * Entries this request created over bytes a DELETE hid, which it could not write again: taken
+ * back (services/deletion/withdraw-entries.ts) only where S3 still shows no current object at
+ * the key when looked at once more — a definite 404, never an error — so an entry whose bytes
+ * another push wrote meanwhile, or that S3 merely failed to answer for, stays. An entry that
+ * replaced another version is never taken back (that would drop the version it replaced): it
+ * stays over the marker, reported failed, until the instance is pushed again.
+ */
+async function takeBack(hidden: { record: InstanceRecord; found: BytesHidden }[], now: Date): Promise<void> {
+  const confirmed: InstanceRecord[] = [];
+  for (const { record, found } of hidden) if (await found.stillHidden().catch(() => false)) confirmed.push(record);
+  if (!confirmed.length) return;
+  await withdrawEntries(confirmed, now, () => clock.now()).catch((error: unknown) =>
+    logger.error('entries over hidden bytes not taken back: pushing the instances again heals them', { error: error as Error, instances: confirmed.length }),
+  );
 }
 
 async function* toAsync(body: Iterable<Buffer>): AsyncGenerator<Buffer> {

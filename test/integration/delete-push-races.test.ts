@@ -25,8 +25,12 @@ import { synthesize } from '#test/helpers/synthetic.ts';
 type Act = (() => Promise<void>) | undefined;
 const interleave: { afterHoldCheck?: Act; afterBytesFound?: Act; beforeIndexing?: Act } = {};
 
-/** Set by a test: every instance PutObject fails as S3 does when it cannot take the write. */
-const s3Down = { puts: false };
+/**
+ * Set by a test: every instance PutObject fails as S3 does when it cannot take the write; the
+ * next `heads` HeadObjects of instance objects fail so too; every index write fails.
+ */
+const s3Down = { puts: false, heads: 0, index: false };
+const internalError = () => Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
 
 /** Runs what a test set for this point, once (it may set it again). */
 async function reach(point: keyof typeof interleave): Promise<void> {
@@ -51,10 +55,28 @@ vi.mock('#adapters/object-store.ts', async (original) => {
   return {
     ...actual,
     putInstanceObject: async (...args: Parameters<typeof actual.putInstanceObject>) => {
-      if (s3Down.puts) throw Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+      if (s3Down.puts) throw internalError();
       const written = await actual.putInstanceObject(...args);
       if (written === 'exists') await reach('afterBytesFound');
       return written;
+    },
+    headInstanceObject: async (key: string) => {
+      if (s3Down.heads > 0) {
+        s3Down.heads--;
+        throw internalError();
+      }
+      return actual.headInstanceObject(key);
+    },
+  };
+});
+
+vi.mock('#adapters/index-store.ts', async (original) => {
+  const actual = await original<typeof import('#adapters/index-store.ts')>();
+  return {
+    ...actual,
+    storeInstanceRecords: async (...args: Parameters<typeof actual.storeInstanceRecords>) => {
+      if (s3Down.index) throw internalError();
+      return actual.storeInstanceRecords(...args);
     },
   };
 });
@@ -205,6 +227,28 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
     const again = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json()) as Dataset[];
     expect(again[0]?.['00201208']?.Value).toEqual([2]);
+  });
+
+  it('keeps the entry when S3 only fails to answer the look after indexing: bytes stored by an attempt whose index write failed are served once indexed', { timeout: 120_000 }, async () => {
+    const study = '2.25.84110';
+    const uids = { study, series: `${study}.1`, sop: `${study}.1.1`, patientId: 'RACE-TRANSIENT-PID' };
+    const file = synthesize('CT_small.dcm', uids);
+    const push = () => storeInstances([{ headers: { 'content-type': 'application/dicom' }, body: file }], { tenant: TEST_TENANT, studyInUrl: undefined, serviceUrl: `${runtime.url}/dicom-web`, now: runtime.clock.now() });
+    // A first attempt stores the bytes, then its index write fails: an orphan, as the sweep or a re-push finds it.
+    s3Down.index = true;
+    expect((await push()).body['00081198']?.Value).toHaveLength(1);
+    s3Down.index = false;
+    // Indexing it again, the look after indexing meets one S3 error (no 404): nothing says the bytes are hidden.
+    interleave.beforeIndexing = async () => {
+      s3Down.heads = 1;
+    };
+    const result = await push();
+    expect(s3Down.heads).toBe(0);
+    expect(result.body['00081198']?.Value).toHaveLength(1); // reported failed: the push could not confirm its bytes
+    const instance = `${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${study}.1.1`;
+    const answer = await fetch(instance, { headers: accept });
+    expect(answer.status).toBe(200);
+    expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
   });
 
   it('keeps deleted a push that landed while the deletion step ran, which the step then removed: the orphan sweep leaves its bytes', { timeout: 120_000 }, async () => {

@@ -97,7 +97,7 @@ export async function deleteStep(
 }
 
 /** Once every instance is handled: the empty series and study entries go, then the tombstone. */
-export async function settleStudy(scope: ResourceScope, progress: DeletionProgress, now: Date, clock: () => Date): Promise<void> {
+export async function settleStudy(scope: ResourceScope, progress: DeletionProgress, now: Date, clock: () => Date, options: { tombstone?: boolean } = {}): Promise<void> {
   const all = await seriesOfStudy(scope.tenant, scope.study, { readUnits: 0 });
   for (const gone of all.filter((s) => scope.series === undefined || s.series === scope.series)) {
     if ((await listInstanceRecords(scope.tenant, scope.study, gone.series)).length > 0) continue;
@@ -115,6 +115,7 @@ export async function settleStudy(scope: ResourceScope, progress: DeletionProgre
   // Also when something was kept (held, locked) beside what went: without it the sweep would
   // index again a push the deletion removed. Kept instances are indexed, so the sweep never
   // weighs them; only a deletion that removed nothing at all leaves no tombstone.
+  if (options.tombstone === false) return;
   if (progress.kept === 0 || progress.deleted > 0) await putTombstone(level, scope, clock().toISOString());
 }
 

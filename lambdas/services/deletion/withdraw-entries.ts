@@ -5,7 +5,8 @@
  * (re)created must not stay over the delete marker, served as 404 and counted in QIDO. The
  * entries go as a deletion's do (counts and usage with them, only while they still hold this
  * push's version, a legal hold placed meanwhile keeping them), then empty series and study
- * entries, and a tombstone: the DELETE that ran is whole again, and pushing again stores anew.
+ * entries: the DELETE that ran is whole again, and pushing again stores anew. The caller takes
+ * back only entries it created whose bytes S3 has just shown hidden (store-instances.ts).
  */
 import type { InstanceRecord } from '#adapters/index-store.ts';
 import { deleteInstanceEntries } from '#adapters/deletion/deletion-store.ts';
@@ -25,7 +26,8 @@ export async function withdrawEntries(records: readonly InstanceRecord[], now: D
     });
     for (const record of removed) {
       const { tenant, study, series, sop } = record.id;
-      await settleStudy({ tenant, study, series, sop }, { deleted: 1, kept: 0, countsDrifted }, now, clock);
+      // No tombstone of its own: the DELETE that hid the bytes writes (or wrote) the one that stands.
+      await settleStudy({ tenant, study, series, sop }, { deleted: 1, kept: 0, countsDrifted }, now, clock, { tombstone: false });
     }
   }
 }

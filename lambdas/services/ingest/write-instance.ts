@@ -80,9 +80,32 @@ export async function writeInstance(
    */
   const ensureStored = async () => {
     const [object, document] = await Promise.all([headInstanceObject(objectKey), headInstanceObject(metadataKey)]);
-    await Promise.all([object ? undefined : put(objectKey, metadata, tags), document ? undefined : putMetadataObject(metadataKey, parsed.dataset)]);
+    const rewrite = async () => {
+      try {
+        await put(objectKey, metadata, tags);
+      } catch (error) {
+        // S3 answered that no current object is there, and this push could not write one.
+        throw new BytesHidden(error, async () => !(await headInstanceObject(objectKey)));
+      }
+    };
+    await Promise.all([object ? undefined : rewrite(), document ? undefined : putMetadataObject(metadataKey, parsed.dataset)]);
   };
   return { record: holds.length ? { ...record, holds } : record, warnings: parsed.warnings, ...(foundStored ? { ensureStored } : {}) };
+}
+
+/**
+ * An instance's bytes found hidden (a definite 404 for its key: a DELETE's marker) after the
+ * push indexed it, which the push could not write again. `stillHidden` looks once more, just
+ * before anything is decided on it: another push may have written the bytes meanwhile.
+ */
+export class BytesHidden extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly stillHidden: () => Promise<boolean>,
+  ) {
+    super('the instance bytes are hidden by a delete marker and could not be written again', { cause });
+    this.name = 'BytesHidden';
+  }
 }
 
 /** The lifecycle policy places the instance now: S3's lifecycle rules move it by these tags (docs/lifecycle.md). */

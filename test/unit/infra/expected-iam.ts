@@ -38,9 +38,9 @@ const onObjects = (...actions: string[]): ExpectedStatement => ({ actions, resou
 const onPackages = (...actions: string[]): ExpectedStatement => ({ actions, resources: ['exports/*'] });
 /** Strata's own events (a completed restore) on the account's default bus. */
 const restoreEvents: ExpectedStatement = { actions: ['events:PutEvents'], resources: [`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`] };
-/** Appending to the audit trail: Query of the chain's head, conditional PutItem; never Update/Delete. */
 /** A push taking back the entry it indexed over bytes a DELETE hid: the deletion's transaction, then empty series (Query). */
 const takeBackEntries = onTableAndIndexes('dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query');
+/** Appending to the audit trail: Query of the chain's head, conditional PutItem; never Update/Delete. */
 const appendAudit: ExpectedStatement = { actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: ['audit', 'audit/index/*'] };
 
 /**
