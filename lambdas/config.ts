@@ -49,6 +49,8 @@ export const config = Object.freeze({
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   /** The DR replica (docs/dr.md): the DR stack's bucket in AWS, `strata-dr-replica` locally. */
   replicaBucket: () => required('BUCKET_DR_REPLICA'),
+  /** The same, undefined where the deployment has no DR replica (a disposition's purge then destroys the archive's copy only). */
+  declaredReplicaBucket: () => read('BUCKET_DR_REPLICA'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),
   indexMaintenanceStateMachineArn: () => required('STATE_MACHINE_INDEX_MAINTENANCE'),
   deletionStateMachineArn: () => required('STATE_MACHINE_DELETION'),
