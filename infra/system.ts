@@ -819,6 +819,8 @@ export const system = withWorkflowReferences({
         SoftDeleteStudiesFunctionArn: 'softDeleteStudies',
         PurgeStudiesFunctionArn: 'purgeStudies',
       },
+      // Past 1,000 page calls an execution hands the run to a new one (docs/disposition.md, "Bounded history and cost").
+      continuesAsNew: true,
     },
     export: {
       file: 'statemachines/export.asl.json',
