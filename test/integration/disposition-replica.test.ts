@@ -166,7 +166,7 @@ describe('Disposition and the DR replica (local runtime)', () => {
     expect(await replicaHoldsBytes(A)).toBe(true);
   }, 240_000);
 
-  it('the restored study, soft-deleted again by a later run, keeps its replica through that window and loses it after', async () => {
+  it('the restored study, soft-deleted again by a later run, keeps its replica through that window and loses it after, a failed replica delete retried', async () => {
     const { id, eligible } = await runAndApprove();
     expect(eligible).toEqual([A]);
     await replicated();
@@ -174,7 +174,12 @@ describe('Disposition and the DR replica (local runtime)', () => {
     expect(await replicaHoldsBytes(A)).toBe(true);
     const replicaVersionsOfA = (await versions(replica, A)).objects.length;
 
+    // The replica's first DeleteObject fails (its 3 SDK attempts) after the archive's copy is gone: the
+    // purge step throws and Step Functions retries it, which finds the archive empty and finishes in the replica.
+    expect(runtime.s3.proxy.injectFault({ bucket: replica, keyPrefix: prefixes(A)[0]!, status: 503, code: 'SlowDown', operation: 'delete', remaining: 3 })).toBe(true);
     const certificate = await purged(id);
+    const execution = runtime.stepFunctions.describeExecution(`${runtime.stepFunctions.arnOf('disposition').replace(':stateMachine:', ':execution:')}:${id}`);
+    expect(execution.history.filter((e) => e.type === 'TaskFailed').map((e) => e.state)).toEqual(['Purge']);
     expect(certificate.copies.map((c) => c.copy)).toEqual(['archive', 'dr-replica']);
     expect(certificate.destroyed).toEqual([expect.objectContaining({ study: A, versionsDestroyed: { archive: 8, 'dr-replica': replicaVersionsOfA } })]);
     for (const bucket of [archive, replica]) expect(await versions(bucket, A)).toEqual({ objects: [], markers: [] });

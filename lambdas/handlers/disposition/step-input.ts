@@ -37,7 +37,8 @@ export const pageOutput = ({ tenant, id, calls }: StepInput, page: { more: boole
 /**
  * Time a page may take at most (25 studies of thousands of instances each): a step stops
  * taking new pages when less is left, and the workflow calls it again. Pages per step are thus
- * bounded by the function's timeout, so a run's history grows with its duration, not its size.
+ * bounded by the function's timeout, so a run's history grows with its duration, not its size;
+ * past 1,000 calls the workflow continues the run in a new execution (docs/disposition.md).
  */
 export const PAGE_RESERVE_MS = 5 * 60_000;
 
