@@ -143,6 +143,12 @@ export interface StateMachineDeclaration {
   readonly runsAtLocalStart?: boolean;
   /** CloudWatch alarms on metrics the workflow publishes, by alarm name (infra/constructs/workflows.ts; locally infra/local/metrics.ts). */
   readonly alarms?: Readonly<Record<string, AlarmDeclaration>>;
+  /**
+   * true: the workflow continues a long run in a new execution of itself (a Task on
+   * `arn:aws:states:::states:startExecution` with `$$.StateMachine.Id`), so no execution's history
+   * grows without bound; its role may start this state machine, and only this one.
+   */
+  readonly continuesAsNew?: boolean;
 }
 
 /**

@@ -534,12 +534,15 @@ export const system = withWorkflowReferences({
     },
     purgeStudies: {
       entry: 'lambdas/handlers/disposition/purge-studies.ts',
-      description: 'Disposition step: purge soft-deleted studies (every version) after the window, then the certificate of destruction',
+      description: 'Disposition step: purge soft-deleted studies (every version, archive and DR replica) after the window, then the certificate of destruction',
       timeoutSeconds: 900,
       grants: [
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'] },
         // PutObject + PutObjectRetention: the certificate, under Object Lock (COMPLIANCE).
         { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:PutObject', 's3:PutObjectRetention'] },
+        // The DR replica (docs/dr.md): delete markers are not replicated, so after the window the purge destroys
+        // every version there too. Granted only where the DR stack is deployed (-c drBucketArn, infra/strata-stack.ts).
+        { resource: 'bucket:dr-replica', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion'] },
       ],
     },
     // ---- discovery exports (issue 14, docs/exports.md): API, and the export workflow's four steps ----
@@ -825,6 +828,8 @@ export const system = withWorkflowReferences({
         SoftDeleteStudiesFunctionArn: 'softDeleteStudies',
         PurgeStudiesFunctionArn: 'purgeStudies',
       },
+      // Past 1,000 page calls an execution hands the run to a new one (docs/disposition.md, "Bounded history and cost").
+      continuesAsNew: true,
     },
     export: {
       file: 'statemachines/export.asl.json',

@@ -52,6 +52,8 @@ export const config = Object.freeze({
   archiveBucket: () => required('BUCKET_ARCHIVE'),
   /** The DR replica (docs/dr.md): the DR stack's bucket in AWS, `strata-dr-replica` locally. */
   replicaBucket: () => required('BUCKET_DR_REPLICA'),
+  /** The same, undefined where the deployment has no DR replica (a disposition's purge then destroys the archive's copy only). */
+  declaredReplicaBucket: () => read('BUCKET_DR_REPLICA'),
   /** The DR replica's Region (AWS; unset locally, where one S3 holds both buckets). */
   replicaRegion: read('BUCKET_DR_REPLICA_REGION'),
   fixityAuditStateMachineArn: () => required('STATE_MACHINE_FIXITY_AUDIT'),

@@ -1,7 +1,8 @@
 /**
  * The Step Functions state machines of the declaration, each from its ASL file with the
  * `${…FunctionArn}` placeholders substituted; logging (without execution data: it may hold
- * PHI) and X-Ray on; each state machine's role may invoke only the functions its states name.
+ * PHI) and X-Ray on; each state machine's role may invoke only the functions its states name
+ * (and start itself, when declared to continue long runs as new executions).
  * A declared schedule becomes an EventBridge rule; declared alarms, CloudWatch alarms on the
  * metrics the workflow publishes (this deployment's: the `Deployment` dimension), plus one on the
  * workflow's own failures, which notify the `<stack>-alarms` SNS topic (encrypted with the key;
@@ -71,6 +72,11 @@ export class Workflows extends Construct {
         tracingEnabled: true,
       });
       for (const fn of new Set(Object.values(declaration.functions))) props.functionOf(fn).grantInvoke(machine);
+      if (declaration.continuesAsNew) {
+        // Continuing as new: it starts itself. Its ARN from its name (the machine's own would make its role depend on it).
+        const self = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName(props.stackName, logical), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+        machine.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [self] }));
+      }
       this.stateMachines[logical] = machine;
       if (declaration.schedule) {
         // The rule's role may start this one machine; its policy is managed (no inline policy),

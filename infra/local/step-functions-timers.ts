@@ -101,15 +101,25 @@ export class LocalTimers {
         handlers[name] = async (request) => {
           const { parameters, execution } = request as { parameters: unknown; execution: string };
           const token = Buffer.from(JSON.stringify({ execution, state: name, nonce: randomUUID() } satisfies TokenEnvelope)).toString('base64url');
-          const answer = new Promise<unknown>((resolve, reject) => this.pending.set(token, { executionArn: execution, resolve, reject }));
+          // Answering the token unparks the execution at once, so a settled() right after SendTaskSuccess waits for what follows.
+          let unpark = () => {};
+          const answer = new Promise<unknown>((resolve, reject) =>
+            this.pending.set(token, {
+              executionArn: execution,
+              resolve: (value) => (unpark(), resolve(value)),
+              reject: (error) => (unpark(), reject(error)),
+            }),
+          );
           try {
             await invoke(resource, replacePlaceholder(parameters, token));
             const deadline = timeoutSeconds === undefined ? undefined : new Date(this.clock.now().getTime() + timeoutSeconds * 1000);
             const timedOut = deadline && this.untilClockReaches(deadline).then(() => {
               throw new TaskFailure('States.Timeout', `the callback task ${name} was not answered within ${timeoutSeconds} s`);
             });
-            return await this.parkedWhile(execution, timedOut ? Promise.race([answer, timedOut]) : answer);
+            unpark = this.park(execution);
+            return await (timedOut ? Promise.race([answer, timedOut]) : answer);
           } finally {
+            unpark();
             this.pending.delete(token);
           }
         };
@@ -149,14 +159,25 @@ export class LocalTimers {
   }
 
   private async parkedWhile<T>(execution: string, waiting: Promise<T>): Promise<T> {
-    this.parked.set(execution, (this.parked.get(execution) ?? 0) + 1);
+    const unpark = this.park(execution);
     try {
       return await waiting;
     } finally {
+      unpark();
+    }
+  }
+
+  /** Counts one more parked state of the execution; the function returned uncounts it, once. */
+  private park(execution: string): () => void {
+    this.parked.set(execution, (this.parked.get(execution) ?? 0) + 1);
+    let parked = true;
+    return () => {
+      if (!parked) return;
+      parked = false;
       const left = (this.parked.get(execution) ?? 1) - 1;
       if (left > 0) this.parked.set(execution, left);
       else this.parked.delete(execution);
-    }
+    };
   }
 
   /** Resolves once the local clock reads `until` or later: on a clock advance, or as real time passes. */

@@ -49,6 +49,8 @@ export interface LocalStepFunctionsOptions {
 }
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+/** The optimized integration that starts an execution and goes on (no `.sync`): a workflow continuing as new. */
+const START_EXECUTION = 'arn:aws:states:::states:startExecution';
 
 export const localStateMachineArn = (name: string, region: string, account: string) =>
   `arn:aws:states:${region}:${account}:stateMachine:strata-${name}`;
@@ -239,6 +241,7 @@ export class LocalStepFunctions implements ExecutionControl {
       const direct = byArn.get(state.Resource);
       if (direct) localHandlers[stateName] = (input) => this.invokeTask(direct, input);
       else if (state.Resource === LAMBDA_INVOKE) localHandlers[stateName] = (input) => this.invokeOptimised(input, byArn);
+      else if (state.Resource === START_EXECUTION) localHandlers[stateName] = async (input) => this.startFromWorkflow(name, declaration, input);
     }
     // Wait and callback states, rewritten to run on the local clock and local task tokens.
     Object.assign(
@@ -260,6 +263,25 @@ export class LocalStepFunctions implements ExecutionControl {
     return this.lambdas.invoke(fn, input).catch((error: unknown) => {
       throw lambdaTaskFailure(error);
     });
+  }
+
+  /**
+   * `arn:aws:states:::states:startExecution`: as the state machine's role allows in AWS
+   * (infra/constructs/workflows.ts), only a new execution of itself, and only when declared
+   * `continuesAsNew`. Errors come as the integration names them (`StepFunctions.<Code>Exception`).
+   */
+  private startFromWorkflow(name: string, declaration: StateMachineDeclaration, input: unknown): { ExecutionArn: string; StartDate: string } {
+    const { StateMachineArn, Name, Input } = input as { StateMachineArn?: string; Name?: string; Input?: unknown };
+    if (!declaration.continuesAsNew || StateMachineArn !== this.arnOf(name)) {
+      throw Object.assign(new Error(`the state machine ${name} is not authorized to perform states:StartExecution on ${StateMachineArn}`), { name: 'StepFunctions.AccessDeniedException' });
+    }
+    try {
+      const record = this.startExecution(StateMachineArn, typeof Input === 'string' ? Input : JSON.stringify(Input ?? {}), Name);
+      return { ExecutionArn: record.executionArn, StartDate: new Date(record.startDate * 1000).toISOString() };
+    } catch (error) {
+      if (error instanceof ApiError) throw Object.assign(new Error(error.message), { name: `StepFunctions.${error.type}Exception` });
+      throw error;
+    }
   }
 
   /** `arn:aws:states:::lambda:invoke`: Parameters carry FunctionName and Payload. */

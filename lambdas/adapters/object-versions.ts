@@ -3,12 +3,30 @@
  * it): a plain DeleteObject adds a delete marker and keeps the bytes as a noncurrent version,
  * so an interrupted or overruled delete (a legal hold, a STOW that won a race, a disposition
  * restore) is undone by removing the markers above the newest version, byte for byte.
+ * The DR replica (docs/dr.md) is versioned too; a disposition's purge destroys there as well.
  */
-import { DeleteObjectCommand, ListObjectVersionsCommand, type ListObjectVersionsCommandOutput } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectVersionsCommand, type ListObjectVersionsCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { config } from '#lambdas/config.ts';
-import { s3Client } from './aws-clients.ts';
+import { s3Client, s3ReplicaClient } from './aws-clients.ts';
 
-const bucket = () => config.archiveBucket();
+/** A versioned copy of the archive's objects: the archive bucket itself, or its DR replica. */
+export interface VersionedCopy {
+  /** `archive` or `dr-replica` (as a certificate of destruction names it). */
+  name: string;
+  bucket: string;
+  client: S3Client;
+}
+
+export const archiveCopy = (): VersionedCopy => ({ name: 'archive', bucket: config.archiveBucket(), client: s3Client() });
+
+/**
+ * The DR replica when this deployment has one: BUCKET_DR_REPLICA is set only where the DR stack
+ * is deployed (`-c drBucketArn`) and the function is granted on it (infra/strata-stack.ts).
+ */
+export function replicaCopy(): VersionedCopy | undefined {
+  const bucket = config.declaredReplicaBucket();
+  return bucket ? { name: 'dr-replica', bucket, client: s3ReplicaClient() } : undefined;
+}
 
 interface KeyVersion {
   versionId: string;
@@ -18,13 +36,13 @@ interface KeyVersion {
 }
 
 /** Every version and delete marker of exactly `key`, each kind newest first (S3's order). */
-async function versionsOf(key: string): Promise<KeyVersion[]> {
+async function versionsOf(key: string, copy: VersionedCopy = archiveCopy()): Promise<KeyVersion[]> {
   const found: KeyVersion[] = [];
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
   do {
-    const page: ListObjectVersionsCommandOutput = await s3Client().send(
-      new ListObjectVersionsCommand({ Bucket: bucket(), Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+    const page: ListObjectVersionsCommandOutput = await copy.client.send(
+      new ListObjectVersionsCommand({ Bucket: copy.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
     );
     for (const v of page.Versions ?? []) if (v.Key === key && v.VersionId) found.push({ versionId: v.VersionId, deleteMarker: false, latest: v.IsLatest === true });
     for (const m of page.DeleteMarkers ?? []) if (m.Key === key && m.VersionId) found.push({ versionId: m.VersionId, deleteMarker: true, latest: m.IsLatest === true });
@@ -46,15 +64,20 @@ export async function removeDeleteMarkers(key: string): Promise<number> {
     const versions = await versionsOf(key);
     const current = versions.find((v) => v.latest);
     if (!current?.deleteMarker || !versions.some((v) => !v.deleteMarker)) return removed;
-    await s3Client().send(new DeleteObjectCommand({ Bucket: bucket(), Key: key, VersionId: current.versionId }));
+    await s3Client().send(new DeleteObjectCommand({ Bucket: config.archiveBucket(), Key: key, VersionId: current.versionId }));
     removed += 1;
   }
 }
 
-/** Deletes every version and delete marker of `key`; returns how many were deleted. */
-export async function purgeAllVersions(key: string): Promise<number> {
-  const versions = await versionsOf(key);
-  for (const version of versions) await s3Client().send(new DeleteObjectCommand({ Bucket: bucket(), Key: key, VersionId: version.versionId }));
+/** How many versions and delete markers `key` has in `copy`. */
+export async function countVersions(key: string, copy: VersionedCopy = archiveCopy()): Promise<number> {
+  return (await versionsOf(key, copy)).length;
+}
+
+/** Deletes every version and delete marker of `key` in `copy`; returns how many were deleted. */
+export async function purgeAllVersions(key: string, copy: VersionedCopy = archiveCopy()): Promise<number> {
+  const versions = await versionsOf(key, copy);
+  for (const version of versions) await copy.client.send(new DeleteObjectCommand({ Bucket: copy.bucket, Key: key, VersionId: version.versionId }));
   return versions.length;
 }
 

@@ -53,6 +53,8 @@ export interface DispositionStudy extends ReportRow {
   purgedAt?: string;
   /** SHA-256 of every destroyed version (certificate of destruction). */
   checksums?: string[];
+  /** Versions and delete markers of the study's objects in each copy (`archive`, `dr-replica`), counted before the purge destroyed them. */
+  versions?: Record<string, number>;
 }
 
 const db = documentClient;

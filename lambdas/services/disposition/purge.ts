@@ -1,8 +1,10 @@
 /**
  * Purge, once the recovery window has ended: every version of every object of each
- * soft-deleted study is deleted, its hidden index items dropped and a tombstone left (WADO
- * answers 410). A legal hold placed during the window wins: that study is restored instead.
- * The checksums are recorded on the study before anything is destroyed, so a rerun after a
+ * soft-deleted study is deleted, in the archive and then in its DR replica (the soft delete's
+ * markers were not replicated, so the replica kept the bytes through the window: docs/dr.md),
+ * its hidden index items dropped and a tombstone left (WADO answers 410). A legal hold placed
+ * during the window wins: that study is restored instead. The checksums and each copy's
+ * version count are recorded on the study before anything is destroyed, so a rerun after a
  * crash still has them for the certificate of destruction, written last under Object Lock.
  */
 import { nameTokens } from '#core/qido/matching.ts';
@@ -15,12 +17,24 @@ import { parsePeriod } from '#core/disposition/retention-policy.ts';
 import { advanceCursor, allStudies, setStudyState, studyPage, updateRun } from '#adapters/disposition/disposition-store.ts';
 import { dropVault, vaultItems } from '#adapters/disposition/study-vault.ts';
 import { dispositionObjectKey, putLockedCertificate } from '#adapters/disposition/disposition-objects.ts';
-import { purgeAllVersions } from '#adapters/object-versions.ts';
+import { archiveCopy, countVersions, purgeAllVersions, replicaCopy, type VersionedCopy } from '#adapters/object-versions.ts';
 import { deleteItems, putTombstone } from '#adapters/deletion/deletion-store.ts';
 import { runOf } from './evaluate.ts';
 import { restoreObjectsAndIndex } from './soft-delete.ts';
 
 export const PURGE_PAGE = 25;
+
+/** Where a study's objects are destroyed: the archive first (no new version can replicate after), then the DR replica. */
+const copiesToDestroy = (): VersionedCopy[] => [archiveCopy(), ...(replicaCopy() ? [replicaCopy()!] : [])];
+
+async function versionsPerCopy(keys: readonly string[], copies: readonly VersionedCopy[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const copy of copies) {
+    counts[copy.name] = 0;
+    for (const key of keys) counts[copy.name]! += await countVersions(key, copy);
+  }
+  return counts;
+}
 
 export async function purgePage(tenant: string, id: string, now: Date, holds: HoldsPort = indexHolds): Promise<{ more: boolean }> {
   const run = await runOf(tenant, id);
@@ -31,6 +45,7 @@ export async function purgePage(tenant: string, id: string, now: Date, holds: Ho
   const page = await studyPage(tenant, id, from, PURGE_PAGE);
   const pending = page.studies.filter((s) => s.state === 'soft-deleted');
   const held = await holds.holdsOn(tenant, pending.map((s) => s.study));
+  const copies = copiesToDestroy();
   for (const entry of pending) {
     const items = await vaultItems(tenant, entry.study);
     const { keys, checksums } = objectsOfItems(tenant, entry.study, items);
@@ -39,9 +54,9 @@ export async function purgePage(tenant: string, id: string, now: Date, holds: Ho
       await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'kept', { keptBecause: 'a legal hold was placed during the recovery window; the study was restored', restoredAt: now.toISOString() });
       continue;
     }
-    // Checksums first (once): after the vault is dropped they could not be read again.
-    if (!entry.checksums) await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'soft-deleted', { checksums });
-    for (const key of keys) await purgeAllVersions(key);
+    // Checksums and version counts first (once): after the vault is dropped and the versions are gone they could not be read again.
+    if (!entry.checksums) await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'soft-deleted', { checksums, versions: await versionsPerCopy(keys, copies) });
+    for (const copy of copies) for (const key of keys) await purgeAllVersions(key, copy);
     const study = items.find((item) => item.sk === 'STUDY');
     if (study) {
       const name = (JSON.parse(String(study.dicom ?? '{}')) as Record<string, { Value?: Record<string, string>[] }>)['00100010']?.Value?.[0];
@@ -72,6 +87,8 @@ export async function writeCertificate(tenant: string, id: string, now: Date): P
     approvedAt: run.approvedAt,
     recoveryWindow: run.recoveryWindow,
     issuedAt: now.toISOString(),
+    // Every copy the studies' objects were destroyed in: the archive and, where deployed, its DR replica.
+    copies: copiesToDestroy().map((copy) => ({ copy: copy.name, bucket: copy.bucket })),
     destroyed: purged.map((s) => ({
       study: s.study,
       rule: s.rule,
@@ -83,6 +100,7 @@ export async function writeCertificate(tenant: string, id: string, now: Date): P
       softDeletedAt: s.softDeletedAt,
       purgedAt: s.purgedAt,
       sha256: s.checksums ?? [],
+      versionsDestroyed: s.versions ?? {},
     })),
     kept: studies.filter((s) => s.state === 'skipped' || s.state === 'kept' || s.state === 'restored').map((s) => ({ study: s.study, state: s.state, reason: s.keptBecause })),
   };

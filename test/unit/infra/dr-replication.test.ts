@@ -296,6 +296,19 @@ describe('DR replication (CDK)', () => {
     expect([...deployments]).toEqual(['StrataStaging']);
   }, SYNTH_TIMEOUT_MS);
 
+  it('lets the disposition purge list and delete every version in the replica, and nothing else there', () => {
+    const policyId = synthesized.primary.getLogicalId(synthesized.primary.functions.purgeStudies!.policy.node.defaultChild as never);
+    const statements = (primary[policyId]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    const onReplica = statements.filter((st) => JSON.stringify(st.Resource).includes(REPLICA_BUCKET)).map((st) => [actions(st), st.Resource]);
+    // CDK merges the two buckets' ListBucketVersions into one statement.
+    expect(onReplica).toEqual([
+      [['s3:ListBucketVersions'], [REPLICA_BUCKET, { 'Fn::GetAtt': [expect.stringMatching(/^Bucketarchive/), 'Arn'] }]],
+      [['s3:DeleteObjectVersion'], `${REPLICA_BUCKET}/*`],
+    ]);
+    const [fnId] = ofType(primary, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FnpurgeStudies'))!;
+    expect((primary[fnId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables.BUCKET_DR_REPLICA).toBe('strata-dr-replica-bucket');
+  });
+
   it('without the DR outputs, synthesizes no replication and warns that the archive has one copy', () => {
     const synthesized = synth(system, { dataPlane: 'false' });
     const resources = resourcesOf(synthesized.template);
@@ -311,6 +324,9 @@ describe('DR replication (CDK)', () => {
     // With the bucket but not its key, likewise (the reads need both).
     const halfway = resourcesOf(synth(system, { drBucketArn: REPLICA_BUCKET, dataPlane: 'false' }).template);
     expect(JSON.stringify(ofType(halfway, 'AWS::IAM::ManagedPolicy').filter(([id]) => id.startsWith('FnauditReplicaPage')))).not.toContain('s3:');
+    // The purge destroys the archive's copy only, and its certificate lists that one copy.
+    const [, purge] = ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FnpurgeStudies'))!;
+    expect((purge.Properties.Environment as { Variables: Record<string, unknown> }).Variables.BUCKET_DR_REPLICA).toBeUndefined();
   }, SYNTH_TIMEOUT_MS);
 
   it('refuses a replica storage class S3 does not have', () => {

@@ -295,6 +295,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // Purge: every version of every object, the vault, name tokens, tombstone; the certificate under Object Lock.
+  // Its deletes in the DR replica (ListBucketVersions, DeleteObjectVersion) need the DR stack's bucket,
+  // -c drBucketArn, which this synth has not (test/unit/infra/dr-replication.test.ts checks them).
   purgeStudies: [
     workflowReferences,
     ownLogs,

@@ -360,6 +360,21 @@ describe('The CDK app (synthesized offline)', () => {
     }
   });
 
+  it('lets only a workflow declared to continue as new start executions from its role, and only of itself', () => {
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const starting = Object.values(workflows)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((policy) =>
+        (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((st) => [st.Action].flat().includes('states:StartExecution')).map((st) => ({ roles: JSON.stringify(policy.Properties.Roles), resource: JSON.stringify(st.Resource) })),
+      );
+    expect(Object.entries(system.stateMachines).filter(([, m]) => 'continuesAsNew' in m && m.continuesAsNew).map(([logical]) => logical)).toEqual(['disposition']);
+    expect(starting).toHaveLength(1);
+    expect(starting[0]!.resource).toMatch(/:stateMachine:Strata-wf-disposition"\]\]\}$/);
+    const machine = Object.values(workflows).find((r) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Properties.StateMachineName === 'Strata-wf-disposition')!;
+    const roleId = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(starting[0]!.roles).toBe(JSON.stringify([{ Ref: roleId }]));
+  });
+
   it('keeps the workflows in a nested stack of their own, which no resource or output of the primary stack names', () => {
     const nestedId = synthesized.primary.getLogicalId(synthesized.primary.workflows.nestedStackResource!);
     expect(resources[nestedId]?.Type).toBe('AWS::CloudFormation::Stack');
