@@ -1,9 +1,11 @@
 /**
  * Runs the declared Lambda functions locally: imports each handler module on first use (its
  * "cold start"), builds a Lambda context, and invokes it buffered or streamed. By default the
- * handlers run in worker threads (lambda-threads.ts), as Lambda runs concurrent instances, so
- * they use a core besides the main thread's emulators; `workers: 0` (STRATA_LAMBDA_WORKERS=0)
- * runs them in this thread, where a test can mock their modules.
+ * handlers run in this thread. With `workers: N` (STRATA_LAMBDA_WORKERS=N) they run in worker
+ * threads (lambda-threads.ts), as Lambda runs concurrent instances, and use a core besides the
+ * main thread's emulators: not the default, as measured in docs/local-performance.md (more CPU
+ * per unit of work, and cold starts in a new thread that a loaded machine stretches past API
+ * Gateway's 29 s).
  * The handler modules are the ones CDK bundles; nothing here changes them.
  */
 import { availableParallelism } from 'node:os';
@@ -13,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { FunctionDeclaration } from '#infra/system-types.ts';
 import { runAsFunction } from './iam/function-identity.ts';
+import { withBinaryBody } from './binary-body.ts';
 import { lambdaContext, type ContextFacts } from './lambda-context.ts';
 import { installLambdaGlobals, isStreamingHandler } from './lambda-globals.ts';
 import { LambdaThreads, type SharedClock } from './lambda-threads.ts';
@@ -29,7 +32,7 @@ export interface StreamedInvocation {
 }
 
 export interface LambdaHostOptions {
-  /** Worker threads for the handlers; 0 runs them in this thread. Default: `defaultLambdaWorkers()`. */
+  /** Worker threads for the handlers; 0 runs them in this thread. Default: STRATA_LAMBDA_WORKERS, else 0. */
   workers?: number;
   /** The local clock, which the worker threads' handlers read as this thread's do. */
   clock?: SharedClock;
@@ -37,12 +40,13 @@ export interface LambdaHostOptions {
 
 export const LAMBDA_WORKERS_ENV = 'STRATA_LAMBDA_WORKERS';
 
-/** STRATA_LAMBDA_WORKERS, else one thread per core beside the main thread's (at least one). */
+/** STRATA_LAMBDA_WORKERS (`auto`: one per core beside the main thread's), else 0: the handlers in the main thread. */
 export function defaultLambdaWorkers(): number {
   const configured = process.env[LAMBDA_WORKERS_ENV];
-  if (configured === undefined || configured === '') return Math.max(1, availableParallelism() - 1);
+  if (configured === undefined || configured === '') return 0;
+  if (configured === 'auto') return Math.max(1, availableParallelism() - 1);
   const workers = Number(configured);
-  if (!Number.isInteger(workers) || workers < 0) throw new Error(`${LAMBDA_WORKERS_ENV} must be a whole number ≥ 0 (0: handlers in the main thread), not "${configured}"`);
+  if (!Number.isInteger(workers) || workers < 0) throw new Error(`${LAMBDA_WORKERS_ENV} must be a whole number ≥ 0 (0: handlers in the main thread) or auto, not "${configured}"`);
   return workers;
 }
 
@@ -72,23 +76,29 @@ export class LambdaHost {
     return this.declaration(name).streaming === true;
   }
 
-  /** Invokes a buffered handler and returns its result; throws what the handler throws. */
-  async invoke(name: string, event: unknown): Promise<unknown> {
-    if (this.threads) return this.threads.invoke({ url: this.url(name), event, context: this.facts(name) });
+  /**
+   * Invokes a buffered handler and returns its result; throws what the handler throws.
+   * `body`: an API Gateway event's request bytes, which the handler gets base64-encoded in the
+   * event's `body` (binary-body.ts), encoded in the thread that runs it.
+   */
+  async invoke(name: string, event: unknown, body?: Buffer): Promise<unknown> {
+    if (this.threads) return this.threads.invoke({ url: this.url(name), event, body, context: this.facts(name) });
     const handler = await this.handler(name);
     if (isStreamingHandler(handler)) throw new Error(`${name} streams its response; use invokeStreaming`);
-    return runAsFunction(name, () => (handler as BufferedHandler)(event, lambdaContext(this.facts(name))));
+    const payload = body ? withBinaryBody(event as object, body) : event;
+    return runAsFunction(name, () => (handler as BufferedHandler)(payload, lambdaContext(this.facts(name))));
   }
 
-  async invokeStreaming(name: string, event: unknown): Promise<StreamedInvocation> {
+  async invokeStreaming(name: string, event: unknown, body?: Buffer): Promise<StreamedInvocation> {
     const stream = new PassThrough();
     let running: Promise<unknown>;
     if (this.threads) {
-      running = this.threads.invoke({ url: this.url(name), event, context: this.facts(name), stream });
+      running = this.threads.invoke({ url: this.url(name), event, body, context: this.facts(name), stream });
     } else {
       const handler = await this.handler(name);
       if (!isStreamingHandler(handler)) throw new Error(`${name} does not stream its response`);
-      running = runAsFunction(name, () => handler(event, stream, lambdaContext(this.facts(name))));
+      const payload = body ? withBinaryBody(event as object, body) : event;
+      running = runAsFunction(name, () => handler(payload, stream, lambdaContext(this.facts(name))));
     }
     const done = running.then(
       () => {

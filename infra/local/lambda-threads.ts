@@ -8,15 +8,12 @@
  * thread. `stop()` terminates the threads; invocations still running fail, as when Lambda's
  * instances go away, and nothing they had not written yet reaches the emulators after it.
  */
-import { createRequire } from 'node:module';
 import type { PassThrough } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { ContextFacts } from './lambda-context.ts';
 import { rebuiltError, type HostMessage, type WorkerMessage, type WorkerSetup } from './lambda-wire.ts';
 
-const WORKER = new URL('./lambda-worker.ts', import.meta.url);
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const WORKER = new URL('./lambda-worker-entry.mjs', import.meta.url);
 
 /** What the pool needs of the local clock: its offset, and word when it moves. */
 export interface SharedClock {
@@ -27,6 +24,8 @@ export interface SharedClock {
 export interface ThreadInvocation {
   url: string;
   event: unknown;
+  /** Request bytes for the event's base64 body (binary-body.ts): copied once and transferred. */
+  body?: Buffer | undefined;
   context: ContextFacts;
   /** Where a streaming handler's bytes go. */
   stream?: PassThrough;
@@ -59,7 +58,8 @@ class LambdaThread {
 
   send(message: HostMessage, pending: Pending): void {
     this.pending.set(message.id, pending);
-    this.worker.postMessage(message);
+    const body = message.kind === 'invoke' ? message.body : undefined;
+    this.worker.postMessage(message, body ? [body.buffer as ArrayBuffer] : []);
   }
 
   private receive(message: WorkerMessage): void {
@@ -103,8 +103,10 @@ export class LambdaThreads {
   }
 
   invoke(invocation: ThreadInvocation): Promise<unknown> {
-    const { stream, ...message } = invocation;
-    return this.request((id) => ({ kind: 'invoke', id, ...message, streaming: stream !== undefined }), stream);
+    const { stream, body, ...message } = invocation;
+    // A copy the worker takes over (the caller's Buffer may share its memory with others).
+    const bytes = body ? new Uint8Array(body) : undefined;
+    return this.request((id) => ({ kind: 'invoke', id, ...message, ...(bytes ? { body: bytes } : {}), streaming: stream !== undefined }), stream);
   }
 
   /** Imports the handlers in one thread (a smoke test that they load there). */
@@ -135,7 +137,11 @@ export class LambdaThreads {
   }
 }
 
-/** The worker loads TypeScript as its host does: under tsx it inherits tsx's loader, elsewhere (vitest) it is given it. */
+/**
+ * The host's Node options (--cpu-prof, --conditions…) without its TypeScript loader: the worker's
+ * entry registers its own (inherited `--import tsx` does not take in a worker under Node 20).
+ */
 function workerExecArgv(): string[] {
-  return process.execArgv.some((arg) => arg.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', TSX_LOADER];
+  const args = process.execArgv;
+  return args.filter((arg, i) => !arg.includes('tsx') && !(/^--(import|require|loader|experimental-loader)$/.test(arg) && args[i + 1]?.includes('tsx')));
 }

@@ -14,7 +14,8 @@ export interface WorkerSetup {
 
 /** Host → worker. */
 export type HostMessage =
-  | { kind: 'invoke'; id: number; url: string; event: unknown; context: ContextFacts; streaming: boolean }
+  /** `body`: request bytes the worker encodes into the event (binary-body.ts). */
+  | { kind: 'invoke'; id: number; url: string; event: unknown; body?: Uint8Array; context: ContextFacts; streaming: boolean }
   | { kind: 'load'; id: number; urls: string[] }
   /** The host took the streamed chunk `chunk` (backpressure: the handler's write completes then). */
   | { kind: 'ack'; id: number; chunk: number; error?: string };

@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { installClock } from '#adapters/clock.ts';
 import { runAsFunction } from './iam/function-identity.ts';
+import { withBinaryBody } from './binary-body.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { installLambdaGlobals, isStreamingHandler } from './lambda-globals.ts';
 import { sendableError, type HostMessage, type WorkerMessage, type WorkerSetup } from './lambda-wire.ts';
@@ -81,16 +82,17 @@ function responseStream(id: number): Writable {
 async function invoke(message: Extract<HostMessage, { kind: 'invoke' }>): Promise<unknown> {
   const fn = await handler(message.url);
   const context = lambdaContext(message.context);
+  const event = message.body ? withBinaryBody(message.event as object, message.body) : message.event;
   if (message.streaming !== isStreamingHandler(fn)) {
     throw new Error(`${message.context.name} ${message.streaming ? 'does not stream its response' : 'streams its response; use invokeStreaming'}`);
   }
-  if (!message.streaming) return runAsFunction(message.context.name, () => (fn as (event: unknown, context: unknown) => Promise<unknown>)(message.event, context));
+  if (!message.streaming) return runAsFunction(message.context.name, () => (fn as (event: unknown, context: unknown) => Promise<unknown>)(event, context));
   const stream = responseStream(message.id);
   const finished = new Promise<void>((resolve, reject) => {
     stream.once('finish', resolve);
     stream.once('error', reject);
   });
-  await runAsFunction(message.context.name, () => (fn as (event: unknown, stream: Writable, context: unknown) => Promise<unknown>)(message.event, stream, context));
+  await runAsFunction(message.context.name, () => (fn as (event: unknown, stream: Writable, context: unknown) => Promise<unknown>)(event, stream, context));
   if (!stream.writableEnded) stream.end();
   await finished;
   return undefined;

@@ -64,8 +64,7 @@ export interface LocalRuntimeOptions {
   replicationLagSeconds?: number;
   /**
    * Worker threads for the Lambda handlers (lambda-host.ts); 0 runs them in the main thread, as a
-   * test that mocks a handler's modules needs. Default: STRATA_LAMBDA_WORKERS, else one per core
-   * beside the main thread's.
+   * test that mocks a handler's modules needs. Default: STRATA_LAMBDA_WORKERS, else 0.
    */
   lambdaWorkers?: number;
 }

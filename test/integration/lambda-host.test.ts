@@ -86,6 +86,13 @@ describe.each([
     expect(context.remaining).toBeLessThanOrEqual(30_000);
   });
 
+  it("puts a request's bytes into the event base64-encoded, as API Gateway does with binary media types", async () => {
+    const bytes = Buffer.from([0, 1, 2, 250, 255, 10, 13]);
+    expect(await host.invoke('probe', { action: 'body' }, bytes)).toEqual({ body: bytes.toString('base64'), isBase64Encoded: true });
+    expect(bytes).toEqual(Buffer.from([0, 1, 2, 250, 255, 10, 13])); // the caller's buffer is left as it was
+    expect(await host.invoke('probe', { action: 'body' }, Buffer.alloc(0))).toEqual({ body: null, isBase64Encoded: false });
+  });
+
   it('shares the environment as it is when the handler runs', async () => {
     process.env.STRATA_PROBE = 'set after the host started';
     expect(await host.invoke('probe', { action: 'env' })).toBe('set after the host started');
