@@ -6,7 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { installClock } from '#adapters/clock.ts';
-import { LambdaHost, type StreamedInvocation } from '#infra/local/lambda-host.ts';
+import { availableParallelism } from 'node:os';
+import { defaultLambdaWorkers, LAMBDA_WORKERS_ENV, LambdaHost, type StreamedInvocation } from '#infra/local/lambda-host.ts';
 import { PROJECT_ROOT } from '#infra/local/runtime.ts';
 import { lambdaTaskFailure } from '#infra/local/step-functions.ts';
 import type { FunctionDeclaration } from '#infra/system-types.ts';
@@ -147,5 +148,29 @@ describe('Lambda host: stop() with worker threads', () => {
     await host.stop();
     for (const invocation of hanging) await expect(invocation).rejects.toThrow(/exited/);
     await expect(host.invoke('probe', { action: 'identity' })).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('Lambda host: how many worker threads', () => {
+  const saved = process.env[LAMBDA_WORKERS_ENV];
+  afterEach(() => {
+    if (saved === undefined) delete process.env[LAMBDA_WORKERS_ENV];
+    else process.env[LAMBDA_WORKERS_ENV] = saved;
+  });
+
+  it(`runs handlers in the main thread unless ${LAMBDA_WORKERS_ENV} asks for threads`, () => {
+    delete process.env[LAMBDA_WORKERS_ENV];
+    expect(defaultLambdaWorkers()).toBe(0);
+    process.env[LAMBDA_WORKERS_ENV] = '3';
+    expect(defaultLambdaWorkers()).toBe(3);
+    process.env[LAMBDA_WORKERS_ENV] = 'auto';
+    expect(defaultLambdaWorkers()).toBe(Math.max(1, availableParallelism() - 1));
+  });
+
+  it('refuses a setting that is not a count', () => {
+    for (const value of ['-1', '1.5', 'two']) {
+      process.env[LAMBDA_WORKERS_ENV] = value;
+      expect(() => defaultLambdaWorkers()).toThrow(/whole number/);
+    }
   });
 });
