@@ -36,7 +36,8 @@ const HELP = `usage: npm run bench:dicomweb -- [options]
                     against the same --url with the same --run)
   --run ID          the 5-digit run id in every UID (default: from the clock; fix it to measure reads of an earlier STOW)
   --data-plane      instead: one large STOW-RS and WADO-RS through the data plane
-                    (--mb N total, 1024; --instance-mb N, 64): MB/s and peak RSS`;
+                    (--mb N total, 1024; --instance-mb N, 64): MB/s and peak RSS
+The runtime started here inherits the environment: STRATA_LAMBDA_WORKERS=N|auto runs its handlers in worker threads.`;
 
 interface Options {
   studies: number;
