@@ -36,7 +36,8 @@ const HELP = `usage: npm run bench:dicomweb -- [options]
                     against the same --url with the same --run)
   --run ID          the 5-digit run id in every UID (default: from the clock; fix it to measure reads of an earlier STOW)
   --data-plane      instead: one large STOW-RS and WADO-RS through the data plane
-                    (--mb N total, 1024; --instance-mb N, 64): MB/s and peak RSS`;
+                    (--mb N total, 1024; --instance-mb N, 64): MB/s and peak RSS
+The runtime started here inherits the environment: STRATA_LAMBDA_WORKERS=N|auto runs its handlers in worker threads.`;
 
 interface Options {
   studies: number;
@@ -175,10 +176,24 @@ const percentile = (values: number[], p: number) => {
  * Each worker sends whole studies, as parallel modalities or routers do: worker k pushes
  * studies k, k+C, k+2C… in requests of `batch` instances.
  */
-async function stowAll(base: string, options: Options): Promise<{ instances: number; bytes: number; seconds: number; failed: number }> {
+interface StowResult {
+  instances: number;
+  bytes: number;
+  seconds: number;
+  failed: number;
+  /**
+   * The second half of the run, from the request that completed half the instances: the
+   * server's cold starts (handler modules loading, in one or more threads) are behind it.
+   */
+  steady: { instances: number; seconds: number; cpuSeconds: number };
+}
+
+async function stowAll(base: string, options: Options, pid: number | undefined): Promise<StowResult> {
   const ids = [...population(options)];
   let bytes = 0;
   let failed = 0;
+  let stored = 0;
+  let half: { stored: number; at: number; cpu: number } | undefined;
   const started = performance.now();
   const worker = async (k: number) => {
     const mine = ids.filter((id) => id.s % options.concurrency === k);
@@ -201,10 +216,14 @@ async function stowAll(base: string, options: Options): Promise<{ instances: num
         failed += group.length;
         if (failed <= options.batch) console.error(`  STOW ${response.status}: ${text.slice(0, 200)}`);
       }
+      stored += group.length;
+      if (!half && stored * 2 >= ids.length) half = { stored, at: performance.now(), cpu: cpuSeconds(pid) };
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, k) => worker(k)));
-  return { instances: ids.length, bytes, seconds: (performance.now() - started) / 1000, failed };
+  const ended = performance.now();
+  const steady = { instances: ids.length - half!.stored, seconds: (ended - half!.at) / 1000, cpuSeconds: cpuSeconds(pid) - half!.cpu };
+  return { instances: ids.length, bytes, seconds: (ended - started) / 1000, failed, steady };
 }
 
 interface ShapeResult {
@@ -305,6 +324,9 @@ interface Summary {
   stowPerSecond: number;
   /** CPU time (user + system) the server process spent per stored instance, when its pid is known. */
   stowCpuMsPerInstance: number;
+  /** The same over the second half of the STOW (after the cold starts). */
+  stowSteadyPerSecond: number;
+  stowSteadyCpuMsPerInstance: number;
   wadoCpuMsPerMb: number;
   wadoMbPerSecond: number;
   metadataP50: number;
@@ -331,17 +353,23 @@ const CLOCK_TICKS = 100;
 
 async function measure(name: string, base: string, options: Options, pid?: number): Promise<Summary> {
   console.log(`\n== ${name}: ${base}`);
-  const summary: Summary = { stowPerSecond: NaN, stowCpuMsPerInstance: NaN, wadoCpuMsPerMb: NaN, wadoMbPerSecond: NaN, metadataP50: NaN, qidoP50: NaN };
+  const summary: Summary = { stowPerSecond: NaN, stowCpuMsPerInstance: NaN, stowSteadyPerSecond: NaN, stowSteadyCpuMsPerInstance: NaN, wadoCpuMsPerMb: NaN, wadoMbPerSecond: NaN, metadataP50: NaN, qidoP50: NaN };
   if (options.phases.has('stow')) {
     const cpu = cpuSeconds(pid);
-    const stow = await stowAll(base, options);
+    const stow = await stowAll(base, options, pid);
     summary.stowCpuMsPerInstance = ((cpuSeconds(pid) - cpu) * 1000) / stow.instances;
+    summary.stowSteadyPerSecond = stow.steady.instances / stow.steady.seconds;
+    summary.stowSteadyCpuMsPerInstance = (stow.steady.cpuSeconds * 1000) / stow.steady.instances;
     const mb = stow.bytes / 1024 / 1024;
     console.log(
       `STOW  ${stow.instances} instances (${mb.toFixed(0)} MB) in ${stow.seconds.toFixed(1)} s: ` +
         `${(stow.instances / stow.seconds).toFixed(1)} instances/s, ${(mb / stow.seconds).toFixed(1)} MB/s` +
         (stow.failed ? `, ${stow.failed} NOT stored` : '') +
         (pid ? `; server CPU ${summary.stowCpuMsPerInstance.toFixed(1)} ms per instance` : ''),
+    );
+    console.log(
+      `      second half: ${summary.stowSteadyPerSecond.toFixed(1)} instances/s` +
+        (pid ? `; server CPU ${summary.stowSteadyCpuMsPerInstance.toFixed(1)} ms per instance` : ''),
     );
     summary.stowPerSecond = stow.instances / stow.seconds;
   }
@@ -381,6 +409,8 @@ function printComparison(strata: Summary, peer: Summary): void {
   const rows: [string, number, number, 'higher' | 'lower', number][] = [
     ['STOW instances/s', strata.stowPerSecond, peer.stowPerSecond, 'higher', 1],
     ['STOW server CPU ms/instance', strata.stowCpuMsPerInstance, peer.stowCpuMsPerInstance, 'lower', 1],
+    ['STOW 2nd half instances/s', strata.stowSteadyPerSecond, peer.stowSteadyPerSecond, 'higher', 1],
+    ['STOW 2nd half CPU ms/instance', strata.stowSteadyCpuMsPerInstance, peer.stowSteadyCpuMsPerInstance, 'lower', 1],
     ['WADO study MB/s', strata.wadoMbPerSecond, peer.wadoMbPerSecond, 'higher', 1],
     ['WADO server CPU ms/MB', strata.wadoCpuMsPerMb, peer.wadoCpuMsPerMb, 'lower', 1],
     ['series metadata p50 ms', strata.metadataP50, peer.metadataP50, 'lower', 1],

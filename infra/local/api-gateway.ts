@@ -15,7 +15,8 @@ import { PRELUDE_DELIMITER } from './lambda-globals.ts';
 import { gatewayCors, type GatewayCors } from './gateway-cors.ts';
 import type { LambdaHost } from './lambda-host.ts';
 import type { LocalIdentity } from './local-identity.ts';
-import { proxyEvent } from './proxy-event.ts';
+import { base64Length } from './binary-body.ts';
+import { proxyEventHead } from './proxy-event.ts';
 import { readAtMost } from './read-body.ts';
 import { RouteTable } from '#core/routing/route-table.ts';
 import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
@@ -100,21 +101,22 @@ export class LocalApiGateway {
     const body = await readLimited(req, this.api.maxRequestBytes);
     if (!body) return gatewayResponse(res, this.cors, 413, this.api.requestTooLargeMessage);
 
-    const event = proxyEvent(req, path, url.searchParams, match, body, STAGE, claims);
     // The invocation payload is the event as JSON: its base64 body plus a few KB of the rest.
-    if ((event.body?.length ?? 0) + EVENT_OVERHEAD_BYTES > this.api.maxLambdaPayloadBytes) {
+    if (base64Length(body.length) + EVENT_OVERHEAD_BYTES > this.api.maxLambdaPayloadBytes) {
       return gatewayResponse(res, this.cors, 413, this.api.requestTooLargeMessage);
     }
-    if (this.lambdas.isStreaming(match.route.function)) return this.stream(match.route.function, event, res);
-    return this.buffered(match.route.function, event, res);
+    // The body is base64-encoded into the event where the handler runs (binary-body.ts).
+    const event = proxyEventHead(req, path, url.searchParams, match, STAGE, claims);
+    if (this.lambdas.isStreaming(match.route.function)) return this.stream(match.route.function, event, body, res);
+    return this.buffered(match.route.function, event, body, res);
   }
 
-  private async buffered(name: string, event: unknown, res: ServerResponse): Promise<void> {
+  private async buffered(name: string, event: unknown, body: Buffer, res: ServerResponse): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS)));
     let result: unknown;
     try {
-      result = await Promise.race([this.lambdas.invoke(name, event), timeout]);
+      result = await Promise.race([this.lambdas.invoke(name, event, body), timeout]);
     } catch (error) {
       this.log(`${name} failed: ${error instanceof Error ? error.stack : String(error)}`);
       return gatewayResponse(res, this.cors, 502, 'Internal server error');
@@ -137,8 +139,8 @@ export class LocalApiGateway {
   }
 
   /** Reads the prelude written by `HttpResponseStream.from`, then pipes the body through. */
-  private async stream(name: string, event: unknown, res: ServerResponse): Promise<void> {
-    const invocation = await this.lambdas.invokeStreaming(name, event);
+  private async stream(name: string, event: unknown, body: Buffer, res: ServerResponse): Promise<void> {
+    const invocation = await this.lambdas.invokeStreaming(name, event, body);
     let pending = Buffer.alloc(0);
     let prelude: { statusCode?: number; headers?: Record<string, string>; cookies?: string[] } | undefined;
     const start = (status: number, headers: Record<string, string>) => {

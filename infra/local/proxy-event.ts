@@ -3,6 +3,8 @@
  * with every media type binary (binaryMediaTypes "*\/*"): the data plane's request event
  * (header case as sent, multi-value maps, URL-decoded query values) plus what API Gateway adds
  * — forwarding headers, account and API ids — and every non-empty body base64-encoded.
+ * This is the event before its body, which the Lambda host adds where the handler runs
+ * (binary-body.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -10,12 +12,11 @@ import { requestEvent } from '#handlers/data-plane/request-event.ts';
 import type { RouteMatch } from '#core/routing/route-table.ts';
 
 /** `claims`: the verified token's, placed where API Gateway's Cognito authorizer puts them. */
-export function proxyEvent(
+export function proxyEventHead(
   req: IncomingMessage,
   path: string,
   searchParams: URLSearchParams,
   match: RouteMatch,
-  body: Buffer,
   stage: string,
   claims?: Record<string, string>,
 ): APIGatewayProxyEvent {
@@ -31,8 +32,8 @@ export function proxyEvent(
   }
   return {
     ...event,
-    body: body.length ? body.toString('base64') : null,
-    isBase64Encoded: body.length > 0,
+    body: null,
+    isBase64Encoded: false,
     requestContext: { ...event.requestContext, accountId: '000000000000', apiId: 'local', resourceId: 'local' },
   };
 }

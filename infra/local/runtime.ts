@@ -62,6 +62,11 @@ export interface LocalRuntimeOptions {
    * STRATA_REPLICATION_LAG_SECONDS, else 60 s (S3 replicates most objects in seconds to minutes).
    */
   replicationLagSeconds?: number;
+  /**
+   * Worker threads for the Lambda handlers (lambda-host.ts); 0 runs them in the main thread, as a
+   * test that mocks a handler's modules needs. Default: STRATA_LAMBDA_WORKERS, else 0.
+   */
+  lambdaWorkers?: number;
 }
 
 const DEFAULT_REPLICATION_LAG_SECONDS = 60;
@@ -111,6 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     system.functions,
     { region: REGION, account: LOCAL_ACCOUNT },
     (name) => 1000 * (options.functionTimeoutSeconds?.[name] ?? functionTimeoutSeconds(system, name)),
+    { clock, ...(options.lambdaWorkers === undefined ? {} : { workers: options.lambdaWorkers }) },
   );
   const events = new LocalEventBus(system.eventRules, localBucketName, lambdas, log);
   const metrics = new LocalMetrics(dataDir, system.stateMachines);
@@ -133,6 +139,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       http.closeAllConnections();
       await new Promise<void>((done) => http.close(() => done()));
     }
+    // Before the emulators: a handler still running must not write to them once they stop.
+    await lambdas.stop();
     await s3?.stop();
     await dynamo?.stop();
     installClock();

@@ -108,7 +108,8 @@ describe('DELETE racing a legal hold and a re-push', () => {
   let runtime: TestRuntime;
 
   beforeAll(async () => {
-    runtime = await startTestRuntime();
+    // The mocked modules are this thread's: the handlers run here, not in worker threads.
+    runtime = await startTestRuntime({ lambdaWorkers: 0 });
   }, 120_000);
   afterAll(async () => {
     await runtime?.dispose();

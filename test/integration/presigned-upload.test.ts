@@ -8,7 +8,7 @@
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCommand } from '@aws-sdk/client-s3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { ClientRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPLOADS_PREFIX } from '#core/index-keys.ts';
 import { s3Event } from '#infra/local/s3/s3-events.ts';
@@ -108,19 +108,20 @@ describe('presigned uploads through the routes and the Object Created event', ()
     for (const { url } of created.files[0]!.partUrls) expect([...new URL(url).searchParams.keys()].filter((name) => name.startsWith('x-amz-checksum') || name.startsWith('x-amz-sdk-checksum'))).toEqual([]);
     expect((await report(created.id)).files[0]).toMatchObject({ status: 'pending', stage: 'uploading' });
 
-    // Every GET of the staged object, seen on the wire (the SDK's requests in this process), apart from the indexer's own counts.
+    // Every GET of the staged object, seen on the wire where the S3 endpoint receives it (the
+    // functions run in worker threads), apart from the indexer's own counts.
     const gets: (string | undefined)[] = [];
-    const s3Host = new URL(runtime.s3.endpoint).host;
-    const onRequest = ({ request }: { request: ClientRequest }) => {
-      // To the S3 endpoint the functions use (not the local S3's own calls to its back end).
-      if (request.method === 'GET' && request.getHeader('host') === s3Host && request.path.includes(`/${created.id}/1.dcm`)) gets.push(request.getHeader('range') as string | undefined);
+    const s3Port = Number(new URL(runtime.s3.endpoint).port);
+    const onRequest = ({ request }: { request: IncomingMessage }) => {
+      // At the S3 endpoint the functions use (not the local S3's own calls to its back end).
+      if (request.method === 'GET' && request.socket.localPort === s3Port && request.url?.includes(`/${created.id}/1.dcm`)) gets.push(request.headers.range);
     };
-    subscribe('http.client.request.created', onRequest as (message: unknown) => void);
+    subscribe('http.server.request.start', onRequest as (message: unknown) => void);
     try {
       await upload(created.files[0]!, instance.chunks());
       await runtime.events.idle();
     } finally {
-      unsubscribe('http.client.request.created', onRequest as (message: unknown) => void);
+      unsubscribe('http.server.request.start', onRequest as (message: unknown) => void);
     }
     const wireBytes = gets.reduce((total, range) => {
       const match = /^bytes=(\d+)-(\d+)$/.exec(range ?? '');
