@@ -59,6 +59,20 @@ describe('rule choice and reasons', () => {
     expect(evaluateRetention(LENIENT, facts({ studyDate: '20100228', birthDate: '19920301' }), midnight('2011-01-01'))).toMatchObject({ category: 'minor' });
   });
 
+  it('a minor keeps the longer of the adult period and the minors\' one; an adult never gets the minors\' one', () => {
+    // Site rule: adults 5y, minors until 18. A 17-year-old studied 2010-02-01: 5 years after the study outlasts the 18th birthday.
+    const teen = facts({ facility: 'SITE A', studyDate: '20100201', birthDate: '19920301' });
+    expect(evaluateRetention(LENIENT, teen, midnight('2012-01-01'))).toMatchObject({ outcome: 'retained', category: 'minor', retainUntil: '2015-02-01' });
+    // Lenient rule: adults 3y, minors until 18 plus 1 (the 19th birthday, 2009-01-01). An adult of 18½ studied 2008-07-01: 3 years, no more.
+    const young = facts({ studyDate: '20080701', birthDate: '19900101' });
+    expect(evaluateRetention({ ...LENIENT, rules: [{ ...LENIENT.rules[1]!, minors: { untilAge: '18y', plus: '7y' } }] }, young, midnight('2012-01-01'))).toMatchObject({ outcome: 'eligible', category: 'adult', retainUntil: '2011-07-01' });
+  });
+
+  it('is eligible from the first moment of the day its period ends', () => {
+    expect(evaluateRetention(LENIENT, facts({ studyDate: '20100101' }), midnight('2013-01-01'))).toMatchObject({ outcome: 'eligible', retainUntil: '2013-01-01' });
+    expect(evaluateRetention(LENIENT, facts({ studyDate: '20100101' }), new Date(Date.parse('2013-01-01T00:00:00Z') - 1))).toMatchObject({ outcome: 'retained', retainUntil: '2013-01-01' });
+  });
+
   it('a rule listing several facilities matches each of them', () => {
     expect(evaluateRetention(LENIENT, facts({ facility: 'site b' }), midnight('2011-01-01'))).toMatchObject({ rule: 'two-sites', retainUntil: '2015-01-01' });
   });
