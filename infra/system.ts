@@ -80,7 +80,7 @@ const deletion = [
  * indexed (services/deletion/withdraw-entries.ts): removed as a deletion removes entries, in a
  * transaction that checks the study's holds, then empty series and study entries (Queries).
  */
-const withdrawPushedEntries = { resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'] } as const;
+const withdrawPushedEntries = { resource: 'table:index', actions: ['dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] } as const;
 const holdAtIngest = [
   { resource: 'table:index', actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] },
   { resource: 'bucket:archive', actions: ['s3:PutObjectLegalHold'] },

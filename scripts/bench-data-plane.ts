@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { readMultipart } from '#core/dicomweb/multipart-stream.ts';
 import { startLocalRuntime } from '#infra/local/runtime.ts';
 import { largeInstance, stowStream } from '#test/helpers/large-instances.ts';
+import { authorizeFetchesTo } from '#test/helpers/runtime.ts';
 
 export async function benchDataPlane(argv: string[]): Promise<void> {
   const option = (name: string, fallback: number) => {
@@ -24,6 +25,8 @@ export async function benchDataPlane(argv: string[]): Promise<void> {
   const instanceMb = option('instance-mb', 64);
   const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-data-plane-'));
   const runtime = await startLocalRuntime({ port: 0, dataDir, log: () => {} });
+  // The data plane verifies tokens as the API does: the STOW (node:http) and WADO (fetch) carry one of the test client's.
+  const token = await authorizeFetchesTo(runtime.dataPlaneUrl, runtime.identity);
   let peak = process.memoryUsage.rss();
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
   try {
@@ -36,7 +39,7 @@ export async function benchDataPlane(argv: string[]): Promise<void> {
 
     let started = performance.now();
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${runtime.dataPlaneUrl}/dicom-web/studies`, { method: 'POST', headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}` } }, (res) => {
+      const req = request(`${runtime.dataPlaneUrl}/dicom-web/studies`, { method: 'POST', headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`, Authorization: `Bearer ${token}` } }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       });

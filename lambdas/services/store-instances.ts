@@ -302,17 +302,35 @@ class StoreRequest {
  * Entries this request created over bytes a DELETE hid, which it could not write again: taken
  * back (services/deletion/withdraw-entries.ts) only where S3 still shows no current object at
  * the key when looked at once more — a definite 404, never an error — so an entry whose bytes
- * another push wrote meanwhile, or that S3 merely failed to answer for, stays. An entry that
+ * another push wrote meanwhile, or that S3 merely failed to answer for, stays; and looked at once
+ * more after, an entry whose bytes another push wrote in between comes back. An entry that
  * replaced another version is never taken back (that would drop the version it replaced): it
  * stays over the marker, reported failed, until the instance is pushed again.
  */
 async function takeBack(hidden: { record: InstanceRecord; found: BytesHidden }[], now: Date): Promise<void> {
-  const confirmed: InstanceRecord[] = [];
-  for (const { record, found } of hidden) if (await found.stillHidden().catch(() => false)) confirmed.push(record);
+  const confirmed: { record: InstanceRecord; found: BytesHidden }[] = [];
+  for (const entry of hidden) if (await entry.found.stillHidden().catch(() => false)) confirmed.push(entry);
   if (!confirmed.length) return;
-  await withdrawEntries(confirmed, now, () => clock.now()).catch((error: unknown) =>
-    logger.error('entries over hidden bytes not taken back: pushing the instances again heals them', { error: error as Error, instances: confirmed.length }),
-  );
+  try {
+    await withdrawEntries(
+      confirmed.map(({ record }) => record),
+      now,
+      () => clock.now(),
+    );
+  } catch (error) {
+    logger.error('entries over hidden bytes not taken back: pushing the instances again heals them', { error: error as Error, instances: confirmed.length });
+    return;
+  }
+  // Another push of the same bytes may have written them between that look and the withdrawal,
+  // and found this entry already there (acknowledged as unchanged): its bytes current again, the
+  // entry comes back. A push whose write comes later indexes the instance itself.
+  const reappeared: InstanceRecord[] = [];
+  for (const { record, found } of confirmed) if (!(await found.stillHidden().catch(() => false))) reappeared.push(record);
+  if (reappeared.length) {
+    await storeInstanceRecords(reappeared).catch((error: unknown) =>
+      logger.error('entries of bytes written again meanwhile not restored: the orphan sweep indexes them', { error: error as Error, instances: reappeared.length }),
+    );
+  }
 }
 
 async function* toAsync(body: Iterable<Buffer>): AsyncGenerator<Buffer> {

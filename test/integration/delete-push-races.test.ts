@@ -23,7 +23,7 @@ import { synthesize } from '#test/helpers/synthetic.ts';
 
 /** What the point between two writes does, once: set by a test, cleared when it runs. */
 type Act = (() => Promise<void>) | undefined;
-const interleave: { afterHoldCheck?: Act; afterBytesFound?: Act; beforeIndexing?: Act } = {};
+const interleave: { afterHoldCheck?: Act; afterBytesFound?: Act; beforeIndexing?: Act; beforeWithdrawal?: Act } = {};
 
 /**
  * Set by a test: every instance PutObject fails as S3 does when it cannot take the write; the
@@ -77,6 +77,18 @@ vi.mock('#adapters/index-store.ts', async (original) => {
     storeInstanceRecords: async (...args: Parameters<typeof actual.storeInstanceRecords>) => {
       if (s3Down.index) throw internalError();
       return actual.storeInstanceRecords(...args);
+    },
+  };
+});
+
+// Called once a push has seen its bytes hidden twice, just before it takes its entry back.
+vi.mock('#services/deletion/withdraw-entries.ts', async (original) => {
+  const actual = await original<typeof import('#services/deletion/withdraw-entries.ts')>();
+  return {
+    ...actual,
+    withdrawEntries: async (...args: Parameters<typeof actual.withdrawEntries>) => {
+      await reach('beforeWithdrawal');
+      return actual.withdrawEntries(...args);
     },
   };
 });
@@ -228,6 +240,37 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
     const again = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json()) as Dataset[];
     expect(again[0]?.['00201208']?.Value).toEqual([2]);
+  });
+
+  it('gives the entry back when another push writes the same bytes between the take-back\'s look and the withdrawal: that push, acknowledged, stays served', { timeout: 120_000 }, async () => {
+    const study = '2.25.84111';
+    const uids = { study, series: `${study}.1`, sop: `${study}.1.1`, patientId: 'RACE-THIRD-PID' };
+    const file = synthesize('CT_small.dcm', uids);
+    const other = synthesize('CT_small.dcm', { ...uids, series: `${study}.2`, sop: `${study}.2.1` });
+    expect((await stow(runtime.url, [file, other])).status).toBe(200);
+    const instance = `${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${study}.1.1`;
+    const push = () => storeInstances([{ headers: { 'content-type': 'application/dicom' }, body: file }], { tenant: TEST_TENANT, studyInUrl: undefined, serviceUrl: `${runtime.url}/dicom-web`, now: runtime.clock.now() });
+    interleave.beforeIndexing = async () => {
+      expect((await fetch(instance, { method: 'DELETE' })).status).toBe(204);
+      s3Down.puts = true;
+    };
+    // The second push writes the bytes and finds the first one's entry: acknowledged, the entry unchanged.
+    let third: Awaited<ReturnType<typeof push>> | undefined;
+    interleave.beforeWithdrawal = async () => {
+      s3Down.puts = false;
+      third = await push();
+    };
+    const first = await push();
+    s3Down.puts = false;
+    expect(interleave.beforeWithdrawal).toBeUndefined();
+    expect(first.body['00081198']?.Value).toHaveLength(1);
+    expect(third?.status).toBe(200);
+    expect(third?.body['00081198']).toBeUndefined();
+    const answer = await fetch(instance, { headers: accept });
+    expect(answer.status).toBe(200);
+    expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
+    const studies = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json()) as Dataset[];
+    expect(studies[0]?.['00201208']?.Value).toEqual([2]);
   });
 
   it('keeps the entry when S3 only fails to answer the look after indexing: bytes stored by an attempt whose index write failed are served once indexed', { timeout: 120_000 }, async () => {

@@ -39,7 +39,7 @@ const onPackages = (...actions: string[]): ExpectedStatement => ({ actions, reso
 /** Strata's own events (a completed restore) on the account's default bus. */
 const restoreEvents: ExpectedStatement = { actions: ['events:PutEvents'], resources: [`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`] };
 /** A push taking back the entry it indexed over bytes a DELETE hid: the deletion's transaction, then empty series (Query). */
-const takeBackEntries = onTableAndIndexes('dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query');
+const takeBackEntries = onTableAndIndexes('dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
 /** Appending to the audit trail: Query of the chain's head, conditional PutItem; never Update/Delete. */
 const appendAudit: ExpectedStatement = { actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: ['audit', 'audit/index/*'] };
 
@@ -398,7 +398,7 @@ export const EXPECTED_DATA_PLANE: ExpectedStatement[] = [
   // BatchGetItem/UpdateItem and PutObjectLegalHold: a study arriving for a held patient is held at ingest (as storeInstances).
   onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
   // retrieve's reads, and what a push taking back an entry does (as storeInstances).
-  onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'),
+  onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
   onObjects('s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectTagging'),
   listArchive,
   appendAudit,
