@@ -66,8 +66,8 @@ async function stagingLeftovers(runtime: TestRuntime) {
   const s3 = s3For(runtime);
   const Bucket = runtime.names.bucket('archive');
   const staged = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'staging/' }));
-  const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket })).catch(() => undefined);
-  return { objects: staged.Contents?.length ?? 0, uploads: uploads?.Uploads?.length ?? 0 };
+  const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket }));
+  return { objects: staged.Contents?.length ?? 0, uploads: uploads.Uploads?.length ?? 0 };
 }
 
 /**

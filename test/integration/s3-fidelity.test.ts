@@ -16,7 +16,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { S3Client, UploadPartCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceObjectKey, Keys } from '#core/index-keys.ts';
 import { dynamoFor, s3For } from '#test/helpers/aws.ts';
@@ -284,5 +291,41 @@ describe('S3 fidelity layer in front of s3rver', () => {
     // A URL signed now (on the moved clock) works again.
     const fresh = await getSignedUrl(s3, new GetObjectCommand({ Bucket, Key: 'presigned/a.bin' }), { expiresIn: 60, signingDate: runtime.clock.now() });
     expect((await fetch(fresh)).status).toBe(200);
+  });
+
+  it('lists multipart uploads in progress under a prefix, aborts one (204, its parts gone, then 404 NoSuchUpload), and never lists a completed one', async () => {
+    const open = async (Prefix: string) => ((await s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix }))).Uploads ?? []).map((u) => [u.Key, u.UploadId]);
+    const created = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mpu/cut.bin' }));
+    const uploadId = created.UploadId!;
+    await s3.send(new UploadPartCommand({ Bucket, Key: 'mpu/cut.bin', UploadId: uploadId, PartNumber: 1, Body: Buffer.from('a part') }));
+    const elsewhere = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'other-mpu/x.bin' }));
+
+    const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket, Prefix: 'mpu/' }));
+    expect(listed.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([['mpu/cut.bin', uploadId]]);
+    // Initiated is the local clock's time of creation (this file's clock is moved by other tests).
+    expect(Math.abs(listed.Uploads![0]!.Initiated!.getTime() - runtime.clock.now().getTime())).toBeLessThan(60_000);
+    expect(await open('other-mpu/')).toEqual([['other-mpu/x.bin', elsewhere.UploadId]]);
+
+    const aborted = await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'mpu/cut.bin', UploadId: uploadId }));
+    expect(aborted.$metadata.httpStatusCode).toBe(204);
+    expect(await open('mpu/')).toEqual([]);
+    const again = await errorOf(s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'mpu/cut.bin', UploadId: uploadId })));
+    expect([again.$metadata.httpStatusCode, again.name]).toEqual([404, 'NoSuchUpload']);
+    // A part sent after the abort finds no upload (s3rver would quietly recreate it, and it would be listed again).
+    const late = await errorOf(s3.send(new UploadPartCommand({ Bucket, Key: 'mpu/cut.bin', UploadId: uploadId, PartNumber: 2, Body: Buffer.from('late') })));
+    expect([late.$metadata.httpStatusCode, late.name]).toEqual([404, 'NoSuchUpload']);
+    expect(await open('mpu/')).toEqual([]);
+    const traversal = await errorOf(s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'mpu/cut.bin', UploadId: '../../archive' })));
+    expect([traversal.$metadata.httpStatusCode, traversal.name]).toEqual([404, 'NoSuchUpload']);
+
+    const whole = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mpu/whole.bin' }));
+    const part = await s3.send(new UploadPartCommand({ Bucket, Key: 'mpu/whole.bin', UploadId: whole.UploadId, PartNumber: 1, Body: Buffer.from('whole') }));
+    expect(await open('mpu/')).toEqual([['mpu/whole.bin', whole.UploadId]]);
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mpu/whole.bin', UploadId: whole.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    expect(await open('mpu/')).toEqual([]);
+    const completedAbort = await errorOf(s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'mpu/whole.bin', UploadId: whole.UploadId })));
+    expect([completedAbort.$metadata.httpStatusCode, completedAbort.name]).toEqual([404, 'NoSuchUpload']);
+    expect((await s3.send(new GetObjectCommand({ Bucket, Key: 'mpu/whole.bin' })).then((o) => o.Body!.transformToString()))).toBe('whole');
+    await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'other-mpu/x.bin', UploadId: elsewhere.UploadId }));
   });
 });

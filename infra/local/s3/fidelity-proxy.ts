@@ -10,7 +10,8 @@
  * - Object Lock legal holds and retention per version, refusing the deletion of a locked version;
  * - checks presigned URLs' signatures and expiry on the local clock (presigned-auth.ts);
  * - changes a storage class in place (CopyObject onto itself), which s3rver refuses;
- * - emits the EventBridge events S3 would send for the bucket.
+ * - emits the EventBridge events S3 would send for the bucket;
+ * - lists and aborts multipart uploads in progress (multipart-uploads.ts), which s3rver cannot.
  * Everything else is passed to s3rver unchanged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,6 +39,7 @@ import { listObjectVersions } from './list-object-versions.ts';
 import { isShadowBucket, VersionBytes } from './version-bytes.ts';
 import { addressedVersion, currentObject, isObject, newVersionId, NULL_VERSION, pushVersion } from './versions.ts';
 import { Replicator } from './replication.ts';
+import { MultipartUploads, noSuchUpload } from './multipart-uploads.ts';
 
 
 
@@ -64,8 +66,8 @@ export const MAX_FAULTS = 100;
 export class S3FidelityProxy implements ProxyContext {
   private readonly keyLocks = new KeyedLock();
   private faults: InjectedFault[] = [];
-  /** The tags each multipart upload in progress was created with (x-amz-tagging), given to its object on completion. */
-  private readonly uploadTags = new Map<string, Record<string, string>>();
+  /** Multipart uploads in progress: listed and aborted here, their tags given to their object on completion. */
+  private readonly uploads: MultipartUploads;
   readonly bytes: VersionBytes;
 
   /** S3 replication of the declared source bucket into the DR copy (replication.ts); absent: none. */
@@ -73,6 +75,7 @@ export class S3FidelityProxy implements ProxyContext {
 
   constructor(readonly options: FidelityProxyOptions) {
     this.bytes = new VersionBytes(options.upstream, options.state);
+    this.uploads = new MultipartUploads(options.s3rverDirectory, options.clock);
     this.replicator = options.replication ? new Replicator(this, options.replication.rule, options.replication.stateDirectory) : undefined;
   }
 
@@ -130,6 +133,7 @@ export class S3FidelityProxy implements ProxyContext {
       if (method === 'GET' && q.has('versions')) return listObjectVersions(this.options.upstream, this.options.state, res, target.bucket, q);
       if (method === 'GET' && q.get('list-type') === '2') return listObjectsV2(this.options.upstream, req, res, `/${target.bucket}`, q);
       if (method === 'GET' && q.has('lifecycle')) return getBucketLifecycle(res, target, this.options.lifecycleRules.get(target.bucket));
+      if (method === 'GET' && q.has('uploads')) return this.uploads.list(res, target.bucket, q);
       return this.forward(req, res);
     }
     // Object Lock look-ups are reads too: an injected read fault hits them as it hits GetObject.
@@ -143,6 +147,11 @@ export class S3FidelityProxy implements ProxyContext {
     if (q.has('tagging') && (method === 'GET' || method === 'PUT')) return method === 'PUT' ? putObjectTagging(this, req, res, target) : getObjectTagging(this, res, target);
     if (method === 'POST' && q.has('uploads')) return this.createMultipartUpload(req, res);
     if (q.has('tagging') || q.has('acl') || q.has('uploads')) return this.forward(req, res);
+    if (q.has('uploadId') && method !== 'GET' && !this.uploads.isOpen(target.bucket, q.get('uploadId')!)) {
+      // s3rver would recreate an aborted upload's folder for a late part; S3 refuses the upload as gone.
+      req.resume();
+      return noSuchUpload(res, q.get('uploadId')!);
+    }
     if (method === 'PUT' && q.has('uploadId')) return req.headers['x-amz-copy-source'] ? this.uploadPartCopy(req, res) : this.putPart(req, res);
     if (method === 'POST' && q.has('uploadId')) return this.completeMultipart(req, res, target);
     if (method === 'PUT') {
@@ -162,7 +171,10 @@ export class S3FidelityProxy implements ProxyContext {
       }
       return deleteObject(this, req, res, target);
     }
-    if (method === 'DELETE') this.uploadTags.delete(q.get('uploadId') ?? ''); // AbortMultipartUpload
+    if (method === 'DELETE') {
+      req.resume();
+      return this.uploads.abort(res, target.bucket, q.get('uploadId')!);
+    }
     return this.forward(req, res);
   }
 
@@ -255,7 +267,7 @@ export class S3FidelityProxy implements ProxyContext {
     const upstream = await sendUpstream(this.options.upstream, { method: 'POST', path: req.url!, headers: req.headers, body: req });
     const payload = await readAll(upstream);
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(payload.toString('utf8'))?.[1];
-    if (upstream.statusCode === 200 && uploadId && tags) this.uploadTags.set(uploadId, tags);
+    if (upstream.statusCode === 200 && uploadId) this.uploads.created(uploadId, tags);
     res.writeHead(upstream.statusCode ?? 502, upstream.headers).end(payload);
   }
 
@@ -312,8 +324,8 @@ export class S3FidelityProxy implements ProxyContext {
         const size = Number(head?.headers['content-length'] ?? 0);
         // Multipart checksums are composite in S3 (not simulated); the object gets the tags its upload was created with.
         const uploadId = target.query.get('uploadId') ?? '';
-        const tags = this.uploadTags.get(uploadId);
-        this.uploadTags.delete(uploadId);
+        const tags = this.uploads.tagsOf(uploadId);
+        this.uploads.completed(uploadId);
         const version = { storageClass: head ? storageClassOf(head) : 'STANDARD', etag: etagOf(head), ...creation(this.options.clock.now(), size, tags) };
         return {
           stored: true,

@@ -60,12 +60,13 @@ export async function startS3(
   for (const [logical, bucket] of Object.entries(buckets)) {
     if (bucket.objectLock && !bucket.versioned) throw new Error(`bucket ${logical}: S3 Object Lock requires a versioned bucket`);
   }
-  const interrupted = removeInterruptedPuts(join(options.dataDir, 's3'));
+  const s3rverDirectory = join(options.dataDir, 's3');
+  const interrupted = removeInterruptedPuts(s3rverDirectory);
   const s3rver = new S3rver({
     address: '127.0.0.1',
     port: 0,
     silent: true,
-    directory: join(options.dataDir, 's3'),
+    directory: s3rverDirectory,
     // The proxy rewrites decoded bodies, which invalidates the client's signature.
     allowMismatchedSignatures: true,
     // A versioned bucket's noncurrent versions and deleted keys live in shadow buckets (version-bytes.ts).
@@ -85,6 +86,7 @@ export async function startS3(
   const state = new ObjectStateStore(join(options.dataDir, 's3-fidelity'));
   const proxy = new S3FidelityProxy({
     upstream: new URL(`http://127.0.0.1:${upstreamAddress.port}`),
+    s3rverDirectory,
     state,
     clock: options.clock,
     secretAccessKey: options.secretAccessKey,

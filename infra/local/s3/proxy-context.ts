@@ -41,6 +41,8 @@ export const etagOf = (response: IncomingMessage | undefined) => (response?.head
 
 export interface FidelityProxyOptions {
   upstream: URL;
+  /** s3rver's data directory: multipart uploads in progress are read and removed there (multipart-uploads.ts). */
+  s3rverDirectory: string;
   state: ObjectStateStore;
   clock: Clock;
   /** The local secret: presigned URLs' signatures are recomputed with it (presigned-auth.ts). */
