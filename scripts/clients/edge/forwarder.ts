@@ -44,8 +44,19 @@ export class Forwarder {
   /** A new instance is in the queue: forward now rather than at the next poll. */
   notify(): void {
     this.status.received++;
+    // At once for whoever asks next, then as the spool counts it: a count the loop read a moment
+    // ago may already include this instance, and the increment alone would count it twice.
     this.status.queueDepth++;
+    void this.refreshDepth().catch(() => {});
     this.wake?.();
+  }
+
+  private depthReads = 0;
+  /** The queue's depth as the spool counts it; of reads that overlap, the one started last wins. */
+  private async refreshDepth(): Promise<void> {
+    const read = ++this.depthReads;
+    const depth = await this.spool.depth();
+    if (read === this.depthReads) this.status.queueDepth = depth;
   }
 
   async stop(): Promise<void> {
@@ -58,12 +69,12 @@ export class Forwarder {
     let delay = this.pauseMs;
     while (!this.stopped) {
       const queued = await this.spool.queued(BATCH);
-      this.status.queueDepth = await this.spool.depth();
+      await this.refreshDepth();
       let progressed = false;
       if (queued.length) {
         const unsent = await this.forward(queued);
         progressed = unsent < queued.length;
-        this.status.queueDepth = await this.spool.depth();
+        await this.refreshDepth();
         if (!unsent && this.status.queueDepth) continue; // more waiting: no pause
       }
       delay = progressed || !queued.length ? this.pauseMs : Math.min(delay * 2, MAX_IDLE_MS);
