@@ -24,10 +24,10 @@ export async function withdrawEntries(records: readonly InstanceRecord[], now: D
       // A hold keeps what it covers; the hidden bytes stay recoverable (noncurrent) for its workflow.
       logger.warn('entries kept by a legal hold over bytes a DELETE hid', { instances: held.length });
     });
-    for (const record of removed) {
-      const { tenant, study, series, sop } = record.id;
-      // No tombstone of its own: the DELETE that hid the bytes writes (or wrote) the one that stands.
-      await settleStudy({ tenant, study, series, sop }, { deleted: 1, kept: 0, countsDrifted }, now, clock, { tombstone: false });
-    }
+    if (!removed.length) continue;
+    const { tenant, study, series } = removed[0]!.id;
+    // Once per series (its empty series and study entries go). No tombstone of its own: the DELETE
+    // that hid the bytes writes (or wrote) the one that stands.
+    await settleStudy({ tenant, study, series }, { deleted: removed.length, kept: 0, countsDrifted }, now, clock, { tombstone: false });
   }
 }
