@@ -29,7 +29,8 @@ const HELP = `usage: npm run bench:dicomweb -- [options]
   --concurrency N   parallel STOW requests (4)
   --batch N         instances per STOW request (7, stays under API Gateway's limits)
   --url URL         DICOMweb base of a running Strata, with the token in STRATA_TOKEN (default: start one in a child process)
-  --peer URL        DICOMweb base of another server to measure the same way (e.g. Orthanc)
+  --peer URL        DICOMweb base of another server to measure the same way (e.g. Orthanc; another Strata
+                    with its token in STRATA_PEER_TOKEN)
   --peer-pid PID    the peer's process id, to report its CPU time per instance and per MB as for the local runtime
   --queries N       repetitions per QIDO shape (30)
   --phases LIST     which of stow,qido,wado,meta to run (all; e.g. profile STOW alone, then --phases wado,meta
@@ -367,10 +368,17 @@ async function measure(name: string, base: string, options: Options, pid?: numbe
         (stow.failed ? `, ${stow.failed} NOT stored` : '') +
         (pid ? `; server CPU ${summary.stowCpuMsPerInstance.toFixed(1)} ms per instance` : ''),
     );
-    console.log(
-      `      second half: ${summary.stowSteadyPerSecond.toFixed(1)} instances/s` +
-        (pid ? `; server CPU ${summary.stowSteadyCpuMsPerInstance.toFixed(1)} ms per instance` : ''),
-    );
+    // Figures of refused requests (a missing token answers fast) would read as a fast server.
+    if (stow.failed) {
+      console.error(`${name}: ${stow.failed} of ${stow.instances} instances were not stored; its figures do not measure storing`);
+      process.exitCode = 1;
+    }
+    // One request holds every instance when the run is that small: it has no second half.
+    if (stow.steady.instances)
+      console.log(
+        `      second half: ${summary.stowSteadyPerSecond.toFixed(1)} instances/s` +
+          (pid ? `; server CPU ${summary.stowSteadyCpuMsPerInstance.toFixed(1)} ms per instance` : ''),
+      );
     summary.stowPerSecond = stow.instances / stow.seconds;
   }
   if (options.phases.has('qido')) {
@@ -462,6 +470,7 @@ let local: Awaited<ReturnType<typeof startLocal>> | undefined;
 try {
   if (!options.url) local = await startLocal();
   else if (process.env.STRATA_TOKEN) await authorizeFetchesTo(new URL(options.url).origin, process.env.STRATA_TOKEN);
+  if (options.peer && process.env.STRATA_PEER_TOKEN) await authorizeFetchesTo(new URL(options.peer).origin, process.env.STRATA_PEER_TOKEN);
   const strata = await measure(options.url ? 'target' : 'Strata (local runtime)', options.url ?? local!.base, options, local?.child.pid);
   if (options.peer) printComparison(strata, await measure('peer', options.peer, options, options.peerPid));
 } finally {
