@@ -318,12 +318,13 @@ async function takeBack(hidden: { record: InstanceRecord; found: BytesHidden }[]
       () => clock.now(),
     );
   } catch (error) {
-    logger.error('entries over hidden bytes not taken back: pushing the instances again heals them', { error: error as Error, instances: confirmed.length });
-    return;
+    // Some entries may be gone already (a failure after a transaction committed): the look below still runs.
+    logger.error('taking back entries over hidden bytes failed part way: an entry left over a delete marker heals when its instance is pushed again', { error: error as Error, instances: confirmed.length });
   }
   // Another push of the same bytes may have written them between that look and the withdrawal,
   // and found this entry already there (acknowledged as unchanged): its bytes current again, the
-  // entry comes back. A push whose write comes later indexes the instance itself.
+  // entry comes back (storing it again is idempotent: an entry still there answers unchanged). A
+  // push whose write comes later indexes the instance itself.
   const reappeared: InstanceRecord[] = [];
   for (const { record, found } of confirmed) if (!(await found.stillHidden().catch(() => false))) reappeared.push(record);
   if (reappeared.length) {

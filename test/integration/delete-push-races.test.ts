@@ -30,6 +30,11 @@ const interleave: { afterHoldCheck?: Act; afterBytesFound?: Act; beforeIndexing?
  * next `heads` HeadObjects of instance objects fail so too; every index write fails.
  */
 const s3Down = { puts: false, heads: 0, index: false };
+/**
+ * Set by a test: the next instance PutObject waits for `put.release` once it has told `put.arrived`;
+ * the next Query of a study's series fails as DynamoDB does when throttled.
+ */
+const gate: { put?: { arrived: () => void; release: Promise<void> } | undefined; failSeriesQuery?: boolean } = {};
 const internalError = () => Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
 
 /** Runs what a test set for this point, once (it may set it again). */
@@ -56,6 +61,12 @@ vi.mock('#adapters/object-store.ts', async (original) => {
     ...actual,
     putInstanceObject: async (...args: Parameters<typeof actual.putInstanceObject>) => {
       if (s3Down.puts) throw internalError();
+      const waiting = gate.put;
+      if (waiting) {
+        gate.put = undefined;
+        waiting.arrived();
+        await waiting.release;
+      }
       const written = await actual.putInstanceObject(...args);
       if (written === 'exists') await reach('afterBytesFound');
       return written;
@@ -77,6 +88,20 @@ vi.mock('#adapters/index-store.ts', async (original) => {
     storeInstanceRecords: async (...args: Parameters<typeof actual.storeInstanceRecords>) => {
       if (s3Down.index) throw internalError();
       return actual.storeInstanceRecords(...args);
+    },
+  };
+});
+
+vi.mock('#adapters/search-store.ts', async (original) => {
+  const actual = await original<typeof import('#adapters/search-store.ts')>();
+  return {
+    ...actual,
+    seriesOfStudy: async (...args: Parameters<typeof actual.seriesOfStudy>) => {
+      if (gate.failSeriesQuery) {
+        gate.failSeriesQuery = false;
+        throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+      }
+      return actual.seriesOfStudy(...args);
     },
   };
 });
@@ -271,6 +296,86 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
     const studies = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json()) as Dataset[];
     expect(studies[0]?.['00201208']?.Value).toEqual([2]);
+  });
+
+  it('gives the entry back also when the withdrawal fails after removing it (a throttled Query while settling the series)', { timeout: 120_000 }, async () => {
+    const study = '2.25.84113';
+    const uids = { study, series: `${study}.1`, sop: `${study}.1.1`, patientId: 'RACE-THIRD-FAIL-PID' };
+    const file = synthesize('CT_small.dcm', uids);
+    const other = synthesize('CT_small.dcm', { ...uids, series: `${study}.2`, sop: `${study}.2.1` });
+    expect((await stow(runtime.url, [file, other])).status).toBe(200);
+    const instance = `${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${study}.1.1`;
+    const push = () => storeInstances([{ headers: { 'content-type': 'application/dicom' }, body: file }], { tenant: TEST_TENANT, studyInUrl: undefined, serviceUrl: `${runtime.url}/dicom-web`, now: runtime.clock.now() });
+    interleave.beforeIndexing = async () => {
+      expect((await fetch(instance, { method: 'DELETE' })).status).toBe(204);
+      s3Down.puts = true;
+    };
+    let third: Awaited<ReturnType<typeof push>> | undefined;
+    interleave.beforeWithdrawal = async () => {
+      s3Down.puts = false;
+      third = await push();
+      // The entry's transaction commits; settling its series then fails.
+      gate.failSeriesQuery = true;
+    };
+    const first = await push();
+    s3Down.puts = false;
+    expect(gate.failSeriesQuery).toBe(false); // the failure happened
+    expect(first.body['00081198']?.Value).toHaveLength(1);
+    expect(third?.status).toBe(200);
+    const answer = await fetch(instance, { headers: accept });
+    expect(answer.status).toBe(200);
+    expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
+  });
+
+  it('never takes back an entry another push of the same bytes wrote over its own since (a later ingest)', { timeout: 120_000 }, async () => {
+    const study = '2.25.84114';
+    const uids = { study, series: `${study}.1`, sop: `${study}.1.1`, patientId: 'RACE-OVERWRITTEN-PID' };
+    const file = synthesize('CT_small.dcm', uids);
+    const newer = synthesize('CT_small.dcm', { ...uids, instanceNumber: 7 });
+    const other = synthesize('CT_small.dcm', { ...uids, series: `${study}.2`, sop: `${study}.2.1` });
+    expect((await stow(runtime.url, [file, other])).status).toBe(200);
+    const instance = `${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${study}.1.1`;
+    const push = (bytes: Buffer, now: Date) => storeInstances([{ headers: { 'content-type': 'application/dicom' }, body: bytes }], { tenant: TEST_TENANT, studyInUrl: undefined, serviceUrl: `${runtime.url}/dicom-web`, now });
+    const t0 = runtime.clock.now().getTime();
+    // B finds the bytes stored and looks (there), then waits before indexing.
+    let releaseB!: () => void;
+    const bWaits = new Promise<void>((resolve) => (releaseB = resolve));
+    let bArrived!: () => void;
+    const bAtIndexing = new Promise<void>((resolve) => (bArrived = resolve));
+    interleave.beforeIndexing = async () => {
+      bArrived();
+      await bWaits;
+    };
+    const b = push(file, new Date(t0 + 2_000));
+    await bAtIndexing;
+    // P (ingested first): a DELETE between its look and its index write, then S3 refuses P's rewrite.
+    interleave.beforeIndexing = async () => {
+      expect((await fetch(instance, { method: 'DELETE' })).status).toBe(204);
+      s3Down.puts = true;
+    };
+    let c: Awaited<ReturnType<typeof push>> | undefined;
+    let releasePut!: () => void;
+    interleave.beforeWithdrawal = async () => {
+      s3Down.puts = false;
+      // C replaces P's entry with other bytes; B then replaces C's with the first bytes (a later
+      // ingest than P's), finds them hidden, and its rewrite waits until P has decided.
+      c = await push(newer, new Date(t0 + 1_000));
+      const atPut = new Promise<void>((arrived) => (gate.put = { arrived, release: new Promise<void>((release) => (releasePut = release)) }));
+      releaseB();
+      await atPut;
+    };
+    const p = await push(file, new Date(t0));
+    releasePut();
+    const bResult = await b;
+    expect(p.body['00081198']?.Value).toHaveLength(1);
+    // Both stored, each as the new current version of the instance (202: a warning, no failure).
+    for (const stored of [c!, bResult]) {
+      expect(stored.status).toBe(202);
+      expect(stored.body['00081198']).toBeUndefined();
+    }
+    const answer = await fetch(instance, { headers: accept });
+    expect(answer.status).toBe(200);
+    expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
   });
 
   it('keeps the entry when S3 only fails to answer the look after indexing: bytes stored by an attempt whose index write failed are served once indexed', { timeout: 120_000 }, async () => {

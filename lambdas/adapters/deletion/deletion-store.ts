@@ -49,6 +49,27 @@ export function entryRemovalActions(records: readonly InstanceRecord[], at: stri
 }
 
 /**
+ * Instances of one series cut into groups whose entries `deleteInstanceEntries` removes in one
+ * transaction each: DynamoDB takes at most 100 actions in one, usage counters included.
+ */
+export function transactionGroups(records: readonly InstanceRecord[], at: string, most = INSTANCES_PER_TRANSACTION): InstanceRecord[][] {
+  const groups: InstanceRecord[][] = [];
+  let group: InstanceRecord[] = [];
+  for (const record of records) {
+    if (group.length && (group.length >= most || entryRemovalActions([...group, record], at) > MAX_TRANSACTION_ACTIONS)) {
+      groups.push(group);
+      group = [];
+    }
+    group.push(record);
+  }
+  if (group.length) groups.push(group);
+  return groups;
+}
+
+/** Instance deletes per transaction, leaving room for the two counts, the usage counters and the progress. */
+export const INSTANCES_PER_TRANSACTION = 75;
+
+/**
  * Removes index entries of instances of one series with their counts, in one transaction.
  * Each entry goes only if it still holds the version whose bytes were deleted, and each count
  * only drops while it covers what is removed, so a concurrent DELETE (the same instance twice)
@@ -62,6 +83,12 @@ export async function deleteInstanceEntries(
   at: string,
   deletion: { target: ProgressTarget; progress: Omit<HandledProgress, 'deleted'>; stamp: string } | undefined,
   keep: (held: InstanceRecord[]) => Promise<void>,
+  /**
+   * `sameIngest`: an entry goes only while it is the very one the record was read from (its
+   * ingest time too, not only its bytes' hash): a push withdrawing its own entry must not remove
+   * one that another push of the same bytes wrote over it since.
+   */
+  options: { sameIngest?: boolean } = {},
 ): Promise<InstanceEntriesRemoved> {
   const TableName = config.indexTable();
   let pending = records;
@@ -92,8 +119,8 @@ export async function deleteInstanceEntries(
       Delete: {
         TableName,
         Key: Keys.instance(r.id),
-        ConditionExpression: 'sha256 = :sha AND attribute_not_exists(holds)',
-        ExpressionAttributeValues: { ':sha': r.sha256 },
+        ConditionExpression: `sha256 = :sha${options.sameIngest ? ' AND ingestedAt = :at' : ''} AND attribute_not_exists(holds)`,
+        ExpressionAttributeValues: { ':sha': r.sha256, ...(options.sameIngest ? { ':at': r.ingestedAt } : {}) },
       },
     }));
     const holdCheck = { ConditionCheck: { TableName, Key: Keys.heldStudy(tenant, study), ConditionExpression: 'attribute_not_exists(holds)' } };

@@ -14,16 +14,13 @@ import { nameTokens } from '#core/qido/matching.ts';
 import { metadataObjectKey, type InstanceIdentity, type ResourceScope } from '#core/index-keys.ts';
 import { getInstanceRecord, listEarlierVersions, listInstanceRecords, type InstanceRecord } from '#adapters/index-store.ts';
 import { deleteObjectsUnlessRefused, isLocked } from '#adapters/object-store.ts';
-import { deleteInstanceEntries, deleteVersionEntries, deleteSeriesEntry, deleteStudyEntry, entryRemovalActions, MAX_TRANSACTION_ACTIONS, putTombstone, type DeletedLevel } from '#adapters/deletion/deletion-store.ts';
+import { deleteInstanceEntries, deleteVersionEntries, deleteSeriesEntry, deleteStudyEntry, entryRemovalActions, INSTANCES_PER_TRANSACTION, MAX_TRANSACTION_ACTIONS, putTombstone, type DeletedLevel } from '#adapters/deletion/deletion-store.ts';
 import { removeDeleteMarkers } from '#adapters/object-versions.ts';
 import { seriesOfStudy } from '#adapters/search-store.ts';
 import { getStudyDataset } from '#adapters/study-store.ts';
 import { saveProgress, type ProgressTarget } from '#adapters/deletion/deletion-records.ts';
 import { reconcileStudy } from '#services/maintenance/reconcile-counts.ts';
 import { isHeld } from '#services/holds/holds-covering.ts';
-
-// Instance deletes per transaction, leaving room for the two counts, the usage counters and the progress (≤ 100 actions).
-const BATCH = 75;
 
 /** The instances the scope holds now. */
 export async function instancesInScope(scope: ResourceScope): Promise<InstanceRecord[]> {
@@ -80,7 +77,7 @@ export async function deleteStep(
       return { progress: next, complete: false };
     }
     // DynamoDB takes at most 100 actions per transaction, usage counters included.
-    if (unindexed.length >= BATCH || entryRemovalActions([...unindexed, record], at) > MAX_TRANSACTION_ACTIONS) await save();
+    if (unindexed.length >= INSTANCES_PER_TRANSACTION || entryRemovalActions([...unindexed, record], at) > MAX_TRANSACTION_ACTIONS) await save();
     const outcome = await deleteInstance(record, context.now, at, timeUp);
     if (outcome === 'unfinished') {
       // Its versions took the step's time: the next step goes on from them (cursor before it).

@@ -16,7 +16,7 @@ vi.mock('#adapters/aws-clients.ts', () => ({
   }),
 }));
 process.env.TABLE_INDEX = 'index';
-const { deleteInstanceEntries, entryRemovalActions, MAX_TRANSACTION_ACTIONS } = await import('#adapters/deletion/deletion-store.ts');
+const { deleteInstanceEntries, entryRemovalActions, MAX_TRANSACTION_ACTIONS, transactionGroups } = await import('#adapters/deletion/deletion-store.ts');
 
 const TIERS = ['STANDARD', 'INTELLIGENT_TIERING', 'STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'];
 const AT = '2026-12-02T00:00:00.000Z';
@@ -57,5 +57,35 @@ describe('A deletion batch and the 100 actions of a transaction', () => {
     expect(entryRemovalActions(everyTier, AT)).toBeGreaterThan(MAX_TRANSACTION_ACTIONS);
     // One tier, one modality: the whole batch fits.
     expect(entryRemovalActions(Array.from({ length: 75 }, (_, i) => record(i, 'CT', 'STANDARD')), AT)).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
+  });
+
+  it('cuts a push\'s withdrawal of a whole series into transactions DynamoDB takes, in order, none empty', async () => {
+    for (const records of [
+      Array.from({ length: 200 }, (_, i) => record(i, i % 2 ? 'OT' : 'SC', TIERS[Math.floor(i / 2) % 4]!)),
+      Array.from({ length: 151 }, (_, i) => record(i, 'CT', 'STANDARD')),
+      [record(1, 'CT', 'STANDARD')],
+    ]) {
+      const groups = transactionGroups(records, AT);
+      expect(groups.flat()).toEqual(records);
+      expect(groups.length).toBeGreaterThanOrEqual(Math.ceil(records.length / 75));
+      for (const group of groups) {
+        expect(group.length).toBeGreaterThan(0);
+        await deleteInstanceEntries(group, AT, undefined, async () => {}, { sameIngest: true });
+        expect(sent.at(-1)!.TransactItems!.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
+      }
+    }
+    expect(transactionGroups([], AT)).toEqual([]);
+  });
+
+  it('removes an entry for a push only while it is the one that push wrote: its hash and its ingest time', async () => {
+    await deleteInstanceEntries([record(1, 'CT', 'STANDARD')], AT, undefined, async () => {}, { sameIngest: true });
+    const deletes = (sent.at(-1)!.TransactItems as { Delete?: { ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> } }[]).filter((item) => item.Delete);
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]!.Delete!.ConditionExpression).toBe('sha256 = :sha AND ingestedAt = :at AND attribute_not_exists(holds)');
+    expect(deletes[0]!.Delete!.ExpressionAttributeValues).toEqual({ ':sha': '1'.padStart(64, '0'), ':at': '2025-01-01T00:00:00.000Z' });
+    // A deletion removes the entry whatever push wrote it: its bytes are what it deleted.
+    await deleteInstanceEntries([record(1, 'CT', 'STANDARD')], AT, progress, async () => {});
+    const deletion = (sent.at(-1)!.TransactItems as { Delete?: { ConditionExpression: string } }[]).find((item) => item.Delete);
+    expect(deletion!.Delete!.ConditionExpression).toBe('sha256 = :sha AND attribute_not_exists(holds)');
   });
 });
