@@ -13,6 +13,7 @@ import dynalite from 'dynalite';
 import type { TableDeclaration } from '#infra/system-types.ts';
 import { startTransactionProxy } from './dynamodb-transactions.ts';
 import { directCaller } from './dynalite-direct.ts';
+import { closeDynaliteIterators } from './dynalite-iterators.ts';
 import type { Guard } from './iam/guards.ts';
 
 export interface LocalDynamo {
@@ -29,6 +30,7 @@ export async function startDynamo(
   tables: Readonly<Record<string, TableDeclaration>>,
   options: { path: string; host: string; port: number; region: string; guard?: Guard },
 ): Promise<LocalDynamo> {
+  closeDynaliteIterators();
   // dynalite's default delays imitate CREATING→ACTIVE; a local archive wants tables at once.
   const server: Server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   server.listen(0, '127.0.0.1');
