@@ -394,6 +394,7 @@ export const POLICY_ACCOUNT = ACCOUNT;
  * same code as storeInstances and retrieve, so it may do what those two may do together — and
  * nothing else (no own-logs statement: the awslogs driver writes with the execution role).
  */
+/** The data plane's task policy. Its role also holds the shared EXPECTED_TRACING policy (its trace collector sidecar writes X-Ray). */
 export const EXPECTED_DATA_PLANE: ExpectedStatement[] = [
   // BatchGetItem/UpdateItem and PutObjectLegalHold: a study arriving for a held patient is held at ingest (as storeInstances).
   onTable('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
