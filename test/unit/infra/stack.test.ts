@@ -667,9 +667,22 @@ describe('The data plane on ECS Fargate behind an ALB (-c dataPlaneDomainName, -
     expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization']);
   });
 
-  it('tells API Gateway\'s 413 where large requests go, and passes the packs in both stacks', () => {
-    const [response] = Object.values(parent).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse' && r.Properties.StatusCode === '413');
-    expect(JSON.stringify(response!.Properties.ResponseTemplates)).toContain('https://stow.hospital.example/dicom-web');
+  it('tells API Gateway\'s 413 and its 5xx answers where large requests go, and passes the packs in both stacks', () => {
+    const responses = Object.values(parent).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse');
+    const [tooLarge] = responses.filter((r) => r.Properties.ResponseType === 'REQUEST_TOO_LARGE');
+    expect(tooLarge!.Properties.StatusCode).toBe('413');
+    expect(JSON.stringify(tooLarge!.Properties.ResponseTemplates)).toContain('https://stow.hospital.example/dicom-web');
+    // A body past Lambda's 6 MB payload but under API Gateway's 10 MB gets that 413, or now and then a 500: the 5xx
+    // answers keep API Gateway's message and add where such a request goes (a valid JSON document once the message is in).
+    const [default5xx] = responses.filter((r) => r.Properties.ResponseType === 'DEFAULT_5XX');
+    const template = (default5xx!.Properties.ResponseTemplates as Record<string, string>)['application/json']!;
+    expect(template).toContain('$context.error.messageString');
+    const rendered = JSON.parse(template.replace('$context.error.messageString', JSON.stringify('Internal server error'))) as { message: string; largeRequests: string };
+    expect(rendered.message).toBe('Internal server error');
+    expect(rendered.largeRequests).toMatch(/more than about 4\.4 MB.*https:\/\/stow\.hospital\.example\/dicom-web$/);
+    // Without a data plane there is nowhere to point: API Gateway's own 5xx body.
+    const without = Object.values(synth(system).template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse' && r.Properties.ResponseType === 'DEFAULT_5XX');
+    expect(without[0]!.Properties.ResponseTemplates).toBeUndefined();
     for (const pack of nagPacks(built.app)) {
       for (const stack of [built.primary, built.primary.dataPlane!, built.primary.workflows]) expect(pack.validateScope(stack).violations.map((v) => `${stack.node.path} ${v.ruleName}`)).toEqual([]);
     }
