@@ -97,7 +97,7 @@ export class StrataStack extends Stack {
       signingKeyArn: (logical: string) => required(signingKeys, logical, 'signing key').keyArn,
     };
     const tracing = new iam.ManagedPolicy(this, 'Tracing', {
-      description: 'X-Ray tracing for every strata function',
+      description: 'X-Ray tracing for every strata function and the data plane task',
       statements: [new iam.PolicyStatement({ actions: TRACING_ACTIONS, resources: ['*'] })],
     });
     // The functions that read the replica have fixed role names, which the DR stack's policies admit (another account too).
@@ -154,6 +154,7 @@ export class StrataStack extends Stack {
           POWERTOOLS_SERVICE_NAME: 'strata',
         },
         statements: grantStatements(dataPlaneGrants(system), arns),
+        tracing,
         key,
         accessLogs,
         logRetention,

@@ -173,6 +173,12 @@ export interface ApiDeclaration {
   readonly maxRequestBytes: number;
   readonly maxLambdaPayloadBytes: number;
   readonly requestTooLargeMessage: string;
+  /**
+   * Where requests too large for Lambda go (the data plane), when there is one: API Gateway's own
+   * 5xx answers carry it too, since a body that passes API Gateway's 10 MB but not Lambda's 6 MB
+   * payload mostly gets its 413 and now and then a 500 (README, "Request sizes").
+   */
+  readonly largeRequestDirections?: string;
   readonly cors: {
     readonly allowHeaders: readonly string[];
     readonly exposeHeaders: readonly string[];

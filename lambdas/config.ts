@@ -72,6 +72,8 @@ export const config = Object.freeze({
     },
     /** Behind the load balancer the client's address is the last X-Forwarded-For entry, not the socket's. */
     behindLoadBalancer: read('STRATA_BEHIND_LOAD_BALANCER') === 'true',
+    /** The task's OpenTelemetry collector (OTLP/HTTP), which sends the spans to X-Ray; unset locally (no traces). */
+    traceEndpoint: () => read('STRATA_TRACE_ENDPOINT'),
   },
   legalHoldStateMachineArn: () => required('STATE_MACHINE_LEGAL_HOLD'),
   restoreStateMachineArn: () => required('STATE_MACHINE_RESTORE'),

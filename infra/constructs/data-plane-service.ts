@@ -36,12 +36,44 @@ const STOP_TIMEOUT_SECONDS = 120;
 const BASELINE_MIB = 384;
 /** What one STOW-RS request may hold (services/store-instances.ts: ~128 MiB), with headroom. */
 const STOW_MIB = 160;
+/**
+ * The trace collector beside the service (AWS Distro for OpenTelemetry, from its public registry,
+ * pulled by ECS at deployment: nothing is downloaded when CDK builds), and the memory it may use,
+ * taken from what the STOW-RS requests share.
+ */
+export const TRACE_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0';
+const TRACE_COLLECTOR_MIB = 96;
+/** Where the service sends its spans (OTLP/HTTP, inside the task only). */
+export const TRACE_COLLECTOR_ENDPOINT = 'http://127.0.0.1:4318';
+/**
+ * The collector's configuration: OTLP/HTTP in on the task's loopback, batched, out to X-Ray
+ * (PutTraceSegments with the task role, in the task's Region). Traces only: no metrics or logs
+ * pipeline, so it needs no other grant.
+ */
+const TRACE_COLLECTOR_CONFIG = `receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:4318
+processors:
+  batch/traces:
+    timeout: 1s
+    send_batch_size: 50
+exporters:
+  awsxray:
+service:
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch/traces]
+      exporters: [awsxray]
+`;
 /** Scale out when the tasks' average CPU passes this (hashing and TLS are the CPU cost of a STOW). */
 const TARGET_CPU_PERCENT = 60;
 
-/** STOW-RS requests a task of `memoryMiB` serves at once: what is left after its baseline, per request. */
+/** STOW-RS requests a task of `memoryMiB` serves at once: what is left after its baseline and the trace collector, per request. */
 export function maxConcurrentStows(memoryMiB: number): number {
-  return Math.max(1, Math.floor((memoryMiB - BASELINE_MIB) / STOW_MIB));
+  return Math.max(1, Math.floor((memoryMiB - TRACE_COLLECTOR_MIB - BASELINE_MIB) / STOW_MIB));
 }
 
 export interface DataPlaneServiceProps {
@@ -50,6 +82,8 @@ export interface DataPlaneServiceProps {
   environment: Record<string, string>;
   /** The task role's statements: the grants of the functions behind the data plane's routes. */
   statements: readonly Statement[];
+  /** The functions' X-Ray policy, which the task role holds too. */
+  tracing: iam.IManagedPolicy;
   key: kms.IKey;
   accessLogs: s3.Bucket;
   logRetention: logs.RetentionDays;
@@ -89,14 +123,16 @@ export class DataPlaneService extends Construct {
       memoryLimitMiB: props.memoryMiB,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
-    // As for the functions: one customer-managed policy with exactly the declared grants.
+    // As for the functions: one customer-managed policy with exactly the declared grants, and the shared X-Ray policy
+    // (the trace collector's PutTraceSegments).
     this.taskPolicy = new iam.ManagedPolicy(this, 'TaskPolicy', {
       description: 'The data plane: the grants of the functions behind its routes',
       statements: props.statements.map((statement) => new iam.PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources], ...(statement.conditions ? { conditions: statement.conditions } : {}) })),
     });
     this.taskDefinition.taskRole.addManagedPolicy(this.taskPolicy);
+    this.taskDefinition.taskRole.addManagedPolicy(props.tracing);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, encryptionKey: props.key });
-    this.taskDefinition.addContainer('service', {
+    const service = this.taskDefinition.addContainer('service', {
       image: ecs.ContainerImage.fromAsset(props.imageDirectory, { platform: Platform.LINUX_ARM64 }),
       environment: {
         ...props.environment,
@@ -104,6 +140,7 @@ export class DataPlaneService extends Construct {
         STRATA_BEHIND_LOAD_BALANCER: 'true',
         // The task's memory decides how many STOW-RS requests it serves at once; more get 503 + Retry-After.
         STRATA_DATA_PLANE_MAX_STOWS: String(maxConcurrentStows(props.memoryMiB)),
+        STRATA_TRACE_ENDPOINT: TRACE_COLLECTOR_ENDPOINT,
       },
       portMappings: [{ containerPort: props.port }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'data-plane', logGroup }),
@@ -118,6 +155,19 @@ export class DataPlaneService extends Construct {
         startPeriod: Duration.seconds(15),
       },
     });
+    // Traces like the functions' (Lambda's active tracing): the service's spans (lambdas/observability/request-span.ts)
+    // reach X-Ray through this sidecar. Not essential: a collector that fails costs traces, never requests; ECS restarts it.
+    const collector = this.taskDefinition.addContainer('trace-collector', {
+      image: ecs.ContainerImage.fromRegistry(TRACE_COLLECTOR_IMAGE),
+      essential: false,
+      enableRestartPolicy: true,
+      memoryLimitMiB: TRACE_COLLECTOR_MIB,
+      environment: { AOT_CONFIG_CONTENT: TRACE_COLLECTOR_CONFIG },
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'trace-collector', logGroup }),
+      readonlyRootFilesystem: true,
+    });
+    // The first requests' spans find it listening.
+    service.addContainerDependencies({ container: collector, condition: ecs.ContainerDependencyCondition.START });
 
     const albSecurityGroup = (this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', { vpc: this.vpc, allowAllOutbound: false, description: 'HTTPS from hospitals to the data plane' }));
     for (const cidr of props.ingressCidrs) albSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'DICOMweb over HTTPS');

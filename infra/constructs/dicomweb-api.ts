@@ -111,7 +111,16 @@ export class DicomwebApi extends Construct {
     const cors = Object.fromEntries(Object.entries(gatewayErrorCorsHeaders(props.allowedOrigins)).map(([name, value]) => [name, `'${value}'`]));
     const json = (message: string) => ({ 'application/json': JSON.stringify({ message }) });
     this.restApi.addGatewayResponse('Default4xx', { type: apigateway.ResponseType.DEFAULT_4XX, responseHeaders: cors });
-    this.restApi.addGatewayResponse('Default5xx', { type: apigateway.ResponseType.DEFAULT_5XX, responseHeaders: cors });
+    this.restApi.addGatewayResponse('Default5xx', {
+      type: apigateway.ResponseType.DEFAULT_5XX,
+      responseHeaders: cors,
+      // A body between Lambda's 6 MB payload (~4.4 MB of DICOM after base64) and API Gateway's 10 MB is refused
+      // before any handler runs: mostly with the 413 below, now and then with a 500 (README, "Request sizes"). A gateway
+      // response's status cannot depend on the request, so its 5xx answers say where such a request goes too.
+      ...(props.api.largeRequestDirections
+        ? { templates: { 'application/json': `{"message":$context.error.messageString,"largeRequests":${JSON.stringify(`If this was a request of more than about 4.4 MB: ${props.api.largeRequestDirections}`)}}` } }
+        : {}),
+    });
     this.restApi.addGatewayResponse('TooLarge', {
       type: apigateway.ResponseType.REQUEST_TOO_LARGE,
       statusCode: '413',

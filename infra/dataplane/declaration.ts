@@ -37,5 +37,6 @@ export const dataPlaneDirections = (dataPlaneBaseUrl: string) =>
 
 /** The API as declared, its 413 naming the data plane at `dataPlaneUrl` (the CDK stack's and the local runtime's). */
 export function apiWithDataPlane(api: ApiDeclaration, dataPlaneUrl: string): ApiDeclaration {
-  return { ...api, requestTooLargeMessage: `${api.requestTooLargeMessage} ${dataPlaneDirections(`${dataPlaneUrl}/dicom-web`)}` };
+  const directions = dataPlaneDirections(`${dataPlaneUrl}/dicom-web`);
+  return { ...api, requestTooLargeMessage: `${api.requestTooLargeMessage} ${directions}`, largeRequestDirections: directions };
 }

@@ -7,7 +7,13 @@
 import { cognitoAuthorizer } from '#adapters/identity/cognito-access-tokens.ts';
 import { config } from '#lambdas/config.ts';
 import { logger } from '#lambdas/observability/logger.ts';
+import { exportTraces } from '#lambdas/observability/trace-export.ts';
+import { DATA_PLANE_TRACER } from '#lambdas/observability/request-span.ts';
 import { createDataPlaneServer } from './server.ts';
+
+// Before the server exists: every request's span goes to X-Ray through the collector sidecar.
+const traceEndpoint = config.dataPlane.traceEndpoint();
+const traces = traceEndpoint ? exportTraces({ endpoint: traceEndpoint, serviceName: DATA_PLANE_TRACER }) : undefined;
 
 const server = createDataPlaneServer({
   routes: config.dataPlane.routes(),
@@ -19,6 +25,9 @@ server.listen(config.dataPlane.port(), () => logger.info('data plane listening',
 
 process.on('SIGTERM', () => {
   logger.info('SIGTERM: finishing requests in flight');
-  server.close(() => process.exit(0));
+  server.close(() => {
+    // The last requests' spans are still in the batch.
+    void (traces?.shutdown() ?? Promise.resolve()).finally(() => process.exit(0));
+  });
   server.closeIdleConnections();
 });

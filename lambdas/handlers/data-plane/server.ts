@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import type { Span } from '@opentelemetry/api';
 import { pipeline } from 'node:stream/promises';
 import type { Verdict } from '#core/identity/access-token.ts';
 import { corsHeadersFor, preflightHeadersFor } from '#core/cors-policy.ts';
@@ -19,6 +20,7 @@ import { audited, errorResponse, withCors } from '#middleware/http-handler.ts';
 import { assertUidPathParameters } from '#middleware/http-request.ts';
 import { config } from '#lambdas/config.ts';
 import { logger } from '#lambdas/observability/logger.ts';
+import { requestSpan, spanRequestId, spanRoute } from '#lambdas/observability/request-span.ts';
 import { retrieve } from '#handlers/retrieve-exchange.ts';
 import { stow } from '#handlers/stow-exchange.ts';
 import { requestEvent, type Claims } from './request-event.ts';
@@ -69,6 +71,8 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
     const url = new URL(req.url ?? '/', 'http://data-plane');
     const method = req.method ?? 'GET';
     if (url.pathname === '/health') return send(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify({ status: 'ok' }));
+    // Every request but the health checks (the load balancer's and the container's, several a minute) is traced.
+    const span = requestSpan(req, res);
     const origin = req.headers.origin;
     if (method === 'OPTIONS' && (routes.match('GET', url.pathname) || routes.match('POST', url.pathname))) {
       req.resume();
@@ -82,6 +86,7 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
       req.resume();
       return answer(404, `No route for ${method} ${url.pathname.slice(0, 200)} on the data plane`);
     }
+    spanRoute(span, method, match.route.path);
     if (method === 'POST' && options.maxConcurrentStows !== undefined && stowsInFlight >= options.maxConcurrentStows) {
       // Answer at once and close: reading a large body only to refuse it would cost what the limit saves.
       res.once('finish', () => req.destroy());
@@ -89,13 +94,13 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
     }
     if (method === 'POST') stowsInFlight++;
     try {
-      await serve(req, res, url, method, match, answer);
+      await serve(req, res, url, method, match, answer, span);
     } finally {
       if (method === 'POST') stowsInFlight--;
     }
   }
 
-  async function serve(req: IncomingMessage, res: ServerResponse, url: URL, method: string, match: NonNullable<ReturnType<typeof routes.match>>, answer: (status: number, message: string) => void): Promise<void> {
+  async function serve(req: IncomingMessage, res: ServerResponse, url: URL, method: string, match: NonNullable<ReturnType<typeof routes.match>>, answer: (status: number, message: string) => void, span: Span): Promise<void> {
     let claims: Claims | null = null;
     if (match.route.scope !== undefined) {
       const verdict = await options.authorize(req.headers.authorization, match.route.scope);
@@ -106,6 +111,7 @@ export function dataPlaneListener(options: DataPlaneOptions): (req: IncomingMess
       claims = verdict.claims;
     }
     const event = requestEvent(req, { path: url.pathname, searchParams: url.searchParams, resource: match.route.path, pathParameters: match.pathParameters, stage: 'data-plane', behindLoadBalancer: options.behindLoadBalancer }, claims);
+    spanRequestId(span, event.requestContext.requestId);
     let result: { statusCode: number; headers?: Record<string, unknown> | undefined; body: string | Readable };
     try {
       assertUidPathParameters(event);

@@ -392,7 +392,9 @@ export const POLICY_ACCOUNT = ACCOUNT;
 /**
  * The data plane's task role (ECS Fargate): it serves STOW-RS and whole-resource WADO-RS with the
  * same code as storeInstances and retrieve, so it may do what those two may do together — and
- * nothing else (no own-logs statement: the awslogs driver writes with the execution role).
+ * nothing else (no own-logs statement: the awslogs driver writes with the execution role). Its role
+ * also holds the shared EXPECTED_TRACING policy, as every function's does: its trace collector
+ * sidecar writes X-Ray.
  */
 export const EXPECTED_DATA_PLANE: ExpectedStatement[] = [
   // BatchGetItem/UpdateItem and PutObjectLegalHold: a study arriving for a held patient is held at ingest (as storeInstances).

@@ -15,6 +15,7 @@ import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { functionTimeoutSeconds, type SystemDeclaration } from '#infra/system-types.ts';
 import { wafLogGroupName } from '#infra/constructs/scoped-names.ts';
 import { stateMachineName } from '#infra/constructs/workflows.ts';
+import { TRACE_COLLECTOR_IMAGE } from '#infra/constructs/data-plane-service.ts';
 import { TemplateReader } from './key-policy.ts';
 import { synth } from '#test/helpers/synth.ts';
 import { EXPECTED_DATA_PLANE, EXPECTED_POLICIES, EXPECTED_TRACING, POLICY_ACCOUNT, type ExpectedStatement } from './expected-iam.ts';
@@ -250,9 +251,11 @@ describe('The CDK app (synthesized offline)', () => {
     const inDataPlane = (type: string) => Object.entries(dataPlane).filter(([, r]) => r.Type === type);
     const [[, taskDefinition]] = inDataPlane('AWS::ECS::TaskDefinition') as [[string, Resources[string]]];
     const taskRoleId = (taskDefinition.Properties.TaskRoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-    // The task role holds one managed policy and no inline one.
+    // The task role holds its own managed policy and, as every function's role, the shared X-Ray one (its trace
+    // collector's PutTraceSegments); no inline one.
     const taskPolicies = (dataPlane[taskRoleId]!.Properties.ManagedPolicyArns as { Ref: string }[]).map((arn) => arn.Ref);
-    expect(taskPolicies).toHaveLength(1);
+    expect(taskPolicies).toHaveLength(2);
+    expect(taskPolicies[1]).toBe(tracingId);
     expect(inDataPlane('AWS::IAM::Policy').filter(([, p]) => ((p.Properties.Roles ?? []) as { Ref: string }[]).some((r) => r.Ref === taskRoleId))).toEqual([]);
     const taskStatements = (dataPlane[taskPolicies[0]!]!.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
     expect(normalize(taskStatements, ''), 'data plane').toEqual(expected(EXPECTED_DATA_PLANE));
@@ -595,9 +598,39 @@ describe('The data plane on ECS Fargate behind an ALB (-c dataPlaneDomainName, -
     const [poolId] = Object.entries(parent).find(([, r]) => r.Type === 'AWS::Cognito::UserPool')!;
     expect(env.STRATA_USER_POOL_ID).toEqual({ Ref: poolId });
     expect(env.STRATA_PUBLIC_URL).toBe('https://stow.hospital.example');
-    // A 1 GB task serves 4 STOW-RS at once (~128 MiB each above its baseline), and audits the client's address.
-    expect(env.STRATA_DATA_PLANE_MAX_STOWS).toBe('4');
+    // A 1 GB task serves 3 STOW-RS at once (~128 MiB each above its baseline and the trace collector's 96 MiB), and audits the client's address.
+    expect(env.STRATA_DATA_PLANE_MAX_STOWS).toBe('3');
     expect(env.STRATA_BEHIND_LOAD_BALANCER).toBe('true');
+  });
+
+  it('sends the service\'s traces to X-Ray through an OpenTelemetry collector beside it, as the functions trace', () => {
+    const [task] = ofType('AWS::ECS::TaskDefinition');
+    type Container = { Name: string; Image: unknown; Essential?: boolean; Memory?: number; ReadonlyRootFilesystem?: boolean; RestartPolicy?: { Enabled: boolean }; DependsOn?: { ContainerName: string; Condition: string }[]; LogConfiguration: { LogDriver: string }; Environment: { Name: string; Value: unknown }[] };
+    const containers = task!.Properties.ContainerDefinitions as Container[];
+    expect(containers.map((c) => c.Name)).toEqual(['service', 'trace-collector']);
+    const [service, collector] = containers as [Container, Container];
+    const envOf = (c: Container) => Object.fromEntries(c.Environment.map(({ Name, Value }) => [Name, Value]));
+    // The collector: AWS's public image, pinned; pulled by ECS at deployment, not downloaded by CDK.
+    expect(collector.Image).toBe(TRACE_COLLECTOR_IMAGE);
+    expect(collector.Image).toMatch(/^public\.ecr\.aws\/aws-observability\/aws-otel-collector:v\d+\.\d+\.\d+$/);
+    // Traces are never worth a request: the collector is not essential (ECS restarts it), and its memory is bounded.
+    expect(collector).toMatchObject({ Essential: false, Memory: 96, ReadonlyRootFilesystem: true, RestartPolicy: { Enabled: true } });
+    expect(collector.LogConfiguration.LogDriver).toBe('awslogs');
+    // Its pipeline: OTLP/HTTP on the task's loopback in, X-Ray out, nothing else (so X-Ray is the only grant it needs).
+    const config = String(envOf(collector).AOT_CONFIG_CONTENT);
+    expect(config).toMatch(/receivers:\s+otlp:\s+protocols:\s+http:\s+endpoint: 127\.0\.0\.1:4318/);
+    expect(config).toMatch(/traces:\s+receivers: \[otlp\]\s+processors: \[batch\/traces\]\s+exporters: \[awsxray\]/);
+    expect(config).not.toMatch(/metrics:|logs:|awsemf/);
+    // The service sends there (lambdas/observability/trace-export.ts), once the collector has started.
+    expect(envOf(service).STRATA_TRACE_ENDPOINT).toBe('http://127.0.0.1:4318');
+    expect(service.DependsOn).toEqual([{ ContainerName: 'trace-collector', Condition: 'START' }]);
+    // The task role may write X-Ray: the functions' shared policy (checked statement by statement in the IAM test).
+    const roleId = (task!.Properties.TaskRoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+    const held = (resources[roleId]!.Properties.ManagedPolicyArns as { Ref: string }[]).map((arn) => arn.Ref);
+    const statements = held.flatMap((id) => ((parent[id] ?? resources[id])!.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    expect(statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('xray:')))).toEqual([
+      expect.objectContaining({ Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }),
+    ]);
   });
 
   it('listens on HTTPS only, with a TLS 1.2+ policy, access logs, deletion protection and invalid headers dropped', () => {
@@ -634,9 +667,22 @@ describe('The data plane on ECS Fargate behind an ALB (-c dataPlaneDomainName, -
     expect(metrics.sort()).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization']);
   });
 
-  it('tells API Gateway\'s 413 where large requests go, and passes the packs in both stacks', () => {
-    const [response] = Object.values(parent).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse' && r.Properties.StatusCode === '413');
-    expect(JSON.stringify(response!.Properties.ResponseTemplates)).toContain('https://stow.hospital.example/dicom-web');
+  it('tells API Gateway\'s 413 and its 5xx answers where large requests go, and passes the packs in both stacks', () => {
+    const responses = Object.values(parent).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse');
+    const [tooLarge] = responses.filter((r) => r.Properties.ResponseType === 'REQUEST_TOO_LARGE');
+    expect(tooLarge!.Properties.StatusCode).toBe('413');
+    expect(JSON.stringify(tooLarge!.Properties.ResponseTemplates)).toContain('https://stow.hospital.example/dicom-web');
+    // A body past Lambda's 6 MB payload but under API Gateway's 10 MB gets that 413, or now and then a 500: the 5xx
+    // answers keep API Gateway's message and add where such a request goes (a valid JSON document once the message is in).
+    const [default5xx] = responses.filter((r) => r.Properties.ResponseType === 'DEFAULT_5XX');
+    const template = (default5xx!.Properties.ResponseTemplates as Record<string, string>)['application/json']!;
+    expect(template).toContain('$context.error.messageString');
+    const rendered = JSON.parse(template.replace('$context.error.messageString', JSON.stringify('Internal server error'))) as { message: string; largeRequests: string };
+    expect(rendered.message).toBe('Internal server error');
+    expect(rendered.largeRequests).toMatch(/more than about 4\.4 MB.*https:\/\/stow\.hospital\.example\/dicom-web$/);
+    // Without a data plane there is nowhere to point: API Gateway's own 5xx body.
+    const without = Object.values(synth(system).template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse' && r.Properties.ResponseType === 'DEFAULT_5XX');
+    expect(without[0]!.Properties.ResponseTemplates).toBeUndefined();
     for (const pack of nagPacks(built.app)) {
       for (const stack of [built.primary, built.primary.dataPlane!, built.primary.workflows]) expect(pack.validateScope(stack).violations.map((v) => `${stack.node.path} ${v.ruleName}`)).toEqual([]);
     }
