@@ -120,6 +120,8 @@ export const system = withWorkflowReferences({
       ],
       // Workflow references expire (core/workflows/references.ts: REFERENCE_LIFETIME_DAYS); no other item carries it.
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // Its DR copy: a global-table replica where the deployment configures one (docs/dr.md).
+      drReplica: true,
     },
     // App client → tenant (docs/security.md): read by the token trigger with GetItem, written by administrators.
     clients: { partitionKey: 'pk', sortKey: 'sk', globalIndexes: [] },

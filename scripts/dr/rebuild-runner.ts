@@ -23,6 +23,8 @@ export interface RebuildRun {
   workers: number;
   /** Holds and dispositions put back from the bucket's records once every instance is indexed. */
   ledgers: LedgerRestore;
+  /** Of `seconds`, the time spent putting them back. */
+  ledgerSeconds: number;
 }
 
 /** The state file: each worker's range and its state. */
@@ -66,8 +68,10 @@ export async function runRebuild(options: { stateFile?: string | undefined; page
   );
   if (out.isTTY) out.write('\n');
   // Holds and soft-deleted studies name instances: they come back once every instance is indexed (idempotent, so a resumed run repeats it).
+  const ledgersStarted = Date.now();
   const ledgers = await restoreFromLedgers();
-  return { state: merged(run.ranges.map(({ state }) => state)), seconds: (Date.now() - started) / 1000, total, workers: run.ranges.length, ledgers };
+  const seconds = (Date.now() - started) / 1000;
+  return { state: merged(run.ranges.map(({ state }) => state)), seconds, total, workers: run.ranges.length, ledgers, ledgerSeconds: (Date.now() - ledgersStarted) / 1000 };
 }
 
 /** A state file of a run before ranges existed: one range, the whole bucket. */
