@@ -502,7 +502,8 @@ export const system = withWorkflowReferences({
       grants: [
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
         // ListBucketVersions + DeleteObjectVersion: remove the delete markers above each object's newest version.
-        { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion'] },
+        // PutObject: the study's vault record emptied (a rebuild then knows it was restored, docs/dr.md).
+        { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:PutObject'] },
         appendAudit,
       ],
     },

@@ -16,6 +16,15 @@ export async function recordVault(tenant: string, study: string): Promise<void> 
   await putLedgerObject(vaultRecordKey(tenant, study), encodeItems(await vaultItems(tenant, study)));
 }
 
+/**
+ * A restored study's vault record becomes empty (a new version, which replicates: a delete
+ * marker would not), so a rebuild tells it from a soft-deleted study even in the DR replica,
+ * where the soft delete's markers never arrived and both studies' objects are current.
+ */
+export async function recordRestored(tenant: string, study: string): Promise<void> {
+  await putLedgerObject(vaultRecordKey(tenant, study), encodeItems([]));
+}
+
 export async function recordRun(tenant: string, id: string): Promise<void> {
   await putLedgerObject(dispositionLedgerKey(tenant, id), encodeItems(await partitionItems(Keys.dispositionRun(tenant, id).pk)));
 }

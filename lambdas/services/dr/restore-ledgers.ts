@@ -8,9 +8,10 @@
  *   counts nothing twice). Released holds keep their record only: their workflow had let go.
  * - **dispositions**: each run's record puts back the run and its studies' states; a study it
  *   soft-deleted gets its vault back from the study's record (hidden from QIDO and WADO,
- *   restorable in its window, purged after it by the run's own workflow) with its name tokens, a
- *   study restored since is left live (the walk indexed it) and marked restored, and a purged
- *   study gets its tombstone (WADO answers 410).
+ *   restorable in its window, purged after it by the run's own workflow) with its name tokens —
+ *   hidden again if the walk indexed it, as from the DR replica, where its objects are current; a
+ *   study restored since (its vault record emptied) is left live and marked restored; and a
+ *   purged study gets its tombstone (WADO answers 410).
  * Every put is conditional on the key being free, every registration a set ADD: a repeated run
  * changes nothing.
  */
@@ -22,7 +23,7 @@ import { listLedgerKeys, readLedgerObject } from '#adapters/dr/ledger-objects.ts
 import { putItemsIfAbsent } from '#adapters/dr/restored-items.ts';
 import { instancesToHold, markCounted, markInstance, putHold } from '#adapters/holds/hold-store.ts';
 import { setStudyState } from '#adapters/disposition/disposition-store.ts';
-import { studyItemAnywhere } from '#adapters/disposition/study-vault.ts';
+import { hideStudy, studyItemAnywhere } from '#adapters/disposition/study-vault.ts';
 import { putTombstone } from '#adapters/deletion/deletion-store.ts';
 import { nameTokenItems } from '#adapters/study-transaction.ts';
 import { register } from '#services/holds/place-hold.ts';
@@ -81,15 +82,15 @@ async function restoreDisposition(key: string, outcome: LedgerRestore): Promise<
       outcome.dispositions.purged++;
     }
     if (entry.state !== 'soft-deleted') continue;
+    const vault = await readLedgerObject(vaultRecordKey(tenant, study));
+    const vaultItems = vault ? decodeItems(vault).filter((item) => item.disposition === id) : [];
     const now = await studyItemAnywhere(tenant, study);
-    if (now && !now.hidden) {
-      // Its objects are current again: restored after the record was written, and indexed by the walk.
+    if (!vaultItems.length && now && !now.hidden) {
+      // Restored after the run's record was written (its vault record emptied): its objects are current, the walk indexed it.
       await setStudyState(tenant, id, study, ['soft-deleted'], 'restored');
       outcome.dispositions.restoredSince++;
       continue;
     }
-    const vault = await readLedgerObject(vaultRecordKey(tenant, study));
-    const vaultItems = vault ? decodeItems(vault).filter((item) => item.disposition === id) : [];
     if (!vaultItems.length) {
       // Destroyed after the record was written: the purge took the vault's record with the objects.
       await setStudyState(tenant, id, study, ['soft-deleted'], 'purged');
@@ -97,6 +98,8 @@ async function restoreDisposition(key: string, outcome: LedgerRestore): Promise<
       outcome.dispositions.purged++;
       continue;
     }
+    // Still soft-deleted. From the DR replica (which never got the delete markers) the walk indexed it as live: hide it again.
+    if (now && !now.hidden) await hideStudy(tenant, study, id);
     await putItemsIfAbsent(vaultItems);
     // A soft delete leaves the study's name tokens (the purge drops them); QIDO skips a study it cannot find.
     const studyItem = vaultItems.find((item) => item.sk === Keys.studySortKey);

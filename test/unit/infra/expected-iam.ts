@@ -273,7 +273,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   restoreDisposedStudy: [
     ownLogs,
     onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
-    onObjects('s3:DeleteObjectVersion'),
+    onObjects('s3:DeleteObjectVersion', 's3:PutObject'),
     { actions: ['s3:ListBucketVersions'], resources: ['archive'] },
     appendAudit,
     kmsWrite,
