@@ -131,7 +131,7 @@ const cfn = (construct: IConstruct) => construct.node.defaultChild ?? construct;
 function grantWildcards(
   stack: Stack,
   grants: SystemDeclaration['functions'][string]['grants'],
-  tables: Record<string, dynamodb.Table>,
+  tables: Record<string, dynamodb.Table | dynamodb.TableV2>,
   buckets: Record<string, s3.Bucket>,
   arn: (construct: IConstruct) => string = arnOf,
   external?: (logical: string) => string,
@@ -166,7 +166,7 @@ export interface PrimaryStackParts {
   system: SystemDeclaration;
   functions: Record<string, StrataFunction>;
   tracing: iam.ManagedPolicy;
-  tables: Record<string, dynamodb.Table>;
+  tables: Record<string, dynamodb.Table | dynamodb.TableV2>;
   buckets: Record<string, s3.Bucket>;
   accessLogs: s3.Bucket;
   api: DicomwebApi;

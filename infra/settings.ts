@@ -23,6 +23,16 @@ export interface StrataSettings {
   drStorageClass?: ReplicaStorageClass | undefined;
   /** Replication Time Control with its metrics (`rtc`), the metrics alone, or neither (`-c drReplicationMonitoring=`). */
   drReplicationMonitoring: 'rtc' | 'metrics' | 'none';
+  /**
+   * The index table's replica (docs/dr.md, "The index's copy"): its Region's customer-managed key
+   * (`-c indexReplicaKeyArn=`, e.g. the DR stack's ReplicaKeyArn when it is in the same account).
+   * Set, the index is a global table (TableV2) with a replica in that Region; unset, a regional table.
+   */
+  indexReplicaKeyArn?: string | undefined;
+  /** The existing index table's name, when it is imported as the global table (`-c indexTableName=`, docs/dr.md). */
+  indexTableName?: string | undefined;
+  /** The import step of that migration (`-c indexReplicaImport=true`): the global table without its replica yet. */
+  indexReplicaImport: boolean;
   /** The primary stack's account, which the DR stack admits in the replica's policies (default: the DR stack's own). */
   primaryAccount?: string | undefined;
   logRetentionDays: number;
@@ -84,6 +94,9 @@ export function settingsFromContext(node: Context): StrataSettings {
     drKeyArn: text('drKeyArn'),
     drStorageClass: oneOf(text('drStorageClass'), REPLICA_STORAGE_CLASSES, 'drStorageClass'),
     drReplicationMonitoring: oneOf(text('drReplicationMonitoring'), ['rtc', 'metrics', 'none'] as const, 'drReplicationMonitoring') ?? 'none',
+    indexReplicaKeyArn: text('indexReplicaKeyArn'),
+    indexTableName: text('indexTableName'),
+    indexReplicaImport: text('indexReplicaImport') === 'true',
     primaryAccount: text('primaryAccount'),
     logRetentionDays: number('logRetentionDays', 365),
     accessLogRetentionDays: number('accessLogRetentionDays', 2557),

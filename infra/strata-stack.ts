@@ -69,8 +69,10 @@ export class StrataStack extends Stack {
         return [logical, bucket];
       }),
     );
+    // The index's DR copy, opted into by context (a global table: docs/dr.md, "The index's copy").
+    const indexReplica = settings.indexReplicaKeyArn ? { keyArn: settings.indexReplicaKeyArn, tableName: settings.indexTableName, importing: settings.indexReplicaImport } : undefined;
     const tables = Object.fromEntries(
-      Object.entries(system.tables).map(([logical, declaration]) => [logical, new MetadataIndex(this, `Table-${logical}`, { declaration, key }).table]),
+      Object.entries(system.tables).map(([logical, declaration]) => [logical, new MetadataIndex(this, `Table-${logical}`, { declaration, key, replica: declaration.drReplica ? indexReplica : undefined }).table]),
     );
     // State machine ARNs are built from their fixed names: functions need them in their
     // environment, and the state machines need the functions (no dependency cycle).

@@ -12,6 +12,11 @@ export interface TableDeclaration {
   readonly globalIndexes: readonly GlobalIndexDeclaration[];
   /** DynamoDB TTL: items carrying this attribute (epoch seconds) are deleted after that time (in AWS; the local DynamoDB keeps them). */
   readonly timeToLiveAttribute?: string;
+  /**
+   * Copied to the DR Region as a global-table replica when the deployment names the replica's key
+   * (`-c indexReplicaKeyArn=`, docs/dr.md "The index's copy"); a regional table otherwise, and locally.
+   */
+  readonly drReplica?: boolean;
 }
 
 export interface BucketDeclaration {

@@ -120,6 +120,8 @@ export const system = withWorkflowReferences({
       ],
       // Workflow references expire (core/workflows/references.ts: REFERENCE_LIFETIME_DAYS); no other item carries it.
       timeToLiveAttribute: TTL_ATTRIBUTE,
+      // Its DR copy: a global-table replica where the deployment configures one (docs/dr.md).
+      drReplica: true,
     },
     // App client → tenant (docs/security.md): read by the token trigger with GetItem, written by administrators.
     clients: { partitionKey: 'pk', sortKey: 'sk', globalIndexes: [] },
@@ -435,6 +437,8 @@ export const system = withWorkflowReferences({
         // Hold items and registrations; the scope resolved by key (gsi1 patient, gsi2 accession, QIDO's plans).
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] },
         { resource: 'stateMachine:legalHold', actions: ['states:StartExecution'] },
+        // PutObject: the hold's ledger record under holds/<tenant>/ (a rebuild of the index gives the hold back, docs/dr.md).
+        { resource: 'bucket:archive', actions: ['s3:PutObject'] },
         appendAudit,
       ],
     },
@@ -458,7 +462,8 @@ export const system = withWorkflowReferences({
     finishLegalHold: {
       entry: 'lambdas/handlers/holds/finish-legal-hold.ts',
       description: 'Legal-hold workflow step: record the S3 state and audit the completed action with its counts',
-      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }, appendAudit],
+      // PutObject: the hold's ledger record (docs/dr.md).
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }, { resource: 'bucket:archive', actions: ['s3:PutObject'] }, appendAudit],
     },
     // Finance (docs/finance.md): reports and projections from the usage counters, read by Query.
     financeReports: {
@@ -497,7 +502,8 @@ export const system = withWorkflowReferences({
       grants: [
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
         // ListBucketVersions + DeleteObjectVersion: remove the delete markers above each object's newest version.
-        { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion'] },
+        // PutObject: the study's vault record emptied (a rebuild then knows it was restored, docs/dr.md).
+        { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:PutObject'] },
         appendAudit,
       ],
     },
@@ -525,9 +531,10 @@ export const system = withWorkflowReferences({
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'] },
         // DeleteObject: the delete marker; Object Lock look-ups first (ListBucket: 404, not 403, for a missing object);
         // ListBucketVersions + DeleteObjectVersion: a hold found mid-move puts the study back.
+        // PutObject: the vault's and the run's records under disposition/<tenant>/ (a rebuild gives them back, docs/dr.md).
         {
           resource: 'bucket:archive',
-          actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObjectVersion'],
+          actions: ['s3:DeleteObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:PutObject'],
         },
       ],
       lifecyclePolicy: LIFECYCLE_POLICY,

@@ -3,7 +3,9 @@
  * A fresh local archive gets N instances (minimal objects, 10 studies, by STOW-RS), its index
  * table is dropped, and `npm run rebuild-index`'s runner rebuilds it, once per concurrency given
  * (the table dropped again before each); prints versions/s and checks that the study list answers
- * as before. The figure feeds the RTO in docs/dr.md.
+ * as before. Half the studies are under legal holds (one per patient), so the rate includes giving
+ * them back from the bucket's hold ledger (marking every held instance); the holds listing must
+ * answer as before too. The figure feeds the RTO in docs/dr.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,8 @@ const concurrencyAt = process.argv.indexOf('--concurrency');
 const concurrencies = (concurrencyAt >= 0 ? process.argv[concurrencyAt + 1]! : '1').split(',').map(Number);
 const STUDIES = 10;
 const PER_REQUEST = 50;
+/** Patients (one study each) placed under a legal hold before the table is dropped. */
+const HELD = 5;
 
 const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-rebuild-'));
 let runtime = await startTestRuntime({ dataDir });
@@ -40,6 +44,12 @@ try {
   }
   console.log(`seeded ${instances} instances in ${STUDIES} studies in ${((Date.now() - seeding) / 1000).toFixed(1)} s`);
   const studiesBefore = await (await fetch(`${runtime.url}/dicom-web/studies?includefield=all`)).text();
+  for (let patient = 0; patient < HELD; patient++) {
+    const placed = await fetch(`${runtime.url}/holds`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ matter: 'bench', reason: 'bench', scope: { patient: { id: `P${patient}` } } }) });
+    if (placed.status !== 201) throw new Error(`POST /holds answered ${placed.status}`);
+  }
+  await runtime.stepFunctions.idle();
+  const holdsBefore = await (await fetch(`${runtime.url}/holds`)).text();
 
   const { runRebuild, summary } = await import('./dr/rebuild-runner.ts');
   for (const concurrency of concurrencies) {
@@ -50,8 +60,10 @@ try {
     const run = await runRebuild({ concurrency, now: () => runtime.clock.now(), out: process.stderr });
     console.log(summary(run));
     const studiesAfter = await (await fetch(`${runtime.url}/dicom-web/studies?includefield=all`)).text();
+    const holdsAfter = await (await fetch(`${runtime.url}/holds`)).text();
     console.log(
-      `rebuild, concurrency ${concurrency} (${run.workers} worker(s)): ${run.state.examined} versions in ${run.seconds.toFixed(1)} s = ${(run.state.examined / run.seconds).toFixed(1)} versions/s; study list ${studiesAfter === studiesBefore ? 'identical' : 'DIFFERENT'} after`,
+      `rebuild, concurrency ${concurrency} (${run.workers} worker(s)): ${run.state.examined} versions in ${run.seconds.toFixed(1)} s = ${(run.state.examined / run.seconds).toFixed(1)} versions/s` +
+        ` (${run.ledgerSeconds.toFixed(1)} s of it giving back ${run.ledgers.holds.restored} holds); study list ${studiesAfter === studiesBefore ? 'identical' : 'DIFFERENT'}, holds ${holdsAfter === holdsBefore ? 'identical' : 'DIFFERENT'} after`,
     );
   }
 } finally {

@@ -54,7 +54,7 @@ const { runRebuild, summary } = await import('./dr/rebuild-runner.ts');
 try {
   const run = await runRebuild({ stateFile, pageSize, concurrency, now, out: process.stderr });
   console.log(summary(run));
-  process.exitCode = run.state.unindexed.length ? 1 : 0;
+  process.exitCode = run.state.unindexed.length || run.ledgers.unapplied.length ? 1 : 0;
 } finally {
   await stop();
 }

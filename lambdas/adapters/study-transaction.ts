@@ -91,9 +91,7 @@ export function transactionItems(records: InstanceRecord[], knownSeries: Set<str
     values[':mods'] = new Set(modalities);
   }
   // Name-token items make PatientName prefix and fuzzy searches a Query (idempotent puts).
-  for (const token of [...new Set(nameTokens(patientName(first.study)))].slice(0, NAME_TOKEN_RESERVE)) {
-    actions.push({ Put: { TableName, Item: { ...Keys.nameToken(tenant, token, study), type: 'name', study } } });
-  }
+  for (const Item of nameTokenItems(tenant, study, first.study)) actions.push({ Put: { TableName, Item } });
   actions.push({
     Update: {
       TableName,
@@ -127,6 +125,10 @@ export function seriesItem(head: Pick<InstanceRecord, 'id' | 'series' | 'modalit
 
 /** Every group of the PatientName (Alphabetic, Ideographic, Phonetic), for the name index. */
 const patientName = (dataset: DicomJsonDataset) => personNameText(dataset, '00100010');
+
+/** The name-token items of a study (its PatientName's tokens), as STOW writes them and a rebuild puts them back. */
+export const nameTokenItems = (tenant: string, study: string, dataset: DicomJsonDataset) =>
+  [...new Set(nameTokens(patientName(dataset)))].slice(0, NAME_TOKEN_RESERVE).map((token) => ({ ...Keys.nameToken(tenant, token, study), type: 'name', study }));
 
 const stringOf = (dataset: DicomJsonDataset, tag: string) => {
   const value = dataset[tag]?.Value?.[0];

@@ -12,6 +12,7 @@ import { instanceIdentityFromKey } from '#core/index-keys.ts';
 import { rebuildRanges, type KeyRange, type StudyExtent } from '#core/dr/rebuild-ranges.ts';
 import { listArchivePage } from '#adapters/archive-listing.ts';
 import { emptyRebuildState, rebuildIndexPage, type RebuildState } from '#services/dr/rebuild-index.ts';
+import { restoreFromLedgers, type LedgerRestore } from '#services/dr/restore-ledgers.ts';
 
 export interface RebuildRun {
   state: RebuildState;
@@ -20,6 +21,10 @@ export interface RebuildRun {
   total: number;
   /** Workers that ran (the ranges of the state file). */
   workers: number;
+  /** Holds and dispositions put back from the bucket's records once every instance is indexed. */
+  ledgers: LedgerRestore;
+  /** Of `seconds`, the time spent putting them back. */
+  ledgerSeconds: number;
 }
 
 /** The state file: each worker's range and its state. */
@@ -62,7 +67,11 @@ export async function runRebuild(options: { stateFile?: string | undefined; page
     }),
   );
   if (out.isTTY) out.write('\n');
-  return { state: merged(run.ranges.map(({ state }) => state)), seconds: (Date.now() - started) / 1000, total, workers: run.ranges.length };
+  // Holds and soft-deleted studies name instances: they come back once every instance is indexed (idempotent, so a resumed run repeats it).
+  const ledgersStarted = Date.now();
+  const ledgers = await restoreFromLedgers();
+  const seconds = (Date.now() - started) / 1000;
+  return { state: merged(run.ranges.map(({ state }) => state)), seconds, total, workers: run.ranges.length, ledgers, ledgerSeconds: (Date.now() - ledgersStarted) / 1000 };
 }
 
 /** A state file of a run before ranges existed: one range, the whole bucket. */
@@ -118,10 +127,13 @@ export function summary(run: RebuildRun): string {
   const lines = [
     `examined ${state.examined} instance versions in ${run.seconds.toFixed(1)} s (${(state.examined / Math.max(run.seconds, 1e-3)).toFixed(1)} versions/s, ${run.workers} worker(s))`,
     `  indexed: ${state.indexedAsCurrent} as current, ${state.indexedAsEarlierVersion} as earlier versions; already indexed: ${state.alreadyIndexed}`,
-    `  tiers or restored copies applied: ${state.tiersApplied}; under an S3 legal hold: ${state.legallyHeld} (hold records are not in the bucket: place the holds again, docs/dr.md)`,
+    `  tiers or restored copies applied: ${state.tiersApplied}; under an S3 legal hold: ${state.legallyHeld}`,
+    `  legal holds from the bucket's ledger: ${run.ledgers.holds.restored} put back (${run.ledgers.holds.active} active), ${run.ledgers.holds.already} already indexed`,
+    `  dispositions: ${run.ledgers.dispositions.runs} runs; ${run.ledgers.dispositions.softDeleted} soft-deleted studies put back in their vault, ${run.ledgers.dispositions.restoredSince} restored since, ${run.ledgers.dispositions.purged} purged (tombstones)`,
     `  other objects (metadata documents, staging, exports): ${state.otherObjects}`,
     `  not indexed: ${state.unindexed.length}`,
     ...state.unindexed.map((u) => `    ${u.key}: ${u.reason}`),
+    ...run.ledgers.unapplied.map((u) => `    record ${u.key}: ${u.reason}`),
   ];
   return lines.join('\n');
 }

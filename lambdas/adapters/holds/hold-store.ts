@@ -10,13 +10,13 @@ import { decodeHeldSubject, encodeHeldSubject, type HeldSubject, type Hold, type
 import { config } from '#lambdas/config.ts';
 import { documentClient } from '#adapters/aws-clients.ts';
 import { queryIndex } from '#adapters/index-query.ts';
-import { appliedIf } from '#adapters/conditional-write.ts';
+import { appliedIf, conditionFailed } from '#adapters/conditional-write.ts';
 
 type Key = { pk: string; sk: string };
 const db = documentClient;
 
 function toHold(item: Record<string, unknown>): Hold {
-  const { pk: _pk, sk: _sk, studies, subjects, ...rest } = item;
+  const { pk: _pk, sk: _sk, studies, subjects, ledgerRevision: _revision, ...rest } = item;
   return {
     ...(rest as unknown as Omit<Hold, 'studies' | 'subjects'>),
     studies: [...((studies as Set<string> | undefined) ?? [])].sort(),
@@ -24,10 +24,13 @@ function toHold(item: Record<string, unknown>): Hold {
   };
 }
 
-/** Creates the hold item (conditional: an id is never reused). */
-export async function putHold(hold: Hold): Promise<void> {
+/**
+ * Creates the hold item (conditional: an id is never reused; false when it exists). A rebuild
+ * passes the revision its hold-ledger record had, so later records keep counting up from it.
+ */
+export async function putHold(hold: Hold, ledgerRevision?: number): Promise<boolean> {
   const { studies, subjects, ...rest } = hold;
-  await db().send(
+  return db().send(
     new PutCommand({
       TableName: config.indexTable(),
       Item: {
@@ -36,10 +39,45 @@ export async function putHold(hold: Hold): Promise<void> {
         ...rest,
         ...(studies.length ? { studies: new Set(studies) } : {}),
         ...(subjects?.length ? { subjects: new Set(subjects.map(encodeHeldSubject)) } : {}),
+        ...(ledgerRevision === undefined ? {} : { ledgerRevision }),
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
+  ).then(
+    () => true,
+    (error: Error) => {
+      if (ledgerRevision === undefined || error.name !== 'ConditionalCheckFailedException') throw error;
+      return false;
+    },
   );
+}
+
+/**
+ * The hold as it is now with a new ledger revision (one UpdateItem, ADD: two writers never get
+ * the same revision, and the later revision saw the later item); undefined when there is no hold.
+ */
+export async function nextLedgerRevision(tenant: string, id: string): Promise<{ hold: Hold; revision: number } | undefined> {
+  try {
+    const { Attributes: item } = await db().send(
+      new UpdateCommand({
+        TableName: config.indexTable(),
+        Key: Keys.hold(tenant, id),
+        UpdateExpression: 'ADD ledgerRevision :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return item ? { hold: toHold(item), revision: Number(item.ledgerRevision) } : undefined;
+  } catch (error) {
+    if (conditionFailed(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Notes an object as counted into a hold (a rebuild: the objects of an active hold were counted when it was placed). */
+export async function markCounted(tenant: string, holdId: string, objectKey: string): Promise<void> {
+  await db().send(new PutCommand({ TableName: config.indexTable(), Item: { ...Keys.holdCounted(tenant, holdId, objectKey), type: 'holdCounted' } }));
 }
 
 export async function getHold(tenant: string, id: string): Promise<Hold | undefined> {

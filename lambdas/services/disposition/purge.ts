@@ -21,6 +21,8 @@ import { archiveCopy, countVersions, purgeAllVersions, replicaCopy, type Version
 import { deleteItems, putTombstone } from '#adapters/deletion/deletion-store.ts';
 import { runOf } from './evaluate.ts';
 import { restoreObjectsAndIndex } from './soft-delete.ts';
+import { recordRun } from './disposition-ledger.ts';
+import { vaultRecordKey } from '#core/dr/ledger.ts';
 
 export const PURGE_PAGE = 25;
 
@@ -57,6 +59,8 @@ export async function purgePage(tenant: string, id: string, now: Date, holds: Ho
     // Checksums and version counts first (once): after the vault is dropped and the versions are gone they could not be read again.
     if (!entry.checksums) await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'soft-deleted', { checksums, versions: await versionsPerCopy(keys, copies) });
     for (const copy of copies) for (const key of keys) await purgeAllVersions(key, copy);
+    // The vault's record in the bucket (docs/dr.md) holds the study's index items: destroyed with the rest, every version.
+    for (const copy of copies) await purgeAllVersions(vaultRecordKey(tenant, entry.study), copy);
     const study = items.find((item) => item.sk === 'STUDY');
     if (study) {
       const name = (JSON.parse(String(study.dicom ?? '{}')) as Record<string, { Value?: Record<string, string>[] }>)['00100010']?.Value?.[0];
@@ -74,7 +78,10 @@ export async function purgePage(tenant: string, id: string, now: Date, holds: Ho
 /** The certificate of destruction: what, when, under which policy version and approval, with checksums. */
 export async function writeCertificate(tenant: string, id: string, now: Date): Promise<{ certificateKey: string }> {
   const run = await runOf(tenant, id);
-  if (run.certificateKey) return { certificateKey: run.certificateKey };
+  if (run.certificateKey) {
+    await recordRun(tenant, id); // a retry after a crash between the two
+    return { certificateKey: run.certificateKey };
+  }
   const studies = await allStudies(tenant, id);
   const purged = studies.filter((s) => s.state === 'purged');
   const certificate = {
@@ -107,5 +114,6 @@ export async function writeCertificate(tenant: string, id: string, now: Date): P
   const key = dispositionObjectKey(tenant, id, 'certificate.json');
   await putLockedCertificate(key, JSON.stringify(certificate, null, 1), addPeriod(now, parsePeriod(run.certificateRetention)));
   await updateRun(tenant, id, { status: 'PURGED', certificateKey: key });
+  await recordRun(tenant, id);
   return { certificateKey: key };
 }

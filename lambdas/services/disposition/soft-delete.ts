@@ -18,6 +18,7 @@ import { removeDeleteMarkers } from '#adapters/object-versions.ts';
 import { isLocked } from '#adapters/object-store.ts';
 import { candidateOf } from '#adapters/disposition/candidate-studies.ts';
 import { factsOf, policyOfRun, runOf } from './evaluate.ts';
+import { recordRun, recordVault } from './disposition-ledger.ts';
 
 export const EXECUTE_PAGE = 25;
 
@@ -48,6 +49,8 @@ export async function softDeletePage(tenant: string, id: string, now: Date, hold
       continue;
     }
     await hideStudy(tenant, entry.study, id);
+    // The bucket keeps the vault before the objects are delete-marked: a rebuild finds it there.
+    await recordVault(tenant, entry.study);
     for (const key of keys) await softDeleteObject(key);
     await setStudyState(tenant, id, entry.study, ['eligible'], 'soft-deleted', { softDeletedAt: now.toISOString() });
   }
@@ -70,10 +73,14 @@ export async function restoreObjectsAndIndex(tenant: string, study: string, keys
 /** After the last page: the recovery window opens; the workflow waits until it ends. */
 export async function openRecoveryWindow(tenant: string, id: string, now: Date): Promise<{ recoverUntil: string }> {
   const run = await runOf(tenant, id);
-  if (run.recoverUntil) return { recoverUntil: run.recoverUntil };
-  const recoverUntil = addPeriod(now, parsePeriod(run.recoveryWindow));
-  // Keep the time of day: the window is a duration from the end of the execution.
-  recoverUntil.setUTCHours(now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds(), now.getUTCMilliseconds());
-  await updateRun(tenant, id, { status: 'RECOVERABLE', recoverUntil: recoverUntil.toISOString() });
-  return { recoverUntil: recoverUntil.toISOString() };
+  let recoverUntil = run.recoverUntil;
+  if (!recoverUntil) {
+    const until = addPeriod(now, parsePeriod(run.recoveryWindow));
+    // Keep the time of day: the window is a duration from the end of the execution.
+    until.setUTCHours(now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds(), now.getUTCMilliseconds());
+    recoverUntil = until.toISOString();
+    await updateRun(tenant, id, { status: 'RECOVERABLE', recoverUntil });
+  }
+  await recordRun(tenant, id); // again on a retry: a crash may have come between the two
+  return { recoverUntil };
 }

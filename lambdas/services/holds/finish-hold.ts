@@ -9,6 +9,7 @@ import { clock } from '#adapters/clock.ts';
 import { recordAudit } from '#adapters/audit/record-audit.ts';
 import { getHold, setHoldS3State } from '#adapters/holds/hold-store.ts';
 import type { BatchCounts, HoldAction } from './apply-hold.ts';
+import { recordHoldInLedger } from './hold-ledger.ts';
 
 export async function finishHoldWorkflow(tenant: string, holdId: string, action: HoldAction, results: BatchCounts[], requestId: string) {
   const totals = results.reduce(
@@ -22,6 +23,7 @@ export async function finishHoldWorkflow(tenant: string, holdId: string, action:
     { studies: 0, instances: 0, bytes: 0, objectVersions: 0, stillHeld: 0 },
   );
   await setHoldS3State(tenant, holdId, action === 'place' ? 'locked' : 'unlocked');
+  await recordHoldInLedger(tenant, holdId);
   const hold = await getHold(tenant, holdId);
   const actor = action === 'place' ? hold?.createdBy : hold?.releasedBy;
   await recordAudit(

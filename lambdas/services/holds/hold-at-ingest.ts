@@ -11,6 +11,7 @@ import { Keys, type InstanceIdentity } from '#core/index-keys.ts';
 import { registrationsOf } from '#core/holds/hold.ts';
 import { countHeldObject, instanceHolds, joinHold, registeredHolds, setRegistration } from '#adapters/holds/hold-store.ts';
 import { holdCurrentVersion } from '#adapters/holds/object-holds.ts';
+import { recordHoldInLedger } from './hold-ledger.ts';
 
 const ISSUER_OF_PATIENT_ID = '00100021';
 
@@ -57,6 +58,7 @@ export async function holdArrival(id: InstanceIdentity, dataset: DicomJsonDatase
   });
   const heldBefore = await instanceHolds(id);
   for (const holdId of holds) {
-    await countHeldObject(tenant, holdId, objectKey, { instances: heldBefore.includes(holdId) ? 0 : 1, bytes: size, objectVersions: 1 });
+    // Counted for the first time: the hold's listing changed, and so does its ledger record.
+    if (await countHeldObject(tenant, holdId, objectKey, { instances: heldBefore.includes(holdId) ? 0 : 1, bytes: size, objectVersions: 1 })) await recordHoldInLedger(tenant, holdId);
   }
 }

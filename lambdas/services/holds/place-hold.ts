@@ -10,6 +10,7 @@ import { scopeRegistration, type Hold, type HoldRequest } from '#core/holds/hold
 import { getHold, markHoldReleased, putHold, setRegistration } from '#adapters/holds/hold-store.ts';
 import { startWorkflow } from '#adapters/workflows.ts';
 import { config } from '#lambdas/config.ts';
+import { recordHoldInLedger } from './hold-ledger.ts';
 import { resolveHeldSubjects } from './resolve-scope.ts';
 
 export interface HoldActor {
@@ -37,6 +38,7 @@ export async function placeHold(request: HoldRequest, id: string, actor: HoldAct
   await putHold(hold);
   await register(hold, true);
   await startWorkflow(config.legalHoldStateMachineArn(), `hold-${id}-place`, { tenant: actor.tenant, holdId: id, action: 'place' });
+  await recordHoldInLedger(actor.tenant, id);
   return hold;
 }
 
@@ -48,6 +50,7 @@ export async function releaseHold(tenant: string, id: string, actor: HoldActor):
   if (!(await markHoldReleased(tenant, id, actor.now.toISOString(), actor.clientId, progress))) throw new ConflictError(`hold ${id} is being released`);
   await register(hold, false);
   await startWorkflow(config.legalHoldStateMachineArn(), `hold-${id}-release`, { tenant, holdId: id, action: 'release' });
+  await recordHoldInLedger(tenant, id);
   return { ...hold, status: 'released', releasedAt: actor.now.toISOString(), releasedBy: actor.clientId, progress };
 }
 
@@ -55,7 +58,7 @@ export async function releaseHold(tenant: string, id: string, actor: HoldActor):
  * The scope's registration (future arrivals) first, then each held study's. On release the
  * same order stops ingest adding studies before the studies are let go.
  */
-async function register(hold: Hold, on: boolean): Promise<void> {
+export async function register(hold: Hold, on: boolean): Promise<void> {
   const scopeKey = scopeRegistration(hold.tenant, hold.scope);
   if (scopeKey) await setRegistration(scopeKey, hold.id, on);
   const studies = new Set(hold.studies);

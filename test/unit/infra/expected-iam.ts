@@ -233,6 +233,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
     { actions: ['states:StartExecution'], resources: [machine('legalHold')] },
+    // The hold's ledger record (holds/<tenant>/…, docs/dr.md).
+    onObjects('s3:PutObject'),
     appendAudit,
     kmsWrite,
   ],
@@ -250,7 +252,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     kmsWrite,
   ],
   // The hold's S3 state (UpdateItem) and counts (GetItem), then the audit record.
-  finishLegalHold: [workflowReferences, ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), appendAudit, kmsWrite],
+  // PutObject: the hold's ledger record (docs/dr.md).
+  finishLegalHold: [workflowReferences, ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), onObjects('s3:PutObject'), appendAudit, kmsWrite],
   // Disposition (issue 15). The API: the run (Get/Put/Update), its studies (Query), the report's
   // studies' legal holds (BatchGetItem); the report object; start the workflow, answer its approval wait.
   // The console's static files are in its own bundle: it calls no AWS service.
@@ -270,7 +273,7 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
   restoreDisposedStudy: [
     ownLogs,
     onTableAndIndexes('dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
-    onObjects('s3:DeleteObjectVersion'),
+    onObjects('s3:DeleteObjectVersion', 's3:PutObject'),
     { actions: ['s3:ListBucketVersions'], resources: ['archive'] },
     appendAudit,
     kmsWrite,
@@ -290,7 +293,8 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
-    onObjects('s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention'),
+    // PutObject: the vault's and the run's records (disposition/<tenant>/…, docs/dr.md).
+    onObjects('s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:PutObject'),
     { actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: ['archive'] },
     kmsWrite,
   ],
