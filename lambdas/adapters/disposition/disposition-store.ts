@@ -13,7 +13,17 @@ import { documentClient } from '#adapters/aws-clients.ts';
 import { appliedIf } from '#adapters/conditional-write.ts';
 import { queryIndex } from '#adapters/index-query.ts';
 
-export type RunStatus = 'EVALUATING' | 'AWAITING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'EXECUTING' | 'RECOVERABLE' | 'PURGING' | 'PURGED';
+export type RunStatus = 'EVALUATING' | 'AWAITING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'EXECUTING' | 'RECOVERABLE' | 'PURGING' | 'PURGED' | 'FAILED';
+
+/** Why a run is FAILED: the phase a step failed in after its retries, the status it had then, and the error. */
+export interface RunFailure {
+  phase: Phase;
+  /** The run's status when the step failed: a resume sets it back. */
+  status: RunStatus;
+  error: string;
+  cause: string;
+  at: string;
+}
 export type Phase = 'evaluate' | 'execute' | 'purge';
 
 export interface DispositionRun {
@@ -40,9 +50,16 @@ export interface DispositionRun {
   done?: Partial<Record<Phase, boolean>>;
   examined?: number;
   retained?: number;
+  /** Set while the run is FAILED. */
+  failure?: RunFailure | undefined;
+  /** How many times a step of the run failed after its retries (each failure is resumed once, by its number). */
+  failures?: number;
+  resumedBy?: string;
+  resumedAt?: string;
 }
 
-export type StudyState = 'eligible' | 'spared' | 'soft-deleted' | 'skipped' | 'restored' | 'purged' | 'kept';
+/** `refused`: S3 refused a deletion of the purge (Object Lock placed after its look-up); what it kept, and the vault, stay. */
+export type StudyState = 'eligible' | 'spared' | 'soft-deleted' | 'skipped' | 'restored' | 'purged' | 'kept' | 'refused';
 
 export interface DispositionStudy extends ReportRow {
   state: StudyState;
@@ -55,6 +72,8 @@ export interface DispositionStudy extends ReportRow {
   checksums?: string[];
   /** Versions and delete markers of the study's objects in each copy (`archive`, `dr-replica`), counted before the purge destroyed them. */
   versions?: Record<string, number>;
+  /** Versions left in each copy when S3 refused a deletion (state `refused`). */
+  remaining?: Record<string, number>;
 }
 
 const db = documentClient;
@@ -127,6 +146,44 @@ export async function updateRun(tenant: string, id: string, fields: Partial<Disp
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+      }),
+    ),
+  );
+}
+
+/**
+ * Marks the run FAILED with why, once: only while it still has the status it was read with (a
+ * retried record finds it FAILED already and counts nothing again). False when it did not apply.
+ */
+export async function markFailed(tenant: string, id: string, failure: RunFailure): Promise<boolean> {
+  return appliedIf(
+    db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: Keys.dispositionRun(tenant, id),
+        UpdateExpression: 'SET #status = :failed, failure = :failure, failures = if_not_exists(failures, :zero) + :one',
+        ConditionExpression: '#status = :was',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failed': 'FAILED', ':failure': failure, ':zero': 0, ':one': 1, ':was': failure.status },
+      }),
+    ),
+  );
+}
+
+/**
+ * A FAILED run back to the status it failed in, once per failure: only while it is FAILED with
+ * that failure's number (a resumed run that failed again carries the next number).
+ */
+export async function reopenFailed(tenant: string, id: string, failures: number, status: RunStatus, fields: { resumedBy: string; resumedAt: string }): Promise<boolean> {
+  return appliedIf(
+    db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: Keys.dispositionRun(tenant, id),
+        UpdateExpression: 'SET #status = :status, resumedBy = :by, resumedAt = :at REMOVE failure',
+        ConditionExpression: '#status = :failed AND failures = :failures',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':by': fields.resumedBy, ':at': fields.resumedAt, ':failed': 'FAILED', ':failures': failures },
       }),
     ),
   );
