@@ -216,7 +216,11 @@ describe('Disposition: holds and locks between the checks and the acts, and a fa
       // Resuming while the fault is still there fails again, and says so.
       expect((await api.call('POST', `/dispositions/${runs.failing}/resume`, headers.failing)).status).toBe(200);
       await runtime.stepFunctions.settled();
-      expect(await api.run(runs.failing!, headers.failing)).toMatchObject({ status: 'FAILED', failures: 2, failure: { phase: 'execute' } });
+      expect(await api.run(runs.failing!, headers.failing)).toMatchObject({ status: 'FAILED', failures: 2, failure: { phase: 'execute', execution: `${runs.failing}-resume-1` } });
+      // A resumed execution that fails before its resume has set the run back is the next failure; a retried record of it counts nothing again.
+      const record = { tenant: 'failing', id: runs.failing, phase: 'execute', error: 'Error', cause: 'failed before the run was set back', execution: `${runs.failing}-resume-2` };
+      for (let i = 0; i < 2; i++) await runtime.lambdas.invoke('recordDispositionFailure', record);
+      expect(await api.run(runs.failing!, headers.failing)).toMatchObject({ status: 'FAILED', failures: 3, failure: { status: 'EXECUTING', execution: `${runs.failing}-resume-2` } });
     } finally {
       runtime.s3.proxy.clearFaults();
     }

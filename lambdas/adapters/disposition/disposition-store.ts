@@ -23,6 +23,8 @@ export interface RunFailure {
   error: string;
   cause: string;
   at: string;
+  /** The execution that failed: a retried record of the same failure is recognised by it. */
+  execution: string;
 }
 export type Phase = 'evaluate' | 'execute' | 'purge';
 
@@ -58,7 +60,11 @@ export interface DispositionRun {
   resumedAt?: string;
 }
 
-/** `refused`: S3 refused a deletion of the purge (Object Lock placed after its look-up); what it kept, and the vault, stay. */
+/**
+ * `refused`: the purge of the study stopped partway — S3 refused a deletion (Object Lock placed after the
+ * look-up), or a retried purge found a hold or a lock after an earlier attempt had begun destroying it;
+ * what is left, and its index entries (in the vault), stay.
+ */
 export type StudyState = 'eligible' | 'spared' | 'soft-deleted' | 'skipped' | 'restored' | 'purged' | 'kept' | 'refused';
 
 export interface DispositionStudy extends ReportRow {
@@ -152,19 +158,21 @@ export async function updateRun(tenant: string, id: string, fields: Partial<Disp
 }
 
 /**
- * Marks the run FAILED with why, once: only while it still has the status it was read with (a
- * retried record finds it FAILED already and counts nothing again). False when it did not apply.
+ * Marks the run FAILED with why, once: only while it still has the status it was read with, and,
+ * when that is FAILED already (an execution resumed before the run was set back, failing again),
+ * only while the failure recorded is the `previous` one. A retried record counts nothing again.
+ * False when it did not apply.
  */
-export async function markFailed(tenant: string, id: string, failure: RunFailure): Promise<boolean> {
+export async function markFailed(tenant: string, id: string, failure: RunFailure, previous?: RunFailure): Promise<boolean> {
   return appliedIf(
     db().send(
       new UpdateCommand({
         TableName: table(),
         Key: Keys.dispositionRun(tenant, id),
         UpdateExpression: 'SET #status = :failed, failure = :failure, failures = if_not_exists(failures, :zero) + :one',
-        ConditionExpression: '#status = :was',
+        ConditionExpression: previous ? '#status = :failed AND failure.execution = :previous' : '#status = :was',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':failed': 'FAILED', ':failure': failure, ':zero': 0, ':one': 1, ':was': failure.status },
+        ExpressionAttributeValues: { ':failed': 'FAILED', ':failure': failure, ':zero': 0, ':one': 1, ...(previous ? { ':previous': previous.execution } : { ':was': failure.status }) },
       }),
     ),
   );

@@ -11,14 +11,16 @@ interface FailureInput {
   phase: Phase;
   error: string;
   cause: string;
+  /** The execution that failed ($$.Execution.Name). */
+  execution: string;
 }
 
 function failureInput(input: unknown): FailureInput {
-  const { tenant, id, phase, error, cause } = (input ?? {}) as Partial<Record<keyof FailureInput, unknown>>;
-  if (typeof tenant !== 'string' || typeof id !== 'string' || !PHASES.includes(phase as Phase) || typeof error !== 'string') {
-    throw new TypeError(`a disposition failure needs {tenant, id, phase: ${PHASES.join('|')}, error, cause?}`);
+  const { tenant, id, phase, error, cause, execution } = (input ?? {}) as Partial<Record<keyof FailureInput, unknown>>;
+  if (typeof tenant !== 'string' || typeof id !== 'string' || !PHASES.includes(phase as Phase) || typeof error !== 'string' || typeof execution !== 'string') {
+    throw new TypeError(`a disposition failure needs {tenant, id, phase: ${PHASES.join('|')}, error, cause?, execution}`);
   }
-  return { tenant, id, phase: phase as Phase, error, cause: typeof cause === 'string' ? cause : '' };
+  return { tenant, id, phase: phase as Phase, error, cause: typeof cause === 'string' ? cause : '', execution };
 }
 
 export const handler = middy(async (input: unknown): Promise<{ tenant: string; id: string; status: string }> => {

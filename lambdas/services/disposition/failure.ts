@@ -27,10 +27,16 @@ function causeText(cause: string): string {
 }
 
 /** The workflow's RecordFailure step. A run already FAILED, or finished, is left as it is. */
-export async function recordFailure(tenant: string, id: string, failed: { phase: Phase; error: string; cause: string }, now: Date): Promise<DispositionRun> {
+export async function recordFailure(tenant: string, id: string, failed: { phase: Phase; error: string; cause: string; execution: string }, now: Date): Promise<DispositionRun> {
   const run = await runOf(tenant, id);
-  if (run.status === 'FAILED' || run.status === 'PURGED' || run.status === 'REJECTED') return run;
-  await markFailed(tenant, id, { phase: failed.phase, status: run.status, error: failed.error, cause: causeText(failed.cause), at: now.toISOString() });
+  if (run.status === 'PURGED' || run.status === 'REJECTED') return run;
+  const failure = { phase: failed.phase, error: failed.error, cause: causeText(failed.cause), at: now.toISOString(), execution: failed.execution };
+  if (run.status !== 'FAILED') {
+    await markFailed(tenant, id, { ...failure, status: run.status });
+  } else if (run.failure && run.failure.execution !== failed.execution) {
+    // A resumed execution that failed before its resume set the run back: the next failure, to be resumed in turn.
+    await markFailed(tenant, id, { ...failure, status: run.failure.status }, run.failure);
+  }
   return runOf(tenant, id);
 }
 

@@ -76,6 +76,13 @@ export async function purgePage(tenant: string, id: string, now: Date, holds: Ho
     const keptBecause = (await holds.holdsOn(tenant, [entry.study])).has(entry.study)
       ? 'a legal hold was placed during the recovery window; the study was restored'
       : await objectLockOn(keys, copies, now);
+    if (keptBecause && entry.checksums) {
+      // An earlier attempt had begun destroying it (its checksums are recorded): what is gone is gone, so it is
+      // not put back in the index half-empty; what is left, and its index entries (in the vault), are kept.
+      const stopped = `${keptBecause.replace(/; (nothing was destroyed; )?the study was restored$/, '')}, after its destruction had begun`;
+      await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'refused', { keptBecause: stopped, remaining: await versionsPerCopy(keys, copies) });
+      continue;
+    }
     if (keptBecause) {
       await restoreObjectsAndIndex(tenant, entry.study, keys);
       await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'kept', { keptBecause, restoredAt: now.toISOString() });
