@@ -154,6 +154,11 @@ export interface StateMachineDeclaration {
    * grows without bound; its role may start this state machine, and only this one.
    */
   readonly continuesAsNew?: boolean;
+  /**
+   * An alarm on the workflow's own failed, timed-out or aborted executions (its description): for a
+   * workflow without metric alarms whose failure leaves work to resume. Workflows with `alarms` get one anyway.
+   */
+  readonly failureAlarm?: string;
 }
 
 /**

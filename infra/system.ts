@@ -545,12 +545,22 @@ export const system = withWorkflowReferences({
       timeoutSeconds: 900,
       grants: [
         { resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem'] },
-        // PutObject + PutObjectRetention: the certificate, under Object Lock (COMPLIANCE).
-        { resource: 'bucket:archive', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:PutObject', 's3:PutObjectRetention'] },
+        // PutObject + PutObjectRetention: the certificate, under Object Lock (COMPLIANCE). GetObjectLegalHold +
+        // GetObjectRetention: a version under Object Lock is looked for in every copy before anything is destroyed
+        // (ListBucket: a version never locked answers 404 NoSuchObjectLockConfiguration, not 403).
+        {
+          resource: 'bucket:archive',
+          actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:PutObject', 's3:PutObjectRetention'],
+        },
         // The DR replica (docs/dr.md): delete markers are not replicated, so after the window the purge destroys
         // every version there too. Granted only where the DR stack is deployed (-c drBucketArn, infra/strata-stack.ts).
-        { resource: 'bucket:dr-replica', actions: ['s3:ListBucketVersions', 's3:DeleteObjectVersion'] },
+        { resource: 'bucket:dr-replica', actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention'] },
       ],
+    },
+    recordDispositionFailure: {
+      entry: 'lambdas/handlers/disposition/record-failure.ts',
+      description: 'Disposition step: a step failed after its retries; the run says FAILED, in which phase and why (resumed by POST /dispositions/{id}/resume)',
+      grants: [{ resource: 'table:index', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }],
     },
     // ---- discovery exports (issue 14, docs/exports.md): API, and the export workflow's four steps ----
     exports: {
@@ -750,6 +760,7 @@ export const system = withWorkflowReferences({
     { method: 'GET', path: '/dispositions/{id}', function: 'dispositions', scope: 'ilm.admin' },
     { method: 'POST', path: '/dispositions/{id}/approve', function: 'dispositions', scope: 'admin' },
     { method: 'POST', path: '/dispositions/{id}/reject', function: 'dispositions', scope: 'admin' },
+    { method: 'POST', path: '/dispositions/{id}/resume', function: 'dispositions', scope: 'admin' },
     { method: 'POST', path: '/dispositions/restore', function: 'restoreDisposedStudy', scope: 'ilm.admin' },
     // The console's runs list: the latest dry run's saving (issue 16).
     { method: 'GET', path: '/dispositions', function: 'dispositions', scope: 'ilm.admin' },
@@ -834,9 +845,12 @@ export const system = withWorkflowReferences({
         AwaitApprovalFunctionArn: 'awaitDispositionApproval',
         SoftDeleteStudiesFunctionArn: 'softDeleteStudies',
         PurgeStudiesFunctionArn: 'purgeStudies',
+        RecordFailureFunctionArn: 'recordDispositionFailure',
       },
       // Past 1,000 page calls an execution hands the run to a new one (docs/disposition.md, "Bounded history and cost").
       continuesAsNew: true,
+      // A step that fails after its retries leaves the run FAILED, to be resumed: an operator must hear of it.
+      failureAlarm: 'A disposition run failed after its retries, timed out or was aborted: its run shows FAILED (GET /dispositions?limit=10); remove the cause and resume it (docs/disposition.md)',
     },
     export: {
       file: 'statemachines/export.asl.json',

@@ -2,7 +2,8 @@
  * `npm run disposition -- --dry-run` starts a disposition run (docs/disposition.md), waits for
  * its report and prints the summary (studies, bytes per tier, monthly saving) and the run's id;
  * `npm run disposition -- --approve <id>` approves that report as an administrator
- * (`--reject <id>`, `--status <id>`, `--report <id> [--csv]` likewise).
+ * (`--reject <id>`, `--status <id>`, `--report <id> [--csv]` likewise); `--resume <id>` resumes a FAILED
+ * run where it stopped.
  * Token: STRATA_TOKEN (scopes ilm.admin and admin), else one signed with the local runtime's key
  * (STRATA_DATA_DIR, default .strata) for `--tenant` (default: default).
  */
@@ -10,7 +11,7 @@ import { resolve } from 'node:path';
 import { LocalIdentity } from '#infra/local/local-identity.ts';
 import { ADMIN_SCOPE } from '#core/identity/scopes.ts';
 
-const USAGE = `usage: npm run disposition -- --dry-run | --approve <id> | --reject <id> | --status <id> | --report <id> [--csv]
+const USAGE = `usage: npm run disposition -- --dry-run | --approve <id> | --reject <id> | --resume <id> | --status <id> | --report <id> [--csv]
   [--tenant default] [--url http://127.0.0.1:8080]  (STRATA_TOKEN, or a local token from STRATA_DATA_DIR)`;
 
 const args = process.argv.slice(2);
@@ -52,6 +53,9 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(3)} GiB`;
 function printSummary(run: Record<string, unknown>): void {
   const s = run.summary as Record<string, unknown> & { bytesByTier: Record<string, number>; studiesByTier: Record<string, number>; sparedBy: Record<string, number> };
   console.log(`disposition ${String(run.id)}: ${String(run.status)} (policy version ${String(run.policyVersion)}, evaluated at ${String(run.evaluatedAt)})`);
+  const failure = run.failure as { phase: string; error: string; cause: string; at: string } | undefined;
+  if (failure) console.log(`  FAILED in ${failure.phase} at ${failure.at}: ${failure.error}: ${failure.cause}
+  remove the cause, then: npm run disposition -- --resume ${String(run.id)}`);
   console.log(`  examined ${String(s.examined)} studies: ${String(s.eligible)} would be deleted, ${String(s.spared)} spared by a safety net, ${String(s.retained)} still within retention`);
   for (const [net, count] of Object.entries(s.sparedBy)) console.log(`    spared (${net}): ${count}`);
   console.log(`  would delete ${String(s.instances)} instances, ${gib(Number(s.bytes))}:`);
@@ -79,6 +83,10 @@ if (args.includes('--dry-run')) {
   const id = (option('--approve') ?? option('--reject'))!;
   const answer = await call('POST', `/dispositions/${id}/${option('--approve') ? 'approve' : 'reject'}`);
   console.log(`disposition ${id}: ${String(answer.json.status)}`);
+} else if (option('--resume')) {
+  const id = option('--resume')!;
+  const answer = await call('POST', `/dispositions/${id}/resume`);
+  console.log(`disposition ${id}: ${String(answer.json.status)} (resumed)`);
 } else if (option('--status')) {
   const run = (await call('GET', `/dispositions/${option('--status')}`)).json;
   if (run.summary) printSummary(run);

@@ -112,14 +112,14 @@ export class Workflows extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         });
       }
-      if (declaration.alarms && Object.keys(declaration.alarms).length) {
+      if ((declaration.alarms && Object.keys(declaration.alarms).length) || declaration.failureAlarm) {
         // A run that fails before its last step publishes nothing, which the alarms above take for
         // "no damage": the workflow's own failures (Step Functions' metrics) are an alarm of their own.
         const name = `${logical[0]!.toUpperCase()}${logical.slice(1)}Failed`;
         const period = Duration.days(1);
         this.alarms[name] = new cloudwatch.Alarm(this, name, {
           alarmName: alarmName(props.stackName, name),
-          alarmDescription: `The ${logical} workflow failed, timed out or was aborted: its figures were not published (see its executions)`,
+          alarmDescription: declaration.failureAlarm ?? `The ${logical} workflow failed, timed out or was aborted: its figures were not published (see its executions)`,
           metric: new cloudwatch.MathExpression({
             expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
             usingMetrics: { failed: machine.metricFailed({ period }), timedOut: machine.metricTimedOut({ period }), aborted: machine.metricAborted({ period }) },

@@ -127,8 +127,9 @@ export class LocalStepFunctions implements ExecutionControl {
     const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
-      // Standard workflows: the same name with the same input is idempotent; else it is an error.
-      if (existing.input === input) return existing;
+      // Standard workflows: the same name with the same input is idempotent while the execution runs;
+      // another input, or an execution that has ended, is ExecutionAlreadyExists (StartExecution's API reference).
+      if (existing.input === input && existing.status === 'RUNNING') return existing;
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     let parsed: unknown;

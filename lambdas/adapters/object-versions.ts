@@ -5,7 +5,15 @@
  * restore) is undone by removing the markers above the newest version, byte for byte.
  * The DR replica (docs/dr.md) is versioned too; a disposition's purge destroys there as well.
  */
-import { DeleteObjectCommand, ListObjectVersionsCommand, type ListObjectVersionsCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
+  ListObjectVersionsCommand,
+  S3ServiceException,
+  type ListObjectVersionsCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { config } from '#lambdas/config.ts';
 import { s3Client, s3ReplicaClient } from './aws-clients.ts';
 
@@ -81,3 +89,29 @@ export async function purgeAllVersions(key: string, copy: VersionedCopy = archiv
   return versions.length;
 }
 
+
+/** No lock on that version: S3 answers NoSuchObjectLockConfiguration (404) for a version never locked. */
+const unlocked = (error: unknown) => error instanceof S3ServiceException && (error.name === 'NoSuchObjectLockConfiguration' || error.$metadata.httpStatusCode === 404);
+
+/**
+ * Why S3 Object Lock would refuse to delete a version of `key` in `copy` (a legal hold, or a
+ * retention date after `now`), the first such version's; undefined when none is locked. Delete
+ * markers carry no lock. A purge asks this of every version before it destroys any.
+ */
+export async function lockedVersion(key: string, copy: VersionedCopy, now: Date): Promise<string | undefined> {
+  for (const version of await versionsOf(key, copy)) {
+    if (version.deleteMarker) continue;
+    const addressed = { Bucket: copy.bucket, Key: key, VersionId: version.versionId };
+    const [hold, retention] = await Promise.all([
+      copy.client.send(new GetObjectLegalHoldCommand(addressed)).catch((error: unknown) => (unlocked(error) ? undefined : Promise.reject(error))),
+      copy.client.send(new GetObjectRetentionCommand(addressed)).catch((error: unknown) => (unlocked(error) ? undefined : Promise.reject(error))),
+    ]);
+    if (hold?.LegalHold?.Status === 'ON') return 'an S3 legal hold';
+    const until = retention?.Retention?.RetainUntilDate;
+    if (until !== undefined && new Date(until).getTime() > now.getTime()) return `S3 retention (${retention!.Retention!.Mode}) until ${new Date(until).toISOString()}`;
+  }
+  return undefined;
+}
+
+/** S3's refusal to delete a version: Object Lock (or no permission), 403 AccessDenied. */
+export const deletionRefused = (error: unknown) => error instanceof S3ServiceException && (error.name === 'AccessDenied' || error.$metadata.httpStatusCode === 403);

@@ -5,12 +5,13 @@
  * nothing from it); after the window the purge destroys every version in the replica too, and
  * the certificate of destruction names both copies with the versions destroyed in each.
  */
-import { GetObjectCommand, ListObjectVersionsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { system } from '#infra/system.ts';
 import { s3For } from '#test/helpers/aws.ts';
 import { stow } from '#test/helpers/dicom.ts';
+import { currentKeys as currentKeysOf, dispositionApi, studyPrefixes, studyVersions, type Certificate } from '#test/helpers/disposition.ts';
 import { startTestRuntime, TEST_TENANT, type TestRuntime } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
 
@@ -35,11 +36,6 @@ const file = (study: string, sop: number) =>
     extra: { '00100030': ['DA', da(yearsAgo(60))] },
   });
 const FILES: Record<string, Buffer[]> = { [A]: [file(A, 1), file(A, 2)], [B]: [file(B, 1)] };
-
-interface Certificate {
-  copies: { copy: string; bucket: string }[];
-  destroyed: { study: string; versionsDestroyed: Record<string, number> }[];
-}
 
 describe('Disposition and the DR replica (local runtime)', () => {
   let runtime: TestRuntime;
@@ -68,22 +64,9 @@ describe('Disposition and the DR replica (local runtime)', () => {
     await runtime.s3.replicate();
   }
 
-  /** A study's objects: its instances' bytes and their metadata documents. */
-  const prefixes = (study: string) => [`${TEST_TENANT}/studies/${study}/`, `${TEST_TENANT}/metadata/studies/${study}/`];
-  const currentKeys = async (bucket: string, study: string) => {
-    const keys: string[] = [];
-    for (const Prefix of prefixes(study)) keys.push(...((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix }))).Contents ?? []).map((o) => o.Key!));
-    return keys.sort();
-  };
-  const versions = async (bucket: string, study: string) => {
-    const found = { objects: [] as unknown[], markers: [] as unknown[] };
-    for (const Prefix of prefixes(study)) {
-      const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix }));
-      found.objects.push(...(listed.Versions ?? []));
-      found.markers.push(...(listed.DeleteMarkers ?? []));
-    }
-    return found;
-  };
+  const prefixes = (study: string) => studyPrefixes(TEST_TENANT, study);
+  const currentKeys = (bucket: string, study: string) => currentKeysOf(s3, bucket, TEST_TENANT, study);
+  const versions = (bucket: string, study: string) => studyVersions(s3, bucket, TEST_TENANT, study);
   /** Whether the replica's current objects of a study hold each of its files' bytes. */
   const replicaHoldsBytes = async (study: string) => {
     const bodies = await Promise.all((await currentKeys(replica, study)).map(async (Key) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: replica, Key }))).Body!.transformToByteArray())));
@@ -91,8 +74,8 @@ describe('Disposition and the DR replica (local runtime)', () => {
   };
 
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${runtime.url}${path}`, { method, headers: { 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: response.status, json: (await response.json().catch(() => ({}))) as Record<string, unknown> };
+    const answer = await dispositionApi(runtime).call(method, path, {}, body);
+    return { status: answer.status, json: answer.json ?? {} };
   };
 
   /** A dry run, its eligible studies, then its approval: the studies are soft-deleted. */

@@ -6,13 +6,13 @@
  * window on the clock, purge and the certificate; stale approvals; and a Task that fails midway.
  */
 import { GetObjectCommand, GetObjectRetentionCommand, ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { Keys } from '#core/index-keys.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy } from '#infra/lifecycle/load-policy.ts';
 import { dynamoFor, s3For } from '#test/helpers/aws.ts';
 import { sha256, stow } from '#test/helpers/dicom.ts';
+import { dispositionApi, registerHold, type DispositionReport } from '#test/helpers/disposition.ts';
 import { startTestRuntime, TEST_TENANT, type TestRuntime } from '#test/helpers/runtime.ts';
 import { synthesize } from '#test/helpers/synthetic.ts';
 
@@ -88,10 +88,7 @@ function files(tenant: string, study: FixtureStudy, index: number): Buffer {
   });
 }
 
-interface Report {
-  summary: { examined: number; eligible: number; spared: number; retained: number; bytesByTier: Record<string, number>; monthlySavingUsd: number; policyVersion: number };
-  studies: { study: string; outcome: string; rule?: string; safetyNet?: string }[];
-}
+type Report = DispositionReport;
 
 describe('Disposition workflow (statemachines/disposition.asl.json) on the local runtime', () => {
   let runtime: TestRuntime;
@@ -99,40 +96,17 @@ describe('Disposition workflow (statemachines/disposition.asl.json) on the local
   const bucket = () => process.env.BUCKET_ARCHIVE!;
   const original = process.env.LIFECYCLE_POLICY;
 
-  /** A legal hold's registration on a study, as the legal-hold service writes it when a hold is placed (docs/legal-hold.md). */
-  async function register(tenant: string, study: string, holdId: string) {
-    const key = Keys.heldStudy(tenant, study);
-    await dynamoFor(runtime).send(new PutItemCommand({ TableName: table(), Item: { pk: { S: key.pk }, sk: { S: key.sk }, holds: { SS: [holdId] } } }));
-  }
 
   async function seed(tenant: string, headers: Record<string, string> = {}) {
     for (const [index, study] of FIXTURE.entries()) {
       const stored = await stow(runtime.url, [files(tenant, study, index)], '/dicom-web/studies', headers);
       expect(stored.status).toBe(200);
       const pk = { S: `T#${tenant}#S#${uidOf(tenant, index)}` };
-      if (study.held) await register(tenant, uidOf(tenant, index), 'case-17');
+      if (study.held) await registerHold(runtime, tenant, uidOf(tenant, index), 'case-17');
       if (study.pinned) {
         await dynamoFor(runtime).send(new UpdateItemCommand({ TableName: table(), Key: { pk, sk: { S: 'STUDY' } }, UpdateExpression: 'SET pins = :p', ExpressionAttributeValues: { ':p': { SS: ['research'] } } }));
       }
     }
-  }
-
-  const call = async (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) => {
-    const response = await fetch(`${runtime.url}${path}`, { method, headers: { 'Content-Type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    const text = await response.text();
-    return { status: response.status, text, json: (text.startsWith('{') ? JSON.parse(text) : undefined) as Record<string, unknown> };
-  };
-
-  async function dryRun(headers: Record<string, string> = {}): Promise<{ id: string; report: Report }> {
-    const started = await call('POST', '/dispositions', headers);
-    expect(started.status).toBe(202);
-    const id = String(started.json.id);
-    await runtime.stepFunctions.settled();
-    const run = await call('GET', `/dispositions/${id}`, headers);
-    expect(run.json.status).toBe('AWAITING_APPROVAL');
-    const report = await call('GET', `/dispositions/${id}?format=json`, headers);
-    expect(report.status).toBe(200);
-    return { id, report: JSON.parse(report.text) as Report };
   }
 
   const studiesSeen = async (tenant: string, headers: Record<string, string> = {}) => {
@@ -141,8 +115,13 @@ describe('Disposition workflow (statemachines/disposition.asl.json) on the local
     return new Set(body.map((study) => study['0020000D']!.Value[0]!));
   };
 
+  let api: ReturnType<typeof dispositionApi>;
+  const call: ReturnType<typeof dispositionApi>['call'] = (...args) => api.call(...args);
+  const dryRun = (headers: Record<string, string> = {}) => api.dryRun(headers);
+
   beforeAll(async () => {
     runtime = await startTestRuntime();
+    api = dispositionApi(runtime);
     // Deploying a policy with retention rules: the functions' LIFECYCLE_POLICY changes (lambdas/config.ts re-reads it).
     process.env.LIFECYCLE_POLICY = policyJson(7);
     await seed(TEST_TENANT);
@@ -179,7 +158,7 @@ describe('Disposition workflow (statemachines/disposition.asl.json) on the local
 
   it('a hold placed between the dry run and the approval makes the report stale; a new dry run spares that study', async () => {
     const index = FIXTURE.findIndex((s) => s.name === 'hold-after-dry-run');
-    await register(TEST_TENANT, uidOf(TEST_TENANT, index), 'case-99');
+    await registerHold(runtime, TEST_TENANT, uidOf(TEST_TENANT, index), 'case-99');
     const refused = await call('POST', `/dispositions/${firstRun}/approve`);
     expect(refused.status).toBe(409);
     expect(refused.text).toMatch(/1 of the report's studies came under legal hold/);

@@ -13,7 +13,19 @@ import { documentClient } from '#adapters/aws-clients.ts';
 import { appliedIf } from '#adapters/conditional-write.ts';
 import { queryIndex } from '#adapters/index-query.ts';
 
-export type RunStatus = 'EVALUATING' | 'AWAITING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'EXECUTING' | 'RECOVERABLE' | 'PURGING' | 'PURGED';
+export type RunStatus = 'EVALUATING' | 'AWAITING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'EXECUTING' | 'RECOVERABLE' | 'PURGING' | 'PURGED' | 'FAILED';
+
+/** Why a run is FAILED: the phase a step failed in after its retries, the status it had then, and the error. */
+export interface RunFailure {
+  phase: Phase;
+  /** The run's status when the step failed: a resume sets it back. */
+  status: RunStatus;
+  error: string;
+  cause: string;
+  at: string;
+  /** The execution that failed: a retried record of the same failure is recognised by it. */
+  execution: string;
+}
 export type Phase = 'evaluate' | 'execute' | 'purge';
 
 export interface DispositionRun {
@@ -40,9 +52,20 @@ export interface DispositionRun {
   done?: Partial<Record<Phase, boolean>>;
   examined?: number;
   retained?: number;
+  /** Set while the run is FAILED. */
+  failure?: RunFailure | undefined;
+  /** How many times a step of the run failed after its retries (each failure is resumed once, by its number). */
+  failures?: number;
+  resumedBy?: string;
+  resumedAt?: string;
 }
 
-export type StudyState = 'eligible' | 'spared' | 'soft-deleted' | 'skipped' | 'restored' | 'purged' | 'kept';
+/**
+ * `refused`: the purge of the study stopped partway — S3 refused a deletion (Object Lock placed after the
+ * look-up), or a retried purge found a hold or a lock after an earlier attempt had begun destroying it;
+ * what is left, and its index entries (in the vault), stay.
+ */
+export type StudyState = 'eligible' | 'spared' | 'soft-deleted' | 'skipped' | 'restored' | 'purged' | 'kept' | 'refused';
 
 export interface DispositionStudy extends ReportRow {
   state: StudyState;
@@ -55,6 +78,8 @@ export interface DispositionStudy extends ReportRow {
   checksums?: string[];
   /** Versions and delete markers of the study's objects in each copy (`archive`, `dr-replica`), counted before the purge destroyed them. */
   versions?: Record<string, number>;
+  /** Versions left in each copy when S3 refused a deletion (state `refused`). */
+  remaining?: Record<string, number>;
 }
 
 const db = documentClient;
@@ -127,6 +152,46 @@ export async function updateRun(tenant: string, id: string, fields: Partial<Disp
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+      }),
+    ),
+  );
+}
+
+/**
+ * Marks the run FAILED with why, once: only while it still has the status it was read with, and,
+ * when that is FAILED already (an execution resumed before the run was set back, failing again),
+ * only while the failure recorded is the `previous` one. A retried record counts nothing again.
+ * False when it did not apply.
+ */
+export async function markFailed(tenant: string, id: string, failure: RunFailure, previous?: RunFailure): Promise<boolean> {
+  return appliedIf(
+    db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: Keys.dispositionRun(tenant, id),
+        UpdateExpression: 'SET #status = :failed, failure = :failure, failures = if_not_exists(failures, :zero) + :one',
+        ConditionExpression: previous ? '#status = :failed AND failure.execution = :previous' : '#status = :was',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failed': 'FAILED', ':failure': failure, ':zero': 0, ':one': 1, ...(previous ? { ':previous': previous.execution } : { ':was': failure.status }) },
+      }),
+    ),
+  );
+}
+
+/**
+ * A FAILED run back to the status it failed in, once per failure: only while it is FAILED with
+ * that failure's number (a resumed run that failed again carries the next number).
+ */
+export async function reopenFailed(tenant: string, id: string, failures: number, status: RunStatus, fields: { resumedBy: string; resumedAt: string }): Promise<boolean> {
+  return appliedIf(
+    db().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: Keys.dispositionRun(tenant, id),
+        UpdateExpression: 'SET #status = :status, resumedBy = :by, resumedAt = :at REMOVE failure',
+        ConditionExpression: '#status = :failed AND failures = :failures',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':by': fields.resumedBy, ':at': fields.resumedAt, ':failed': 'FAILED', ':failures': failures },
       }),
     ),
   );

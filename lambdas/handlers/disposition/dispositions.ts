@@ -4,6 +4,7 @@
  * - `GET /dispositions?limit=` the tenant's runs, newest first (the console shows the latest dry run's saving);
  * - `GET /dispositions/{id}` its status and summary; `?format=json|csv` (or `Accept: text/csv`) the report;
  * - `POST /dispositions/{id}/approve|reject` an administrator's answer to that report (409 when stale);
+ * - `POST /dispositions/{id}/resume` an administrator resumes a FAILED run where it stopped (409 when not FAILED);
  * (`POST /dispositions/restore` is restore-study.ts: another audit event, other grants.)
  * Everything is in the caller's tenant; every request is audited.
  */
@@ -17,6 +18,7 @@ import { httpHandler } from '#middleware/http-handler.ts';
 import { header, pathParameter, publicBaseUrl, queryOf } from '#middleware/http-request.ts';
 import { approve, reject, startDisposition } from '#services/disposition/approval.ts';
 import { latestRunsOf, reportOf, runOf, type DispositionRun } from '#services/disposition/evaluate.ts';
+import { resumeRun } from '#services/disposition/failure.ts';
 
 const DEFAULT_LIST = 10;
 const MAX_LIST = 50;
@@ -73,8 +75,9 @@ export const handler = httpHandler(async (event) => {
     if (format !== undefined && format !== 'csv' && format !== 'json') throw new BadRequestError('format must be json or csv');
     return format ? report(tenant, run, format) : json(200, view(run));
   }
-  // Approving a deletion is an administrator's act: the route's scope, and the admin scope.
-  if (!caller.scopes.includes(ADMIN_SCOPE)) throw new ForbiddenError(`approving or rejecting a disposition needs the ${ADMIN_SCOPE} scope`);
+  // Approving a deletion, or resuming one, is an administrator's act: the route's scope, and the admin scope.
+  if (!caller.scopes.includes(ADMIN_SCOPE)) throw new ForbiddenError(`approving, rejecting or resuming a disposition needs the ${ADMIN_SCOPE} scope`);
   if (resource.endsWith('/approve')) return json(200, view(await approve(tenant, id, caller.clientId, now)));
+  if (resource.endsWith('/resume')) return json(200, view(await resumeRun(tenant, id, caller.clientId, now)));
   return json(200, view(await reject(tenant, id, caller.clientId)));
 }, { audit: 'disposition' });

@@ -87,7 +87,7 @@ export async function evaluatePage(tenant: string, id: string, holds: HoldsPort 
   return { more: page.cursor !== undefined };
 }
 
-const rowFields = ({ state: _, keptBecause: __, softDeletedAt: ___, restoredAt: ____, purgedAt: _____, checksums: ______, versions: _______, ...row }: Awaited<ReturnType<typeof allStudies>>[number]): ReportRow => row;
+const rowFields = ({ state: _, keptBecause: __, softDeletedAt: ___, restoredAt: ____, purgedAt: _____, checksums: ______, versions: _______, remaining: ________, ...row }: Awaited<ReturnType<typeof allStudies>>[number]): ReportRow => row;
 
 /** Writes report.json and report.csv and the summary; once (a rerun finds them written). */
 export async function writeReport(tenant: string, id: string): Promise<void> {

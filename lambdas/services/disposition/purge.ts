@@ -17,7 +17,7 @@ import { parsePeriod } from '#core/disposition/retention-policy.ts';
 import { advanceCursor, allStudies, setStudyState, studyPage, updateRun } from '#adapters/disposition/disposition-store.ts';
 import { dropVault, vaultItems } from '#adapters/disposition/study-vault.ts';
 import { dispositionObjectKey, putLockedCertificate } from '#adapters/disposition/disposition-objects.ts';
-import { archiveCopy, countVersions, purgeAllVersions, replicaCopy, type VersionedCopy } from '#adapters/object-versions.ts';
+import { archiveCopy, countVersions, deletionRefused, lockedVersion, purgeAllVersions, replicaCopy, type VersionedCopy } from '#adapters/object-versions.ts';
 import { deleteItems, putTombstone } from '#adapters/deletion/deletion-store.ts';
 import { runOf } from './evaluate.ts';
 import { restoreObjectsAndIndex } from './soft-delete.ts';
@@ -38,6 +38,30 @@ async function versionsPerCopy(keys: readonly string[], copies: readonly Version
   return counts;
 }
 
+/** Why S3 Object Lock keeps a version of these objects in one of the copies; undefined when nothing is locked. */
+async function objectLockOn(keys: readonly string[], copies: readonly VersionedCopy[], now: Date): Promise<string | undefined> {
+  for (const copy of copies) {
+    for (const key of keys) {
+      const lock = await lockedVersion(key, copy, now);
+      if (lock) return `${lock} on a version in the ${copy.name} copy (${copy.bucket}): nothing was destroyed; the study was restored`;
+    }
+  }
+  return undefined;
+}
+
+/** Destroys every version in each copy in turn; what S3 refused (Object Lock, 403), if it refused one. */
+async function destroyUnlessRefused(keys: readonly string[], copies: readonly VersionedCopy[]): Promise<string | undefined> {
+  for (const copy of copies) {
+    try {
+      for (const key of keys) await purgeAllVersions(key, copy);
+    } catch (error) {
+      if (!deletionRefused(error)) throw error;
+      return `S3 refused to delete a version in the ${copy.name} copy (${copy.bucket}): ${(error as Error).message}; the versions left and the study's index entries (in the vault) are kept`;
+    }
+  }
+  return undefined;
+}
+
 export async function purgePage(tenant: string, id: string, now: Date, holds: HoldsPort = indexHolds): Promise<{ more: boolean }> {
   const run = await runOf(tenant, id);
   if (run.done?.purge) return { more: false };
@@ -46,19 +70,34 @@ export async function purgePage(tenant: string, id: string, now: Date, holds: Ho
   const from = run.cursors?.purge;
   const page = await studyPage(tenant, id, from, PURGE_PAGE);
   const pending = page.studies.filter((s) => s.state === 'soft-deleted');
-  const held = await holds.holdsOn(tenant, pending.map((s) => s.study));
   const copies = copiesToDestroy();
   for (const entry of pending) {
     const items = await vaultItems(tenant, entry.study);
     const { keys, checksums } = objectsOfItems(tenant, entry.study, items);
-    if (held.has(entry.study)) {
+    // Right before destroying this study (not once per page): a hold placed while earlier studies were purged wins too.
+    const keptBecause = (await holds.holdsOn(tenant, [entry.study])).has(entry.study)
+      ? 'a legal hold was placed during the recovery window; the study was restored'
+      : await objectLockOn(keys, copies, now);
+    if (keptBecause && entry.checksums) {
+      // An earlier attempt had begun destroying it (its checksums are recorded): what is gone is gone, so it is
+      // not put back in the index half-empty; what is left, and its index entries (in the vault), are kept.
+      const stopped = `${keptBecause.replace(/; (nothing was destroyed; )?the study was restored$/, '')}, after its destruction had begun`;
+      await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'refused', { keptBecause: stopped, remaining: await versionsPerCopy(keys, copies) });
+      continue;
+    }
+    if (keptBecause) {
       await restoreObjectsAndIndex(tenant, entry.study, keys);
-      await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'kept', { keptBecause: 'a legal hold was placed during the recovery window; the study was restored', restoredAt: now.toISOString() });
+      await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'kept', { keptBecause, restoredAt: now.toISOString() });
       continue;
     }
     // Checksums and version counts first (once): after the vault is dropped and the versions are gone they could not be read again.
     if (!entry.checksums) await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'soft-deleted', { checksums, versions: await versionsPerCopy(keys, copies) });
-    for (const copy of copies) for (const key of keys) await purgeAllVersions(key, copy);
+    const refused = await destroyUnlessRefused(keys, copies);
+    if (refused) {
+      // Locked after the look-up above: what S3 kept stays, and so do the study's index entries (in the vault), to be seen to.
+      await setStudyState(tenant, id, entry.study, ['soft-deleted'], 'refused', { keptBecause: refused, remaining: await versionsPerCopy(keys, copies) });
+      continue;
+    }
     // The vault's record in the bucket (docs/dr.md) holds the study's index items: destroyed with the rest, every version.
     for (const copy of copies) await purgeAllVersions(vaultRecordKey(tenant, entry.study), copy);
     const study = items.find((item) => item.sk === 'STUDY');
@@ -109,7 +148,9 @@ export async function writeCertificate(tenant: string, id: string, now: Date): P
       sha256: s.checksums ?? [],
       versionsDestroyed: s.versions ?? {},
     })),
-    kept: studies.filter((s) => s.state === 'skipped' || s.state === 'kept' || s.state === 'restored').map((s) => ({ study: s.study, state: s.state, reason: s.keptBecause })),
+    kept: studies
+      .filter((s) => s.state === 'skipped' || s.state === 'kept' || s.state === 'restored' || s.state === 'refused')
+      .map((s) => ({ study: s.study, state: s.state, reason: s.keptBecause, ...(s.remaining ? { versionsRemaining: s.remaining } : {}) })),
   };
   const key = dispositionObjectKey(tenant, id, 'certificate.json');
   await putLockedCertificate(key, JSON.stringify(certificate, null, 1), addPeriod(now, parsePeriod(run.certificateRetention)));

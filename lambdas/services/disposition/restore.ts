@@ -8,7 +8,6 @@ import { objectsOfItems } from '#core/disposition/disposition-run.ts';
 import { getRun, setStudyState } from '#adapters/disposition/disposition-store.ts';
 import { studyItemAnywhere, vaultItems } from '#adapters/disposition/study-vault.ts';
 import { restoreObjectsAndIndex } from './soft-delete.ts';
-import { recordRestored } from './disposition-ledger.ts';
 
 export async function restoreStudy(tenant: string, study: string, now: Date): Promise<{ disposition: string; objects: number }> {
   const found = await studyItemAnywhere(tenant, study);
@@ -22,6 +21,5 @@ export async function restoreStudy(tenant: string, study: string, now: Date): Pr
   const { keys } = objectsOfItems(tenant, study, await vaultItems(tenant, study));
   await restoreObjectsAndIndex(tenant, study, keys);
   await setStudyState(tenant, id, study, ['soft-deleted', 'eligible'], 'restored', { restoredAt: now.toISOString() });
-  await recordRestored(tenant, study);
   return { disposition: id, objects: keys.length };
 }

@@ -18,7 +18,7 @@ import { removeDeleteMarkers } from '#adapters/object-versions.ts';
 import { isLocked } from '#adapters/object-store.ts';
 import { candidateOf } from '#adapters/disposition/candidate-studies.ts';
 import { factsOf, policyOfRun, runOf } from './evaluate.ts';
-import { recordRun, recordVault } from './disposition-ledger.ts';
+import { recordRestored, recordRun, recordVault } from './disposition-ledger.ts';
 
 export const EXECUTE_PAGE = 25;
 
@@ -30,7 +30,6 @@ export async function softDeletePage(tenant: string, id: string, now: Date, hold
   const from = run.cursors?.execute;
   const page = await studyPage(tenant, id, from, EXECUTE_PAGE);
   const pending = page.studies.filter((s) => s.state === 'eligible');
-  const held = await holds.holdsOn(tenant, pending.map((s) => s.study));
   for (const entry of pending) {
     const found = await studyItemAnywhere(tenant, entry.study);
     if (!found) {
@@ -38,10 +37,22 @@ export async function softDeletePage(tenant: string, id: string, now: Date, hold
       continue;
     }
     const partition = found.hidden ? Keys.disposedStudyPartition(tenant, entry.study) : Keys.study(tenant, entry.study).pk;
-    const verdict = evaluateRetention(policy.retention, await factsOf(tenant, candidateOf(entry.study, found.item), partition, held.get(entry.study) ?? [], policy), now);
+    // This study's holds right before acting on it (not once per page): a hold placed after the approval,
+    // while earlier studies of the page were soft-deleted, wins.
+    const holdIds = (await holds.holdsOn(tenant, [entry.study])).get(entry.study) ?? [];
+    const verdict = evaluateRetention(policy.retention, await factsOf(tenant, candidateOf(entry.study, found.item), partition, holdIds, policy), now);
     const items = found.hidden ? await vaultItems(tenant, entry.study) : await liveItems(tenant, entry.study);
     const { keys } = objectsOfItems(tenant, entry.study, items);
-    const keptBecause = verdict.outcome !== 'eligible' ? ('reason' in verdict ? verdict.reason : `retained until ${verdict.retainUntil}`) : (await anyLocked(keys, now)) ? 'an object of the study is under S3 Object Lock' : undefined;
+    const keptBecause =
+      verdict.outcome === 'spared' && verdict.safetyNet === 'legal-hold'
+        ? `the study came under legal hold (${holdIds.join(', ')}) after the report was approved`
+        : verdict.outcome !== 'eligible'
+          ? 'reason' in verdict
+            ? verdict.reason
+            : `retained until ${verdict.retainUntil}`
+          : (await anyLocked(keys, now))
+            ? 'an object of the study is under S3 Object Lock'
+            : undefined;
     if (keptBecause) {
       // A hold or lock that came while an earlier attempt was moving the study: put it back whole.
       if (found.hidden) await restoreObjectsAndIndex(tenant, entry.study, keys);
@@ -52,6 +63,13 @@ export async function softDeletePage(tenant: string, id: string, now: Date, hold
     // The bucket keeps the vault before the objects are delete-marked: a rebuild finds it there.
     await recordVault(tenant, entry.study);
     for (const key of keys) await softDeleteObject(key);
+    const lateHolds = (await holds.holdsOn(tenant, [entry.study])).get(entry.study);
+    if (lateHolds) {
+      // A hold placed while the study was being moved: put it back whole.
+      await restoreObjectsAndIndex(tenant, entry.study, keys);
+      await setStudyState(tenant, id, entry.study, ['eligible'], 'skipped', { keptBecause: `a legal hold (${lateHolds.join(', ')}) was placed while the study was being soft-deleted; it was put back` });
+      continue;
+    }
     await setStudyState(tenant, id, entry.study, ['eligible'], 'soft-deleted', { softDeletedAt: now.toISOString() });
   }
   await advanceCursor(tenant, id, 'execute', from, page.cursor);
@@ -65,9 +83,11 @@ async function anyLocked(keys: readonly string[], now: Date): Promise<boolean> {
   return false;
 }
 
+/** Puts a soft-deleted study back, and says so in the bucket (its vault record emptied) for a rebuild of the index. */
 export async function restoreObjectsAndIndex(tenant: string, study: string, keys: readonly string[]): Promise<void> {
   for (const key of keys) await removeDeleteMarkers(key);
   await unhideStudy(tenant, study);
+  await recordRestored(tenant, study);
 }
 
 /** After the last page: the recovery window opens; the workflow waits until it ends. */

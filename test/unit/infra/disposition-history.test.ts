@@ -106,6 +106,38 @@ async function dispose(studies: number, pageMs: number) {
   return { run, executions: sfn.listExecutions(arn) };
 }
 
+/**
+ * The purge phase of a run of `studies` studies at one page per call, entered with `calls` page
+ * calls already made (as a resumed execution is): it hands over at 1,000. With `lostResponse`, the
+ * first StartExecution of the hand-over starts the continuation, which runs to its end, and then
+ * fails as a lost answer would: the retry meets the continuation that exists (and has ended).
+ */
+async function purgeAcrossHandover(studies: number, calls: number, lostResponse: boolean) {
+  const clock = new LocalClock();
+  const run = new SimulatedRun(studies, 11 * 60_000, clock);
+  const dataDir = mkdtempSync(join(tmpdir(), 'strata-disposition-handover-'));
+  dirs.push(dataDir);
+  const sfn = new LocalStepFunctions({ disposition: system.stateMachines.disposition }, run.host, {
+    root: ROOT, dataDir, host: '127.0.0.1', port: 0, region: 'us-east-1', account: '000000000000', clock, retryIntervalMs: 0, log: () => {},
+  });
+  const starts = sfn as unknown as { startFromWorkflow: (...args: unknown[]) => { ExecutionArn: string } | Promise<{ ExecutionArn: string }> };
+  const start = starts.startFromWorkflow.bind(sfn);
+  let attempts = 0;
+  starts.startFromWorkflow = async (...args: unknown[]) => {
+    attempts += 1;
+    const started = await start(...args);
+    if (!lostResponse || attempts > 1) return started;
+    while (sfn.describeExecution(started.ExecutionArn).status === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 5));
+    throw Object.assign(new Error('the answer to StartExecution was lost (simulated)'), { name: 'StepFunctions.SdkClientException' });
+  };
+  const arn = sfn.arnOf('disposition');
+  const id = 'disp-20300101T000000Z-abcdef';
+  sfn.startExecution(arn, JSON.stringify({ tenant: 't1', id, calls, resume: 'purge' }), id);
+  await sfn.idle();
+  await sfn.stop();
+  return { run, attempts, executions: sfn.listExecutions(arn) };
+}
+
 const definition = JSON.parse(readDefinitionText(ROOT, system.stateMachines.disposition.file)) as { States: Record<string, AslState> };
 const entered = (execution: ExecutionRecord) => execution.history.filter((e) => e.type === 'StateEntered');
 const awsEvents = (execution: ExecutionRecord) => 2 + entered(execution).reduce((sum, e) => sum + (definition.States[e.state!]!.Type === 'Task' ? AWS_EVENTS.Task : AWS_EVENTS.other), 0);
@@ -159,4 +191,23 @@ describe('disposition workflow: state transitions and history per run size (loca
     const per1000 = (transitions(executions) / 30) | 0;
     console.log(`30,000 studies, one page per call: ${transitions(executions)} transitions (${per1000} per 1,000 studies), ${executions.length} executions, largest history ≈ ${Math.max(...executions.map(awsEvents))} AWS events`);
   }, 120_000);
+
+  it('a hand-over whose StartExecution is retried after the continuation started ends as an uninterrupted one, without retrying ExecutionAlreadyExists', async () => {
+    // 250 studies: 10 purge pages; entered at 995 calls, the 5th page call is the 1,000th, the continuation takes the other 5.
+    const uninterrupted = await purgeAcrossHandover(250, 995, false);
+    const retried = await purgeAcrossHandover(250, 995, true);
+    for (const { run, executions } of [uninterrupted, retried]) {
+      expect(executions.map((e) => [e.status, JSON.parse(e.input).resume])).toEqual([['SUCCEEDED', 'purge'], ['SUCCEEDED', 'purge']]);
+      expect(run.calls.purge).toBe(10);
+      expect(run.pagesDone.purge).toBe(10);
+      expect(run.written).toEqual(['certificate']);
+      expect(entered(executions[0]!).at(-1)!.state).toBe('Continued');
+    }
+    expect(retried.executions.map((e) => e.name)).toEqual(uninterrupted.executions.map((e) => e.name));
+    // The retry met the continuation, which had ended: ExecutionAlreadyExists, which is success, not retried (2 calls, not 1 + 3 retries).
+    expect(uninterrupted.attempts).toBe(1);
+    expect(retried.attempts).toBe(2);
+    const handover = retried.executions[0]!.history.filter((e) => e.state === 'ContinuePurging' && e.type === 'TaskFailed').map((e) => e.error);
+    expect(handover).toEqual(['StepFunctions.SdkClientException', 'StepFunctions.ExecutionAlreadyExistsException']);
+  });
 });

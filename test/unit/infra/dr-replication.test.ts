@@ -164,7 +164,8 @@ describe('DR replication (CDK)', () => {
       [`${STACK}-FixityDamage`]: [FIXITY_METRICS_NAMESPACE, FIXITY_METRIC.damaged, 0],
       [`${STACK}-FixitySweepIncomplete`]: [FIXITY_METRICS_NAMESPACE, FIXITY_METRIC.failedTenants, 0],
     } as const;
-    const onFailures = { [`${STACK}-DrAuditFailed`]: 'drAudit', [`${STACK}-FixitySweepFailed`]: 'fixitySweep' } as const;
+    // The disposition workflow has no published figures, but a failed run waits to be resumed (docs/disposition.md).
+    const onFailures = { [`${STACK}-DrAuditFailed`]: 'drAudit', [`${STACK}-FixitySweepFailed`]: 'fixitySweep', [`${STACK}-DispositionFailed`]: 'disposition' } as const;
     const expected = { ...onPublished, ...onFailures };
     expect(Object.keys(alarms).sort()).toEqual(Object.keys(expected).sort());
     for (const [name, [namespace, metric, threshold]] of Object.entries(onPublished)) {
@@ -196,6 +197,7 @@ describe('DR replication (CDK)', () => {
       for (const query of queries.filter((q) => q.MetricStat)) expect(query.MetricStat!.Metric.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: machineId } }]);
       expect(alarms[name]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: topicId }] });
     }
+    expect(alarms[`${STACK}-DispositionFailed`]!.AlarmDescription).toMatch(/FAILED.*resume it/);
     // CloudWatch may publish to the topic, and encrypt with the key, for these alarms only.
     const alarmArns = Object.keys(expected).map((name) => `arn:aws:cloudwatch:us-east-1:${PRIMARY_ACCOUNT}:alarm:${name}`);
     const rendered = (value: unknown) => JSON.stringify(value).replace(/\{"Ref":"AWS::(\w+)"\}/g, (_, p: string) => ({ Partition: 'aws', Region: 'us-east-1', AccountId: PRIMARY_ACCOUNT })[p] ?? p);
@@ -296,14 +298,14 @@ describe('DR replication (CDK)', () => {
     expect([...deployments]).toEqual(['StrataStaging']);
   }, SYNTH_TIMEOUT_MS);
 
-  it('lets the disposition purge list and delete every version in the replica, and nothing else there', () => {
+  it('lets the disposition purge list, look for Object Lock on, and delete every version in the replica, and nothing else there', () => {
     const policyId = synthesized.primary.getLogicalId(synthesized.primary.functions.purgeStudies!.policy.node.defaultChild as never);
     const statements = (primary[policyId]!.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
     const onReplica = statements.filter((st) => JSON.stringify(st.Resource).includes(REPLICA_BUCKET)).map((st) => [actions(st), st.Resource]);
     // CDK merges the two buckets' ListBucketVersions into one statement.
     expect(onReplica).toEqual([
-      [['s3:ListBucketVersions'], [REPLICA_BUCKET, { 'Fn::GetAtt': [expect.stringMatching(/^Bucketarchive/), 'Arn'] }]],
-      [['s3:DeleteObjectVersion'], `${REPLICA_BUCKET}/*`],
+      [['s3:ListBucket', 's3:ListBucketVersions'], [REPLICA_BUCKET, { 'Fn::GetAtt': [expect.stringMatching(/^Bucketarchive/), 'Arn'] }]],
+      [['s3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention'], `${REPLICA_BUCKET}/*`],
     ]);
     const [fnId] = ofType(primary, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FnpurgeStudies'))!;
     expect((primary[fnId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables.BUCKET_DR_REPLICA).toBe('strata-dr-replica-bucket');

@@ -298,17 +298,20 @@ export const EXPECTED_POLICIES: Record<string, ExpectedStatement[]> = {
     { actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: ['archive'] },
     kmsWrite,
   ],
-  // Purge: every version of every object, the vault, name tokens, tombstone; the certificate under Object Lock.
+  // Purge: every version of every object (none destroyed while one is under Object Lock: its legal hold and
+  // retention looked up first), the vault, name tokens, tombstone; the certificate under Object Lock.
   // Its deletes in the DR replica (ListBucketVersions, DeleteObjectVersion) need the DR stack's bucket,
   // -c drBucketArn, which this synth has not (test/unit/infra/dr-replication.test.ts checks them).
   purgeStudies: [
     workflowReferences,
     ownLogs,
     onTableAndIndexes('dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'),
-    onObjects('s3:DeleteObjectVersion', 's3:PutObject', 's3:PutObjectRetention'),
-    { actions: ['s3:ListBucketVersions'], resources: ['archive'] },
+    onObjects('s3:DeleteObjectVersion', 's3:GetObjectLegalHold', 's3:GetObjectRetention', 's3:PutObject', 's3:PutObjectRetention'),
+    { actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: ['archive'] },
     kmsWrite,
   ],
+  // A step that failed after its retries: the run (GetItem) says FAILED, where and why (UpdateItem).
+  recordDispositionFailure: [workflowReferences, ownLogs, onTable('dynamodb:GetItem', 'dynamodb:UpdateItem'), kmsWrite],
   // Discovery exports (docs/exports.md). The API: the export item and file rows (Get, Put, Query), the hold (Get),
   // a query's studies (QIDO: Query on the GSIs, BatchGetItem); presigned GETs of package objects (404 needs ListBucket).
   exports: [

@@ -88,7 +88,7 @@ function expectedScope(route: string): string | undefined {
   if (path === '/exports' || path.startsWith('/exports/')) return 'strata/legal.hold';
   if (path.startsWith('/finance/')) return 'strata/finance.read';
   // Approving or rejecting a deletion is an administrator's act; the rest of disposition is lifecycle administration.
-  if (path.startsWith('/dispositions/') && (path.endsWith('/approve') || path.endsWith('/reject'))) return 'strata/admin';
+  if (path.startsWith('/dispositions/') && (path.endsWith('/approve') || path.endsWith('/reject') || path.endsWith('/resume'))) return 'strata/admin';
   if (path === '/dispositions' || path.startsWith('/dispositions/')) return 'strata/ilm.admin';
   // Deleting, and following a deletion that outgrew its request.
   if (method === 'DELETE' || path.startsWith('/deletions/')) return 'strata/dicom.delete';
