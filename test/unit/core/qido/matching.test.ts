@@ -109,6 +109,14 @@ describe('wildcard matching (C.2.2.2.4)', () => {
     expect(desc('HEAD?CT', 'HEAD CT')).toBe(true);
     expect(desc('HEAD?CT', 'HEADCT')).toBe(false);
     expect(desc('HEAD?CT', 'HEAD  CT')).toBe(false);
+    expect(matches(filter(A.Modality, '??'), one(A.Modality, 'CT'))).toBe(true);
+    expect(matches(filter(A.Modality, '??'), one(A.Modality, 'CTA'))).toBe(false);
+  });
+
+  it('matches any value with ?*, but not an absent attribute or one without a value', () => {
+    expect(desc('?*', 'ANYTHING')).toBe(true);
+    expect(matches(filter(A.StudyDescription, '?*'), {})).toBe(false);
+    expect(matches(filter(A.StudyDescription, '?*'), one(A.StudyDescription))).toBe(false);
   });
 
   it('lets * run across a line break of a text value', () => {
@@ -404,10 +412,18 @@ describe('StudyDate and StudyTime ranges together: one date-time range (C.2.2.2.
     expect(all('20200101-20200102', '-1200', study('20200101'))).toBe(true);
     expect(all('20200101-20200102', '-1200', study('20200101', 'garbage'))).toBe(true);
     expect(all('20200102-20200103', '0100-1200', study('20200102'))).toBe(false); // midnight on the first day is before 01:00
+    expect(all('20200101-20200102', '1000-1200', study('20200101', 'garbage'))).toBe(false); // midnight, before 10:00
+    expect(all('20200101-20200102', '1000-1200', study('20200102', 'garbage'))).toBe(true); // midnight, before 12:00
     expect(all('-20200102', '-1200', study(undefined, '1000'))).toBe(false);
     expect(all('-20200102', '-1200', study('2020-01-01', '1000'))).toBe(false);
     expect(all('-20200102', '-1200', study('120200101', '1000'))).toBe(false);
     expect(all('-20200102', '-1200', { [A.StudyDate.tag]: { vr: 'DA' } } as DicomJsonDataset)).toBe(false);
+  });
+
+  it('applies the other filters as well', () => {
+    const ct = [filter(A.Modality, 'CT')];
+    expect(all('20200101-20200102', '1000-1200', { ...study('20200101', '1100'), ...one(A.Modality, 'CT') }, ct)).toBe(true);
+    expect(all('20200101-20200102', '1000-1200', { ...study('20200101', '1100'), ...one(A.Modality, 'MR') }, ct)).toBe(false);
   });
 
   it('matches date and time separately when either is a single value', () => {
