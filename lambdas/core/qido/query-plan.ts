@@ -51,16 +51,22 @@ export function planQuery(level: Level, scope: Scope, filters: QueryFilter[], fu
     const value = exact(tag);
     return value === undefined ? undefined : [...new Set(listValues(value))];
   };
+  // An index key is one value as the matcher reads it: a list (`P1\\P2`, `P1,P2`) means "P1 or P2"
+  // and is matched in memory; the whole value as one key would name no patient and find nothing.
+  const single = (tag: string) => {
+    const values = uids(tag);
+    return values?.length === 1 ? values[0] : undefined;
+  };
   /** The studies a search of all series or instances expands; never every study of the tenant. */
   const keyedStudies = (what: string, ownKey: string): StudyPlan => {
-    const studies = planStudies(filters, fuzzy, exact, uids);
+    const studies = planStudies(filters, fuzzy, single, uids);
     if (studies.kind === 'studies-by-date' && !studies.dates.from && !studies.dates.to) {
       throw new BadRequestError(`a search of all ${what} needs ${ownKey} or a study key: ${STUDY_KEYS}`);
     }
     return studies;
   };
 
-  if (level === 'study') return planStudies(filters, fuzzy, exact, uids);
+  if (level === 'study') return planStudies(filters, fuzzy, single, uids);
   if (level === 'series') {
     if (scope.study) return { kind: 'series-of-study', study: scope.study };
     const series = uids(Tag.SeriesInstanceUID);
@@ -77,23 +83,23 @@ export function planQuery(level: Level, scope: Scope, filters: QueryFilter[], fu
 function planStudies(
   filters: QueryFilter[],
   fuzzy: boolean,
-  exact: (tag: string) => string | undefined,
+  single: (tag: string) => string | undefined,
   uids: (tag: string) => string[] | undefined,
 ): StudyPlan {
   const studyUids = uids(Tag.StudyInstanceUID);
   if (studyUids) return { kind: 'studies-by-uid', uids: studyUids };
-  const accession = exact(Tag.AccessionNumber);
-  if (accession && !accession.includes(',')) return { kind: 'studies-by-accession', accession };
+  const accession = single(Tag.AccessionNumber);
+  if (accession) return { kind: 'studies-by-accession', accession };
   const dateFilter = filters.find((f) => f.tag === Tag.StudyDate && f.path.length === 0 && !isUniversal(f.value));
   const dates: DateRange = dateFilter ? parseRange(dateFilter.value, normalizeDate) : {};
-  const patientId = exact(Tag.PatientID);
+  const patientId = single(Tag.PatientID);
   if (patientId) return { kind: 'studies-by-patient', patientId, dates };
   const nameValue = filters.find((f) => f.tag === Tag.PatientName && f.path.length === 0)?.value;
   const name = nameValue === undefined || isUniversal(nameValue) ? undefined : nameValue;
   const token = name ? nameSearchToken(name, fuzzy) : undefined;
   if (token && !dateFilter) return { kind: 'studies-by-name', token };
   // Other filters are applied while walking the date index; the walk is bounded when any exist.
-  const residual = filters.some((f) => !isUniversal(f.value) && f.tag !== Tag.StudyDate);
+  const residual = filters.some((f) => f !== dateFilter && !isUniversal(f.value));
   if (name && !token && !dateFilter) {
     throw new BadRequestError(`PatientName "${name}" has no leading characters to search by; add ${STUDY_KEYS}`);
   }
