@@ -109,6 +109,12 @@ describe('QIDO-RS matching, paging and query planning', () => {
     expect(await uids('/studies?PatientID=P??')).toEqual([]);
   });
 
+  it('matches a list of PatientIDs or AccessionNumbers as any of them (backslash or comma)', async () => {
+    expect((await uids('/studies?PatientID=P1%5CP2')).sort()).toEqual(['2.25.11', '2.25.12', '2.25.13']);
+    expect((await uids('/studies?PatientID=P2,P5')).sort()).toEqual(['2.25.12', '2.25.15']);
+    expect((await uids('/studies?AccessionNumber=ACC1%5CACC4')).sort()).toEqual(['2.25.11', '2.25.14']);
+  });
+
   it('returns computed attributes and the default, matched and included attributes', async () => {
     const { body } = await qido('/studies?00100020=P1&includefield=00081030,PatientBirthDate&StudyDate=20200115');
     expect(body).toHaveLength(1);
