@@ -267,9 +267,13 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect(again[0]?.['00201208']?.Value).toEqual([2]);
   });
 
-  it('gives the entry back when another push writes the same bytes between the take-back\'s look and the withdrawal: that push, acknowledged, stays served', { timeout: 120_000 }, async () => {
-    const study = '2.25.84111';
-    const uids = { study, series: `${study}.1`, sop: `${study}.1.1`, patientId: 'RACE-THIRD-PID' };
+  /**
+   * Case G: a re-push indexes bytes a DELETE then hides, S3 refuses its rewrite, and a third push
+   * writes the same bytes between the take-back's look and its withdrawal (finding the entry
+   * there: acknowledged as unchanged). `meanwhile` runs right after that third push.
+   */
+  async function thirdPushDuringTakeBack(study: string, patientId: string, meanwhile = () => {}) {
+    const uids = { study, series: `${study}.1`, sop: `${study}.1.1`, patientId };
     const file = synthesize('CT_small.dcm', uids);
     const other = synthesize('CT_small.dcm', { ...uids, series: `${study}.2`, sop: `${study}.2.1` });
     expect((await stow(runtime.url, [file, other])).status).toBe(200);
@@ -279,11 +283,11 @@ describe('DELETE racing a legal hold and a re-push', () => {
       expect((await fetch(instance, { method: 'DELETE' })).status).toBe(204);
       s3Down.puts = true;
     };
-    // The second push writes the bytes and finds the first one's entry: acknowledged, the entry unchanged.
     let third: Awaited<ReturnType<typeof push>> | undefined;
     interleave.beforeWithdrawal = async () => {
       s3Down.puts = false;
       third = await push();
+      meanwhile();
     };
     const first = await push();
     s3Down.puts = false;
@@ -291,40 +295,22 @@ describe('DELETE racing a legal hold and a re-push', () => {
     expect(first.body['00081198']?.Value).toHaveLength(1);
     expect(third?.status).toBe(200);
     expect(third?.body['00081198']).toBeUndefined();
+    // That push, acknowledged, stays served.
     const answer = await fetch(instance, { headers: accept });
     expect(answer.status).toBe(200);
     expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
     const studies = (await (await fetch(`${runtime.url}/dicom-web/studies?StudyInstanceUID=${study}`)).json()) as Dataset[];
     expect(studies[0]?.['00201208']?.Value).toEqual([2]);
+  }
+
+  it('gives the entry back when another push writes the same bytes between the take-back\'s look and the withdrawal: that push, acknowledged, stays served', { timeout: 120_000 }, async () => {
+    await thirdPushDuringTakeBack('2.25.84111', 'RACE-THIRD-PID');
   });
 
   it('gives the entry back also when the withdrawal fails after removing it (a throttled Query while settling the series)', { timeout: 120_000 }, async () => {
-    const study = '2.25.84113';
-    const uids = { study, series: `${study}.1`, sop: `${study}.1.1`, patientId: 'RACE-THIRD-FAIL-PID' };
-    const file = synthesize('CT_small.dcm', uids);
-    const other = synthesize('CT_small.dcm', { ...uids, series: `${study}.2`, sop: `${study}.2.1` });
-    expect((await stow(runtime.url, [file, other])).status).toBe(200);
-    const instance = `${runtime.url}/dicom-web/studies/${study}/series/${study}.1/instances/${study}.1.1`;
-    const push = () => storeInstances([{ headers: { 'content-type': 'application/dicom' }, body: file }], { tenant: TEST_TENANT, studyInUrl: undefined, serviceUrl: `${runtime.url}/dicom-web`, now: runtime.clock.now() });
-    interleave.beforeIndexing = async () => {
-      expect((await fetch(instance, { method: 'DELETE' })).status).toBe(204);
-      s3Down.puts = true;
-    };
-    let third: Awaited<ReturnType<typeof push>> | undefined;
-    interleave.beforeWithdrawal = async () => {
-      s3Down.puts = false;
-      third = await push();
-      // The entry's transaction commits; settling its series then fails.
-      gate.failSeriesQuery = true;
-    };
-    const first = await push();
-    s3Down.puts = false;
+    // The entry's transaction commits; settling its series then fails.
+    await thirdPushDuringTakeBack('2.25.84113', 'RACE-THIRD-FAIL-PID', () => (gate.failSeriesQuery = true));
     expect(gate.failSeriesQuery).toBe(false); // the failure happened
-    expect(first.body['00081198']?.Value).toHaveLength(1);
-    expect(third?.status).toBe(200);
-    const answer = await fetch(instance, { headers: accept });
-    expect(answer.status).toBe(200);
-    expect(Buffer.from(await answer.arrayBuffer()).includes(file)).toBe(true);
   });
 
   it('never takes back an entry another push of the same bytes wrote over its own since (a later ingest)', { timeout: 120_000 }, async () => {
