@@ -34,6 +34,43 @@ describe('a presigned upload plan', () => {
     expect(() => planUpload({ files: Array.from({ length: 1001 }, () => ({ size: 1 })) })).toThrow(/at most 1000 files/);
   });
 
+  it('refuses each malformed declaration with the message naming the field, and takes each limit exactly', () => {
+    const refused: [unknown, RegExp][] = [
+      [null, /at least one file/],
+      [{ files: [] }, /at least one file/],
+      [{ files: 'a.dcm' }, /at least one file/],
+      [{ files: [null] }, /^files\[0\] must be an object$/],
+      [{ files: [{ size: 1 }, 'a.dcm'] }, /^files\[1\] must be an object$/],
+      // The SHA-256 a client declares is the one the indexer must find: exactly 64 hex digits, nothing around them.
+      [{ files: [{ size: 1, sha256: 'a'.repeat(63) }] }, /^files\[0\]\.sha256 must be 64 hex digits/],
+      [{ files: [{ size: 1, sha256: `x${'a'.repeat(64)}` }] }, /64 hex digits/],
+      [{ files: [{ size: 1, sha256: `${'a'.repeat(64)}x` }] }, /64 hex digits/],
+      [{ files: [{ size: 1, sha256: 'g'.repeat(64) }] }, /64 hex digits/],
+      [{ files: [{ size: 1, sha256: 64 }] }, /64 hex digits/],
+      [{ files: [{ size: 1, sha256: ['a'.repeat(64)] }] }, /64 hex digits/], // a list whose text would pass
+      [{ files: [{ size: 1, name: 7 }] }, /^files\[0\]\.name must be a string of at most 1,024 characters$/],
+      [{ files: [{ size: 1, name: 'n'.repeat(1025) }] }, /name must be a string/],
+    ];
+    for (const [body, message] of refused) expect(() => planUpload(body), JSON.stringify(body)?.slice(0, 80)).toThrow(message);
+    // The limits themselves are allowed.
+    expect(planUpload({ files: [{ size: MAX_OBJECT_BYTES, name: 'n'.repeat(1024), sha256: '0123456789abcdefABCDEF'.padEnd(64, '0') }] })[0]).toMatchObject({
+      size: MAX_OBJECT_BYTES,
+      name: 'n'.repeat(1024),
+      sha256: '0123456789abcdefabcdef'.padEnd(64, '0'),
+    });
+    expect(planUpload({ files: Array.from({ length: 1000 }, () => ({ size: 1 })) })).toHaveLength(1000);
+  });
+
+  it('names the parts one may ask URLs for: from 1 to the last part, 1 to 1,000 at a time', () => {
+    expect(partRange(10, 1, 1)).toEqual({ first: 1, last: 1 });
+    expect(partRange(10, 10, 1)).toEqual({ first: 10, last: 10 });
+    expect(partRange(3000, 1, 1000)).toEqual({ first: 1, last: 1000 });
+    expect(partRange(3000, 2001, 1000)).toEqual({ first: 2001, last: 3000 });
+    for (const [first, count] of [[0, 1], [1.5, 1], [Number.NaN, 1], [1, 1001], [1, 0.5], [1, -1]] as const) {
+      expect(() => partRange(10, first, count), `${first} ${count}`).toThrow(/must be/);
+    }
+  });
+
   it('gives each file a share of the part URLs one answer carries, and more on request within its parts', () => {
     expect(partUrlsPerFile(planUpload({ files: [{ size: 1 }] }))).toBe(1000);
     expect(partUrlsPerFile(planUpload({ files: Array.from({ length: 1000 }, () => ({ size: 1 })) }))).toBe(1);
@@ -51,7 +88,11 @@ describe('a presigned upload plan', () => {
     expect(() => completedParts({ parts: [{ partNumber: 1, etag: '"a"' }] }, 2)).toThrow(/list each of 1\.\.2 once/);
     expect(() => completedParts({ parts: [{ partNumber: 1, etag: '"a"' }, { partNumber: 1, etag: '"a"' }] }, 2)).toThrow(/once/);
     expect(() => completedParts({ parts: [{ partNumber: 1 }] }, 1)).toThrow(/etag/);
-    expect(() => completedParts(null, 1)).toThrow(/parts/);
+    expect(() => completedParts(null, 1)).toThrow(/^the body must be \{"parts"/);
+    expect(() => completedParts({ parts: [null] }, 1)).toThrow(/^parts\[0\] must have a partNumber/);
+    expect(() => completedParts({ parts: [{ etag: '"a"' }] }, 1)).toThrow(/^parts\[0\] must have a partNumber/);
+    expect(() => completedParts({ parts: [{ partNumber: 1, etag: '' }] }, 1)).toThrow(/^parts\[0\] must have/);
+    expect(() => completedParts({ parts: [{ partNumber: 1, etag: 5 }] }, 1)).toThrow(/^parts\[0\] must have/);
   });
 
   it('keys its objects under the uploads prefix, and reads the upload back from the key only', () => {
